@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+// The targets are a picture of the architecture; arrows point one way:
+//
+//   recpipe (exe) → RecpipeCommands → RecpipeStages → RecpipeEngine → RecpipeSpec → RecpipeCore
+//                                          │               └────────→ RecpipeData → RecpipeCore
+//                                          ├→ RecpipeAlgorithms (pure numerics, no I/O)
+//                                          └→ RecpipeScripting  (Lua 5.4 sandbox) → CLua
+//   RecpipeSpec → CYAML (libyaml)
+import PackageDescription
+
+let package = Package(
+    name: "recpipe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "recpipe", targets: ["recpipe"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (system)
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+
+        // MARK: - Library modules
+        .target(name: "RecpipeCore"),
+        .target(name: "RecpipeSpec", dependencies: ["RecpipeCore", "CYAML"]),
+        .target(name: "RecpipeData", dependencies: ["RecpipeCore", "RecpipeAlgorithms"]),
+        .target(
+            name: "RecpipeAlgorithms",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+        .target(name: "RecpipeScripting", dependencies: ["RecpipeCore", "CLua"]),
+        .target(
+            name: "RecpipeEngine",
+            dependencies: ["RecpipeCore", "RecpipeSpec", "RecpipeData"]),
+        .target(
+            name: "RecpipeStages",
+            dependencies: [
+                "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine",
+                "RecpipeAlgorithms", "RecpipeScripting",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]),
+        .target(
+            name: "RecpipeCommands",
+            dependencies: [
+                "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine", "RecpipeStages",
+                "RecpipeScripting", "RecpipeAlgorithms",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "recpipe", dependencies: ["RecpipeCommands"]),
+
+        // MARK: - Tests
+        .target(
+            name: "RecpipeTestSupport",
+            dependencies: ["RecpipeCore", "RecpipeData"],
+            path: "Tests/RecpipeTestSupport"),
+        .testTarget(name: "RecpipeCoreTests", dependencies: ["RecpipeCore"]),
+        .testTarget(name: "RecpipeSpecTests", dependencies: ["RecpipeSpec", "RecpipeTestSupport"]),
+        .testTarget(name: "RecpipeDataTests", dependencies: ["RecpipeData", "RecpipeTestSupport"]),
+        .testTarget(name: "RecpipeAlgorithmsTests", dependencies: ["RecpipeAlgorithms"]),
+        .testTarget(name: "RecpipeScriptingTests", dependencies: ["RecpipeScripting", "RecpipeTestSupport"]),
+        .testTarget(
+            name: "RecpipeEngineTests",
+            dependencies: ["RecpipeEngine", "RecpipeSpec", "RecpipeData", "RecpipeTestSupport"]),
+        .testTarget(
+            name: "RecpipeStagesTests",
+            dependencies: ["RecpipeStages", "RecpipeEngine", "RecpipeTestSupport"]),
+        .testTarget(
+            name: "RecpipeCommandsTests",
+            dependencies: ["RecpipeCommands", "RecpipeTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,494 @@
+#ifndef RECPIPE_CLUA_SHIM_H
+#define RECPIPE_CLUA_SHIM_H
+#include <lua.h>
+#include <lualib.h>
+#include <lauxlib.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+/*
+ * recpipe's bridge to Lua 5.4.
+ *
+ * 1. `static inline` wrappers for Lua's macros, so Swift can call them.
+ * 2. The sandbox runtime pieces that must run as C: the allocator with a memory cap, the
+ *    instruction-count hook, the message handler, record views' metamethods, and trampolines
+ *    that call back into Swift. Swift callbacks never raise Lua errors: they return a status
+ *    and the C trampoline raises (longjmp never crosses a Swift frame).
+ */
+
+/* MARK: - Macro wrappers */
+
+static inline int recpipe_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    return lua_pcall(L, nargs, nresults, msgh);
+}
+static inline void recpipe_pop(lua_State *L, int n) { lua_pop(L, n); }
+static inline void recpipe_newtable(lua_State *L) { lua_newtable(L); }
+static inline int recpipe_isnil(lua_State *L, int idx) { return lua_isnil(L, idx); }
+static inline int recpipe_isnoneornil(lua_State *L, int idx) { return lua_isnoneornil(L, idx); }
+static inline const char *recpipe_tostring(lua_State *L, int idx, size_t *len) {
+    return lua_tolstring(L, idx, len);
+}
+static inline lua_Integer recpipe_tointeger(lua_State *L, int idx, int *isnum) {
+    return lua_tointegerx(L, idx, isnum);
+}
+static inline lua_Number recpipe_tonumber(lua_State *L, int idx, int *isnum) {
+    return lua_tonumberx(L, idx, isnum);
+}
+static inline void recpipe_pushglobaltable(lua_State *L) { lua_pushglobaltable(L); }
+static inline void recpipe_pushcfunction(lua_State *L, lua_CFunction f) { lua_pushcfunction(L, f); }
+static inline void recpipe_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+static inline void recpipe_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+static inline int recpipe_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline int recpipe_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline lua_Integer recpipe_ridx_globals(void) { return LUA_RIDX_GLOBALS; }
+static inline int recpipe_isinteger(lua_State *L, int idx) { return lua_isinteger(L, idx); }
+
+/* MARK: - Host context */
+
+/* A value handed from Swift to C (Swift never pushes onto the Lua stack inside a callback). */
+enum { RECPIPE_NIL = 0, RECPIPE_BOOL = 1, RECPIPE_INT = 2, RECPIPE_DOUBLE = 3, RECPIPE_STRING = 4, RECPIPE_LIST = 5 };
+typedef struct recpipe_value {
+    int type;
+    int64_t i;          /* bool (0/1), integer, or list count */
+    double d;
+    const char *s;      /* string bytes (valid until the next callback) */
+    size_t len;
+} recpipe_value;
+
+/* The record a view points at; a full userdata reused for every call (only `row` moves). */
+typedef struct recpipe_view {
+    void *binding;      /* the Swift record binding (NULL: nothing bound) */
+    lua_Integer row;
+    int kind;           /* 0 = user, 1 = item */
+} recpipe_view;
+
+/* These receive the view's binding, not the host. */
+typedef void (*recpipe_fetch_fn)(void *binding, lua_Integer row, int field, recpipe_value *out);
+typedef void (*recpipe_elem_fn)(void *binding, lua_Integer index, recpipe_value *out);
+typedef void (*recpipe_list_end_fn)(void *binding);
+typedef int (*recpipe_has_fn)(void *binding, lua_Integer row, int set, const char *key, size_t len);
+/* Writes a message (unknown field, record description) to the scratch buffer; returns its length. */
+typedef size_t (*recpipe_text_fn)(void *host, int kind, lua_Integer row, const char *key, size_t len);
+typedef void (*recpipe_print_fn)(void *host, const char *text, size_t len);
+
+typedef struct recpipe_ctx {
+    /* memory */
+    size_t mem_used, mem_peak, mem_limit;
+    int enforce;                /* the cap applies only while script code runs */
+    /* instructions */
+    lua_Integer budget;         /* per call */
+    lua_Integer granularity;    /* the count hook fires every `granularity` instructions */
+    lua_Integer ticks, start_ticks;
+    int budget_exceeded;
+    /* string limits */
+    lua_Integer max_rep, max_pattern_subject;
+    /* error location found by the message handler */
+    int err_chunk, err_line;
+    /* random seed for argument-less math.randomseed() */
+    lua_Integer seed;
+    /* callbacks */
+    void *host;
+    recpipe_fetch_fn fetch;
+    recpipe_elem_fn elem;
+    recpipe_list_end_fn list_end;
+    recpipe_has_fn has;
+    recpipe_text_fn unknown_field;
+    recpipe_text_fn describe;
+    recpipe_print_fn print;
+    char *scratch;
+    size_t scratch_cap;
+    /* the two reused record views */
+    recpipe_view *views[2];
+} recpipe_ctx;
+
+static inline recpipe_ctx *recpipe_getctx(lua_State *L) {
+    return *(recpipe_ctx **)lua_getextraspace(L);
+}
+
+/* MARK: - Allocator with a cap */
+
+static void *recpipe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    recpipe_ctx *c = (recpipe_ctx *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        c->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && c->enforce && c->mem_used + (nsize - old) > c->mem_limit) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    c->mem_used = c->mem_used - old + nsize;
+    if (c->mem_used > c->mem_peak) c->mem_peak = c->mem_used;
+    return p;
+}
+
+static int recpipe_panic(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "recpipe: unprotected Lua error: %s\n", msg ? msg : "?");
+    abort();
+    return 0;
+}
+
+static inline lua_State *recpipe_newstate(recpipe_ctx *c) {
+    lua_State *L = lua_newstate(recpipe_alloc, c);
+    if (L == NULL) return NULL;
+    *(recpipe_ctx **)lua_getextraspace(L) = c;
+    lua_atpanic(L, recpipe_panic);
+    return L;
+}
+
+/* MARK: - Instruction budget */
+
+static void recpipe_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    recpipe_ctx *c = recpipe_getctx(L);
+    c->ticks += 1;
+    if (!c->budget_exceeded) {
+        if ((c->ticks - c->start_ticks) * c->granularity < c->budget) return;
+        c->budget_exceeded = 1;
+        /* From now on every instruction errors, so a script's pcall cannot swallow it. */
+        lua_sethook(L, recpipe_hook, LUA_MASKCOUNT, 1);
+    }
+    lua_pushfstring(L, "instruction budget of %I instructions exceeded (an endless loop?)", c->budget);
+    lua_error(L);
+}
+
+static inline void recpipe_install_hook(lua_State *L, int granularity) {
+    lua_sethook(L, recpipe_hook, LUA_MASKCOUNT, granularity);
+}
+
+/* MARK: - Message handler: finds the first frame in a user chunk ("=#N") */
+
+static int recpipe_msgh(lua_State *L) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    lua_Debug ar;
+    c->err_chunk = -1;
+    c->err_line = -1;
+    for (int level = 0; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar)) break;
+        if (ar.source && ar.source[0] == '=' && ar.source[1] == '#' && ar.currentline > 0) {
+            c->err_chunk = atoi(ar.source + 2);
+            c->err_line = ar.currentline;
+            break;
+        }
+    }
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
+    }
+    return 1;
+}
+
+/* Returns (chunk id, line) of the nearest user-chunk frame above the caller, or nothing. */
+static int recpipe_caller(lua_State *L) {
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar)) break;
+        if (ar.source && ar.source[0] == '=' && ar.source[1] == '#' && ar.currentline > 0) {
+            lua_pushinteger(L, atoi(ar.source + 2));
+            lua_pushinteger(L, ar.currentline);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* MARK: - pcall / xpcall that cannot swallow budget or memory errors */
+
+static int recpipe_rethrow_if_fatal(lua_State *L, int status) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    if (status == LUA_ERRMEM || c->budget_exceeded) lua_error(L);
+    return status;
+}
+
+static int recpipe_safe_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    recpipe_rethrow_if_fatal(L, status);
+    if (status != LUA_OK) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+static int recpipe_safe_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);      /* f */
+    lua_copy(L, 2, 1);        /* handler at 1 */
+    lua_replace(L, 2);        /* f at 2 */
+    int status = lua_pcall(L, n - 2, LUA_MULTRET, 1);
+    recpipe_rethrow_if_fatal(L, status);
+    if (status != LUA_OK) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_replace(L, 1);
+    return lua_gettop(L);
+}
+
+/* MARK: - Bounded string functions */
+
+static int recpipe_string_rep(lua_State *L) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    size_t l, lsep;
+    luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &lsep);
+    if (n > 0 && l + lsep == 0) {
+        /* Lua would loop n times copying nothing: ("").rep("", 1e18) must not hang in C. */
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if (n > 0) {
+        double total = (double)l * (double)n + (double)lsep * (double)(n - 1);
+        if (total > (double)c->max_rep)
+            return luaL_error(L, "string.rep result of %f bytes exceeds the limit of %I bytes", total, c->max_rep);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* Wraps find/match/gmatch/gsub: the subject may not exceed max_pattern_subject bytes. */
+static int recpipe_string_pattern(lua_State *L) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    size_t l;
+    luaL_checklstring(L, 1, &l);
+    if ((lua_Integer)l > c->max_pattern_subject)
+        return luaL_error(L, "pattern matching on a string of %I bytes exceeds the limit of %I bytes",
+                          (lua_Integer)l, c->max_pattern_subject);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* table.move(a1, f, e, t [,a2]) loops in C, where the instruction budget cannot see it. */
+#define RECPIPE_MAX_MOVE ((lua_Integer)1 << 20)
+static int recpipe_table_move(lua_State *L) {
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    if (e >= f && (f <= 0 && e >= LUA_MAXINTEGER + f ? 1 : e - f >= RECPIPE_MAX_MOVE))
+        return luaL_error(L, "table.move of more than %I elements is not allowed", RECPIPE_MAX_MOVE);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* math.randomseed(): with no argument reseeds from the run seed (never from the clock). */
+static int recpipe_randomseed(lua_State *L) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    if (lua_gettop(L) == 0) lua_pushinteger(L, c->seed);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
+}
+
+/* setmetatable for plain tables only: no __gc finalizers (they would run without the budget). */
+static int recpipe_setmetatable(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc finalizers are not allowed in rules");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* MARK: - print, captured by the host */
+
+static int recpipe_print(lua_State *L) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    c->print(c->host, s, len);
+    return 0;
+}
+
+/* MARK: - Errors raised on behalf of the environment and read-only tables */
+
+/* __index of the sandbox globals: upvalue 1 = nothing; arg 2 = the name. */
+static int recpipe_undeclared_read(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TSTRING)
+        return luaL_error(L, "undeclared global '%s'", lua_tostring(L, 2));
+    return luaL_error(L, "undeclared global");
+}
+
+static int recpipe_undeclared_write(lua_State *L) {
+    if (lua_type(L, 2) != LUA_TSTRING) return luaL_error(L, "assignment to an undeclared global");
+    /* upvalue 1: the table of declared globals */
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+        return luaL_error(L, "cannot assign to built-in global '%s'; declare a local instead (`local %s = ...`)",
+                          lua_tostring(L, 2), lua_tostring(L, 2));
+    return luaL_error(L, "assignment to undeclared global '%s'; declare it with `local`", lua_tostring(L, 2));
+}
+
+/* __newindex of read-only tables (ctx, ctx.params). Upvalue 1: the table's name. */
+static int recpipe_readonly_write(lua_State *L) {
+    return luaL_error(L, "%s is read-only (tried to set '%s')", lua_tostring(L, lua_upvalueindex(1)),
+                      luaL_tolstring(L, 2, NULL));
+}
+
+/* MARK: - Record views */
+
+#define RECPIPE_VIEW_MT "record" /* also the type name in Lua error messages */
+
+static void recpipe_push_value(lua_State *L, recpipe_ctx *c, void *binding, const recpipe_value *v, int depth) {
+    switch (v->type) {
+    case RECPIPE_BOOL: lua_pushboolean(L, (int)v->i); break;
+    case RECPIPE_INT: lua_pushinteger(L, (lua_Integer)v->i); break;
+    case RECPIPE_DOUBLE: lua_pushnumber(L, (lua_Number)v->d); break;
+    case RECPIPE_STRING: lua_pushlstring(L, v->s, v->len); break;
+    case RECPIPE_LIST: {
+        lua_Integer n = v->i;
+        if (depth >= 32) {
+            c->list_end(binding);
+            luaL_error(L, "record value nested too deeply");
+        }
+        luaL_checkstack(L, 3, "record value nested too deeply");
+        lua_createtable(L, n > 0 && n < 1 << 24 ? (int)n : 0, 0);
+        for (lua_Integer i = 1; i <= n; i++) {
+            recpipe_value e;
+            e.type = RECPIPE_NIL;
+            c->elem(binding, i, &e);
+            recpipe_push_value(L, c, binding, &e, depth + 1);
+            lua_rawseti(L, -2, i);
+        }
+        c->list_end(binding);
+        break;
+    }
+    default: lua_pushnil(L); break;
+    }
+}
+
+/* __index: uservalue 1 maps a field name to its index (or a method to its function). Only the
+   view metatable reaches this function (the metatable is locked), so argument 1 is a view. */
+static int recpipe_view_index(lua_State *L) {
+    recpipe_view *v = (recpipe_view *)lua_touserdata(L, 1);
+    recpipe_ctx *c = recpipe_getctx(L);
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 2);
+    int t = lua_rawget(L, -2);
+    if (t == LUA_TNUMBER && v->binding != NULL) {
+        recpipe_value out;
+        out.type = RECPIPE_NIL;
+        c->fetch(v->binding, v->row, (int)lua_tointeger(L, -1), &out);
+        recpipe_push_value(L, c, v->binding, &out, 0);
+        return 1;
+    }
+    if (t == LUA_TFUNCTION) return 1;
+    size_t len = 0;
+    const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+    size_t n = c->unknown_field(c->host, v->kind, v->row, key, len);
+    luaL_where(L, 1);
+    lua_pushlstring(L, c->scratch, n);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+static int recpipe_view_newindex(lua_State *L) {
+    luaL_checkudata(L, 1, RECPIPE_VIEW_MT);
+    return luaL_error(L, "records are read-only (tried to set field '%s'); copy the value into a local",
+                      luaL_tolstring(L, 2, NULL));
+}
+
+static int recpipe_view_tostring(lua_State *L) {
+    recpipe_view *v = (recpipe_view *)luaL_checkudata(L, 1, RECPIPE_VIEW_MT);
+    recpipe_ctx *c = recpipe_getctx(L);
+    size_t n = c->describe(c->host, v->kind, v->row, NULL, 0);
+    lua_pushlstring(L, c->scratch, n);
+    return 1;
+}
+
+/* u:has_tag(t), u:purchased(id), u:seen(id): upvalue 1 is the set number. */
+static int recpipe_view_has(lua_State *L) {
+    recpipe_view *v = (recpipe_view *)luaL_checkudata(L, 1, RECPIPE_VIEW_MT);
+    recpipe_ctx *c = recpipe_getctx(L);
+    size_t len;
+    const char *key = luaL_checklstring(L, 2, &len);
+    int set = (int)lua_tointeger(L, lua_upvalueindex(1));
+    lua_pushboolean(L, v->binding != NULL && c->has(v->binding, v->row, set, key, len));
+    return 1;
+}
+
+static inline void recpipe_push_has_method(lua_State *L, int set) {
+    lua_pushinteger(L, set);
+    lua_pushcclosure(L, recpipe_view_has, 1);
+}
+
+/* Creates the view metatable once per state. */
+static inline void recpipe_setup_views(lua_State *L) {
+    luaL_newmetatable(L, RECPIPE_VIEW_MT);
+    lua_pushcfunction(L, recpipe_view_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, recpipe_view_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, recpipe_view_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+}
+
+/* Pushes a new view (with an empty field map) and returns its record slot. */
+static inline recpipe_view *recpipe_newview(lua_State *L, int kind) {
+    recpipe_view *v = (recpipe_view *)lua_newuserdatauv(L, sizeof(recpipe_view), 1);
+    v->binding = NULL;
+    v->kind = kind;
+    v->row = 0;
+    recpipe_getctx(L)->views[kind] = v;
+    luaL_setmetatable(L, RECPIPE_VIEW_MT);
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, 1);
+    return v;
+}
+
+/* MARK: - Function pointers for Swift */
+
+static inline lua_CFunction recpipe_fn_msgh(void) { return recpipe_msgh; }
+static inline lua_CFunction recpipe_fn_caller(void) { return recpipe_caller; }
+static inline lua_CFunction recpipe_fn_pcall(void) { return recpipe_safe_pcall; }
+static inline lua_CFunction recpipe_fn_xpcall(void) { return recpipe_safe_xpcall; }
+static inline lua_CFunction recpipe_fn_rep(void) { return recpipe_string_rep; }
+static inline lua_CFunction recpipe_fn_pattern(void) { return recpipe_string_pattern; }
+static inline lua_CFunction recpipe_fn_table_move(void) { return recpipe_table_move; }
+static inline lua_CFunction recpipe_fn_randomseed(void) { return recpipe_randomseed; }
+static inline lua_CFunction recpipe_fn_setmetatable(void) { return recpipe_setmetatable; }
+static inline lua_CFunction recpipe_fn_print(void) { return recpipe_print; }
+static inline lua_CFunction recpipe_fn_undeclared_read(void) { return recpipe_undeclared_read; }
+static inline lua_CFunction recpipe_fn_undeclared_write(void) { return recpipe_undeclared_write; }
+static inline lua_CFunction recpipe_fn_readonly_write(void) { return recpipe_readonly_write; }
+static inline lua_CFunction recpipe_fn_open_base(void) { return luaopen_base; }
+static inline lua_CFunction recpipe_fn_open_string(void) { return luaopen_string; }
+static inline lua_CFunction recpipe_fn_open_table(void) { return luaopen_table; }
+static inline lua_CFunction recpipe_fn_open_math(void) { return luaopen_math; }
+static inline lua_CFunction recpipe_fn_open_utf8(void) { return luaopen_utf8; }
+
+#endif

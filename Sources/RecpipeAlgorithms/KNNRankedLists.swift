@@ -1,0 +1,66 @@
+/// Per-row ranked sparse lists: for each row (a user or an item), a list of `(index, score)`
+/// pairs sorted by score descending, ties by index ascending.
+///
+/// Used both for kNN neighbour lists (row = item, entries = its most similar items) and for
+/// top-N recommendations (row = user, entries = recommended items). CSR layout: row `r`'s entries
+/// are `indices[rowPointers[r]..<rowPointers[r+1]]` with matching `scores`.
+public struct RankedLists: Sendable, Equatable {
+    public var rowPointers: [Int]
+    public var indices: [Int32]
+    public var scores: [Float]
+
+    public init(rowPointers: [Int], indices: [Int32], scores: [Float]) {
+        precondition(!rowPointers.isEmpty, "rowPointers needs at least one entry")
+        precondition(indices.count == scores.count, "indices and scores must have equal length")
+        precondition(rowPointers.last == indices.count, "rowPointers must end at the entry count")
+        self.rowPointers = rowPointers
+        self.indices = indices
+        self.scores = scores
+    }
+
+    /// Number of rows.
+    public var rowCount: Int { rowPointers.count - 1 }
+
+    /// Total number of stored entries.
+    public var entryCount: Int { indices.count }
+
+    /// Range of row `r`'s entries in `indices` / `scores`.
+    public func range(_ r: Int) -> Range<Int> { rowPointers[r]..<rowPointers[r + 1] }
+
+    /// Row `r` as an array of pairs, best first.
+    public func row(_ r: Int) -> [(index: Int32, score: Float)] {
+        range(r).map { (index: indices[$0], score: scores[$0]) }
+    }
+
+    /// Approximate heap bytes held by the lists.
+    public var byteCount: Int { rowPointers.count * 8 + indices.count * 4 + scores.count * 4 }
+
+    /// Assembles lists from per-row slots of a fixed width: row `r` owns
+    /// `slotIndices[r*width ..< r*width + counts[r]]`. O(rows × width).
+    static func compact(
+        rows: Int, width: Int, counts: [Int], slotIndices: [Int32], slotScores: [Float]
+    ) -> RankedLists {
+        var ptr = [Int](repeating: 0, count: rows + 1)
+        for r in 0..<rows { ptr[r + 1] = ptr[r] + counts[r] }
+        var idx = [Int32](repeating: 0, count: ptr[rows])
+        var sc = [Float](repeating: 0, count: ptr[rows])
+        for r in 0..<rows {
+            let src = r * width, dst = ptr[r]
+            for k in 0..<counts[r] {
+                idx[dst + k] = slotIndices[src + k]
+                sc[dst + k] = slotScores[src + k]
+            }
+        }
+        return RankedLists(rowPointers: ptr, indices: idx, scores: sc)
+    }
+}
+
+/// kNN neighbour lists: row = entity (user or item), entries = its most similar entities.
+public typealias NeighborLists = RankedLists
+
+extension RankedLists {
+    /// Each row's indices as an array, e.g. for `Metrics.ranking(recommendations:…)`.
+    public func indexLists() -> [[Int32]] {
+        (0..<rowCount).map { Array(indices[range($0)]) }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+
+/// `recpipe`: the root command. Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage.
+public struct RecpipeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "recpipe",
+        abstract: "Run e-commerce user-profiling and recommendation pipelines described in YAML.",
+        discussion: """
+            A pipeline wires built-in stages (ingest, clean, encode, cluster, cf, als, rank, …) and \
+            Lua rules into a DAG. Unchanged stages are reused from the cache in .recpipe/ beside \
+            the pipeline file.
+
+            Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage.
+
+            Examples:
+              recpipe demo-data --out data/demo
+              recpipe validate pipelines/demo.yaml
+              recpipe run pipelines/demo.yaml --set vars.top_n=50
+              recpipe graph pipelines/demo.yaml --format mermaid
+              recpipe stages als
+            """,
+        version: RecpipeVersion.string,
+        subcommands: commandTypes)
+
+    nonisolated(unsafe) static var commandTypes: [any ParsableCommand.Type] = [
+        RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, DemoDataCommand.self,
+    ]
+
+    public init() {}
+
+    /// Parses and runs `arguments`, printing errors the way users expect, and returns the exit
+    /// code instead of exiting (tests call this).
+    public static func execute(_ arguments: [String]) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch {
+            return report(error)
+        }
+    }
+
+    static func report(_ error: any Error) -> Int32 {
+        let code = exitCode(for: error)
+        if let exit = error as? ExitCode { return exit.rawValue }
+        if code == .success {
+            Console.print(fullMessage(for: error))
+            return 0
+        }
+        Console.error(fullMessage(for: error))
+        // Usage errors are exit 2, like validation errors.
+        return code == .validationFailure || code.rawValue == 64 ? 2 : code.rawValue
+    }
+
+    /// The executable's entry point: runs the command line and returns the exit code.
+    public static func mainEntry() async -> Int32 {
+        await execute(Array(CommandLine.arguments.dropFirst()))
+    }
+}
+
+public enum RecpipeVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,83 @@
+/// One problem found in user input, in the shape every part of recpipe reports:
+/// `file:line:col: error: message` then the source line and a caret, then the hint.
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Hashable {
+        case error, warning, note
+    }
+
+    public var severity: Severity
+    /// A stable machine-readable code, e.g. `unknown-key`, `cycle`, `type-mismatch`.
+    public var code: String
+    public var message: String
+    public var location: SourceLocation?
+    /// A "did you mean …?" or "how to fix" line.
+    public var hint: String?
+
+    public init(
+        _ severity: Severity = .error, code: String, _ message: String,
+        at location: SourceLocation? = nil, hint: String? = nil
+    ) {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.location = location
+        self.hint = hint
+    }
+
+    public static func error(
+        _ code: String, _ message: String, at location: SourceLocation? = nil, hint: String? = nil
+    ) -> Diagnostic {
+        Diagnostic(.error, code: code, message, at: location, hint: hint)
+    }
+
+    /// `file:line:col: error: message (hint)` on one line.
+    public var description: String {
+        var s = ""
+        if let location { s += "\(location): " }
+        s += "\(severity.rawValue): \(message)"
+        if let hint { s += " (\(hint))" }
+        return s
+    }
+}
+
+/// A batch of diagnostics thrown together: validation collects them all, then throws once.
+public struct DiagnosticsError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Renders diagnostics for a terminal: the one-line form, then the source line and a caret.
+public struct DiagnosticRenderer: Sendable {
+    /// File name → file text, for echoing the offending line.
+    public var sources: [String: String]
+
+    public init(sources: [String: String] = [:]) { self.sources = sources }
+
+    public func render(_ d: Diagnostic) -> String {
+        var out = ""
+        if let loc = d.location { out += "\(loc): " }
+        out += "\(d.severity.rawValue): \(d.message)"
+        if let loc = d.location, let text = sources[loc.file], loc.line >= 1 {
+            var lineNo = 1
+            var found: Substring?
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if lineNo == loc.line { found = line; break }
+                lineNo += 1
+            }
+            if var line = found {
+                if line.hasSuffix("\r") { line = line.dropLast() }
+                out += "\n    \(line)\n    "
+                // Column is 1-based and counts characters; keep tabs so the caret lines up.
+                let prefix = line.prefix(max(0, loc.column - 1))
+                out += String(prefix.map { $0 == "\t" ? "\t" : " " }) + "^"
+            }
+        }
+        if let hint = d.hint { out += "\n    hint: \(hint)" }
+        return out
+    }
+
+    public func render(_ ds: [Diagnostic]) -> String {
+        ds.map(render).joined(separator: "\n")
+    }
+}

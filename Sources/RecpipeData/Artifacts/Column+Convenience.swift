@@ -1,0 +1,62 @@
+/// Short constructors used by artifacts' `exportTable()` views.
+extension Column {
+    /// A dictionary-encoded string column (no nulls). O(n) with a hash of distinct values.
+    public static func strings(_ name: String, _ values: [String]) -> Column {
+        var dict: [String] = []
+        var index: [String: UInt32] = [:]
+        var codes = [UInt32]()
+        codes.reserveCapacity(values.count)
+        for v in values {
+            if let c = index[v] {
+                codes.append(c)
+            } else {
+                let c = UInt32(dict.count)
+                index[v] = c
+                dict.append(v)
+                codes.append(c)
+            }
+        }
+        return Column(name: name, data: .string(dictionary: dict, codes: codes))
+    }
+
+    public static func ints(_ name: String, _ values: [Int64]) -> Column {
+        Column(name: name, data: .int(values))
+    }
+
+    public static func doubles(_ name: String, _ values: [Double]) -> Column {
+        Column(name: name, data: .float(values))
+    }
+
+    public static func floats(_ name: String, _ values: [Float]) -> Column {
+        Column(name: name, data: .float(values.map(Double.init)))
+    }
+}
+
+extension Table {
+    /// Builds a table from columns that are known to have equal lengths (artifact views).
+    public static func assemble(_ columns: [Column]) -> Table {
+        do {
+            return try Table(columns: columns)
+        } catch {
+            preconditionFailure("artifact view columns must have equal lengths: \(error)")
+        }
+    }
+}
+
+/// An id ↔ index map (user or item ids as strings), shared by interaction-based artifacts.
+public struct IDMap: Sendable, Equatable {
+    public private(set) var ids: [String]
+    public private(set) var index: [String: Int]
+
+    public init(_ ids: [String]) {
+        self.ids = ids
+        var m: [String: Int] = [:]
+        m.reserveCapacity(ids.count)
+        for (i, id) in ids.enumerated() { m[id] = i }
+        index = m
+    }
+
+    public var count: Int { ids.count }
+    public subscript(id: String) -> Int? { index[id] }
+    public subscript(i: Int) -> String { ids[i] }
+}

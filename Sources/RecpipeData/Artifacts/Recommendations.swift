@@ -1,0 +1,141 @@
+import RecpipeCore
+
+/// Final ranked recommendations (`rank`): per user the top-N items with their blended score and
+/// provenance text (`als 0.82, itemcf 0.40 → 0.70; promote winter-coats ×1.3`).
+public struct Recommendations: Artifact, Equatable {
+    public static var kind: ArtifactKind { .recommendations }
+
+    public var users: IDMap
+    public var items: IDMap
+    public var offsets: [Int]
+    public var itemIndices: [Int32]
+    public var scores: [Float]
+    public var provenance: [String]
+    /// Users whose list came from the popularity fallback.
+    public var fallbackUsers: [Int32]
+
+    public init(
+        users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float], provenance: [String],
+        fallbackUsers: [Int32]
+    ) {
+        precondition(offsets.count == users.count + 1 && itemIndices.count == scores.count && scores.count == provenance.count)
+        self.users = users
+        self.items = items
+        self.offsets = offsets
+        self.itemIndices = itemIndices
+        self.scores = scores
+        self.provenance = provenance
+        self.fallbackUsers = fallbackUsers
+    }
+
+    public var rowCount: Int { scores.count }
+
+    public func range(user u: Int) -> Range<Int> { offsets[u]..<offsets[u + 1] }
+
+    /// The item ids recommended to a user, in rank order.
+    public func itemIDs(user u: Int) -> [String] { range(user: u).map { items[Int(itemIndices[$0])] } }
+
+    public func encode(into w: inout ByteWriter) {
+        w.write(UInt8(1))
+        w.write(users.ids)
+        w.write(items.ids)
+        w.writeArray(offsets)
+        w.writeArray(itemIndices)
+        w.writeArray(scores)
+        w.write(provenance)
+        w.writeArray(fallbackUsers)
+    }
+
+    public init(decoding r: inout ByteReader) throws {
+        guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown recommendations encoding") }
+        users = IDMap(try r.readStrings())
+        items = IDMap(try r.readStrings())
+        offsets = try r.readArray(Int.self)
+        itemIndices = try r.readArray(Int32.self)
+        scores = try r.readArray(Float.self)
+        provenance = try r.readStrings()
+        fallbackUsers = try r.readArray(Int32.self)
+        guard offsets.count == users.count + 1, offsets.last == scores.count, itemIndices.count == scores.count,
+            provenance.count == scores.count, itemIndices.allSatisfy({ $0 >= 0 && Int($0) < items.count })
+        else { throw ArtifactDecodeError("inconsistent recommendations") }
+    }
+
+    /// `user_id, rank, item_id, score, provenance`.
+    public func exportTable() -> Table {
+        var u: [String] = [], it: [String] = [], rank: [Int64] = []
+        u.reserveCapacity(rowCount)
+        for user in 0..<users.count {
+            for (n, k) in range(user: user).enumerated() {
+                u.append(users[user])
+                it.append(items[Int(itemIndices[k])])
+                rank.append(Int64(n + 1))
+            }
+        }
+        return .assemble([
+            .strings("user_id", u), .ints("rank", rank), .strings("item_id", it), .floats("score", scores),
+            .strings("provenance", provenance),
+        ])
+    }
+}
+
+/// A train/test split of an interaction set (`split`), reused by several models and `evaluate`.
+public struct EvaluationSplit: Artifact, Equatable {
+    public static var kind: ArtifactKind { .split }
+
+    public var train: Interactions
+    /// Held-out entries per user (indices into `train.users` / `train.items`).
+    public var testOffsets: [Int]
+    public var testItems: [Int32]
+    public var testValues: [Float]
+    /// How it was made, for the summary (`holdout 0.2 seed 42`).
+    public var method: String
+
+    public init(train: Interactions, testOffsets: [Int], testItems: [Int32], testValues: [Float], method: String) {
+        precondition(testOffsets.count == train.users.count + 1 && testItems.count == testValues.count)
+        self.train = train
+        self.testOffsets = testOffsets
+        self.testItems = testItems
+        self.testValues = testValues
+        self.method = method
+    }
+
+    public var rowCount: Int { train.rowCount + testItems.count }
+
+    public func testRange(user u: Int) -> Range<Int> { testOffsets[u]..<testOffsets[u + 1] }
+
+    public func encode(into w: inout ByteWriter) {
+        w.write(UInt8(1))
+        train.encode(into: &w)
+        w.writeArray(testOffsets)
+        w.writeArray(testItems)
+        w.writeArray(testValues)
+        w.write(method)
+    }
+
+    public init(decoding r: inout ByteReader) throws {
+        guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown split encoding") }
+        train = try Interactions(decoding: &r)
+        testOffsets = try r.readArray(Int.self)
+        testItems = try r.readArray(Int32.self)
+        testValues = try r.readArray(Float.self)
+        method = try r.readString()
+        guard testOffsets.count == train.users.count + 1, testOffsets.last == testItems.count,
+            testItems.count == testValues.count
+        else { throw ArtifactDecodeError("inconsistent split") }
+    }
+
+    /// `user_id, item_id, value, split` for every train and test entry.
+    public func exportTable() -> Table {
+        var u: [String] = [], it: [String] = [], v: [Double] = [], s: [String] = []
+        let m = train.matrix
+        for user in 0..<train.users.count {
+            for k in m.rowRange(user) {
+                u.append(train.users[user]); it.append(train.items[Int(m.columns[k])]); v.append(Double(m.values[k])); s.append("train")
+            }
+            for k in testRange(user: user) {
+                u.append(train.users[user]); it.append(train.items[Int(testItems[k])]); v.append(Double(testValues[k])); s.append("test")
+            }
+        }
+        return .assemble([.strings("user_id", u), .strings("item_id", it), .doubles("value", v), .strings("split", s)])
+    }
+}

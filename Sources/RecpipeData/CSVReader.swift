@@ -1,0 +1,219 @@
+import Dispatch
+import Foundation
+import RecpipeCore
+
+/// Reads RFC 4180 CSV files into a `Table`, keeping every row that does not fit as a
+/// `RejectedRow`. The file is memory-mapped and scanned as bytes; large files are split at line
+/// ends into chunks parsed on all cores, and each chunk's end is checked against the next chunk's
+/// start (a quoted field spanning a split point makes the next chunk re-parse from the right byte),
+/// so results are identical to a sequential pass.
+///
+/// Complexity: O(bytes); memory: the mapped file plus the typed columns.
+public enum CSVReader {
+    // MARK: - Entry points
+
+    public static func read(path: String, options: IngestOptions = IngestOptions()) throws -> IngestResult {
+        let data = try FileLoading.load(path: path)
+        return try data.withUnsafeBytes { try read(bytes: $0, path: path, options: options) }
+    }
+
+    /// Parses CSV text held in memory; `path` labels errors.
+    public static func read(text: String, path: String = "<text>", options: IngestOptions = IngestOptions()) throws
+        -> IngestResult
+    {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBytes { try read(bytes: $0, path: path, options: options) }
+    }
+
+    static func read(bytes whole: UnsafeRawBufferPointer, path: String, options: IngestOptions) throws -> IngestResult {
+        guard options.delimiter != options.quote, options.delimiter != 10, options.delimiter != 13 else {
+            throw IngestError(.invalidOption, path: path, "the delimiter must differ from the quote character and from line ends")
+        }
+        var bom = 0
+        if whole.count >= 3, whole[0] == 0xEF, whole[1] == 0xBB, whole[2] == 0xBF { bom = 3 }
+        let p = UnsafeRawBufferPointer(rebasing: whole[bom...])
+        let scanner = CSVScanner(p: p, delimiter: options.delimiter, quote: options.quote)
+
+        // Header: the first non-blank record.
+        var pos = 0, newlines = 0
+        var fields: [FieldRef] = []
+        var outcome = CSVScanner.Outcome.blank
+        while pos < p.count, outcome == .blank { outcome = scanner.next(&pos, &newlines, &fields) }
+        guard outcome != .blank else {
+            throw IngestError(.emptyFile, path: path, "the file is empty (no header row)", hint: "check the path, or that the export finished")
+        }
+        guard outcome == .record else {
+            throw IngestError(.unreadableFile, path: path, "the header row is malformed (\(outcome))")
+        }
+        let header = uniqueNames(fields.map { scanner.string(of: $0) })
+        let dataStart = pos, dataStartLine = newlines + 1
+
+        let (plans, used) = try makePlans(header: header, scanner: scanner, dataStart: dataStart, path: path, options: options)
+        let parser = CSVChunkParser(
+            scanner: scanner, fieldCount: header.count, plans: plans,
+            nullValues: options.nullValues.map { Array($0.utf8) })
+
+        let chunks = parseChunks(parser, from: dataStart, options: options)
+
+        var rejects: [RejectedRow] = []
+        var rowsOk = 0, rejected = 0, line = dataStartLine
+        for c in chunks {
+            rowsOk += c.rowsOk
+            rejected += c.rejects.count
+            if options.onBadRow != .skip || rejects.count < 5 {
+                for r in c.rejects where options.onBadRow != .skip || rejects.count < 5 {
+                    rejects.append(RejectedRow(line: line + r.relativeLine, raw: scanner.raw(r.start, r.end), reason: r.reason))
+                }
+            }
+            line += c.newlines
+        }
+        try enforce(policy: options, rejects: rejects, rejected: rejected, rowsIn: rowsOk + rejected, path: path)
+        let columns = plans.enumerated().map { j, plan in
+            mergeChunkColumns(chunks.map { $0.columns[j] }, name: plan.name, type: plan.type)
+        }
+        let table: Table
+        do {
+            table = try Table(columns: columns)
+        } catch {
+            throw IngestError(.invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
+        }
+        return IngestResult(
+            table: table, rowsIn: rowsOk + rejected, rowsOk: rowsOk, rowsRejected: rejected,
+            rejects: options.onBadRow == .skip ? [] : rejects, schema: used)
+    }
+
+    // MARK: - Chunking
+
+    private final class ResultBox: @unchecked Sendable {
+        var results: [ChunkResult?]
+        let lock = NSLock()
+        init(_ n: Int) { results = Array(repeating: nil, count: n) }
+    }
+
+    private static func parseChunks(_ parser: CSVChunkParser, from start: Int, options: IngestOptions) -> [ChunkResult] {
+        let p = parser.scanner.p
+        let length = p.count - start
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let wanted = options.parallel && cores > 1 ? min(cores * 4, length / (1 << 20)) : 1
+        var bounds = [start]
+        if wanted > 1 {
+            for k in 1..<wanted {
+                var b = start + length / wanted * k
+                guard b > bounds.last! else { continue }
+                while b < p.count, p[b] != 10 { b += 1 }
+                if b + 1 < p.count, b + 1 > bounds.last! { bounds.append(b + 1) }
+            }
+        }
+        bounds.append(p.count)
+        let count = bounds.count - 1
+        if count == 1 { return [parser.parse(start: start, end: p.count)] }
+
+        let box = ResultBox(count)
+        nonisolated(unsafe) let unsafeParser = parser
+        let frozen = bounds
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let r = unsafeParser.parse(start: frozen[i], end: frozen[i + 1])
+            box.lock.lock()
+            box.results[i] = r
+            box.lock.unlock()
+        }
+        // Verify that every chunk began where the previous one really ended; re-parse otherwise.
+        var out: [ChunkResult] = []
+        var expected = start
+        for i in 0..<count {
+            var r = box.results[i]!
+            if r.start != expected { r = parser.parse(start: expected, end: max(expected, frozen[i + 1])) }
+            expected = r.end
+            out.append(r)
+        }
+        return out
+    }
+
+    // MARK: - Schema resolution
+
+    private static func makePlans(
+        header: [String], scanner: CSVScanner, dataStart: Int, path: String, options: IngestOptions
+    ) throws -> ([ColumnPlan], [ColumnSpec]) {
+        var specs: [String: ColumnSpec] = [:]
+        for spec in options.schema ?? [] {
+            guard header.contains(spec.name) else {
+                throw IngestError(
+                    .missingColumn, path: path,
+                    "the header has no column '\(spec.name)' (columns: \(header.joined(separator: ", ")))",
+                    hint: Suggestions.hint(for: spec.name, in: header) ?? "fix the schema or the file's header row")
+            }
+            specs[spec.name] = spec
+        }
+        let needInference = header.contains { specs[$0] == nil } && !options.onlySchemaColumns
+        var samples = [[String]](repeating: [], count: header.count)
+        if needInference {
+            var pos = dataStart, newlines = 0, rows = 0
+            var fields: [FieldRef] = []
+            let nulls = Set(options.nullValues)
+            while pos < scanner.p.count, rows < options.inferenceRows {
+                guard scanner.next(&pos, &newlines, &fields) == .record, fields.count == header.count else { continue }
+                rows += 1
+                for (j, f) in fields.enumerated() where specs[header[j]] == nil {
+                    let s = scanner.string(of: f)
+                    if f.quoted ? !s.isEmpty : !nulls.contains(s) { samples[j].append(s) }
+                }
+            }
+        }
+        var plans: [ColumnPlan] = []
+        var used: [ColumnSpec] = []
+        let order: [Int] = options.onlySchemaColumns
+            ? (options.schema ?? []).map { header.firstIndex(of: $0.name)! } : Array(header.indices)
+        for j in order {
+            if let spec = specs[header[j]] {
+                let formats = try timestampFormats(spec, path: path)
+                plans.append(ColumnPlan(source: j, name: spec.outputName, type: spec.type, formats: formats))
+                used.append(spec)
+            } else {
+                let (type, fmt) = SchemaInference.inferType(samples[j])
+                plans.append(ColumnPlan(source: j, name: header[j], type: type, formats: fmt.map { [$0] } ?? []))
+                used.append(ColumnSpec(header[j], type, format: fmt?.description))
+            }
+        }
+        return (plans, used)
+    }
+
+    static func timestampFormats(_ spec: ColumnSpec, path: String) throws -> [TimestampFormat] {
+        guard spec.type == .timestamp else { return [] }
+        guard let f = spec.format else { return TimestampFormat.common }
+        guard let fmt = TimestampFormat(pattern: f) else {
+            throw IngestError(
+                .invalidOption, path: path, "column '\(spec.name)': unknown timestamp format '\(f)'",
+                hint: "use %Y %m %d %H %M %S with literal characters, 'iso8601' or 'unix'")
+        }
+        return [fmt]
+    }
+
+    /// Blank names become `column_N`; repeated names get `_2`, `_3`, ….
+    static func uniqueNames(_ names: [String]) -> [String] {
+        var seen: [String: Int] = [:]
+        return names.enumerated().map { j, raw in
+            let base = raw.isEmpty ? "column_\(j + 1)" : raw
+            let n = seen[base, default: 0] + 1
+            seen[base] = n
+            return n == 1 ? base : "\(base)_\(n)"
+        }
+    }
+
+    // MARK: - Bad rows
+
+    static func enforce(policy: IngestOptions, rejects: [RejectedRow], rejected: Int, rowsIn: Int, path: String) throws {
+        guard rejected > 0 else { return }
+        if policy.onBadRow == .fail, let first = rejects.first {
+            throw IngestError(
+                .badRow, path: path, "bad row at line \(first.line): \(first.reason)",
+                hint: "fix the row, or set on_bad_row: quarantine to keep it in a rejects file")
+        }
+        if let limit = policy.maxBadRows, limit.exceeded(rejected: rejected, rowsIn: rowsIn) {
+            let firstFew = rejects.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+            throw IngestError(
+                .tooManyBadRows, path: path,
+                "\(rejected) of \(rowsIn) rows were rejected, more than max_bad_rows (\(limit.description)); first: \(firstFew)",
+                hint: "fix the schema or the data, or raise max_bad_rows")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import RecpipeCore
+
+/// How one input column is read: its type, an optional new name, and for timestamps an optional
+/// format (`%Y-%m-%d %H:%M:%S`, `%Y-%m-%d`, `%m/%d/%Y %H:%M`, `iso8601`, `unix`). Without a
+/// format a timestamp column accepts any of `TimestampFormat.common`.
+public struct ColumnSpec: Sendable, Hashable {
+    /// The column's name in the file header (or JSON key).
+    public var name: String
+    public var type: ColumnType
+    public var rename: String?
+    public var format: String?
+
+    public init(_ name: String, _ type: ColumnType, rename: String? = nil, format: String? = nil) {
+        self.name = name
+        self.type = type
+        self.rename = rename
+        self.format = format
+    }
+
+    /// The column's name in the resulting table.
+    public var outputName: String { rename ?? name }
+}
+
+/// What to do with a row that does not fit the schema.
+public enum BadRowPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Keep the row in `IngestResult.rejects` (for a rejects file).
+    case quarantine
+    /// Count it only.
+    case skip
+    /// Fail the ingest at the first bad row.
+    case fail
+}
+
+/// The most bad rows tolerated before the ingest fails.
+public enum BadRowLimit: Sendable, Hashable {
+    case count(Int)
+    /// A percentage (0–100) of the data rows read.
+    case percent(Double)
+
+    func exceeded(rejected: Int, rowsIn: Int) -> Bool {
+        switch self {
+        case .count(let n): rejected > n
+        case .percent(let p): rowsIn > 0 && Double(rejected) * 100 > p * Double(rowsIn)
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .count(let n): "\(n) rows"
+        case .percent(let p): "\(p)% of rows"
+        }
+    }
+}
+
+/// Options shared by the CSV and JSON Lines readers.
+public struct IngestOptions: Sendable {
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    public var quote: UInt8 = UInt8(ascii: "\"")
+    /// Unquoted field texts read as null. A quoted empty string `""` is an empty string.
+    public var nullValues: [String] = ["", "NA", "NULL", "null"]
+    /// Column types; columns not listed are inferred, or dropped when `onlySchemaColumns`.
+    /// `nil` infers every column.
+    public var schema: [ColumnSpec]?
+    public var onlySchemaColumns = false
+    /// Rows sampled (from the top) to infer types of columns without a spec.
+    public var inferenceRows = 1000
+    public var onBadRow: BadRowPolicy = .quarantine
+    public var maxBadRows: BadRowLimit?
+    /// Parse large CSV files on all cores.
+    public var parallel = true
+
+    public init(
+        schema: [ColumnSpec]? = nil, onBadRow: BadRowPolicy = .quarantine, maxBadRows: BadRowLimit? = nil
+    ) {
+        self.schema = schema
+        self.onBadRow = onBadRow
+        self.maxBadRows = maxBadRows
+    }
+}
+
+/// A data row that did not fit: where it starts in the file, its raw text, and why.
+public struct RejectedRow: Sendable, Hashable, CustomStringConvertible {
+    /// 1-based physical line where the record starts (the header is line 1).
+    public var line: Int
+    public var raw: String
+    public var reason: String
+
+    public init(line: Int, raw: String, reason: String) {
+        self.line = line
+        self.raw = raw
+        self.reason = reason
+    }
+
+    public var description: String { "line \(line): \(reason)" }
+}
+
+/// The outcome of reading a file. Invariant: `rowsIn == rowsOk + rowsRejected`.
+public struct IngestResult: Sendable {
+    public var table: Table
+    public var rowsIn: Int
+    public var rowsOk: Int
+    public var rowsRejected: Int
+    /// The rejected rows (empty when the policy is `skip`).
+    public var rejects: [RejectedRow]
+    /// The schema actually used (given or inferred), in file column order.
+    public var schema: [ColumnSpec]
+}
+
+/// An ingest failure that reaches the user; always names the file.
+public struct IngestError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case missingFile = "missing-file"
+        case unreadableFile = "unreadable-file"
+        case emptyFile = "empty-file"
+        case missingColumn = "missing-column"
+        case invalidOption = "invalid-option"
+        case badRow = "bad-row"
+        case tooManyBadRows = "too-many-bad-rows"
+    }
+
+    public var code: Code
+    public var path: String
+    public var message: String
+    public var hint: String?
+
+    public init(_ code: Code, path: String, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.path = path
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        "\(path): \(message)" + (hint.map { " (\($0))" } ?? "")
+    }
+
+    /// The error as a `Diagnostic` located at the file.
+    public var diagnostic: Diagnostic {
+        .error(code.rawValue, "\(path): \(message)", hint: hint)
+    }
+}

@@ -1,0 +1,58 @@
+/// The type of one table column, as written in pipeline YAML (`int`, `float`, `string`, `bool`,
+/// `timestamp`).
+public enum ColumnType: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
+    case int, float, string, bool, timestamp
+
+    public var description: String { rawValue }
+
+    /// Whether values of this type order and compare as numbers.
+    public var isNumeric: Bool { self == .int || self == .float || self == .timestamp }
+}
+
+/// One column of a table's schema.
+public struct Field: Sendable, Hashable, CustomStringConvertible {
+    public var name: String
+    public var type: ColumnType
+
+    public init(_ name: String, _ type: ColumnType) {
+        self.name = name
+        self.type = type
+    }
+
+    public var description: String { "\(name): \(type)" }
+}
+
+/// One cell of a table.
+public enum Value: Sendable, Hashable, CustomStringConvertible {
+    case null
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case bool(Bool)
+    /// Seconds since 1970-01-01T00:00:00Z.
+    case timestamp(Int64)
+
+    public var isNull: Bool { if case .null = self { true } else { false } }
+
+    /// The value as a number, if it is one (int, double, timestamp seconds, bool as 0/1).
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let v): Double(v)
+        case .double(let v): v
+        case .timestamp(let v): Double(v)
+        case .bool(let b): b ? 1 : 0
+        case .null, .string: nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .null: "null"
+        case .int(let v): String(v)
+        case .double(let v): String(v)
+        case .string(let s): s
+        case .bool(let b): String(b)
+        case .timestamp(let t): Timestamp.format(t)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeSpec
+import Synchronization
+
+/// The on-disk cache beside a pipeline (`.recpipe/` by default):
+///
+/// ```
+/// .recpipe/
+///   artifacts/<fingerprint>.rcpa   checksummed artifact (ArtifactEnvelope)
+///   artifacts/<fingerprint>.json   the stage's figures (rows, counters, notes) for cached summaries
+///   state.json                     per stage: current and previous fingerprint (with parts)
+///   file-hashes.json               remembered input-file hashes
+///   runs/<run-id>/manifest.json    one per run, plus rejects files
+///   runs/latest                    the last run's id
+/// ```
+public struct ArtifactStore: Sendable {
+    public let root: String
+    public let artifactTypes: [ArtifactKind: any Artifact.Type]
+
+    public init(root: String, artifactTypes: [ArtifactKind: any Artifact.Type]) {
+        self.root = root
+        self.artifactTypes = artifactTypes
+    }
+
+    var artifactsDirectory: String { root + "/artifacts" }
+    public var runsDirectory: String { root + "/runs" }
+    var statePath: String { root + "/state.json" }
+    var fileHashesPath: String { root + "/file-hashes.json" }
+
+    func artifactPath(_ fingerprint: String) -> String { "\(artifactsDirectory)/\(fingerprint).rcpa" }
+    func metaPath(_ fingerprint: String) -> String { "\(artifactsDirectory)/\(fingerprint).json" }
+
+    // MARK: - Artifacts
+
+    /// Encodes and writes an artifact atomically.
+    func save(_ artifact: any Artifact, kind: ArtifactKind, meta: CachedMeta, fingerprint: String) throws {
+        var w = ByteWriter()
+        artifact.encode(into: &w)
+        try AtomicFile.write(Data(ArtifactEnvelope.wrap(kind: kind, payload: w.bytes)), to: artifactPath(fingerprint))
+        try AtomicFile.write(try JSONEncoder.sorted.encode(meta), to: metaPath(fingerprint))
+    }
+
+    /// The cached figures of a fingerprint, when both the artifact and its figures exist and the
+    /// artifact's envelope checks out. A corrupt file yields `.corrupt(reason)`.
+    func lookup(_ fingerprint: String) -> Lookup {
+        let path = artifactPath(fingerprint)
+        guard FileManager.default.fileExists(atPath: path),
+            let metaData = FileManager.default.contents(atPath: metaPath(fingerprint)),
+            let meta = try? JSONDecoder().decode(CachedMeta.self, from: metaData)
+        else { return .miss }
+        do {
+            _ = try readEnvelope(path)
+            return .hit(meta)
+        } catch {
+            return .corrupt("\(error)")
+        }
+    }
+
+    enum Lookup {
+        case miss
+        case hit(CachedMeta)
+        case corrupt(String)
+    }
+
+    private func readEnvelope(_ path: String) throws -> (kind: String, payload: [UInt8]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StageError("cannot read cached artifact '\(path)'")
+        }
+        return try ArtifactEnvelope.unwrap([UInt8](data))
+    }
+
+    /// Loads and decodes a cached artifact.
+    public func load(_ fingerprint: String) throws -> (kind: ArtifactKind, artifact: any Artifact) {
+        let (kindName, payload) = try readEnvelope(artifactPath(fingerprint))
+        guard let kind = ArtifactKind(rawValue: kindName), let type = artifactTypes[kind] else {
+            throw StageError("cached artifact has unknown kind '\(kindName)'")
+        }
+        var r = ByteReader(payload)
+        return (kind, try type.init(decoding: &r))
+    }
+
+    // MARK: - State
+
+    /// Per stage: the fingerprint of its latest result and the one before it (for `--diff`).
+    public struct State: Codable, Sendable {
+        public var stages: [String: StageState] = [:]
+        public init() {}
+    }
+
+    public struct StageState: Codable, Sendable {
+        public var current: Fingerprint
+        public var previous: Fingerprint?
+        public var kind: ArtifactKind
+    }
+
+    public func loadState() -> State {
+        guard let data = FileManager.default.contents(atPath: statePath),
+            let s = try? JSONDecoder().decode(State.self, from: data)
+        else { return State() }
+        return s
+    }
+
+    func saveState(_ state: State) throws {
+        try AtomicFile.write(try JSONEncoder.sorted.encode(state), to: statePath)
+    }
+
+    /// Removes artifacts that no stage's current or previous result refers to.
+    func prune(keeping state: State) {
+        var keep = Set<String>()
+        for s in state.stages.values {
+            keep.insert(s.current.value)
+            if let p = s.previous { keep.insert(p.value) }
+        }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: artifactsDirectory) else { return }
+        for name in names {
+            let fp = name.split(separator: ".").first.map(String.init) ?? name
+            if !keep.contains(fp) && !name.hasPrefix(".tmp-") {
+                try? FileManager.default.removeItem(atPath: "\(artifactsDirectory)/\(name)")
+            }
+        }
+    }
+}
+
+/// The figures of a stage's result, stored beside the artifact so a cached stage can still show
+/// rows and counters in the summary.
+struct CachedMeta: Codable, Sendable {
+    var kind: ArtifactKind
+    var rowsIn: Int?
+    var rowsOut: Int?
+    var counters: [StageOutput.Counter]
+    var notes: [String]
+    var warnings: [String]
+    var seconds: Double
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import RecpipeCore
+import RecpipeSpec
+
+/// A stage's fingerprint and the parts it was made from. The parts are kept in the state file so
+/// the next run can say *why* a stage re-ran ("parameter 'factors' changed").
+public struct Fingerprint: Sendable, Codable, Hashable {
+    public var value: String
+    public var parts: Parts
+
+    public struct Parts: Sendable, Codable, Hashable {
+        /// `kind@version` plus the cache format version.
+        public var code: String
+        /// Parameter name → hash of its resolved value.
+        public var params: [String: String]
+        /// `port/index` → upstream stage name and its fingerprint.
+        public var inputs: [String: String]
+        /// Resolved path → hash of the file's (or directory's) content.
+        public var files: [String: String]
+        /// Seed and as-of date.
+        public var settings: String
+    }
+
+    /// Bumped when the engine's cache layout or fingerprint recipe changes.
+    static let engineVersion = 1
+
+    static func make(
+        stage: StageSpec, declaration: StageDeclaration, pipeline: PipelineSpec,
+        inputFingerprints: [String: [(stage: String, fingerprint: String)]], files: FileHashCache
+    ) -> Fingerprint {
+        let code = "\(declaration.kind)@\(declaration.version)/engine\(engineVersion)/format\(ArtifactEnvelope.formatVersion)"
+        var params: [String: String] = [:]
+        for (name, value) in stage.params {
+            var h = ContentHasher()
+            value.hash(into: &h)
+            params[name] = h.hexDigest()
+        }
+        var inputs: [String: String] = [:]
+        for (port, list) in inputFingerprints {
+            for (i, entry) in list.enumerated() {
+                inputs["\(port)/\(i)"] = "\(entry.stage)=\(entry.fingerprint)"
+            }
+        }
+        var fileHashes: [String: String] = [:]
+        for path in readPaths(stage: stage, declaration: declaration, base: pipeline.baseDirectory) {
+            fileHashes[path] = files.hash(of: path)
+        }
+        let settings = "seed=\(pipeline.seed);as_of=\(pipeline.asOf ?? "-")"
+        let parts = Parts(code: code, params: params, inputs: inputs, files: fileHashes, settings: settings)
+
+        var h = ContentHasher()
+        h.update(code)
+        for key in params.keys.sorted() { h.update(key); h.update(params[key]!) }
+        for key in inputs.keys.sorted() { h.update(key); h.update(inputs[key]!) }
+        for key in fileHashes.keys.sorted() { h.update(key); h.update(fileHashes[key]!) }
+        h.update(settings)
+        return Fingerprint(value: h.hexDigest(), parts: parts)
+    }
+
+    /// Every file a stage reads: values of its `path` parameters (also inside lists), resolved.
+    static func readPaths(stage: StageSpec, declaration: StageDeclaration, base: String) -> [String] {
+        var out: [String] = []
+        func collect(_ value: ParamValue, _ type: ParamType) {
+            switch (type, value) {
+            case (.path, .string(let s)): out.append(StageContext.resolve(s, base: base))
+            case (.list(let t), .list(let items)): for item in items { collect(item, t) }
+            case (.map(let t), .map(let entries)): for e in entries { collect(e.value, t) }
+            case (.oneOf(let ts), _): for t in ts { collect(value, t) }
+            default: break
+            }
+        }
+        for p in declaration.params {
+            if let v = stage.params[p.name] { collect(v, p.type) }
+        }
+        return Array(Set(out)).sorted()
+    }
+
+    /// Human reasons this fingerprint differs from a previous one (empty when equal).
+    public func changes(since old: Fingerprint) -> [String] {
+        var reasons: [String] = []
+        if parts.code != old.parts.code { reasons.append("stage code version changed") }
+        let names = Set(parts.params.keys).union(old.parts.params.keys).sorted()
+        for n in names where parts.params[n] != old.parts.params[n] {
+            reasons.append("parameter '\(n)' changed")
+        }
+        let ins = Set(parts.inputs.keys).union(old.parts.inputs.keys).sorted()
+        for k in ins where parts.inputs[k] != old.parts.inputs[k] {
+            let name = (parts.inputs[k] ?? old.parts.inputs[k] ?? k).split(separator: "=").first.map(String.init) ?? k
+            reasons.append("input '\(name)' changed")
+        }
+        let files = Set(parts.files.keys).union(old.parts.files.keys).sorted()
+        for f in files where parts.files[f] != old.parts.files[f] {
+            reasons.append("file '\(URL(fileURLWithPath: f).lastPathComponent)' changed")
+        }
+        if parts.settings != old.parts.settings { reasons.append("run settings changed (\(parts.settings))") }
+        if reasons.isEmpty && value != old.value { reasons.append("fingerprint changed") }
+        return reasons
+    }
+}

@@ -1,0 +1,62 @@
+import RecpipeSpec
+
+/// The DAG of a validated pipeline: data edges from `input`/`inputs`, order edges from `after`.
+/// (Cycles are rejected by validation before a graph is built.)
+public struct PipelineGraph: Sendable {
+    /// Stage names in a stable topological order (file order among stages that are ready).
+    public let order: [String]
+    /// Stage → the stages it waits for (data and order-only).
+    public let dependencies: [String: [String]]
+    /// Stage → the stages whose data it consumes.
+    public let dataDependencies: [String: [String]]
+    /// Stage → the stages that wait for it.
+    public let dependents: [String: [String]]
+
+    public init(_ spec: PipelineSpec) {
+        var deps: [String: [String]] = [:]
+        var data: [String: [String]] = [:]
+        var rdeps: [String: [String]] = [:]
+        for s in spec.stages {
+            deps[s.name] = s.dependencies
+            data[s.name] = Array(Set(s.inputs.values.flatMap { $0 })).sorted()
+            rdeps[s.name] = rdeps[s.name] ?? []
+            for d in s.dependencies { rdeps[d, default: []].append(s.name) }
+        }
+        dependencies = deps
+        dataDependencies = data
+        dependents = rdeps
+        // Kahn's algorithm, always taking the earliest stage in file order that is ready.
+        var remaining = deps.mapValues { Set($0) }
+        var out: [String] = []
+        var done = Set<String>()
+        while out.count < spec.stages.count {
+            guard let next = spec.stages.first(where: { !done.contains($0.name) && remaining[$0.name]!.isSubset(of: done) })
+            else { break }  // a cycle; validation reports it
+            out.append(next.name)
+            done.insert(next.name)
+        }
+        order = out
+    }
+
+    /// The given stages and everything they (transitively) depend on.
+    public func upstream(of names: some Sequence<String>, dataOnly: Bool = false) -> Set<String> {
+        var seen = Set<String>()
+        var stack = Array(names)
+        while let n = stack.popLast() {
+            guard seen.insert(n).inserted else { continue }
+            stack.append(contentsOf: (dataOnly ? dataDependencies[n] : dependencies[n]) ?? [])
+        }
+        return seen
+    }
+
+    /// The given stages and everything that (transitively) depends on them.
+    public func downstream(of names: some Sequence<String>) -> Set<String> {
+        var seen = Set<String>()
+        var stack = Array(names)
+        while let n = stack.popLast() {
+            guard seen.insert(n).inserted else { continue }
+            stack.append(contentsOf: dependents[n] ?? [])
+        }
+        return seen
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeSpec
+import Synchronization
+
+/// Runs a validated pipeline as a DAG: independent stages in parallel (up to `jobs`), unchanged
+/// stages loaded from the cache, a failed stage's dependents skipped while other branches finish.
+public struct PipelineRunner: Sendable {
+    /// Stage kind → implementation.
+    public let stageTypes: [String: any Stage.Type]
+    /// Artifact kind → type, for decoding cached results.
+    public let artifactTypes: [ArtifactKind: any Artifact.Type]
+
+    public init(stageTypes: [any Stage.Type], artifactTypes: [ArtifactKind: any Artifact.Type]) {
+        var map: [String: any Stage.Type] = [:]
+        for t in stageTypes { map[t.declaration.kind] = t }
+        self.stageTypes = map
+        self.artifactTypes = artifactTypes
+    }
+
+    /// The cache directory a run of `spec` uses.
+    public func cacheDirectory(for spec: PipelineSpec, options: RunOptions) -> String {
+        options.cacheDirectory.map { StageContext.resolve($0, base: FileManager.default.currentDirectoryPath) }
+            ?? spec.baseDirectory + "/.recpipe"
+    }
+
+    public func store(for spec: PipelineSpec, options: RunOptions) -> ArtifactStore {
+        ArtifactStore(root: cacheDirectory(for: spec, options: options), artifactTypes: artifactTypes)
+    }
+
+    /// Runs the pipeline. Throws only for invalid options (unknown stage names); stage failures
+    /// are reported in the returned `RunReport` (exit code 1).
+    public func run(
+        _ spec: PipelineSpec, options: RunOptions, observer: any RunObserver = SilentObserver()
+    ) async throws(DiagnosticsError) -> RunReport {
+        let graph = PipelineGraph(spec)
+        let selection = try Selection.make(spec: spec, graph: graph, options: options)
+        let store = store(for: spec, options: options)
+        let started = Date()
+        let clock = ContinuousClock.now
+        let runID = Self.makeRunID(started)
+        let runDirectory = "\(store.runsDirectory)/\(runID)"
+        let files = FileHashCache(storePath: options.dryRun ? nil : store.fileHashesPath)
+        var state = store.loadState()
+        let previousState = state
+
+        var reports: [String: StageReport] = [:]
+        var fingerprints: [String: Fingerprint] = [:]
+        var slots: [String: ArtifactSlot] = [:]
+        let jobs = max(1, options.jobs)
+        let specs = Dictionary(uniqueKeysWithValues: spec.stages.map { ($0.name, $0) })
+
+        for name in graph.order where !selection.needed.contains(name) {
+            var r = StageReport(stage: name, kind: specs[name]!.kind, status: .notSelected)
+            r.reason = "not selected"
+            reports[name] = r
+        }
+
+        await withTaskGroup(of: Outcome.self) { group in
+            var running = 0
+            var launched = Set<String>()
+            while true {
+                // Launch what is ready; cascade skips through failed branches.
+                var progressed = true
+                while progressed {
+                    progressed = false
+                    for name in graph.order where selection.needed.contains(name) && !launched.contains(name) {
+                        let deps = graph.dependencies[name]!.filter { selection.needed.contains($0) }
+                        if let bad = deps.first(where: { [.failed, .skipped].contains(reports[$0]?.status) }) {
+                            var r = StageReport(stage: name, kind: specs[name]!.kind, status: .skipped)
+                            r.reason = reports[bad]!.status == .failed ? "upstream '\(bad)' failed" : "upstream '\(bad)' was skipped"
+                            reports[name] = r
+                            launched.insert(name)
+                            observer.stageFinished(r)
+                            progressed = true
+                            continue
+                        }
+                        guard running < jobs, deps.allSatisfy({ reports[$0] != nil }) else { continue }
+                        let stageSpec = specs[name]!
+                        var inputFPs: [String: [(stage: String, fingerprint: String)]] = [:]
+                        var inputSlots: [String: [(String, ArtifactSlot)]] = [:]
+                        for (port, ups) in stageSpec.inputs {
+                            inputFPs[port] = ups.map { ($0, fingerprints[$0]?.value ?? "none") }
+                            inputSlots[port] = ups.compactMap { u in slots[u].map { (u, $0) } }
+                        }
+                        let job = Job(
+                            spec: stageSpec, pipeline: spec, inputFingerprints: inputFPs, inputSlots: inputSlots,
+                            forced: selection.forced.contains(name), cacheOnly: selection.cacheOnly.contains(name),
+                            previous: previousState.stages[name]?.current, dryRun: options.dryRun,
+                            runDirectory: runDirectory, threads: ProcessInfo.processInfo.activeProcessorCount)
+                        launched.insert(name)
+                        running += 1
+                        observer.stageStarted(name, kind: stageSpec.kind)
+                        group.addTask { await self.execute(job, store: store, files: files, observer: observer) }
+                        progressed = true
+                    }
+                }
+                guard running > 0, let outcome = await group.next() else { break }
+                running -= 1
+                reports[outcome.report.stage] = outcome.report
+                if let fp = outcome.fingerprint { fingerprints[outcome.report.stage] = fp }
+                if let slot = outcome.slot { slots[outcome.report.stage] = slot }
+                observer.stageFinished(outcome.report)
+            }
+        }
+
+        let ordered = graph.order.compactMap { reports[$0] }
+        let report = RunReport(
+            pipeline: spec.name, file: spec.file, runID: runID, startedAt: started,
+            seconds: (ContinuousClock.now - clock).seconds, stages: ordered, dryRun: options.dryRun,
+            runDirectory: runDirectory)
+        guard !options.dryRun else { return report }
+
+        // Remember what each stage's current result is, then write the manifest.
+        for r in ordered where r.status == .ran || r.status == .cached {
+            guard let fp = fingerprints[r.stage], let kind = r.artifactKind else { continue }
+            let old = state.stages[r.stage]
+            let previous = old.map { $0.current.value == fp.value ? $0.previous : $0.current } ?? nil
+            state.stages[r.stage] = .init(current: fp, previous: previous, kind: kind)
+        }
+        try? store.saveState(state)
+        store.prune(keeping: state)
+        files.save()
+        if let data = try? JSONEncoder.sorted.encode(report) {
+            try? AtomicFile.write(data, to: runDirectory + "/manifest.json")
+            try? AtomicFile.write(runID + "\n", to: store.runsDirectory + "/latest")
+        }
+        return report
+    }
+
+    static func makeRunID(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f.string(from: date) + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import RecpipeCore
+import RecpipeSpec
+
+/// How `recpipe run` should run a pipeline.
+public struct RunOptions: Sendable {
+    /// Stages running at once (default: the core count).
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Re-run every selected stage even when its result is cached.
+    public var force = false
+    /// Run only these stages; their upstream results must be cached.
+    public var only: [String] = []
+    /// Re-run these stages and everything downstream of them.
+    public var from: [String] = []
+    /// Run only these stages and what they depend on.
+    public var to: [String] = []
+    /// Report what would run and why, without running or writing anything.
+    public var dryRun = false
+    /// Cache directory; default `.recpipe/` beside the pipeline file.
+    public var cacheDirectory: String?
+
+    public init() {}
+}
+
+/// Which stages a run considers, derived from `RunOptions` and the graph.
+struct Selection {
+    /// Stages the user asked to run.
+    var selected: Set<String>
+    /// Selected stages plus the upstream stages whose results they need.
+    var needed: Set<String>
+    /// Stages to re-run even if cached.
+    var forced: Set<String>
+    /// Stages whose results must come from the cache (`--only`).
+    var cacheOnly: Set<String>
+
+    /// Checks the stage names in the options; unknown names are diagnostics with a hint.
+    static func make(spec: PipelineSpec, graph: PipelineGraph, options: RunOptions) throws(DiagnosticsError) -> Selection {
+        let all = Set(spec.stages.map(\.name))
+        var problems: [Diagnostic] = []
+        for (flag, names) in [("--only", options.only), ("--from", options.from), ("--to", options.to)] {
+            for n in names where !all.contains(n) {
+                problems.append(
+                    .error(
+                        "unknown-stage", "\(flag) names stage '\(n)', which is not in pipeline '\(spec.name)'",
+                        hint: Suggestions.hint(for: n, in: all.sorted())
+                            ?? "stages: \(spec.stages.map(\.name).joined(separator: ", "))"))
+            }
+        }
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+
+        var selected = all
+        if !options.to.isEmpty { selected.formIntersection(graph.upstream(of: options.to)) }
+        if !options.from.isEmpty { selected.formIntersection(graph.downstream(of: options.from)) }
+        if !options.only.isEmpty { selected.formIntersection(options.only) }
+        let needed = graph.upstream(of: selected, dataOnly: true).union(selected)
+        var forced = Set<String>()
+        if options.force { forced = selected }
+        if !options.from.isEmpty { forced.formUnion(graph.downstream(of: options.from).intersection(selected)) }
+        let cacheOnly = options.only.isEmpty ? [] : needed.subtracting(selected)
+        return Selection(selected: selected, needed: needed, forced: forced, cacheOnly: cacheOnly)
+    }
+}

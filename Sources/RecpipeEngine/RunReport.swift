@@ -1,0 +1,125 @@
+import Foundation
+import RecpipeCore
+
+/// How one stage ended in a run.
+public enum StageStatus: String, Sendable, Codable, Hashable {
+    /// Ran and produced a new artifact.
+    case ran
+    /// Reused from the cache (fingerprint unchanged).
+    case cached
+    /// Threw an error.
+    case failed
+    /// Not run because an upstream stage failed.
+    case skipped
+    /// Left out by `--only`/`--to`/`--from` and not needed by a selected stage.
+    case notSelected = "not_selected"
+    /// `--dry-run`: would run.
+    case wouldRun = "would_run"
+}
+
+/// One line of the run summary and one entry of the manifest.
+public struct StageReport: Sendable, Codable, Hashable {
+    public var stage: String
+    public var kind: String
+    public var status: StageStatus
+    /// Why it ran (`"parameter 'factors' changed"`, `"no cached result"`, `"--force"`) or why it
+    /// was skipped (`"upstream 'als' failed"`).
+    public var reason: String?
+    public var cacheHit: Bool
+    public var seconds: Double
+    public var rowsIn: Int?
+    public var rowsOut: Int?
+    public var counters: [StageOutput.Counter]
+    public var notes: [String]
+    public var warnings: [String]
+    public var fingerprint: String?
+    public var artifactKind: ArtifactKind?
+    public var error: String?
+
+    public init(stage: String, kind: String, status: StageStatus) {
+        self.stage = stage
+        self.kind = kind
+        self.status = status
+        cacheHit = false
+        seconds = 0
+        counters = []
+        notes = []
+        warnings = []
+    }
+}
+
+/// The result of `recpipe run`, written as `manifest.json` in the run's directory.
+public struct RunReport: Sendable, Codable {
+    public var pipeline: String
+    public var file: String
+    public var runID: String
+    public var startedAt: Date
+    public var seconds: Double
+    public var stages: [StageReport]
+    public var dryRun: Bool
+    public var runDirectory: String
+
+    /// 0 when every stage ran or was cached, 1 when a stage failed.
+    public var exitCode: Int32 { stages.contains { $0.status == .failed } ? 1 : 0 }
+
+    public var failed: [StageReport] { stages.filter { $0.status == .failed } }
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, file, runID = "run_id", startedAt = "started_at", seconds, stages
+        case dryRun = "dry_run", runDirectory = "run_directory", exitCode = "exit_code"
+    }
+
+    public init(
+        pipeline: String, file: String, runID: String, startedAt: Date, seconds: Double,
+        stages: [StageReport], dryRun: Bool, runDirectory: String
+    ) {
+        self.pipeline = pipeline
+        self.file = file
+        self.runID = runID
+        self.startedAt = startedAt
+        self.seconds = seconds
+        self.stages = stages
+        self.dryRun = dryRun
+        self.runDirectory = runDirectory
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pipeline = try c.decode(String.self, forKey: .pipeline)
+        file = try c.decode(String.self, forKey: .file)
+        runID = try c.decode(String.self, forKey: .runID)
+        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        stages = try c.decode([StageReport].self, forKey: .stages)
+        dryRun = try c.decode(Bool.self, forKey: .dryRun)
+        runDirectory = try c.decode(String.self, forKey: .runDirectory)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pipeline, forKey: .pipeline)
+        try c.encode(file, forKey: .file)
+        try c.encode(runID, forKey: .runID)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(stages, forKey: .stages)
+        try c.encode(dryRun, forKey: .dryRun)
+        try c.encode(runDirectory, forKey: .runDirectory)
+        try c.encode(exitCode, forKey: .exitCode)
+    }
+}
+
+/// Receives live events while a pipeline runs (the CLI's progress display implements it).
+/// Called from several tasks at once; implementations must be thread-safe.
+public protocol RunObserver: Sendable {
+    func stageStarted(_ stage: String, kind: String)
+    func stageProgress(_ stage: String, fraction: Double?, message: String)
+    func stageFinished(_ report: StageReport)
+}
+
+public struct SilentObserver: RunObserver {
+    public init() {}
+    public func stageStarted(_ stage: String, kind: String) {}
+    public func stageProgress(_ stage: String, fraction: Double?, message: String) {}
+    public func stageFinished(_ report: StageReport) {}
+}

@@ -1,0 +1,77 @@
+import RecpipeCore
+import RecpipeData
+import RecpipeSpec
+
+/// A stage kind: one type per kind, declared once (parameters, ports, output) and run by the
+/// scheduler. Stages are pure functions of their context: they read inputs and parameters, may
+/// read files named by `path` parameters, and return an artifact. Anything they write outside the
+/// cache goes through `AtomicFile`.
+public protocol Stage: Sendable {
+    /// The single declaration that drives validation, defaults, `recpipe stages` and fingerprints.
+    static var declaration: StageDeclaration { get }
+    init()
+    func run(_ context: StageContext) async throws -> StageOutput
+}
+
+/// What a stage returns: its artifact and the figures the run summary and manifest show.
+public struct StageOutput: Sendable {
+    public var artifact: any Artifact
+    /// The artifact kind, when it differs from the type's default (e.g. a `Table` used as `profiles`).
+    public var kind: ArtifactKind
+    public var rowsIn: Int?
+    public var rowsOut: Int?
+    /// Named counts in the order they should be shown ("rows_rejected", "removed by quantity > 0").
+    public var counters: [Counter]
+    /// Extra lines for the run summary (inferred schema, segment table, metrics block …).
+    public var notes: [String]
+    public var warnings: [String]
+
+    public struct Counter: Sendable, Codable, Hashable {
+        public var name: String
+        public var value: Int
+        public init(_ name: String, _ value: Int) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(
+        _ artifact: some Artifact, kind: ArtifactKind? = nil, rowsIn: Int? = nil, rowsOut: Int? = nil,
+        counters: [Counter] = [], notes: [String] = [], warnings: [String] = []
+    ) {
+        self.artifact = artifact
+        self.kind = kind ?? type(of: artifact).kind
+        self.rowsIn = rowsIn
+        self.rowsOut = rowsOut ?? artifact.rowCount
+        self.counters = counters
+        self.notes = notes
+        self.warnings = warnings
+    }
+}
+
+/// An artifact whose real content lives in files outside the cache (the `export` stage's result).
+/// A cached result is only reused while those files are still what the stage wrote.
+public protocol ExternalOutputs {
+    var isIntact: Bool { get }
+}
+
+/// A failure a stage reports to the user: what went wrong, where (a YAML or script location if
+/// known) and how to fix it. Any other thrown error is shown with its description.
+public struct StageError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var location: SourceLocation?
+    public var hint: String?
+
+    public init(_ message: String, at location: SourceLocation? = nil, hint: String? = nil) {
+        self.message = message
+        self.location = location
+        self.hint = hint
+    }
+
+    public var description: String {
+        var s = location.map { "\($0): " } ?? ""
+        s += message
+        if let hint { s += " (\(hint))" }
+        return s
+    }
+}

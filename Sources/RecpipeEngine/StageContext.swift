@@ -1,0 +1,113 @@
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeSpec
+
+/// Everything a running stage may use: its resolved spec, its inputs, run-wide settings, a place
+/// for side files (rejects), and a progress reporter.
+public struct StageContext: Sendable {
+    public let spec: StageSpec
+    public let pipeline: PipelineSpec
+    /// Port name → the upstream artifacts, in the order written in the YAML.
+    public let inputs: [String: [Input]]
+    /// This run's directory (`.recpipe/runs/<id>/`) for rejects files and logs.
+    public let runDirectory: String
+    /// Worker threads a stage may use for its own parallel loops.
+    public let threads: Int
+    let progressSink: @Sendable (Double?, String) -> Void
+
+    public struct Input: Sendable {
+        public var stage: String
+        public var kind: ArtifactKind
+        public var artifact: any Artifact
+    }
+
+    public init(
+        spec: StageSpec, pipeline: PipelineSpec, inputs: [String: [Input]], runDirectory: String,
+        threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
+    ) {
+        self.spec = spec
+        self.pipeline = pipeline
+        self.inputs = inputs
+        self.runDirectory = runDirectory
+        self.threads = threads
+        self.progressSink = progress
+    }
+
+    public var stageName: String { spec.name }
+    public var seed: Int { pipeline.seed }
+    public var asOf: String? { pipeline.asOf }
+
+    /// Reports progress (fraction 0…1 when known) and a short status shown beside the stage.
+    public func progress(_ fraction: Double?, _ message: String = "") {
+        progressSink(fraction, message)
+    }
+
+    // MARK: - Inputs
+
+    /// The single artifact on `port`, cast to `T`.
+    public func input<T: Artifact>(_ port: String, as type: T.Type = T.self) throws -> T {
+        guard let first = inputs[port]?.first else {
+            throw StageError("stage '\(spec.name)' has no input on port '\(port)'", at: spec.location)
+        }
+        guard let value = first.artifact as? T else {
+            throw StageError(
+                "input '\(first.stage)' on port '\(port)' is a \(first.kind), which stage '\(spec.name)' cannot use here",
+                at: spec.location)
+        }
+        return value
+    }
+
+    /// The artifact on an optional port, or nil when the port is not connected.
+    public func optionalInput<T: Artifact>(_ port: String, as type: T.Type = T.self) throws -> T? {
+        guard inputs[port]?.first != nil else { return nil }
+        return try input(port, as: type)
+    }
+
+    /// Every artifact on a multi-valued port with the upstream stage names.
+    public func inputList<T: Artifact>(_ port: String, as type: T.Type = T.self) throws -> [(stage: String, value: T)] {
+        try (inputs[port] ?? []).map { input in
+            guard let v = input.artifact as? T else {
+                throw StageError(
+                    "input '\(input.stage)' on port '\(port)' is a \(input.kind), which stage '\(spec.name)' cannot use here",
+                    at: spec.location)
+            }
+            return (input.stage, v)
+        }
+    }
+
+    // MARK: - Parameters (already type-checked and defaulted by validation)
+
+    public func param(_ name: String) -> ParamValue? {
+        guard let v = spec.params[name], !v.isNull else { return nil }
+        return v
+    }
+    public func int(_ name: String) -> Int? { param(name)?.intValue }
+    public func double(_ name: String) -> Double? { param(name)?.doubleValue }
+    public func bool(_ name: String) -> Bool? { param(name)?.boolValue }
+    public func string(_ name: String) -> String? { param(name)?.stringValue }
+    public func strings(_ name: String) -> [String]? { param(name)?.stringList }
+
+    /// Where the parameter was written, for errors that point back into the YAML.
+    public func location(of name: String) -> SourceLocation {
+        spec.paramLocations[name] ?? spec.location
+    }
+
+    /// A `path`/`outputPath` parameter resolved against the pipeline file's directory.
+    public func path(_ name: String) -> String? {
+        string(name).map { resolve($0) }
+    }
+
+    public func resolve(_ path: String) -> String {
+        Self.resolve(path, base: pipeline.baseDirectory)
+    }
+
+    static func resolve(_ path: String, base: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/") {
+            return FileManager.default.homeDirectoryForCurrentUser.path + String(path.dropFirst(1))
+        }
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
+            .standardizedFileURL.path
+    }
+}

@@ -1,0 +1,195 @@
+import CLua
+
+/// A sandboxed Lua 5.4 state that loads rules scripts and evaluates their rules.
+///
+/// One `lua_State` per instance, confined to the task or thread that created it (the class is
+/// explicitly not `Sendable`). Scripts see only an allow-listed environment, run under a
+/// per-call instruction budget and a per-state memory cap, and read host records through
+/// read-only views (see ``ScriptRecordSource``). Any error leaves the state usable for the next
+/// call, so the caller can apply its own `on_error` policy.
+///
+/// ```swift
+/// let lua = try LuaRuntime(context: .init(asOf: "2026-11-23", seed: 42))
+/// try lua.load(file: "rules/tags.lua")
+/// lua.bind(users: profiles)
+/// let tags = try lua.evaluateTags(user: 17)
+/// ```
+public final class LuaRuntime {
+    /// Resource limits for one state.
+    public struct Limits: Sendable, Hashable {
+        /// Lua VM instructions per call (top-level load or one rule call).
+        public var instructionBudget: Int
+        /// Bytes the state may hold while script code runs.
+        public var memoryLimit: Int
+        /// Largest `string.rep` result, in bytes.
+        public var maxStringRepBytes: Int
+        /// Largest subject string of `string.find/match/gmatch/gsub`, in bytes.
+        public var maxPatternSubjectBytes: Int
+        /// The count hook fires every this many instructions (nil: budget / 1000, at most 1000).
+        /// Smaller is more precise for ``CallStats/instructions`` and slower; 1 counts exactly.
+        public var instructionGranularity: Int?
+
+        public init(
+            instructionBudget: Int = 1_000_000, memoryLimit: Int = 64 << 20,
+            maxStringRepBytes: Int = 4 << 20, maxPatternSubjectBytes: Int = 1 << 20,
+            instructionGranularity: Int? = nil
+        ) {
+            self.instructionBudget = instructionBudget
+            self.memoryLimit = memoryLimit
+            self.maxStringRepBytes = maxStringRepBytes
+            self.maxPatternSubjectBytes = maxPatternSubjectBytes
+            self.instructionGranularity = instructionGranularity
+        }
+
+        var granularity: Int {
+            max(1, instructionGranularity ?? min(1000, instructionBudget / 1000))
+        }
+    }
+
+    /// What scripts see as `ctx` and how `math.random` is seeded.
+    public struct Context: Sendable, Hashable {
+        /// `ctx.as_of`, the run date (`YYYY-MM-DD`).
+        public var asOf: String
+        /// `ctx.params`, from the pipeline YAML.
+        public var params: [String: ScriptValue]
+        /// Seeds `math.random`: the same seed gives the same sequence.
+        public var seed: UInt64
+
+        public init(asOf: String, params: [String: ScriptValue] = [:], seed: UInt64 = 0) {
+            self.asOf = asOf
+            self.params = params
+            self.seed = seed
+        }
+    }
+
+    /// Cost of the last call (load or rule call).
+    public struct CallStats: Sendable, Hashable {
+        /// VM instructions executed, to within ``Limits/instructionGranularity``.
+        public var instructions: Int
+        /// The most bytes the state held during the call.
+        public var memoryPeak: Int
+    }
+
+    /// Which global functions scripts get besides the standard allow-list.
+    enum API {
+        /// `tag`, `filter`, `promote`, `pin`, `bury`.
+        case rules
+        /// `case` (for rule test files).
+        case tests
+    }
+
+    // MARK: - State
+
+    let L: OpaquePointer
+    let ctx: UnsafeMutablePointer<recpipe_ctx>
+    public let limits: Limits
+    public let context: Context
+    let api: API
+
+    /// Loaded chunks: index `id - 1` for the internal chunk name `=#id`.
+    var chunkFiles: [String] = []
+    public internal(set) var rules: [RegisteredRule] = []
+    var tagRuleIndices: [Int] = []
+    var filterRuleIndices: [Int] = []
+    var ruleByName: [String: Int] = [:]
+
+    /// The bound record sources; the views point at these without retaining them.
+    var userBinding: RecordBinding?
+    var itemBinding: RecordBinding?
+    var userSource: (any ScriptRecordSource)? { userBinding?.source }
+    var itemSource: (any ScriptRecordSource)? { itemBinding?.source }
+    /// Rule kinds and names by index, for the hot path (no struct copies).
+    var ruleKinds: [RegisteredRule.Kind] = []
+    var ruleNames: [String] = []
+
+    /// Lines printed by scripts (`print` never reaches stdout), at most ``maxPrintedLines``.
+    public internal(set) var printed: [String] = []
+    public var maxPrintedLines = 10_000
+    public internal(set) var droppedPrintedLines = 0
+
+    /// Cost of the last load or rule call.
+    public var lastCall: CallStats {
+        CallStats(
+            instructions: Int(ctx.pointee.ticks - ctx.pointee.start_ticks) * limits.granularity,
+            memoryPeak: ctx.pointee.mem_peak)
+    }
+
+    /// Permanent stack slots.
+    static let msghSlot: Int32 = 1
+    static let functionsSlot: Int32 = 2
+    static let userViewSlot: Int32 = 3
+    static let itemViewSlot: Int32 = 4
+    static let envSlot: Int32 = 5
+    static let stateSlot: Int32 = 6
+    static let rulesSlot: Int32 = 7
+    static let casesSlot: Int32 = 8
+    static let baseTop: Int32 = 8
+
+    // MARK: - Life cycle
+
+    /// Creates a state with the rule API (`tag`, `filter`, `promote`, `pin`, `bury`).
+    public convenience init(limits: Limits = Limits(), context: Context) throws(RuleError) {
+        try self.init(limits: limits, context: context, api: .rules)
+    }
+
+    init(limits: Limits, context: Context, api: API) throws(RuleError) {
+        self.limits = limits
+        self.context = context
+        self.api = api
+        let ctx = UnsafeMutablePointer<recpipe_ctx>.allocate(capacity: 1)
+        ctx.initialize(to: recpipe_ctx())
+        ctx.pointee.mem_limit = limits.memoryLimit
+        ctx.pointee.budget = lua_Integer(limits.instructionBudget)
+        ctx.pointee.granularity = lua_Integer(limits.granularity)
+        ctx.pointee.max_rep = lua_Integer(limits.maxStringRepBytes)
+        ctx.pointee.max_pattern_subject = lua_Integer(limits.maxPatternSubjectBytes)
+        ctx.pointee.seed = lua_Integer(bitPattern: context.seed)
+        ctx.pointee.err_chunk = -1
+        ctx.pointee.err_line = -1
+        let scratchCapacity = 256
+        ctx.pointee.scratch = UnsafeMutablePointer<CChar>.allocate(capacity: scratchCapacity)
+        ctx.pointee.scratch_cap = scratchCapacity
+        guard let L = recpipe_newstate(ctx) else {
+            ctx.pointee.scratch.deallocate()
+            ctx.deallocate()
+            throw RuleError(kind: .memory, file: "<lua>", line: nil, message: "could not create a Lua state")
+        }
+        self.L = L
+        self.ctx = ctx
+        ctx.pointee.host = Unmanaged.passUnretained(self).toOpaque()
+        installCallbacks()
+        try buildSandbox()
+    }
+
+    deinit {
+        lua_close(L)
+        ctx.pointee.scratch.deallocate()
+        ctx.deallocate()
+    }
+
+    // MARK: - Stats and seeding
+
+    /// Bytes the state holds now.
+    public var memoryInUse: Int { ctx.pointee.mem_used }
+
+    /// Reseeds `math.random`, e.g. per entity for results independent of evaluation order.
+    public func reseed(_ seed: UInt64) {
+        ctx.pointee.seed = lua_Integer(bitPattern: seed)
+        lua_settop(L, Self.baseTop)
+        lua_pushinteger(L, lua_Integer(bitPattern: seed))
+        // The sandbox's randomseed with an explicit seed calls the original one.
+        _ = lua_getfield(L, recpipe_registryindex(), "recpipe.randomseed")
+        lua_rotate(L, -2, 1)
+        lua_callk(L, 1, 0, 0, nil)
+        lua_settop(L, Self.baseTop)
+    }
+
+    /// Clears the captured `print` output.
+    public func clearPrinted() {
+        printed.removeAll()
+        droppedPrintedLines = 0
+    }
+}
+
+@available(*, unavailable)
+extension LuaRuntime: Sendable {}

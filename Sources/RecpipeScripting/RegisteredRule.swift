@@ -1,0 +1,49 @@
+/// A rule registered by a script's top level, with its static fields.
+public struct RegisteredRule: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case tag, filter, promote, pin, bury
+    }
+
+    public var kind: Kind
+    public var name: String
+    /// The script file (the YAML file for inline scripts) and the line of the registering call.
+    public var file: String
+    public var line: Int
+    /// `promote` only: the score multiplier (> 0).
+    public var boost: Double?
+    /// `promote`/`pin`/`bury`: the active window, inclusive `YYYY-MM-DD` dates.
+    public var from: String?
+    public var to: String?
+    /// `promote` only: higher applies first (default 0).
+    public var priority: Int?
+    /// `pin` only: the pinned item ids and their 1-based position.
+    public var items: [String]?
+    public var position: Int?
+    /// Whether the rule has a `when` function (always for tag/filter/promote/bury; optional for pin).
+    public var hasWhen: Bool
+
+    public init(
+        kind: Kind, name: String, file: String, line: Int, boost: Double? = nil, from: String? = nil,
+        to: String? = nil, priority: Int? = nil, items: [String]? = nil, position: Int? = nil,
+        hasWhen: Bool = true
+    ) {
+        self.kind = kind
+        self.name = name
+        self.file = file
+        self.line = line
+        self.boost = boost
+        self.from = from
+        self.to = to
+        self.priority = priority
+        self.items = items
+        self.position = position
+        self.hasWhen = hasWhen
+    }
+
+    /// Whether `date` (`YYYY-MM-DD`) lies in the rule's `from`…`to` window (open ends allowed).
+    public func isActive(on date: String) -> Bool {
+        if let from, date < from { return false }
+        if let to, date > to { return false }
+        return true
+    }
+}

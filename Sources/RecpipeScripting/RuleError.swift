@@ -1,0 +1,80 @@
+import RecpipeCore
+
+/// A located failure of a Lua rules script: at load (syntax, registration) or in a rule call.
+///
+/// Renders as `rules/tags.lua:12: attempt to compare nil with number (rule 'vip', user 'U1043')`.
+public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The script does not compile.
+        case syntax
+        /// A Lua error while running the top level or a rule.
+        case runtime
+        /// The instruction budget ran out.
+        case budget
+        /// The memory cap was hit.
+        case memory
+        /// A `tag`/`filter`/`promote`/`pin`/`bury` call was invalid.
+        case registration
+        /// A rule returned a value of the wrong type (e.g. a number from a filter).
+        case type
+        /// The script file could not be read.
+        case io
+    }
+
+    public var kind: Kind
+    public var file: String
+    /// 1-based line in `file` (the YAML file for inline scripts), when known.
+    public var line: Int?
+    public var rule: String?
+    public var user: String?
+    public var item: String?
+    /// What went wrong, without the location prefix.
+    public var message: String
+
+    public init(
+        kind: Kind, file: String, line: Int?, rule: String? = nil, user: String? = nil,
+        item: String? = nil, message: String
+    ) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.rule = rule
+        self.user = user
+        self.item = item
+        self.message = message
+    }
+
+    public var description: String {
+        var s = file
+        if let line { s += ":\(line)" }
+        s += ": " + message
+        var context: [String] = []
+        if let rule { context.append("rule '\(rule)'") }
+        if let user { context.append("user '\(user)'") }
+        if let item { context.append("item '\(item)'") }
+        if !context.isEmpty { s += " (" + context.joined(separator: ", ") + ")" }
+        return s
+    }
+
+    /// The error in recpipe's common diagnostic shape (code `lua-<kind>`).
+    public var diagnostic: Diagnostic {
+        var context: [String] = []
+        if let rule { context.append("rule '\(rule)'") }
+        if let user { context.append("user '\(user)'") }
+        if let item { context.append("item '\(item)'") }
+        let text = context.isEmpty ? message : message + " (" + context.joined(separator: ", ") + ")"
+        return .error(
+            "lua-\(kind.rawValue)", text,
+            at: SourceLocation(file: file, line: line ?? 1, column: 1), hint: hint)
+    }
+
+    /// How to fix the most common kinds.
+    var hint: String? {
+        switch kind {
+        case .budget: "make the rule cheaper, or raise the instruction budget"
+        case .memory: "the rule allocates too much; avoid building large strings or tables per call"
+        case .type: "tag rules return true/false, a tag string or a list of tags; filters and `when` return true or false"
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// A value crossing between Swift records and Lua rules.
+///
+/// Integers stay Lua integers (`math.type(x) == "integer"`), doubles stay floats, `null` is `nil`,
+/// strings are passed byte for byte (UTF-8 intact) and lists become fresh Lua sequences.
+public enum ScriptValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case list([ScriptValue])
+}
+
+extension ScriptValue: CustomStringConvertible {
+    /// A Lua-like rendering: `nil`, `true`, `42`, `0.5`, `"x"`, `{1, 2}`.
+    public var description: String {
+        switch self {
+        case .null: "nil"
+        case .bool(let b): b ? "true" : "false"
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        case .string(let s): "\"\(s)\""
+        case .list(let l): "{" + l.map(\.description).joined(separator: ", ") + "}"
+        }
+    }
+}
+
+/// The named sets a record view can test membership in (`u:has_tag(t)`, `u:purchased(id)`, `u:seen(id)`).
+public enum ScriptRecordSet: Int32, Sendable, Hashable, CaseIterable {
+    case tags = 0
+    case purchased = 1
+    case seen = 2
+
+    /// The set's name as passed to ``ScriptRecordSource/has(set:row:key:)``.
+    public var name: String {
+        switch self {
+        case .tags: "tags"
+        case .purchased: "purchased"
+        case .seen: "seen"
+        }
+    }
+
+    /// The Lua method that tests membership in this set.
+    var methodName: String {
+        switch self {
+        case .tags: "has_tag"
+        case .purchased: "purchased"
+        case .seen: "seen"
+        }
+    }
+}
+
+/// Host-side records (a table of users or items) that Lua rules read through read-only views.
+///
+/// The runtime resolves ``fieldNames`` once into indices when the source is bound, then each field
+/// access in a rule is one ``value(row:field:)`` call: nothing is copied into Lua tables per call.
+/// A source is used from the runtime's thread only, so it needs no locking.
+public protocol ScriptRecordSource: AnyObject {
+    /// Column names, in index order. A method name (`has_tag`, `purchased`, `seen`) is shadowed by the method.
+    var fieldNames: [String] { get }
+    /// The value of `field` (an index into ``fieldNames``) in `row`.
+    func value(row: Int, field: Int) -> ScriptValue
+    /// The record's identifier, for error messages (`user 'U1043'`).
+    func id(row: Int) -> String
+    /// Whether the record's set named `set` (`tags`, `purchased`, `seen`) contains `key`.
+    func has(set: String, row: Int, key: String) -> Bool
+}

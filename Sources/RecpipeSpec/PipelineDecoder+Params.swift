@@ -1,0 +1,81 @@
+import RecpipeCore
+
+extension PipelineDecoder {
+    // MARK: - Overrides
+
+    /// Applies `STAGE.PARAM=VALUE` overrides to the stages' written parameters, replacing a
+    /// written value or adding one. The stage must exist and its kind must declare the parameter.
+    mutating func applyParamOverrides() {
+        let stageNames = drafts.map(\.name)
+        for o in overrides {
+            guard case .param(let stage, let param) = o.target else { continue }
+            guard let i = drafts.firstIndex(where: { $0.name == stage }) else {
+                report(.error(
+                    "bad-override", "override '\(o.text)' names stage '\(stage)', which the pipeline does not have",
+                    at: o.location,
+                    hint: Suggestions.hint(for: stage, in: stageNames) ?? "stages: " + stageNames.joined(separator: ", ")))
+                continue
+            }
+            guard let declaration = drafts[i].declaration else { continue }  // unknown kind already reported
+            guard declaration.param(param) != nil else {
+                let params = declaration.params.map(\.name)
+                report(.error(
+                    "bad-override",
+                    "override '\(o.text)' sets parameter '\(param)', which stage '\(stage)' (\(declaration.kind)) does not have",
+                    at: o.location,
+                    hint: Suggestions.hint(for: param, in: params)
+                        ?? (params.isEmpty ? "this kind takes no parameters" : "parameters: " + params.joined(separator: ", "))))
+                continue
+            }
+            if let j = drafts[i].rawParams.firstIndex(where: { $0.name == param }) {
+                drafts[i].rawParams[j].value = o.value
+            } else {
+                drafts[i].rawParams.append((param, o.value))
+            }
+        }
+    }
+
+    // MARK: - Parameters
+
+    /// Expands vars in, type-checks and range-checks every written parameter, fills defaults and
+    /// reports missing required parameters. Does nothing for a stage of unknown kind.
+    mutating func resolveParams(_ i: Int) {
+        guard let declaration = drafts[i].declaration else { return }
+        let name = drafts[i].name
+        var known: [String: ParamValue] = [:]
+        for v in vars { known[v.key] = v.value }
+        let interpolator = Interpolator(vars: known)
+        var given = Set<String>()
+        for raw in drafts[i].rawParams {
+            given.insert(raw.name)
+            guard let spec = declaration.param(raw.name) else { continue }
+            var found: [Diagnostic] = []
+            defer { for d in found { report(d, stage: i) } }
+            guard let expanded = interpolator.expand(raw.value, into: &found) else { continue }
+            drafts[i].paramLocations[raw.name] = raw.value.location
+            if let value = ParamChecker(stage: name, spec: spec).check(expanded, into: &found) {
+                drafts[i].params[raw.name] = value
+            }
+        }
+        for spec in declaration.params where !given.contains(spec.name) {
+            if let value = spec.defaultValue {
+                drafts[i].params[spec.name] = value
+            } else if spec.required {
+                report(.error(
+                    "missing-required", "stage '\(name)' (\(declaration.kind)) is missing required parameter '\(spec.name)'",
+                    at: drafts[i].location,
+                    hint: "add `\(spec.name): <\(spec.type)>` under `with:` (\(spec.doc))"), stage: i)
+            }
+        }
+        if drafts[i].portsBound {
+            for port in declaration.inputs where port.required && !drafts[i].mentionedPorts.contains(port.name) {
+                let how = port.name == declaration.inputs.first?.name
+                    ? "add `input: STAGE`" : "add `inputs: { \(port.name): STAGE }`"
+                report(.error(
+                    "missing-required",
+                    "stage '\(name)' (\(declaration.kind)) needs an input for port '\(port.name)' (accepts \(port.accepts.map(\.rawValue).joined(separator: ", ")))",
+                    at: drafts[i].location, hint: "\(how) naming a stage that produces it"), stage: i)
+            }
+        }
+    }
+}

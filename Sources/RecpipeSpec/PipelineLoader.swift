@@ -1,0 +1,118 @@
+import Foundation
+import RecpipeCore
+
+/// The outcome of loading a pipeline file: the validated spec, or every problem found.
+public struct PipelineLoadResult: Sendable {
+    /// The decoded pipeline; nil iff `diagnostics` holds an error.
+    public var spec: PipelineSpec?
+    /// Every problem found, sorted by location (problems without one last).
+    public var diagnostics: [Diagnostic]
+    /// The pipeline file's text (empty when it could not be read).
+    public var source: String
+    /// The file name used in diagnostics.
+    public var file: String
+    /// The `--set` overrides as given.
+    public var overrides: [String]
+
+    /// File name → text for ``DiagnosticRenderer``: the pipeline file and the `<--set>`
+    /// pseudo-file (one override per line), so every diagnostic can echo its line and a caret.
+    public var sources: [String: String] {
+        var s = [file: source]
+        if !overrides.isEmpty { s[Override.file] = overrides.joined(separator: "\n") }
+        return s
+    }
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// All diagnostics rendered for a terminal (one-line form, source line, caret, hint).
+    public func rendered() -> String {
+        DiagnosticRenderer(sources: sources).render(diagnostics)
+    }
+}
+
+/// Loads a pipeline YAML file into a validated ``PipelineSpec``, reporting every problem at once.
+///
+/// Steps: parse YAML (``YAMLLoader``), decode the top level (`pipeline`, `vars`, `seed`, `as_of`,
+/// `stages`), apply `--set` overrides, expand `${vars.NAME}`, check each stage's kind, ports and
+/// parameters against the ``StageCatalog``, fill defaults, check the graph (unknown references,
+/// self-inputs, cycles, artifact kinds on every edge), then run each cleanly decoded stage's own
+/// `check`.
+///
+/// Overrides (`KEY=VALUE`): `vars.NAME=V` (the var must exist), `seed=N`, `as_of=YYYY-MM-DD`,
+/// `STAGE.PARAM=V` (stage and parameter must exist). `V` is typed like a YAML plain scalar, or
+/// parsed as a flow list/mapping when it starts with `[`/`{`. Override problems are located in the
+/// `<--set>` pseudo-file: line N is the N-th override.
+public enum PipelineLoader {
+    public static func load(path: String, overrides: [String] = [], catalog: StageCatalog) -> PipelineLoadResult {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                return failure(path, overrides, .error(
+                    "io-error", "pipeline file '\(path)' is not valid UTF-8 text",
+                    hint: "save the file as UTF-8"))
+            }
+            text = decoded
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            return failure(path, overrides, .error(
+                "io-error",
+                exists ? "cannot read pipeline file '\(path)': \(error.localizedDescription)"
+                    : "pipeline file '\(path)' does not exist",
+                hint: exists ? "check the file's permissions" : "check the path, or run from the directory that holds it"))
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        return load(
+            text: text, file: path, baseDirectory: directory.isEmpty ? "." : directory,
+            overrides: overrides, catalog: catalog)
+    }
+
+    public static func load(
+        text: String, file: String, baseDirectory: String, overrides: [String] = [], catalog: StageCatalog
+    ) -> PipelineLoadResult {
+        var diagnostics: [Diagnostic] = []
+        var spec: PipelineSpec?
+        let yaml = YAMLLoader.load(text, file: file)
+        diagnostics += yaml.diagnostics
+        if let root = yaml.root {
+            var decoder = PipelineDecoder(file: file, baseDirectory: baseDirectory, catalog: catalog)
+            decoder.diagnostics = diagnostics
+            spec = decoder.decode(root, overrides: overrides)
+            diagnostics = decoder.diagnostics
+        } else if yaml.diagnostics.contains(where: { $0.code == "empty-file" }) {
+            diagnostics = diagnostics.map { d in
+                guard d.code == "empty-file" else { return d }
+                var d = d
+                d.message = "pipeline file '\(file)' is empty"
+                d.hint = "a pipeline needs at least `pipeline: NAME` and a `stages:` mapping"
+                return d
+            }
+        }
+        diagnostics = sorted(diagnostics)
+        let failed = diagnostics.contains { $0.severity == .error }
+        return PipelineLoadResult(
+            spec: failed ? nil : spec, diagnostics: diagnostics, source: text, file: file, overrides: overrides)
+    }
+
+    // MARK: - Helpers
+
+    private static func failure(_ file: String, _ overrides: [String], _ d: Diagnostic) -> PipelineLoadResult {
+        PipelineLoadResult(spec: nil, diagnostics: [d], source: "", file: file, overrides: overrides)
+    }
+
+    /// Stable sort by location: the pipeline file's diagnostics first, then the `<--set>` ones,
+    /// then those without a location, each group in source order.
+    static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        func group(_ d: Diagnostic) -> Int {
+            guard let loc = d.location else { return 2 }
+            return loc.file == Override.file ? 1 : 0
+        }
+        return diagnostics.enumerated().sorted { a, b in
+            let (ga, gb) = (group(a.element), group(b.element))
+            if ga != gb { return ga < gb }
+            if let x = a.element.location, let y = b.element.location, x != y { return x < y }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+}

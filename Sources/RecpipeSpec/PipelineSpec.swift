@@ -1,0 +1,73 @@
+import RecpipeCore
+
+/// A decoded, validated pipeline file.
+public struct PipelineSpec: Sendable {
+    public var name: String
+    /// The pipeline file's path as the user gave it (used in diagnostics).
+    public var file: String
+    /// Directory that relative paths in the pipeline are resolved against (the file's directory).
+    public var baseDirectory: String
+    /// `vars:` after `--set vars.x=…` overrides.
+    public var vars: [ParamValue.Entry]
+    /// Run-wide settings: `seed:` (default 42) for every random choice, `as_of:` (ISO date, default
+    /// today) for every date-relative computation, so re-runs are reproducible.
+    public var seed: Int
+    public var asOf: String?
+    /// Stages in file order.
+    public var stages: [StageSpec]
+
+    public init(
+        name: String, file: String, baseDirectory: String, vars: [ParamValue.Entry] = [],
+        seed: Int = 42, asOf: String? = nil, stages: [StageSpec]
+    ) {
+        self.name = name
+        self.file = file
+        self.baseDirectory = baseDirectory
+        self.vars = vars
+        self.seed = seed
+        self.asOf = asOf
+        self.stages = stages
+    }
+
+    public func stage(_ name: String) -> StageSpec? { stages.first { $0.name == name } }
+}
+
+/// One stage of a pipeline, with its parameters resolved (interpolated, overridden, defaulted).
+public struct StageSpec: Sendable {
+    public var name: String
+    public var kind: String
+    /// Where the stage's name is written (its key under `stages:`).
+    public var location: SourceLocation
+    /// Port name → upstream stage names, in the order written.
+    public var inputs: [String: [String]]
+    /// Order-only dependencies (`after: [x]`): run after, but receive nothing.
+    public var after: [String]
+    /// Every declared parameter that has a value (given or default), by name.
+    public var params: [String: ParamValue]
+    /// Where each parameter the user wrote is (value position), for later runtime errors.
+    public var paramLocations: [String: SourceLocation]
+
+    public init(
+        name: String, kind: String, location: SourceLocation, inputs: [String: [String]] = [:],
+        after: [String] = [], params: [String: ParamValue] = [:],
+        paramLocations: [String: SourceLocation] = [:]
+    ) {
+        self.name = name
+        self.kind = kind
+        self.location = location
+        self.inputs = inputs
+        self.after = after
+        self.params = params
+        self.paramLocations = paramLocations
+    }
+
+    /// All upstream stages: data inputs then order-only ones, each once.
+    public var dependencies: [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for name in inputs.keys.sorted().flatMap({ inputs[$0]! }) + after where seen.insert(name).inserted {
+            out.append(name)
+        }
+        return out
+    }
+}

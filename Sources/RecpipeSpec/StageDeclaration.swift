@@ -1,0 +1,130 @@
+import RecpipeCore
+
+/// The type a parameter must have. Drives validation, defaults and `recpipe stages`.
+public indirect enum ParamType: Sendable, Hashable, CustomStringConvertible {
+    case int
+    case float
+    case bool
+    case string
+    /// A file or directory the stage reads, relative to the pipeline file; its *content* is part of
+    /// the stage's fingerprint, so editing the file re-runs the stage.
+    case path
+    /// A file or directory the stage writes, relative to the pipeline file. Not fingerprinted.
+    case outputPath
+    /// One of a fixed set of strings.
+    case choice([String])
+    case list(ParamType)
+    /// A mapping with string keys chosen by the user (e.g. `weights: {view: 1, cart: 3}`).
+    case map(ParamType)
+    /// Either of two types (e.g. `k: 8` or `k: auto` is `.oneOf([.int, .choice(["auto"])])`).
+    case oneOf([ParamType])
+    /// Any YAML value; the stage's own `check` validates it further.
+    case any
+
+    public var description: String {
+        switch self {
+        case .int: "int"
+        case .float: "float"
+        case .bool: "bool"
+        case .string: "string"
+        case .path: "path"
+        case .outputPath: "output path"
+        case .choice(let c): c.joined(separator: "|")
+        case .list(let t): "[\(t)]"
+        case .map(let t): "{name: \(t)}"
+        case .oneOf(let ts): ts.map(\.description).joined(separator: " or ")
+        case .any: "any"
+        }
+    }
+}
+
+/// One parameter of a stage kind: name, type, default, allowed range, one-line doc.
+public struct ParamSpec: Sendable {
+    public var name: String
+    public var type: ParamType
+    /// The value used when the YAML omits the parameter. `nil` with `required == false` means
+    /// "absent unless given".
+    public var defaultValue: ParamValue?
+    public var required: Bool
+    /// Inclusive numeric bounds, checked for `int` and `float` (and their lists/maps).
+    public var range: ClosedRange<Double>?
+    public var doc: String
+
+    public init(
+        _ name: String, _ type: ParamType, default defaultValue: ParamValue? = nil,
+        required: Bool = false, range: ClosedRange<Double>? = nil, doc: String
+    ) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.required = required
+        self.range = range
+        self.doc = doc
+    }
+}
+
+/// One input port of a stage kind.
+public struct PortSpec: Sendable {
+    public var name: String
+    /// Artifact kinds this port accepts.
+    public var accepts: [ArtifactKind]
+    public var required: Bool
+    /// Whether the port takes a list of stages (`candidates: [als, itemcf]`).
+    public var multiple: Bool
+    public var doc: String
+
+    public init(
+        _ name: String, accepts: [ArtifactKind], required: Bool = true, multiple: Bool = false,
+        doc: String
+    ) {
+        self.name = name
+        self.accepts = accepts
+        self.required = required
+        self.multiple = multiple
+        self.doc = doc
+    }
+}
+
+/// Everything recpipe knows about a stage kind before running it — the single place that drives
+/// validation, defaults, `recpipe stages` and fingerprints (through `version`).
+public struct StageDeclaration: Sendable {
+    public var kind: String
+    public var summary: String
+    /// Bump when the stage's code changes its output: cached artifacts of older versions re-run.
+    public var version: Int
+    /// Input ports. `input: x` in YAML binds to the first port.
+    public var inputs: [PortSpec]
+    public var params: [ParamSpec]
+    /// The artifact kind produced, as a function of the resolved parameters
+    /// (`encode` makes `interactions` or `features` depending on `target`).
+    public var output: @Sendable ([String: ParamValue]) -> ArtifactKind
+    /// Extra checks of resolved parameters beyond their declared types (cross-parameter rules,
+    /// script syntax). Locations come from `StageSpec.paramLocations`.
+    public var check: @Sendable (StageSpec, PipelineSpec) -> [Diagnostic]
+
+    public init(
+        kind: String, summary: String, version: Int = 1, inputs: [PortSpec] = [],
+        params: [ParamSpec] = [], output: ArtifactKind,
+        check: @escaping @Sendable (StageSpec, PipelineSpec) -> [Diagnostic] = { _, _ in [] }
+    ) {
+        self.init(
+            kind: kind, summary: summary, version: version, inputs: inputs, params: params,
+            outputFor: { _ in output }, check: check)
+    }
+
+    public init(
+        kind: String, summary: String, version: Int = 1, inputs: [PortSpec] = [],
+        params: [ParamSpec] = [], outputFor: @escaping @Sendable ([String: ParamValue]) -> ArtifactKind,
+        check: @escaping @Sendable (StageSpec, PipelineSpec) -> [Diagnostic] = { _, _ in [] }
+    ) {
+        self.kind = kind
+        self.summary = summary
+        self.version = version
+        self.inputs = inputs
+        self.params = params
+        self.output = outputFor
+        self.check = check
+    }
+
+    public func param(_ name: String) -> ParamSpec? { params.first { $0.name == name } }
+}

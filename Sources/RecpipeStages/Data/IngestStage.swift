@@ -1,0 +1,148 @@
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+
+/// `ingest`: reads a CSV or JSON Lines file into a table. Nothing is lost: rows that do not fit the
+/// schema go to `<run>/<stage>.rejects.csv` with their line number and reason, and
+/// `rows_in = rows_ok + rows_rejected` is reported.
+struct IngestStage: Stage {
+    static let declaration = StageDeclaration(
+        kind: "ingest",
+        summary: "Read a CSV or JSON Lines file into a table; bad rows go to a rejects file.",
+        params: [
+            ParamSpec("path", .path, required: true, doc: "the file to read, relative to the pipeline file"),
+            ParamSpec("format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"), doc: "file format; auto picks by extension (.jsonl/.ndjson → jsonl)"),
+            ParamSpec("schema", .map(.any), doc: "column → type (int|float|string|bool|timestamp) or {type, format, rename}; inferred when absent"),
+            ParamSpec("only_schema_columns", .bool, default: .bool(false), doc: "drop columns the schema does not name"),
+            ParamSpec("delimiter", .string, default: .string(","), doc: "CSV field delimiter (one character; \\t for tab)"),
+            ParamSpec("quote", .string, default: .string("\""), doc: "CSV quote character"),
+            ParamSpec("null_values", .list(.string), default: .list(["", "NA", "NULL", "null"].map { .string($0) }), doc: "field texts read as null"),
+            ParamSpec("infer_rows", .int, default: .int(1000), range: 1...10_000_000, doc: "rows sampled to infer types of columns the schema does not name"),
+            ParamSpec("on_bad_row", .choice(["quarantine", "skip", "fail"]), default: .string("quarantine"), doc: "quarantine: write to the rejects file; skip: count only; fail: stop at the first"),
+            ParamSpec("max_bad_rows", .oneOf([.int, .string]), doc: "fail when more rows than this are bad: a count (100) or a percent (\"1%\")"),
+        ],
+        output: .table,
+        check: { stage, _ in checkParams(stage) })
+
+    func run(_ context: StageContext) async throws -> StageOutput {
+        let path = context.path("path")!
+        let options = try Self.options(context.spec)
+        let format = context.string("format") ?? "auto"
+        let isJSONL = format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
+        context.progress(nil, "reading \((path as NSString).lastPathComponent)")
+        let result: IngestResult
+        do {
+            result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
+        } catch let e as IngestError {
+            throw StageError("\(e.message)", at: context.location(of: "path"), hint: e.hint)
+        }
+        var notes: [String] = []
+        var warnings: [String] = []
+        if context.param("schema") == nil {
+            notes.append("inferred schema (paste under `with:` to pin it):")
+            notes.append(SchemaInference.yaml(result.schema, indent: 2).trimmingCharacters(in: .newlines))
+        }
+        if result.rowsRejected > 0 {
+            let first = result.rejects.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+            if options.onBadRow == .quarantine {
+                let rejectsPath = "\(context.runDirectory)/\(context.stageName).rejects.csv"
+                try TableWriter.writeRejects(result.rejects, to: rejectsPath)
+                warnings.append("\(result.rowsRejected) bad rows written to \(rejectsPath) (\(first))")
+            } else {
+                warnings.append("\(result.rowsRejected) bad rows skipped (\(first))")
+            }
+        }
+        return StageOutput(
+            result.table, rowsIn: result.rowsIn, rowsOut: result.rowsOk,
+            counters: [.init("rows_ok", result.rowsOk), .init("rows_rejected", result.rowsRejected)],
+            notes: notes, warnings: warnings)
+    }
+
+    // MARK: - Parameters
+
+    static func options(_ stage: StageSpec) throws -> IngestOptions {
+        var o = IngestOptions()
+        let p = stage.params
+        if let d = p["delimiter"]?.stringValue { o.delimiter = try byte(d, "delimiter", stage) }
+        if let q = p["quote"]?.stringValue { o.quote = try byte(q, "quote", stage) }
+        if let n = p["null_values"]?.stringList { o.nullValues = n }
+        if let r = p["infer_rows"]?.intValue { o.inferenceRows = r }
+        o.onlySchemaColumns = p["only_schema_columns"]?.boolValue ?? false
+        o.onBadRow = BadRowPolicy(rawValue: p["on_bad_row"]?.stringValue ?? "quarantine") ?? .quarantine
+        if let m = p["max_bad_rows"] { o.maxBadRows = try limit(m, stage) }
+        if let s = p["schema"]?.mapValue { o.schema = try schema(s, stage) }
+        return o
+    }
+
+    static func byte(_ s: String, _ name: String, _ stage: StageSpec) throws -> UInt8 {
+        let t = s == "\\t" ? "\t" : s
+        guard t.utf8.count == 1, let b = t.utf8.first else {
+            throw StageError("'\(name)' must be a single ASCII character, got '\(s)'", at: stage.paramLocations[name])
+        }
+        return b
+    }
+
+    static func limit(_ v: ParamValue, _ stage: StageSpec) throws -> BadRowLimit {
+        if let n = v.intValue, n >= 0 { return .count(n) }
+        if let s = v.stringValue, s.hasSuffix("%"), let p = Double(s.dropLast().trimmingCharacters(in: .whitespaces)), p >= 0, p <= 100 {
+            return .percent(p)
+        }
+        throw StageError(
+            "max_bad_rows must be a count (e.g. 100) or a percent (e.g. \"1%\"), got '\(v)'", at: stage.paramLocations["max_bad_rows"])
+    }
+
+    static func schema(_ entries: [ParamValue.Entry], _ stage: StageSpec) throws -> [ColumnSpec] {
+        try entries.map { e in
+            let loc = stage.paramLocations["schema"]
+            let typeName: String
+            var rename: String?, format: String?
+            if let s = e.value.stringValue {
+                typeName = s
+            } else if let m = e.value.mapValue {
+                for k in m.map(\.key) where !["type", "rename", "format"].contains(k) {
+                    throw StageError(
+                        "schema column '\(e.key)': unknown key '\(k)'", at: loc,
+                        hint: Suggestions.hint(for: k, in: ["type", "rename", "format"]) ?? "keys: type, rename, format")
+                }
+                guard let t = e.value["type"]?.stringValue else {
+                    throw StageError("schema column '\(e.key)' needs a `type`", at: loc)
+                }
+                typeName = t
+                rename = e.value["rename"]?.stringValue
+                format = e.value["format"]?.stringValue
+            } else {
+                throw StageError("schema column '\(e.key)' must be a type name or {type, format, rename}", at: loc)
+            }
+            guard let type = ColumnType(rawValue: typeName) else {
+                throw StageError(
+                    "schema column '\(e.key)' has unknown type '\(typeName)'", at: loc,
+                    hint: Suggestions.hint(for: typeName, in: ColumnType.allCases.map(\.rawValue))
+                        ?? "types: int, float, string, bool, timestamp")
+            }
+            return ColumnSpec(e.key, type, rename: rename, format: format)
+        }
+    }
+
+    /// Validate-time checks of the schema, delimiter and limit.
+    static func checkParams(_ stage: StageSpec) -> [Diagnostic] {
+        do {
+            _ = try options(stage)
+            return []
+        } catch let e as StageError {
+            return [.error("invalid-param", "stage '\(stage.name)': \(e.message)", at: e.location ?? stage.location, hint: e.hint)]
+        } catch {
+            return [.error("invalid-param", "stage '\(stage.name)': \(error)", at: stage.location)]
+        }
+    }
+
+    /// The columns an ingest stage's schema declares, and whether they are all its columns
+    /// (`only_schema_columns`), for validate-time checks downstream (e.g. `clean` filters).
+    static func declaredFields(_ stage: StageSpec) -> (fields: [Field], complete: Bool)? {
+        guard stage.kind == "ingest", let entries = stage.params["schema"]?.mapValue,
+            let specs = try? schema(entries, stage)
+        else { return nil }
+        return (specs.map { Field($0.outputName, $0.type) }, stage.params["only_schema_columns"]?.boolValue == true)
+    }
+}

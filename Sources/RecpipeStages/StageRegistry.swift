@@ -1,0 +1,29 @@
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+
+/// Every stage kind recpipe knows, and the artifact types its cache can decode.
+public enum StageRegistry {
+    public static let all: [any Stage.Type] = [
+        IngestStage.self, CleanStage.self, ExportStage.self,
+    ]
+
+    public static let catalog = StageCatalog(all.map { $0.declaration })
+
+    public static let artifactTypes: [ArtifactKind: any Artifact.Type] = [
+        .table: Table.self,
+        .profiles: Table.self,
+        .metrics: Table.self,
+        .interactions: Interactions.self,
+        .features: FeatureSet.self,
+        .segments: Segments.self,
+        .factors: Factors.self,
+        .candidates: Candidates.self,
+        .recommendations: Recommendations.self,
+        .split: EvaluationSplit.self,
+        .files: WrittenFiles.self,
+    ]
+
+    public static let runner = PipelineRunner(stageTypes: all, artifactTypes: artifactTypes)
+}

@@ -1,0 +1,4 @@
+import Foundation
+import RecpipeCommands
+
+exit(await RecpipeCommand.mainEntry())
