@@ -1,0 +1,93 @@
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+
+/// `encode`: turns an events table into the user × item interaction matrix
+/// (`target: interactions`) or into per-user features (`target: user_features`).
+struct EncodeStage: Stage {
+    static let declaration = StageDeclaration(
+        kind: "encode",
+        summary: "Build the user×item interaction matrix, or per-user features (RFM, shares, scaling).",
+        inputs: [
+            PortSpec("events", accepts: [.table], doc: "events: user, item, event type, timestamp, quantity, price"),
+            PortSpec("items", accepts: [.table], required: false, doc: "items table (category, price) for shares"),
+            PortSpec("users", accepts: [.table], required: false, doc: "users table for categorical encodings"),
+        ],
+        params: [
+            ParamSpec("target", .choice(["interactions", "user_features"]), default: .string("interactions"), doc: "what to build"),
+            ParamSpec("user_column", .string, default: .string("user_id"), doc: "user id column"),
+            ParamSpec("item_column", .string, default: .string("item_id"), doc: "item id column"),
+            ParamSpec("event_column", .string, default: .string("event"), doc: "event type column"),
+            ParamSpec("timestamp_column", .string, default: .string("timestamp"), doc: "event time column"),
+            // interactions
+            ParamSpec("weights", .map(.float), range: 0...1e9, doc: "interactions: weight per event type, e.g. {view: 1, cart: 3, purchase: 5}; types not listed are skipped"),
+            ParamSpec("value_column", .string, doc: "interactions: multiply weights by this column (explicit ratings: `rating`)"),
+            ParamSpec("half_life_days", .float, range: 0.001...1e9, doc: "interactions: time decay, weight × 0.5^(age/half_life)"),
+            ParamSpec("aggregate", .choice(["sum", "max", "last"]), default: .string("sum"), doc: "interactions: how repeated (user, item) events combine"),
+            ParamSpec("binarize", .bool, default: .bool(false), doc: "interactions: store 1 for every interacted pair"),
+            // user features
+            ParamSpec("purchase_event", .string, default: .string("purchase"), doc: "user_features: the event type that is a purchase"),
+            ParamSpec("quantity_column", .string, default: .string("quantity"), doc: "user_features: quantity column (1 when absent)"),
+            ParamSpec("price_column", .string, default: .string("price"), doc: "user_features: unit price column (from items when absent in events)"),
+            ParamSpec("order_column", .string, doc: "user_features: order id column; frequency counts distinct orders (else purchase events)"),
+            ParamSpec("windows", .list(.int), default: .list([.int(30), .int(90)]), range: 1...100_000, doc: "user_features: day windows for frequency_Nd and spend_Nd"),
+            ParamSpec("rfm", .bool, default: .bool(true), doc: "user_features: add r/f/m scores (1–5 quantiles) and the RFM segment label"),
+            ParamSpec("category_shares", .string, doc: "user_features: items column whose share per user becomes columns (e.g. category)"),
+            ParamSpec("top_categories", .int, default: .int(8), range: 1...200, doc: "user_features: number of share columns (most frequent values)"),
+            ParamSpec("one_hot", .list(.string), doc: "user_features: users-table columns to one-hot encode"),
+            ParamSpec("label_encode", .list(.string), doc: "user_features: users-table columns to encode as integer labels"),
+            ParamSpec("numeric_user_columns", .list(.string), doc: "user_features: users-table numeric columns to copy (e.g. age)"),
+            ParamSpec("scale", .choice(["none", "standard", "minmax", "robust"]), default: .string("none"), doc: "user_features: add scaled copies (<col>_scaled) of numeric features with the fitted parameters kept"),
+        ],
+        outputFor: { p in p["target"]?.stringValue == "user_features" ? .features : .interactions })
+
+    func run(_ context: StageContext) async throws -> StageOutput {
+        let events = try context.input("events", as: Table.self)
+        if context.string("target") == "user_features" {
+            return try UserFeaturesStage.run(context, events: events)
+        }
+        var b = InteractionsBuilder()
+        b.userColumn = context.string("user_column") ?? "user_id"
+        b.itemColumn = context.string("item_column") ?? "item_id"
+        b.eventColumn = context.string("event_column")
+        b.timestampColumn = context.string("timestamp_column")
+        b.valueColumn = context.string("value_column")
+        if let w = context.param("weights")?.mapValue {
+            b.weights = Dictionary(uniqueKeysWithValues: w.map { ($0.key, $0.value.doubleValue ?? 0) })
+        }
+        b.halfLifeDays = context.double("half_life_days")
+        b.aggregate = InteractionsBuilder.Aggregate(rawValue: context.string("aggregate") ?? "sum") ?? .sum
+        b.binarize = context.bool("binarize") ?? false
+        b.asOf = context.asOf.flatMap(Self.parseDate)
+        let result: InteractionsBuilder.Result
+        do {
+            result = try b.build(events)
+        } catch let e as TableError {
+            throw StageError("\(e)", at: context.spec.location)
+        }
+        var warnings: [String] = []
+        if !result.unweightedTypes.isEmpty {
+            warnings.append(
+                "\(result.skippedUnweighted) events of types without a weight were skipped: \(result.unweightedTypes.prefix(5).joined(separator: ", ")) (add them to `weights` to count them)")
+        }
+        let m = result.interactions
+        let density = m.users.count * m.items.count == 0 ? 0 : Double(m.matrix.nonZeroCount) / Double(m.users.count * m.items.count)
+        return StageOutput(
+            m, rowsIn: events.rowCount, rowsOut: m.matrix.nonZeroCount,
+            counters: [
+                .init("users", m.users.count), .init("items", m.items.count),
+                .init("skipped_null_ids", result.skippedNullIDs), .init("skipped_unweighted", result.skippedUnweighted),
+            ],
+            notes: [String(format: "%d users × %d items, %d pairs (density %.4f%%)", m.users.count, m.items.count, m.matrix.nonZeroCount, density * 100)],
+            warnings: warnings)
+    }
+
+    /// `YYYY-MM-DD` → Unix seconds at 00:00 UTC.
+    static func parseDate(_ s: String) -> Int64? {
+        let parts = s.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return Timestamp.seconds(year: parts[0], month: parts[1], day: parts[2])
+    }
+}
