@@ -12,7 +12,7 @@ enum FileLoading {
             let siblings = (try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)) ?? []
             throw IngestError(
                 .missingFile, path: path, "file not found",
-                hint: Suggestions.hint(for: url.lastPathComponent, in: siblings) ?? "check the path (it is relative to the working directory)")
+                hint: Suggestions.hint(for: url.lastPathComponent, in: siblings) ?? "check the path; relative paths in a pipeline are relative to the pipeline file")
         }
         guard !isDir.boolValue else {
             throw IngestError(.unreadableFile, path: path, "is a directory, not a file", hint: "point the path at a file inside it")

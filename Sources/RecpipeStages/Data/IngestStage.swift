@@ -36,7 +36,7 @@ struct IngestStage: Stage {
         do {
             result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
         } catch let e as IngestError {
-            throw StageError("\(e.message)", at: context.location(of: "path"), hint: e.hint)
+            throw StageError("'\(e.path)': \(e.message)", at: context.location(of: "path"), hint: e.hint)
         }
         var notes: [String] = []
         var warnings: [String] = []

@@ -1,0 +1,202 @@
+import Foundation
+import RecpipeTestSupport
+import Testing
+
+@Suite struct ValidateCommandTests {
+    @Test func validPipelinePrintsOkAndExitsZero() async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = TestSupport.write(
+            """
+            pipeline: ok
+            stages:
+              events: { uses: ingest, with: { path: events.csv } }
+              clean: { uses: clean, input: events, with: { drop_nulls: [user_id] } }
+            """, to: "p.yaml", in: dir)
+        let r = await recpipe("validate", p)
+        #expect(r.code == 0)
+        #expect(r.out.contains("ok — pipeline 'ok', 2 stages"))
+    }
+
+    @Test func fiveMistakesGiveFiveLocatedDiagnosticsAndExitTwo() async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = TestSupport.write(
+            """
+            pipeline: broken
+            stages:
+              events: { uses: ingset, with: { path: events.csv } }
+              clean: { uses: clean, input: evnts }
+              matrix: { uses: encode, input: clean, with: { target: interactions, wieghts: { view: 1 } } }
+              more: { uses: encode, input: clean, with: { binarize: maybe } }
+              out: { uses: export, inputs: { data: [matrix] } }
+            """, to: "p.yaml", in: dir)
+        let r = await recpipe("validate", p)
+        #expect(r.code == 2)
+        let located = r.err.split(separator: "\n").filter { $0.hasPrefix(p + ":") && $0.contains(": error: ") }
+        #expect(located.count == 5, "\(r.err)")
+        #expect(r.err.contains("\(p):3:19: error: unknown stage kind 'ingset'"))
+        #expect(r.err.contains("did you mean 'ingest'?"))
+        #expect(r.err.contains("did you mean 'events'?"))
+        #expect(r.err.contains("did you mean 'weights'?"))
+        #expect(r.err.contains("missing"))
+        #expect(r.err.contains("5 errors; nothing was run"))
+    }
+
+    @Test(arguments: [
+        ("not: [valid", "yaml"),
+        ("", "empty"),
+        ("- a\n- b\n", "mapping"),
+    ])
+    func badFilesAreLocatedErrorsNotCrashes(text: String, expected: String) async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = TestSupport.write(text, to: "p.yaml", in: dir)
+        let r = await recpipe("validate", p)
+        #expect(r.code == 2)
+        #expect(r.err.contains(p + ":"), "\(r.err)")
+        #expect(r.err.lowercased().contains(expected), "\(r.err)")
+    }
+
+    @Test func selfInputAndUnknownSetKeyAreReported() async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = TestSupport.write(
+            """
+            pipeline: loop
+            vars: { n: 1 }
+            stages:
+              a: { uses: clean, input: a }
+            """, to: "p.yaml", in: dir)
+        let r = await recpipe("validate", p, "--set", "vars.m=2")
+        #expect(r.code == 2)
+        #expect(r.err.contains("a"))
+        #expect(r.err.contains("<--set>:1:"))
+        #expect(r.err.contains("did you mean 'n'?") || r.err.contains("vars.m"))
+    }
+
+    @Test func missingFileIsAClearError() async {
+        let r = await recpipe("validate", "/nonexistent/pipeline.yaml")
+        #expect(r.code == 2)
+        #expect(r.err.contains("/nonexistent/pipeline.yaml"))
+    }
+}
+
+@Suite struct RunCommandTests {
+    func pipeline(_ dir: String) -> String {
+        TestSupport.write("user_id,item_id,event\nu1,i1,view\nu1,i2,purchase\nu2,i1,cart\n", to: "events.csv", in: dir)
+        return TestSupport.write(
+            """
+            pipeline: small
+            vars: { w: 1 }
+            stages:
+              events: { uses: ingest, with: { path: events.csv } }
+              matrix: { uses: encode, input: events, with: { weights: { view: "${vars.w}", cart: 3, purchase: 5 } } }
+              out: { uses: export, inputs: { data: [matrix] }, with: { to: out } }
+            """, to: "p.yaml", in: dir)
+    }
+
+    @Test func runsThenCachesThenRerunsOnlyWhatChanged() async throws {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = pipeline(dir)
+        let first = await recpipe("run", p, "--jobs", "2")
+        #expect(first.code == 0, "\(first.err)")
+        #expect(first.out.contains("small: 3 ran, 0 cached"))
+        let csv = try String(contentsOfFile: dir + "/out/matrix.csv", encoding: .utf8)
+        #expect(csv == "user_id,item_id,weight\nu1,i1,1.0\nu1,i2,5.0\nu2,i1,3.0\n")
+
+        let second = await recpipe("run", p)
+        #expect(second.out.contains("small: 0 ran, 3 cached"), "\(second.out)")
+
+        let third = await recpipe("run", p, "--set", "vars.w=2")
+        #expect(third.out.contains("small: 2 ran, 1 cached"), "\(third.out)")
+        #expect(third.out.contains("parameter 'weights' changed"))
+        #expect(try String(contentsOfFile: dir + "/out/matrix.csv", encoding: .utf8).contains("u1,i1,2.0"))
+    }
+
+    @Test func deletedExportIsRewrittenOnTheNextRun() async throws {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = pipeline(dir)
+        _ = await recpipe("run", p)
+        try FileManager.default.removeItem(atPath: dir + "/out/matrix.csv")
+        let r = await recpipe("run", p)
+        #expect(r.out.contains("small: 1 ran, 2 cached"), "\(r.out)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/out/matrix.csv"))
+    }
+
+    @Test func failedStageExitsOneNamesItAndSaysHowToResume() async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = TestSupport.write(
+            """
+            pipeline: fails
+            stages:
+              events: { uses: ingest, with: { path: missing.csv } }
+              other: { uses: ingest, with: { path: ok.csv } }
+              clean: { uses: clean, input: events }
+            """, to: "p.yaml", in: dir)
+        TestSupport.write("a,b\n1,2\n", to: "ok.csv", in: dir)
+        let r = await recpipe("run", p)
+        #expect(r.code == 1)
+        #expect(r.err.contains("stage 'events' (ingest) failed"))
+        #expect(r.err.contains("missing.csv"))
+        #expect(r.err.contains("resume with:\n  recpipe run \(p)"))
+        #expect(r.out.contains("other   ingest  ran"))
+        #expect(r.out.contains("upstream 'events' failed"))
+    }
+
+    @Test func unknownOnlyStageIsUsageErrorTwo() async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let r = await recpipe("run", pipeline(dir), "--only", "matrx")
+        #expect(r.code == 2)
+        #expect(r.err.contains("--only names stage 'matrx'"))
+        #expect(r.err.contains("did you mean 'matrix'?"))
+    }
+
+    @Test func dryRunShowsThePlanAndRunsNothing() async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let r = await recpipe("run", pipeline(dir), "--dry-run")
+        #expect(r.code == 0)
+        #expect(r.out.contains("would_run"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test func badUsageExitsTwo() async {
+        #expect(await recpipe("run").code == 2)
+        #expect(await recpipe("run", "x.yaml", "--jobs", "0").code == 2)
+        #expect(await recpipe("frobnicate").code == 2)
+        let help = await recpipe("--help")
+        #expect(help.code == 0)
+        #expect(help.out.contains("Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage."))
+    }
+}
+
+@Suite struct GraphAndStagesCommandTests {
+    @Test func graphPrintsMermaidAndDot() async {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = TestSupport.write(
+            """
+            pipeline: g
+            stages:
+              events: { uses: ingest, with: { path: e.csv } }
+              clean: { uses: clean, input: events }
+              out: { uses: export, inputs: { data: [clean, events] }, with: { to: out }, after: [clean] }
+            """, to: "p.yaml", in: dir)
+        let m = await recpipe("graph", p)
+        #expect(m.code == 0)
+        #expect(m.out.contains("flowchart LR"))
+        #expect(m.out.contains("s_events -->|table| s_clean"))
+        #expect(m.out.contains("s_clean -.->|after| s_out"))
+        let d = await recpipe("graph", p, "--format", "dot")
+        #expect(d.out.contains("\"events\" -> \"clean\" [label=\"table\"];"))
+        #expect(d.out.hasPrefix("digraph \"g\" {"))
+    }
+
+    @Test func stagesListsKindsAndDescribesOne() async {
+        let all = await recpipe("stages")
+        #expect(all.code == 0)
+        for kind in ["ingest", "clean", "encode", "export"] { #expect(all.out.contains(kind)) }
+        let one = await recpipe("stages", "ingest")
+        #expect(one.out.contains("path"))
+        #expect(one.out.contains("on_bad_row"))
+        #expect(one.out.contains("default quarantine"))
+        let bad = await recpipe("stages", "ingset")
+        #expect(bad.code == 2)
+        #expect(bad.err.contains("did you mean 'ingest'?"))
+    }
+}
