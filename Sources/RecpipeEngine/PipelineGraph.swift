@@ -11,6 +11,7 @@ public struct PipelineGraph: Sendable {
     public let dataDependencies: [String: [String]]
     /// Stage → the stages that wait for it.
     public let dependents: [String: [String]]
+    private let spec: PipelineSpec
 
     public init(_ spec: PipelineSpec) {
         var deps: [String: [String]] = [:]
@@ -25,38 +26,25 @@ public struct PipelineGraph: Sendable {
         dependencies = deps
         dataDependencies = data
         dependents = rdeps
-        // Kahn's algorithm, always taking the earliest stage in file order that is ready.
-        var remaining = deps.mapValues { Set($0) }
-        var out: [String] = []
-        var done = Set<String>()
-        while out.count < spec.stages.count {
-            guard let next = spec.stages.first(where: { !done.contains($0.name) && remaining[$0.name]!.isSubset(of: done) })
-            else { break }  // a cycle; validation reports it
-            out.append(next.name)
-            done.insert(next.name)
-        }
-        order = out
+        order = spec.topologicalOrder()
+        self.spec = spec
     }
 
-    /// The given stages and everything they (transitively) depend on.
+    /// The given stages and everything they (transitively) depend on; with `dataOnly`, only
+    /// through data inputs (not `after:` order edges).
     public func upstream(of names: some Sequence<String>, dataOnly: Bool = false) -> Set<String> {
+        guard dataOnly else { return spec.upstream(of: Set(names)) }
         var seen = Set<String>()
         var stack = Array(names)
         while let n = stack.popLast() {
             guard seen.insert(n).inserted else { continue }
-            stack.append(contentsOf: (dataOnly ? dataDependencies[n] : dependencies[n]) ?? [])
+            stack.append(contentsOf: dataDependencies[n] ?? [])
         }
         return seen
     }
 
     /// The given stages and everything that (transitively) depends on them.
     public func downstream(of names: some Sequence<String>) -> Set<String> {
-        var seen = Set<String>()
-        var stack = Array(names)
-        while let n = stack.popLast() {
-            guard seen.insert(n).inserted else { continue }
-            stack.append(contentsOf: dependents[n] ?? [])
-        }
-        return seen
+        spec.downstream(of: Set(names))
     }
 }

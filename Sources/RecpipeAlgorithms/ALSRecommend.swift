@@ -1,0 +1,141 @@
+/// An item with its score (a recommendation, a similar item, or an explanation's contribution).
+public struct ALSScoredItem: Sendable, Equatable, Hashable {
+    public var item: Int
+    public var score: Float
+    public init(item: Int, score: Float) {
+        self.item = item
+        self.score = score
+    }
+}
+
+// MARK: - Top-N selection
+
+/// The best `n` items seen so far, best first: higher score first, then lower item index
+/// (deterministic ties). Insertion is O(log n + n) but only for items that enter the list.
+struct ALSTopN {
+    let n: Int
+    private(set) var items: [ALSScoredItem] = []
+
+    init(n: Int) {
+        self.n = n
+        items.reserveCapacity(n + 1)
+    }
+
+    @inline(__always)
+    static func better(_ a: ALSScoredItem, _ b: ALSScoredItem) -> Bool {
+        a.score > b.score || (a.score == b.score && a.item < b.item)
+    }
+
+    mutating func offer(item: Int, score: Float) {
+        let candidate = ALSScoredItem(item: item, score: score)
+        if items.count == n {
+            guard n > 0, Self.better(candidate, items[n - 1]) else { return }
+            items.removeLast()
+        }
+        var lo = 0, hi = items.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Self.better(items[mid], candidate) { lo = mid + 1 } else { hi = mid }
+        }
+        items.insert(candidate, at: lo)
+    }
+}
+
+// MARK: - Recommendation
+
+extension ALSModel {
+    /// The top `n` items for `user` by `score`, skipping the items of `seen`'s row `user`
+    /// (typically the training matrix). Ties go to the lower item index. O(items·f + items·log n).
+    public func recommend(user: Int, n: Int, exclude seen: SparseMatrix? = nil) throws -> [ALSScoredItem] {
+        try checkUser(user)
+        try checkTopN(n, seen: seen)
+        return userFactors.withUnsafeBufferPointer { u in
+            topItems(vector: u.baseAddress! + user * factors, offset: bias(user: user), n: n, seen: seen, row: user)
+        }
+    }
+
+    /// The top `n` items for an arbitrary user vector (e.g. from `foldIn`), skipping `exclude`.
+    public func recommend(vector: [Float], n: Int, exclude: [Int] = []) throws -> [ALSScoredItem] {
+        guard vector.count == factors else {
+            throw ALSError(message: "the user vector has \(vector.count) values but the model has \(factors) factors")
+        }
+        try checkTopN(n, seen: nil)
+        let excluded = exclude.isEmpty ? nil : SparseMatrix(
+            rows: 1, cols: itemCount, triplets: try exclude.map { i in
+                try checkItem(i)
+                return (row: 0, col: i, value: Float(1))
+            })
+        return vector.withUnsafeBufferPointer { v in
+            topItems(vector: v.baseAddress!, offset: 0, n: n, seen: excluded, row: 0)
+        }
+    }
+
+    /// `recommend(user:n:exclude:)` for every user, in parallel over `threads` workers
+    /// (0 = all cores). O(users·items·f).
+    public func recommendAll(n: Int, exclude seen: SparseMatrix? = nil, threads: Int = 0) throws -> [[ALSScoredItem]] {
+        try checkTopN(n, seen: seen)
+        guard threads >= 0 else { throw ALSError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores") }
+        var out = [[ALSScoredItem]](repeating: [], count: userCount)
+        guard userCount > 0 else { return out }
+        userFactors.withUnsafeBufferPointer { u in
+            out.withUnsafeMutableBufferPointer { o in
+                let up = ALSPointer(u.baseAddress!)
+                let op = ALSPointer(o.baseAddress!)
+                ALSParallel.forEachChunk(count: userCount, chunk: 16, threads: threads) { range, _ in
+                    for user in range {
+                        (op.mutable + user).pointee = topItems(vector: up.pointer + user * factors, offset: bias(user: user), n: n, seen: seen, row: user)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The `n` items most similar to `item` by cosine of the item factors (zero vectors have
+    /// similarity 0), excluding `item` itself unless `includeSelf`. O(items·f).
+    public func similarItems(item: Int, n: Int, includeSelf: Bool = false) throws -> [ALSScoredItem] {
+        try checkItem(item)
+        try checkTopN(n, seen: nil)
+        return itemFactors.withUnsafeBufferPointer { buf in
+            let y = buf.baseAddress!
+            let q = y + item * factors
+            let qNorm = ALSLinearAlgebra.dot(q, q, factors).squareRoot()
+            var top = ALSTopN(n: n)
+            for i in 0..<itemCount where includeSelf || i != item {
+                let yi = y + i * factors
+                let norm = ALSLinearAlgebra.dot(yi, yi, factors).squareRoot() * qNorm
+                top.offer(item: i, score: norm > 0 ? ALSLinearAlgebra.dot(q, yi, factors) / norm : 0)
+            }
+            return top.items
+        }
+    }
+
+    // MARK: - Helpers
+
+    func checkTopN(_ n: Int, seen: SparseMatrix?) throws {
+        guard n >= 0 else { throw ALSError(message: "n must be >= 0 (got \(n))") }
+        if let seen, seen.cols != itemCount {
+            throw ALSError(message: "the exclusion matrix has \(seen.cols) items but the model has \(itemCount); pass the training matrix")
+        }
+    }
+
+    /// Scores every item against `vector` (plus `offset` and item biases), skipping row `row` of `seen`.
+    func topItems(vector: UnsafePointer<Float>, offset: Float, n: Int, seen: SparseMatrix?, row: Int) -> [ALSScoredItem] {
+        var top = ALSTopN(n: n)
+        var skip: ArraySlice<Int32> = []
+        if let seen, row < seen.rows { skip = seen.columns[seen.rowRange(row)] }
+        var next = skip.startIndex
+        itemFactors.withUnsafeBufferPointer { buf in
+            let y = buf.baseAddress!
+            for i in 0..<itemCount {
+                if next < skip.endIndex && Int(skip[next]) == i {
+                    next += 1
+                    continue
+                }
+                let s = ALSLinearAlgebra.dot(vector, y + i * factors, factors) + offset
+                top.offer(item: i, score: itemBiases.isEmpty ? s : s + itemBiases[i])
+            }
+        }
+        return top.items
+    }
+}

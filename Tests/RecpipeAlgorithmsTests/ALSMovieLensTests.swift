@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import RecpipeAlgorithms
+
+/// Implicit ALS on the MovieLens-100k positive (rating ≥ 4) split: ranking quality on the test
+/// part, full ranking with training items excluded. Skipped when the data is absent.
+@Suite struct ALSMovieLensTests {
+    static let path = "/work/shared/data/ml-100k/split-ml-100k-pos-ge4-test20-seed42.csv"
+
+    /// (train matrix with the ratings as values, test items per user).
+    static func load() throws -> (SparseMatrix, [Int: Set<Int>]) {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var train: [(row: Int, col: Int, value: Float)] = []
+        var test: [Int: Set<Int>] = [:]
+        var users = 0, items = 0
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            guard f.count == 5, let u = Int(f[0]), let i = Int(f[1]), let r = Float(f[2]) else { continue }
+            users = max(users, u)
+            items = max(items, i)
+            if f[4] == "train" { train.append((row: u - 1, col: i - 1, value: r)) } else { test[u - 1, default: []].insert(i - 1) }
+        }
+        return (SparseMatrix(rows: users, cols: items, triplets: train), test)
+    }
+
+    /// Mean precision@k and NDCG@k (binary relevance) over users with test items.
+    static func evaluate(_ recs: [[ALSScoredItem]], _ test: [Int: Set<Int>], k: Int) -> (precision: Double, ndcg: Double) {
+        var p = 0.0, n = 0.0
+        for (u, relevant) in test {
+            let ranked = recs[u].prefix(k).map(\.item)
+            var dcg = 0.0, idcg = 0.0
+            for (rank, item) in ranked.enumerated() where relevant.contains(item) { dcg += 1 / Foundation.log2(Double(rank + 2)) }
+            for rank in 0..<min(k, relevant.count) { idcg += 1 / Foundation.log2(Double(rank + 2)) }
+            p += Double(ranked.filter(relevant.contains).count) / Double(k)
+            n += dcg / idcg
+        }
+        return (p / Double(test.count), n / Double(test.count))
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: path)))
+    func precisionAt10BeatsThreshold() throws {
+        let (train, test) = try Self.load()
+        let model = try ALS.fitImplicit(train, options: ALSImplicitOptions(
+            factors: 8, iterations: 4, regularization: 0.05, alpha: 1, seed: 42))
+        let recs = try model.recommendAll(n: 10, exclude: train)
+        let (precision, ndcg) = Self.evaluate(recs, test, k: 10)
+        #expect(precision > 0.1)
+        #expect(ndcg > 0.1)
+    }
+}
