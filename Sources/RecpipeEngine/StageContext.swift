@@ -20,6 +20,12 @@ public struct StageContext: Sendable {
         public var stage: String
         public var kind: ArtifactKind
         public var artifact: any Artifact
+
+        public init(stage: String, kind: ArtifactKind, artifact: any Artifact) {
+            self.stage = stage
+            self.kind = kind
+            self.artifact = artifact
+        }
     }
 
     public init(

@@ -1,0 +1,158 @@
+import Foundation
+import RecpipeAlgorithms
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+
+/// `cf`: user- or item-based collaborative filtering producing top-N candidates per user.
+///
+/// - item mode with `similarity: cosine`: implicit-style item-kNN (`KNNItemRecommender`) with
+///   optional TF-IDF / BM25 weighting; score(u, i) = Σ_{j ∈ seen(u)} sim(j, i) · x_uj.
+/// - item mode with another similarity: `KNNIndex` item–item lists, scored the same way.
+/// - user mode: `KNNIndex` user–user lists; score(u, i) = Σ_{v ∈ N(u)} sim(u, v) · x_vi.
+/// Seen items are excluded. A `split` input trains on its train part only.
+struct CFStage: Stage {
+    static let similarities = ["cosine", "pearson", "adjusted_cosine", "jaccard", "msd", "pearson_baseline"]
+
+    static let declaration = StageDeclaration(
+        kind: "cf",
+        summary: "User- or item-based kNN collaborative filtering: top-N candidates per user (seen items excluded).",
+        inputs: [
+            PortSpec("interactions", accepts: [.interactions, .split], doc: "the user×item matrix, or a split (trains on its train part)"),
+        ],
+        params: [
+            ParamSpec("mode", .choice(["user", "item"]), default: .string("item"), doc: "user-kNN or item-kNN"),
+            ParamSpec("similarity", .choice(similarities), default: .string("cosine"), doc: "similarity measure (Surprise definitions; item cosine = implicit's full-vector cosine)"),
+            ParamSpec("weighting", .choice(["none", "tfidf", "bm25"]), default: .string("none"), doc: "item mode with cosine: weighting before similarity, as implicit's Cosine/TFIDF/BM25 recommenders"),
+            ParamSpec("bm25_k1", .float, default: .double(1.2), range: 0...1000, doc: "BM25 k1"),
+            ParamSpec("bm25_b", .float, default: .double(0.75), range: 0...1, doc: "BM25 b"),
+            ParamSpec("neighbors", .int, default: .int(50), range: 1...1_000_000, doc: "k: neighbours kept per user/item"),
+            ParamSpec("min_neighbors", .int, default: .int(1), range: 1...1_000_000, doc: "drop a candidate reached through fewer neighbours than this"),
+            ParamSpec("min_support", .int, default: .int(1), range: 1...1_000_000, doc: "pairs with fewer co-rated entries get similarity 0 (not for item cosine)"),
+            ParamSpec("shrinkage", .float, default: .double(0), range: 0...1e9, doc: "sim · n / (n + shrinkage) (not for item cosine)"),
+            ParamSpec("candidates", .int, default: .int(100), range: 1...1_000_000, doc: "top-N candidates per user"),
+            ParamSpec("max_memory", .oneOf([.int, .string]), doc: "refuse before computing when the neighbour lists would need more (bytes or \"2GB\"); default half of physical memory"),
+        ],
+        output: .candidates,
+        check: { spec, _ in
+            let mode = spec.params["mode"]?.stringValue ?? "item"
+            let sim = spec.params["similarity"]?.stringValue ?? "cosine"
+            let weighting = spec.params["weighting"]?.stringValue ?? "none"
+            guard weighting != "none", mode == "user" || sim != "cosine" else { return [] }
+            return [.error(
+                "invalid-param", "stage '\(spec.name)': `weighting: \(weighting)` only applies to item mode with `similarity: cosine`",
+                at: spec.paramLocations["weighting"] ?? spec.location,
+                hint: "remove `weighting`, or use `mode: item` with `similarity: cosine`")]
+        })
+
+    func run(_ context: StageContext) async throws -> StageOutput {
+        let data = try Self.trainingInteractions(context)
+        let m = data.matrix
+        let mode = context.string("mode") ?? "item"
+        let k = context.int("neighbors") ?? 50
+        let count = context.int("candidates") ?? 100
+        let minNeighbors = context.int("min_neighbors") ?? 1
+        let maxMemory = try MemoryLimit.bytes(context)
+        let measure = try Self.measure(context)
+        let options = SimilarityOptions(
+            measure: measure, minSupport: context.int("min_support") ?? 1, shrinkage: context.double("shrinkage"))
+        let weighting = context.string("weighting") ?? "none"
+        context.progress(nil, "similarities")
+        let settings = Settings(
+            mode: mode, k: k, count: count, minNeighbors: minNeighbors, maxMemory: maxMemory, options: options,
+            weighting: weighting, bm25: (context.double("bm25_k1") ?? 1.2, context.double("bm25_b") ?? 0.75),
+            threads: context.threads)
+        let lists: [[(item: Int32, score: Float)]]
+        let description: String
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            (lists, description) = try Self.compute(m, settings)
+        } catch {
+            let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
+            throw StageError(error.message, at: context.location(of: param))
+        }
+        let candidates = Candidates(source: context.stageName, users: data.users, items: data.items, lists: lists)
+        let withCandidates = lists.count { !$0.isEmpty }
+        let mean = withCandidates > 0 ? Double(candidates.rowCount) / Double(withCandidates) : 0
+        return StageOutput(
+            candidates, rowsIn: m.nonZeroCount,
+            counters: [.init("users_with_candidates", withCandidates), .init("users_without_candidates", lists.count - withCandidates)],
+            notes: [String(format: "%@: %d of %d users have candidates, %.1f per user on average (seen items excluded); fit + recommend %.3f s",
+                           description, withCandidates, lists.count, mean, RatingEvaluation.seconds(clock.now - started))])
+    }
+
+    // MARK: - Computation
+
+    struct Settings {
+        var mode: String
+        var k: Int
+        var count: Int
+        var minNeighbors: Int
+        var maxMemory: Int
+        var options: SimilarityOptions
+        var weighting: String
+        var bm25: (k1: Double, b: Double)
+        var threads: Int
+    }
+
+    /// Neighbour lists, then top-N scoring; returns the lists and a one-line description.
+    static func compute(
+        _ m: SparseMatrix, _ s: Settings
+    ) throws(KNNError) -> ([[(item: Int32, score: Float)]], String) {
+        let measure = s.options.measure
+        if s.mode == "item" {
+            let neighbors: NeighborLists
+            if measure == .cosine {
+                let w: KNNWeighting = switch s.weighting {
+                case "tfidf": .tfidf
+                case "bm25": .bm25(k1: s.bm25.k1, b: s.bm25.b)
+                default: .none
+                }
+                neighbors = try KNNItemRecommender(userItems: m, neighbors: s.k, weighting: w, maxMemoryBytes: s.maxMemory).neighbors
+            } else {
+                let biases = measure == .pearsonBaseline ? try BaselineModel(ratings: m).biasTerms(userBased: false) : nil
+                neighbors = try KNNIndex.build(
+                    m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "item")
+            }
+            let lists = NeighborScoring.topN(
+                first: .init(m), second: .init(neighbors), seen: m, itemCount: m.cols, count: s.count,
+                minContributions: s.minNeighbors, threads: s.threads)
+            let weighted = measure == .cosine && s.weighting != "none" ? ", \(s.weighting)" : ""
+            return (lists, "item-kNN (\(measure.rawValue)\(weighted), k=\(s.k))")
+        }
+        let biases = measure == .pearsonBaseline ? try BaselineModel(ratings: m).biasTerms(userBased: true) : nil
+        let neighbors = try KNNIndex.build(
+            m, neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "user")
+        let lists = NeighborScoring.topN(
+            first: .init(neighbors), second: .init(m), seen: m, itemCount: m.cols, count: s.count,
+            minContributions: s.minNeighbors, threads: s.threads)
+        return (lists, "user-kNN (\(measure.rawValue), k=\(s.k))")
+    }
+
+    // MARK: - Inputs and parameters
+
+    /// The interactions to train on: the input itself, or a split's train part.
+    static func trainingInteractions(_ context: StageContext, port: String = "interactions") throws -> Interactions {
+        guard let input = context.inputs[port]?.first else {
+            throw StageError("stage '\(context.stageName)' has no input on port '\(port)'", at: context.spec.location)
+        }
+        if let split = input.artifact as? EvaluationSplit { return split.train }
+        return try context.input(port, as: Interactions.self)
+    }
+
+    static func measure(_ context: StageContext) throws -> SimilarityMeasure {
+        let name = context.string("similarity") ?? "cosine"
+        switch name {
+        case "adjusted_cosine": return .adjustedCosine
+        case "pearson_baseline": return .pearsonBaseline
+        default:
+            guard let m = SimilarityMeasure(rawValue: name) else {
+                throw StageError("unknown similarity '\(name)'", at: context.location(of: "similarity"),
+                                 hint: "use one of \(similarities.joined(separator: ", "))")
+            }
+            return m
+        }
+    }
+}
