@@ -20,6 +20,7 @@ struct RunCommand: AsyncParsableCommand {
               recpipe run pipelines/demo.yaml --only recs        # re-run one stage from cached inputs
               recpipe run pipelines/demo.yaml --from als         # re-run als and everything after it
               recpipe run pipelines/demo.yaml --dry-run          # what would run, and why
+              recpipe run pipelines/demo.yaml --diff             # what a rule change did to the recommendations
             """)
 
     @OptionGroup var pipeline: PipelineArguments
@@ -44,6 +45,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Cache directory (default: .recpipe/ beside the pipeline file).")
     var cacheDir: String?
+
+    @Flag(help: "After the run, compare each rank stage's recommendations with its previous result.")
+    var diff = false
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
@@ -76,6 +80,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         for w in SummaryTable.warnings(report) { Console.error(w) }
         if !report.dryRun { Console.print("\nmanifest: \(report.runDirectory)/manifest.json") }
+        if diff && !report.dryRun {
+            for block in RankResults.diffReport(spec, options: options, report: report) { Console.print("\n" + block) }
+        }
         if report.exitCode != 0 {
             for f in report.failed {
                 Console.error("\nerror: stage '\(f.stage)' (\(f.kind)) failed: \(f.error ?? "unknown error")")

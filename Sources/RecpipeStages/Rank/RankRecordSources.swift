@@ -1,0 +1,83 @@
+import RecpipeData
+import RecpipeScripting
+
+// MARK: - Cell conversion
+
+extension Column {
+    /// The cell as a Lua value: ints and timestamps stay integers, floats floats, null nil.
+    @inline(__always)
+    func scriptValue(_ row: Int) -> ScriptValue {
+        if isNull(row) { return .null }
+        switch data {
+        case .int(let a), .timestamp(let a): return .int(a[row])
+        case .float(let a): return .double(a[row])
+        case .string(let d, let c): return .string(d[Int(c[row])])
+        case .bool(let a): return .bool(a[row])
+        }
+    }
+}
+
+// MARK: - Users
+
+/// `u` in filter and promotion rules: row = global user index; fields are the profiles table's
+/// columns (nil for a user without a profile, except `user_id`). `u:has_tag(t)` reads the `tags`
+/// column; `u:seen(id)` and `u:purchased(id)` read the seen interactions (the same set: the
+/// interaction matrix does not say which events were purchases).
+final class RankUserSource: ScriptRecordSource {
+    let plan: RankPlan
+    let fieldNames: [String]
+    private let columns: [Column]
+    private let idField: Int?
+
+    init(plan: RankPlan) {
+        self.plan = plan
+        columns = plan.profiles?.columns ?? []
+        var names = columns.map(\.name)
+        if names.isEmpty { names = ["user_id"] }
+        fieldNames = names
+        idField = names.firstIndex(of: "user_id")
+    }
+
+    func value(row: Int, field: Int) -> ScriptValue {
+        let r = Int(plan.profileRow[row])
+        if r < 0 { return field == idField ? .string(plan.userIDs[row]) : .null }
+        return columns[field].scriptValue(r)
+    }
+
+    func id(row: Int) -> String { plan.userIDs[row] }
+
+    func has(set: String, row: Int, key: String) -> Bool {
+        switch set {
+        case "tags":
+            let r = Int(plan.profileRow[row])
+            return r >= 0 && plan.profileTags[r].contains(key)
+        default:
+            guard let seen = plan.seen, plan.seenUserRow[row] >= 0, let i = seen.items[key] else { return false }
+            return seen.hasSeen(user: Int(plan.seenUserRow[row]), item: i)
+        }
+    }
+}
+
+// MARK: - Items
+
+/// `item` in filter and promotion rules: row = global item index; fields are the items table's
+/// columns (nil for an item missing from the table, except its id column).
+final class RankItemSource: ScriptRecordSource {
+    let plan: RankPlan
+    let fieldNames: [String]
+    private let values: [ScriptValue]
+    private let width: Int
+
+    init(plan: RankPlan) {
+        self.plan = plan
+        fieldNames = plan.itemFieldNames
+        values = plan.itemValues
+        width = plan.itemFieldNames.count
+    }
+
+    func value(row: Int, field: Int) -> ScriptValue { values[row * width + field] }
+
+    func id(row: Int) -> String { plan.itemIDs[row] }
+
+    func has(set: String, row: Int, key: String) -> Bool { false }
+}

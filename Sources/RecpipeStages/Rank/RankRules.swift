@@ -1,0 +1,87 @@
+import RecpipeCore
+import RecpipeScripting
+
+/// The rules of the `filters` and `promotions` scripts, split by kind and by whether their
+/// `from`/`to` window contains the run's as-of date.
+///
+/// Conflict order (documented in the stage): filters (YAML shorthands, then Lua filters in file
+/// order) run before everything else, and an item a filter removes is never pinned; then at most
+/// one promotion applies per item — the matching one with the highest `priority`, ties in file
+/// order; bury rules move items after all unburied ones; the category cap picks the top-N; pins
+/// then take their positions (earlier pin rules first, a taken position moves to the next free one).
+struct RankRules: Sendable {
+    /// Every registered rule; indices match every runtime that loaded the same scripts.
+    var all: [RegisteredRule] = []
+    var filters: [Int] = []
+    /// Active promotions, priority desc then file order.
+    var promotions: [Int] = []
+    var pins: [Int] = []
+    var buries: [Int] = []
+    /// Rules whose window does not contain `asOf`.
+    var inactive: [RegisteredRule] = []
+
+    init() {}
+
+    init(_ rules: [RegisteredRule], asOf: String) {
+        all = rules
+        for (i, r) in rules.enumerated() {
+            if r.kind != .filter && r.kind != .tag && !r.isActive(on: asOf) {
+                inactive.append(r)
+                continue
+            }
+            switch r.kind {
+            case .filter: filters.append(i)
+            case .promote: promotions.append(i)
+            case .pin: pins.append(i)
+            case .bury: buries.append(i)
+            case .tag: break
+            }
+        }
+        promotions.sort { a, b in
+            let pa = rules[a].priority ?? 0, pb = rules[b].priority ?? 0
+            return pa > pb || (pa == pb && a < b)
+        }
+    }
+
+    /// `promote 'x' (2026-01-01…2026-01-31) is inactive on 2026-11-01`.
+    static func inactiveText(_ r: RegisteredRule, asOf: String) -> String {
+        "\(r.kind.rawValue) '\(r.name)' (\(r.file):\(r.line)) is inactive on \(asOf): its window is \(r.from ?? "…") to \(r.to ?? "…")"
+    }
+
+    /// Validate-time check of a rules script: syntax and registration errors (unknown fields,
+    /// boost ≤ 0, `from` after `to`) as diagnostics at the script's file and line.
+    static func check(path: String, asOf: String, param: String) -> [Diagnostic] {
+        let result = RuleChecker.check(file: path, context: .init(asOf: asOf))
+        var out = result.errors.map(\.diagnostic)
+        if result.isValid {
+            for r in result.rules where r.kind == .tag {
+                out.append(
+                    Diagnostic(
+                        .warning, code: "lua-registration", "\(param): a tag rule ('\(r.name)') has no effect in a rank stage",
+                        at: SourceLocation(file: r.file, line: r.line, column: 1),
+                        hint: "rank uses filter, promote, pin and bury rules; tag rules belong in a tag stage"))
+            }
+        }
+        return out
+    }
+}
+
+/// Number formatting for provenance texts, without Foundation's slow `String(format:)`.
+enum RankFormat {
+    /// Two decimals: `0.7` → `0.70`, `1.005` → `1.01` (rounded half away from zero).
+    static func score(_ x: Float) -> String {
+        guard x.isFinite else { return String(describing: x) }
+        let neg = x < 0
+        let cents = Int((Double(abs(x)) * 100).rounded())
+        let frac = cents % 100
+        return (neg && cents > 0 ? "-" : "") + "\(cents / 100)." + (frac < 10 ? "0" : "") + "\(frac)"
+    }
+
+    /// A boost: `1.3`, `2`, `0.85` (up to two decimals, no trailing zeros).
+    static func boost(_ x: Float) -> String {
+        var s = score(x)
+        while s.last == "0" { s.removeLast() }
+        if s.last == "." { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeScripting
+import RecpipeSpec
+
+/// `rank`: blends candidate sources into each user's top-N, applying business filters (YAML
+/// shorthands and Lua `filter` rules), Lua promotions (`promote`, `pin`, `bury`) and a per-category
+/// cap, with a provenance text per recommended item and a popular fallback for users left empty.
+/// See ``RankRules`` for the conflict order and ``RankWorker`` for the per-user algorithm.
+struct RankStage: Stage {
+    static let declaration = StageDeclaration(
+        kind: "rank",
+        summary: "Blend candidates, apply filters and Lua promotions, cap categories: each user's top-N with provenance.",
+        inputs: [
+            PortSpec("candidates", accepts: [.candidates, .factors], multiple: true, doc: "candidate sources (cf, als, …), blended by `blend`"),
+            PortSpec("items", accepts: [.table], required: false, doc: "items table: fields for rules, category, stock"),
+            PortSpec("profiles", accepts: [.profiles, .table, .features], required: false, doc: "user profiles (`u` in rules; `tags` column for u:has_tag)"),
+            PortSpec("seen", accepts: [.interactions], required: false, doc: "interactions: exclude_seen, u:seen(id), u:purchased(id)"),
+            PortSpec("popular", accepts: [.candidates], required: false, doc: "fallback list for users whose candidates are all filtered out"),
+        ],
+        params: [
+            ParamSpec("blend", .map(.float), range: 0...1e9, doc: "weight per candidate source (stage name); default: equal weights"),
+            ParamSpec("normalize", .choice(["minmax", "rank"]), default: .string("minmax"), doc: "per-user, per-source score normalization before blending"),
+            ParamSpec("top", .int, default: .int(20), range: 1...100_000, doc: "recommendations per user"),
+            ParamSpec("filters", .path, doc: "Lua script with filter(name, function(u, item)) rules"),
+            ParamSpec("promotions", .path, doc: "Lua script with promote{…}, pin{…}, bury{…} rules"),
+            ParamSpec("exclude_seen", .bool, default: .bool(true), doc: "drop items the user already interacted with (needs `seen`)"),
+            ParamSpec("in_stock_only", .bool, default: .bool(false), doc: "drop items whose `stock` (items table) is not > 0"),
+            ParamSpec("exclude_categories", .list(.string), doc: "drop items of these categories"),
+            ParamSpec("category_column", .string, default: .string("category"), doc: "items column holding the category"),
+            ParamSpec("item_id_column", .string, default: .string("item_id"), doc: "items column holding the item id"),
+            ParamSpec("max_per_category", .int, range: 1...100_000, doc: "at most this many items per category in a user's top-N (after promotions)"),
+            ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a rule error fails the stage, or skips that rule for that user (counted)"),
+            ParamSpec("instruction_budget", .int, default: .int(1_000_000), range: 1000...1e12, doc: "Lua instructions per rule call"),
+            ParamSpec("memory_limit_mb", .int, default: .int(64), range: 1...65536, doc: "Lua memory per worker state, MiB"),
+            ParamSpec("exhaustive", .bool, default: .bool(false), doc: "evaluate rules on every candidate (exact filter counts) instead of stopping once the top-N is settled"),
+        ],
+        output: .recommendations,
+        check: { spec, pipeline in checkRules(spec, pipeline) })
+
+    // MARK: - Validation
+
+    static func checkRules(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let asOf = pipeline.asOf ?? "1970-01-01"
+        for param in ["filters", "promotions"] {
+            guard let p = spec.params[param]?.stringValue else { continue }
+            let path = resolve(p, base: pipeline.baseDirectory)
+            guard FileManager.default.fileExists(atPath: path) else {
+                out.append(.error("missing-file", "\(param): rules script '\(p)' not found (looked at \(path))", at: spec.paramLocations[param] ?? spec.location))
+                continue
+            }
+            out += RankRules.check(path: path, asOf: asOf, param: param)
+        }
+        if let blend = spec.params["blend"]?.mapValue {
+            let names = spec.inputs["candidates"] ?? []
+            for e in blend where !names.contains(e.key) {
+                out.append(
+                    .error(
+                        "unknown-source", "blend: '\(e.key)' is not one of the candidate inputs (\(names.joined(separator: ", ")))",
+                        at: spec.paramLocations["blend"] ?? spec.location,
+                        hint: Suggestions.hint(for: e.key, in: names)))
+            }
+        }
+        return out
+    }
+
+    static func resolve(_ path: String, base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardizedFileURL.path
+    }
+
+    // MARK: - Run
+
+    func run(_ context: StageContext) async throws -> StageOutput {
+        var plan = RankPlan()
+        var notes: [String] = [], warnings: [String] = []
+        if let asOf = context.asOf {
+            plan.asOf = asOf
+        } else {
+            plan.asOf = Self.today()
+            notes.append("as_of: \(plan.asOf) (today; set `as_of` in the pipeline for reproducible promotion windows)")
+        }
+        plan.seed = UInt64(bitPattern: Int64(context.seed))
+        plan.options.top = context.int("top") ?? 20
+        plan.options.normalize = RankPlan.Normalization(rawValue: context.string("normalize") ?? "minmax") ?? .minmax
+        plan.options.excludeSeen = context.bool("exclude_seen") ?? true
+        plan.options.inStockOnly = context.bool("in_stock_only") ?? false
+        plan.options.maxPerCategory = context.int("max_per_category")
+        plan.options.onError = RankPlan.OnError(rawValue: context.string("on_error") ?? "fail") ?? .fail
+        plan.options.exhaustive = context.bool("exhaustive") ?? false
+        plan.limits = LuaRuntime.Limits(
+            instructionBudget: context.int("instruction_budget") ?? 1_000_000,
+            memoryLimit: (context.int("memory_limit_mb") ?? 64) << 20)
+        plan.itemIDColumn = context.string("item_id_column") ?? "item_id"
+
+        // Rules: read and load once here (validation of the whole set), then once per worker.
+        for param in ["filters", "promotions"] {
+            guard let path = context.path(param) else { continue }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw StageError("cannot read the \(param) script '\(path)'", at: context.location(of: param))
+            }
+            plan.scripts.append(.init(file: context.string(param)!, text: text))
+        }
+        var rules = RankRules()
+        if !plan.scripts.isEmpty {
+            do throws(RuleError) {
+                let lua = try LuaRuntime(limits: plan.limits, context: .init(asOf: plan.asOf, seed: plan.seed))
+                for s in plan.scripts { try lua.load(source: s.text, chunkName: s.file) }
+                rules = RankRules(lua.rules, asOf: plan.asOf)
+            } catch {
+                throw StageError(error.description, at: SourceLocation(file: error.file, line: error.line ?? 1, column: 1))
+            }
+        }
+        for r in rules.inactive { warnings.append(RankRules.inactiveText(r, asOf: plan.asOf)) }
+
+        // Inputs.
+        var inputs = RankPlan.Inputs()
+        for input in context.inputs["candidates"] ?? [] {
+            if let c = input.artifact as? Candidates {
+                inputs.sources.append((input.stage, c))
+            } else if let f = input.artifact as? Factors {
+                inputs.sources.append((input.stage, f.candidates))
+            }
+        }
+        if let p = context.inputs["popular"]?.first, let c = p.artifact as? Candidates { inputs.popular = (p.stage, c) }
+        inputs.items = try context.optionalInput("items", as: Table.self)
+        if let p = context.inputs["profiles"]?.first {
+            if let t = p.artifact as? Table {
+                inputs.profiles = t
+                inputs.profileIDColumn = t.columnIndex("user_id") != nil ? "user_id" : t.columnNames.first
+            } else if let f = p.artifact as? FeatureSet {
+                inputs.profiles = f.table
+                inputs.profileIDColumn = f.idColumn
+            }
+        }
+        inputs.seen = try context.optionalInput("seen", as: Interactions.self)
+        if let blend = context.param("blend")?.mapValue {
+            inputs.weights = Dictionary(blend.map { ($0.key, $0.value.doubleValue ?? 1) }) { a, _ in a }
+        }
+        inputs.excludeCategories = context.strings("exclude_categories") ?? []
+        inputs.categoryColumn = context.string("category_column") ?? "category"
+        inputs.extraItems = rules.pins.flatMap { rules.all[$0].items ?? [] }
+        do {
+            try plan.build(inputs)
+        } catch {
+            throw StageError(error.description, at: error.param.map { context.location(of: $0) } ?? context.spec.location)
+        }
+        if plan.options.excludeSeen && plan.seen == nil {
+            warnings.append("exclude_seen is on but no `seen` input is connected: seen items are not removed")
+        }
+
+        let clock = ContinuousClock.now
+        let result = try await Self.rankAll(plan, rules: rules, threads: context.threads, progress: context.progress)
+        let elapsed = ContinuousClock.now - clock
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        notes.append(
+            "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)")
+        return Self.output(plan, rules, result, notes: notes, warnings: warnings)
+    }
+
+    /// Ranks every user on `threads` workers (one Lua runtime each) pulling chunks of users;
+    /// chunk results are merged in user order.
+    static func rankAll(
+        _ plan: RankPlan, rules: RankRules, threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
+    ) async throws -> RankChunkResult {
+        let n = plan.userIDs.count
+        let workers = max(1, min(threads, n / 64 + 1))
+        let chunkSize = max(64, n / (workers * 16) + 1)
+        let chunks = (n + chunkSize - 1) / chunkSize
+        let next = ChunkCounter()
+        let parts = try await withThrowingTaskGroup(of: [(Int, RankChunkResult)].self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    let worker: RankWorker
+                    do throws(RuleError) { worker = try RankWorker(plan: plan, rules: rules) } catch { throw stageError(error) }
+                    var done: [(Int, RankChunkResult)] = []
+                    while let c = next.claim(below: chunks) {
+                        do throws(RuleError) {
+                            done.append((c, try worker.rank(users: c * chunkSize..<min(n, (c + 1) * chunkSize))))
+                        } catch {
+                            throw stageError(error)
+                        }
+                        progress(Double(c + 1) / Double(max(1, chunks)), "\(min(n, (c + 1) * chunkSize)) users")
+                    }
+                    return done
+                }
+            }
+            var all: [(Int, RankChunkResult)] = []
+            for try await part in group { all += part }
+            return all
+        }
+        var result = RankChunkResult()
+        for (_, part) in parts.sorted(by: { $0.0 < $1.0 }) { result.merge(part) }
+        return result
+    }
+
+    static func stageError(_ e: RuleError) -> StageError {
+        StageError(
+            e.description, at: SourceLocation(file: e.file, line: e.line ?? 1, column: 1),
+            hint: "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)")
+    }
+
+    static func today() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: Date())
+    }
+}

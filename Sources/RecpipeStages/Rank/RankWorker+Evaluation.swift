@@ -1,0 +1,202 @@
+import RecpipeScripting
+
+/// Blending, the examined walk, the category cap and rule calls with the `on_error` policy.
+extension RankWorker {
+    // MARK: - Blend
+
+    /// Fills `touched` with the items the given sources list for `u`, their normalized
+    /// per-source scores and the weighted blend (divided by the weights of the sources that have
+    /// the user, so a user missing from a source is ranked by the others), sorted by blend desc,
+    /// then item id asc. O(c log c).
+    func gather(_ sourceIndices: Range<Int>, user u: Int) {
+        gatherStamp &+= 1
+        if gatherStamp == 0 {
+            mark.update(repeating: 0, count: max(1, itemCount))
+            gatherStamp = 1
+        }
+        var touched = self.touched
+        self.touched = []
+        touched.removeAll(keepingCapacity: true)
+        defer { self.touched = touched }
+        let mark = self.mark, blend = self.blend, sourceScore = self.sourceScore, stamp = gatherStamp
+        let all = allSources
+        let ns = all.count
+        var weightSum: Float = 0
+        for s in sourceIndices {
+            let src = all[s]
+            let row = Int(src.userRow[u])
+            guard row >= 0 else { continue }
+            let c = src.candidates
+            let range = c.range(user: row)
+            guard !range.isEmpty else { continue }
+            weightSum += src.weight
+            var lo = Float.infinity, hi = -Float.infinity
+            for k in range {
+                lo = min(lo, c.scores[k])
+                hi = max(hi, c.scores[k])
+            }
+            let n = Float(range.count)
+            // Rank normalization ranks by score (ties in list order); min-max needs no order.
+            var order: [Int] = []
+            if plan.options.normalize == .rank {
+                order = Array(range)
+                order.sort { c.scores[$0] > c.scores[$1] || (c.scores[$0] == c.scores[$1] && $0 < $1) }
+            }
+            for r in 0..<range.count {
+                let k = order.isEmpty ? range.lowerBound + r : order[r]
+                let g = Int(src.itemGlobal[Int(c.itemIndices[k])])
+                let v: Float
+                switch plan.options.normalize {
+                case .minmax: v = hi > lo ? (c.scores[k] - lo) / (hi - lo) : 1
+                case .rank: v = (n - Float(r)) / n
+                }
+                if mark[g] != stamp {
+                    mark[g] = stamp
+                    blend[g] = 0
+                    for j in 0..<ns { sourceScore[g * ns + j] = -1 }
+                    touched.append(Int32(g))
+                }
+                let slot = g * ns + s
+                if v > sourceScore[slot] {
+                    // A duplicate entry in one list keeps its best score.
+                    if sourceScore[slot] >= 0 { blend[g] -= src.weight * sourceScore[slot] }
+                    sourceScore[slot] = v
+                    blend[g] += src.weight * v
+                }
+            }
+        }
+        if weightSum > 0 {
+            for g in touched { blend[Int(g)] /= weightSum }
+        }
+        let order = plan.itemOrder
+        touched.sort { a, b in
+            let x = blend[Int(a)], y = blend[Int(b)]
+            return x > y || (x == y && order[Int(a)] < order[Int(b)])
+        }
+    }
+
+    // MARK: - Walk
+
+    /// Evaluates filters, promotions and bury rules down the blended list; stops early once
+    /// `slots` items that no unexamined candidate can overtake are known.
+    func walk(user u: Int, slots: Int, pinned: [Int32], into out: inout RankChunkResult) throws(RuleError) -> [Survivor] {
+        var survivors: [Survivor] = []
+        guard slots > 0 else { return survivors }
+        var nextCheck = slots
+        var examined = 0
+        for (idx, g32) in touched.enumerated() {
+            let g = Int(g32)
+            examined = idx + 1
+            if pinMark[g] == userStamp { continue }
+            if let reason = try excludedSlot(g, user: u, into: &out) {
+                out.removed[reason] += 1
+                continue
+            }
+            var promote: Int32 = -1
+            var score = blend[g]
+            for (j, r) in promoteRules.enumerated() where try applies(r, user: u, item: g, into: &out) {
+                promote = Int32(j)
+                score *= boosts[j]
+                break
+            }
+            var bury: Int32 = -1
+            for (j, r) in buryRules.enumerated() where try applies(r, user: u, item: g, into: &out) {
+                bury = Int32(j)
+                break
+            }
+            survivors.append(Survivor(item: g32, score: score, promote: promote, bury: bury))
+            if !plan.options.exhaustive, survivors.count >= nextCheck, idx + 1 < touched.count {
+                let bound = blend[Int(touched[idx + 1])] * maxBoost
+                if settled(survivors, above: bound, slots: slots, pinned: pinned) { break }
+                nextCheck = survivors.count + max(4, slots / 4)
+            }
+        }
+        out.examined += examined
+        return survivors
+    }
+
+    /// Whether the survivors scoring above `bound` already fill the top-N (after the cap).
+    private func settled(_ survivors: [Survivor], above bound: Float, slots: Int, pinned: [Int32]) -> Bool {
+        var sure = survivors.filter { $0.bury < 0 && $0.score > bound }
+        guard sure.count >= slots else { return false }
+        guard plan.options.maxPerCategory != nil else { return true }
+        sortSurvivors(&sure)
+        return select(sure, slots: slots, pinned: pinned).count >= slots
+    }
+
+    func sortSurvivors(_ s: inout [Survivor]) {
+        let order = plan.itemOrder
+        s.sort { a, b in
+            if (a.bury >= 0) != (b.bury >= 0) { return a.bury < 0 }
+            return a.score > b.score || (a.score == b.score && order[Int(a.item)] < order[Int(b.item)])
+        }
+    }
+
+    /// The top `slots` survivors: unburied first, score desc, item id asc, at most
+    /// `max_per_category` per category (pinned items count towards their category).
+    func select(_ survivors: [Survivor], slots: Int, pinned: [Int32]) -> [Survivor] {
+        var sorted = survivors
+        sortSurvivors(&sorted)
+        guard let cap = plan.options.maxPerCategory else { return Array(sorted.prefix(slots)) }
+        nextCategoryStamp()
+        func take(_ g: Int32) -> Bool {
+            let c = Int(plan.itemCategory[Int(g)])
+            guard c >= 0 else { return true }
+            if categoryStamp[c] != categoryUse { categoryStamp[c] = categoryUse; categoryCount[c] = 0 }
+            guard categoryCount[c] < cap else { return false }
+            categoryCount[c] += 1
+            return true
+        }
+        for g in pinned { _ = take(g) }
+        var out: [Survivor] = []
+        for s in sorted where out.count < slots && take(s.item) { out.append(s) }
+        return out
+    }
+
+    // MARK: - Rules
+
+    /// Names of the filter that removes `g` for `u` (nil: kept).
+    func excluded(_ g: Int, user u: Int, into out: inout RankChunkResult) throws(RuleError) -> String? {
+        guard let slot = try excludedSlot(g, user: u, into: &out) else { return nil }
+        return slot < Self.yamlFilterNames.count
+            ? Self.yamlFilterNames[slot] : "filter '\(ruleNames[filterRules[slot - Self.yamlFilterNames.count]])'"
+    }
+
+    /// The filter slot that removes `g` for `u`: YAML shorthands first, then Lua filters in order.
+    @inline(__always)
+    func excludedSlot(_ g: Int, user u: Int, into out: inout RankChunkResult) throws(RuleError) -> Int? {
+        if plan.options.excludeSeen && seenMark[g] == userStamp { return 0 }
+        if !plan.inStock.isEmpty && !plan.inStock[g] { return 1 }
+        if plan.excludedCategory[g] { return 2 }
+        guard let lua else { return nil }
+        for (j, r) in filterRules.enumerated() where skipRule[r] != userStamp {
+            do {
+                if try !lua.evaluateFilter(r, user: u, item: g) { return Self.yamlFilterNames.count + j }
+            } catch {
+                try skip(r, error, into: &out)
+            }
+        }
+        return nil
+    }
+
+    /// Runs a promote/bury `when(u, item)` or a pin's `when(u)`; a skipped rule does not apply.
+    @inline(__always)
+    func applies(_ r: Int, user u: Int, item g: Int?, into out: inout RankChunkResult) throws(RuleError) -> Bool {
+        guard let lua, skipRule[r] != userStamp else { return false }
+        do {
+            return try lua.evaluateWhen(r, user: u, item: g)
+        } catch {
+            try skip(r, error, into: &out)
+            return false
+        }
+    }
+
+    /// `on_error: fail` rethrows; `skip_record` turns the rule off for the rest of this user.
+    private func skip(_ r: Int, _ error: RuleError, into out: inout RankChunkResult) throws(RuleError) {
+        guard plan.options.onError == .skipRecord else { throw error }
+        skipRule[r] = userStamp
+        let name = ruleNames[r]
+        out.ruleErrors[name, default: 0] += 1
+        if out.firstErrors[name] == nil { out.firstErrors[name] = error.description }
+    }
+}

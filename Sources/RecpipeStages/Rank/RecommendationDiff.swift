@@ -1,0 +1,120 @@
+import RecpipeData
+
+/// What changed between two runs' recommendations (`recpipe run --diff`): the share of users
+/// whose top-N changed, the items that entered or left lists most often, catalogue coverage and
+/// per-category share before and after. A pure function of the two artifacts.
+public struct RecommendationDiff: Sendable, Equatable {
+    public struct ItemCount: Sendable, Equatable {
+        public var item: String
+        public var users: Int
+    }
+
+    public struct CategoryShare: Sendable, Equatable {
+        public var category: String
+        /// Share of all recommended slots, 0…1.
+        public var before: Double
+        public var after: Double
+    }
+
+    /// Users present in both runs.
+    public var usersCompared = 0
+    /// Of those, users whose list differs (items or order).
+    public var usersChanged = 0
+    /// Of those, users whose list holds different items (not just a new order).
+    public var usersWithNewItems = 0
+    public var usersOnlyBefore = 0
+    public var usersOnlyAfter = 0
+    /// Items most often entering / leaving a user's list (most users first, then id).
+    public var entering: [ItemCount] = []
+    public var leaving: [ItemCount] = []
+    /// Distinct items recommended to anyone.
+    public var coverageBefore = 0
+    public var coverageAfter = 0
+    /// Per category (when categories are known), largest share after first.
+    public var categories: [CategoryShare] = []
+
+    public var changedShare: Double { usersCompared == 0 ? 0 : Double(usersChanged) / Double(usersCompared) }
+
+    /// Compares two recommendation sets. O(total entries + users).
+    ///
+    /// - Parameters:
+    ///   - categories: item id → category, for the per-category share (empty: no category table).
+    ///   - limit: how many entering/leaving items to keep.
+    public static func compare(
+        before: Recommendations, after: Recommendations, categories: [String: String] = [:], limit: Int = 10
+    ) -> RecommendationDiff {
+        var d = RecommendationDiff()
+        var entering: [String: Int] = [:], leaving: [String: Int] = [:]
+        for u in 0..<after.users.count {
+            guard let b = before.users[after.users[u]] else {
+                d.usersOnlyAfter += 1
+                continue
+            }
+            d.usersCompared += 1
+            let new = after.itemIDs(user: u), old = before.itemIDs(user: b)
+            guard new != old else { continue }
+            d.usersChanged += 1
+            let newSet = Set(new), oldSet = Set(old)
+            if newSet != oldSet { d.usersWithNewItems += 1 }
+            for i in new where !oldSet.contains(i) { entering[i, default: 0] += 1 }
+            for i in old where !newSet.contains(i) { leaving[i, default: 0] += 1 }
+        }
+        d.usersOnlyBefore = before.users.ids.count { after.users[$0] == nil }
+        d.entering = top(entering, limit)
+        d.leaving = top(leaving, limit)
+        d.coverageBefore = Set(before.itemIndices).count
+        d.coverageAfter = Set(after.itemIndices).count
+        if !categories.isEmpty {
+            let b = shares(before, categories), a = shares(after, categories)
+            d.categories = Set(b.keys).union(a.keys).map { CategoryShare(category: $0, before: b[$0] ?? 0, after: a[$0] ?? 0) }
+                .sorted { $0.after > $1.after || ($0.after == $1.after && $0.category < $1.category) }
+        }
+        return d
+    }
+
+    private static func top(_ counts: [String: Int], _ limit: Int) -> [ItemCount] {
+        counts.map { ItemCount(item: $0.key, users: $0.value) }
+            .sorted { $0.users > $1.users || ($0.users == $1.users && $0.item < $1.item) }
+            .prefix(limit).map { $0 }
+    }
+
+    private static func shares(_ r: Recommendations, _ categories: [String: String]) -> [String: Double] {
+        var counts: [String: Int] = [:]
+        for i in r.itemIndices { counts[categories[r.items[Int(i)]] ?? "(none)", default: 0] += 1 }
+        let total = Double(max(1, r.itemIndices.count))
+        return counts.mapValues { Double($0) / total }
+    }
+
+    // MARK: - Report
+
+    /// The report printed by `recpipe run --diff`.
+    public func render(stage: String) -> String {
+        var lines = ["diff of '\(stage)' against its previous result:"]
+        lines.append(
+            "  users whose top-N changed: \(usersChanged) of \(usersCompared) (\(Self.percent(changedShare)))"
+                + (usersWithNewItems < usersChanged ? ", \(usersChanged - usersWithNewItems) only reordered" : ""))
+        if usersOnlyAfter + usersOnlyBefore > 0 {
+            lines.append("  users new: \(usersOnlyAfter), gone: \(usersOnlyBefore)")
+        }
+        lines.append("  coverage: \(coverageBefore) → \(coverageAfter) distinct items")
+        if !entering.isEmpty {
+            lines.append("  entering most often: " + entering.map { "\($0.item) (+\($0.users))" }.joined(separator: ", "))
+        }
+        if !leaving.isEmpty {
+            lines.append("  leaving most often:  " + leaving.map { "\($0.item) (-\($0.users))" }.joined(separator: ", "))
+        }
+        if !categories.isEmpty {
+            lines.append("  category share (before → after):")
+            for c in categories {
+                lines.append("    \(c.category): \(Self.percent(c.before)) → \(Self.percent(c.after))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `12.5%`.
+    static func percent(_ x: Double) -> String {
+        let tenths = Int((x * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+}

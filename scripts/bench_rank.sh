@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmark of the rank stage (issue 8): 100,000 users × 200 candidates per source, 2 Lua filters
+# and 3 promotions. Prints candidate evaluations per second (candidates considered by rank ÷ the
+# rank stage's wall time, from the run manifest). Target: ≥ 5,000,000/s on 2 cores.
+#   scripts/bench_rank.sh [USERS] [ITEMS] [EVENTS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+USERS=${1:-100000}
+ITEMS=${2:-5000}
+EVENTS=${3:-3000000}
+SCRATCH=${SCRATCH:-.build-rank-release}
+DATA=data/bench-rank
+
+BUILD_LOG=$(mktemp)
+if ! swift build -c release --scratch-path "$SCRATCH" --product recpipe >"$BUILD_LOG" 2>&1; then
+  grep -E "error" "$BUILD_LOG" || tail -20 "$BUILD_LOG"
+  exit 1
+fi
+BIN="$SCRATCH/release/recpipe"
+
+if [ ! -f "$DATA/.done-$USERS-$ITEMS-$EVENTS" ]; then
+  rm -rf "$DATA"
+  "$BIN" demo-data --out "$DATA" --users "$USERS" --items "$ITEMS" --events "$EVENTS" >/dev/null
+  touch "$DATA/.done-$USERS-$ITEMS-$EVENTS"
+fi
+
+PIPE=scripts/bench/rank.yaml
+# Upstream stages come from the cache after the first run; rank always re-runs.
+"$BIN" run "$PIPE" --set vars.data="../../$DATA" >/dev/null 2>&1
+"$BIN" run "$PIPE" --set vars.data="../../$DATA" --only recs --force >/dev/null 2>&1
+LATEST=$(cat scripts/bench/.recpipe/runs/latest)
+python3 - "scripts/bench/.recpipe/runs/$LATEST/manifest.json" "$(nproc)" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+s = next(s for s in m["stages"] if s["stage"] == "recs")
+c = {x["name"]: x["value"] for x in s["counters"]}
+secs = s["seconds"]
+considered, examined = c["candidates_considered"], c["candidates_examined"]
+print(f"rank: {c['users']:,} users, {considered:,} candidates considered, {examined:,} examined by rules, {secs:.2f} s on {sys.argv[2]} cores")
+print(f"candidate evaluations per second: {considered / secs:,.0f}  (target 5,000,000)")
+print(f"rule-examined candidates per second: {examined / secs:,.0f}")
+ranked = next((n for n in s.get("notes", []) if n.startswith("ranked ")), None)
+if ranked:
+    core = float(ranked.split(" in ")[1].split(" s")[0])
+    print(f"{ranked} -> {considered / core:,.0f} candidate evaluations/s excluding input loading and output")
+PY
