@@ -95,12 +95,12 @@ extension LuaRuntime {
     /// checked here: see ``RegisteredRule/isActive(on:)``.
     public func evaluateWhen(_ ruleIndex: Int, user: Int, item: Int? = nil) throws(RuleError) -> Bool {
         try requireKind(ruleIndex, .promote, .pin, .bury)
-        let rule = rules[ruleIndex]
-        if rule.kind == .pin {
-            guard rule.hasWhen else { return true }
+        if ruleKinds[ruleIndex] == .pin {
+            guard ruleHasWhen[ruleIndex] else { return true }
             return try callPredicate(ruleIndex, user: user, item: nil, what: "when")
         }
         guard let item else {
+            let rule = rules[ruleIndex]
             throw RuleError(
                 kind: .runtime, file: rule.file, line: rule.line, rule: rule.name,
                 user: userSource?.id(row: user),

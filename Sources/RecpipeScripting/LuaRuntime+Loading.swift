@@ -102,6 +102,7 @@ extension LuaRuntime {
             default: break
             }
             rules.append(rule)
+            ruleHasWhen.append(rule.hasWhen)
         }
     }
 

@@ -91,6 +91,9 @@ public final class LuaRuntime {
     public internal(set) var rules: [RegisteredRule] = []
     var tagRuleIndices: [Int] = []
     var filterRuleIndices: [Int] = []
+    /// `rules[i].hasWhen`, kept apart (like `ruleKinds`) so `evaluateWhen` does not copy a whole
+    /// `RegisteredRule` on the hot path.
+    var ruleHasWhen: [Bool] = []
     var ruleByName: [String: Int] = [:]
 
     /// The bound record sources; the views point at these without retaining them.

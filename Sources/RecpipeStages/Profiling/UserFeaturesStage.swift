@@ -1,9 +1,122 @@
+import Foundation
+import RecpipeAlgorithms
+import RecpipeCore
 import RecpipeData
 import RecpipeEngine
 
-/// `encode target: user_features` (being written: see UserFeaturesBuilder).
+/// `encode target: user_features`: per-user RFM, activity, window, category-share and users-table
+/// features (see ``UserFeaturesBuilder`` for every definition), with optional scaled copies whose
+/// fitted parameters are kept in the ``FeatureSet``.
 enum UserFeaturesStage {
     static func run(_ context: StageContext, events: Table) throws -> StageOutput {
-        throw StageError("target: user_features is not available in this build", at: context.location(of: "target"))
+        var b = UserFeaturesBuilder()
+        b.userColumn = context.string("user_column") ?? "user_id"
+        b.itemColumn = context.string("item_column") ?? "item_id"
+        b.eventColumn = context.string("event_column") ?? "event"
+        b.timestampColumn = context.string("timestamp_column") ?? "timestamp"
+        b.purchaseEvent = context.string("purchase_event") ?? "purchase"
+        b.quantityColumn = context.string("quantity_column") ?? "quantity"
+        b.priceColumn = context.string("price_column") ?? "price"
+        b.orderColumn = context.string("order_column")
+        b.windows = context.param("windows")?.listValue?.compactMap(\.intValue) ?? [30, 90]
+        b.rfm = context.bool("rfm") ?? true
+        b.categoryColumn = context.string("category_shares")
+        b.topCategories = context.int("top_categories") ?? 8
+        var notes: [String] = []
+        if let asOf = context.asOf {
+            guard let t = EncodeStage.parseDate(asOf) else {
+                throw StageError("as_of '\(asOf)' is not a YYYY-MM-DD date", at: context.spec.location)
+            }
+            b.asOf = t
+        }
+        let items = try context.optionalInput("items", as: Table.self)
+        let users = try context.optionalInput("users", as: Table.self)
+
+        let built: UserFeaturesBuilder.Result
+        do {
+            built = try b.build(events: events, items: items)
+        } catch {
+            let at = error.param == "events" ? context.spec.location : context.location(of: error.param)
+            throw StageError(error.message, at: at, hint: error.hint)
+        }
+        var columns = built.columns
+        if b.asOf == nil {
+            let (y, m, d) = Timestamp.civil(days: built.asOfDay)
+            notes.append(String(format: "as_of: %04d-%02d-%02d (the latest event; set `as_of` in the pipeline to fix it)", y, m, d))
+        }
+
+        // Users-table encodings.
+        let encodings = UserTableEncodings(
+            oneHot: context.strings("one_hot") ?? [], label: context.strings("label_encode") ?? [],
+            numeric: context.strings("numeric_user_columns") ?? [])
+        if !encodings.isEmpty {
+            guard let users else {
+                let param = ["one_hot", "label_encode", "numeric_user_columns"].first { context.param($0) != nil } ?? "one_hot"
+                throw StageError("\(param) needs a `users` input (the users table)", at: context.location(of: param))
+            }
+            do {
+                columns += try encodings.columns(users: users, ids: columns[0], userColumn: b.userColumn)
+            } catch {
+                throw StageError(error.message, at: context.location(of: error.param), hint: error.hint)
+            }
+        }
+
+        // Scaling.
+        var scaling: [FeatureSet.ScaledColumn] = []
+        if let method = context.string("scale"), method != "none" {
+            let encoded = UserTableEncodings.encodedNames(columns, oneHot: encodings.oneHot, label: encodings.label)
+            let (scaled, fitted) = scale(columns, method: method, exclude: encoded)
+            columns += scaled
+            scaling = fitted
+        }
+        try checkFinite(columns, context: context)
+        let table = try Table(columns: columns)
+        var warnings: [String] = []
+        if built.skippedNullUsers > 0 { warnings.append("\(built.skippedNullUsers) events without a user id were skipped") }
+        if built.eventsAfterAsOf > 0 {
+            warnings.append("\(built.eventsAfterAsOf) events dated after as_of were left out")
+        }
+        notes.append("\(table.rowCount) users × \(table.columnCount - 1) features")
+        return StageOutput(
+            FeatureSet(table: table, idColumn: "user_id", scaling: scaling), rowsIn: events.rowCount, rowsOut: table.rowCount,
+            counters: [
+                .init("users", table.rowCount), .init("features", table.columnCount - 1),
+                .init("events_after_as_of", built.eventsAfterAsOf), .init("skipped_null_users", built.skippedNullUsers),
+            ],
+            notes: notes, warnings: warnings)
+    }
+
+    // MARK: - Scaling
+
+    /// Scaled copies `<col>_scaled` of every numeric feature except RFM scores and encodings.
+    static func scale(_ columns: [Column], method: String, exclude: Set<String>) -> ([Column], [FeatureSet.ScaledColumn]) {
+        let kind: Scaler.Kind = method == "minmax" ? .minMax : method == "robust" ? .robust : .standard
+        let skip: Set<String> = ["r_score", "f_score", "m_score"]
+        let chosen = columns.dropFirst().filter { c in
+            c.type != .string && c.type != .bool && !skip.contains(c.name) && !exclude.contains(c.name)
+        }
+        let values = chosen.map { ColumnCodes.numbers($0)! }
+        let scaler = Scaler.fit(kind, columns: values)
+        // Cannot throw: one array per fitted column.
+        let scaled = (try? scaler.transform(columns: values)) ?? values
+        let out = zip(chosen, scaled).map { c, v in
+            Column(name: c.name + "_scaled", data: .float(v.map { $0.isNaN ? 0 : $0 }), validity: c.validity)
+        }
+        let fitted = chosen.indices.map { i in
+            FeatureSet.ScaledColumn(column: chosen[i].name, method: method, center: scaler.centers[i], scale: scaler.scales[i])
+        }
+        return (out, fitted)
+    }
+
+    /// NaN or infinity in any float column is an error naming the column.
+    static func checkFinite(_ columns: [Column], context: StageContext) throws {
+        for c in columns {
+            guard case .float(let a) = c.data else { continue }
+            for (r, x) in a.enumerated() where !x.isFinite && !c.isNull(r) {
+                throw StageError(
+                    "feature '\(c.name)' is \(x.isNaN ? "NaN" : "infinite") for row \(r + 1)", at: context.spec.location,
+                    hint: "check the input values the feature is computed from (prices, quantities, users-table numbers)")
+            }
+        }
     }
 }

@@ -1,0 +1,166 @@
+import Foundation
+import RecpipeAlgorithms
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+
+/// `cluster`: k-means segments of users on chosen feature columns (scaled first), with segment
+/// names, the per-segment profile, and `k: auto` by silhouette.
+struct ClusterStage: Stage {
+    static let declaration = StageDeclaration(
+        kind: "cluster",
+        summary: "k-means segments of users (k-means++, Lloyd/Elkan/Hamerly, k: auto by silhouette).",
+        inputs: [PortSpec("features", accepts: [.features, .table], doc: "user features (one row per user)")],
+        params: [
+            ParamSpec("columns", .list(.string), doc: "feature columns to cluster on (default: every numeric feature except ids, RFM scores, label encodings and *_scaled copies)"),
+            ParamSpec("k", .oneOf([.int, .choice(["auto"])]), default: .int(5), range: 1...10_000, doc: "number of segments, or auto (silhouette over k_range)"),
+            ParamSpec("k_range", .list(.int), default: .list([.int(2), .int(10)]), range: 2...10_000, doc: "k: auto tries every k in [min, max]"),
+            ParamSpec("n_init", .int, default: .int(3), range: 1...1000, doc: "k-means++ restarts; the lowest inertia wins"),
+            ParamSpec("max_iter", .int, default: .int(300), range: 1...100_000, doc: "iterations per restart"),
+            ParamSpec("tol", .float, default: .double(1e-4), range: 0...1, doc: "convergence tolerance (relative to the mean column variance)"),
+            ParamSpec("seed", .int, doc: "random seed (default: the pipeline's seed)"),
+            ParamSpec("algorithm", .choice(["auto", "lloyd", "elkan", "hamerly"]), default: .string("auto"), doc: "iteration algorithm (auto = hamerly)"),
+            ParamSpec("scale", .choice(["standard", "minmax", "robust", "none"]), default: .string("standard"), doc: "scaling fitted on the chosen columns before clustering"),
+            ParamSpec("sample_size", .int, default: .int(5000), range: 2...1_000_000, doc: "k: auto scores the silhouette on this many sampled users"),
+        ],
+        output: .segments,
+        check: { spec, _ in check(spec) })
+
+    static func check(_ spec: StageSpec) -> [Diagnostic] {
+        guard let range = spec.params["k_range"]?.listValue?.compactMap(\.intValue) else { return [] }
+        let at = spec.paramLocations["k_range"] ?? spec.location
+        if range.count != 2 { return [.error("invalid-param", "k_range: write [min, max], e.g. [2, 10]", at: at)] }
+        if range[0] > range[1] { return [.error("invalid-param", "k_range: min \(range[0]) is above max \(range[1])", at: at)] }
+        return []
+    }
+
+    // MARK: - Run
+
+    func run(_ context: StageContext) async throws -> StageOutput {
+        let (table, idColumn) = try Self.features(context)
+        guard table.rowCount > 0 else {
+            throw StageError("the features input has no rows: there is nothing to cluster", at: context.spec.location)
+        }
+        let names = try Self.chooseColumns(table, idColumn: idColumn, context: context)
+        var warnings: [String] = []
+        let matrix = FeatureMatrix(table: table, columns: names)
+        for (name, value) in matrix.constantColumns {
+            warnings.append("column '\(name)' is constant (\(Self.number(value))): it cannot separate segments; leave it out of `columns`")
+        }
+        for (name, count) in matrix.imputed {
+            warnings.append("column '\(name)': \(count) missing values replaced by the column mean")
+        }
+        let scaleName = context.string("scale") ?? "standard"
+        let scaler: Scaler? = switch scaleName {
+        case "none": nil
+        case "minmax": Scaler.fit(.minMax, columns: matrix.columnValues)
+        case "robust": Scaler.fit(.robust, columns: matrix.columnValues)
+        default: Scaler.fit(.standard, columns: matrix.columnValues)
+        }
+        let data = try scaler.map { try $0.transform(matrix: matrix.rowMajor) } ?? matrix.rowMajor
+        let n = table.rowCount, d = names.count
+
+        let seed = UInt64(bitPattern: Int64(context.int("seed") ?? context.seed))
+        let options = KMeans(
+            k: 2, nInit: context.int("n_init") ?? 3, maxIter: context.int("max_iter") ?? 300,
+            tol: context.double("tol") ?? 1e-4, seed: seed,
+            algorithm: KMeans.Algorithm(rawValue: context.string("algorithm") ?? "auto") ?? .auto,
+            threads: max(1, context.threads))
+        var notes: [String] = []
+        let result: KMeansResult
+        do {
+            if context.param("k")?.stringValue == "auto" {
+                let r = context.param("k_range")?.listValue?.compactMap(\.intValue) ?? [2, 10]
+                let selection = try KMeans.selectK(
+                    range: r[0]...max(r[0], r[1]), data: data, rows: n, columns: d, nInit: options.nInit,
+                    maxIter: options.maxIter, tol: options.tol, seed: seed, algorithm: options.algorithm,
+                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000)
+                result = selection.result
+                let tried = zip(selection.candidates, selection.silhouettes).map { "k=\($0): \(Self.number($1))" }
+                notes.append("k: auto chose \(selection.k) by silhouette (\(tried.joined(separator: ", ")))")
+            } else {
+                var km = options
+                km.k = context.int("k") ?? 5
+                result = try km.fit(data, rows: n, columns: d)
+            }
+        } catch {
+            let param: String = switch error.code {
+            case .invalidK, .tooFewDistinctPoints: context.param("k")?.stringValue == "auto" ? "k_range" : "k"
+            case .invalidOption(let name): ["nInit": "n_init", "maxIter": "max_iter", "tol": "tol"][name] ?? "k"
+            default: "columns"
+            }
+            throw StageError(error.message, at: context.location(of: param))
+        }
+        if !result.converged {
+            warnings.append("k-means stopped after max_iter = \(result.iterations) iterations without converging; raise max_iter")
+        }
+        let k = result.k
+        let original = try scaler.map { try $0.inverseTransform(matrix: result.centroids) } ?? result.centroids
+        let segmentNames = SegmentNaming.names(centroids: original, matrix: matrix, k: k)
+        let ids = ColumnCodes(table.column(named: idColumn)!)
+        let segments = Segments(
+            users: ids.codes.map { $0 >= 0 ? ids.values[Int($0)] : "" }, labels: result.labels.map(Int32.init), k: k,
+            featureNames: names, centroidsScaled: result.centroids, centroids: original, sizes: result.clusterSizes,
+            inertia: result.inertia, names: segmentNames)
+        notes.append(
+            "k = \(k) on \(d) columns (scale: \(scaleName), \(result.algorithm.rawValue)): inertia \(Self.number(result.inertia)), \(result.iterations) iterations")
+        notes.append(SegmentNaming.profileText(segments))
+        return StageOutput(
+            segments, rowsIn: n, rowsOut: n,
+            counters: [
+                .init("k", k), .init("inertia", Int(result.inertia.rounded())), .init("iterations", result.iterations),
+                .init("empty_cluster_reseeds", result.emptyClusterReseeds),
+            ],
+            notes: notes, warnings: warnings)
+    }
+
+    // MARK: - Inputs and columns
+
+    static func features(_ context: StageContext) throws -> (Table, String) {
+        guard let input = context.inputs["features"]?.first else {
+            throw StageError("stage '\(context.stageName)' has no features input", at: context.spec.location)
+        }
+        if let f = input.artifact as? FeatureSet { return (f.table, f.idColumn) }
+        if let t = input.artifact as? Table {
+            let id = t.columnIndex("user_id") != nil ? "user_id" : t.columns.first { $0.type == .string }?.name
+            guard let id else {
+                throw StageError("the features table has no user_id (or other text) column to identify users", at: context.spec.location)
+            }
+            return (t, id)
+        }
+        throw StageError("input '\(input.stage)' is a \(input.kind); cluster needs features or a table", at: context.spec.location)
+    }
+
+    /// The `columns` parameter, checked; or the default feature columns.
+    static func chooseColumns(_ table: Table, idColumn: String, context: StageContext) throws -> [String] {
+        if let given = context.strings("columns") {
+            guard !given.isEmpty else { throw StageError("columns is empty: name at least one feature", at: context.location(of: "columns")) }
+            for name in given {
+                guard let c = table.column(named: name) else {
+                    throw StageError(
+                        TableError.unknownColumn(name, available: table.columnNames).description, at: context.location(of: "columns"))
+                }
+                if c.type == .string {
+                    throw StageError(
+                        "column '\(name)' is text; k-means needs numbers", at: context.location(of: "columns"),
+                        hint: "one-hot or label encode it in the encode stage")
+                }
+            }
+            return given
+        }
+        let skip: Set<String> = [idColumn, "r_score", "f_score", "m_score", "segment"]
+        let chosen = table.columns.filter { c in
+            c.type != .string && !skip.contains(c.name) && !c.name.hasSuffix("_scaled") && !c.name.hasSuffix("_label")
+        }.map(\.name)
+        guard !chosen.isEmpty else {
+            throw StageError("the features have no numeric columns to cluster on", at: context.spec.location, hint: "set `columns`")
+        }
+        return chosen
+    }
+
+    static func number(_ x: Double) -> String {
+        if x == x.rounded() && abs(x) < 1e12 { return String(Int64(x)) }
+        return String(format: abs(x) >= 100 ? "%.1f" : "%.3f", x)
+    }
+}

@@ -1,0 +1,127 @@
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeScripting
+
+/// Everything the tag workers share (all values), and the parallel loop over users.
+struct TagPlan: Sendable {
+    var table: Table
+    var idColumn: String
+    var script: TagStage.Script
+    var limits: LuaRuntime.Limits
+    var context: LuaRuntime.Context
+    var skipErrors: Bool
+
+    struct Result: Sendable {
+        /// Tags per user row, rule order, no duplicates.
+        var tags: [[String]] = []
+        var errorCount = 0
+        var firstErrors: [String] = []
+        var rules: [String] = []
+        var printed: [String] = []
+    }
+
+    /// One chunk's output.
+    struct Part: Sendable {
+        var chunk: Int
+        var tags: [[String]]
+        var errorCount = 0
+        var firstErrors: [String] = []
+        var printed: [String] = []
+    }
+
+    /// Tags every row. Workers pull fixed chunks of ``TagStage/chunkSize`` users; each has its own
+    /// Lua state (loaded once) reseeded per chunk, so results do not depend on `threads`.
+    func run(threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }) async throws -> Result {
+        let n = table.rowCount
+        let size = TagStage.chunkSize
+        let chunks = (n + size - 1) / size
+        let workers = max(1, min(threads, chunks))
+        let next = ChunkCounter()
+        // Load once up front so load errors surface once, and learn the rule names.
+        let ruleNames: [String]
+        do throws(RuleError) {
+            ruleNames = try makeRuntime().rules.filter { $0.kind == .tag }.map(\.name)
+        } catch {
+            throw Self.stageError(error, skipHint: false)
+        }
+        let parts = try await withThrowingTaskGroup(of: [Part].self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    let lua: LuaRuntime
+                    do throws(RuleError) { lua = try makeRuntime() } catch { throw Self.stageError(error, skipHint: false) }
+                    let source = TableRecordSource(table: table, idColumn: idColumn)
+                    lua.bind(users: source)
+                    var done: [Part] = []
+                    while let c = next.claim(below: chunks) {
+                        lua.reseed(context.seed &+ UInt64(c))
+                        done.append(try tag(chunk: c, rows: c * size..<min(n, (c + 1) * size), lua: lua))
+                        progress(Double(c + 1) / Double(max(1, chunks)), "\(min(n, (c + 1) * size)) users")
+                    }
+                    return done
+                }
+            }
+            var all: [Part] = []
+            for try await p in group { all += p }
+            return all
+        }
+        var result = Result(rules: ruleNames)
+        result.tags.reserveCapacity(n)
+        for p in parts.sorted(by: { $0.chunk < $1.chunk }) {
+            result.tags += p.tags
+            result.errorCount += p.errorCount
+            if result.firstErrors.count < 3 { result.firstErrors += p.firstErrors.prefix(3 - result.firstErrors.count) }
+            if result.printed.count < 20 { result.printed += p.printed }
+        }
+        return result
+    }
+
+    func makeRuntime() throws(RuleError) -> LuaRuntime {
+        let lua = try LuaRuntime(limits: limits, context: context)
+        try lua.load(source: script.text, chunkName: script.chunkName, lineOffset: script.lineOffset)
+        return lua
+    }
+
+    /// Runs every tag rule for the rows; a failing rule fails the stage or is skipped for that user.
+    func tag(chunk: Int, rows: Range<Int>, lua: LuaRuntime) throws -> Part {
+        let ruleIndices = lua.ruleIndices(of: .tag)
+        var part = Part(chunk: chunk, tags: [])
+        part.tags.reserveCapacity(rows.count)
+        var buffer: [String] = []
+        for row in rows {
+            buffer.removeAll(keepingCapacity: true)
+            for index in ruleIndices {
+                let start = buffer.count
+                do throws(RuleError) {
+                    try lua.evaluateTag(index, user: row, into: &buffer)
+                } catch {
+                    guard skipErrors else { throw Self.stageError(error, skipHint: true) }
+                    buffer.removeSubrange(start...)
+                    part.errorCount += 1
+                    if part.firstErrors.count < 3 { part.firstErrors.append(error.description) }
+                    continue
+                }
+                // Drop duplicates of earlier tags.
+                var i = start
+                while i < buffer.count {
+                    if buffer[..<i].contains(buffer[i]) { buffer.remove(at: i) } else { i += 1 }
+                }
+            }
+            part.tags.append(buffer)
+        }
+        if !lua.printed.isEmpty {
+            part.printed = Array(lua.printed.prefix(20))
+            lua.clearPrinted()
+        }
+        return part
+    }
+
+    static func stageError(_ e: RuleError, skipHint: Bool) -> StageError {
+        var text = e.description
+        let prefix = e.file + (e.line.map { ":\($0)" } ?? "") + ": "
+        if text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
+        return StageError(
+            text, at: SourceLocation(file: e.file, line: e.line ?? 1, column: 1),
+            hint: skipHint ? "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)" : nil)
+    }
+}
