@@ -19,7 +19,14 @@ struct PipelineArguments: ParsableArguments {
     /// Loads and validates the pipeline; prints every diagnostic and throws exit code 2 on error.
     func load() throws -> PipelineSpec {
         let result = PipelineLoader.load(path: pipeline, overrides: overrides, catalog: StageRegistry.catalog)
-        let renderer = DiagnosticRenderer(sources: result.sources)
+        var sources = result.sources
+        // Lua scripts and other files named by diagnostics: echo their lines too.
+        for file in Set(result.diagnostics.compactMap(\.location?.file)) where sources[file] == nil {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), text.utf8.count < 4 << 20 {
+                sources[file] = text
+            }
+        }
+        let renderer = DiagnosticRenderer(sources: sources)
         for d in result.diagnostics {
             Console.error(renderer.render(d))
         }

@@ -11,7 +11,8 @@ enum SummaryTable {
             var why = s.reason ?? ""
             if s.status == .ran || s.status == .cached {
                 let counts = s.counters.prefix(4).map { "\($0.name) \(number($0.value))" }
-                why = (s.status == .ran ? [why] : []).filter { !$0.isEmpty && $0 != "unchanged" }.joined()
+                // A first run's "no cached result" says nothing; changes and --force do.
+                why = (s.status == .ran ? [why] : []).filter { !$0.isEmpty && $0 != "unchanged" && $0 != "no cached result" }.joined()
                 if !counts.isEmpty { why += (why.isEmpty ? "" : "; ") + counts.joined(separator: ", ") }
             }
             if s.status == .notSelected { why = "" }
@@ -47,7 +48,8 @@ enum SummaryTable {
 
     static func notes(_ report: RunReport) -> String? {
         var blocks: [String] = []
-        for s in report.stages where (s.status == .ran || s.status == .cached) && !s.notes.isEmpty {
+        // Notes of stages that ran; a cached stage's notes were shown when it ran (`--force` shows them again).
+        for s in report.stages where s.status == .ran && !s.notes.isEmpty {
             blocks.append("── \(s.stage) ──\n" + s.notes.joined(separator: "\n"))
         }
         return blocks.isEmpty ? nil : blocks.joined(separator: "\n\n")

@@ -12,8 +12,9 @@ tag("new_user", function(u)
   return u.events < 5
 end)
 
+-- Buys below the category's average price (price_index is a geometric mean of price ÷ category mean).
 tag("bargain_hunter", function(u)
-  return u.purchases > 0 and u.avg_basket < 40
+  return u.purchases > 0 and u.price_index < 0.85
 end)
 
 -- Multi-valued: one tag per favourite category.

@@ -2,7 +2,7 @@
 -- Each case gives a user's profile fields and the exact set of tags expected; profile columns a
 -- case leaves out (e.g. top_category) read as nil, as for a real user without that value.
 local base = { monetary = 120, recency_days = 10, frequency = 1, events = 12, purchases = 1,
-               avg_basket = 120, top_category = nil }
+               avg_basket = 120, price_index = 1.0, top_category = nil }
 
 local function user(overrides)
   local u = {}
@@ -20,9 +20,9 @@ case{ name = "lapsed repeat buyer is a churn risk", user = user{ recency_days = 
 case{ name = "lapsed one-time buyer is not a churn risk", user = user{ recency_days = 75, frequency = 1 },
       expect_tags = {} }
 case{ name = "few events is a new user", user = user{ events = 3 }, expect_tags = { "new_user" } }
-case{ name = "small baskets are bargain hunting", user = user{ avg_basket = 25 },
+case{ name = "buying below category prices is bargain hunting", user = user{ price_index = 0.7 },
       expect_tags = { "bargain_hunter" } }
-case{ name = "no purchases is not bargain hunting", user = user{ purchases = 0, avg_basket = 0, frequency = 0 },
+case{ name = "no purchases is not bargain hunting", user = user{ purchases = 0, price_index = 0.7, frequency = 0 },
       expect_tags = {} }
 case{ name = "favourite category", user = user{ top_category = "toys" }, expect_tags = { "likes_toys" } }
 case{ name = "several tags at once", user = user{ monetary = 800, recency_days = 90, frequency = 5, avg_basket = 160,
