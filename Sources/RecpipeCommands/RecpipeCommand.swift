@@ -24,7 +24,7 @@ public struct RecpipeCommand: AsyncParsableCommand {
         subcommands: commandTypes)
 
     nonisolated(unsafe) static var commandTypes: [any ParsableCommand.Type] = [
-        RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, DemoDataCommand.self,
+        RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, DemoDataCommand.self, RecommendCommand.self, RulesCommand.self, FactorsCommand.self,
     ]
 
     public init() {}

@@ -6,7 +6,9 @@ import RecpipeSpec
 /// Every stage kind recpipe knows, and the artifact types its cache can decode.
 public enum StageRegistry {
     public static let all: [any Stage.Type] = [
-        IngestStage.self, CleanStage.self, ExportStage.self, EncodeStage.self,
+        IngestStage.self, CleanStage.self, ExportStage.self, EncodeStage.self, RankStage.self,
+        CFStage.self, SplitStage.self, EvaluateStage.self, PopularStage.self, ALSStage.self,
+        ClusterStage.self, TagStage.self,
     ]
 
     public static let catalog = StageCatalog(all.map { $0.declaration })

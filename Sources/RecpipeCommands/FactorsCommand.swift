@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+import RecpipeStages
+
+/// `recpipe factors PIPELINE (--user U | --items a,b,c | --similar ITEM)`: queries the last run's
+/// `als` factors — a user's recommendations (trained vector, or fold-in of a new user from items),
+/// explanations, and similar items. Reads the cache only (nothing runs).
+struct FactorsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "factors",
+        abstract: "Query the last run's ALS factors: recommendations, fold-in of new users, explanations, similar items.",
+        discussion: """
+            --user U alone uses U's trained vector and excludes the items U interacted with in \
+            training. --items a,b,c (each `id` or `id:value`) folds in a vector from those items \
+            with the item factors fixed, for a user not in the data (or instead of U's trained \
+            vector). --explain lists under each item the liked items that contributed most \
+            (implicit models). --similar ITEM lists the items closest to ITEM (cosine).
+
+            Examples:
+              recpipe factors pipelines/demo.yaml --user U1043 --explain
+              recpipe factors pipelines/demo.yaml --items I0012,I0400:3 -n 5
+              recpipe factors pipelines/demo.yaml --similar I0012
+            """)
+
+    @OptionGroup var pipeline: PipelineArguments
+
+    @Option(help: "A user id: recommendations from the trained vector (or a fold-in with --items).")
+    var user: String?
+
+    @Option(help: "Comma-separated item ids (id or id:value) to fold in a user vector from.")
+    var items: String?
+
+    @Option(help: "An item id: print the most similar items.")
+    var similar: String?
+
+    @Option(help: "The als stage to read (default: the pipeline's only als stage).")
+    var stage: String?
+
+    @Option(name: .short, help: "How many items to print.")
+    var n: Int = 10
+
+    @Flag(help: "Under each recommended item, the liked items that contributed most (implicit models).")
+    var explain = false
+
+    @Option(help: "Cache directory (default: .recpipe/ beside the pipeline file).")
+    var cacheDir: String?
+
+    func validate() throws {
+        if n < 1 { throw ValidationError("-n must be at least 1 (got \(n))") }
+        let itemList = items.map(Self.split) ?? []
+        if similar != nil, user != nil || items != nil {
+            throw ValidationError("--similar cannot be combined with --user or --items")
+        }
+        if similar == nil, user == nil, items == nil {
+            throw ValidationError("give --user U, --items a,b,c or --similar ITEM")
+        }
+        if items != nil, itemList.isEmpty { throw ValidationError("--items is empty; give item ids separated by commas") }
+        if explain, similar != nil { throw ValidationError("--explain applies to --user/--items recommendations") }
+    }
+
+    func run() async throws {
+        let spec = try pipeline.load()
+        let als = try alsStage(spec)
+        var options = RunOptions()
+        options.cacheDirectory = cacheDir
+        let store = StageRegistry.runner.store(for: spec, options: options)
+        let state = store.loadState()
+        guard let fp = state.stages[als.name]?.current.value,
+              let factors = (try? store.load(fp))?.artifact as? Factors
+        else {
+            Console.error("error: stage '\(als.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)")
+            throw ExitCode(1)
+        }
+        do {
+            let lines: [String]
+            if let similar {
+                lines = try ALSQueries.similar(factors: factors, item: similar, n: n)
+            } else {
+                lines = try ALSQueries.recommend(
+                    factors: factors, seen: Self.seen(for: als, store: store, state: state), user: user,
+                    items: items.map(Self.split) ?? [], n: n, explain: explain)
+            }
+            Console.print(lines.joined(separator: "\n"))
+        } catch let error as ALSQueryError {
+            Console.error("error: \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func split(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The chosen als stage, or the only one.
+    func alsStage(_ spec: PipelineSpec) throws -> StageSpec {
+        let all = spec.stages.filter { $0.kind == "als" }
+        if let stage {
+            guard let s = spec.stage(stage) else {
+                let hint = Suggestions.hint(for: stage, in: spec.stages.map(\.name)).map { " (\($0))" } ?? ""
+                Console.error("error: the pipeline has no stage '\(stage)'\(hint)")
+                throw ExitCode(2)
+            }
+            guard s.kind == "als" else {
+                Console.error("error: stage '\(stage)' is a \(s.kind) stage; factors reads an als stage (\(all.map(\.name).joined(separator: ", ")))")
+                throw ExitCode(2)
+            }
+            return s
+        }
+        guard let first = all.first else {
+            Console.error("error: the pipeline has no als stage")
+            throw ExitCode(2)
+        }
+        guard all.count == 1 else {
+            Console.error("error: the pipeline has several als stages (\(all.map(\.name).joined(separator: ", "))); choose one with --stage")
+            throw ExitCode(2)
+        }
+        return first
+    }
+
+    /// The interactions the als stage trained on (its input, or the input split's train part).
+    static func seen(for als: StageSpec, store: ArtifactStore, state: ArtifactStore.State) -> Interactions? {
+        guard let input = als.inputs["interactions"]?.first,
+              let fp = state.stages[input]?.current.value,
+              let artifact = (try? store.load(fp))?.artifact
+        else { return nil }
+        if let split = artifact as? EvaluationSplit { return split.train }
+        return artifact as? Interactions
+    }
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""ALS benchmark: recpipe's `als` stage against implicit's AlternatingLeastSquares.
+
+Driven by scripts/bench_als.sh (which builds recpipe and the venv). Both sides run as separate
+processes on this machine, one after the other; peak memory is each process's max RSS (wait4).
+
+  (a) MovieLens 100k split file (ratings >= 4, train/test by its `split` column; the rating is the
+      interaction strength): seconds per iteration, precision@10 and NDCG@10 (full ranking, train
+      items excluded), peak RSS, at factors 64 and 128, 15 iterations.
+  (b) synthetic demo shop (`recpipe demo-data`): seconds per iteration at factors 64 and 128.
+
+Our side runs `recpipe run` on scripts/bench/als-*.yaml and reads the figures from the run
+manifest (the als stage's and the evaluate stage's notes). The peer side is this script re-run
+with `--peer ...`, printing one JSON line.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+# MARK: - Peer side (implicit)
+
+
+def peer_fit(matrix, factors, iterations):
+    """Trains implicit's ALS like the issue asks; returns (model, per-iteration seconds)."""
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    model = AlternatingLeastSquares(factors=factors, regularization=0.05, alpha=1.0, iterations=iterations,
+                                    use_cg=True, num_threads=2, random_state=42)
+    times = []
+    model.fit_callback = lambda it, elapsed, loss: times.append(elapsed)
+    model.fit(matrix, show_progress=False)
+    return model, times
+
+
+def peer_ml(split_path, factors):
+    import csv
+    import numpy as np
+    import scipy.sparse as sp
+
+    users, items = {}, {}
+    rows, cols, vals, test = [], [], [], {}
+    with open(split_path, newline="") as fh:
+        for r in csv.DictReader(fh):
+            u = users.setdefault(r["user_id"], len(users))
+            i = items.setdefault(r["item_id"], len(items))
+            if r["split"] == "test":
+                test.setdefault(u, set()).add(i)
+            else:
+                rows.append(u), cols.append(i), vals.append(float(r["rating"]))
+    m = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
+    started = time.perf_counter()
+    model, times = peer_fit(m, factors, 15)
+    fit = time.perf_counter() - started
+    ids, _ = model.recommend(np.arange(len(users)), m, N=10, filter_already_liked_items=True)
+    p = nd = 0.0
+    n = 0
+    for u, truth in test.items():
+        hits = [1 if int(i) in truth else 0 for i in ids[u][:10]]
+        dcg = sum(h / np.log2(k + 2) for k, h in enumerate(hits))
+        idcg = sum(1 / np.log2(k + 2) for k in range(min(10, len(truth))))
+        p += sum(hits) / 10
+        nd += dcg / idcg
+        n += 1
+    return {"sec_per_iter": sum(times) / len(times), "fit": fit, "precision": p / n, "ndcg": nd / n, "users": n}
+
+
+def peer_synthetic(matrix_csv, factors, iterations):
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    df = pd.read_csv(matrix_csv, dtype={"user_id": str, "item_id": str, "weight": np.float32})
+    u = df["user_id"].astype("category").cat.codes.to_numpy()
+    i = df["item_id"].astype("category").cat.codes.to_numpy()
+    m = sp.csr_matrix((df["weight"].to_numpy(), (u, i)), shape=(u.max() + 1, i.max() + 1))
+    _, times = peer_fit(m, factors, iterations)
+    return {"sec_per_iter": sum(times) / len(times), "nnz": int(m.nnz), "shape": list(m.shape)}
+
+
+# MARK: - Running processes
+
+
+def measured(cmd, env=None):
+    """Runs cmd, returns (stdout, seconds, max RSS in MiB); raises with its output on failure."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"!! command failed ({proc.returncode}): {' '.join(cmd)}\n{out[-4000:]}")
+    return out, time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def peer(args, *peer_args):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    out, _, rss = measured([sys.executable, __file__, "--peer", *map(str, peer_args)], env=env)
+    line = [l for l in out.splitlines() if l.startswith("{")][-1]
+    result = json.loads(line)
+    result["rss"] = rss
+    return result
+
+
+def ours(args, pipeline, cache, sets):
+    shutil.rmtree(cache, ignore_errors=True)
+    cmd = [args.recpipe, "run", pipeline, "--cache-dir", cache] + [x for s in sets for x in ("--set", s)]
+    out, _, rss = measured(cmd)
+    manifest = re.search(r"manifest: (\S+)", out)
+    if not manifest:
+        sys.exit(f"!! no manifest in the output of {' '.join(cmd)}\n{out[-3000:]}")
+    stages = {s["stage"]: s for s in json.load(open(manifest.group(1)))["stages"]}
+    notes = stages["als"]["notes"]
+    per_iter = float(re.search(r"seconds per iteration: ([0-9.]+) mean", "\n".join(notes)).group(1))
+    result = {"sec_per_iter": per_iter, "rss": rss, "notes": notes}
+    if "metrics" in stages:
+        line = next(n for n in stages["metrics"]["notes"] if n.startswith("als:"))
+        result["precision"] = float(re.search(r"precision@10 ([0-9.]+)", line).group(1))
+        result["ndcg"] = float(re.search(r"ndcg@10 ([0-9.]+)", line).group(1))
+        result["users"] = int(re.search(r"users_evaluated (\d+)", line).group(1))
+    return result
+
+
+# MARK: - Benchmarks
+
+
+def bench_ml(args):
+    print("\n== (a) MovieLens 100k, ratings >= 4, fixed split file; 15 iterations, λ=0.05, α=1, CG 3 steps, 2 threads")
+    header = f"{'factors':>7}  {'side':<8} {'s/iter':>9} {'prec@10':>8} {'ndcg@10':>8} {'maxRSS MiB':>10}"
+    for f in (64, 128):
+        o = ours(args, "scripts/bench/als-ml100k.yaml", f"{args.work}/cache-ml-{f}", [f"vars.factors={f}"])
+        p = peer(args, "ml", args.split, f)
+        print(header)
+        for name, r in (("recpipe", o), ("implicit", p)):
+            print(f"{f:>7}  {name:<8} {r['sec_per_iter']:>9.5f} {r['precision']:>8.4f} {r['ndcg']:>8.4f} {r['rss']:>10.1f}")
+        print(f"{'':>7}  ratio recpipe/implicit: s/iter {o['sec_per_iter'] / p['sec_per_iter']:.3f}, "
+              f"maxRSS {o['rss'] / p['rss']:.3f}; Δprecision {o['precision'] - p['precision']:+.4f}, "
+              f"ΔNDCG {o['ndcg'] - p['ndcg']:+.4f} (users evaluated {o['users']} / {p['users']})")
+
+
+def bench_synthetic(args):
+    data = f"{args.work}/synthetic"
+    if not os.path.exists(f"{data}/events.csv"):
+        print(f"\n-- generating {args.events:,} synthetic events in {data}")
+        _, secs, _ = measured([args.recpipe, "demo-data", "--out", data, "--users", str(args.users),
+                               "--items", str(args.items), "--events", str(args.events)])
+        print(f"   generated in {secs:.1f} s")
+    its = args.synthetic_iterations
+    print(f"\n== (b) synthetic demo shop ({args.users:,} users, {args.items:,} items, {args.events:,} events), "
+          f"{its} iterations on both sides, 2 threads")
+    cache = f"{args.work}/cache-synthetic"
+    for k, f in enumerate((64, 128)):
+        sets = [f"vars.factors={f}", f"vars.iterations={its}", f"vars.data={os.path.abspath(data)}"]
+        if k == 0:
+            o = ours(args, "scripts/bench/als-synthetic.yaml", cache, sets)
+        else:  # reuse the cached ingest/encode/export; only als re-runs
+            cmd = [args.recpipe, "run", "scripts/bench/als-synthetic.yaml", "--cache-dir", cache] + \
+                  [x for s in sets for x in ("--set", s)]
+            out, _, rss = measured(cmd)
+            stages = {s["stage"]: s for s in json.load(open(re.search(r"manifest: (\S+)", out).group(1)))["stages"]}
+            notes = stages["als"]["notes"]
+            o = {"sec_per_iter": float(re.search(r"seconds per iteration: ([0-9.]+) mean", "\n".join(notes)).group(1)),
+                 "notes": notes}
+        p = peer(args, "synthetic", f"{data}/export/matrix.csv", f, its)
+        print(f"   {o['notes'][0]}")
+        print(f"   implicit matrix {p['shape'][0]:,} × {p['shape'][1]:,}, nnz {p['nnz']:,}")
+        print(f"   factors {f:>3}:  recpipe {o['sec_per_iter']:.4f} s/iter   implicit {p['sec_per_iter']:.4f} s/iter   "
+              f"ratio {o['sec_per_iter'] / p['sec_per_iter']:.3f}")
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--peer":
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(1, "blas"):
+            kind = sys.argv[2]
+            if kind == "ml":
+                print(json.dumps(peer_ml(sys.argv[3], int(sys.argv[4]))))
+            else:
+                print(json.dumps(peer_synthetic(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))))
+        return
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--recpipe", required=True)
+    ap.add_argument("--split", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--only", choices=["ml", "synthetic"])
+    ap.add_argument("--synthetic-iterations", type=int, default=3)
+    ap.add_argument("--users", type=int, default=200_000)
+    ap.add_argument("--items", type=int, default=50_000)
+    ap.add_argument("--events", type=int, default=20_000_000)
+    args = ap.parse_args()
+    import implicit
+    print(f"implicit {implicit.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} cores visible")
+    if args.only in (None, "ml"):
+        bench_ml(args)
+    if args.only in (None, "synthetic"):
+        bench_synthetic(args)
+
+
+if __name__ == "__main__":
+    main()
