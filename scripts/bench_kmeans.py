@@ -79,7 +79,7 @@ def bench_features(args):
                        check=True, capture_output=True)
     m = run_pipeline(args.recpipe, "user-features", [f"vars.data={data}"], args.work)
     st = stage(m, "features")
-    print(f"\n== user features: {stage(m, 'events')['rowsOut']:,} events → {st['rowsOut']:,} users")
+    print(f"\n== user features: {stage(m, 'events')['rows_out']:,} events → {st['rows_out']:,} users")
     print(f"encode user_features: {st['seconds']:.3f} s  (target < 2 s; ingest {stage(m, 'events')['seconds']:.2f} s not counted)")
 
 

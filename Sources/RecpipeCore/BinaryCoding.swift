@@ -115,15 +115,19 @@ public enum ArtifactEnvelope {
     }
 
     public static func wrap(kind: ArtifactKind, payload: [UInt8]) -> [UInt8] {
-        var w = ByteWriter(capacity: payload.count + 64)
+        header(kind: kind, payload: payload) + payload
+    }
+
+    /// The bytes that precede `payload` in an envelope; writing them and then the payload to a file
+    /// gives the same bytes as `wrap` without a second copy of a large payload in memory.
+    public static func header(kind: ArtifactKind, payload: [UInt8]) -> [UInt8] {
+        var w = ByteWriter(capacity: 64)
         for b in magic { w.write(b) }
         w.write(formatVersion)
         w.write(kind.rawValue)
         w.write(UInt64(payload.count))
         w.write(ContentHasher.hash(payload))
-        var out = w.bytes
-        out.append(contentsOf: payload)
-        return out
+        return w.bytes
     }
 
     /// Returns the kind and the payload, or throws `DecodeError`.

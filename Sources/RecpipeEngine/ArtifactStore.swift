@@ -38,7 +38,20 @@ public struct ArtifactStore: Sendable {
     func save(_ artifact: any Artifact, kind: ArtifactKind, meta: CachedMeta, fingerprint: String) throws {
         var w = ByteWriter()
         artifact.encode(into: &w)
-        try AtomicFile.write(Data(ArtifactEnvelope.wrap(kind: kind, payload: w.bytes)), to: artifactPath(fingerprint))
+        let payload = w.bytes
+        w = ByteWriter()  // release the writer's reference so `payload` is the only copy
+        try AtomicFile.write(to: artifactPath(fingerprint)) { handle in
+            try handle.write(contentsOf: ArtifactEnvelope.header(kind: kind, payload: payload))
+            try payload.withUnsafeBytes { raw in
+                // In 64 MiB slices, so `Data` wrappers stay small.
+                var offset = 0
+                while offset < raw.count {
+                    let end = min(raw.count, offset + (64 << 20))
+                    try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), count: end - offset, deallocator: .none))
+                    offset = end
+                }
+            }
+        }
         try AtomicFile.write(try JSONEncoder.sorted.encode(meta), to: metaPath(fingerprint))
     }
 

@@ -36,6 +36,12 @@ public struct StageReport: Sendable, Codable, Hashable {
     public var artifactKind: ArtifactKind?
     public var error: String?
 
+    /// The manifest's JSON keys are snake_case, like the run-level keys.
+    enum CodingKeys: String, CodingKey {
+        case stage, kind, status, reason, seconds, counters, notes, warnings, fingerprint, error
+        case cacheHit = "cache_hit", rowsIn = "rows_in", rowsOut = "rows_out", artifactKind = "artifact_kind"
+    }
+
     public init(stage: String, kind: String, status: StageStatus) {
         self.stage = stage
         self.kind = kind
