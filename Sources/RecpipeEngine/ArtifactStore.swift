@@ -10,7 +10,8 @@ import Synchronization
 /// .recpipe/
 ///   artifacts/<fingerprint>.rcpa   checksummed artifact (ArtifactEnvelope)
 ///   artifacts/<fingerprint>.json   the stage's figures (rows, counters, notes) for cached summaries
-///   state.json                     per stage: current and previous fingerprint (with parts)
+///   state/<pipeline>.json          per stage: current and previous fingerprint (with parts);
+///                                  one file per pipeline, so pipelines can share a cache
 ///   file-hashes.json               remembered input-file hashes
 ///   runs/<run-id>/manifest.json    one per run, plus rejects files
 ///   runs/latest                    the last run's id
@@ -18,15 +19,22 @@ import Synchronization
 public struct ArtifactStore: Sendable {
     public let root: String
     public let artifactTypes: [ArtifactKind: any Artifact.Type]
+    /// The pipeline whose state this store reads and writes.
+    public let pipeline: String
 
-    public init(root: String, artifactTypes: [ArtifactKind: any Artifact.Type]) {
+    public init(root: String, artifactTypes: [ArtifactKind: any Artifact.Type], pipeline: String) {
         self.root = root
         self.artifactTypes = artifactTypes
+        self.pipeline = pipeline
     }
 
     var artifactsDirectory: String { root + "/artifacts" }
     public var runsDirectory: String { root + "/runs" }
-    var statePath: String { root + "/state.json" }
+    var stateDirectory: String { root + "/state" }
+    var statePath: String {
+        let safe = pipeline.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" }
+        return "\(stateDirectory)/\(String(safe)).json"
+    }
     var fileHashesPath: String { root + "/file-hashes.json" }
 
     func artifactPath(_ fingerprint: String) -> String { "\(artifactsDirectory)/\(fingerprint).rcpa" }
@@ -119,12 +127,24 @@ public struct ArtifactStore: Sendable {
         try AtomicFile.write(try JSONEncoder.sorted.encode(state), to: statePath)
     }
 
-    /// Removes artifacts that no stage's current or previous result refers to.
+    /// Removes artifacts that no stage's current or previous result refers to, in this pipeline's
+    /// state or any other pipeline's sharing the cache.
     func prune(keeping state: State) {
         var keep = Set<String>()
-        for s in state.stages.values {
-            keep.insert(s.current.value)
-            if let p = s.previous { keep.insert(p.value) }
+        var states = [state]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory)) ?? []
+        where name.hasSuffix(".json") && "\(stateDirectory)/\(name)" != statePath {
+            if let data = FileManager.default.contents(atPath: "\(stateDirectory)/\(name)"),
+                let other = try? JSONDecoder().decode(State.self, from: data)
+            {
+                states.append(other)
+            }
+        }
+        for st in states {
+            for s in st.stages.values {
+                keep.insert(s.current.value)
+                if let p = s.previous { keep.insert(p.value) }
+            }
         }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: artifactsDirectory) else { return }
         for name in names {

@@ -26,7 +26,7 @@ public struct PipelineRunner: Sendable {
     }
 
     public func store(for spec: PipelineSpec, options: RunOptions) -> ArtifactStore {
-        ArtifactStore(root: cacheDirectory(for: spec, options: options), artifactTypes: artifactTypes)
+        ArtifactStore(root: cacheDirectory(for: spec, options: options), artifactTypes: artifactTypes, pipeline: spec.name)
     }
 
     /// Runs the pipeline. Throws only for invalid options (unknown stage names); stage failures

@@ -76,3 +76,23 @@ import Testing
         #expect(files.filter { $0.hasSuffix(".rcpa") }.count == 2)
     }
 }
+
+@Suite struct SharedCacheTests {
+    @Test func twoPipelinesSharingACacheKeepTheirOwnState() async throws {
+        let f = Fixture()
+        let cache = f.dir + "/shared-cache"
+        let a = PipelineSpec(name: "first", file: f.dir + "/a.yaml", baseDirectory: f.dir, stages: [f.stage("m", "source", ["value": .int(1)])])
+        let b = PipelineSpec(name: "second", file: f.dir + "/b.yaml", baseDirectory: f.dir, stages: [f.stage("m", "source", ["value": .int(2)])])
+        var o = RunOptions()
+        o.cacheDirectory = cache
+        _ = try await testRunner.run(a, options: o)
+        _ = try await testRunner.run(b, options: o)
+        let again = try await testRunner.run(a, options: o)
+        #expect(again.status("m") == .cached)
+        #expect(try await testRunner.run(b, options: o).status("m") == .cached)
+        let storeA = testRunner.store(for: a, options: o)
+        let fpA = try #require(storeA.loadState().stages["m"]?.current.value)
+        #expect((try storeA.load(fpA).artifact as? Numbers)?.values == [1])
+        #expect(storeA.loadState().stages["m"]?.previous == nil)
+    }
+}
