@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "RecpipeCoreTests", dependencies: ["RecpipeCore"]),
         .testTarget(name: "RecpipeSpecTests", dependencies: ["RecpipeSpec", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeDataTests", dependencies: ["RecpipeData", "RecpipeTestSupport"]),
-        .testTarget(name: "RecpipeAlgorithmsTests", dependencies: ["RecpipeAlgorithms"]),
+        .testTarget(name: "RecpipeAlgorithmsTests", dependencies: ["RecpipeAlgorithms", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeScriptingTests", dependencies: ["RecpipeScripting", "RecpipeTestSupport"]),
         .testTarget(
             name: "RecpipeEngineTests",

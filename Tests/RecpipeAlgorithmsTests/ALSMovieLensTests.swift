@@ -1,11 +1,12 @@
 import Foundation
+import RecpipeTestSupport
 import Testing
 @testable import RecpipeAlgorithms
 
 /// Implicit ALS on the MovieLens-100k positive (rating ≥ 4) split: ranking quality on the test
 /// part, full ranking with training items excluded. Skipped when the data is absent.
 @Suite struct ALSMovieLensTests {
-    static let path = "/work/shared/data/ml-100k/split-ml-100k-pos-ge4-test20-seed42.csv"
+    static let path = TestSupport.sharedDataDirectory + "/ml-100k/split-ml-100k-pos-ge4-test20-seed42.csv"
 
     /// (train matrix with the ratings as values, test items per user).
     static func load() throws -> (SparseMatrix, [Int: Set<Int>]) {

@@ -1,4 +1,5 @@
 import Foundation
+import RecpipeTestSupport
 @testable import RecpipeAlgorithms
 
 /// Small helpers shared by the kNN / similarity / metric tests.
@@ -24,11 +25,7 @@ enum KNNTestFixtures {
     /// design notes lay data out; `RECPIPE_ML100K` overrides it.
     static var movieLensDir: URL {
         if let env = ProcessInfo.processInfo.environment["RECPIPE_ML100K"] { return URL(fileURLWithPath: env) }
-        let projectRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let beside = projectRoot.deletingLastPathComponent().appendingPathComponent("shared/data/ml-100k")
-        if FileManager.default.fileExists(atPath: beside.path) { return beside }
-        return URL(fileURLWithPath: "/work/shared/data/ml-100k")
+        return URL(fileURLWithPath: TestSupport.sharedDataDirectory + "/ml-100k")
     }
 
     static var ratingsPath: String { movieLensDir.appendingPathComponent("u.data").path }

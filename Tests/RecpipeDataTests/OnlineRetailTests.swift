@@ -1,8 +1,9 @@
 import Foundation
+import RecpipeTestSupport
 import Testing
 @testable import RecpipeData
 
-private let retailPath = "/work/shared/data/online-retail/online-retail.csv"
+private let retailPath = TestSupport.sharedDataDirectory + "/online-retail/online-retail.csv"
 
 @Suite struct OnlineRetailTests {
     @Test(
