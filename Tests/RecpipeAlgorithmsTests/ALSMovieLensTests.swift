@@ -38,7 +38,7 @@ import Testing
         return (p / Double(test.count), n / Double(test.count))
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: path)))
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: path), "needs ml-100k/split-ml-100k-pos-ge4-test20-seed42.csv in ../shared/data beside the repository"))
     func precisionAt10BeatsThreshold() throws {
         let (train, test) = try Self.load()
         let model = try ALS.fitImplicit(train, options: ALSImplicitOptions(
