@@ -6,31 +6,44 @@ import RecpipeEngine
 import RecpipeSpec
 import RecpipeStages
 
-/// `recpipe recommend PIPELINE --user U`: a user's list from the last run's `rank` result.
+/// `recpipe recommend PIPELINE --user U`: a user's list from the last run's `rank` result;
+/// `--items a,b,c`: a new user folded in from those items with the pipeline's `als` factors.
 ///
-/// Reads the cache only (nothing runs). Designed so that an `--items a,b,c` fold-in for unknown
-/// users can resolve a list through a model instead of the stored result: ``lookup(_:)``
-/// returns the rows to print, ``render(_:explain:)`` prints them.
+/// Reads the cache only (nothing runs). ``lookup(_:user:)`` returns the stored rows,
+/// ``render(_:user:explain:)`` prints them; when the user has no stored rank result, the list
+/// comes from the ALS factors instead (RecommendCommand+ALS.swift).
 struct RecommendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recommend",
-        abstract: "Print a user's recommendations from the last run of a rank stage.",
+        abstract: "Print a user's recommendations from the last run of a rank stage (or fold in a new user with ALS factors).",
         discussion: """
             Examples:
               recpipe recommend pipelines/demo.yaml --user U1043
               recpipe recommend pipelines/demo.yaml --user U1043 --explain -n 5
               recpipe recommend pipelines/demo.yaml --user U1043 --stage recs
+              recpipe recommend pipelines/demo.yaml --items I0012,I0400:3 -n 5
+
+            --items a,b,c (each `id` or `id:value`) folds in a new user from those items with the \
+            item factors of the pipeline's als stage fixed (choose it with --als-stage when there \
+            are several). A --user without a stored rank result (not in it, or no rank stage run) \
+            gets the list from the als factors' trained vector instead, when there is one.
             """)
 
     @OptionGroup var pipeline: PipelineArguments
 
-    @Option(help: "The user id.")
-    var user: String
+    @Option(help: "The user id (with --items: only a label for the folded-in user).")
+    var user: String?
+
+    @Option(help: "Comma-separated item ids (id or id:value): fold in a new user from them with the ALS factors.")
+    var items: String?
+
+    @Option(help: "The als stage for --items and for users without a rank result (default: the pipeline's only als stage).")
+    var alsStage: String?
 
     @Option(help: "The rank stage to read (default: the pipeline's only rank stage).")
     var stage: String?
 
-    @Flag(help: "Show each item's provenance: sources and scores, blend, and the rules that changed it.")
+    @Flag(help: "Show each item's provenance: sources and scores, blend, and the rules that changed it (from ALS factors: the liked items that contributed most).")
     var explain = false
 
     @Option(name: .short, help: "How many items to print (default: all stored).")
@@ -41,6 +54,10 @@ struct RecommendCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let n, n < 1 { throw ValidationError("-n must be at least 1 (got \(n))") }
+        if user == nil, items == nil { throw ValidationError("give --user U or --items a,b,c") }
+        if let items, FactorsCommand.split(items).isEmpty {
+            throw ValidationError("--items is empty; give item ids separated by commas")
+        }
     }
 
     struct Row: Sendable, Equatable {
@@ -53,12 +70,29 @@ struct RecommendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let spec = try pipeline.load()
-        let rows = try lookup(spec)
-        Console.print(render(rows, explain: explain))
+        if let items {
+            try printFromFactors(spec, user: user, items: FactorsCommand.split(items), required: true)
+            return
+        }
+        guard let user else { throw ExitCode(2) }  // validate() requires --user or --items
+        do {
+            let rows = try lookup(spec, user: user)
+            Console.print(render(rows, user: user, explain: explain))
+        } catch let missing as RankResultMissing {
+            if try printFromFactors(spec, user: user, items: [], required: false, instead: missing.message) { return }
+            Console.error("error: \(missing.message)")
+            throw ExitCode(missing.code)
+        }
+    }
+
+    /// Why a user has no stored rank list (the ALS factors may answer instead).
+    struct RankResultMissing: Error {
+        var message: String
+        var code: Int32
     }
 
     /// The user's rows from the stored result of the chosen rank stage.
-    func lookup(_ spec: PipelineSpec) throws -> [Row] {
+    func lookup(_ spec: PipelineSpec, user: String) throws -> [Row] {
         let ranks = RankResults.rankStages(spec)
         let stageSpec: StageSpec
         if let stage {
@@ -74,8 +108,7 @@ struct RecommendCommand: AsyncParsableCommand {
             stageSpec = s
         } else {
             guard let first = ranks.first else {
-                Console.error("error: the pipeline has no rank stage")
-                throw ExitCode(2)
+                throw RankResultMissing(message: "the pipeline has no rank stage (and no als factors for '\(user)')", code: 2)
             }
             guard ranks.count == 1 else {
                 Console.error("error: the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage")
@@ -89,13 +122,14 @@ struct RecommendCommand: AsyncParsableCommand {
         guard let fp = store.loadState().stages[stageSpec.name]?.current.value,
             let recs = RankResults.load(fp, from: store)
         else {
-            Console.error("error: stage '\(stageSpec.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)")
-            throw ExitCode(1)
+            throw RankResultMissing(
+                message: "stage '\(stageSpec.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)", code: 1)
         }
         guard let u = recs.users[user] else {
             let hint = Suggestions.hint(for: user, in: Array(recs.users.ids.prefix(100_000))).map { " (\($0))" } ?? ""
-            Console.error("error: user '\(user)' is not in the result of '\(stageSpec.name)' (\(recs.users.count) users)\(hint)")
-            throw ExitCode(1)
+            throw RankResultMissing(
+                message: "user '\(user)' is not in the result of '\(stageSpec.name)' (\(recs.users.count) users)\(hint); "
+                    + "pass --items a,b,c to fold in a new user with the pipeline's als factors", code: 1)
         }
         let fallback = recs.fallbackUsers.contains(Int32(u))
         return recs.range(user: u).prefix(n ?? Int.max).enumerated().map { rank, k in
@@ -104,7 +138,7 @@ struct RecommendCommand: AsyncParsableCommand {
     }
 
     /// `1. I042  0.91` per row, with the provenance under each item when `explain`.
-    func render(_ rows: [Row], explain: Bool) -> String {
+    func render(_ rows: [Row], user: String, explain: Bool) -> String {
         guard !rows.isEmpty else { return "no recommendations for user '\(user)'" }
         var lines = ["recommendations for '\(user)'" + (rows.first!.fallback ? " (popular fallback)" : "") + ":"]
         let width = rows.map(\.item.count).max() ?? 0

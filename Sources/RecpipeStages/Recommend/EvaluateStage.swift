@@ -17,7 +17,7 @@ struct EvaluateStage: Stage {
         summary: "Top-N metrics (precision/recall/NDCG/MAP@k, hit rate, coverage, popularity) and kNN RMSE/MAE on a split.",
         inputs: [
             PortSpec("split", accepts: [.split], doc: "the split the models were trained on (its test part is the truth)"),
-            PortSpec("models", accepts: [.candidates, .factors], required: false, multiple: true, doc: "candidate lists to score (factors: their candidates)"),
+            PortSpec("models", accepts: [.candidates, .factors], required: false, multiple: true, doc: "candidate lists to score (factors: their candidates; explicit-ALS factors also RMSE/MAE)"),
             PortSpec("segments", accepts: [.segments, .profiles], required: false, doc: "per-user groups for a breakdown"),
         ],
         params: [
@@ -73,6 +73,8 @@ struct EvaluateStage: Stage {
                     + String(format: "  (fit %.3f s, predict %.3f s, %d test ratings)", r.fitSeconds, r.predictSeconds, r.count))
             }
         }
+        // Explicit ALS factors on `models`: RMSE / MAE too (FactorsRatingEvaluation.swift).
+        try FactorsRatingEvaluation.apply(to: &rows, notes: &notes, split: split, context: context)
         let ranked = !(context.inputs["models"]?.isEmpty ?? true)
         notes.append(ranked
             ? "definitions (k = \(k); full ranking over all items, no sampled negatives; precision@k divides hits by k):"

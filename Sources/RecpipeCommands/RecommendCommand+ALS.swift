@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import RecpipeCore
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+import RecpipeStages
+
+/// `recpipe recommend` answered from an `als` stage's cached factors: `--items a,b,c` folds in a
+/// new user, and a `--user` without a stored rank list gets their trained-vector list.
+extension RecommendCommand {
+    // MARK: - Factors
+
+    /// Prints the list for `user` / `items` from the ALS factors (via ``ALSQueries/recommend``).
+    ///
+    /// `required` (`--items`): a missing, ambiguous or not-yet-run als stage is an error. Otherwise
+    /// (a fallback for a user without a rank list) it returns false in those cases, and when the
+    /// user is not in the factors, so the caller reports its own error; `instead` is the reason
+    /// the rank list was missing, printed as a note on stderr.
+    @discardableResult
+    func printFromFactors(
+        _ spec: PipelineSpec, user: String?, items: [String], required: Bool, instead: String? = nil
+    ) throws -> Bool {
+        guard let als = try chooseALSStage(spec, required: required) else { return false }
+        var options = RunOptions()
+        options.cacheDirectory = cacheDir
+        let store = StageRegistry.runner.store(for: spec, options: options)
+        let state = store.loadState()
+        guard let fp = state.stages[als.name]?.current.value,
+              let factors = (try? store.load(fp))?.artifact as? Factors
+        else {
+            guard required else { return false }
+            Console.error("error: stage '\(als.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)")
+            throw ExitCode(1)
+        }
+        if !required, let user, factors.users[user] == nil { return false }
+        do {
+            let lines = try ALSQueries.recommend(
+                factors: factors, seen: FactorsCommand.seen(for: als, store: store, state: state), user: user,
+                items: items, n: n ?? 10, explain: explain)
+            if let instead {
+                Console.error("note: \(instead.split(separator: ";").first ?? ""); using the factors of als stage '\(als.name)'")
+            }
+            Console.print(lines.joined(separator: "\n"))
+            return true
+        } catch let error as ALSQueryError {
+            Console.error("error: \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// `--als-stage`, else the pipeline's only als stage. Nil (when not `required`) if there is
+    /// none or several; a wrong `--als-stage` is always an error.
+    func chooseALSStage(_ spec: PipelineSpec, required: Bool) throws -> StageSpec? {
+        let all = spec.stages.filter { $0.kind == "als" }
+        if let alsStage {
+            guard let s = spec.stage(alsStage) else {
+                let hint = Suggestions.hint(for: alsStage, in: spec.stages.map(\.name)).map { " (\($0))" } ?? ""
+                Console.error("error: the pipeline has no stage '\(alsStage)'\(hint)")
+                throw ExitCode(2)
+            }
+            guard s.kind == "als" else {
+                let names = all.isEmpty ? "none" : all.map(\.name).joined(separator: ", ")
+                Console.error("error: stage '\(alsStage)' is a \(s.kind) stage; --als-stage names an als stage (\(names))")
+                throw ExitCode(2)
+            }
+            return s
+        }
+        if all.count == 1 { return all[0] }
+        guard required else { return nil }
+        if all.isEmpty {
+            Console.error("error: the pipeline has no als stage; --items folds in a new user with an als stage's factors")
+        } else {
+            Console.error("error: the pipeline has several als stages (\(all.map(\.name).joined(separator: ", "))); choose one with --als-stage")
+        }
+        throw ExitCode(2)
+    }
+}
