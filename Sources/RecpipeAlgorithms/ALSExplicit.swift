@@ -59,7 +59,7 @@ extension ALS {
         fixedBias: [Float], mean: Float, options: ALSExplicitOptions, side: String
     ) throws {
         let f = options.factors, biased = options.useBiases, d = f + (biased ? 1 : 0)
-        let workers = ALSParallel.workers(options.threads)
+        let workers = Parallel.workers(options.threads)
         let floatStride = d * d + d, doubleStride = d * d + d
         var floatScratch = [Float](repeating: 0, count: workers * floatStride)
         var doubleScratch = [Double](repeating: 0, count: workers * doubleStride)
@@ -73,19 +73,19 @@ extension ALS {
         floatScratch.withUnsafeMutableBufferPointer { fs in
         doubleScratch.withUnsafeMutableBufferPointer { ds in
         failures.withUnsafeMutableBufferPointer { fail in
-            let xp = ALSPointer(xBuf.baseAddress!), bp = ALSPointer(bBuf.baseAddress!)
-            let fsp = ALSPointer(fs.baseAddress!), dsp = ALSPointer(ds.baseAddress!), failp = ALSPointer(fail.baseAddress!)
+            let xp = ParallelPointer(xBuf.baseAddress!), bp = ParallelPointer(bBuf.baseAddress!)
+            let fsp = ParallelPointer(fs.baseAddress!), dsp = ParallelPointer(ds.baseAddress!), failp = ParallelPointer(fail.baseAddress!)
             fixed.withUnsafeBufferPointer { yBuf in
-                let yp = ALSPointer(yBuf.baseAddress!)
-                ALSParallel.forEachChunk(count: m.rows, chunk: 64, threads: options.threads) { range, w in
-                    let a = fsp.mutable + w * floatStride, rhs = a + d * d
-                    let ad = dsp.mutable + w * doubleStride, bd = ad + d * d
+                let yp = ParallelPointer(yBuf.baseAddress!)
+                Parallel.forEachInterleavedChunk(count: m.rows, chunk: 64, threads: options.threads) { range, w in
+                    let a = fsp.base + w * floatStride, rhs = a + d * d
+                    let ad = dsp.base + w * doubleStride, bd = ad + d * d
                     for u in range {
-                        let x = xp.mutable + u * f
+                        let x = xp.base + u * f
                         let rowRange = m.rowRange(u)
                         if rowRange.isEmpty {
                             x.update(repeating: 0, count: f)
-                            bp.mutable[u] = 0
+                            bp.base[u] = 0
                             continue
                         }
                         a.update(repeating: 0, count: d * d + d)
@@ -110,11 +110,11 @@ extension ALS {
                             bd[j] = Double(rhs[j])
                         }
                         guard ALSLinearAlgebra.choleskySolve(ad, bd, d) else {
-                            if failp.mutable[w] < 0 { failp.mutable[w] = u }
+                            if failp.base[w] < 0 { failp.base[w] = u }
                             continue
                         }
                         for j in 0..<f { x[j] = Float(bd[j]) }
-                        bp.mutable[u] = biased ? Float(bd[f]) : 0
+                        bp.base[u] = biased ? Float(bd[f]) : 0
                     }
                 }
             }

@@ -85,7 +85,7 @@ extension ALS {
             return
         }
         let gram = ALSLinearAlgebra.gram(fixed, rows: conf.cols, f: f, threads: options.threads)
-        let workers = ALSParallel.workers(options.threads)
+        let workers = Parallel.workers(options.threads)
         let floatStride = 3 * f + f * f, doubleStride = f * f + f
         var floatScratch = [Float](repeating: 0, count: workers * floatStride)
         var doubleScratch = [Double](repeating: 0, count: options.solver == .cholesky ? workers * doubleStride : 1)
@@ -101,15 +101,15 @@ extension ALS {
         floatScratch.withUnsafeMutableBufferPointer { fs in
         doubleScratch.withUnsafeMutableBufferPointer { ds in
         failures.withUnsafeMutableBufferPointer { fail in
-            let ptr = ALSPointer(ptrBuf.baseAddress!), cols = ALSPointer(colBuf.baseAddress!)
-            let vals = ALSPointer(valBuf.baseAddress!)
-            let yp = ALSPointer(yBuf.baseAddress!), g = ALSPointer(gBuf.baseAddress!)
-            let xp = ALSPointer(xBuf.baseAddress!), fsp = ALSPointer(fs.baseAddress!)
-            let dsp = ALSPointer(ds.baseAddress!), failp = ALSPointer(fail.baseAddress!)
-            ALSParallel.forEachChunk(count: rows, chunk: 64, threads: options.threads) { range, w in
-                let scratch = fsp.mutable + w * floatStride
+            let ptr = ParallelPointer(ptrBuf.baseAddress!), cols = ParallelPointer(colBuf.baseAddress!)
+            let vals = ParallelPointer(valBuf.baseAddress!)
+            let yp = ParallelPointer(yBuf.baseAddress!), g = ParallelPointer(gBuf.baseAddress!)
+            let xp = ParallelPointer(xBuf.baseAddress!), fsp = ParallelPointer(fs.baseAddress!)
+            let dsp = ParallelPointer(ds.baseAddress!), failp = ParallelPointer(fail.baseAddress!)
+            Parallel.forEachInterleavedChunk(count: rows, chunk: 64, threads: options.threads) { range, w in
+                let scratch = fsp.base + w * floatStride
                 for u in range {
-                    let x = xp.mutable + u * f
+                    let x = xp.base + u * f
                     let start = ptr.pointer[u], end = ptr.pointer[u + 1]
                     if start == end {
                         x.update(repeating: 0, count: f)
@@ -126,8 +126,8 @@ extension ALS {
                         let ok = choleskyRow(
                             x: x, cols: cols.pointer, vals: vals.pointer, range: start..<end,
                             y: yp.pointer, gram: g.pointer, f: f, lambda: lu,
-                            floatScratch: scratch, doubleScratch: dsp.mutable + w * doubleStride)
-                        if !ok && failp.mutable[w] < 0 { failp.mutable[w] = u }
+                            floatScratch: scratch, doubleScratch: dsp.base + w * doubleStride)
+                        if !ok && failp.base[w] < 0 { failp.base[w] = u }
                     }
                 }
             }

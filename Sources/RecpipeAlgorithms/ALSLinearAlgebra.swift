@@ -161,9 +161,9 @@ enum ALSLinearAlgebra {
         factors.withUnsafeBufferPointer { src in
             partials.withUnsafeMutableBufferPointer { dst in
                 guard let srcAddress = src.baseAddress else { return }
-                let srcBase = ALSPointer(srcAddress), dstBase = ALSPointer(dst.baseAddress!)
-                ALSParallel.forEach(count: blocks, threads: threads) { block in
-                    let g = dstBase.mutable + block * f * f
+                let srcBase = ParallelPointer(srcAddress), dstBase = ParallelPointer(dst.baseAddress!)
+                Parallel.forEachInterleaved(count: blocks, threads: threads) { block in
+                    let g = dstBase.base + block * f * f
                     let end = min(rows, (block + 1) * blockRows)
                     var r = block * blockRows
                     while r + 4 <= end {

@@ -34,11 +34,11 @@ extension ALS {
         gram.withUnsafeBufferPointer { gb in
         partials.withUnsafeMutableBufferPointer { pb in
         scratch.withUnsafeMutableBufferPointer { sb in
-            let xp = ALSPointer(xb.baseAddress!), yp = ALSPointer(yb.baseAddress!)
-            let gp = ALSPointer(gb.baseAddress!), pp = ALSPointer(pb.baseAddress!), sp = ALSPointer(sb.baseAddress!)
-            ALSParallel.forEach(count: blocks, threads: options.threads) { block in
+            let xp = ParallelPointer(xb.baseAddress!), yp = ParallelPointer(yb.baseAddress!)
+            let gp = ParallelPointer(gb.baseAddress!), pp = ParallelPointer(pb.baseAddress!), sp = ParallelPointer(sb.baseAddress!)
+            Parallel.forEachInterleaved(count: blocks, threads: options.threads) { block in
                 var loss = 0.0, total = 0.0
-                let t = sp.mutable + block * f
+                let t = sp.base + block * f
                 for u in (block * blockRows)..<min(cui.rows, (block + 1) * blockRows) {
                     let xu = xp.pointer + u * f
                     ALSLinearAlgebra.symv(gp.pointer, xu, shift: 0, t, f)
@@ -57,8 +57,8 @@ extension ALS {
                     let lu = regularizationWeight(positives, options.regularization, options.regularizationScaling)
                     loss += quad + lu * Double(ALSLinearAlgebra.dot(xu, xu, f))
                 }
-                pp.mutable[2 * block] = loss
-                pp.mutable[2 * block + 1] = total
+                pp.base[2 * block] = loss
+                pp.base[2 * block + 1] = total
             }
         }}}}}
         var loss = 0.0, total = 0.0

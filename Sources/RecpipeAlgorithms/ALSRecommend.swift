@@ -79,11 +79,11 @@ extension ALSModel {
         guard userCount > 0 else { return out }
         userFactors.withUnsafeBufferPointer { u in
             out.withUnsafeMutableBufferPointer { o in
-                let up = ALSPointer(u.baseAddress!)
-                let op = ALSPointer(o.baseAddress!)
-                ALSParallel.forEachChunk(count: userCount, chunk: 16, threads: threads) { range, _ in
+                let up = ParallelPointer(u.baseAddress!)
+                let op = ParallelPointer(o.baseAddress!)
+                Parallel.forEachInterleavedChunk(count: userCount, chunk: 16, threads: threads) { range, _ in
                     for user in range {
-                        (op.mutable + user).pointee = topItems(vector: up.pointer + user * factors, offset: bias(user: user), n: n, seen: seen, row: user)
+                        (op.base + user).pointee = topItems(vector: up.pointer + user * factors, offset: bias(user: user), n: n, seen: seen, row: user)
                     }
                 }
             }

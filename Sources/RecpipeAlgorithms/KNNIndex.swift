@@ -36,7 +36,7 @@ public enum KNNIndex {
         let inverted = data.transposed()
         let k = min(neighbors ?? matrix.rows, max(0, matrix.rows - 1))
         let rowCounts = (0..<matrix.rows).map { matrix.rowCount($0) }
-        let parts = KNNParallel.mapChunks(count: matrix.rows, minimumChunk: 8) { rows in
+        let parts = Parallel.mapChunks(count: matrix.rows, minChunk: 8) { rows in
             neighborsChunk(rows, data: data, inverted: inverted, k: k, options: options,
                            rowCounts: rowCounts, keepNonPositive: keepNonPositive)
         }

@@ -30,7 +30,7 @@ public struct KNNItemRecommender: Sendable {
         let itemUsers = weighting.weightedItemUsers(userItems)
         let userItemsWeighted = itemUsers.transposed()
         let width = min(k, userItems.cols)
-        let parts = KNNParallel.mapChunks(count: itemUsers.rows, minimumChunk: 32) { rows in
+        let parts = Parallel.mapChunks(count: itemUsers.rows, minChunk: 32) { rows in
             Self.similarityChunk(rows, itemUsers: itemUsers, userItems: userItemsWeighted, k: width)
         }
         var ptr = [0]
@@ -59,7 +59,7 @@ public struct KNNItemRecommender: Sendable {
         if let bad = targets.first(where: { $0 < 0 || $0 >= userItems.rows }) {
             throw KNNError.invalid("user index \(bad) is outside 0..<\(userItems.rows)")
         }
-        let parts = KNNParallel.mapChunks(count: targets.count, minimumChunk: 32) { range in
+        let parts = Parallel.mapChunks(count: targets.count, minChunk: 32) { range in
             scoreChunk(range, targets: targets, userItems: userItems, n: min(count, itemCount), excludeSeen: excludeSeen)
         }
         var ptr = [0]

@@ -8,7 +8,7 @@ public enum KNNMemory {
     /// means unlimited (every other row may be kept). O(1).
     public static func estimateBytes(rows: Int, nonZeros: Int, neighbors: Int?, workers: Int? = nil) -> Int {
         let k = min(neighbors ?? rows, rows)
-        let threads = max(1, workers ?? KNNParallel.workerCount)
+        let threads = max(1, workers ?? Parallel.defaultWorkers)
         let lists = rows * k * 8 + (rows + 1) * 8
         let matrices = 2 * nonZeros * 8 + 2 * (rows + 1) * 8
         let scratchPerThread = rows * 60 + k * 12 * 2

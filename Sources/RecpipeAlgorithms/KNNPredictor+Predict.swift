@@ -36,8 +36,8 @@ extension KNNPredictor {
         let order = (0..<users.count).sorted { (xs[$0], $0) < (xs[$1], $1) }
         var out = [KNNPrediction](repeating: KNNPrediction(value: 0, neighborsUsed: 0, fallback: nil), count: users.count)
         out.withUnsafeMutableBufferPointer { buf in
-            let shared = KNNSharedBuffer(buf)
-            KNNParallel.forEachChunk(count: order.count, minimumChunk: 256) { range in
+            let shared = ParallelPointer(buf)
+            Parallel.forEachChunk(count: order.count, minChunk: 256) { range in
                 var scratch = Scratch(count: byX.rows, k: configuration.k)
                 for o in range {
                     let q = order[o]

@@ -71,6 +71,75 @@ public enum Parallel {
             }
         }
     }
+
+    /// The worker count for a `threads` option where 0 means all cores.
+    public static func workers(_ threads: Int) -> Int { threads > 0 ? threads : defaultWorkers }
+
+    /// Splits `0..<count` into contiguous chunks (at most 4 per worker, at least `minChunk` indices
+    /// each), runs `body` on them concurrently and returns the chunk results in range order.
+    /// Chunk boundaries depend only on `count`, `minChunk` and the worker count.
+    public static func mapChunks<T>(
+        count: Int, minChunk: Int = 16, threads: Int? = nil, _ body: @Sendable (Range<Int>) -> T
+    ) -> [T] {
+        guard count > 0 else { return [] }
+        let workers = max(1, threads ?? defaultWorkers)
+        let chunks = max(1, min(workers * 4, count / max(1, minChunk)))
+        if chunks == 1 || workers == 1 { return [body(0..<count)] }
+        let size = (count + chunks - 1) / chunks
+        var results = [T?](repeating: nil, count: chunks)
+        results.withUnsafeMutableBufferPointer { buf in
+            let out = ParallelPointer(buf)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = min(count, c * size)
+                out[c] = body(lo..<min(count, lo + size))
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Calls `body(k)` for every `k` in `0..<count`; item `k` always runs on worker
+    /// `k % workers(threads)` (static interleaving). `body` may capture non-Sendable state: it
+    /// must only write memory owned by item `k`.
+    public static func forEachInterleaved(count: Int, threads: Int, _ body: (Int) -> Void) {
+        let workers = min(workers(threads), count)
+        if workers <= 1 {
+            for k in 0..<count { body(k) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var k = w
+                while k < count {
+                    box.value(k)
+                    k += workers
+                }
+            }
+        }
+    }
+
+    /// Runs `body(range, worker)` over chunks of `chunk` indices of `0..<count`, chunk `c` on
+    /// worker `c % workers`; `worker` indexes per-thread scratch (`worker < workers(threads)`).
+    public static func forEachInterleavedChunk(
+        count: Int, chunk: Int, threads: Int, _ body: (Range<Int>, Int) -> Void
+    ) {
+        let chunks = (count + chunk - 1) / chunk
+        let workers = max(1, min(workers(threads), chunks))
+        if workers <= 1 {
+            if count > 0 { body(0..<count, 0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var c = w
+                while c < chunks {
+                    box.value(c * chunk..<min(count, (c + 1) * chunk), w)
+                    c += workers
+                }
+            }
+        }
+    }
 }
 
 /// A raw pointer that parallel workers may share. Safe only when workers write disjoint
@@ -80,7 +149,11 @@ struct ParallelPointer<Element>: @unchecked Sendable {
     let base: UnsafeMutablePointer<Element>
 
     init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+    init(_ base: UnsafePointer<Element>) { self.base = UnsafeMutablePointer(mutating: base) }
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.base = buffer.baseAddress! }
+
+    /// The same address, read-only.
+    var pointer: UnsafePointer<Element> { UnsafePointer(base) }
 
     @inline(__always) subscript(i: Int) -> Element {
         get { base[i] }
@@ -95,4 +168,11 @@ struct ParallelReadPointer<Element>: @unchecked Sendable {
     init(_ base: UnsafePointer<Element>) { self.base = base }
 
     @inline(__always) subscript(i: Int) -> Element { base[i] }
+}
+
+/// Carries a non-Sendable closure into `concurrentPerform`; the closures passed through it only
+/// write disjoint memory.
+struct UncheckedSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -28,4 +28,27 @@ struct ParallelTests {
         #expect(Parallel.blockCount(count: 10, blockSize: 4) == 3)
         #expect(Parallel.blockCount(count: 0, blockSize: 4) == 0)
     }
+
+    @Test("mapChunks returns chunk results in range order", arguments: [0, 1, 15, 1000], [1, 2, 5])
+    func mapChunksInOrder(count: Int, threads: Int) {
+        let parts = Parallel.mapChunks(count: count, minChunk: 4, threads: threads) { Array($0) }
+        #expect(parts.flatMap { $0 } == Array(0..<count))
+    }
+
+    @Test("interleaved loops visit every index once, on worker k % workers", arguments: [0, 1, 9, 100], [0, 1, 3])
+    func interleavedCover(count: Int, threads: Int) {
+        let hits = Hits(count)
+        Parallel.forEachInterleaved(count: count, threads: threads) { hits.add($0..<$0 + 1) }
+        #expect(hits.all == [Int](repeating: 1, count: count))
+
+        let chunkHits = Hits(count)
+        let workers = Parallel.workers(threads)
+        let badWorker = Mutex(false)
+        Parallel.forEachInterleavedChunk(count: count, chunk: 4, threads: threads) { range, w in
+            chunkHits.add(range)
+            if w >= workers { badWorker.withLock { $0 = true } }
+        }
+        #expect(chunkHits.all == [Int](repeating: 1, count: count))
+        #expect(!badWorker.withLock { $0 })
+    }
 }
