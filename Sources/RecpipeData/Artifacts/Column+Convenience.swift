@@ -2,21 +2,10 @@
 extension Column {
     /// A dictionary-encoded string column (no nulls). O(n) with a hash of distinct values.
     public static func strings(_ name: String, _ values: [String]) -> Column {
-        var dict: [String] = []
-        var index: [String: UInt32] = [:]
-        var codes = [UInt32]()
-        codes.reserveCapacity(values.count)
-        for v in values {
-            if let c = index[v] {
-                codes.append(c)
-            } else {
-                let c = UInt32(dict.count)
-                index[v] = c
-                dict.append(v)
-                codes.append(c)
-            }
-        }
-        return Column(name: name, data: .string(dictionary: dict, codes: codes))
+        var b = StringColumnBuilder()
+        b.codes.reserveCapacity(values.count)
+        for v in values { b.append(v) }
+        return Column(name: name, data: b.finish())
     }
 
     public static func ints(_ name: String, _ values: [Int64]) -> Column {
