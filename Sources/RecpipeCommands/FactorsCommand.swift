@@ -99,28 +99,7 @@ struct FactorsCommand: AsyncParsableCommand {
 
     /// The chosen als stage, or the only one.
     func alsStage(_ spec: PipelineSpec) throws -> StageSpec {
-        let all = spec.stages.filter { $0.kind == "als" }
-        if let stage {
-            guard let s = spec.stage(stage) else {
-                let hint = Suggestions.hint(for: stage, in: spec.stages.map(\.name)).map { " (\($0))" } ?? ""
-                Console.error("error: the pipeline has no stage '\(stage)'\(hint)")
-                throw ExitCode(2)
-            }
-            guard s.kind == "als" else {
-                Console.error("error: stage '\(stage)' is a \(s.kind) stage; factors reads an als stage (\(all.map(\.name).joined(separator: ", ")))")
-                throw ExitCode(2)
-            }
-            return s
-        }
-        guard let first = all.first else {
-            Console.error("error: the pipeline has no als stage")
-            throw ExitCode(2)
-        }
-        guard all.count == 1 else {
-            Console.error("error: the pipeline has several als stages (\(all.map(\.name).joined(separator: ", "))); choose one with --stage")
-            throw ExitCode(2)
-        }
-        return first
+        try StageChoice.choose(spec, kind: "als", name: stage, flag: "--stage", purpose: "factors reads an als stage")!
     }
 
     /// The interactions the als stage trained on (its input, or the input split's train part).

@@ -52,27 +52,8 @@ extension RecommendCommand {
     /// `--als-stage`, else the pipeline's only als stage. Nil (when not `required`) if there is
     /// none or several; a wrong `--als-stage` is always an error.
     func chooseALSStage(_ spec: PipelineSpec, required: Bool) throws -> StageSpec? {
-        let all = spec.stages.filter { $0.kind == "als" }
-        if let alsStage {
-            guard let s = spec.stage(alsStage) else {
-                let hint = Suggestions.hint(for: alsStage, in: spec.stages.map(\.name)).map { " (\($0))" } ?? ""
-                Console.error("error: the pipeline has no stage '\(alsStage)'\(hint)")
-                throw ExitCode(2)
-            }
-            guard s.kind == "als" else {
-                let names = all.isEmpty ? "none" : all.map(\.name).joined(separator: ", ")
-                Console.error("error: stage '\(alsStage)' is a \(s.kind) stage; --als-stage names an als stage (\(names))")
-                throw ExitCode(2)
-            }
-            return s
-        }
-        if all.count == 1 { return all[0] }
-        guard required else { return nil }
-        if all.isEmpty {
-            Console.error("error: the pipeline has no als stage; --items folds in a new user with an als stage's factors")
-        } else {
-            Console.error("error: the pipeline has several als stages (\(all.map(\.name).joined(separator: ", "))); choose one with --als-stage")
-        }
-        throw ExitCode(2)
+        try StageChoice.choose(
+            spec, kind: "als", name: alsStage, flag: "--als-stage",
+            purpose: "--items folds in a new user with an als stage's factors", required: required)
     }
 }

@@ -1,0 +1,40 @@
+import ArgumentParser
+import RecpipeCore
+import RecpipeSpec
+
+/// Picks the stage of a kind a query command reads: the one named by its flag, else the
+/// pipeline's only stage of that kind. Every wrong choice is a usage error (exit 2) that says
+/// what to pass instead.
+enum StageChoice {
+    /// - Parameters:
+    ///   - name: the flag's value, if given.
+    ///   - flag: the flag's spelling, for messages (`--stage`, `--als-stage`).
+    ///   - purpose: what the stage is for, for messages (`factors reads an als stage`).
+    ///   - required: when false, no stage or several stages give nil instead of an error.
+    static func choose(
+        _ spec: PipelineSpec, kind: String, name: String?, flag: String, purpose: String, required: Bool = true
+    ) throws -> StageSpec? {
+        let all = spec.stages.filter { $0.kind == kind }
+        let names = all.isEmpty ? "none" : all.map(\.name).joined(separator: ", ")
+        if let name {
+            guard let s = spec.stage(name) else {
+                let hint = Suggestions.hint(for: name, in: spec.stages.map(\.name)).map { " (\($0))" } ?? ""
+                Console.error("error: the pipeline has no stage '\(name)'\(hint)")
+                throw ExitCode(2)
+            }
+            guard s.kind == kind else {
+                Console.error("error: stage '\(name)' is a \(s.kind) stage; \(purpose) (\(kind) stages: \(names))")
+                throw ExitCode(2)
+            }
+            return s
+        }
+        if all.count == 1 { return all[0] }
+        guard required else { return nil }
+        if all.isEmpty {
+            Console.error("error: the pipeline has no \(kind) stage; \(purpose)")
+        } else {
+            Console.error("error: the pipeline has several \(kind) stages (\(names)); choose one with \(flag)")
+        }
+        throw ExitCode(2)
+    }
+}
