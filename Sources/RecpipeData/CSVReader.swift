@@ -13,8 +13,10 @@ public enum CSVReader {
     // MARK: - Entry points
 
     public static func read(path: String, options: IngestOptions = IngestOptions()) throws -> IngestResult {
-        let data = try FileLoading.load(path: path)
-        return try data.withUnsafeBytes { try read(bytes: $0, path: path, options: options) }
+        let file = try FileLoading.map(path: path)
+        return try withExtendedLifetime(file) {
+            try read(bytes: file.bytes, path: path, options: options, release: { file.release($0, $1) })
+        }
     }
 
     /// Parses CSV text held in memory; `path` labels errors.
@@ -25,7 +27,12 @@ public enum CSVReader {
         return try bytes.withUnsafeBytes { try read(bytes: $0, path: path, options: options) }
     }
 
-    static func read(bytes whole: UnsafeRawBufferPointer, path: String, options: IngestOptions) throws -> IngestResult {
+    /// - Parameter release: called with each parsed chunk's bytes, which the caller may drop from
+    ///   memory (they stay readable); only for file mappings.
+    static func read(
+        bytes whole: UnsafeRawBufferPointer, path: String, options: IngestOptions,
+        release: (@Sendable (UnsafeRawPointer, Int) -> Void)? = nil
+    ) throws -> IngestResult {
         guard options.delimiter != options.quote, options.delimiter != 10, options.delimiter != 13 else {
             throw IngestError(.invalidOption, path: path, "the delimiter must differ from the quote character and from line ends")
         }
@@ -53,7 +60,7 @@ public enum CSVReader {
             scanner: scanner, fieldCount: header.count, plans: plans,
             nullValues: options.nullValues.map { Array($0.utf8) })
 
-        let chunks = parseChunks(parser, from: dataStart, options: options)
+        var chunks = parseChunks(parser, from: dataStart, options: options, release: release)
 
         var rejects: [RejectedRow] = []
         var rowsOk = 0, rejected = 0, line = dataStartLine
@@ -68,8 +75,14 @@ public enum CSVReader {
             line += c.newlines
         }
         try enforce(policy: options, rejects: rejects, rejected: rejected, rowsIn: rowsOk + rejected, path: path)
-        let columns = plans.enumerated().map { j, plan in
-            mergeChunkColumns(chunks.map { $0.columns[j] }, name: plan.name, type: plan.type)
+        // Merge column by column, dropping each chunk column as soon as it is merged, so the
+        // peak is one table plus one column rather than two tables.
+        var columns: [Column] = []
+        columns.reserveCapacity(plans.count)
+        for (j, plan) in plans.enumerated() {
+            let parts = chunks.map { $0.columns[j] }
+            for c in chunks.indices { chunks[c].columns[j] = ChunkColumn(type: plan.type, capacity: 0) }
+            columns.append(mergeChunkColumns(parts, name: plan.name, type: plan.type))
         }
         let table: Table
         do {
@@ -90,7 +103,10 @@ public enum CSVReader {
         init(_ n: Int) { results = Array(repeating: nil, count: n) }
     }
 
-    private static func parseChunks(_ parser: CSVChunkParser, from start: Int, options: IngestOptions) -> [ChunkResult] {
+    private static func parseChunks(
+        _ parser: CSVChunkParser, from start: Int, options: IngestOptions,
+        release: (@Sendable (UnsafeRawPointer, Int) -> Void)?
+    ) -> [ChunkResult] {
         let p = parser.scanner.p
         let length = p.count - start
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -111,8 +127,12 @@ public enum CSVReader {
         let box = ResultBox(count)
         nonisolated(unsafe) let unsafeParser = parser
         let frozen = bounds
+        let baseBits = Int(bitPattern: p.baseAddress)  // an address, to cross into the workers
         DispatchQueue.concurrentPerform(iterations: count) { i in
             let r = unsafeParser.parse(start: frozen[i], end: frozen[i + 1])
+            if let release, let base = UnsafeRawPointer(bitPattern: baseBits) {
+                release(base + frozen[i], frozen[i + 1] - frozen[i])
+            }
             box.lock.lock()
             box.results[i] = r
             box.lock.unlock()
