@@ -49,6 +49,8 @@ enum FileLoading {
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
             throw IngestError(.unreadableFile, path: path, "cannot map the file (\(String(cString: strerror(errno))))")
         }
+        // Parsers read each chunk front to back: ask for aggressive read-ahead.
+        _ = madvise(base, size, Int32(MADV_SEQUENTIAL))
         return MappedFile(base: UnsafeRawPointer(base), count: size)
     }
 }
