@@ -42,7 +42,8 @@ enum RankResults {
         let store = StageRegistry.runner.store(for: spec, options: options)
         let state = store.loadState()
         let stages = rankStages(spec)
-        guard !stages.isEmpty else { return ["--diff: the pipeline has no rank stage to compare"] }
+        let metrics = metricReport(spec, store: store, state: state, report: report)
+        guard !stages.isEmpty else { return ["--diff: the pipeline has no rank stage to compare"] + metrics }
         return stages.map { stage in
             guard let s = state.stages[stage.name], let after = load(s.current.value, from: store) else {
                 return "diff of '\(stage.name)': no result yet (the stage did not run)"
@@ -55,6 +56,26 @@ enum RankResults {
             let cached = report?.stages.first { $0.stage == stage.name }?.status == .cached
             return diff.render(stage: stage.name)
                 + (cached ? "\n  ('\(stage.name)' was unchanged in this run: this is the change of its last new result)" : "")
+        } + metrics
+    }
+
+    /// One block per `evaluate` stage: its metrics, current result against the previous one
+    /// (`MetricChange`).
+    static func metricReport(
+        _ spec: PipelineSpec, store: ArtifactStore, state: ArtifactStore.State, report: RunReport?
+    ) -> [String] {
+        spec.stages.filter { $0.kind == "evaluate" }.map { stage in
+            let s = state.stages[stage.name]
+            let cached = report?.stages.first { $0.stage == stage.name }?.status == .cached
+            return MetricChange.report(
+                stage: stage.name, before: table(s?.previous?.value, from: store),
+                after: table(s?.current.value, from: store), cached: cached)
         }
+    }
+
+    /// The table stored under `fingerprint`, or nil when absent or not a table.
+    static func table(_ fingerprint: String?, from store: ArtifactStore) -> Table? {
+        guard let fingerprint, let loaded = try? store.load(fingerprint) else { return nil }
+        return loaded.artifact as? Table
     }
 }

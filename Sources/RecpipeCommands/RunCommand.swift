@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Cache directory (default: .recpipe/ beside the pipeline file).")
     var cacheDir: String?
 
-    @Flag(help: "After the run, compare each rank stage's recommendations with its previous result.")
+    @Flag(help: "After the run, compare each rank stage's recommendations, and each evaluate stage's metrics, with its previous result.")
     var diff = false
 
     func validate() throws {

@@ -80,8 +80,9 @@ extension RankPlan {
 
         // Item order (ties: item id ascending).
         itemOrder = [Int32](repeating: 0, count: itemIDs.count)
-        for (rank, g) in itemIDs.indices.sorted(by: { itemIDs[$0] < itemIDs[$1] }).enumerated() {
-            itemOrder[g] = Int32(rank)
+        itemByOrder = itemIDs.indices.sorted(by: { itemIDs[$0] < itemIDs[$1] }).map(Int32.init)
+        for (rank, g) in itemByOrder.enumerated() {
+            itemOrder[Int(g)] = Int32(rank)
         }
 
         // Seen sets.

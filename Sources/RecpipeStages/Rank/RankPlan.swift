@@ -61,6 +61,8 @@ struct RankPlan: Sendable {
     var itemIDs: [String] = []
     /// Global item → its position among all item ids sorted ascending (the tie-break).
     var itemOrder: [Int32] = []
+    /// The inverse of `itemOrder`: the global item at each id rank.
+    var itemByOrder: [Int32] = []
     var sources: [Source] = []
     /// The fallback list source; its `userRow` points at the user's own list, else the global row.
     var popular: Source?

@@ -77,6 +77,27 @@ enum RankFormat {
         return (neg && cents > 0 ? "-" : "") + "\(cents / 100)." + (frac < 10 ? "0" : "") + "\(frac)"
     }
 
+    /// Appends `score(x)`'s UTF-8 bytes to `bytes` without creating strings (finite `x`).
+    static func appendScore(_ x: Float, to bytes: inout [UInt8]) {
+        guard x.isFinite else {
+            bytes.append(contentsOf: score(x).utf8)
+            return
+        }
+        let cents = Int((Double(abs(x)) * 100).rounded())
+        if x < 0 && cents > 0 { bytes.append(UInt8(ascii: "-")) }
+        var whole = cents / 100
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(whole % 10))
+            whole /= 10
+        } while whole > 0
+        bytes[start...].reverse()
+        let frac = cents % 100
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(UInt8(ascii: "0") + UInt8(frac / 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(frac % 10))
+    }
+
     /// A boost: `1.3`, `2`, `0.85` (up to two decimals, no trailing zeros).
     static func boost(_ x: Float) -> String {
         var s = score(x)

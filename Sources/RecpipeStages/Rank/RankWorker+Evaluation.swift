@@ -68,11 +68,44 @@ extension RankWorker {
         if weightSum > 0 {
             for g in touched { blend[Int(g)] /= weightSum }
         }
-        let order = plan.itemOrder
-        touched.sort { a, b in
-            let x = blend[Int(a)], y = blend[Int(b)]
-            return x > y || (x == y && order[Int(a)] < order[Int(b)])
+        sortTouched(&touched)
+    }
+
+    /// Sorts `touched` by blend desc, then item id asc (``sortByBlend``), with the worker's scratch keys.
+    private func sortTouched(_ touched: inout [Int32]) {
+        var keys = sortKeys
+        sortKeys = []
+        defer { sortKeys = keys }
+        Self.sortByBlend(&touched, blend: blend, order: plan.itemOrder, byOrder: plan.itemByOrder, keys: &keys)
+    }
+
+    /// Sorts distinct items by `blend` desc, then `order` (their id rank) asc. Blends are normally
+    /// non-negative, so one packed integer key per item (inverted float bits, then the id rank)
+    /// sorts the same way with a plain integer sort; otherwise (a NaN or negative blend) the
+    /// comparator sort runs. O(c log c).
+    static func sortByBlend(
+        _ touched: inout [Int32], blend: UnsafePointer<Float>, order: [Int32], byOrder: [Int32], keys: inout [UInt64]
+    ) {
+        keys.removeAll(keepingCapacity: true)
+        var packable = true
+        for g in touched {
+            // `+ 0` turns -0 into +0, so equal blends have equal bits.
+            let x = blend[Int(g)] + 0
+            guard x >= 0 else {
+                packable = false
+                break
+            }
+            keys.append(UInt64(UInt32.max - x.bitPattern) << 32 | UInt64(UInt32(bitPattern: order[Int(g)])))
         }
+        guard packable else {
+            touched.sort { a, b in
+                let x = blend[Int(a)], y = blend[Int(b)]
+                return x > y || (x == y && order[Int(a)] < order[Int(b)])
+            }
+            return
+        }
+        keys.sort()
+        for (n, k) in keys.enumerated() { touched[n] = byOrder[Int(UInt32(truncatingIfNeeded: k))] }
     }
 
     // MARK: - Walk
@@ -82,6 +115,7 @@ extension RankWorker {
     func walk(user u: Int, slots: Int, pinned: [Int32], into out: inout RankChunkResult) throws(RuleError) -> [Survivor] {
         var survivors: [Survivor] = []
         guard slots > 0 else { return survivors }
+        survivors.reserveCapacity(min(touched.count, max(64, slots * 4)))
         var nextCheck = slots
         var examined = 0
         for (idx, g32) in touched.enumerated() {
@@ -117,8 +151,9 @@ extension RankWorker {
 
     /// Whether the survivors scoring above `bound` already fill the top-N (after the cap).
     private func settled(_ survivors: [Survivor], above bound: Float, slots: Int, pinned: [Int32]) -> Bool {
+        // Count first: most checks fail, and then no array is built.
+        guard survivors.count(where: { $0.bury < 0 && $0.score > bound }) >= slots else { return false }
         var sure = survivors.filter { $0.bury < 0 && $0.score > bound }
-        guard sure.count >= slots else { return false }
         guard plan.options.maxPerCategory != nil else { return true }
         sortSurvivors(&sure)
         return select(sure, slots: slots, pinned: pinned).count >= slots
@@ -149,6 +184,7 @@ extension RankWorker {
         }
         for g in pinned { _ = take(g) }
         var out: [Survivor] = []
+        out.reserveCapacity(min(slots, sorted.count))
         for s in sorted where out.count < slots && take(s.item) { out.append(s) }
         return out
     }

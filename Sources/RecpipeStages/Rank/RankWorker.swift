@@ -26,6 +26,9 @@ final class RankWorker {
     let pinItems: [[Int32]]
     let pinPositions: [Int]
     let buryRules: [Int]
+    /// Provenance suffixes, computed once: `; promote x ×1.3` per promotion, `; bury y` per bury rule.
+    let promoteTexts: [String]
+    let buryTexts: [String]
     /// The largest factor a promotion can apply (at least 1): bounds what an unexamined item can reach.
     let maxBoost: Float
 
@@ -46,6 +49,12 @@ final class RankWorker {
     /// Normalized score per (item, source), -1 when the source did not list the item.
     let sourceScore: UnsafeMutablePointer<Float>
     var touched: [Int32] = []
+    /// Packed sort keys of `touched` (scratch of `gather`).
+    var sortKeys: [UInt64] = []
+    /// Provenance text bytes (scratch of `sourcesText`).
+    var textBytes: [UInt8] = []
+    /// Each source's name followed by a space, as UTF-8.
+    let sourcePrefixes: [[UInt8]]
     let skipRule: UnsafeMutablePointer<UInt32>
     let ruleCount: Int
     let categoryCount: UnsafeMutablePointer<Int32>
@@ -71,6 +80,7 @@ final class RankWorker {
         self.plan = plan
         users = RankUserSource(plan: plan)
         allSources = plan.allSources
+        sourcePrefixes = plan.allSources.map { Array($0.name.utf8) + [UInt8(ascii: " ")] }
         ruleNames = rules.all.map(\.name)
         items = RankItemSource(plan: plan)
         if plan.scripts.isEmpty {
@@ -91,6 +101,8 @@ final class RankWorker {
         }
         pinPositions = rules.pins.map { rules.all[$0].position ?? 1 }
         buryRules = rules.buries
+        promoteTexts = zip(promoteRules, boosts).map { r, b in "; promote \(rules.all[r].name) ×\(RankFormat.boost(b))" }
+        buryTexts = buryRules.map { "; bury \(rules.all[$0].name)" }
         maxBoost = max(1, boosts.max() ?? 1)
         let n = plan.itemIDs.count
         itemCount = n
@@ -195,11 +207,11 @@ final class RankWorker {
                 var text = sourcesText(Int(s.item))
                 if fallback { text += "; fallback" }
                 if s.promote >= 0 {
-                    text += "; promote \(ruleNames[promoteRules[Int(s.promote)]]) ×\(RankFormat.boost(boosts[Int(s.promote)]))"
+                    text += promoteTexts[Int(s.promote)]
                     out.promoted[Int(s.promote)] += 1
                 }
                 if s.bury >= 0 {
-                    text += "; bury \(ruleNames[buryRules[Int(s.bury)]])"
+                    text += buryTexts[Int(s.bury)]
                     out.buried[Int(s.bury)] += 1
                 }
                 emit(Int(s.item), s.score, text, into: &out)
@@ -218,21 +230,24 @@ final class RankWorker {
     }
 
     /// `als 0.82, itemcf 0.40 → 0.70` for the sources that listed the item ("" when none did).
+    /// Built in a reused byte buffer (no intermediate strings).
     func sourcesText(_ g: Int) -> String {
         guard mark[g] == gatherStamp else { return "" }
-        let all = allSources
-        var text = ""
-        for s in all.indices {
-            let v = sourceScore[g * all.count + s]
+        let ns = allSources.count
+        var bytes = textBytes
+        textBytes = []
+        defer { textBytes = bytes }
+        bytes.removeAll(keepingCapacity: true)
+        for s in 0..<ns {
+            let v = sourceScore[g * ns + s]
             guard v >= 0 else { continue }
-            if !text.isEmpty { text += ", " }
-            text += all[s].name
-            text += " "
-            text += RankFormat.score(v)
+            if !bytes.isEmpty { bytes.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
+            bytes.append(contentsOf: sourcePrefixes[s])
+            RankFormat.appendScore(v, to: &bytes)
         }
-        text += " → "
-        text += RankFormat.score(blend[g])
-        return text
+        bytes.append(contentsOf: " → ".utf8)
+        RankFormat.appendScore(blend[g], to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func nextUserStamp() {
