@@ -132,6 +132,23 @@ public enum ArtifactEnvelope {
 
     /// Returns the kind and the payload, or throws `DecodeError`.
     public static func unwrap(_ bytes: [UInt8]) throws -> (kind: String, payload: [UInt8]) {
+        let (kind, offset) = try open(bytes)
+        return (kind, Array(bytes[offset...]))
+    }
+
+    /// Checks an envelope in place and returns its kind and where its payload starts, without
+    /// copying the payload.
+    public static func open(_ bytes: [UInt8]) throws -> (kind: String, payloadOffset: Int) {
+        let header = try readHeader(bytes)
+        guard UInt64(bytes.count - header.payloadOffset) == header.length else { throw DecodeError.truncated }
+        guard ContentHasher.hash(bytes[header.payloadOffset...]) == header.checksum else {
+            throw DecodeError.checksumMismatch
+        }
+        return (header.kind, header.payloadOffset)
+    }
+
+    /// The fields before the payload. `bytes` may hold just the start of a file.
+    public static func readHeader(_ bytes: [UInt8]) throws -> (kind: String, length: UInt64, checksum: UInt64, payloadOffset: Int) {
         var r = ByteReader(bytes)
         do {
             for b in magic { guard try r.read(UInt8.self) == b else { throw DecodeError.badMagic } }
@@ -140,10 +157,7 @@ public enum ArtifactEnvelope {
             let kind = try r.readString()
             let len = try r.read(UInt64.self)
             let sum = try r.read(UInt64.self)
-            guard UInt64(bytes.count - r.offset) == len else { throw DecodeError.truncated }
-            let payload = Array(bytes[r.offset...])
-            guard ContentHasher.hash(payload) == sum else { throw DecodeError.checksumMismatch }
-            return (kind, payload)
+            return (kind, len, sum, r.offset)
         } catch is ByteReader.Truncated {
             throw DecodeError.truncated
         }

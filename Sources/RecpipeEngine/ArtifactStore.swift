@@ -64,7 +64,8 @@ public struct ArtifactStore: Sendable {
     }
 
     /// The cached figures of a fingerprint, when both the artifact and its figures exist and the
-    /// artifact's envelope checks out. A corrupt file yields `.corrupt(reason)`.
+    /// artifact's envelope checks out (length and checksum, streamed: nothing is kept in memory).
+    /// A corrupt file yields `.corrupt(reason)`.
     func lookup(_ fingerprint: String) -> Lookup {
         let path = artifactPath(fingerprint)
         guard FileManager.default.fileExists(atPath: path),
@@ -72,7 +73,7 @@ public struct ArtifactStore: Sendable {
             let meta = try? JSONDecoder().decode(CachedMeta.self, from: metaData)
         else { return .miss }
         do {
-            _ = try readEnvelope(path)
+            try verify(path)
             return .hit(meta)
         } catch {
             return .corrupt("\(error)")
@@ -85,20 +86,39 @@ public struct ArtifactStore: Sendable {
         case corrupt(String)
     }
 
-    private func readEnvelope(_ path: String) throws -> (kind: String, payload: [UInt8]) {
+    /// Checks an artifact file's envelope by streaming it through the checksum in 4 MiB blocks.
+    func verify(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StageError("cannot read cached artifact '\(path)'")
+        }
+        defer { try? handle.close() }
+        let head = [UInt8](try handle.read(upToCount: 4096) ?? Data())
+        let header = try ArtifactEnvelope.readHeader(head)
+        var hasher = ContentHasher()
+        var length: UInt64 = 0
+        let first = head[header.payloadOffset...]
+        hasher.update(first)
+        length += UInt64(first.count)
+        while let block = try handle.read(upToCount: 4 << 20), !block.isEmpty {
+            block.withUnsafeBytes { hasher.update($0) }
+            length += UInt64(block.count)
+        }
+        guard length == header.length else { throw ArtifactEnvelope.DecodeError.truncated }
+        guard hasher.finalize() == header.checksum else { throw ArtifactEnvelope.DecodeError.checksumMismatch }
+    }
+
+    /// Loads and decodes a cached artifact (one read of the file; the payload is decoded in place).
+    public func load(_ fingerprint: String) throws -> (kind: ArtifactKind, artifact: any Artifact) {
+        let path = artifactPath(fingerprint)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StageError("cannot read cached artifact '\(path)'")
         }
-        return try ArtifactEnvelope.unwrap([UInt8](data))
-    }
-
-    /// Loads and decodes a cached artifact.
-    public func load(_ fingerprint: String) throws -> (kind: ArtifactKind, artifact: any Artifact) {
-        let (kindName, payload) = try readEnvelope(artifactPath(fingerprint))
+        let bytes = [UInt8](data)
+        let (kindName, offset) = try ArtifactEnvelope.open(bytes)
         guard let kind = ArtifactKind(rawValue: kindName), let type = artifactTypes[kind] else {
             throw StageError("cached artifact has unknown kind '\(kindName)'")
         }
-        var r = ByteReader(payload)
+        var r = ByteReader(bytes, offset: offset)
         return (kind, try type.init(decoding: &r))
     }
 
