@@ -23,8 +23,9 @@ public struct RecpipeCommand: AsyncParsableCommand {
         version: RecpipeVersion.string,
         subcommands: commandTypes)
 
-    nonisolated(unsafe) static var commandTypes: [any ParsableCommand.Type] = [
-        RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, DemoDataCommand.self, RecommendCommand.self, RulesCommand.self, FactorsCommand.self,
+    static let commandTypes: [any ParsableCommand.Type] = [
+        RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, DemoDataCommand.self,
+        RecommendCommand.self, FactorsCommand.self, RulesCommand.self,
     ]
 
     public init() {}
