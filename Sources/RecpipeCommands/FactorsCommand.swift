@@ -65,13 +65,7 @@ struct FactorsCommand: AsyncParsableCommand {
     func run() async throws {
         let spec = try pipeline.load()
         let als = try alsStage(spec)
-        var options = RunOptions()
-        options.cacheDirectory = cacheDir
-        let store = StageRegistry.runner.store(for: spec, options: options)
-        let state = store.loadState()
-        guard let fp = state.stages[als.name]?.current.value,
-              let factors = (try? store.load(fp))?.artifact as? Factors
-        else {
+        guard let (factors, seen) = Self.latestFactors(of: als, in: spec, cacheDirectory: cacheDir) else {
             Console.error("error: stage '\(als.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)")
             throw ExitCode(1)
         }
@@ -81,8 +75,7 @@ struct FactorsCommand: AsyncParsableCommand {
                 lines = try ALSQueries.similar(factors: factors, item: similar, n: n)
             } else {
                 lines = try ALSQueries.recommend(
-                    factors: factors, seen: Self.seen(for: als, store: store, state: state), user: user,
-                    items: items.map(Self.split) ?? [], n: n, explain: explain)
+                    factors: factors, seen: seen, user: user, items: items.map(Self.split) ?? [], n: n, explain: explain)
             }
             Console.print(lines.joined(separator: "\n"))
         } catch let error as ALSQueryError {
@@ -100,6 +93,21 @@ struct FactorsCommand: AsyncParsableCommand {
     /// The chosen als stage, or the only one.
     func alsStage(_ spec: PipelineSpec) throws -> StageSpec {
         try StageChoice.choose(spec, kind: "als", name: stage, flag: "--stage", purpose: "factors reads an als stage")!
+    }
+
+    /// The als stage's latest factors and the interactions it trained on, from the cache; nil when
+    /// the stage has not run yet.
+    static func latestFactors(
+        of als: StageSpec, in spec: PipelineSpec, cacheDirectory: String?
+    ) -> (factors: Factors, seen: Interactions?)? {
+        var options = RunOptions()
+        options.cacheDirectory = cacheDirectory
+        let store = StageRegistry.runner.store(for: spec, options: options)
+        let state = store.loadState()
+        guard let fp = state.stages[als.name]?.current.value,
+            let factors = (try? store.load(fp))?.artifact as? Factors
+        else { return nil }
+        return (factors, seen(for: als, store: store, state: state))
     }
 
     /// The interactions the als stage trained on (its input, or the input split's train part).

@@ -22,13 +22,7 @@ extension RecommendCommand {
         _ spec: PipelineSpec, user: String?, items: [String], required: Bool, instead: String? = nil
     ) throws -> Bool {
         guard let als = try chooseALSStage(spec, required: required) else { return false }
-        var options = RunOptions()
-        options.cacheDirectory = cacheDir
-        let store = StageRegistry.runner.store(for: spec, options: options)
-        let state = store.loadState()
-        guard let fp = state.stages[als.name]?.current.value,
-              let factors = (try? store.load(fp))?.artifact as? Factors
-        else {
+        guard let (factors, seen) = FactorsCommand.latestFactors(of: als, in: spec, cacheDirectory: cacheDir) else {
             guard required else { return false }
             Console.error("error: stage '\(als.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)")
             throw ExitCode(1)
@@ -36,7 +30,7 @@ extension RecommendCommand {
         if !required, let user, factors.users[user] == nil { return false }
         do {
             let lines = try ALSQueries.recommend(
-                factors: factors, seen: FactorsCommand.seen(for: als, store: store, state: state), user: user,
+                factors: factors, seen: seen, user: user,
                 items: items, n: n ?? 10, explain: explain)
             if let instead {
                 Console.error("note: \(instead.split(separator: ";").first ?? ""); using the factors of als stage '\(als.name)'")
