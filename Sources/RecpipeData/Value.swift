@@ -34,6 +34,19 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
+    /// The value as an id: strings as they are, integers in decimal, integral floats without
+    /// `.0` (so `17850.0` and `17850` name the same customer), bools as `true`/`false`; nil for
+    /// null and the empty string. Every stage that matches ids across tables uses this.
+    public var idText: String? {
+        switch self {
+        case .null: nil
+        case .string(let s): s.isEmpty ? nil : s
+        case .int(let v), .timestamp(let v): String(v)
+        case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .bool(let b): b ? "true" : "false"
+        }
+    }
+
     /// The value as a number, if it is one (int, double, timestamp seconds, bool as 0/1).
     public var doubleValue: Double? {
         switch self {

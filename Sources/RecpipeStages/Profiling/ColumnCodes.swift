@@ -31,7 +31,7 @@ struct ColumnCodes {
             var values: [String] = []
             var codes = [Int32](repeating: -1, count: n)
             for r in 0..<n {
-                guard let text = Self.text(column, r) else { continue }
+                guard let text = column.value(r).idText else { continue }
                 if let c = index[text] {
                     codes[r] = c
                 } else {
@@ -43,16 +43,6 @@ struct ColumnCodes {
             }
             self.codes = codes
             self.values = values
-        }
-    }
-
-    static func text(_ column: Column, _ r: Int) -> String? {
-        switch column.value(r) {
-        case .null: return nil
-        case .string(let s): return s.isEmpty ? nil : s
-        case .int(let v), .timestamp(let v): return String(v)
-        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .bool(let b): return b ? "true" : "false"
         }
     }
 

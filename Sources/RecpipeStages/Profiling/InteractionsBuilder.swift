@@ -54,7 +54,7 @@ struct InteractionsBuilder {
         var maxTime = Int64.min
 
         for r in 0..<n {
-            guard let u = events.idString(row: r, col: uc), let i = events.idString(row: r, col: ic) else {
+            guard let u = events.value(row: r, col: uc).idText, let i = events.value(row: r, col: ic).idText else {
                 result.skippedNullIDs += 1
                 continue
             }
@@ -151,20 +151,5 @@ struct IDAssigner {
         map[id] = ids.count
         ids.append(id)
         return ids.count - 1
-    }
-}
-
-extension Table {
-    /// A cell as an id string: strings as they are, integers in decimal, integral floats without
-    /// `.0` (so `17850.0` and `17850` name the same customer), nil for null.
-    func idString(row: Int, col: Int) -> String? {
-        switch value(row: row, col: col) {
-        case .null: return nil
-        case .string(let s): return s.isEmpty ? nil : s
-        case .int(let v): return String(v)
-        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .bool(let b): return b ? "true" : "false"
-        case .timestamp(let t): return String(t)
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RecpipeData
 import RecpipeScripting
 
@@ -50,7 +51,7 @@ extension RankPlan {
             guard let c = p.columnIndex(col) else {
                 throw BuildError(description: "the profiles table has no '\(col)' column", param: nil)
             }
-            profileIDs = (0..<p.rowCount).map { p.value(row: $0, col: c).asText }
+            profileIDs = (0..<p.rowCount).map { p.value(row: $0, col: c).idText ?? "" }
             for id in profileIDs { addUser(id) }
         }
 
@@ -67,7 +68,7 @@ extension RankPlan {
         for id in inputs.extraItems { _ = addItem(id) }
         if let items = inputs.items, let c = items.columnIndex(itemIDColumn) {
             // Catalogue items join the universe so rules and pins can name any of them.
-            for r in 0..<items.rowCount { _ = addItem(items.value(row: r, col: c).asText) }
+            for r in 0..<items.rowCount { _ = addItem(items.value(row: r, col: c).idText ?? "") }
         }
 
         // User rows per source.
@@ -106,7 +107,7 @@ extension RankPlan {
                     param: "item_id_column")
             }
             for r in 0..<items.rowCount {
-                if let g = itemIndex[items.value(row: r, col: idCol).asText], itemRow[Int(g)] < 0 { itemRow[Int(g)] = Int32(r) }
+                if let g = itemIndex[items.value(row: r, col: idCol).idText ?? ""], itemRow[Int(g)] < 0 { itemRow[Int(g)] = Int32(r) }
             }
             if let catCol = items.columnIndex(inputs.categoryColumn) {
                 var codes: [String: Int32] = [:]
@@ -114,7 +115,7 @@ extension RankPlan {
                 for g in 0..<itemIDs.count where itemRow[g] >= 0 {
                     let v = items.value(row: Int(itemRow[g]), col: catCol)
                     guard !v.isNull else { continue }
-                    let name = v.asText
+                    let name = v.idText ?? ""
                     if let c = codes[name] {
                         itemCategory[g] = c
                     } else {
@@ -166,7 +167,7 @@ extension RankPlan {
             if let tagCol = p.columnIndex("tags") {
                 profileTags = (0..<p.rowCount).map { r in
                     guard let s = p.string(row: r, col: tagCol), !s.isEmpty else { return [] }
-                    return s.split(separator: ",").map { String($0).trimmingSpaces }
+                    return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 }
             } else {
                 profileTags = [[String]](repeating: [], count: p.rowCount)
@@ -181,27 +182,5 @@ extension RankPlan {
             if let g = userIndex[id] { rows[Int(g)] = Int32(r) }
         }
         return rows
-    }
-}
-
-extension Value {
-    /// The cell as text, for ids (ints print without a decimal point).
-    var asText: String {
-        switch self {
-        case .null: ""
-        case .int(let v), .timestamp(let v): String(v)
-        case .double(let v): v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-        case .string(let s): s
-        case .bool(let b): b ? "true" : "false"
-        }
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
     }
 }
