@@ -4,23 +4,19 @@
 # Builds recpipe in release and creates .venv-bench with pandas and polars.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-common.sh
 SRC="${DATA:-../shared/data/online-retail/online-retail.csv}"
 WORK="${WORK:-/tmp/recpipe-bench-ingest}"
 if [[ ! -f "$SRC" ]]; then echo "skipped: $SRC is absent (the shared data folder must sit beside the repository)"; exit 0; fi
 
-scripts/install-deps.sh
-echo "== building recpipe (release)"
-swift build -c release --product recpipe 2>&1 | tail -1
-RECPIPE="$(swift build -c release --show-bin-path)/recpipe"
+build_recpipe
 
-echo "== python environment (.venv-bench)"
-if [[ ! -x .venv-bench/bin/python ]]; then python3 -m venv .venv-bench; fi
-.venv-bench/bin/python -m pip install -q pandas polars >/dev/null
+bench_venv pandas polars
 
 mkdir -p "$WORK"
 cp "$SRC" "$WORK/online-retail.csv"
 if [[ ! -f "$WORK/online-retail-x10.csv" ]]; then
   { head -1 "$SRC"; for _ in $(seq 10); do tail -n +2 "$SRC"; done; } > "$WORK/online-retail-x10.csv"
 fi
-.venv-bench/bin/python scripts/bench_ingest.py --recpipe "$RECPIPE" --pipeline scripts/bench/ingest.yaml \
-  --python .venv-bench/bin/python "$WORK/online-retail.csv" "$WORK/online-retail-x10.csv"
+"$PY" scripts/bench_ingest.py --recpipe "$RECPIPE" --pipeline scripts/bench/ingest.yaml \
+  --python "$PY" "$WORK/online-retail.csv" "$WORK/online-retail-x10.csv"

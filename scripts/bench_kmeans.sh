@@ -9,16 +9,12 @@
 #   scripts/bench_kmeans.sh [--only kmeans|features|ari]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-common.sh
 WORK="${WORK:-/tmp/recpipe-bench-kmeans}"
 
-echo "== building recpipe (release)"
-swift build -c release --product recpipe --scratch-path "${SCRATCH:-.build-release}" 2>&1 | tail -1
-RECPIPE="$(swift build -c release --scratch-path "${SCRATCH:-.build-release}" --show-bin-path)/recpipe"
+build_recpipe
 
-echo "== python environment (.venv-bench)"
-if [[ ! -x .venv-bench/bin/python ]]; then python3 -m venv .venv-bench; fi
-PY=.venv-bench/bin/python
-"$PY" -m pip install -q numpy scikit-learn >/dev/null
+bench_venv numpy scikit-learn
 
 mkdir -p "$WORK"
 "$PY" scripts/bench_kmeans.py --recpipe "$RECPIPE" --work "$WORK" "$@"

@@ -5,18 +5,14 @@
 #   [RUNS=3] scripts/bench_rank.sh [USERS] [ITEMS] [EVENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-common.sh
 USERS=${1:-100000}
 ITEMS=${2:-5000}
 EVENTS=${3:-3000000}
-SCRATCH=${SCRATCH:-.build-rank-release}
 DATA=data/bench-rank
 
-BUILD_LOG=$(mktemp)
-if ! swift build -c release --scratch-path "$SCRATCH" --product recpipe >"$BUILD_LOG" 2>&1; then
-  grep -E "error" "$BUILD_LOG" || tail -20 "$BUILD_LOG"
-  exit 1
-fi
-BIN="$SCRATCH/release/recpipe"
+build_recpipe
+BIN="$RECPIPE"
 
 if [ ! -f "$DATA/.done-$USERS-$ITEMS-$EVENTS" ]; then
   rm -rf "$DATA"

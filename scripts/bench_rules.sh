@@ -3,7 +3,7 @@
 # 2-condition filter, instruction budget on. Target: >= 3 million/s/core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-swift build -c release --product recpipe >/dev/null
-.build/release/recpipe rules bench --evaluations "${EVALUATIONS:-3000000}"
+source scripts/bench-common.sh
+build_recpipe
+"$RECPIPE" rules bench --evaluations "${EVALUATIONS:-3000000}"
 echo "target: 3.00 M evaluations/s/core"

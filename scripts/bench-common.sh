@@ -1,0 +1,35 @@
+# Shared set-up of the benchmark scripts (sourced, not run):
+#   build_recpipe           install the system libraries if missing, build recpipe in release
+#                           (scratch path $SCRATCH, default .build, the same binary scripts/demo.sh
+#                           builds) and set RECPIPE to the binary;
+#   bench_venv PKG...       create .venv-bench when missing, pip install PKG... into it, set PY;
+#   install_surprise        pip install scikit-surprise, from source when it has no wheel.
+
+build_recpipe() {
+  scripts/install-deps.sh
+  echo "== building recpipe (release)"
+  local log
+  log=$(mktemp)
+  if ! swift build -c release --product recpipe --scratch-path "${SCRATCH:-.build}" >"$log" 2>&1; then
+    grep -E "error" "$log" || tail -20 "$log"
+    exit 1
+  fi
+  tail -1 "$log"
+  RECPIPE="$(swift build -c release --scratch-path "${SCRATCH:-.build}" --show-bin-path)/recpipe"
+}
+
+bench_venv() {
+  echo "== python environment (.venv-bench)"
+  if [[ ! -x .venv-bench/bin/python ]]; then python3 -m venv .venv-bench; fi
+  PY=.venv-bench/bin/python
+  "$PY" -m pip install -q --upgrade pip wheel >/dev/null
+  if [[ $# -gt 0 ]]; then "$PY" -m pip install -q "$@" >/dev/null; fi
+}
+
+install_surprise() {
+  # scikit-surprise may have no wheel for this Python: it then builds from source (numpy + Cython).
+  "$PY" -m pip install -q numpy Cython >/dev/null
+  "$PY" -m pip install -q scikit-surprise \
+    || "$PY" -m pip install -q --no-build-isolation scikit-surprise \
+    || echo "!! could not install scikit-surprise (no wheel, source build failed); its side will be skipped"
+}
