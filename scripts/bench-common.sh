@@ -1,21 +1,12 @@
 # Shared set-up of the benchmark scripts (sourced, not run):
-#   build_recpipe           install the system libraries if missing, build recpipe in release
-#                           (scratch path $SCRATCH, default .build, the same binary scripts/demo.sh
-#                           builds) and set RECPIPE to the binary;
+#   build_recpipe           scripts/build.sh (system libraries, release build for this CPU, scratch
+#                           path $SCRATCH, default .build: the binary scripts/demo.sh runs) and set
+#                           RECPIPE to the binary;
 #   bench_venv PKG...       create .venv-bench when missing, pip install PKG... into it, set PY;
 #   install_surprise        pip install scikit-surprise, from source when it has no wheel.
 
 build_recpipe() {
-  scripts/install-deps.sh
-  echo "== building recpipe (release)"
-  local log
-  log=$(mktemp)
-  if ! swift build -c release --product recpipe --scratch-path "${SCRATCH:-.build}" >"$log" 2>&1; then
-    grep -E "error" "$log" || tail -20 "$log"
-    exit 1
-  fi
-  tail -1 "$log"
-  RECPIPE="$(swift build -c release --scratch-path "${SCRATCH:-.build}" --show-bin-path)/recpipe"
+  RECPIPE="$(scripts/build.sh)"
 }
 
 bench_venv() {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark of the `als` stage against implicit's AlternatingLeastSquares (factors 64 and 128,
 # regularization 0.05, alpha 1, CG, 2 threads), same machine, same run:
-#   (a) MovieLens 100k fixed split file (ratings >= 4): s/iteration, precision@10, NDCG@10, peak RSS;
-#   (b) ~20M synthetic events from `recpipe demo-data`: s/iteration (3 iterations by default).
+#   (a) MovieLens 100k fixed split file (ratings >= 4), 5 seeds each side: s/iteration, precision@10,
+#       NDCG@10 (per seed and mean), peak RSS;
+#   (b) ~20M synthetic events from `recpipe demo-data`: s/iteration of the als stage alone (data
+#       prepared first; 3 iterations by default).
 # Builds recpipe in release and creates .venv-bench with implicit, numpy, scipy, pandas.
-#   scripts/bench_als.sh [--only ml|synthetic] [--synthetic-iterations N] [--events N]
+#   scripts/bench_als.sh [--only ml|synthetic] [--seeds 42,1,2,3,4] [--synthetic-iterations N] [--events N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Set up and run the demo: install system libraries, build recpipe (release), generate the demo
-# shop into data/demo, and run pipelines/demo.yaml. Safe to run again: the second run is cached.
+# Set up and run the demo: install system libraries, build recpipe (release, for this CPU: see
+# scripts/build.sh), generate the demo shop into data/demo, and run pipelines/demo.yaml. Safe to
+# run again: the second run is cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-swift build -c release --product recpipe
-BIN=.build/release/recpipe
+BIN=$(scripts/build.sh)
 if [ ! -f data/demo/events.csv ]; then
   "$BIN" demo-data --out data/demo
 fi
