@@ -443,6 +443,21 @@ static inline void recpipe_push_has_method(lua_State *L, int set) {
     lua_pushcclosure(L, recpipe_view_has, 1);
 }
 
+/* A set method whose data this host cannot provide (u:purchased without the stage input holding
+   purchases): raises upvalue 1, the reason, at the calling rule's file:line. */
+static int recpipe_view_unavailable(lua_State *L) {
+    luaL_checkudata(L, 1, RECPIPE_VIEW_MT);
+    luaL_where(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* Pops the reason string and pushes the method that raises it. */
+static inline void recpipe_push_unavailable_method(lua_State *L) {
+    lua_pushcclosure(L, recpipe_view_unavailable, 1);
+}
+
 /* Creates the view metatable once per state. */
 static inline void recpipe_setup_views(lua_State *L) {
     luaL_newmetatable(L, RECPIPE_VIEW_MT);

@@ -12,7 +12,7 @@ struct PipelineArguments: ParsableArguments {
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp(
-            "Override a value: vars.NAME=V, STAGE.PARAM=V, seed=N or as_of=YYYY-MM-DD (repeatable).",
+            "Override a value: vars.NAME=V, STAGE.PARAM=V, STAGE.PARAM.KEY=V (one key of a mapping), seed=N or as_of=YYYY-MM-DD (repeatable).",
             valueName: "KEY=VALUE"))
     var overrides: [String] = []
 

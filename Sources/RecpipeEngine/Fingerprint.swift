@@ -15,14 +15,16 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         public var params: [String: String]
         /// `port/index` → upstream stage name and its fingerprint.
         public var inputs: [String: String]
-        /// Resolved path → hash of the file's (or directory's) content.
+        /// Path relative to the pipeline's directory (absolute for a path written absolute) →
+        /// hash of the file's (or directory's) content. Relative, so that moving or cloning the
+        /// project elsewhere keeps every fingerprint.
         public var files: [String: String]
         /// Seed and as-of date.
         public var settings: String
     }
 
     /// Bumped when the engine's cache layout or fingerprint recipe changes.
-    static let engineVersion = 1
+    static let engineVersion = 2
 
     static func make(
         stage: StageSpec, declaration: StageDeclaration, pipeline: PipelineSpec,
@@ -42,8 +44,8 @@ public struct Fingerprint: Sendable, Codable, Hashable {
             }
         }
         var fileHashes: [String: String] = [:]
-        for path in readPaths(stage: stage, declaration: declaration, base: pipeline.baseDirectory) {
-            fileHashes[path] = files.hash(of: path)
+        for file in readPaths(stage: stage, declaration: declaration, base: pipeline.baseDirectory) {
+            fileHashes[file.key] = files.hash(of: file.path)
         }
         let settings = "seed=\(pipeline.seed);as_of=\(pipeline.asOf ?? "-")"
         let parts = Parts(code: code, params: params, inputs: inputs, files: fileHashes, settings: settings)
@@ -57,12 +59,22 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         return Fingerprint(value: h.hexDigest(), parts: parts)
     }
 
-    /// Every file a stage reads: values of its `path` parameters (also inside lists), resolved.
-    static func readPaths(stage: StageSpec, declaration: StageDeclaration, base: String) -> [String] {
-        var out: [String] = []
+    /// A file a stage reads: `path` resolved for reading, `key` as the fingerprint names it.
+    struct ReadPath: Hashable, Comparable {
+        var key: String
+        var path: String
+        static func < (a: ReadPath, b: ReadPath) -> Bool { a.key < b.key }
+    }
+
+    /// Every file a stage reads: values of its `path` parameters (also inside lists), resolved
+    /// against `base`, keyed by ``StageContext/pipelinePath(_:written:base:)``.
+    static func readPaths(stage: StageSpec, declaration: StageDeclaration, base: String) -> [ReadPath] {
+        var out: [ReadPath] = []
         func collect(_ value: ParamValue, _ type: ParamType) {
             switch (type, value) {
-            case (.path, .string(let s)): out.append(StageContext.resolve(s, base: base))
+            case (.path, .string(let s)):
+                let path = StageContext.resolve(s, base: base)
+                out.append(ReadPath(key: StageContext.pipelinePath(path, written: s, base: base), path: path))
             case (.list(let t), .list(let items)): for item in items { collect(item, t) }
             case (.map(let t), .map(let entries)): for e in entries { collect(e.value, t) }
             case (.oneOf(let ts), _): for t in ts { collect(value, t) }
@@ -90,7 +102,11 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         }
         let files = Set(parts.files.keys).union(old.parts.files.keys).sorted()
         for f in files where parts.files[f] != old.parts.files[f] {
-            reasons.append("file '\(URL(fileURLWithPath: f).lastPathComponent)' changed")
+            switch (old.parts.files[f], parts.files[f]) {
+            case (nil, _): reasons.append("now reads file '\(f)'")
+            case (_, nil): reasons.append("no longer reads file '\(f)'")
+            default: reasons.append("file '\(f)' changed")
+            }
         }
         if parts.settings != old.parts.settings { reasons.append("run settings changed (\(parts.settings))") }
         if reasons.isEmpty && value != old.value { reasons.append("fingerprint changed") }

@@ -71,7 +71,7 @@ extension PipelineRunner {
                 let slot = ArtifactSlot(value: nil, kind: meta.kind, fingerprint: fp.value, store: store)
                 var intact = true
                 if meta.kind == .files {
-                    intact = ((try? slot.get()) as? any ExternalOutputs)?.isIntact ?? false
+                    intact = ((try? slot.get()) as? any ExternalOutputs)?.isIntact(base: job.pipeline.baseDirectory) ?? false
                 }
                 if intact {
                     report.status = .cached

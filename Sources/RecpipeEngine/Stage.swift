@@ -52,7 +52,9 @@ public struct StageOutput: Sendable {
 /// An artifact whose real content lives in files outside the cache (the `export` stage's result).
 /// A cached result is only reused while those files are still what the stage wrote.
 public protocol ExternalOutputs {
-    var isIntact: Bool { get }
+    /// Whether the files are still what the stage wrote; relative paths are resolved against
+    /// `base`, the pipeline file's directory in this run.
+    func isIntact(base: String) -> Bool
 }
 
 /// A failure a stage reports to the user: what went wrong, where (a YAML or script location if

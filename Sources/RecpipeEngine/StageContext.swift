@@ -108,12 +108,34 @@ public struct StageContext: Sendable {
         Self.resolve(path, base: pipeline.baseDirectory)
     }
 
-    static func resolve(_ path: String, base: String) -> String {
+    /// `path` as written in a pipeline (relative to the directory `base`, absolute, or `~/…`),
+    /// made absolute and standardized.
+    public static func resolve(_ path: String, base: String) -> String {
         if path.hasPrefix("/") { return path }
         if path.hasPrefix("~/") {
             return FileManager.default.homeDirectoryForCurrentUser.path + String(path.dropFirst(1))
         }
         return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
             .standardizedFileURL.path
+    }
+
+    /// How a pipeline names the file at `path` (absolute, standardized): relative to `base` when
+    /// `written` (the parameter's text) was relative — `rules/tags.lua`, `../data/events.csv` —
+    /// else `path` itself. Fingerprints and recorded outputs use it, so that moving or cloning a
+    /// project keeps its cache valid and checks the outputs at their new place.
+    public static func pipelinePath(_ path: String, written: String, base: String) -> String {
+        written.hasPrefix("/") || written.hasPrefix("~/") ? path : relativePath(path, to: base)
+    }
+
+    /// `path` (absolute, standardized) relative to the directory `base`, with `..` steps where it
+    /// lies outside: `rules/tags.lua`, `../data/events.csv`; `.` for `base` itself. O(length).
+    public static func relativePath(_ path: String, to base: String) -> String {
+        let target = path.split(separator: "/", omittingEmptySubsequences: true)
+        let from = URL(fileURLWithPath: base, isDirectory: true).standardizedFileURL.path
+            .split(separator: "/", omittingEmptySubsequences: true)
+        var common = 0
+        while common < min(target.count, from.count) && target[common] == from[common] { common += 1 }
+        let parts = Array(repeating: "..", count: from.count - common) + target[common...].map(String.init)
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 }

@@ -63,7 +63,8 @@ extension LuaRuntime {
         rebuildFieldMap(slot: Self.itemViewSlot, source: source)
     }
 
-    /// The view's uservalue: field name → index, method name → function (methods win).
+    /// The view's uservalue: field name → index, method name → function (methods win). A set the
+    /// source reports unavailable gets a method that raises the source's reason.
     private func rebuildFieldMap(slot: Int32, source: (any ScriptRecordSource)?) {
         lua_settop(L, Self.baseTop)
         lua_createtable(L, 0, Int32((source?.fieldNames.count ?? 0) + 3))
@@ -75,7 +76,12 @@ extension LuaRuntime {
             }
         }
         for set in ScriptRecordSet.allCases {
-            recpipe_push_has_method(L, set.rawValue)
+            if let reason = source?.unavailableReason(set: set.name) {
+                pushString(reason)
+                recpipe_push_unavailable_method(L)
+            } else {
+                recpipe_push_has_method(L, set.rawValue)
+            }
             lua_setfield(L, -2, set.methodName)
         }
         lua_setiuservalue(L, slot, 1)

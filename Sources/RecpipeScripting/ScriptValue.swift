@@ -64,4 +64,14 @@ public protocol ScriptRecordSource: AnyObject {
     func id(row: Int) -> String
     /// Whether the record's set named `set` (`tags`, `purchased`, `seen`) contains `key`.
     func has(set: String, row: Int, key: String) -> Bool
+    /// Why the set named `set` cannot be read from these records (say, the stage input holding it
+    /// is not connected), or nil when ``has(set:row:key:)`` answers for it. Asked once when the
+    /// source is bound: a rule calling that set's method (`u:purchased(id)`) then fails with this
+    /// text at its `file:line`, instead of reading an empty set.
+    func unavailableReason(set: String) -> String?
+}
+
+extension ScriptRecordSource {
+    /// Every set is readable (an absent set is empty).
+    public func unavailableReason(set: String) -> String? { nil }
 }

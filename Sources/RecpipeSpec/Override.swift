@@ -29,7 +29,7 @@ struct Override: Sendable {
         var diagnostics: [Diagnostic] = []
         for (i, text) in overrides.enumerated() {
             let at = SourceLocation(file: file, line: i + 1, column: 1)
-            let forms = "use vars.NAME=VALUE, seed=N, as_of=YYYY-MM-DD or STAGE.PARAM=VALUE"
+            let forms = "use vars.NAME=VALUE, seed=N, as_of=YYYY-MM-DD, STAGE.PARAM=VALUE or STAGE.PARAM.KEY=VALUE"
             guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
                 diagnostics.append(.error("bad-override", "override '\(text)' is not KEY=VALUE", at: at, hint: forms))
                 continue

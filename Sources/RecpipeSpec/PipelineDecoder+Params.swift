@@ -5,10 +5,14 @@ extension PipelineDecoder {
 
     /// Applies `STAGE.PARAM=VALUE` overrides to the stages' written parameters, replacing a
     /// written value or adding one. The stage must exist and its kind must declare the parameter.
+    /// `STAGE.PARAM.KEY[.KEY…]=VALUE` sets one key inside a mapping parameter (`rank.blend.als=0.5`),
+    /// starting from the written mapping, else the declared default, else an empty mapping.
     mutating func applyParamOverrides() {
         let stageNames = drafts.map(\.name)
         for o in overrides {
-            guard case .param(let stage, let param) = o.target else { continue }
+            guard case .param(let stage, let dotted) = o.target else { continue }
+            let path = dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            let param = path[0]
             guard let i = drafts.firstIndex(where: { $0.name == stage }) else {
                 report(.error(
                     "bad-override", "override '\(o.text)' names stage '\(stage)', which the pipeline does not have",
@@ -17,7 +21,7 @@ extension PipelineDecoder {
                 continue
             }
             guard let declaration = drafts[i].declaration else { continue }  // unknown kind already reported
-            guard declaration.param(param) != nil else {
+            guard let spec = declaration.param(param) else {
                 let params = declaration.params.map(\.name)
                 report(.error(
                     "bad-override",
@@ -27,12 +31,57 @@ extension PipelineDecoder {
                         ?? (params.isEmpty ? "this kind takes no parameters" : "parameters: " + params.joined(separator: ", "))))
                 continue
             }
-            if let j = drafts[i].rawParams.firstIndex(where: { $0.name == param }) {
-                drafts[i].rawParams[j].value = o.value
+            let j = drafts[i].rawParams.firstIndex(where: { $0.name == param })
+            var value = o.value
+            if path.count > 1 {
+                let current = j.map { drafts[i].rawParams[$0].value }
+                    ?? spec.defaultValue.map { LocatedValue(lifting: $0, at: o.location) }
+                    ?? LocatedValue(.map([]), at: o.location)
+                switch Self.setting(Array(path.dropFirst()), to: o.value, in: current) {
+                case .success(let v): value = v
+                case .failure(let problem):
+                    report(.error(
+                        "bad-override", "override '\(o.text)': \(problem.message)", at: o.location,
+                        hint: "set the whole value instead: --set \(stage).\(param)=VALUE"))
+                    continue
+                }
+            }
+            if let j {
+                drafts[i].rawParams[j].value = value
             } else {
-                drafts[i].rawParams.append((param, o.value))
+                drafts[i].rawParams.append((param, value))
             }
         }
+    }
+
+    struct NestedOverrideProblem: Error {
+        var message: String
+    }
+
+    /// `container` with the entry at `keys` (a path of mapping keys) set to `value`, adding keys
+    /// that are missing. Fails on an empty key or when a step is not a mapping.
+    static func setting(
+        _ keys: [String], to value: LocatedValue, in container: LocatedValue, walked: String = ""
+    ) -> Result<LocatedValue, NestedOverrideProblem> {
+        let key = keys[0]
+        let here = walked.isEmpty ? key : walked + "." + key
+        guard !key.isEmpty else { return .failure(NestedOverrideProblem(message: "empty key in '\(here)'")) }
+        guard case .map(var entries) = container.shape else {
+            let what = walked.isEmpty ? "the parameter" : "'\(walked)'"
+            return .failure(NestedOverrideProblem(
+                message: "cannot set key '\(key)': \(what) is \(container.typeName), not a mapping"))
+        }
+        let index = entries.firstIndex(where: { $0.key == key })
+        var newValue = value
+        if keys.count > 1 {
+            let inner = index.map { entries[$0].value } ?? LocatedValue(.map([]), at: value.location)
+            switch setting(Array(keys.dropFirst()), to: value, in: inner, walked: here) {
+            case .success(let v): newValue = v
+            case .failure(let problem): return .failure(problem)
+            }
+        }
+        if let index { entries[index].value = newValue } else { entries.append((key: key, value: newValue)) }
+        return .success(LocatedValue(.map(entries), at: container.location))
     }
 
     // MARK: - Parameters

@@ -40,7 +40,8 @@ public struct PipelineLoadResult: Sendable {
 /// `check`.
 ///
 /// Overrides (`KEY=VALUE`): `vars.NAME=V` (the var must exist), `seed=N`, `as_of=YYYY-MM-DD`,
-/// `STAGE.PARAM=V` (stage and parameter must exist). `V` is typed like a YAML plain scalar, or
+/// `STAGE.PARAM=V` (stage and parameter must exist), `STAGE.PARAM.KEY=V` (one key of a mapping
+/// parameter, nesting allowed). `V` is typed like a YAML plain scalar, or
 /// parsed as a flow list/mapping when it starts with `[`/`{`. Override problems are located in the
 /// `<--set>` pseudo-file: line N is the N-th override.
 public enum PipelineLoader {

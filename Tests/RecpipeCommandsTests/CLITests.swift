@@ -120,6 +120,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir + "/out/matrix.csv"))
     }
 
+    @Test func movedProjectReusesItsCacheAndWritesItsOwnExports() async throws {
+        let dir = TestSupport.temporaryDirectory("cli")
+        _ = pipeline(dir)
+        #expect(await recpipe("run", dir + "/p.yaml").code == 0)
+        // A copy of the project (pipeline, data and .recpipe cache, without out/) elsewhere.
+        let copy = TestSupport.temporaryDirectory("cli-copy")
+        for name in ["p.yaml", "events.csv", ".recpipe"] {
+            try FileManager.default.copyItem(atPath: dir + "/" + name, toPath: copy + "/" + name)
+        }
+        let r = await recpipe("run", copy + "/p.yaml")
+        #expect(r.out.contains("small: 1 ran, 2 cached"), "\(r.out)")
+        #expect(r.out.contains("output files changed or missing"))
+        #expect(FileManager.default.fileExists(atPath: copy + "/out/matrix.csv"))
+        #expect(await recpipe("run", copy + "/p.yaml").out.contains("small: 0 ran, 3 cached"))
+    }
+
     @Test func failedStageExitsOneNamesItAndSaysHowToResume() async {
         let dir = TestSupport.temporaryDirectory("cli")
         let p = TestSupport.write(

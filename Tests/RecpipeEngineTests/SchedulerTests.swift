@@ -1,6 +1,6 @@
 import Foundation
 import RecpipeCore
-import RecpipeEngine
+@testable import RecpipeEngine
 import RecpipeSpec
 import Testing
 
@@ -65,6 +65,40 @@ import Testing
         let r = try await f.run(stages)
         #expect(r.status("a") == .ran)
         #expect(r.report("a")?.reason == "file 'data.txt' changed")
+    }
+
+    @Test func movingTheProjectKeepsEveryStageCached() async throws {
+        let f = Fixture()
+        try "x\ny\n".write(toFile: f.dir + "/data.txt", atomically: true, encoding: .utf8)
+        let stages = [f.stage("a", "source", ["file": .string("data.txt")]), f.stage("b", "add", inputs: ["a"])]
+        #expect(try await f.run(stages).stages.map(\.status) == [.ran, .ran])
+        let moved = f.dir + "-moved"
+        try FileManager.default.moveItem(atPath: f.dir, toPath: moved)
+        let pipeline = PipelineSpec(name: "t", file: moved + "/p.yaml", baseDirectory: moved, stages: stages)
+        let r = try await testRunner.run(pipeline, options: RunOptions())
+        #expect(r.stages.map(\.status) == [.cached, .cached])
+        // Editing the moved file still re-runs, and names the file relative to the pipeline.
+        try "x\n".write(toFile: moved + "/data.txt", atomically: true, encoding: .utf8)
+        let edited = try await testRunner.run(pipeline, options: RunOptions())
+        #expect(edited.report("a")?.reason == "file 'data.txt' changed")
+    }
+
+    @Test func pointingAPathParameterElsewhereSaysWhichFilesChanged() async throws {
+        let f = Fixture()
+        try "1\n".write(toFile: f.dir + "/one.txt", atomically: true, encoding: .utf8)
+        try "2\n".write(toFile: f.dir + "/two.txt", atomically: true, encoding: .utf8)
+        _ = try await f.run([f.stage("a", "source", ["file": .string("one.txt")])])
+        let r = try await f.run([f.stage("a", "source", ["file": .string("two.txt")])])
+        #expect(r.report("a")?.reason == "parameter 'file' changed; no longer reads file 'one.txt'; now reads file 'two.txt'")
+    }
+
+    @Test func pipelinePathsAreRelativeToThePipelineUnlessWrittenAbsolute() {
+        #expect(StageContext.relativePath("/p/q/rules/x.lua", to: "/p/q") == "rules/x.lua")
+        #expect(StageContext.relativePath("/p/data/x.csv", to: "/p/q") == "../data/x.csv")
+        #expect(StageContext.relativePath("/other/x.csv", to: "/p/q") == "../../other/x.csv")
+        #expect(StageContext.relativePath("/p/q", to: "/p/q/") == ".")
+        #expect(StageContext.pipelinePath("/p/out/x.csv", written: "../out", base: "/p/q") == "../out/x.csv")
+        #expect(StageContext.pipelinePath("/p/out/x.csv", written: "/p/out", base: "/p/q") == "/p/out/x.csv")
     }
 
     @Test func failedStageSkipsDependentsWhileOtherBranchesFinish() async throws {

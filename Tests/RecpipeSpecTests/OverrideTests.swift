@@ -29,6 +29,37 @@ import Testing
         #expect(spec.stage("recs")?.params["label"] == .string("hello world"))
     }
 
+    @Test func nestedKeySetsOneEntryOfAMapping() throws {
+        let r = load(["matrix.weights.cart=5", "matrix.weights.purchase=9", "recs.blend.als=0.5"])
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
+        let spec = try #require(r.spec)
+        // Written entries keep their order; a new key is appended.
+        #expect(spec.stage("matrix")?.params["weights"] == .map([
+            .init(key: "view", value: .double(1)), .init(key: "cart", value: .double(5)),
+            .init(key: "purchase", value: .double(9)),
+        ]))
+        #expect(spec.stage("recs")?.params["blend"] == .map([.init(key: "als", value: .double(0.5))]))
+    }
+
+    @Test func nestedKeyValueIsCheckedAtTheOverride() throws {
+        let r = load(["matrix.weights.cart=500"])
+        #expect(r.diagnostics.count == 1)
+        #expect(r.diagnostics.first?.location == set(1, 21))
+        #expect(r.diagnostics.first?.message.contains("500") == true)
+    }
+
+    @Test func nestedKeyIntoANonMappingIsAnError() throws {
+        let r = load(["segments.k.x=3", "matrix.weights.=1"])
+        #expect(r.diagnostics.map(\.message) == [
+            "override 'segments.k.x=3': cannot set key 'x': the parameter is an integer, not a mapping",
+            "override 'matrix.weights.=1': empty key in ''",
+        ])
+        #expect(r.diagnostics.map(\.hint) == [
+            "set the whole value instead: --set segments.k=VALUE", "set the whole value instead: --set matrix.weights=VALUE",
+        ])
+        #expect(r.diagnostics.map(\.location) == [set(1, 1), set(2, 1)])
+    }
+
     @Test func lastOverrideWins() throws {
         let r = load(["segments.k=3", "segments.k=auto"])
         #expect(try #require(r.spec).stage("segments")?.params["k"] == .string("auto"))
@@ -79,7 +110,7 @@ import Testing
     }
 
     @Test func sedHintsSeed() {
-        #expect(load(["sed=1"]).diagnostics.first?.hint == "did you mean 'seed'? (use vars.NAME=VALUE, seed=N, as_of=YYYY-MM-DD or STAGE.PARAM=VALUE)")
+        #expect(load(["sed=1"]).diagnostics.first?.hint == "did you mean 'seed'? (use vars.NAME=VALUE, seed=N, as_of=YYYY-MM-DD, STAGE.PARAM=VALUE or STAGE.PARAM.KEY=VALUE)")
     }
 
     @Test func badSeedDateAndFlowValue() {

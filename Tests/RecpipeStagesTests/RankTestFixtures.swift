@@ -68,7 +68,7 @@ enum RankFixture {
     /// Runs a rank stage over the given inputs.
     static func run(
         _ params: [String: ParamValue], candidates: [(String, any Artifact)], items: Table? = nil,
-        profiles: Table? = nil, seen: Interactions? = nil, popular: Candidates? = nil,
+        profiles: Table? = nil, seen: Interactions? = nil, purchased: Interactions? = nil, popular: Candidates? = nil,
         asOf: String? = "2026-11-01", threads: Int = 2
     ) async throws -> (Recommendations, StageOutput) {
         var inputs: [String: [StageContext.Input]] = [
@@ -77,6 +77,7 @@ enum RankFixture {
         if let items { inputs["items"] = [.init(stage: "items", kind: .table, artifact: items)] }
         if let profiles { inputs["profiles"] = [.init(stage: "profiles", kind: .profiles, artifact: profiles)] }
         if let seen { inputs["seen"] = [.init(stage: "matrix", kind: .interactions, artifact: seen)] }
+        if let purchased { inputs["purchased"] = [.init(stage: "purchases", kind: .interactions, artifact: purchased)] }
         if let popular { inputs["popular"] = [.init(stage: "popular", kind: .candidates, artifact: popular)] }
         let loc = SourceLocation(file: "p.yaml", line: 3, column: 3)
         let spec = StageSpec(

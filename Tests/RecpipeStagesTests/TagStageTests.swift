@@ -104,6 +104,23 @@ import Testing
         #expect(text.contains("(rule 'broken', user 'U1')"))
     }
 
+    @Test func seenAndPurchasedInTagRulesAreLocatedErrors() async throws {
+        let script = """
+            tag("vip", function(u) return u.monetary >= 500 end)
+            tag("bought", function(u)
+              return u:purchased("SKU-1")
+            end)
+            """
+        let ctx = try Self.context(script: script)
+        let text = await RecommendFixtures.errorText { _ = try await TagStage().run(ctx) }
+        #expect(text.hasPrefix("rules/tags.lua:3:"), "\(text)")
+        #expect(text.contains("u:purchased(id) is not available in tag rules"))
+        #expect(text.contains("(rule 'bought', user 'U1')"))
+        let seen = try Self.context(script: script.replacingOccurrences(of: "u:purchased", with: "u:seen"))
+        let seenText = await RecommendFixtures.errorText { _ = try await TagStage().run(seen) }
+        #expect(seenText.contains("u:seen(id) is not available in tag rules"), "\(seenText)")
+    }
+
     @Test func skipRecordCountsErrorsAndKeepsOtherTags() async throws {
         let ctx = try Self.context(script: Self.failing.replacingOccurrences(of: "u.missing_threshold", with: "nil"), onError: "skip_record")
         let out = try await TagStage().run(ctx)

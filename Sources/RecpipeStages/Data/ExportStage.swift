@@ -22,7 +22,7 @@ struct ExportStage: Stage {
         output: .files)
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let dir = context.path("to")!
+        let dir = context.path("to")!, writtenDir = context.string("to")!
         let formats = context.strings("formats") ?? ["csv"]
         var written: [WrittenFiles.Entry] = []
         var rows = 0
@@ -41,19 +41,21 @@ struct ExportStage: Stage {
                 } catch {
                     throw StageError("cannot write '\(path)': \(error)", at: context.location(of: "to"))
                 }
-                written.append(.init(path: path, hash: FileHashCache.hashFile(path) ?? "", rows: table.rowCount))
+                let recorded = StageContext.pipelinePath(path, written: writtenDir, base: context.pipeline.baseDirectory)
+                written.append(.init(path: recorded, hash: FileHashCache.hashFile(path) ?? "", rows: table.rowCount))
             }
         }
         let files = WrittenFiles(entries: written)
         return StageOutput(
             files, rowsIn: rows, rowsOut: rows,
             counters: [.init("files", written.count)],
-            notes: written.map { "\($0.path) (\($0.rows) rows)" })
+            notes: written.map { "\(context.resolve($0.path)) (\($0.rows) rows)" })
     }
 }
 
 /// The files an `export` wrote, with their content hashes: a cached export is reused only while
-/// every file is still exactly what it wrote.
+/// every file is still exactly what it wrote. Paths are as the pipeline names them (relative to
+/// its directory unless `to` was absolute), so a moved project checks, and rewrites, its own copy.
 struct WrittenFiles: Artifact, ExternalOutputs {
     static var kind: ArtifactKind { .files }
 
@@ -67,8 +69,8 @@ struct WrittenFiles: Artifact, ExternalOutputs {
 
     var rowCount: Int { entries.count }
 
-    var isIntact: Bool {
-        entries.allSatisfy { FileHashCache.hashFile($0.path) == $0.hash }
+    func isIntact(base: String) -> Bool {
+        entries.allSatisfy { FileHashCache.hashFile(StageContext.resolve($0.path, base: base)) == $0.hash }
     }
 
     func encode(into w: inout ByteWriter) {

@@ -3,7 +3,8 @@ import RecpipeScripting
 
 /// `u` in tag rules: one row of a profile table, read in place (no per-call copies). Fields are
 /// the table's columns; ints and timestamps stay integers, floats floats, nulls `nil`.
-/// `u:has_tag(t)` reads a `tags` column (comma-separated) when the table has one.
+/// `u:has_tag(t)` reads a `tags` column (comma-separated) when the table has one; `u:seen` and
+/// `u:purchased` raise an error (no interactions here).
 final class TableRecordSource: ScriptRecordSource {
     let fieldNames: [String]
     private let columns: [Column]
@@ -34,5 +35,12 @@ final class TableRecordSource: ScriptRecordSource {
 
     func has(set: String, row: Int, key: String) -> Bool {
         set == "tags" && (tags?[row].contains(key) ?? false)
+    }
+
+    /// A profile table holds no interactions: `u:seen(id)` and `u:purchased(id)` fail at the
+    /// rule's line instead of answering false for every item.
+    func unavailableReason(set: String) -> String? {
+        set == "tags" ? nil
+            : "u:\(set)(id) is not available in tag rules (a profile table has no interactions); use a column such as frequency, or move the rule to a rank filter or promotion"
     }
 }

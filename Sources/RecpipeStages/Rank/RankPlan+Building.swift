@@ -13,6 +13,8 @@ extension RankPlan {
         /// The profiles table's id column (`user_id`, else its first column).
         var profileIDColumn: String?
         var seen: Interactions?
+        /// Interactions of purchase events, for `u:purchased(id)`.
+        var purchased: Interactions?
         /// Source name → weight; sources not listed weigh 1.
         var weights: [String: Double] = [:]
         var excludeCategories: [String] = []
@@ -93,6 +95,12 @@ extension RankPlan {
             seenItemGlobal = seen.items.ids.map { itemIndex[$0] ?? -1 }
         } else {
             seenUserRow = [Int32](repeating: -1, count: userIDs.count)
+        }
+        if let purchased = inputs.purchased {
+            self.purchased = purchased
+            purchasedUserRow = userRows(purchased.users, userIndex, fallbackRow: nil)
+        } else {
+            purchasedUserRow = [Int32](repeating: -1, count: userIDs.count)
         }
 
         // Items table: rows, categories, stock.

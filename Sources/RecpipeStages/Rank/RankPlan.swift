@@ -2,9 +2,9 @@ import RecpipeData
 import RecpipeScripting
 
 /// Everything a rank worker needs, resolved once from the stage's inputs: a global user and item
-/// universe with index maps into every source, the seen sets, item attributes used by the YAML
-/// filters and the category cap, and the rules scripts' text. A Sendable value shared by all
-/// worker tasks; each worker builds its own `LuaRuntime` and record views over it.
+/// universe with index maps into every source, the seen and purchased sets, item attributes used
+/// by the YAML filters and the category cap, and the rules scripts' text. A Sendable value shared
+/// by all worker tasks; each worker builds its own `LuaRuntime` and record views over it.
 struct RankPlan: Sendable {
     // MARK: - Options
 
@@ -74,6 +74,10 @@ struct RankPlan: Sendable {
     var seenUserRow: [Int32] = []
     /// `seen` item index → global item, or -1 when the item is not in the universe.
     var seenItemGlobal: [Int32] = []
+    /// The `purchased` input (interactions of purchase events), read by `u:purchased(id)` only.
+    var purchased: Interactions?
+    /// Global user → row of `purchased`, or -1.
+    var purchasedUserRow: [Int32] = []
 
     // MARK: - Items
 

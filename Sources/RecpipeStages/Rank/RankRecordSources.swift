@@ -21,9 +21,14 @@ extension Column {
 
 /// `u` in filter and promotion rules: row = global user index; fields are the profiles table's
 /// columns (nil for a user without a profile, except `user_id`). `u:has_tag(t)` reads the `tags`
-/// column; `u:seen(id)` and `u:purchased(id)` read the seen interactions (the same set: the
-/// interaction matrix does not say which events were purchases).
+/// column, `u:seen(id)` the `seen` input (any interaction) and `u:purchased(id)` the `purchased`
+/// input (interactions of purchase events). Without a `purchased` input, `u:purchased` is an
+/// error in the calling rule (see ``purchasedUnavailable``), never an answer from another set.
 final class RankUserSource: ScriptRecordSource {
+    /// The error a rule calling `u:purchased` gets when the stage has no `purchased` input.
+    static let purchasedUnavailable =
+        "u:purchased needs the rank stage's 'purchased' input (interactions of purchase events, e.g. an encode stage with weights: { purchase: 1 })"
+
     let plan: RankPlan
     let fieldNames: [String]
     private let columns: [Column]
@@ -51,10 +56,19 @@ final class RankUserSource: ScriptRecordSource {
         case "tags":
             let r = Int(plan.profileRow[row])
             return r >= 0 && plan.profileTags[r].contains(key)
-        default:
+        case "purchased":
+            guard let bought = plan.purchased, plan.purchasedUserRow[row] >= 0, let i = bought.items[key] else { return false }
+            return bought.hasSeen(user: Int(plan.purchasedUserRow[row]), item: i)
+        case "seen":
             guard let seen = plan.seen, plan.seenUserRow[row] >= 0, let i = seen.items[key] else { return false }
             return seen.hasSeen(user: Int(plan.seenUserRow[row]), item: i)
+        default:
+            return false
         }
+    }
+
+    func unavailableReason(set: String) -> String? {
+        set == "purchased" && plan.purchased == nil ? Self.purchasedUnavailable : nil
     }
 }
 

@@ -64,6 +64,19 @@ struct RankRules: Sendable {
         }
         return out
     }
+
+    /// Validate-time check for a rank stage without a `purchased` input: every `u:purchased(…)`
+    /// call in the script (code, not comments or strings) is an error at its line, the same
+    /// reason the call would raise at run time.
+    static func checkPurchasedCalls(path: String, param: String, stage: String) -> [Diagnostic] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return RuleSourceScan.methodCallLines("purchased", in: text).map { line -> Diagnostic in
+            .error(
+                "missing-input", "\(param): \(RankUserSource.purchasedUnavailable)",
+                at: SourceLocation(file: path, line: line, column: 1),
+                hint: "add `purchased: <stage>` to the inputs of '\(stage)', or remove the u:purchased call")
+        }
+    }
 }
 
 /// Number formatting for provenance texts, without Foundation's slow `String(format:)`.

@@ -17,7 +17,10 @@ struct RankStage: Stage {
             PortSpec("candidates", accepts: [.candidates, .factors], multiple: true, doc: "candidate sources (cf, als, …), blended by `blend`"),
             PortSpec("items", accepts: [.table], required: false, doc: "items table: fields for rules, category, stock"),
             PortSpec("profiles", accepts: [.profiles, .table, .features], required: false, doc: "user profiles (`u` in rules; `tags` column for u:has_tag)"),
-            PortSpec("seen", accepts: [.interactions], required: false, doc: "interactions: exclude_seen, u:seen(id), u:purchased(id)"),
+            PortSpec("seen", accepts: [.interactions], required: false, doc: "interactions (any event): exclude_seen, u:seen(id)"),
+            PortSpec(
+                "purchased", accepts: [.interactions], required: false,
+                doc: "interactions of purchase events only (an encode stage with weights: { purchase: 1 }): u:purchased(id); without it, u:purchased is a rule error"),
             PortSpec("popular", accepts: [.candidates], required: false, doc: "fallback list for users whose candidates are all filtered out"),
         ],
         params: [
@@ -53,6 +56,9 @@ struct RankStage: Stage {
                 continue
             }
             out += RankRules.check(path: path, asOf: asOf, param: param)
+            if (spec.inputs["purchased"] ?? []).isEmpty {
+                out += RankRules.checkPurchasedCalls(path: path, param: param, stage: spec.name)
+            }
         }
         if let blend = spec.params["blend"]?.mapValue {
             let names = spec.inputs["candidates"] ?? []
@@ -136,6 +142,7 @@ struct RankStage: Stage {
             }
         }
         inputs.seen = try context.optionalInput("seen", as: Interactions.self)
+        inputs.purchased = try context.optionalInput("purchased", as: Interactions.self)
         if let blend = context.param("blend")?.mapValue {
             inputs.weights = Dictionary(blend.map { ($0.key, $0.value.doubleValue ?? 1) }) { a, _ in a }
         }
