@@ -95,26 +95,15 @@ struct RecommendCommand: AsyncParsableCommand {
     func lookup(_ spec: PipelineSpec, user: String) throws -> [Row] {
         let ranks = RankResults.rankStages(spec)
         let stageSpec: StageSpec
-        if let stage {
-            guard let s = spec.stage(stage) else {
-                let hint = Suggestions.hint(for: stage, in: spec.stages.map(\.name)).map { " (\($0))" } ?? ""
-                Console.error("error: the pipeline has no stage '\(stage)'\(hint)")
-                throw ExitCode(2)
-            }
-            guard s.kind == "rank" else {
-                Console.error("error: stage '\(stage)' is a \(s.kind) stage; recommend reads a rank stage (\(ranks.map(\.name).joined(separator: ", ")))")
-                throw ExitCode(2)
-            }
+        if let s = try StageChoice.choose(
+            spec, kind: "rank", name: stage, flag: "--stage", purpose: "recommend reads a rank stage", required: false)
+        {
             stageSpec = s
+        } else if ranks.isEmpty {
+            throw RankResultMissing(message: "the pipeline has no rank stage (and no als factors for '\(user)')", code: 2)
         } else {
-            guard let first = ranks.first else {
-                throw RankResultMissing(message: "the pipeline has no rank stage (and no als factors for '\(user)')", code: 2)
-            }
-            guard ranks.count == 1 else {
-                Console.error("error: the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage")
-                throw ExitCode(2)
-            }
-            stageSpec = first
+            Console.error("error: the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage")
+            throw ExitCode(2)
         }
         var options = RunOptions()
         options.cacheDirectory = cacheDir

@@ -3,8 +3,9 @@ import RecpipeCore
 import RecpipeSpec
 
 /// Picks the stage of a kind a query command reads: the one named by its flag, else the
-/// pipeline's only stage of that kind. Every wrong choice is a usage error (exit 2) that says
-/// what to pass instead.
+/// pipeline's only stage of that kind, else the only one that feeds a `rank` stage (the model
+/// that serves, rather than an evaluation copy trained on a split). Every wrong choice is a usage
+/// error (exit 2) that says what to pass instead.
 enum StageChoice {
     /// - Parameters:
     ///   - name: the flag's value, if given.
@@ -23,18 +24,36 @@ enum StageChoice {
                 throw ExitCode(2)
             }
             guard s.kind == kind else {
-                Console.error("error: stage '\(name)' is a \(s.kind) stage; \(purpose) (\(kind) stages: \(names))")
+                let article = s.kind.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+                Console.error("error: stage '\(name)' is \(article) \(s.kind) stage; \(purpose) (\(kind) stages: \(names))")
                 throw ExitCode(2)
             }
             return s
         }
         if all.count == 1 { return all[0] }
+        let serving = upstream(of: spec.stages.filter { $0.kind == "rank" }.map(\.name), in: spec)
+        let feeding = all.filter { serving.contains($0.name) }
+        if feeding.count == 1 { return feeding[0] }
         guard required else { return nil }
         if all.isEmpty {
             Console.error("error: the pipeline has no \(kind) stage; \(purpose)")
         } else {
-            Console.error("error: the pipeline has several \(kind) stages (\(names)); choose one with \(flag)")
+            let why = feeding.isEmpty ? "none of them feeds a rank stage" : "several feed a rank stage"
+            Console.error("error: the pipeline has several \(kind) stages (\(names)) and \(why); choose one with \(flag)")
         }
         throw ExitCode(2)
+    }
+
+    /// Every stage that `stages` read from, directly or through others (inputs only, not `after`).
+    static func upstream(of stages: [String], in spec: PipelineSpec) -> Set<String> {
+        var seen = Set<String>()
+        var stack = stages
+        while let name = stack.popLast() {
+            guard let stage = spec.stage(name) else { continue }
+            for input in stage.inputs.values.joined() where seen.insert(input).inserted {
+                stack.append(input)
+            }
+        }
+        return seen
     }
 }

@@ -97,16 +97,25 @@ import Testing
         #expect(neither.code == 2 && neither.err.contains("give --user U or --items a,b,c"))
     }
 
-    @Test func severalALSStagesNeedAlsStage() async throws {
+    @Test func severalALSStagesPreferTheOneFeedingRankElseNeedAlsStage() async throws {
         let p = makePipeline(extraALS: true)
         #expect(await recpipe("run", p).code == 0)
-        let ambiguous = await recpipe("recommend", p, "--items", "a1")
-        #expect(ambiguous.code == 2 && ambiguous.err.contains("several als stages (mf, mf2); choose one with --als-stage"))
+        // mf feeds the rank stage, mf2 does not: mf serves.
+        let served = await recpipe("recommend", p, "--items", "a1", "-n", "2")
+        #expect(served.code == 0, "\(served.err)")
+        let viaMF = await recpipe("recommend", p, "--items", "a1", "--als-stage", "mf", "-n", "2")
+        #expect(served.out == viaMF.out)
         let chosen = await recpipe("recommend", p, "--items", "a1", "--als-stage", "mf2", "-n", "2")
         #expect(chosen.code == 0, "\(chosen.err)")
         #expect(items(chosen.out).count == 2)
         let wrong = await recpipe("recommend", p, "--items", "a1", "--als-stage", "matrix")
-        #expect(wrong.code == 2 && wrong.err.contains("stage 'matrix' is a encode stage"))
+        #expect(wrong.code == 2 && wrong.err.contains("stage 'matrix' is an encode stage"))
+
+        let noRank = makePipeline(extraALS: true, rank: false)
+        #expect(await recpipe("run", noRank).code == 0)
+        let ambiguous = await recpipe("recommend", noRank, "--items", "a1")
+        #expect(ambiguous.code == 2)
+        #expect(ambiguous.err.contains("several als stages (mf, mf2) and none of them feeds a rank stage; choose one with --als-stage"))
     }
 
     // MARK: - --user without a rank result
