@@ -18,5 +18,6 @@ cp "$SRC" "$WORK/online-retail.csv"
 if [[ ! -f "$WORK/online-retail-x10.csv" ]]; then
   { head -1 "$SRC"; for _ in $(seq 10); do tail -n +2 "$SRC"; done; } > "$WORK/online-retail-x10.csv"
 fi
+sync  # the copies' writeback would otherwise overlap the first timed read
 "$PY" scripts/bench_ingest.py --recpipe "$RECPIPE" --pipeline scripts/bench/ingest.yaml \
   --python "$PY" "$WORK/online-retail.csv" "$WORK/online-retail-x10.csv"
