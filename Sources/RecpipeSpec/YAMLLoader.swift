@@ -40,6 +40,7 @@ public enum YAMLLoader {
         return bytes.withUnsafeMutableBufferPointer { buffer in
             yaml_parser_set_input_string(parser, buffer.baseAddress, buffer.count)
             var builder = TreeBuilder(file: file)
+            builder.source = UnsafeBufferPointer(buffer)
             builder.run(parser)
             return YAMLLoadResult(root: builder.root, diagnostics: builder.diagnostics)
         }
@@ -58,6 +59,8 @@ private struct TreeBuilder {
     }
 
     let file: String
+    /// The text being parsed (valid during ``run(_:)``), to look at the character of an error.
+    var source: UnsafeBufferPointer<UInt8>?
     var root: YAMLNode?
     var diagnostics: [Diagnostic] = []
     private var stack: [Frame] = []
@@ -104,9 +107,13 @@ private struct TreeBuilder {
         if let context = p.context.map({ String(cString: $0) }) {
             message += " (\(context) started at line \(Int(p.context_mark.line) + 1))"
         }
+        let index = Int(p.problem_mark.index)
+        let isTab = source.map { index < $0.count && $0[index] == UInt8(ascii: "\t") } ?? false
         diagnostics.append(.error(
             "yaml-syntax", "YAML syntax error: \(message)", at: location(p.problem_mark),
-            hint: "check the indentation and that `key: value` pairs have a space after the colon"))
+            hint: isTab
+                ? "this is a tab: YAML indents with spaces only; replace the tab with spaces"
+                : "check the indentation and that `key: value` pairs have a space after the colon"))
     }
 
     private mutating func handle(_ event: yaml_event_t) {

@@ -123,6 +123,15 @@ import Testing
         #expect(r.diagnostics.first?.location == loc(3, 2))
     }
 
+    @Test func tabIndentationSaysItIsATab() {
+        let r = YAMLLoader.load("stages:\n\tevents: 1\n", file: "t.yaml")
+        #expect(r.diagnostics.first?.code == "yaml-syntax")
+        #expect(r.diagnostics.first?.location == loc(2, 1))
+        #expect(r.diagnostics.first?.hint == "this is a tab: YAML indents with spaces only; replace the tab with spaces")
+        let other = YAMLLoader.load("a:\n  b: 1\n c: 2\n", file: "t.yaml")
+        #expect(other.diagnostics.first?.hint == "check the indentation and that `key: value` pairs have a space after the colon")
+    }
+
     @Test(arguments: ["", "\n\n", "# only a comment\n", "---\n"])
     func emptyDocument(text: String) {
         let r = YAMLLoader.load(text, file: "t.yaml")
