@@ -24,7 +24,8 @@ if [[ "$(uname -m)" == "x86_64" && -z "${RECPIPE_PORTABLE:-}" && -r /proc/cpuinf
     [[ " $have " == *" $f "* ]] || missing="$missing $f"
   done
   if [[ -z "$missing" ]]; then
-    cpu_flags=(-Xswiftc -target-cpu -Xswiftc haswell)
+    # RECPIPE_AVX2 picks the 8-lane variants of the kernels that hold many accumulators.
+    cpu_flags=(-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DRECPIPE_AVX2)
     echo "== building recpipe (release, for this CPU: x86-64-v3 / AVX2+FMA; RECPIPE_PORTABLE=1 for any x86-64)" >&2
   else
     echo "== building recpipe (release, baseline x86-64: this CPU lacks$missing)" >&2
