@@ -108,8 +108,9 @@ extension ALS {
             let dsp = ParallelPointer(ds.baseAddress!), failp = ParallelPointer(fail.baseAddress!)
             Parallel.forEachInterleavedChunk(count: rows, chunk: 64, threads: options.threads) { range, w in
                 let scratch = fsp.base + w * floatStride
-                // CG solves four rows at a time (``conjugateGradientRows4``); the rows of a chunk
-                // are grouped in order, so the grouping never depends on the thread count.
+                // CG solves rows with at most f entries four at a time (``conjugateGradientRows4``),
+                // grouped in order within the chunk, so the grouping never depends on the thread
+                // count; their gathered factor rows (4·n·f floats) stay within the L2 cache.
                 var pending = SIMD4<Int>(), count = 0
                 for u in range {
                     let x = xp.base + u * f
@@ -120,6 +121,16 @@ extension ALS {
                     }
                     switch options.solver {
                     case .conjugateGradient(let steps):
+                        guard end - start <= f else {
+                            // A long row's sparse part outweighs its pass over YᵀY, and four of
+                            // them would not share the cache: solve it alone.
+                            conjugateGradientRow(
+                                x: x, cols: cols.pointer, vals: vals.pointer, range: start..<end,
+                                y: yp.pointer, gram: g.pointer, f: f,
+                                lambda: rowLambda(vals.pointer, start..<end, lambda, scaling), steps: steps,
+                                scratch: scratch)
+                            continue
+                        }
                         pending[count] = u
                         count += 1
                         if count == 4 {

@@ -120,13 +120,15 @@ public enum Parallel {
 
     /// Runs `body(range, worker)` over chunks of `chunk` indices of `0..<count`, chunk `c` on
     /// worker `c % workers`; `worker` indexes per-thread scratch (`worker < workers(threads)`).
+    /// The chunks are the same for any thread count (one worker runs them in order), so a body
+    /// that groups indices within its range groups them the same way for any thread count.
     public static func forEachInterleavedChunk(
         count: Int, chunk: Int, threads: Int, _ body: (Range<Int>, Int) -> Void
     ) {
         let chunks = (count + chunk - 1) / chunk
         let workers = max(1, min(workers(threads), chunks))
         if workers <= 1 {
-            if count > 0 { body(0..<count, 0) }
+            for c in 0..<chunks { body(c * chunk..<min(count, (c + 1) * chunk), 0) }
             return
         }
         withoutActuallyEscaping(body) { body in

@@ -51,4 +51,13 @@ struct ParallelTests {
         #expect(chunkHits.all == [Int](repeating: 1, count: count))
         #expect(!badWorker.withLock { $0 })
     }
+
+    @Test("interleaved chunks are the same ranges for any thread count", arguments: [1, 2, 3])
+    func interleavedChunksDoNotDependOnThreads(threads: Int) {
+        let ranges = Mutex<[Range<Int>]>([])
+        Parallel.forEachInterleavedChunk(count: 10, chunk: 4, threads: threads) { range, _ in
+            ranges.withLock { $0.append(range) }
+        }
+        #expect(ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } == [0..<4, 4..<8, 8..<10])
+    }
 }
