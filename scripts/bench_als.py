@@ -158,6 +158,10 @@ def bench_ml(args):
             print(f"{f:>7}  {name:<8} {'mean':>5} {s_['sec_per_iter']:>9.5f} {s_['precision']:>8.4f} {s_['ndcg']:>8.4f} "
                   f"{s_['rss']:>10.1f}   (NDCG@10 over seeds {s_['ndcg_range'][0]:.4f}–{s_['ndcg_range'][1]:.4f})")
         o, p = summary["recpipe"], summary["implicit"]
+        med = {name: sorted(r["sec_per_iter"] for r in rs)[len(rs) // 2] for name, rs in runs.items()}
+        print(f"{'':>7}  median s/iter over seeds: recpipe {med['recpipe']:.5f}, implicit {med['implicit']:.5f}, "
+              f"ratio {med['recpipe'] / med['implicit']:.3f} (a run that shares the machine with a burst of other "
+              "work moves the mean; the median is steadier)")
         print(f"{'':>7}  ratio recpipe/implicit: s/iter {o['sec_per_iter'] / p['sec_per_iter']:.3f}, "
               f"maxRSS {o['rss'] / p['rss']:.3f}; Δprecision {o['precision'] - p['precision']:+.4f}, "
               f"ΔNDCG {o['ndcg'] - p['ndcg']:+.4f} (means over {len(seeds)} seeds; users evaluated "
