@@ -69,7 +69,7 @@ let package = Package(
             dependencies: ["RecpipeStages", "RecpipeEngine", "RecpipeTestSupport"]),
         .testTarget(
             name: "RecpipeCommandsTests",
-            dependencies: ["RecpipeCommands", "RecpipeTestSupport"]),
+            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

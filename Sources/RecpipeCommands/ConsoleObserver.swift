@@ -64,6 +64,10 @@ final class ConsoleObserver: RunObserver {
         }
     }
 
+    func waitingForLock(held by: String) {
+        console.err((console.isTerminal ? "" : "[\(elapsed())] ") + "waiting for another run to finish (\(by))…\n")
+    }
+
     private func elapsed() -> String {
         let d = ContinuousClock.now - started
         return String(format: "%7.2fs", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)

@@ -49,6 +49,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "After the run, compare each rank stage's recommendations, and each evaluate stage's metrics, with its previous result.")
     var diff = false
 
+    @Flag(help: "If another run is using the same cache directory, wait for it to finish (default: exit 1 at once).")
+    var wait = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
     }
@@ -63,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         options.to = to
         options.dryRun = dryRun
         options.cacheDirectory = cacheDir
+        options.waitForLock = wait
 
         let console = Console.current
         let report: RunReport
@@ -70,7 +74,8 @@ struct RunCommand: AsyncParsableCommand {
             report = try await StageRegistry.runner.run(spec, options: options, observer: ConsoleObserver(console: console))
         } catch {
             for d in error.diagnostics { Console.error(DiagnosticRenderer().render(d)) }
-            throw ExitCode(2)
+            // Another run holding the cache is not a problem in the pipeline: exit 1, like a failed run.
+            throw ExitCode(error.diagnostics.allSatisfy { $0.code == "run-locked" } ? 1 : 2)
         }
         Console.print("")
         Console.print(SummaryTable.render(report))

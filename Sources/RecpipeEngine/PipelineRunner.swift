@@ -29,14 +29,20 @@ public struct PipelineRunner: Sendable {
         ArtifactStore(root: cacheDirectory(for: spec, options: options), artifactTypes: artifactTypes, pipeline: spec.name)
     }
 
-    /// Runs the pipeline. Throws only for invalid options (unknown stage names); stage failures
-    /// are reported in the returned `RunReport` (exit code 1).
+    /// Runs the pipeline, holding the cache directory's ``RunLock``. Throws for invalid options
+    /// (unknown stage names) and, with code `run-locked`, when another run holds the cache; stage
+    /// failures are reported in the returned `RunReport` (exit code 1).
     public func run(
         _ spec: PipelineSpec, options: RunOptions, observer: any RunObserver = SilentObserver()
     ) async throws(DiagnosticsError) -> RunReport {
         let graph = PipelineGraph(spec)
         let selection = try Selection.make(spec: spec, graph: graph, options: options)
         let store = store(for: spec, options: options)
+        // One run at a time per cache directory (a dry run writes nothing and needs no lock).
+        let lock = options.dryRun ? nil : try RunLock.acquire(
+            cacheDirectory: cacheDirectory(for: spec, options: options), pipeline: spec.name,
+            wait: options.waitForLock, waiting: { observer.waitingForLock(held: $0) })
+        defer { withExtendedLifetime(lock) {} }
         let started = Date()
         let clock = ContinuousClock.now
         let runID = Self.makeRunID(started)

@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var dryRun = false
     /// Cache directory; default `.recpipe/` beside the pipeline file.
     public var cacheDirectory: String?
+    /// When another run holds the cache directory's lock, wait for it (else fail at once).
+    public var waitForLock = false
 
     public init() {}
 }

@@ -121,6 +121,12 @@ public protocol RunObserver: Sendable {
     func stageStarted(_ stage: String, kind: String)
     func stageProgress(_ stage: String, fraction: Double?, message: String)
     func stageFinished(_ report: StageReport)
+    /// The run waits for another run holding the cache (`RunOptions.waitForLock`).
+    func waitingForLock(held by: String)
+}
+
+extension RunObserver {
+    public func waitingForLock(held by: String) {}
 }
 
 public struct SilentObserver: RunObserver {

@@ -1,4 +1,5 @@
 import Foundation
+import RecpipeEngine
 import RecpipeTestSupport
 import Testing
 
@@ -134,6 +135,20 @@ import Testing
         #expect(r.out.contains("output files changed or missing"))
         #expect(FileManager.default.fileExists(atPath: copy + "/out/matrix.csv"))
         #expect(await recpipe("run", copy + "/p.yaml").out.contains("small: 0 ran, 3 cached"))
+    }
+
+    @Test func runWhileAnotherHoldsTheCacheExitsOneButDryRunWorks() async throws {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let p = pipeline(dir)
+        var held: RunLock? = try RunLock.acquire(cacheDirectory: dir + "/.recpipe", pipeline: "small", wait: false)
+        let r = await recpipe("run", p)
+        #expect(r.code == 1)
+        #expect(r.err.contains("error: another run is using the cache"), "\(r.err)")
+        #expect(r.err.contains("pass --wait"))
+        #expect(await recpipe("run", p, "--dry-run").code == 0)
+        #expect(held != nil)
+        held = nil  // the other run finishes
+        #expect(await recpipe("run", p).code == 0)
     }
 
     @Test func failedStageExitsOneNamesItAndSaysHowToResume() async {
