@@ -37,7 +37,7 @@ struct FactorsCommand: AsyncParsableCommand {
     @Option(help: "An item id: print the most similar items.")
     var similar: String?
 
-    @Option(help: "The als stage to read (default: the pipeline's only als stage).")
+    @Option(help: "The als stage to read (default: the only als stage, else the only one feeding a rank stage).")
     var stage: String?
 
     @Option(name: .short, help: "How many items to print.")

@@ -24,8 +24,8 @@ struct RecommendCommand: AsyncParsableCommand {
               recpipe recommend pipelines/demo.yaml --items I0012,I0400:3 -n 5
 
             --items a,b,c (each `id` or `id:value`) folds in a new user from those items with the \
-            item factors of the pipeline's als stage fixed (choose it with --als-stage when there \
-            are several). A --user without a stored rank result (not in it, or no rank stage run) \
+            item factors of the pipeline's als stage fixed (with several, the one feeding a rank \
+            stage, or the one named by --als-stage). A --user without a stored rank result (not in it, or no rank stage run) \
             gets the list from the als factors' trained vector instead, when there is one.
             """)
 
@@ -37,7 +37,7 @@ struct RecommendCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated item ids (id or id:value): fold in a new user from them with the ALS factors.")
     var items: String?
 
-    @Option(help: "The als stage for --items and for users without a rank result (default: the pipeline's only als stage).")
+    @Option(help: "The als stage for --items and for users without a rank result (default: the only als stage, else the only one feeding a rank stage).")
     var alsStage: String?
 
     @Option(help: "The rank stage to read (default: the pipeline's only rank stage).")
