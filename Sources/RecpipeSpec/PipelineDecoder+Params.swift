@@ -34,6 +34,12 @@ extension PipelineDecoder {
             let j = drafts[i].rawParams.firstIndex(where: { $0.name == param })
             var value = o.value
             if path.count > 1 {
+                guard !path.contains("") else {
+                    report(.error(
+                        "bad-override", "override '\(o.text)': '\(dotted)' has an empty key", at: o.location,
+                        hint: "write STAGE.PARAM.KEY=VALUE, or set the whole value: --set \(stage).\(param)=VALUE"))
+                    continue
+                }
                 let current = j.map { drafts[i].rawParams[$0].value }
                     ?? spec.defaultValue.map { LocatedValue(lifting: $0, at: o.location) }
                     ?? LocatedValue(.map([]), at: o.location)
@@ -59,13 +65,12 @@ extension PipelineDecoder {
     }
 
     /// `container` with the entry at `keys` (a path of mapping keys) set to `value`, adding keys
-    /// that are missing. Fails on an empty key or when a step is not a mapping.
+    /// that are missing. Fails when a step is not a mapping.
     static func setting(
         _ keys: [String], to value: LocatedValue, in container: LocatedValue, walked: String = ""
     ) -> Result<LocatedValue, NestedOverrideProblem> {
         let key = keys[0]
         let here = walked.isEmpty ? key : walked + "." + key
-        guard !key.isEmpty else { return .failure(NestedOverrideProblem(message: "empty key in '\(here)'")) }
         guard case .map(var entries) = container.shape else {
             let what = walked.isEmpty ? "the parameter" : "'\(walked)'"
             return .failure(NestedOverrideProblem(

@@ -52,10 +52,11 @@ import Testing
         let r = load(["segments.k.x=3", "matrix.weights.=1"])
         #expect(r.diagnostics.map(\.message) == [
             "override 'segments.k.x=3': cannot set key 'x': the parameter is an integer, not a mapping",
-            "override 'matrix.weights.=1': empty key in ''",
+            "override 'matrix.weights.=1': 'weights.' has an empty key",
         ])
         #expect(r.diagnostics.map(\.hint) == [
-            "set the whole value instead: --set segments.k=VALUE", "set the whole value instead: --set matrix.weights=VALUE",
+            "set the whole value instead: --set segments.k=VALUE",
+            "write STAGE.PARAM.KEY=VALUE, or set the whole value: --set matrix.weights=VALUE",
         ])
         #expect(r.diagnostics.map(\.location) == [set(1, 1), set(2, 1)])
     }
