@@ -24,15 +24,7 @@ struct RulesCommand: AsyncParsableCommand {
         var seed: UInt64 = 42
 
         var context: LuaRuntime.Context {
-            LuaRuntime.Context(asOf: asOf ?? Self.today(), seed: seed)
-        }
-
-        static func today() -> String {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyy-MM-dd"
-            return f.string(from: Date())
+            LuaRuntime.Context(asOf: asOf ?? LuaRuntime.Context.today(), seed: seed)
         }
     }
 

@@ -1,4 +1,5 @@
 import CLua
+import Foundation
 
 /// A sandboxed Lua 5.4 state that loads rules scripts and evaluates their rules.
 ///
@@ -59,6 +60,15 @@ public final class LuaRuntime {
             self.asOf = asOf
             self.params = params
             self.seed = seed
+        }
+
+        /// Today's date in UTC as `YYYY-MM-DD`: `ctx.as_of` when a pipeline sets no `as_of`.
+        public static func today() -> String {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone(identifier: "UTC")
+            f.dateFormat = "yyyy-MM-dd"
+            return f.string(from: Date())
         }
     }
 

@@ -110,7 +110,7 @@ struct TagStage: Stage {
             limits: LuaRuntime.Limits(
                 instructionBudget: context.int("instruction_budget") ?? 1_000_000,
                 memoryLimit: (context.int("memory_limit_mb") ?? 64) << 20),
-            context: .init(asOf: context.asOf ?? RankStage.today(), seed: UInt64(bitPattern: Int64(context.seed))),
+            context: .init(asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
             skipErrors: context.string("on_error") == "skip_record")
         let result = try await plan.run(threads: context.threads, progress: context.progress)
         let out = try table.appending(.strings("tags", result.tags.map { $0.joined(separator: ",") }))

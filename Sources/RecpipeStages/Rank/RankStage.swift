@@ -85,7 +85,7 @@ struct RankStage: Stage {
         if let asOf = context.asOf {
             plan.asOf = asOf
         } else {
-            plan.asOf = Self.today()
+            plan.asOf = LuaRuntime.Context.today()
             notes.append("as_of: \(plan.asOf) (today; set `as_of` in the pipeline for reproducible promotion windows)")
         }
         plan.seed = UInt64(bitPattern: Int64(context.seed))
@@ -207,13 +207,5 @@ struct RankStage: Stage {
         StageError(
             e.description, at: SourceLocation(file: e.file, line: e.line ?? 1, column: 1),
             hint: "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)")
-    }
-
-    static func today() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: Date())
     }
 }
