@@ -101,21 +101,7 @@ public enum Parallel {
     /// `k % workers(threads)` (static interleaving). `body` may capture non-Sendable state: it
     /// must only write memory owned by item `k`.
     public static func forEachInterleaved(count: Int, threads: Int, _ body: (Int) -> Void) {
-        let workers = min(workers(threads), count)
-        if workers <= 1 {
-            for k in 0..<count { body(k) }
-            return
-        }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var k = w
-                while k < count {
-                    box.value(k)
-                    k += workers
-                }
-            }
-        }
+        interleave(count: count, threads: threads) { k, _ in body(k) }
     }
 
     /// Runs `body(range, worker)` over chunks of `chunk` indices of `0..<count`, chunk `c` on
@@ -126,18 +112,24 @@ public enum Parallel {
         count: Int, chunk: Int, threads: Int, _ body: (Range<Int>, Int) -> Void
     ) {
         let chunks = (count + chunk - 1) / chunk
-        let workers = max(1, min(workers(threads), chunks))
+        interleave(count: chunks, threads: threads) { c, w in body(c * chunk..<min(count, (c + 1) * chunk), w) }
+    }
+
+    /// `body(k, worker)` for every `k` in `0..<count`, item `k` on worker `k % workers` (in
+    /// order on the calling thread when there is one worker).
+    private static func interleave(count: Int, threads: Int, _ body: (Int, Int) -> Void) {
+        let workers = min(workers(threads), count)
         if workers <= 1 {
-            for c in 0..<chunks { body(c * chunk..<min(count, (c + 1) * chunk), 0) }
+            for k in 0..<count { body(k, 0) }
             return
         }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendableBox(body)
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var c = w
-                while c < chunks {
-                    box.value(c * chunk..<min(count, (c + 1) * chunk), w)
-                    c += workers
+                var k = w
+                while k < count {
+                    box.value(k, w)
+                    k += workers
                 }
             }
         }
