@@ -12,20 +12,34 @@ extension LuaRuntime {
     /// returning the tags without duplicates, in first-produced order.
     public func evaluateTags(user: Int) throws(RuleError) -> [String] {
         var tags: [String] = []
+        var seen = Set<String>()
         for index in tagRuleIndices {
             let start = tags.count
             try evaluateTag(index, user: user, into: &tags)
-            // Drop tags an earlier rule already produced.
-            var i = start
-            while i < tags.count {
-                if tags[..<start].contains(tags[i]) || tags[start..<i].contains(tags[i]) {
-                    tags.remove(at: i)
-                } else {
-                    i += 1
-                }
-            }
+            try mergeTags(&tags, from: start, seen: &seen, rule: index, user: user)
         }
         return tags
+    }
+
+    /// Drops `tags[start...]` already in `seen` (or repeated among themselves) and adds the rest
+    /// to `seen`: O(new tags). Throws when the entity now has more than
+    /// ``Limits/maxTagsPerEntity`` tags (naming `rule`, whose output crossed the limit).
+    public func mergeTags(
+        _ tags: inout [String], from start: Int, seen: inout Set<String>, rule: Int, user: Int
+    ) throws(RuleError) {
+        var kept = start
+        for i in start..<tags.count where seen.insert(tags[i]).inserted {
+            if kept != i { tags.swapAt(kept, i) }
+            kept += 1
+        }
+        tags.removeSubrange(kept...)
+        if tags.count > limits.maxTagsPerEntity {
+            for tag in tags[start...] { seen.remove(tag) }
+            tags.removeSubrange(start...)
+            throw limitError(
+                rule, user: user,
+                "the user has more than \(limits.maxTagsPerEntity) distinct tags (the limit per user)")
+        }
     }
 
     /// Runs one tag rule: `true` → its name; `false`/`nil` → none; a string or list of strings →
@@ -53,17 +67,22 @@ extension LuaRuntime {
         case LUA_TNIL:
             break
         case LUA_TSTRING:
-            tags.append(string(at: -1)!)
+            tags.append(try tagString(ruleIndex, user: user))
         case LUA_TTABLE:
             let n = Int(lua_rawlen(L, -1))
+            if n > limits.maxTagsPerEntity {
+                throw limitError(
+                    ruleIndex, user: user,
+                    "tag rule returned \(n) tags; at most \(limits.maxTagsPerEntity) tags per user are allowed")
+            }
             for i in 0..<n {
                 _ = lua_rawgeti(L, -1, lua_Integer(i + 1))
-                guard let tag = string(at: -1) else {
+                guard lua_type(L, -1) == LUA_TSTRING else {
                     throw typeError(
                         ruleIndex, user: user, item: nil,
                         "tag rule returned a list whose element \(i + 1) is a \(typeName(-1)), not a tag string")
                 }
-                tags.append(tag)
+                tags.append(try tagString(ruleIndex, user: user))
                 recpipe_pop(L, 1)
             }
         default:
@@ -175,6 +194,26 @@ extension LuaRuntime {
         return RuleError(
             kind: .type, file: rule.file, line: rule.line, rule: rule.name,
             user: userSource?.id(row: user), item: item.flatMap { itemSource?.id(row: $0) }, message: message)
+    }
+
+    /// The tag string on top of the stack, at most ``Limits/maxTagBytes`` bytes.
+    @inline(__always)
+    private func tagString(_ ruleIndex: Int, user: Int) throws(RuleError) -> String {
+        var length = 0
+        let p = recpipe_tostring(L, -1, &length)!
+        guard length <= limits.maxTagBytes else {
+            throw limitError(
+                ruleIndex, user: user,
+                "tag rule returned a tag of \(length) bytes; a tag is at most \(limits.maxTagBytes) bytes")
+        }
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: length), as: UTF8.self)
+    }
+
+    private func limitError(_ ruleIndex: Int, user: Int, _ message: String) -> RuleError {
+        let rule = rules[ruleIndex]
+        return RuleError(
+            kind: .limit, file: rule.file, line: rule.line, rule: rule.name, user: userSource?.id(row: user),
+            message: message)
     }
 
     private func typeName(_ index: Int32) -> String {

@@ -56,8 +56,10 @@ extension LuaRuntime {
             lua_settop(L, Self.baseTop)
             throw error
         }
+        let firstNew = rules.count
         collectRules(from: Int(before) + 1)
         lua_settop(L, Self.baseTop)
+        try isolateRules(from: firstNew)
     }
 
     // MARK: - Registered rules

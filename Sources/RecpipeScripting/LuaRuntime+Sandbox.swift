@@ -76,6 +76,7 @@ extension LuaRuntime {
         lua_setfield(L, -2, "__metatable")
         lua_setmetatable(L, Self.envSlot)
 
+        try installIsolation(g: g)
         lua_settop(L, Self.baseTop)
         recpipe_install_hook(L, Int32(clamping: limits.granularity))
         reseed(context.seed)

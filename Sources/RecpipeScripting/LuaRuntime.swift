@@ -26,6 +26,10 @@ public final class LuaRuntime {
         public var maxStringRepBytes: Int
         /// Largest subject string of `string.find/match/gmatch/gsub`, in bytes.
         public var maxPatternSubjectBytes: Int
+        /// Distinct tags one user may get from all tag rules together (and from one rule's list).
+        public var maxTagsPerEntity: Int
+        /// Bytes of one tag.
+        public var maxTagBytes: Int
         /// The count hook fires every this many instructions (nil: budget / 1000, at most 1000).
         /// Smaller is more precise for ``CallStats/instructions`` and slower; 1 counts exactly.
         public var instructionGranularity: Int?
@@ -33,8 +37,10 @@ public final class LuaRuntime {
         public init(
             instructionBudget: Int = 1_000_000, memoryLimit: Int = 64 << 20,
             maxStringRepBytes: Int = 4 << 20, maxPatternSubjectBytes: Int = 1 << 20,
-            instructionGranularity: Int? = nil
+            instructionGranularity: Int? = nil, maxTagsPerEntity: Int = 256, maxTagBytes: Int = 256
         ) {
+            self.maxTagsPerEntity = maxTagsPerEntity
+            self.maxTagBytes = maxTagBytes
             self.instructionBudget = instructionBudget
             self.memoryLimit = memoryLimit
             self.maxStringRepBytes = maxStringRepBytes

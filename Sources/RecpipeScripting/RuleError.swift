@@ -19,6 +19,11 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         case type
         /// The script file could not be read.
         case io
+        /// A rule function assigns to a variable created while the file loaded (state that would
+        /// carry from one user or item to the next).
+        case isolation
+        /// A rule's output is over a host limit (tags per user, bytes per tag).
+        case limit
     }
 
     public var kind: Kind
@@ -73,6 +78,8 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         switch kind {
         case .budget: "make the rule cheaper, or raise the instruction budget"
         case .memory: "the rule allocates too much; avoid building large strings or tables per call"
+        case .limit: "tags are labels: return a few short strings, and keep long values in features"
+        case .isolation: "move the variable into the rule function, or compute the value once at the top level and only read it in rules"
         case .type: "tag rules return true/false, a tag string or a list of tags; filters and `when` return true or false"
         default: nil
         }

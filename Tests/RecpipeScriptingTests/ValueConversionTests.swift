@@ -68,11 +68,12 @@ import Testing
     }
 
     @Test func theSameViewIsReusedAcrossCalls() throws {
-        let lua = try Fixture.runtime(
-            "local previous\ntag('same', function(u) local same = rawequal(previous, u) previous = u return tostring(same) end)")
+        // Rules cannot keep the previous view (issue 20.2), so compare the view's address.
+        let lua = try Fixture.runtime("tag('same', function(u) return string.format('%p', u) end)")
         lua.bind(users: Fixture.users([[:], [:]]))
-        #expect(try lua.evaluateTags(user: 0) == ["false"])
-        #expect(try lua.evaluateTags(user: 1) == ["true"])
+        let first = try lua.evaluateTags(user: 0)
+        #expect(first.count == 1 && first != ["(null)"])
+        #expect(try lua.evaluateTags(user: 1) == first)
     }
 
     @Test func tagResultForms() throws {

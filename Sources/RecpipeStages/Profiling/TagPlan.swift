@@ -88,23 +88,22 @@ struct TagPlan: Sendable {
         var part = Part(chunk: chunk, tags: [])
         part.tags.reserveCapacity(rows.count)
         var buffer: [String] = []
+        var seen = Set<String>()
         for row in rows {
             buffer.removeAll(keepingCapacity: true)
+            seen.removeAll(keepingCapacity: true)
             for index in ruleIndices {
                 let start = buffer.count
                 do throws(RuleError) {
                     try lua.evaluateTag(index, user: row, into: &buffer)
+                    // Drop duplicates of earlier tags (linear), within the tags-per-user limit.
+                    try lua.mergeTags(&buffer, from: start, seen: &seen, rule: index, user: row)
                 } catch {
                     guard skipErrors else { throw Self.stageError(error, skipHint: true) }
                     buffer.removeSubrange(start...)
                     part.errorCount += 1
                     if part.firstErrors.count < 3 { part.firstErrors.append(error.description) }
                     continue
-                }
-                // Drop duplicates of earlier tags.
-                var i = start
-                while i < buffer.count {
-                    if buffer[..<i].contains(buffer[i]) { buffer.remove(at: i) } else { i += 1 }
                 }
             }
             part.tags.append(buffer)
