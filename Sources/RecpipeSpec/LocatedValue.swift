@@ -66,8 +66,10 @@ struct LocatedValue: Sendable {
 struct Interpolator {
     /// Variables visible to the text being expanded.
     var vars: [String: ParamValue]
-    /// Variables declared after the one being expanded (only for a better hint).
-    var laterVars: Set<String> = []
+    /// Every declared var's position in `vars:`, and the position of the var being expanded
+    /// (only for a better hint: a var used above its declaration).
+    var declarationOrder: [String: Int] = [:]
+    var expanding: Int?
 
     /// The value with every string expanded, or nil when any reference failed (each failure is
     /// reported once).
@@ -155,7 +157,7 @@ struct Interpolator {
         let name = String(ref.dropFirst(5))
         if let v = vars[name] { return v }
         let hint: String
-        if laterVars.contains(name) {
+        if let expanding, let declared = declarationOrder[name], declared > expanding {
             hint = "a var can only use vars declared above it; move '\(name)' up"
         } else if let h = Suggestions.hint(for: name, in: vars.keys.sorted()) {
             hint = h

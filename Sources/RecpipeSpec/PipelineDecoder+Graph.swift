@@ -20,7 +20,8 @@ extension PipelineDecoder {
                             ? "stage '\(ref.name)' cannot run after itself" : "stage '\(ref.name)' names itself as an input",
                         at: ref.location, hint: "name the stage that produces this stage's input"), stage: i)
                 } else if let p = index[ref.name] {
-                    if !dependents[p].contains(i) { dependents[p].append(i) }
+                    // Stages are visited in order, so a repeat of i can only be the last entry.
+                    if dependents[p].last != i { dependents[p].append(i) }
                 } else {
                     report(.error(
                         "unknown-stage", "stage '\(drafts[i].name)' refers to unknown stage '\(ref.name)'",

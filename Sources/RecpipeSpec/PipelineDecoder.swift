@@ -207,11 +207,15 @@ struct PipelineDecoder {
                     hint: Suggestions.hint(for: name, in: names) ?? (names.isEmpty ? "declare it under `vars:` first" : "declared vars: " + names.joined(separator: ", "))))
             }
         }
-        var known: [String: ParamValue] = [:]
+        // One interpolator that learns each var in turn (O(n) for n vars, no copies).
+        var interpolator = Interpolator(vars: [:])
+        for (i, name) in names.enumerated() where interpolator.declarationOrder[name] == nil {
+            interpolator.declarationOrder[name] = i
+        }
         for (i, entry) in entries.enumerated() {
-            let interpolator = Interpolator(vars: known, laterVars: Set(names[(i + 1)...]))
+            interpolator.expanding = i
             let value = interpolator.expand(entry.value, into: &diagnostics)?.value ?? entry.value.value
-            known[entry.name] = value
+            interpolator.vars[entry.name] = value
             vars.append(.init(key: entry.name, value: value))
         }
     }

@@ -49,10 +49,11 @@ public enum PipelineLoader {
         let text: String
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let decoded = String(data: data, encoding: .utf8) else {
-                return failure(path, overrides, .error(
-                    "io-error", "pipeline file '\(path)' is not valid UTF-8 text",
-                    hint: "save the file as UTF-8"))
+            guard let decoded = String(validating: data, as: UTF8.self) else {
+                // Echo the lines with U+FFFD where the bad bytes are, and say where each one is.
+                return PipelineLoadResult(
+                    spec: nil, diagnostics: invalidUTF8(Array(data), file: path),
+                    source: String(decoding: data, as: UTF8.self), file: path, overrides: overrides)
             }
             text = decoded
         } catch {
@@ -97,6 +98,54 @@ public enum PipelineLoader {
     }
 
     // MARK: - Helpers
+
+    /// One `invalid-utf8` error per line that holds bytes that are not UTF-8 (at the first such
+    /// byte, column counted in characters as the renderer does), at most `limit` of them.
+    static func invalidUTF8(_ bytes: [UInt8], file: String, limit: Int = 10) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        var more = 0
+        var line = 1
+        var column = 1
+        var lastLine = 0
+        var parser = Unicode.UTF8.ForwardParser()
+        var input = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &input) {
+            case .valid(let encoded):
+                offset += encoded.count
+                if encoded.count == 1 && encoded.first == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 1
+                } else if !(encoded.count == 1 && encoded.first == UInt8(ascii: "\r")) {
+                    column += 1
+                }
+            case .error(let length):
+                if line != lastLine {
+                    lastLine = line
+                    if found.count < limit {
+                        let shown = bytes[offset..<offset + length].map { "0x" + String($0, radix: 16, uppercase: true) }
+                        found.append(.error(
+                            "invalid-utf8",
+                            "pipeline file is not valid UTF-8: byte\(length > 1 ? "s" : "") \(shown.joined(separator: " ")) here",
+                            at: SourceLocation(file: file, line: line, column: column),
+                            hint: "save the file as UTF-8 (it may be Latin-1, Windows-1252 or UTF-16); the bad bytes show as \u{FFFD}"))
+                    } else {
+                        more += 1
+                    }
+                }
+                offset += length
+                column += 1
+            case .emptyInput:
+                if more > 0 {
+                    found.append(.error(
+                        "invalid-utf8", "\(more) more line\(more == 1 ? "" : "s") of '\(file)' hold bytes that are not UTF-8",
+                        hint: "save the file as UTF-8"))
+                }
+                return found
+            }
+        }
+    }
 
     private static func failure(_ file: String, _ overrides: [String], _ d: Diagnostic) -> PipelineLoadResult {
         PipelineLoadResult(spec: nil, diagnostics: [d], source: "", file: file, overrides: overrides)

@@ -22,10 +22,16 @@ public struct YAMLLoadResult: Sendable {
 ///   are not special: they read as an ordinary key. Expansion is capped at
 ///   ``maxNodes`` nodes so that nested aliases cannot blow up memory.
 ///
-/// Complexity: O(n) in the text length plus the size of alias expansions.
+/// - Lists and mappings nested more than ``maxDepth`` levels are a `yaml-too-deep` error at the
+///   collection that goes too deep, so the tree can be walked recursively without overflowing.
+///
+/// Complexity: O(n) in the text length plus the size of alias expansions (a mapping of n keys
+/// is O(n): duplicate keys are found with a hash table, collections grow in place).
 public enum YAMLLoader {
     /// The most nodes one document may expand to (aliases included).
     public static let maxNodes = 1_000_000
+    /// The deepest nesting of lists and mappings a document may have (a pipeline needs about six).
+    public static let maxDepth = 256
 
     public static func load(_ text: String, file: String) -> YAMLLoadResult {
         var bytes = Array(text.utf8)
@@ -50,12 +56,23 @@ public enum YAMLLoader {
 // MARK: - Tree building
 
 /// Turns the event stream into nodes with an explicit stack of open collections.
+///
+/// Each open collection is mutated in place at the top of the stack (never copied out and back),
+/// so a mapping or list of n entries costs O(n), and nesting is bounded by ``YAMLLoader/maxDepth``
+/// so that no later recursive walk over the tree (interpolation, typing, hashing) can overflow the
+/// stack.
 private struct TreeBuilder {
-    private enum Frame {
-        case sequence(items: [YAMLNode], location: SourceLocation, anchor: String?)
-        case mapping(
-            pairs: [YAMLNode.Pair], pendingKey: YAMLNode?, seen: [String: SourceLocation],
-            location: SourceLocation, anchor: String?, skipValue: Bool)
+    private struct Frame {
+        var isMapping: Bool
+        var items: [YAMLNode] = []
+        var pairs: [YAMLNode.Pair] = []
+        var pendingKey: YAMLNode?
+        var seen: [String: SourceLocation] = [:]
+        var location: SourceLocation
+        var anchor: String?
+        var skipValue = false
+        /// Nodes in the collection so far, itself included (for alias expansion limits).
+        var size = 1
     }
 
     let file: String
@@ -134,19 +151,14 @@ private struct TreeBuilder {
             let node = YAMLNode(.scalar(text: text, style: style(s.style), tag: s.tag.map { String(cString: $0) }), at: at)
             complete(node, anchor: s.anchor.map { String(cString: $0) }, size: 1)
         case YAML_SEQUENCE_START_EVENT:
-            stack.append(.sequence(items: [], location: at, anchor: event.data.sequence_start.anchor.map { String(cString: $0) }))
+            open(Frame(isMapping: false, location: at, anchor: event.data.sequence_start.anchor.map { String(cString: $0) }))
         case YAML_MAPPING_START_EVENT:
-            stack.append(.mapping(
-                pairs: [], pendingKey: nil, seen: [:], location: at,
-                anchor: event.data.mapping_start.anchor.map { String(cString: $0) }, skipValue: false))
+            open(Frame(isMapping: true, location: at, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
-            switch frame {
-            case .sequence(let items, let loc, let anchor):
-                complete(YAMLNode(.sequence(items), at: loc), anchor: anchor, size: 1)
-            case .mapping(let pairs, _, _, let loc, let anchor, _):
-                complete(YAMLNode(.mapping(pairs), at: loc), anchor: anchor, size: 1)
-            }
+            let content: YAMLNode.Content = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
+            // Its nodes were counted as they came (the collection itself when it was opened).
+            complete(YAMLNode(content, at: frame.location), anchor: frame.anchor, size: frame.size, newNodes: 0)
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
             guard let target = anchors[name] else {
@@ -157,7 +169,7 @@ private struct TreeBuilder {
                     at: at, hint: "define it first with `&\(name)` on the value to reuse"))
                 return
             }
-            complete(target.node, anchor: nil, size: target.size)
+            complete(target.node, anchor: nil, size: target.size, at: at)
         default:
             break
         }
@@ -173,52 +185,63 @@ private struct TreeBuilder {
         }
     }
 
-    /// Attaches a finished node to its parent (or makes it the root).
-    private mutating func complete(_ node: YAMLNode, anchor: String?, size: Int) {
-        nodeCount += size
+    /// Opens a collection, or fails with a located `yaml-too-deep` error past ``YAMLLoader/maxDepth``.
+    private mutating func open(_ frame: Frame) {
+        guard stack.count < YAMLLoader.maxDepth else {
+            failed = true
+            root = nil
+            diagnostics.append(.error(
+                "yaml-too-deep", "lists and mappings are nested more than \(YAMLLoader.maxDepth) levels deep here",
+                at: frame.location,
+                hint: "a pipeline needs a few levels; check for unbalanced `[` or `{`"))
+            return
+        }
+        nodeCount += 1
+        stack.append(frame)
+    }
+
+    /// Attaches a finished node of `size` nodes to its parent (or makes it the root); `newNodes`
+    /// of them were not counted yet (all of them for a scalar or an alias).
+    /// `at` is where it was written when that is not its own location (an alias).
+    private mutating func complete(
+        _ node: YAMLNode, anchor: String?, size: Int, newNodes: Int? = nil, at: SourceLocation? = nil
+    ) {
+        nodeCount += newNodes ?? size
         if nodeCount > YAMLLoader.maxNodes {
             failed = true
             root = nil
             diagnostics.append(.error(
                 "yaml-syntax", "the document expands to more than \(YAMLLoader.maxNodes) nodes (through aliases)",
-                at: node.location, hint: "reduce the use of `*alias` references"))
+                at: at ?? node.location, hint: "reduce the use of `*alias` references"))
             return
         }
-        if let anchor { anchors[anchor] = (node, nodeSize(node)) }
-        guard let top = stack.popLast() else {
+        if let anchor { anchors[anchor] = (node, size) }
+        let top = stack.count - 1
+        guard top >= 0 else {
             root = node
             return
         }
-        switch top {
-        case .sequence(var items, let loc, let a):
-            items.append(node)
-            stack.append(.sequence(items: items, location: loc, anchor: a))
-        case .mapping(var pairs, let pending, var seen, let loc, let a, let skip):
-            if let key = pending {
-                if !skip { pairs.append(YAMLNode.Pair(key: key, value: node)) }
-                stack.append(.mapping(pairs: pairs, pendingKey: nil, seen: seen, location: loc, anchor: a, skipValue: false))
+        stack[top].size += size
+        guard stack[top].isMapping else {
+            stack[top].items.append(node)
+            return
+        }
+        if let key = stack[top].pendingKey {
+            if !stack[top].skipValue { stack[top].pairs.append(YAMLNode.Pair(key: key, value: node)) }
+            stack[top].pendingKey = nil
+            stack[top].skipValue = false
+            return
+        }
+        if let text = node.scalarText {
+            if let first = stack[top].seen[text] {
+                stack[top].skipValue = true
+                diagnostics.append(.error(
+                    "duplicate-key", "duplicate key '\(text)' in this mapping", at: node.location,
+                    hint: "'\(text)' is first defined at line \(first.line), column \(first.column); remove or rename one of them"))
             } else {
-                var duplicate = false
-                if let text = node.scalarText {
-                    if let first = seen[text] {
-                        duplicate = true
-                        diagnostics.append(.error(
-                            "duplicate-key", "duplicate key '\(text)' in this mapping", at: node.location,
-                            hint: "'\(text)' is first defined at line \(first.line), column \(first.column); remove or rename one of them"))
-                    } else {
-                        seen[text] = node.location
-                    }
-                }
-                stack.append(.mapping(pairs: pairs, pendingKey: node, seen: seen, location: loc, anchor: a, skipValue: duplicate))
+                stack[top].seen[text] = node.location
             }
         }
-    }
-
-    private func nodeSize(_ node: YAMLNode) -> Int {
-        switch node.content {
-        case .scalar: 1
-        case .sequence(let items): items.reduce(1) { $0 + nodeSize($1) }
-        case .mapping(let pairs): pairs.reduce(1) { $0 + nodeSize($1.key) + nodeSize($1.value) }
-        }
+        stack[top].pendingKey = node
     }
 }
