@@ -69,7 +69,7 @@ let package = Package(
             dependencies: ["RecpipeStages", "RecpipeEngine", "RecpipeTestSupport"]),
         .testTarget(
             name: "RecpipeCommandsTests",
-            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeTestSupport"]),
+            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

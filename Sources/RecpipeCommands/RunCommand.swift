@@ -84,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
             Console.print(notes)
         }
         for w in SummaryTable.warnings(report) { Console.error(w) }
-        if !report.dryRun { Console.print("\nmanifest: \(report.runDirectory)/manifest.json") }
+        if let manifest = report.manifestPath { Console.print("\nmanifest: \(manifest)") }
         if diff && !report.dryRun {
             for block in RankResults.diffReport(spec, options: options, report: report) { Console.print("\n" + block) }
         }
@@ -92,6 +92,7 @@ struct RunCommand: AsyncParsableCommand {
             for f in report.failed {
                 Console.error("\nerror: stage '\(f.stage)' (\(f.kind)) failed: \(f.error ?? "unknown error")")
             }
+            for e in report.errors { Console.error("\nerror: \(e)") }
             Console.error(
                 "\nFix the problem, then resume with:\n  recpipe run \(CommandLine.shellQuoted([pipeline.pipeline] + pipeline.overrides.flatMap { ["--set", $0] }))\n(finished stages are reused from the cache)"
             )

@@ -1,44 +1,34 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Foundation
 
 /// Writes files so that a reader never sees a half-written one: bytes go to a temporary file in
-/// the same directory, are flushed, then `rename(2)` replaces the target in one step. A crash
-/// leaves either the old file or the new one, plus at worst a stray `.tmp-` file.
+/// the same directory (`.tmp-<name>-<pid>-<random>`), are flushed, then `rename(2)` replaces the
+/// target in one step. A crash leaves either the old file or the new one, plus at worst a stray
+/// temporary that ``removeDeadTemporaries(in:)`` deletes once its writer's pid is gone.
+///
+/// Every failure is a ``WriteError`` with the OS reason and the file:
+/// `no space left on device (writing out/demo.runs/…/recs.csv)`.
 public enum AtomicFile {
-    public struct WriteError: Error, CustomStringConvertible, Sendable {
-        public var path: String
-        public var reason: String
-        public var description: String { "cannot write '\(path)': \(reason)" }
-    }
-
-    /// Streams content through `body`, which receives a `FileHandle` to the temporary file.
+    /// Streams content through `body`, which receives a ``Writer`` on the temporary file.
     /// If `body` throws, the temporary file is removed and the target is untouched.
-    public static func write(to path: String, _ body: (FileHandle) throws -> Void) throws {
+    public static func write(to path: String, _ body: (Writer) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = dir + "/.tmp-\(url.lastPathComponent)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        guard FileManager.default.createFile(atPath: tmp, contents: nil) else {
-            throw WriteError(path: path, reason: "cannot create a temporary file in '\(dir)'")
-        }
+        try WriteError.createDirectory(dir)
+        let tmp = dir + "/" + temporaryName(for: url.lastPathComponent)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(code: errno, operation: "writing", path: path) }
+        let writer = Writer(fd: fd, path: path)
         do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
-            do {
-                try body(handle)
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-            guard rename(tmp, path) == 0 else {
-                throw WriteError(path: path, reason: String(cString: strerror(errno)))
-            }
+            try body(writer)
+            try writer.finish()
+            try WriteError.check(rename(tmp, path), "writing", path)
         } catch {
+            writer.abandon()
             unlink(tmp)
             throw error
         }
@@ -51,4 +41,67 @@ public enum AtomicFile {
     public static func write(_ string: String, to path: String) throws {
         try write(Data(string.utf8), to: path)
     }
+
+    /// `.tmp-<name>-<pid>-<random>`: the pid lets a later run tell a dead writer's leftovers
+    /// from a live writer's file.
+    public static func temporaryName(for name: String) -> String {
+        ".tmp-\(name)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+    }
+
+    // MARK: - Writer
+
+    /// The temporary file being written. Errors name the target file, not the temporary.
+    public final class Writer {
+        private var fd: Int32
+        /// The file this write will replace.
+        public let path: String
+
+        init(fd: Int32, path: String) {
+            self.fd = fd
+            self.path = path
+        }
+
+        deinit { abandon() }
+
+        /// Appends bytes; a short write is retried, a failed one throws (`no space left on device`).
+        public func write(contentsOf data: some DataProtocol) throws {
+            if try data.withContiguousStorageIfAvailable({ try write(UnsafeRawBufferPointer($0)) }) != nil { return }
+            try [UInt8](data).withUnsafeBytes { try write($0) }
+        }
+
+        public func write(_ raw: UnsafeRawBufferPointer) throws(WriteError) {
+            var offset = 0
+            while offset < raw.count {
+                let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw WriteError(code: errno, operation: "writing", path: path)
+                }
+                offset += n
+            }
+        }
+
+        /// Flushes to the disk and closes (a full disk may only show here).
+        func finish() throws(WriteError) {
+            let fd = self.fd
+            self.fd = -1
+            if fsync(fd) != 0 {
+                let code = errno
+                close(fd)
+                throw WriteError(code: code, operation: "writing", path: path)
+            }
+            try WriteError.check(close(fd), "writing", path)
+        }
+
+        func abandon() {
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
+    }
 }
+
+#if canImport(Glibc)
+    private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+    private let systemWrite = Darwin.write
+#endif

@@ -14,19 +14,40 @@ public enum TableWriter {
     // MARK: - CSV
 
     public static func writeCSV(_ table: Table, to path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws {
-        try writeCSV(table, to: path, delimiter: delimiter, failAfterRows: nil)
+        try writeCSV(table, to: path, delimiter: delimiter, escapeFormulas: false, failAfterRows: nil)
+    }
+
+    /// Writes CSV; with `escapeFormulas`, a text cell (or header) a spreadsheet would run as a
+    /// formula gets a leading `'` (see ``isFormulaLike(_:)``). Returns how many cells were escaped.
+    @discardableResult
+    public static func writeCSV(_ table: Table, to path: String, escapeFormulas: Bool) throws -> Int {
+        try writeCSV(table, to: path, delimiter: UInt8(ascii: ","), escapeFormulas: escapeFormulas, failAfterRows: nil)
     }
 
     /// Thrown by the test hook `failAfterRows` to simulate a write dying part-way.
     struct Interrupted: Error {}
 
-    static func writeCSV(_ table: Table, to path: String, delimiter: UInt8, failAfterRows: Int?) throws {
+    @discardableResult
+    static func writeCSV(
+        _ table: Table, to path: String, delimiter: UInt8, escapeFormulas: Bool = false, failAfterRows: Int?
+    ) throws -> Int {
+        // Per string column, which dictionary entries need the formula escape (checked once each).
+        let escapes: [[Bool]?] = table.columns.map { c in
+            guard escapeFormulas, case .string(let d, _) = c.data else { return nil }
+            return d.map(isFormulaLike)
+        }
+        var escaped = 0
         try AtomicFile.write(to: path) { handle in
             var buf: [UInt8] = []
             buf.reserveCapacity(flushSize + 4096)
             for (j, c) in table.columns.enumerated() {
                 if j > 0 { buf.append(delimiter) }
-                appendCSV(c.name, delimiter, &buf, quoteEmpty: false)
+                if escapeFormulas && isFormulaLike(c.name) {
+                    escaped += 1
+                    appendCSV("'" + c.name, delimiter, &buf, quoteEmpty: false)
+                } else {
+                    appendCSV(c.name, delimiter, &buf, quoteEmpty: false)
+                }
             }
             buf.append(10)
             for r in 0..<table.rowCount {
@@ -39,7 +60,14 @@ public enum TableWriter {
                     case .float(let a): buf.append(contentsOf: formatDouble(a[r]).utf8)
                     case .bool(let a): buf.append(contentsOf: (a[r] ? "true" : "false").utf8)
                     case .timestamp(let a): Timestamp.append(a[r], iso: false, to: &buf)
-                    case .string(let d, let codes): appendCSV(d[Int(codes[r])], delimiter, &buf, quoteEmpty: true)
+                    case .string(let d, let codes):
+                        let code = Int(codes[r])
+                        if let e = escapes[j], e[code] {
+                            escaped += 1
+                            appendCSV("'" + d[code], delimiter, &buf, quoteEmpty: true)
+                        } else {
+                            appendCSV(d[code], delimiter, &buf, quoteEmpty: true)
+                        }
                     }
                 }
                 buf.append(10)
@@ -50,6 +78,7 @@ public enum TableWriter {
             }
             try handle.write(contentsOf: buf)
         }
+        return escaped
     }
 
     static func appendCSV(_ s: String, _ delimiter: UInt8, _ buf: inout [UInt8], quoteEmpty: Bool) {

@@ -65,11 +65,9 @@ public final class FileHashCache: Sendable {
     }
 
     /// Writes the remembered hashes back (atomically).
-    public func save() {
+    public func save() throws {
         guard let storePath else { return }
         let snapshot = state.withLock { $0 }
-        if let data = try? JSONEncoder().encode(snapshot) {
-            try? AtomicFile.write(data, to: storePath)
-        }
+        try AtomicFile.write(try JSONEncoder().encode(snapshot), to: storePath)
     }
 }

@@ -142,7 +142,10 @@ extension PipelineRunner {
             do {
                 try store.save(output.artifact, kind: output.kind, meta: meta, fingerprint: fp.value)
             } catch {
-                report.warnings.append("could not cache the result: \(error)")
+                // A result that is not in the cache cannot be resumed from or queried: fail.
+                report.status = .failed
+                report.error = "cannot save the result to the cache: \(error)"
+                return Outcome(report: report, fingerprint: fp)
             }
             return Outcome(
                 report: report, fingerprint: fp,

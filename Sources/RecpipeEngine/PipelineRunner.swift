@@ -112,7 +112,7 @@ public struct PipelineRunner: Sendable {
         }
 
         let ordered = graph.order.compactMap { reports[$0] }
-        let report = RunReport(
+        var report = RunReport(
             pipeline: spec.name, file: spec.file, runID: runID, startedAt: started,
             seconds: (ContinuousClock.now - clock).seconds, stages: ordered, dryRun: options.dryRun,
             runDirectory: runDirectory)
@@ -125,12 +125,18 @@ public struct PipelineRunner: Sendable {
             let previous = old.map { $0.current.value == fp.value ? $0.previous : $0.current } ?? nil
             state.stages[r.stage] = .init(current: fp, previous: previous, kind: kind)
         }
-        try? store.saveState(state)
+        // A result that cannot be remembered, or a manifest that cannot be written, fails the
+        // run: exit 0 must mean everything it printed is on disk.
+        do { try store.saveState(state) } catch { report.errors.append("cannot save the cache state: \(error)") }
         store.prune(keeping: state)
-        files.save()
-        if let data = try? JSONEncoder.sorted.encode(report) {
-            try? AtomicFile.write(data, to: runDirectory + "/manifest.json")
-            try? AtomicFile.write(runID + "\n", to: store.runsDirectory + "/latest")
+        do { try files.save() } catch { report.errors.append("cannot save the remembered file hashes: \(error)") }
+        let manifest = runDirectory + "/manifest.json"
+        do {
+            try AtomicFile.write(try JSONEncoder.sorted.encode(report), to: manifest)
+            try AtomicFile.write(runID + "\n", to: store.runsDirectory + "/latest")
+            report.manifestPath = manifest
+        } catch {
+            report.errors.append("cannot write the run manifest: \(error)")
         }
         return report
     }

@@ -36,13 +36,14 @@ public final class RunLock: Sendable {
     ) throws(DiagnosticsError) -> RunLock {
         let path = cacheDirectory + "/run.lock"
         do {
-            try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+            try WriteError.createDirectory(cacheDirectory)
         } catch {
-            throw DiagnosticsError([.error("run-locked", "cannot create the cache directory '\(cacheDirectory)': \(error)")])
+            throw DiagnosticsError([.error("run-locked", "cannot use the cache directory: \(error)", hint: "the cache needs a writable directory; pass --cache-dir DIR to put it elsewhere")])
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw DiagnosticsError([.error("run-locked", "cannot open '\(path)': \(String(cString: strerror(errno)))")])
+            let error = WriteError(code: errno, operation: "writing", path: path)
+            throw DiagnosticsError([.error("run-locked", "cannot take the run lock: \(error)", hint: "the cache needs a writable directory; pass --cache-dir DIR to put it elsewhere")])
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.holder(path)

@@ -64,15 +64,20 @@ public struct RunReport: Sendable, Codable {
     public var stages: [StageReport]
     public var dryRun: Bool
     public var runDirectory: String
+    /// Run-level failures after the stages: the cache state, remembered file hashes or the
+    /// manifest could not be written (`no space left on device (writing …)`). Any makes the run fail.
+    public var errors: [String] = []
+    /// The manifest's path once it is written; nil for a dry run or when writing it failed.
+    public var manifestPath: String?
 
-    /// 0 when every stage ran or was cached, 1 when a stage failed.
-    public var exitCode: Int32 { stages.contains { $0.status == .failed } ? 1 : 0 }
+    /// 0 when every stage ran or was cached and everything was saved, 1 otherwise.
+    public var exitCode: Int32 { stages.contains { $0.status == .failed } || !errors.isEmpty ? 1 : 0 }
 
     public var failed: [StageReport] { stages.filter { $0.status == .failed } }
 
     enum CodingKeys: String, CodingKey {
         case pipeline, file, runID = "run_id", startedAt = "started_at", seconds, stages
-        case dryRun = "dry_run", runDirectory = "run_directory", exitCode = "exit_code"
+        case dryRun = "dry_run", runDirectory = "run_directory", exitCode = "exit_code", errors
     }
 
     public init(
@@ -99,6 +104,7 @@ public struct RunReport: Sendable, Codable {
         stages = try c.decode([StageReport].self, forKey: .stages)
         dryRun = try c.decode(Bool.self, forKey: .dryRun)
         runDirectory = try c.decode(String.self, forKey: .runDirectory)
+        errors = try c.decodeIfPresent([String].self, forKey: .errors) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,6 +118,7 @@ public struct RunReport: Sendable, Codable {
         try c.encode(dryRun, forKey: .dryRun)
         try c.encode(runDirectory, forKey: .runDirectory)
         try c.encode(exitCode, forKey: .exitCode)
+        if !errors.isEmpty { try c.encode(errors, forKey: .errors) }
     }
 }
 

@@ -41,6 +41,8 @@ public struct StageContext: Sendable {
     }
 
     public var stageName: String { spec.name }
+    /// This run's id (`20261123T175615Z-3efd`), the last part of ``runDirectory``.
+    public var runID: String { (runDirectory as NSString).lastPathComponent }
     public var seed: Int { pipeline.seed }
     public var asOf: String? { pipeline.asOf }
 

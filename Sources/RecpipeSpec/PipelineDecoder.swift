@@ -93,6 +93,7 @@ struct PipelineDecoder {
         applyParamOverrides()
         for i in drafts.indices { resolveParams(i) }
         checkGraph()
+        checkOutputPaths()
         guard let name else { return nil }
         let spec = PipelineSpec(
             name: name, file: file, baseDirectory: baseDirectory, vars: vars, seed: seed, asOf: asOf,
