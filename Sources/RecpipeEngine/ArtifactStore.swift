@@ -147,6 +147,12 @@ public struct ArtifactStore: Sendable {
         try AtomicFile.write(try JSONEncoder.sorted.encode(state), to: statePath)
     }
 
+    /// Removes the temporary files of writers that died (a killed run's half-written artifact,
+    /// state or manifest). Called while holding the run lock.
+    func removeDeadTemporaries() {
+        for dir in [root, artifactsDirectory, stateDirectory, runsDirectory] { AtomicFile.removeDeadTemporaries(in: dir) }
+    }
+
     /// Removes artifacts that no stage's current or previous result refers to, in this pipeline's
     /// state or any other pipeline's sharing the cache.
     func prune(keeping state: State) {

@@ -43,6 +43,7 @@ public struct PipelineRunner: Sendable {
             cacheDirectory: cacheDirectory(for: spec, options: options), pipeline: spec.name,
             wait: options.waitForLock, waiting: { observer.waitingForLock(held: $0) })
         defer { withExtendedLifetime(lock) {} }
+        if lock != nil { store.removeDeadTemporaries() }
         let started = Date()
         let clock = ContinuousClock.now
         let runID = Self.makeRunID(started)

@@ -110,6 +110,17 @@ import Testing
         #expect(r.err.contains("\(p):6:62: error: stages 'a' and 'c' both write into 'out/sub' (one directory inside the other)"))
     }
 
+    @Test func aKilledRunsHalfWrittenCacheFilesAreRemovedByTheNextRun() async throws {
+        let dir = TestSupport.temporaryDirectory("cache-leftovers")
+        let p = pipeline(dir)
+        #expect(await recpipe("run", p).code == 0)
+        let dead = try deadPID()
+        let leftover = dir + "/.recpipe/artifacts/.tmp-abc.rcpa-\(dead)-3"
+        #expect(FileManager.default.createFile(atPath: leftover, contents: Data(count: 1000)))
+        #expect(await recpipe("run", p).code == 0)
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+    }
+
     // MARK: - Saving results
 
     @Test func aManifestThatCannotBeWrittenFailsTheRunAndIsNotPrinted() async throws {
