@@ -65,8 +65,12 @@ struct FactorsCommand: AsyncParsableCommand {
     func run() async throws {
         let spec = try pipeline.load()
         let als = try alsStage(spec)
-        guard let (factors, seen) = Self.latestFactors(of: als, in: spec, cacheDirectory: cacheDir) else {
-            Console.error("error: stage '\(als.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)")
+        let factors: Factors, seen: Interactions?
+        do {
+            (factors, seen) = try Self.latestFactors(
+                of: als, from: StoredResult(spec, cacheDirectory: cacheDir, pipelineFile: pipeline.pipeline))
+        } catch {
+            Console.error("error: \(error.message)")
             throw ExitCode(1)
         }
         do {
@@ -95,28 +99,24 @@ struct FactorsCommand: AsyncParsableCommand {
         try StageChoice.choose(spec, kind: "als", name: stage, flag: "--stage", purpose: "factors reads an als stage")!
     }
 
-    /// The als stage's latest factors and the interactions it trained on, from the cache; nil when
-    /// the stage has not run yet.
+    /// The als stage's latest factors and the interactions it trained on, from the cache. A
+    /// stage not run yet, or a result that cannot be read, is an error: without the interactions
+    /// the seen items could not be excluded, so no answer is better than a different one.
     static func latestFactors(
-        of als: StageSpec, in spec: PipelineSpec, cacheDirectory: String?
-    ) -> (factors: Factors, seen: Interactions?)? {
-        var options = RunOptions()
-        options.cacheDirectory = cacheDirectory
-        let store = StageRegistry.runner.store(for: spec, options: options)
-        let state = store.loadState()
-        guard let fp = state.stages[als.name]?.current.value,
-            let factors = (try? store.load(fp))?.artifact as? Factors
-        else { return nil }
-        return (factors, seen(for: als, store: store, state: state))
+        of als: StageSpec, from results: StoredResult
+    ) throws(StoredResult.Unavailable) -> (factors: Factors, seen: Interactions?) {
+        let factors = try results.load(als.name, as: Factors.self, what: "als factors")
+        return (factors, try seen(for: als, from: results))
     }
 
     /// The interactions the als stage trained on (its input, or the input split's train part).
-    static func seen(for als: StageSpec, store: ArtifactStore, state: ArtifactStore.State) -> Interactions? {
-        guard let input = als.inputs["interactions"]?.first,
-              let fp = state.stages[input]?.current.value,
-              let artifact = (try? store.load(fp))?.artifact
-        else { return nil }
+    static func seen(for als: StageSpec, from results: StoredResult) throws(StoredResult.Unavailable) -> Interactions? {
+        guard let input = als.inputs["interactions"]?.first else { return nil }
+        let artifact = try results.load(input, as: (any Artifact).self, what: "interactions")
         if let split = artifact as? EvaluationSplit { return split.train }
-        return artifact as? Interactions
+        guard let interactions = artifact as? Interactions else {
+            throw StoredResult.Unavailable(message: "the stored result of stage '\(input)' is \(type(of: artifact).kind.rawValue), not interactions")
+        }
+        return interactions
     }
 }

@@ -7,24 +7,29 @@ import RecpipeSpec
 import RecpipeStages
 
 /// `recpipe recommend` answered from an `als` stage's cached factors: `--items a,b,c` folds in a
-/// new user, and a `--user` without a stored rank list gets their trained-vector list.
+/// new user, and a `--user` in a pipeline without a rank stage gets their trained-vector list.
 extension RecommendCommand {
     // MARK: - Factors
 
     /// Prints the list for `user` / `items` from the ALS factors (via ``ALSQueries/recommend``).
     ///
     /// `required` (`--items`): a missing, ambiguous or not-yet-run als stage is an error. Otherwise
-    /// (a fallback for a user without a rank list) it returns false in those cases, and when the
-    /// user is not in the factors, so the caller reports its own error; `instead` is the reason
-    /// the rank list was missing, printed as a note on stderr.
+    /// (a pipeline without a rank stage) it returns false when there is no single als stage, it
+    /// has not run, or the user is not in the factors, so the caller reports its own error;
+    /// `instead` is why there is no rank list, printed as a note on stderr. A stored result that
+    /// cannot be read is always an error.
     @discardableResult
     func printFromFactors(
         _ spec: PipelineSpec, user: String?, items: [String], required: Bool, instead: String? = nil
     ) throws -> Bool {
         guard let als = try chooseALSStage(spec, required: required) else { return false }
-        guard let (factors, seen) = FactorsCommand.latestFactors(of: als, in: spec, cacheDirectory: cacheDir) else {
-            guard required else { return false }
-            Console.error("error: stage '\(als.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)")
+        let results = StoredResult(spec, cacheDirectory: cacheDir, pipelineFile: pipeline.pipeline)
+        let factors: Factors, seen: Interactions?
+        do {
+            (factors, seen) = try FactorsCommand.latestFactors(of: als, from: results)
+        } catch {
+            guard required || results.hasResult(als.name) else { return false }
+            Console.error("error: \(error.message)")
             throw ExitCode(1)
         }
         if !required, let user, factors.users[user] == nil { return false }

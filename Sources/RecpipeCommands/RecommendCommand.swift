@@ -10,8 +10,9 @@ import RecpipeStages
 /// `--items a,b,c`: a new user folded in from those items with the pipeline's `als` factors.
 ///
 /// Reads the cache only (nothing runs). ``lookup(_:user:)`` returns the stored rows,
-/// ``render(_:user:explain:)`` prints them; when the user has no stored rank result, the list
-/// comes from the ALS factors instead (RecommendCommand+ALS.swift).
+/// ``render(_:user:explain:)`` prints them. Only a pipeline without a rank stage answers `--user`
+/// from the ALS factors (RecommendCommand+ALS.swift); a missing or unreadable rank result is an
+/// error, never a list that skipped the rank stage's filters.
 struct RecommendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recommend",
@@ -25,8 +26,12 @@ struct RecommendCommand: AsyncParsableCommand {
 
             --items a,b,c (each `id` or `id:value`) folds in a new user from those items with the \
             item factors of the pipeline's als stage fixed (with several, the one feeding a rank \
-            stage, or the one named by --als-stage). A --user without a stored rank result (not in it, or no rank stage run) \
-            gets the list from the als factors' trained vector instead, when there is one.
+            stage, or the one named by --als-stage). In a pipeline without a rank stage, --user \
+            gets the list from the als factors' trained vector.
+
+            Exit codes: 0 answered; 1 no usable stored result (the stage has not run, its cached \
+            result is unreadable or corrupt, or the user is not in it) — never an unfiltered \
+            list from another stage instead; 2 usage.
             """)
 
     @OptionGroup var pipeline: PipelineArguments
@@ -79,16 +84,20 @@ struct RecommendCommand: AsyncParsableCommand {
             let rows = try lookup(spec, user: user)
             Console.print(render(rows, user: user, explain: explain))
         } catch let missing as RankResultMissing {
-            if try printFromFactors(spec, user: user, items: [], required: false, instead: missing.message) { return }
+            if missing.noRankStage, try printFromFactors(spec, user: user, items: [], required: false, instead: missing.message) {
+                return
+            }
             Console.error("error: \(missing.message)")
             throw ExitCode(missing.code)
         }
     }
 
-    /// Why a user has no stored rank list (the ALS factors may answer instead).
+    /// Why a user has no stored rank list. Only when the pipeline has no rank stage
+    /// (`noRankStage`) may the ALS factors answer instead.
     struct RankResultMissing: Error {
         var message: String
         var code: Int32
+        var noRankStage = false
     }
 
     /// The user's rows from the stored result of the chosen rank stage.
@@ -100,19 +109,17 @@ struct RecommendCommand: AsyncParsableCommand {
         {
             stageSpec = s
         } else if ranks.isEmpty {
-            throw RankResultMissing(message: "the pipeline has no rank stage (and no als factors for '\(user)')", code: 2)
+            throw RankResultMissing(message: "the pipeline has no rank stage (and no als factors for '\(user)')", code: 2, noRankStage: true)
         } else {
             Console.error("error: the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage")
             throw ExitCode(2)
         }
-        var options = RunOptions()
-        options.cacheDirectory = cacheDir
-        let store = StageRegistry.runner.store(for: spec, options: options)
-        guard let fp = store.loadState().stages[stageSpec.name]?.current.value,
-            let recs = RankResults.load(fp, from: store)
-        else {
-            throw RankResultMissing(
-                message: "stage '\(stageSpec.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipeline.pipeline)", code: 1)
+        let recs: Recommendations
+        do {
+            recs = try StoredResult(spec, cacheDirectory: cacheDir, pipelineFile: pipeline.pipeline)
+                .load(stageSpec.name, as: Recommendations.self, what: "recommendations")
+        } catch {
+            throw RankResultMissing(message: error.message, code: 1)
         }
         guard let u = recs.users[user] else {
             let hint = Suggestions.hint(for: user, in: Array(recs.users.ids.prefix(100_000))).map { " (\($0))" } ?? ""

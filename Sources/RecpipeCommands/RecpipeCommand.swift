@@ -11,7 +11,9 @@ public struct RecpipeCommand: AsyncParsableCommand {
             Lua rules into a DAG. Unchanged stages are reused from the cache in .recpipe/ beside \
             the pipeline file.
 
-            Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage.
+            Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage. A run also exits 1 \
+            when a result, its state or its manifest cannot be saved; recommend and factors exit 1 \
+            when the stored result they need is missing, unreadable or corrupt.
 
             Examples:
               recpipe demo-data --out data/demo
