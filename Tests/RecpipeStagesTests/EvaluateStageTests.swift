@@ -37,6 +37,25 @@ import Testing
         #expect(out.notes.contains { $0.contains("hits in the top k / k (always divided by k") })
     }
 
+    @Test func anEmptyTestSplitGivesNAAndNullNotZero() async throws {
+        let empty = EvaluationSplit(train: Self.split.train, testOffsets: [0, 0, 0, 0], testItems: [], testValues: [], method: "hand")
+        let ctx = F.context(
+            "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", empty)], "models": [("cf", Self.candidates)]])
+        let out = try await EvaluateStage().run(ctx)
+        let line = try #require(out.notes.first { $0.hasPrefix("cf: ") })
+        #expect(line.hasPrefix("cf: precision@2 n/a, recall@2 n/a, ndcg@2 n/a"), "\(line)")
+        #expect(line.hasSuffix("users_evaluated 0"))
+        #expect(!line.contains("0.0000"))
+        #expect(out.warnings == ["cf: no user has both candidates and test entries (0 test entries), so its metrics are n/a"])
+        let t = try #require(out.artifact as? Table)
+        #expect(F.metric(t, "cf", "precision@2") == nil)  // null, not 0
+        #expect(F.metric(t, "cf", "users_evaluated") == 0)
+        let path = NSTemporaryDirectory() + "recpipe-eval-\(UUID().uuidString).jsonl"
+        try TableWriter.writeJSONLines(t, to: path)
+        let json = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(json.contains(#"{"model":"cf","metric":"precision@2","group":"all","value":null}"#), "\(json)")
+    }
+
     @Test func factorsAreScoredThroughTheirCandidates() async throws {
         let f = Factors(
             users: Self.split.train.users, items: Self.split.train.items, factors: 0, userFactors: [], itemFactors: [],

@@ -60,8 +60,12 @@ struct EvaluateStage: Stage {
             let name = used.insert(input.stage).inserted ? input.stage : "\(input.stage)#\(used.count)"
             rows.add(name, report, group: "all")
             for g in report.groups.keys.sorted() { rows.add(name, report.groups[g]!, group: g) }
-            notes.append(Self.line(name, report.values.map { ($0.name, $0.value) }
+            // With no test user to evaluate, every metric is undefined: n/a, null in the table.
+            notes.append(Self.line(name, report.values.map { ($0.name, report.usersEvaluated == 0 ? .nan : $0.value) }
                 + [("users_evaluated", Double(report.usersEvaluated))]))
+            if report.usersEvaluated == 0 {
+                warnings.append("\(name): no user has both candidates and test entries (\(split.testItems.count) test entries), so its metrics are n/a")
+            }
         }
         if let specs = context.param("rating_models")?.listValue, !specs.isEmpty {
             let results = try RatingEvaluation.run(specs, split: split, context: context)
@@ -152,9 +156,11 @@ struct EvaluateStage: Stage {
         return out
     }
 
+    /// `name: metric 0.1234, …, users_evaluated 12`; an undefined (NaN) metric prints `n/a`.
     static func line(_ name: String, _ values: [(String, Double)]) -> String {
         "\(name): " + values.map { v in
-            v.0.hasPrefix("users") ? "\(v.0) \(Int(v.1))" : String(format: "%@ %.4f", v.0, v.1)
+            v.1.isNaN ? "\(v.0) n/a"
+                : v.0.hasPrefix("users") ? "\(v.0) \(Int(v.1))" : String(format: "%@ %.4f", v.0, v.1)
         }.joined(separator: ", ")
     }
 
@@ -166,12 +172,16 @@ struct EvaluateStage: Stage {
             model.append(m); metric.append(name); group.append(g); value.append(v)
         }
         mutating func add(_ m: String, _ r: RankingReport, group g: String) {
-            for (name, v) in r.values { append(m, name, g, v) }
+            for (name, v) in r.values { append(m, name, g, r.usersEvaluated == 0 ? .nan : v) }
             append(m, "users_evaluated", g, Double(r.usersEvaluated))
             append(m, "users_without_test", g, Double(r.usersWithoutTest))
         }
         var table: Table {
-            .assemble([.strings("model", model), .strings("metric", metric), .strings("group", group), .doubles("value", value)])
+            // An undefined metric (NaN) is null: `n/a` in notes, `null` in JSON, empty in CSV.
+            .assemble([
+                .strings("model", model), .strings("metric", metric), .strings("group", group),
+                Column(name: "value", data: .float(value), validity: value.map { !$0.isNaN }),
+            ])
         }
     }
 }
