@@ -78,17 +78,20 @@ struct ExportStage: Stage {
             throw StageError("cannot export: \(error)", at: context.location(of: "to"))
         }
         var notes = written.map { "\(context.resolve($0.path)) (\($0.rows) rows)" }
-        notes.append("\(set.path) → \(commit.directory)")
+        notes.append("\(WriteError.display(set.path)) → \(WriteError.display(commit.directory))")
         var warnings: [String] = []
         if let moved = commit.movedLegacy {
-            warnings.append("'\(set.path)' was a plain directory (the layout before output sets); its files were moved to '\(moved)'")
+            warnings.append(
+                "'\(WriteError.display(set.path))' was a plain directory (the layout before output sets); "
+                    + "run \(context.runID) moved its files to '\(WriteError.display(moved))'")
         }
         var counters: [StageOutput.Counter] = [.init("files", written.count)]
         if formats.contains("csv") { counters.append(.init("formula_cells_escaped", escaped)) }
         if commit.removedSets > 0 { counters.append(.init("old_sets_removed", commit.removedSets)) }
         if commit.removedTemporaries > 0 {
             counters.append(.init("dead_temporaries_removed", commit.removedTemporaries))
-            notes.append("removed \(commit.removedTemporaries) leftover(s) of killed runs (\(commit.removedBytes) bytes)")
+            let mib = String(format: "%.1f MiB", Double(commit.removedBytes) / 1_048_576)
+            notes.append("removed \(commit.removedTemporaries) leftover(s) of killed runs (\(mib))")
         }
         return StageOutput(
             WrittenFiles(entries: written), rowsIn: rows, rowsOut: rows, counters: counters, notes: notes, warnings: warnings)
