@@ -56,7 +56,7 @@ let package = Package(
             name: "RecpipeTestSupport",
             dependencies: ["RecpipeCore", "RecpipeData"],
             path: "Tests/RecpipeTestSupport"),
-        .testTarget(name: "RecpipeCoreTests", dependencies: ["RecpipeCore"]),
+        .testTarget(name: "RecpipeCoreTests", dependencies: ["RecpipeCore", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeSpecTests", dependencies: ["RecpipeSpec", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeDataTests", dependencies: ["RecpipeData", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeAlgorithmsTests", dependencies: ["RecpipeAlgorithms", "RecpipeTestSupport"]),

@@ -61,7 +61,7 @@ import Testing
         #expect(failed.err.contains("error: stage 'out' (export) failed:"), "\(failed.err)")
         #expect(files(dir) == before)
         // What a killed process leaves: its staging directory and a temporary file, under a dead pid.
-        let dead = try deadPID()
+        let dead = try TestSupport.deadPID()
         let staging = "\(out).runs/.tmp-20260101T000000Z-dead-\(dead)-1"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         #expect(FileManager.default.createFile(atPath: staging + "/events.csv", contents: Data("half".utf8)))
@@ -114,7 +114,7 @@ import Testing
         let dir = TestSupport.temporaryDirectory("cache-leftovers")
         let p = pipeline(dir)
         #expect(await recpipe("run", p).code == 0)
-        let dead = try deadPID()
+        let dead = try TestSupport.deadPID()
         let leftover = dir + "/.recpipe/artifacts/.tmp-abc.rcpa-\(dead)-3"
         #expect(FileManager.default.createFile(atPath: leftover, contents: Data(count: 1000)))
         #expect(await recpipe("run", p).code == 0)
@@ -144,13 +144,5 @@ import Testing
         #expect(
             r.err.contains("error: stage 'events' (ingest) failed: cannot save the result to the cache: not a directory (creating directory \(dir)/.recpipe/artifacts)"),
             "\(r.err)")
-    }
-
-    func deadPID() throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/true")
-        try p.run()
-        p.waitUntilExit()
-        return p.processIdentifier
     }
 }

@@ -1,16 +1,11 @@
 import Foundation
+import RecpipeTestSupport
 import Testing
 
 @testable import RecpipeCore
 
 /// `OutputSet`: a directory of files that switch together, and the clean-up of killed runs.
 @Suite struct OutputSetTests {
-    func temporaryDirectory() -> String {
-        let dir = NSTemporaryDirectory() + "recpipe-outputset-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
     /// Writes `files` as one committed set.
@@ -21,17 +16,8 @@ import Testing
         return try set.commit(staging, keep: keep)
     }
 
-    /// A pid no process has now (a finished child's).
-    func deadPID() throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/true")
-        try p.run()
-        p.waitUntilExit()
-        return p.processIdentifier
-    }
-
     @Test func theLinkSwitchesToTheNewSetAndOldSetsBeyondKeepAreRemoved() throws {
-        let dir = temporaryDirectory()
+        let dir = TestSupport.temporaryDirectory("outputset")
         let set = OutputSet(path: dir + "/out/demo/")
         #expect(set.path == dir + "/out/demo")
         try commitSet(set, "20260101T000001Z-aaaa", ["recs.csv": "r1", "profiles.csv": "p1"], keep: 2)
@@ -50,7 +36,7 @@ import Testing
     }
 
     @Test func aRunKilledMidSetLeavesTheLastCompleteSetAndItsLeftoversAreRemovedLater() throws {
-        let dir = temporaryDirectory()
+        let dir = TestSupport.temporaryDirectory("outputset")
         let set = OutputSet(path: dir + "/out")
         try commitSet(set, "20260101T000001Z-aaaa", ["recs.csv": "old recs", "profiles.csv": "old profiles"])
         // A second run writes recs.csv, then dies before profiles.csv and before the switch:
@@ -59,7 +45,7 @@ import Testing
         let staging = try set.begin(runID: "20260101T000002Z-bbbb")
         try AtomicFile.write("new recs", to: staging.path(for: "recs.csv"))
         #expect(FileManager.default.createFile(atPath: staging.path(for: ".tmp-profiles.csv-1-2"), contents: Data("new pro".utf8)))
-        let dead = try deadPID()
+        let dead = try TestSupport.deadPID()
         let killed = set.runsDirectory + "/.tmp-20260101T000002Z-bbbb-\(dead)-77"
         try FileManager.default.moveItem(atPath: staging.directory, toPath: killed)
         let strayLink = dir + "/.tmp-out-\(dead)-5"
@@ -79,10 +65,10 @@ import Testing
     }
 
     @Test func aLiveWritersTemporariesAreKept() throws {
-        let dir = temporaryDirectory()
+        let dir = TestSupport.temporaryDirectory("outputset")
         let mine = dir + "/" + AtomicFile.temporaryName(for: "recs.csv")
         FileManager.default.createFile(atPath: mine, contents: Data("x".utf8))
-        let dead = try deadPID()
+        let dead = try TestSupport.deadPID()
         FileManager.default.createFile(atPath: dir + "/.tmp-recs.csv-\(dead)-9", contents: Data("xy".utf8))
         FileManager.default.createFile(atPath: dir + "/.tmp-notes", contents: nil)  // not ours: no pid
         let removed = AtomicFile.removeDeadTemporaries(in: dir)
@@ -94,7 +80,7 @@ import Testing
     }
 
     @Test func aDirectoryOfTheEarlierLayoutIsMovedAsideButForeignFilesAreNeverTouched() throws {
-        let dir = temporaryDirectory()
+        let dir = TestSupport.temporaryDirectory("outputset")
         try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir + "/out/recs.csv", contents: Data("legacy".utf8))
         let set = OutputSet(path: dir + "/out")
@@ -103,7 +89,7 @@ import Testing
         #expect(read(dir + "/out/recs.csv") == "new")
         #expect(read(dir + "/out.runs/20260101T000001Z-aaaa-previous/recs.csv") == "legacy")
 
-        let other = temporaryDirectory()
+        let other = TestSupport.temporaryDirectory("outputset")
         try FileManager.default.createDirectory(atPath: other + "/out", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: other + "/out/notes.txt", contents: Data("mine".utf8))
         let foreign = OutputSet(path: other + "/out")

@@ -29,6 +29,15 @@ public enum TestSupport {
         return url.path
     }()
 
+    /// A pid that no process has now (a finished child's): what a killed writer leaves in names.
+    public static func deadPID() throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/true")
+        try p.run()
+        p.waitUntilExit()
+        return p.processIdentifier
+    }
+
     /// Writes `text` to `dir/name`, creating folders, and returns the path.
     @discardableResult
     public static func write(_ text: String, to name: String, in dir: String) -> String {
