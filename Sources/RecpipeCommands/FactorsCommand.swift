@@ -68,7 +68,8 @@ struct FactorsCommand: AsyncParsableCommand {
         let factors: Factors, seen: Interactions?
         do {
             (factors, seen) = try Self.latestFactors(
-                of: als, from: StoredResult(spec, cacheDirectory: cacheDir, pipelineFile: pipeline.pipeline))
+                of: als, from: StoredResult(spec, cacheDirectory: cacheDir, pipelineFile: pipeline.pipeline),
+                seen: similar == nil && items == nil)
         } catch {
             Console.error("error: \(error.message)")
             throw ExitCode(1)
@@ -99,14 +100,15 @@ struct FactorsCommand: AsyncParsableCommand {
         try StageChoice.choose(spec, kind: "als", name: stage, flag: "--stage", purpose: "factors reads an als stage")!
     }
 
-    /// The als stage's latest factors and the interactions it trained on, from the cache. A
-    /// stage not run yet, or a result that cannot be read, is an error: without the interactions
-    /// the seen items could not be excluded, so no answer is better than a different one.
+    /// The als stage's latest factors and, when `seen` (a known user's trained-vector list), the
+    /// interactions it trained on, from the cache. A stage not run yet, or a result that cannot be
+    /// read, is an error: without the interactions the seen items could not be excluded, so no
+    /// answer is better than a different one.
     static func latestFactors(
-        of als: StageSpec, from results: StoredResult
+        of als: StageSpec, from results: StoredResult, seen needSeen: Bool
     ) throws(StoredResult.Unavailable) -> (factors: Factors, seen: Interactions?) {
         let factors = try results.load(als.name, as: Factors.self, what: "als factors")
-        return (factors, try seen(for: als, from: results))
+        return (factors, needSeen ? try seen(for: als, from: results) : nil)
     }
 
     /// The interactions the als stage trained on (its input, or the input split's train part).

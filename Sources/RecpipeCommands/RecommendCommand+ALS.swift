@@ -26,7 +26,7 @@ extension RecommendCommand {
         let results = StoredResult(spec, cacheDirectory: cacheDir, pipelineFile: pipeline.pipeline)
         let factors: Factors, seen: Interactions?
         do {
-            (factors, seen) = try FactorsCommand.latestFactors(of: als, from: results)
+            (factors, seen) = try FactorsCommand.latestFactors(of: als, from: results, seen: items.isEmpty)
         } catch {
             guard required || results.hasResult(als.name) else { return false }
             Console.error("error: \(error.message)")

@@ -69,8 +69,9 @@ import Testing
         let seen = await recpipe("factors", p, "--user", "u0")
         #expect(seen.code == 1 && seen.out.isEmpty)
         #expect(seen.err.contains("error: the stored result of stage 'matrix' cannot be read (artifact checksum"), "\(seen.err)")
+        // A fold-in from given items does not read the training interactions: it still answers.
         let items = await recpipe("recommend", p, "--items", "a1")
-        #expect(items.code == 1 && items.err.contains("stage 'matrix' cannot be read"))
+        #expect(items.code == 0, "\(items.err)")
 
         try corrupt("mf", of: p)
         let factors = await recpipe("factors", p, "--similar", "a1")
