@@ -32,6 +32,8 @@ public enum AtomicFile {
             unlink(tmp)
             throw error
         }
+        // The rename itself reaches the disk, so a manifest never outlives the files it names.
+        WriteError.syncDirectory(dir)
     }
 
     public static func write(_ data: some DataProtocol, to path: String) throws {
