@@ -4,7 +4,8 @@
 //   recpipe (exe) → RecpipeCommands → RecpipeStages → RecpipeEngine → RecpipeSpec → RecpipeCore
 //                                          │               └────────→ RecpipeData → RecpipeCore
 //                                          ├→ RecpipeAlgorithms (pure numerics, no I/O)
-//                                          └→ RecpipeScripting  (Lua 5.4 sandbox) → CLua
+//                                          ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua
+//                                          └→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
 //   RecpipeSpec → CYAML (libyaml)
 import PackageDescription
 
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -32,6 +34,11 @@ let package = Package(
             name: "RecpipeAlgorithms",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         .target(name: "RecpipeScripting", dependencies: ["RecpipeCore", "CLua"]),
+        // Knows nothing of pipelines: charts and a page model in, one HTML document out.
+        .target(
+            name: "RecpipeReport",
+            dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Templates")]),
         .target(
             name: "RecpipeEngine",
             dependencies: ["RecpipeCore", "RecpipeSpec", "RecpipeData"]),
@@ -39,14 +46,14 @@ let package = Package(
             name: "RecpipeStages",
             dependencies: [
                 "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine",
-                "RecpipeAlgorithms", "RecpipeScripting",
+                "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]),
         .target(
             name: "RecpipeCommands",
             dependencies: [
                 "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine", "RecpipeStages",
-                "RecpipeScripting", "RecpipeAlgorithms",
+                "RecpipeScripting", "RecpipeAlgorithms", "RecpipeReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "recpipe", dependencies: ["RecpipeCommands"]),
@@ -61,6 +68,7 @@ let package = Package(
         .testTarget(name: "RecpipeDataTests", dependencies: ["RecpipeData", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeAlgorithmsTests", dependencies: ["RecpipeAlgorithms", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeScriptingTests", dependencies: ["RecpipeScripting", "RecpipeTestSupport"]),
+        .testTarget(name: "RecpipeReportTests", dependencies: ["RecpipeReport"]),
         .testTarget(
             name: "RecpipeEngineTests",
             dependencies: ["RecpipeEngine", "RecpipeSpec", "RecpipeData", "RecpipeTestSupport"]),

@@ -21,13 +21,14 @@ public struct RecpipeCommand: AsyncParsableCommand {
               recpipe run pipelines/demo.yaml --set vars.top_n=50
               recpipe graph pipelines/demo.yaml --format mermaid
               recpipe stages als
+              recpipe report pipelines/demo.yaml --out report.html
             """,
         version: RecpipeVersion.string,
         subcommands: commandTypes)
 
     static let commandTypes: [any ParsableCommand.Type] = [
         RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, DemoDataCommand.self,
-        RecommendCommand.self, FactorsCommand.self, RulesCommand.self,
+        RecommendCommand.self, FactorsCommand.self, RulesCommand.self, ReportCommand.self,
     ]
 
     public init() {}

@@ -1,0 +1,128 @@
+import Foundation
+import RecpipeTestSupport
+import Testing
+
+/// `recpipe report`: the page of a real demo run (every section filled), the page of a pipeline
+/// without profiles or models (said, never an empty chart), and every error a user can hit.
+@Suite(.serialized) struct ReportCommandTests {
+    /// The repository's demo pipeline and rules, copied beside a small generated shop.
+    func demoProject() async throws -> String {
+        let dir = TestSupport.temporaryDirectory("report-demo")
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: repo + "/pipelines/demo.yaml", toPath: dir + "/pipelines/demo.yaml")
+        try fm.copyItem(atPath: repo + "/pipelines/rules", toPath: dir + "/pipelines/rules")
+        let data = await recpipe("demo-data", "--out", dir + "/data/demo", "--users", "300", "--items", "80", "--events", "6000")
+        #expect(data.code == 0, "\(data.err)")
+        return dir + "/pipelines/demo.yaml"
+    }
+
+    @Test func demoReportFillsEverySection() async throws {
+        let p = try await demoProject()
+        let first = await recpipe("run", p)
+        #expect(first.code == 0, "\(first.err)")
+        // A rule change and a second run: the Rules section shows the before/after.
+        let rules = (p as NSString).deletingLastPathComponent + "/rules/promotions.lua"
+        let text = try String(contentsOfFile: rules, encoding: .utf8).replacingOccurrences(of: "boost = 1.3", with: "boost = 3.0")
+        try text.write(toFile: rules, atomically: true, encoding: .utf8)
+        let second = await recpipe("run", p)
+        #expect(second.code == 0, "\(second.err)")
+
+        let out = (p as NSString).deletingLastPathComponent + "/report.html"
+        let r = await recpipe("report", p, "--out", out)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.hasPrefix("report: \(out) ("))
+        for line in ["  run: 3 charts, 1 table", "  customers: 9 charts, 1 table", "  models: 3 charts, 1 table"] {
+            #expect(r.out.contains(line), "\(r.out)")
+        }
+        #expect(r.out.contains("  rules: 2 charts, 2 tables"), "\(r.out)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        for part in [
+            "<section id=\"run\">", "<section id=\"customers\">", "<section id=\"models\">", "<section id=\"rules\">",
+            "<strong>Pipeline</strong>", "<strong>Ingest accounting</strong>", "<strong>Segments — segments</strong>",
+            "<strong>Segment profiles — segments</strong>", "<strong>R × F grid — profiles</strong>",
+            "<strong>Named RFM segments — profiles</strong>", "<strong>Tags — profiles</strong>", "<strong>Tag overlaps — profiles</strong>",
+            "<strong>Distribution of monetary (spend) — profiles</strong>", "<strong>Model quality — quality</strong>",
+            "<strong>Popularity bias</strong>", "<strong>Catalogue coverage</strong>", "<strong>Rule effects — recs</strong>",
+            "<strong>Category shares before and after — recs</strong>", "<h3>Items entering lists most often — recs</h3>",
+            "<td>winter-coats</td><td>promote: boosted in lists</td>",
+        ] {
+            #expect(html.contains(part), "missing \(part)")
+        }
+        // Entering items carry their names and categories from the items table (`title`, `category`).
+        #expect(html.contains(/<td>SKU-\d+<\/td><td>[^<]*Coat[^<]*<\/td><td>coats<\/td><td class="num">\+\d+<\/td>/))
+        // Why each stage ran, in the stage table.
+        #expect(html.contains("<td>recs</td><td>rank</td><td>ran</td>"))
+        #expect(html.contains("file &#39;rules/promotions.lua&#39; changed; users 294"))
+        #expect(!html.contains("chart empty"))
+        #expect(!html.contains("<script"))
+        #expect(html.utf8.count < 2_000_000)
+
+        // The default place is the run's own directory; --run names an older run.
+        let latest = await recpipe("report", p)
+        #expect(latest.code == 0)
+        #expect(latest.out.contains("/.recpipe/runs/") && latest.out.contains("/report.html ("))
+        let runs = try FileManager.default.contentsOfDirectory(atPath: (p as NSString).deletingLastPathComponent + "/.recpipe/runs")
+            .filter { $0 != "latest" }.sorted()
+        let older = await recpipe("report", p, "--run", runs[0], "--out", out)
+        #expect(older.code == 0, "\(older.err)")
+        // The first run's rank result is no longer the latest: its diff is not known, and it says so.
+        let olderHTML = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(olderHTML.contains("this run&#39;s result is no longer the latest") || olderHTML.contains("this run's result is no longer the latest"))
+    }
+
+    @Test func aPipelineWithoutProfilesOrModelsSaysSo() async throws {
+        let dir = TestSupport.temporaryDirectory("report-small")
+        TestSupport.write("user_id,item_id,event\nU1,A,view\nU1,B,view\nU2,A,view\nU2,C,view\nU3,A,view\nU3,x,y,z\n", to: "events.csv", in: dir)
+        let p = TestSupport.write(
+            """
+            pipeline: report-small
+            stages:
+              events: { uses: ingest, with: { path: events.csv } }
+              matrix: { uses: encode, inputs: { events: events }, with: { weights: { view: 1 } } }
+              pop: { uses: popular, input: matrix, with: { candidates: 2 } }
+            """, to: "p.yaml", in: dir)
+        let none = await recpipe("report", p)
+        #expect(none.code == 1)
+        #expect(none.err.contains("pipeline 'report-small' has no run yet; run it first:\n  recpipe run \(p)"))
+
+        let run = await recpipe("run", p)
+        #expect(run.code == 0, "\(run.err)")
+        let out = dir + "/r.html"
+        let r = await recpipe("report", p, "--out", out)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("  customers: 0 charts, 0 tables — this pipeline has no customer profiles in this run"), "\(r.out)")
+        #expect(r.out.contains("  rules: 0 charts, 0 tables — no rank stage in this run"), "\(r.out)")
+        #expect(r.out.contains("  models: 2 charts, 0 tables"), "\(r.out)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(!html.contains("chart empty"))
+        // The bad row's reason, counted.
+        #expect(html.contains("<h3>Top reject reasons — events</h3>"))
+        #expect(html.contains("1 rejected rows, 1 distinct reasons"))
+    }
+
+    @Test func wrongRunsAreUsageErrors() async throws {
+        let dir = TestSupport.temporaryDirectory("report-errors")
+        TestSupport.write("user_id,item_id,event\nU1,A,view\nU2,A,view\n", to: "events.csv", in: dir)
+        let a = TestSupport.write(
+            "pipeline: a\nstages:\n  events: { uses: ingest, with: { path: events.csv } }\n", to: "a.yaml", in: dir)
+        let b = TestSupport.write(
+            "pipeline: b\nstages:\n  events: { uses: ingest, with: { path: events.csv } }\n", to: "b.yaml", in: dir)
+        #expect(await recpipe("run", a).code == 0)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.recpipe/runs").filter { $0 != "latest" }
+        let unknown = await recpipe("report", a, "--run", "20990101T000000Z-0000")
+        #expect(unknown.code == 2)
+        #expect(unknown.err.contains("error: no run '20990101T000000Z-0000' in "))
+        #expect(unknown.err.contains("latest runs: \(runs[0])"))
+        // b shares the cache directory but has not run: a's run is not b's.
+        let other = await recpipe("report", b, "--run", runs[0])
+        #expect(other.code == 2)
+        #expect(other.err.contains("is a run of pipeline 'a', not 'b'"))
+        let noRun = await recpipe("report", b)
+        #expect(noRun.code == 1)
+        let unwritable = await recpipe("report", a, "--out", dir + "/events.csv/r.html")
+        #expect(unwritable.code == 1)
+        #expect(unwritable.err.contains("cannot write"))
+    }
+}
