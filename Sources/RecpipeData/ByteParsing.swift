@@ -12,8 +12,8 @@ enum ByteParsing {
         return v
     }
 
-    /// An optionally signed decimal integer, surrounding spaces allowed; nil on anything else or
-    /// overflow. O(length).
+    /// An optionally signed decimal integer, surrounding spaces allowed, optionally followed by
+    /// `.` and zeros (`17850.0`); nil on anything else or overflow. O(length).
     static func int(_ p: UnsafeRawBufferPointer) -> Int64? {
         var i = 0, end = p.count
         while i < end, p[i] == 32 { i += 1 }
@@ -24,6 +24,13 @@ enum ByteParsing {
             negative = p[i] == UInt8(ascii: "-")
             i += 1
             guard i < end else { return nil }
+        }
+        // An integral value written as a decimal (`17850.0`, spreadsheets' and pandas' ids) is that
+        // integer: a `.` followed by zeros only ends the number.
+        if let dot = (i..<end).first(where: { p[$0] == UInt8(ascii: ".") }), dot > i,
+            (dot + 1..<end).allSatisfy({ p[$0] == UInt8(ascii: "0") })
+        {
+            end = dot
         }
         var v: Int64 = 0
         while i < end {

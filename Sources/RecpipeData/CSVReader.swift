@@ -230,10 +230,14 @@ public enum CSVReader {
         }
         if let limit = policy.maxBadRows, limit.exceeded(rejected: rejected, rowsIn: rowsIn) {
             let firstFew = rejects.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+            let summary = RejectSummary(rejects)
+            let share = rowsIn > 0 ? String(format: " (%.1f%%)", Double(rejected) * 100 / Double(rowsIn)) : ""
             throw IngestError(
                 .tooManyBadRows, path: path,
-                "\(rejected) of \(rowsIn) rows were rejected, more than max_bad_rows (\(limit.description)); first: \(firstFew)",
-                hint: "fix the schema or the data, or raise max_bad_rows")
+                "\(rejected) of \(rowsIn) rows were rejected\(share), more than max_bad_rows (\(limit.description)); "
+                    + (summary.map { "\($0); " } ?? "") + "first: \(firstFew)",
+                hint: summary?.column.map { "declare '\($0)' with the type its values have (ids: string), fix the data, or raise max_bad_rows" }
+                    ?? "fix the schema or the data, or raise max_bad_rows")
         }
     }
 }

@@ -1,12 +1,29 @@
 import RecpipeCore
 
-/// A simple row predicate: `quantity > 0`, `price <= 100.5`, `country in [United Kingdom, France]`,
-/// `country not in [...]`, `status == "paid"`, `x != 3`, `name is not null`, `name is null`.
-/// Comparisons with a null cell are false (the row is dropped), except `is null`.
+/// A simple row predicate — the one filter grammar of every YAML filter (`clean` filters,
+/// `encode`'s `purchase_when`/`returns_when`): `quantity > 0`, `price <= 100.5`,
+/// `country in [United Kingdom, France]`, `country not in [...]`, `status == "paid"`, `x != 3`,
+/// `name is not null`, `name is null`, and on text `invoice startswith C`, `code endswith X`,
+/// `description contains POSTAGE`, `code matches "^[0-9]{5}$"` (a regular expression found
+/// anywhere in the text; anchor with ^ $), each also as `not startswith` …; a trailing
+/// `ignore case` makes `==`, `!=`, `in`, `not in` and the text operators case-insensitive.
+/// Text operators on a number column read the number as text (`customer startswith 17`).
+/// Comparisons with a null cell are false (the row is dropped) — negated ones too — except `is null`.
 public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
     public enum Op: String, Sendable, Hashable {
         case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
         case isIn = "in", notIn = "not in", isNull = "is null", isNotNull = "is not null"
+        case startsWith = "startswith", endsWith = "endswith", contains = "contains", matches = "matches"
+        case notStartsWith = "not startswith", notEndsWith = "not endswith", notContains = "not contains"
+        case notMatches = "not matches"
+
+        /// The operators on text.
+        var isText: Bool {
+            switch self {
+            case .startsWith, .endsWith, .contains, .matches, .notStartsWith, .notEndsWith, .notContains, .notMatches: true
+            default: false
+            }
+        }
     }
 
     public enum Literal: Sendable, Hashable, CustomStringConvertible {
@@ -29,6 +46,8 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
     public var column: String
     public var op: Op
     public var values: [Literal]
+    /// `ignore case` was given: text comparisons fold case.
+    public var ignoreCase = false
     public let text: String
 
     public var description: String { text }
@@ -55,13 +74,32 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         let lower = rest.lowercased()
         let ops: [(String, Op)] = [
             ("is not null", .isNotNull), ("is null", .isNull), ("not in", .notIn), ("in", .isIn),
+            ("not startswith", .notStartsWith), ("not endswith", .notEndsWith), ("not contains", .notContains),
+            ("not matches", .notMatches), ("startswith", .startsWith), ("endswith", .endsWith),
+            ("contains", .contains), ("matches", .matches),
             ("==", .eq), ("!=", .ne), ("<=", .le), (">=", .ge), ("<", .lt), (">", .gt), ("=", .eq),
         ]
-        guard let (word, op) = ops.first(where: { lower.hasPrefix($0.0) }) else {
-            throw fail("expected an operator (==, !=, <, <=, >, >=, in, not in, is null, is not null) after '\(column)'")
+        // A word operator ends at a space, `[` or the end (`in` is not the start of `inside`).
+        func matchesOp(_ word: String) -> Bool {
+            guard lower.hasPrefix(word) else { return false }
+            guard word.last!.isLetter, lower.count > word.count else { return true }
+            let next = lower[lower.index(lower.startIndex, offsetBy: word.count)]
+            return next == " " || next == "["
+        }
+        guard let (word, op) = ops.first(where: { matchesOp($0.0) }) else {
+            throw fail(
+                "expected an operator (==, !=, <, <=, >, >=, in, not in, is null, is not null, startswith, endswith, contains, matches) after '\(column)'")
         }
         self.op = op
         rest = rest.dropFirst(word.count).drop { $0 == " " }
+        let suffix = " ignore case"
+        if rest.lowercased().hasSuffix(suffix) {
+            guard op != .isNull, op != .isNotNull, ![Op.lt, .le, .gt, .ge].contains(op) else {
+                throw fail("'ignore case' applies to ==, !=, in, not in and the text operators, not to '\(word)'")
+            }
+            ignoreCase = true
+            rest = Substring(String(rest.dropLast(suffix.count)).trimmingCharacters())
+        }
         switch op {
         case .isNull, .isNotNull:
             guard rest.isEmpty else { throw fail("unexpected text after '\(word)'") }
@@ -74,6 +112,17 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
             guard !rest.isEmpty else { throw fail("expected a value after '\(word)'") }
             values = [Self.literal(rest)]
         }
+        if op == .matches || op == .notMatches {
+            do { _ = try Regex(Self.text(of: values[0])) } catch {
+                throw fail("'\(Self.text(of: values[0]))' is not a regular expression: \(error)")
+            }
+        }
+    }
+
+    /// A literal as the text a text operator compares with.
+    static func text(of v: Literal) -> String {
+        if case .string(let s) = v { return s }
+        return v.description
     }
 
     private static func splitList(_ s: Substring) -> [Substring] {
@@ -113,8 +162,15 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
             return [.error("type-mismatch", "filter '\(text)': \(v) cannot be compared with \(field.type) column '\(column)'",
                            hint: field.type == .timestamp ? "write dates like \"2026-05-01\"" : nil)]
         }
-        if field.type == .bool, [.lt, .le, .gt, .ge].contains(op) {
+        if field.type == .bool, [.lt, .le, .gt, .ge].contains(op) || op.isText {
             return [.error("type-mismatch", "filter '\(text)': '\(op.rawValue)' does not apply to bool column '\(column)'")]
+        }
+        if field.type == .timestamp, op.isText {
+            return [.error("type-mismatch", "filter '\(text)': '\(op.rawValue)' does not apply to timestamp column '\(column)'",
+                           hint: "compare dates with < or >, e.g. \(column) >= \"2026-05-01\"")]
+        }
+        if ignoreCase, field.type != .string, !op.isText {
+            return [.error("type-mismatch", "filter '\(text)': 'ignore case' needs a text column; '\(column)' is \(field.type)")]
         }
         return []
     }
@@ -122,6 +178,7 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
     /// A literal converted to the column's representation: a number for numeric and bool columns,
     /// a string for string columns. Nil when it cannot compare.
     func compiled(_ v: Literal, for type: ColumnType) -> Value? {
+        if op.isText { return .string(Self.text(of: v)) }
         switch (v, type) {
         case (.number(let d), .int), (.number(let d), .float): return .double(d)
         case (.number(let d), .timestamp): return .double(d)
@@ -149,18 +206,13 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         }
         if case .string(let dict, let codes) = col.data {
             let strs = targets.map { if case .string(let s) = $0 { s } else { "" } }
-            let hits = dict.map { d -> Bool in
-                switch op {
-                case .eq, .isIn: strs.contains(d)
-                case .ne, .notIn: !strs.contains(d)
-                case .lt: d < strs[0]
-                case .le: d <= strs[0]
-                case .gt: d > strs[0]
-                case .ge: d >= strs[0]
-                case .isNull, .isNotNull: false
-                }
-            }
+            let test = try TextTest(op: op, targets: strs, ignoreCase: ignoreCase)
+            let hits = dict.map(test.holds)
             return (0..<n).map { !col.isNull($0) && hits[Int(codes[$0])] }
+        }
+        if op.isText {
+            let test = try TextTest(op: op, targets: targets.map { if case .string(let s) = $0 { s } else { "" } }, ignoreCase: false)
+            return (0..<n).map { r in col.value(r).idText.map(test.holds) ?? false }
         }
         let nums = targets.map { $0.doubleValue ?? .nan }
         return (0..<n).map { r in
@@ -175,7 +227,50 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
             case .isIn: return nums.contains(x)
             case .notIn: return !nums.contains(x)
             case .isNull, .isNotNull: return false
+            default: return false
             }
+        }
+    }
+}
+
+/// One comparison of text values (the cells of a string column's dictionary, or numbers as text).
+private struct TextTest {
+    let op: FilterExpression.Op
+    let targets: [String]
+    let ignoreCase: Bool
+    let regex: Regex<AnyRegexOutput>?
+
+    init(op: FilterExpression.Op, targets: [String], ignoreCase: Bool) throws {
+        self.op = op
+        self.ignoreCase = ignoreCase
+        self.targets = ignoreCase ? targets.map { $0.lowercased() } : targets
+        if op == .matches || op == .notMatches {
+            let r = try Regex(targets[0])
+            regex = ignoreCase ? r.ignoresCase() : r
+        } else {
+            regex = nil
+        }
+    }
+
+    func holds(_ raw: String) -> Bool {
+        let d = ignoreCase && regex == nil ? raw.lowercased() : raw
+        let t = targets.first ?? ""
+        switch op {
+        case .eq, .isIn: return targets.contains(d)
+        case .ne, .notIn: return !targets.contains(d)
+        case .lt: return d < t
+        case .le: return d <= t
+        case .gt: return d > t
+        case .ge: return d >= t
+        case .startsWith: return d.hasPrefix(t)
+        case .endsWith: return d.hasSuffix(t)
+        case .contains: return d.contains(t)
+        case .notStartsWith: return !d.hasPrefix(t)
+        case .notEndsWith: return !d.hasSuffix(t)
+        case .notContains: return !d.contains(t)
+        case .matches: return d.contains(regex!)
+        case .notMatches: return !d.contains(regex!)
+        case .isNull, .isNotNull: return false
         }
     }
 }

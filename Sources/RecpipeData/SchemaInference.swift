@@ -5,7 +5,8 @@ public enum SchemaInference {
     /// Complexity: O(samples × formats).
     public static func inferType(_ samples: [String]) -> (type: ColumnType, format: TimestampFormat?) {
         if samples.isEmpty { return (.string, nil) }
-        if samples.allSatisfy({ ByteParsing.int($0) != nil }) { return (.int, nil) }
+        // `17850.0` reads as an int when declared so, but a column written with decimals is inferred float.
+        if samples.allSatisfy({ ByteParsing.int($0) != nil && !$0.contains(".") }) { return (.int, nil) }
         if samples.allSatisfy({ looksNumeric($0) && ByteParsing.double($0) != nil }) { return (.float, nil) }
         if samples.allSatisfy({ ByteParsing.bool($0) != nil }) { return (.bool, nil) }
         for fmt in TimestampFormat.common where samples.allSatisfy({ fmt.parse($0) != nil }) {

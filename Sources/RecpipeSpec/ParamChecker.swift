@@ -13,7 +13,8 @@ struct ParamChecker {
 
     /// The converted value, or nil when any problem was reported.
     func check(_ v: LocatedValue, into diagnostics: inout [Diagnostic]) -> ParamValue? {
-        check(v, as: spec.type, path: spec.name, into: &diagnostics)
+        if spec.nullable, v.value.isNull { return .null }
+        return check(v, as: spec.type, path: spec.name, into: &diagnostics)
     }
 
     // MARK: - Type walk
@@ -78,7 +79,15 @@ struct ParamChecker {
             if let out = check(v, as: t, path: path, into: &scratch), scratch.isEmpty { return out }
             if firstShapeMatch == nil, matchesShape(v, t) { firstShapeMatch = scratch }
         }
-        if let shaped = firstShapeMatch {
+        if case .scalar(.string(let s)) = v.shape, YAMLNode.resolvePlain(s).doubleValue != nil,
+            types.contains(where: { $0 == .int || $0 == .float })
+        {
+            // `k: "5"`: a quoted number is a string, but the number alternative was meant.
+            var d = mismatch(v, expected: .oneOf(types), path: path)
+            d.message += " ('\(s)')"
+            d.hint = "remove the quotes to make it a number: \(s)"
+            diagnostics.append(d)
+        } else if let shaped = firstShapeMatch {
             diagnostics += shaped
         } else {
             var d = mismatch(v, expected: .oneOf(types), path: path)

@@ -93,7 +93,10 @@ extension PipelineDecoder {
         guard let declaration = catalog[kind] else {
             report(.error(
                 "unknown-kind", "unknown stage kind '\(kind)'", at: pair.value.location,
-                hint: Suggestions.hint(for: kind, in: catalog.kinds) ?? "known kinds: " + catalog.kinds.joined(separator: ", ")),
+                hint: catalog.suggestion(for: kind).map { k in
+                    // An alias (`kmeans`) is not a typo: say what the suggested kind does.
+                    "did you mean '\(k)'?" + (Suggestions.distance(kind, k) > 3 ? catalog[k].map { " (\($0.summary))" } ?? "" : "")
+                } ?? "known kinds: " + catalog.kinds.joined(separator: ", ")),
                 stage: i)
             return
         }

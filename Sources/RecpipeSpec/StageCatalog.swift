@@ -26,6 +26,16 @@ public struct StageCatalog: Sendable {
         byKind[kind].map { declarations[$0] }
     }
 
+    /// The kind a misspelt or foreign name most likely means: a declared alias (normalised:
+    /// case, `-` and `_` ignored), else the closest kind name. Nil when nothing is close.
+    public func suggestion(for name: String) -> String? {
+        let key = name.lowercased().filter { $0 != "-" && $0 != "_" }
+        if let d = declarations.first(where: { $0.aliases.contains { $0.lowercased().filter { $0 != "-" && $0 != "_" } == key } }) {
+            return d.kind
+        }
+        return Suggestions.closest(to: name, in: kinds)
+    }
+
     /// All kind names, sorted.
     public var kinds: [String] { declarations.map(\.kind).sorted() }
 }

@@ -49,11 +49,14 @@ public struct ParamSpec: Sendable {
     /// Inclusive numeric bounds, checked for `int` and `float` (and their lists/maps).
     public var range: ClosedRange<Double>?
     public var doc: String
+    /// Whether `null` is a value ("none"), kept instead of the default.
+    public var nullable: Bool
 
     public init(
         _ name: String, _ type: ParamType, default defaultValue: ParamValue? = nil,
-        required: Bool = false, range: ClosedRange<Double>? = nil, doc: String
+        required: Bool = false, range: ClosedRange<Double>? = nil, nullable: Bool = false, doc: String
     ) {
+        self.nullable = nullable
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
@@ -101,23 +104,27 @@ public struct StageDeclaration: Sendable {
     /// Extra checks of resolved parameters beyond their declared types (cross-parameter rules,
     /// script syntax). Locations come from `StageSpec.paramLocations`.
     public var check: @Sendable (StageSpec, PipelineSpec) -> [Diagnostic]
+    /// Other names users reach for (`kmeans` for `cluster`): an unknown `uses:` that is an alias
+    /// is answered with this kind.
+    public var aliases: [String]
 
     public init(
-        kind: String, summary: String, version: Int = 1, inputs: [PortSpec] = [],
+        kind: String, summary: String, version: Int = 1, aliases: [String] = [], inputs: [PortSpec] = [],
         params: [ParamSpec] = [], output: ArtifactKind,
         check: @escaping @Sendable (StageSpec, PipelineSpec) -> [Diagnostic] = { _, _ in [] }
     ) {
         self.init(
-            kind: kind, summary: summary, version: version, inputs: inputs, params: params,
+            kind: kind, summary: summary, version: version, aliases: aliases, inputs: inputs, params: params,
             outputFor: { _ in output }, check: check)
     }
 
     public init(
-        kind: String, summary: String, version: Int = 1, inputs: [PortSpec] = [],
+        kind: String, summary: String, version: Int = 1, aliases: [String] = [], inputs: [PortSpec] = [],
         params: [ParamSpec] = [], outputFor: @escaping @Sendable ([String: ParamValue]) -> ArtifactKind,
         check: @escaping @Sendable (StageSpec, PipelineSpec) -> [Diagnostic] = { _, _ in [] }
     ) {
         self.kind = kind
+        self.aliases = aliases
         self.summary = summary
         self.version = version
         self.inputs = inputs

@@ -10,6 +10,7 @@ struct CleanStage: Stage {
     static let declaration = StageDeclaration(
         kind: "clean",
         summary: "Drop nulls, filter rows, de-duplicate, handle outliers, cast, k-core filter.",
+        aliases: ["filter", "filter_rows", "dropna", "dedup", "preprocess"],
         inputs: [PortSpec("table", accepts: [.table], doc: "the table to clean")],
         params: [
             ParamSpec("cast", .map(.any), doc: "column → type (or {type, format}) to convert first"),

@@ -13,6 +13,7 @@ struct ExportStage: Stage {
     static let declaration = StageDeclaration(
         kind: "export",
         summary: "Write artifacts to CSV and/or JSON Lines files, switching the whole set at once.",
+        aliases: ["write", "save", "output", "sink", "to_csv"],
         inputs: [
             PortSpec(
                 "data", accepts: ArtifactKind.allCases.filter { $0 != .files }, multiple: true,

@@ -11,6 +11,7 @@ struct IngestStage: Stage {
     static let declaration = StageDeclaration(
         kind: "ingest",
         summary: "Read a CSV or JSON Lines file into a table; bad rows go to a rejects file.",
+        aliases: ["read", "load", "csv", "read_csv", "source", "import"],
         params: [
             ParamSpec("path", .path, required: true, doc: "the file to read, relative to the pipeline file"),
             ParamSpec("format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"), doc: "file format; auto picks by extension (.jsonl/.ndjson → jsonl)"),
@@ -21,7 +22,9 @@ struct IngestStage: Stage {
             ParamSpec("null_values", .list(.string), default: .list(["", "NA", "NULL", "null"].map { .string($0) }), doc: "field texts read as null"),
             ParamSpec("infer_rows", .int, default: .int(1000), range: 1...10_000_000, doc: "rows sampled to infer types of columns the schema does not name"),
             ParamSpec("on_bad_row", .choice(["quarantine", "skip", "fail"]), default: .string("quarantine"), doc: "quarantine: write to the rejects file; skip: count only; fail: stop at the first"),
-            ParamSpec("max_bad_rows", .oneOf([.int, .string]), doc: "fail when more rows than this are bad: a count (100) or a percent (\"1%\")"),
+            ParamSpec(
+                "max_bad_rows", .oneOf([.int, .string]), default: .string("1%"),
+                doc: "fail the stage (exit 1, naming the column and value behind most rejects) when more rows than this are bad: a count (100) or a percent (\"1%\"; \"100%\" never fails)"),
         ],
         output: .table,
         check: { stage, _ in checkParams(stage) })
@@ -45,7 +48,8 @@ struct IngestStage: Stage {
             notes.append(SchemaInference.yaml(result.schema, indent: 2).trimmingCharacters(in: .newlines))
         }
         if result.rowsRejected > 0 {
-            let first = result.rejects.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+            let first = RejectSummary(result.rejects).map(\.description)
+                ?? result.rejects.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
             if options.onBadRow == .quarantine {
                 let rejectsPath = "\(context.runDirectory)/\(context.stageName).rejects.csv"
                 try TableWriter.writeRejects(result.rejects, to: rejectsPath)

@@ -11,6 +11,7 @@ struct ClusterStage: Stage {
     static let declaration = StageDeclaration(
         kind: "cluster",
         summary: "k-means segments of users (k-means++, Lloyd/Elkan/Hamerly, k: auto by silhouette).",
+        aliases: ["kmeans", "k_means", "segment", "segments", "segmentation", "clustering"],
         inputs: [PortSpec("features", accepts: [.features, .table], doc: "user features (one row per user)")],
         params: [
             ParamSpec("columns", .list(.string), doc: "feature columns to cluster on (default: every numeric feature except ids, RFM scores, label encodings and *_scaled copies)"),

@@ -10,6 +10,7 @@ struct EncodeStage: Stage {
     static let declaration = StageDeclaration(
         kind: "encode",
         summary: "Build the user×item interaction matrix, or per-user features (RFM, shares, scaling).",
+        aliases: ["features", "user_features", "interactions", "matrix", "rfm", "featurize"],
         inputs: [
             PortSpec("events", accepts: [.table], doc: "events: user, item, event type, timestamp, quantity, price"),
             PortSpec("items", accepts: [.table], required: false, doc: "items table (category, price) for shares"),
@@ -19,7 +20,7 @@ struct EncodeStage: Stage {
             ParamSpec("target", .choice(["interactions", "user_features"]), default: .string("interactions"), doc: "what to build"),
             ParamSpec("user_column", .string, default: .string("user_id"), doc: "user id column"),
             ParamSpec("item_column", .string, default: .string("item_id"), doc: "item id column"),
-            ParamSpec("event_column", .string, default: .string("event"), doc: "event type column"),
+            ParamSpec("event_column", .string, default: .string("event"), nullable: true, doc: "event type column; without it (absent from the data, or null) every row that is not a return is a purchase"),
             ParamSpec("timestamp_column", .string, default: .string("timestamp"), doc: "event time column"),
             // interactions
             ParamSpec("weights", .map(.float), range: 0...1e9, doc: "interactions: weight per event type, e.g. {view: 1, cart: 3, purchase: 5}; types not listed are skipped"),
@@ -32,6 +33,9 @@ struct EncodeStage: Stage {
             ParamSpec("quantity_column", .string, default: .string("quantity"), doc: "user_features: quantity column (1 when absent)"),
             ParamSpec("price_column", .string, default: .string("price"), doc: "user_features: unit price column (from items when absent in events)"),
             ParamSpec("order_column", .string, doc: "user_features: order id column; frequency counts distinct orders (else purchase events)"),
+            ParamSpec("amount_column", .string, doc: "user_features: spend per row from this column (else quantity × price)"),
+            ParamSpec("purchase_when", .string, doc: "user_features: filter saying which rows are purchases, e.g. \"quantity > 0\" (with an event column: which purchase events count)"),
+            ParamSpec("returns_when", .string, doc: "user_features: filter saying which rows are returns or cancellations, e.g. \"invoice startswith C\" (default: quantity < 0); counted as returns, never as spend"),
             ParamSpec("windows", .list(.int), default: .list([.int(30), .int(90)]), range: 1...100_000, doc: "user_features: day windows for frequency_Nd and spend_Nd"),
             ParamSpec("rfm", .bool, default: .bool(true), doc: "user_features: add r/f/m scores (1–5 quantiles) and the RFM segment label"),
             ParamSpec("category_shares", .string, doc: "user_features: items column whose share per user becomes columns (e.g. category)"),

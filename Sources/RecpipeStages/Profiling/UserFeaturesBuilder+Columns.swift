@@ -5,7 +5,7 @@ import RecpipeData
 /// Turning the per-user totals into feature columns (users without any counted event dropped).
 extension UserFeaturesBuilder {
     func makeColumns(
-        _ acc: Accumulators, userIDs: [String], typeNames: [String], categories: [String], asOfDay: Int
+        _ acc: Accumulators, _ tx: TransactionTotals, userIDs: [String], typeNames: [String], categories: [String], asOfDay: Int
     ) -> [Column] {
         let keep = userIDs.indices.filter { acc.events[$0] > 0 }
         let W = windows.count
@@ -29,13 +29,15 @@ extension UserFeaturesBuilder {
         ]
         for (slot, name) in typeNames.enumerated() {
             let values = keep.map { acc.typeCounts[$0 * acc.typeCount + slot] }
-            // The three standard counts always appear; other types only when present.
+            // The three standard counts (or purchases alone, without an event column) always
+            // appear; other types only when present.
             if slot < 3 || values.contains(where: { $0 > 0 }) { cols.append(.ints(name, values)) }
         }
         cols.append(
             .ints("active_span_days", keep.map { u in
                 acc.lastEventDay[u] == .min ? 0 : Int64(acc.lastEventDay[u] - acc.firstEventDay[u])
             }))
+        cols += tx.columns(keep: keep, acc: acc, asOfDay: asOfDay)
         for (w, days) in windows.enumerated() {
             cols.append(.ints("frequency_\(days)d", keep.map { acc.frequencyW[$0 * W + w] }))
             cols.append(.doubles("spend_\(days)d", keep.map { Self.round2(acc.spendW[$0 * W + w]) }))

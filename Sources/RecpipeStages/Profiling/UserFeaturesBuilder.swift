@@ -30,12 +30,20 @@ import RecpipeData
 struct UserFeaturesBuilder {
     var userColumn = "user_id"
     var itemColumn = "item_id"
-    var eventColumn = "event"
+    /// nil: the events have no type column (invoice lines) — every row that is not a return is a
+    /// purchase (narrowed by `purchaseWhen`).
+    var eventColumn: String? = "event"
     var timestampColumn = "timestamp"
     var purchaseEvent = "purchase"
     var quantityColumn = "quantity"
     var priceColumn = "price"
     var orderColumn: String?
+    /// Spend per row from this column instead of quantity × price.
+    var amountColumn: String?
+    /// Rows that are purchases (with an event column: purchase events where it holds).
+    var purchaseWhen: FilterExpression?
+    /// Rows that are returns or cancellations; nil: `quantity < 0` when there is a quantity column.
+    var returnsWhen: FilterExpression?
     var windows: [Int] = [30, 90]
     var rfm = true
     var categoryColumn: String?
@@ -55,6 +63,8 @@ struct UserFeaturesBuilder {
         var userIDs: [String]
         var eventsAfterAsOf = 0
         var skippedNullUsers = 0
+        var purchaseRows = 0
+        var returnRows = 0
         var asOfDay: Int
     }
 
@@ -66,7 +76,7 @@ struct UserFeaturesBuilder {
             throw Failure(param: "events", message: "the events input is empty: there are no users to profile")
         }
         let userCol = try column(events, userColumn, param: "user_column")
-        let eventCol = try column(events, eventColumn, param: "event_column")
+        let eventCol = try eventColumn.map { name throws(Failure) in try column(events, name, param: "event_column") }
         let timeCol = try column(events, timestampColumn, param: "timestamp_column")
         let times: [Int64]
         switch timeCol.data {
@@ -80,7 +90,16 @@ struct UserFeaturesBuilder {
 
         // Codes.
         let users = ColumnCodes(userCol)
-        let types = ColumnCodes(eventCol)
+        let types = eventCol.map(ColumnCodes.init)
+        let purchaseMask = try purchaseWhen.map { f throws(Failure) in try Self.mask(f, events, param: "purchase_when") }
+        let returnMask = try returnsWhen.map { f throws(Failure) in try Self.mask(f, events, param: "returns_when") }
+        let amount = try amountColumn.map { name throws(Failure) -> [Double] in
+            let c = try column(events, name, param: "amount_column")
+            guard let a = ColumnCodes.numbers(c) else {
+                throw Failure(param: "amount_column", message: "column '\(name)' is \(c.type), expected numbers")
+            }
+            return a
+        }
         let quantity = try events.column(named: quantityColumn).map { c throws(Failure) -> [Double] in
             guard let q = ColumnCodes.numbers(c) else {
                 throw Failure(param: "quantity_column", message: "column '\(quantityColumn)' is \(c.type), expected numbers")
@@ -127,7 +146,7 @@ struct UserFeaturesBuilder {
         } else if categoryColumn != nil {
             throw Failure(param: "category_shares", message: "category_shares needs an `items` input with the '\(categoryColumn!)' column")
         }
-        if price == nil && itemPrice == nil {
+        if price == nil && itemPrice == nil && amount == nil {
             throw Failure(
                 param: "price_column",
                 message: "no price: the events have no '\(priceColumn)' column and no items table with it is connected",
@@ -143,9 +162,13 @@ struct UserFeaturesBuilder {
         let userIDs = order.map { users.values[$0] }
         let U = userIDs.count
 
-        // Event types → slots.
-        let typeSlots = Self.typeColumns(types.values, purchase: purchaseEvent)
-        let purchaseCode = types.values.firstIndex(of: purchaseEvent).map(Int32.init) ?? -2
+        // Event types → slots (without an event column, only purchases).
+        let typeSlots = types.map { Self.typeColumns($0.values, purchase: purchaseEvent) } ?? (names: ["purchases"], slotOf: [])
+        let purchaseSlot = typeSlots.names.firstIndex(of: "purchases")!
+        let purchaseCode = types.map { $0.values.firstIndex(of: purchaseEvent).map(Int32.init) ?? -2 } ?? -1
+        // Distinct purchased items and orders.
+        let eventItems = itemCodes ?? events.column(named: itemColumn).map(ColumnCodes.init)
+        var tx = TransactionTotals(users: U, hasItems: eventItems != nil)
 
         // As-of.
         var maxTime = Int64.min
@@ -178,8 +201,14 @@ struct UserFeaturesBuilder {
             }
             let day = dated ? Int(Self.floorDiv(t, 86_400)) : Int.min
             acc.events[u] += 1
-            let tc = types.codes[r]
-            if tc >= 0 { acc.typeCounts[u * acc.typeCount + typeSlots.slotOf[Int(tc)]] += 1 }
+            let tc = types?.codes[r] ?? -1
+            var q = quantity?[r] ?? 1
+            if q.isNaN { q = 1 }
+            let isReturn = returnMask?[r] ?? (q < 0)
+            let isPurchase = !isReturn && tc == purchaseCode && (purchaseMask?[r] ?? true)
+            // The purchases count is the rows counted as purchases (not returns, `purchase_when`).
+            if tc >= 0, typeSlots.slotOf[Int(tc)] != purchaseSlot { acc.typeCounts[u * acc.typeCount + typeSlots.slotOf[Int(tc)]] += 1 }
+            if isPurchase { acc.typeCounts[u * acc.typeCount + purchaseSlot] += 1 }
             if dated {
                 if day > acc.lastEventDay[u] { acc.lastEventDay[u] = day }
                 if day < acc.firstEventDay[u] { acc.firstEventDay[u] = day }
@@ -196,13 +225,17 @@ struct UserFeaturesBuilder {
                     acc.pricedEvents[u] += 1
                 }
             }
-            guard tc == purchaseCode else { continue }
+            guard isPurchase || isReturn else { continue }
             var p = price![r]
             if p.isNaN, let itemPrice, let codes = itemCodes, codes.codes[r] >= 0 { p = itemPrice[Int(codes.codes[r])] }
             if p.isNaN { p = 0 }
-            var q = quantity?[r] ?? 1
-            if q.isNaN { q = 1 }
-            let spend = q * p
+            var spend = q * p
+            if let amount { spend = amount[r].isNaN ? 0 : amount[r] }
+            if isReturn {
+                tx.noteReturn(user: u, units: abs(q), value: abs(spend))
+                continue
+            }
+            tx.notePurchase(user: u, units: q, item: eventItems.map { $0.codes[r] }, day: dated ? day : nil, time: orders.codes == nil && dated ? t : nil)
             acc.monetary[u] += spend
             acc.purchaseEvents[u] += 1
             if dated && day > acc.lastPurchaseDay[u] { acc.lastPurchaseDay[u] = day }
@@ -222,12 +255,16 @@ struct UserFeaturesBuilder {
             for (key, day) in orders.latestDay {
                 let u = Int(key >> 32)
                 acc.frequency[u] += 1
+                tx.orders[u] += 1
                 for (w, start) in windowStarts.enumerated() where day >= start {
                     acc.frequencyW[u * windows.count + w] += 1
                 }
             }
         }
-        result.columns = makeColumns(acc, userIDs: userIDs, typeNames: typeSlots.names, categories: categoryNames, asOfDay: asOfDay)
+        if orders.codes == nil { tx.countTimedOrders() }
+        result.purchaseRows = Int(tx.purchaseRows.reduce(0, +))
+        result.returnRows = Int(tx.returns.reduce(0, +))
+        result.columns = makeColumns(acc, tx, userIDs: userIDs, typeNames: typeSlots.names, categories: categoryNames, asOfDay: asOfDay)
         return result
     }
 
@@ -239,6 +276,16 @@ struct UserFeaturesBuilder {
             throw Failure(param: param, message: "the events have no column '\(name)'", hint: hint)
         }
         return c
+    }
+
+    /// The rows where `filter` holds; an unknown column or type mismatch is a failure of `param`.
+    static func mask(_ filter: FilterExpression, _ events: Table, param: String) throws(Failure) -> [Bool] {
+        if let d = filter.check(against: events.schema).first {
+            throw Failure(param: param, message: "\(param): \(d.message)", hint: d.hint)
+        }
+        do { return try filter.mask(events) } catch {
+            throw Failure(param: param, message: "\(param) '\(filter.text)': \(error)")
+        }
     }
 
     static func usedCodes(_ codes: [Int32], count: Int) -> [Bool] {

@@ -12,17 +12,28 @@ enum UserFeaturesStage {
         var b = UserFeaturesBuilder()
         b.userColumn = context.string("user_column") ?? "user_id"
         b.itemColumn = context.string("item_column") ?? "item_id"
-        b.eventColumn = context.string("event_column") ?? "event"
+        // `event_column: null` says there is none; absent, the default column name.
+        b.eventColumn = context.param("event_column")?.isNull == true ? nil : context.string("event_column") ?? "event"
         b.timestampColumn = context.string("timestamp_column") ?? "timestamp"
         b.purchaseEvent = context.string("purchase_event") ?? "purchase"
         b.quantityColumn = context.string("quantity_column") ?? "quantity"
         b.priceColumn = context.string("price_column") ?? "price"
         b.orderColumn = context.string("order_column")
+        b.amountColumn = context.string("amount_column")
+        b.purchaseWhen = try filter("purchase_when", context)
+        b.returnsWhen = try filter("returns_when", context)
+        var notes: [String] = []
+        // An event column left at its default that the data does not have: invoice lines, every
+        // row a purchase. Named explicitly, a missing column stays an error.
+        if let name = b.eventColumn, events.column(named: name) == nil, context.spec.paramLocations["event_column"] == nil {
+            b.eventColumn = nil
+            notes.append("no '\(name)' column: every row is a purchase" + (b.purchaseWhen.map { " where \($0.text)" } ?? "")
+                + ", except returns (\(b.returnsWhen?.text ?? "quantity < 0"))")
+        }
         b.windows = context.param("windows")?.listValue?.compactMap(\.intValue) ?? [30, 90]
         b.rfm = context.bool("rfm") ?? true
         b.categoryColumn = context.string("category_shares")
         b.topCategories = context.int("top_categories") ?? 8
-        var notes: [String] = []
         if let asOf = context.asOf {
             guard let t = EncodeStage.parseDate(asOf) else {
                 throw StageError("as_of '\(asOf)' is not a YYYY-MM-DD date", at: context.spec.location)
@@ -81,9 +92,18 @@ enum UserFeaturesStage {
             FeatureSet(table: table, idColumn: "user_id", scaling: scaling), rowsIn: events.rowCount, rowsOut: table.rowCount,
             counters: [
                 .init("users", table.rowCount), .init("features", table.columnCount - 1),
+                .init("purchase_rows", built.purchaseRows), .init("return_rows", built.returnRows),
                 .init("events_after_as_of", built.eventsAfterAsOf), .init("skipped_null_users", built.skippedNullUsers),
             ],
             notes: notes, warnings: warnings)
+    }
+
+    /// A filter parameter, parsed (one grammar with `clean` filters).
+    static func filter(_ name: String, _ context: StageContext) throws -> FilterExpression? {
+        guard let text = context.string(name) else { return nil }
+        do { return try FilterExpression(parsing: text) } catch {
+            throw StageError("\(name): \(error)", at: context.location(of: name))
+        }
     }
 
     // MARK: - Scaling

@@ -13,6 +13,7 @@ struct RankStage: Stage {
     static let declaration = StageDeclaration(
         kind: "rank",
         summary: "Blend candidates, apply filters and Lua promotions, cap categories: each user's top-N with provenance.",
+        aliases: ["rerank", "ranking", "blend", "recommend", "promote"],
         inputs: [
             PortSpec("candidates", accepts: [.candidates, .factors], multiple: true, doc: "candidate sources (cf, als, …), blended by `blend`"),
             PortSpec("items", accepts: [.table], required: false, doc: "items table: fields for rules, category, stock"),

@@ -23,6 +23,7 @@ struct ALSStage: Stage {
     static let declaration = StageDeclaration(
         kind: "als",
         summary: "ALS matrix factorization (implicit feedback or explicit ratings): user/item factors and top-N candidates.",
+        aliases: ["mf", "matrix_factorization", "factorization", "implicit", "wals"],
         inputs: [
             PortSpec("interactions", accepts: [.interactions, .split], doc: "the user×item matrix, or a split (trains on its train part)"),
         ],

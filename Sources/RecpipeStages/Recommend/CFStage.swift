@@ -18,6 +18,7 @@ struct CFStage: Stage {
     static let declaration = StageDeclaration(
         kind: "cf",
         summary: "User- or item-based kNN collaborative filtering: top-N candidates per user (seen items excluded).",
+        aliases: ["knn", "itemknn", "item_knn", "userknn", "user_knn", "itemcf", "usercf", "collaborative_filtering"],
         inputs: [
             PortSpec("interactions", accepts: [.interactions, .split], doc: "the user×item matrix, or a split (trains on its train part)"),
         ],

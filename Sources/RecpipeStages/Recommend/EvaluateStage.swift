@@ -15,6 +15,7 @@ struct EvaluateStage: Stage {
     static let declaration = StageDeclaration(
         kind: "evaluate",
         summary: "Top-N metrics (precision/recall/NDCG/MAP@k, hit rate, coverage, popularity) and kNN RMSE/MAE on a split.",
+        aliases: ["eval", "metrics", "evaluation", "score"],
         inputs: [
             PortSpec("split", accepts: [.split], doc: "the split the models were trained on (its test part is the truth)"),
             PortSpec("models", accepts: [.candidates, .factors], required: false, multiple: true, doc: "candidate lists to score (factors: their candidates; explicit-ALS factors also RMSE/MAE)"),

@@ -17,6 +17,7 @@ struct PopularStage: Stage {
     static let declaration = StageDeclaration(
         kind: "popular",
         summary: "Most popular unseen items per user (optionally recency-weighted and per segment).",
+        aliases: ["popularity", "toppop", "most_popular", "baseline"],
         inputs: [
             PortSpec("interactions", accepts: [.interactions, .split], doc: "the user×item matrix, or a split (uses its train part)"),
             PortSpec("segments", accepts: [.segments, .profiles], required: false, doc: "per-user groups: popularity within each group"),

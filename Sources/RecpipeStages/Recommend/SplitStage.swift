@@ -14,6 +14,7 @@ struct SplitStage: Stage {
     static let declaration = StageDeclaration(
         kind: "split",
         summary: "Train/test split (per-user holdout, leave-last-N, k-fold, or an external split file) for evaluate.",
+        aliases: ["holdout", "train_test_split", "kfold"],
         inputs: [
             PortSpec("interactions", accepts: [.interactions], required: false, doc: "the matrix to split (not used with `method: file`)"),
         ],
