@@ -36,11 +36,15 @@ public enum BadRowLimit: Sendable, Hashable {
     case count(Int)
     /// A percentage (0–100) of the data rows read.
     case percent(Double)
+    /// A percentage, tolerating up to `atLeast` rows whatever the share (the ingest default:
+    /// one bad line in a six-line sample is no reason to stop).
+    case percentAbove(Double, atLeast: Int)
 
     func exceeded(rejected: Int, rowsIn: Int) -> Bool {
         switch self {
         case .count(let n): rejected > n
         case .percent(let p): rowsIn > 0 && Double(rejected) * 100 > p * Double(rowsIn)
+        case .percentAbove(let p, let n): rejected > n && BadRowLimit.percent(p).exceeded(rejected: rejected, rowsIn: rowsIn)
         }
     }
 
@@ -48,6 +52,7 @@ public enum BadRowLimit: Sendable, Hashable {
         switch self {
         case .count(let n): "\(n) rows"
         case .percent(let p): "\(p)% of rows"
+        case .percentAbove(let p, let n): "\(p)% of rows, and more than \(n)"
         }
     }
 }

@@ -61,11 +61,13 @@ import Testing
 
     @Test func tooManyRejectsFailTheStageNamingColumnAndValue() async {
         let dir = TestSupport.temporaryDirectory("shop")
-        // `CustomerID: bool` rejects every row: above the default max_bad_rows of 1%.
-        let r = await recpipe("run", Self.pipeline(dir, schemaID: "bool"))
+        // `CustomerID: bool` rejects every row: above the default max_bad_rows of 1% (and 10 rows).
+        let p = Self.pipeline(dir, schemaID: "bool")
+        TestSupport.write(Self.invoices + String(repeating: "536381,22086,2,2010-12-03 10:00:00,2.55,17850.0,France\n", count: 16), to: "lines.csv", in: dir)
+        let r = await recpipe("run", p)
         #expect(r.code == 1, "\(r.out)")
-        #expect(r.err.contains("4 of 4 rows were rejected (100.0%), more than max_bad_rows (1.0% of rows)"), "\(r.err)")
-        #expect(r.err.contains("column 'user_id' caused all 4 rejects, most often '17850.0' (cannot parse '17850.0' as bool); first: line 2"), "\(r.err)")
+        #expect(r.err.contains("20 of 20 rows were rejected (100.0%), more than max_bad_rows (1.0% of rows, and more than 10)"), "\(r.err)")
+        #expect(r.err.contains("column 'user_id' caused all 20 rejects, most often '17850.0' (cannot parse '17850.0' as bool); first: line 2"), "\(r.err)")
     }
 
     @Test func maxBadRowsCanBeRaised() async {

@@ -24,7 +24,7 @@ struct IngestStage: Stage {
             ParamSpec("on_bad_row", .choice(["quarantine", "skip", "fail"]), default: .string("quarantine"), doc: "quarantine: write to the rejects file; skip: count only; fail: stop at the first"),
             ParamSpec(
                 "max_bad_rows", .oneOf([.int, .string]), default: .string("1%"),
-                doc: "fail the stage (exit 1, naming the column and value behind most rejects) when more rows than this are bad: a count (100) or a percent (\"1%\"; \"100%\" never fails)"),
+                doc: "fail the stage (exit 1, naming the column and value behind most rejects) when more rows than this are bad: a count (100) or a percent (\"1%\"; \"100%\" never fails); the default tolerates up to 10 bad rows whatever their share"),
         ],
         output: .table,
         check: { stage, _ in checkParams(stage) })
@@ -76,6 +76,10 @@ struct IngestStage: Stage {
         o.onlySchemaColumns = p["only_schema_columns"]?.boolValue ?? false
         o.onBadRow = BadRowPolicy(rawValue: p["on_bad_row"]?.stringValue ?? "quarantine") ?? .quarantine
         if let m = p["max_bad_rows"] { o.maxBadRows = try limit(m, stage) }
+        // The default share stops a run whose schema misreads a column, not a small sample's odd line.
+        if stage.paramLocations["max_bad_rows"] == nil, case .percent(let share)? = o.maxBadRows {
+            o.maxBadRows = .percentAbove(share, atLeast: 10)
+        }
         if let s = p["schema"]?.mapValue { o.schema = try schema(s, stage) }
         return o
     }
