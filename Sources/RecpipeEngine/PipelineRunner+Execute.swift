@@ -39,6 +39,8 @@ extension PipelineRunner {
         var dryRun: Bool
         var runDirectory: String
         var threads: Int
+        /// Stages of this run that had finished when this one started (for a `report` stage).
+        var finished: [StageReport] = []
     }
 
     struct Outcome: Sendable {
@@ -124,7 +126,7 @@ extension PipelineRunner {
             }
             let context = StageContext(
                 spec: job.spec, pipeline: job.pipeline, inputs: inputs, runDirectory: job.runDirectory,
-                threads: job.threads,
+                threads: job.threads, finishedStages: job.finished,
                 progress: { fraction, message in observer.stageProgress(name, fraction: fraction, message: message) })
             let output = try await stageType.init().run(context)
             let seconds = (ContinuousClock.now - start).seconds

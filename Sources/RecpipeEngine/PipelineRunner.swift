@@ -91,11 +91,12 @@ public struct PipelineRunner: Sendable {
                             inputFPs[port] = ups.map { ($0, fingerprints[$0]?.value ?? "none") }
                             inputSlots[port] = ups.compactMap { u in slots[u].map { (u, $0) } }
                         }
-                        let job = Job(
+                        var job = Job(
                             spec: stageSpec, pipeline: spec, inputFingerprints: inputFPs, inputSlots: inputSlots,
                             forced: selection.forced.contains(name), cacheOnly: selection.cacheOnly.contains(name),
                             previous: previousState.stages[name]?.current, dryRun: options.dryRun,
                             runDirectory: runDirectory, threads: ProcessInfo.processInfo.activeProcessorCount)
+                        job.finished = graph.order.compactMap { reports[$0] }
                         launched.insert(name)
                         running += 1
                         observer.stageStarted(name, kind: stageSpec.kind)

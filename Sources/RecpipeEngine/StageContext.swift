@@ -14,6 +14,9 @@ public struct StageContext: Sendable {
     public let runDirectory: String
     /// Worker threads a stage may use for its own parallel loops.
     public let threads: Int
+    /// The reports of this run's stages that had finished when this stage started, in pipeline
+    /// order (a `report` stage shows them; every stage it depends on is among them).
+    public let finishedStages: [StageReport]
     let progressSink: @Sendable (Double?, String) -> Void
 
     public struct Input: Sendable {
@@ -30,8 +33,9 @@ public struct StageContext: Sendable {
 
     public init(
         spec: StageSpec, pipeline: PipelineSpec, inputs: [String: [Input]], runDirectory: String,
-        threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
+        threads: Int, finishedStages: [StageReport] = [], progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
     ) {
+        self.finishedStages = finishedStages
         self.spec = spec
         self.pipeline = pipeline
         self.inputs = inputs

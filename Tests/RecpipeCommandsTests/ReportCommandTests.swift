@@ -126,3 +126,60 @@ import Testing
         #expect(unwritable.err.contains("cannot write"))
     }
 }
+
+/// The `report` stage: a nightly run writes its page itself.
+@Suite struct ReportStageTests {
+    func project() -> String {
+        let dir = TestSupport.temporaryDirectory("report-stage")
+        TestSupport.write("user_id,item_id,event\nU1,A,view\nU1,B,view\nU2,A,view\nU2,C,view\nU3,A,view\nU3,D,view\n", to: "events.csv", in: dir)
+        TestSupport.write("item_id,title,category,stock\nA,Apple,fruit,1\nB,Bread,bakery,1\nC,Cake,bakery,1\nD,Date,fruit,1\n", to: "items.csv", in: dir)
+        TestSupport.write("promote{ name = \"fruit\", boost = 1.5, when = function(u, item) return item.category == \"fruit\" end }\n", to: "promotions.lua", in: dir)
+        return TestSupport.write(
+            """
+            pipeline: report-stage
+            as_of: "2026-11-01"
+            stages:
+              events: { uses: ingest, with: { path: events.csv } }
+              items: { uses: ingest, with: { path: items.csv } }
+              matrix: { uses: encode, inputs: { events: events }, with: { weights: { view: 1 } } }
+              pop: { uses: popular, input: matrix, with: { candidates: 4 } }
+              recs:
+                uses: rank
+                inputs: { candidates: [pop], items: items, seen: matrix }
+                with: { top: 2, promotions: promotions.lua }
+              page: { uses: report, inputs: { of: [recs] }, with: { to: out/report.html } }
+              late: { uses: popular, input: matrix }
+            """, to: "p.yaml", in: dir)
+    }
+
+    @Test func aRunWritesItsReportAndTheNextRunItsDiff() async throws {
+        let p = project()
+        let dir = (p as NSString).deletingLastPathComponent
+        let first = await recpipe("run", p, "--jobs", "1")
+        #expect(first.code == 0, "\(first.err)")
+        let html = try String(contentsOfFile: dir + "/out/report.html", encoding: .utf8)
+        #expect(html.contains("<strong>Rule effects — recs</strong>"))
+        #expect(html.contains("<td>fruit</td><td>promote: boosted in lists</td>"))
+        #expect(html.contains("no previous result to compare with"))
+        #expect(first.out.contains("wrote out/report.html"))
+
+        // A rule change: the stage runs again during the run and compares with the result the
+        // state still names as current (the one before this run's).
+        try "promote{ name = \"fruit\", boost = 0.2, when = function(u, item) return item.category == \"fruit\" end }\n"
+            .write(toFile: dir + "/promotions.lua", atomically: true, encoding: .utf8)
+        let second = await recpipe("run", p, "--jobs", "1")
+        #expect(second.code == 0, "\(second.err)")
+        let after = try String(contentsOfFile: dir + "/out/report.html", encoding: .utf8)
+        #expect(after.contains("recs against its previous result: 2 of 3 users&#39; lists changed (66.7%), 2 of them only reordered"))
+        #expect(after.contains("<strong>Category shares before and after — recs</strong>"))
+        #expect(after.contains("written by stage &#39;page&#39; during the run") || after.contains("had not finished"))
+        // Unchanged inputs: the page stays, cached; a deleted page is written again.
+        let third = await recpipe("run", p)
+        #expect(third.code == 0)
+        #expect(third.out.contains("0 ran"))
+        try FileManager.default.removeItem(atPath: dir + "/out/report.html")
+        let fourth = await recpipe("run", p)
+        #expect(fourth.code == 0, "\(fourth.err)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/out/report.html"))
+    }
+}

@@ -63,12 +63,12 @@ extension ReportBuilder {
     // MARK: - Before / after
 
     static func diffBlocks(_ stage: StageSpec, _ s: ReportSources) -> [ReportPage.Block] {
-        guard let st = s.state.stages[stage.name], let fp = s.report(stage.name)?.fingerprint else { return [] }
-        // The previous result is known for the stage's current result only.
-        guard st.current.value == fp else {
+        let previous: String
+        switch s.previous(stage.name) {
+        case .fingerprint(let fp): previous = fp
+        case .unknown:
             return [.notes(["\(stage.name): this run's result is no longer the latest, so its previous result is not known; report the latest run to see the change"])]
-        }
-        guard let previous = st.previous?.value else {
+        case .none:
             return [.notes(["\(stage.name): no previous result to compare with (this is its first); change a rule, run again (`recpipe run --diff`) and report"])]
         }
         guard let before = s.artifact(fingerprint: previous) as? Recommendations,

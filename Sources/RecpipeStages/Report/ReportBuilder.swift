@@ -10,8 +10,9 @@ import RecpipeSpec
 /// A section without data says why instead of drawing an empty chart.
 package enum ReportBuilder {
     /// The page for `run` of `spec`, reading artifacts from `store`.
-    package static func page(spec: PipelineSpec, run: RunReport, store: ArtifactStore) -> ReportPage {
-        let sources = ReportSources(spec: spec, run: run, store: store)
+    /// - Parameter live: the page is written by a `report` stage while the run goes on.
+    package static func page(spec: PipelineSpec, run: RunReport, store: ArtifactStore, live: Bool = false) -> ReportPage {
+        let sources = ReportSources(spec: spec, run: run, store: store, live: live)
         var sections = [
             runSection(sources), customersSection(sources), modelsSection(sources), rulesSection(sources),
         ]

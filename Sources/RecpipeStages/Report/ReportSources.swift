@@ -11,15 +11,35 @@ final class ReportSources {
     let run: RunReport
     let store: ArtifactStore
     let state: ArtifactStore.State
+    /// True while the run is still going (a `report` stage): the cache's state still names the
+    /// previous run's results.
+    let live: Bool
     private var loaded: [String: (any Artifact)?] = [:]
     /// Stages whose result this run recorded but the cache no longer holds.
     private(set) var unavailable: [String] = []
 
-    init(spec: PipelineSpec, run: RunReport, store: ArtifactStore) {
+    init(spec: PipelineSpec, run: RunReport, store: ArtifactStore, live: Bool = false) {
         self.spec = spec
         self.run = run
         self.store = store
+        self.live = live
         self.state = store.loadState()
+    }
+
+    /// The result `stage` had before this run's one, when known: after the run, the state's
+    /// previous result while this run's is still the current one; during the run, the state's
+    /// current one if this run produced a new result.
+    enum Previous {
+        case fingerprint(String)
+        case none
+        /// This run's result has since been replaced: its predecessor is no longer recorded.
+        case unknown
+    }
+
+    func previous(_ stage: String) -> Previous {
+        guard let fp = report(stage)?.fingerprint, let st = state.stages[stage] else { return .none }
+        if st.current.value == fp { return st.previous.map { .fingerprint($0.value) } ?? .none }
+        return live ? .fingerprint(st.current.value) : .unknown
     }
 
     func report(_ stage: String) -> StageReport? { run.stages.first { $0.stage == stage } }
