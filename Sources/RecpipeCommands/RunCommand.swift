@@ -21,6 +21,11 @@ struct RunCommand: AsyncParsableCommand {
               recpipe run pipelines/demo.yaml --from als         # re-run als and everything after it
               recpipe run pipelines/demo.yaml --dry-run          # what would run, and why
               recpipe run pipelines/demo.yaml --diff             # what a rule change did to the recommendations
+              recpipe run pipelines/demo.yaml --strict           # warnings (a rule that matched nothing, …) fail the run
+              recpipe run pipelines/demo.yaml --json --quiet     # cron: one JSON summary, warnings on stderr
+
+            Exit codes: 0 success, 1 a stage failed (or warned, with --strict), 2 invalid pipeline \
+            or usage, 75 another run is using the cache directory (try again later, or --wait).
             """)
 
     @OptionGroup var pipeline: PipelineArguments
@@ -49,8 +54,20 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "After the run, compare each rank stage's recommendations, and each evaluate stage's metrics, with its previous result.")
     var diff = false
 
-    @Flag(help: "If another run is using the same cache directory, wait for it to finish (default: exit 1 at once).")
+    @Flag(help: "If another run is using the same cache directory, wait for it to finish (default: exit \(RunCommand.busyExitCode) at once).")
     var wait = false
+
+    @Flag(help: "Fail the run (exit 1) when a stage warns: a rule that matched nothing, a pinned id not in the items table, a number compared with a string (CI of rule files).")
+    var strict = false
+
+    @Flag(help: "Print the run summary as one JSON document on standard output (the manifest's content), and no table.")
+    var json = false
+
+    @Flag(help: "Print only warnings and errors (no progress, table or notes).")
+    var quiet = false
+
+    /// Exit code when another run holds the cache directory: EX_TEMPFAIL, "try again later".
+    static let busyExitCode: Int32 = 75
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
@@ -67,26 +84,37 @@ struct RunCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.cacheDirectory = cacheDir
         options.waitForLock = wait
+        options.strict = strict
+        options.overrides = pipeline.overrides
+        options.toolVersion = RecpipeVersion.string
 
         let console = Console.current
         let report: RunReport
         do {
-            report = try await StageRegistry.runner.run(spec, options: options, observer: ConsoleObserver(console: console))
+            let observer: any RunObserver = quiet || json ? SilentObserver() : ConsoleObserver(console: console)
+            report = try await StageRegistry.runner.run(spec, options: options, observer: observer)
         } catch {
             for d in error.diagnostics { Console.error(DiagnosticRenderer().render(d)) }
-            // Another run holding the cache is not a problem in the pipeline: exit 1, like a failed run.
-            throw ExitCode(error.diagnostics.allSatisfy { $0.code == "run-locked" } ? 1 : 2)
+            // Another run holding the cache is a temporary failure, not a problem in the pipeline:
+            // its own code (75, EX_TEMPFAIL), so cron wrappers can retry instead of alerting.
+            let codes = Set(error.diagnostics.map(\.code))
+            throw ExitCode(codes == ["run-locked"] ? Self.busyExitCode : codes == ["run-lock-failed"] ? 1 : 2)
         }
-        Console.print("")
-        Console.print(SummaryTable.render(report))
-        if let notes = SummaryTable.notes(report) {
+        let diffBlocks = diff && !report.dryRun ? RankResults.diffReport(spec, options: options, report: report) : []
+        if json {
+            Console.print(RunSummaryJSON.render(report, diff: diffBlocks))
+        } else if !quiet {
             Console.print("")
-            Console.print(notes)
+            Console.print(SummaryTable.render(report))
+            if let notes = SummaryTable.notes(report) {
+                Console.print("")
+                Console.print(notes)
+            }
         }
         for w in SummaryTable.warnings(report) { Console.error(w) }
-        if let manifest = report.manifestPath { Console.print("\nmanifest: \(manifest)") }
-        if diff && !report.dryRun {
-            for block in RankResults.diffReport(spec, options: options, report: report) { Console.print("\n" + block) }
+        if !json && !quiet {
+            if let manifest = report.manifestPath { Console.print("\nmanifest: \(manifest)") }
+            for block in diffBlocks { Console.print("\n" + block) }
         }
         if report.exitCode != 0 {
             for f in report.failed {

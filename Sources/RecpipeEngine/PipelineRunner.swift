@@ -33,8 +33,19 @@ public struct PipelineRunner: Sendable {
     /// (unknown stage names) and, with code `run-locked`, when another run holds the cache; stage
     /// failures are reported in the returned `RunReport` (exit code 1).
     public func run(
-        _ spec: PipelineSpec, options: RunOptions, observer: any RunObserver = SilentObserver()
+        _ pipelineSpec: PipelineSpec, options: RunOptions, observer: any RunObserver = SilentObserver()
     ) async throws(DiagnosticsError) -> RunReport {
+        // One as-of date for every stage of the run (features, popular decay, tag and rank rules).
+        var spec = pipelineSpec
+        let asOfSource: String
+        if spec.asOf == nil {
+            spec.asOf = PipelineSpec.today()
+            asOfSource = "today (as_of not set)"
+        } else if spec.asOfToday {
+            asOfSource = "today (as_of: today)"
+        } else {
+            asOfSource = options.overrides.contains { $0.hasPrefix("as_of=") } ? "--set as_of" : "pipeline"
+        }
         let graph = PipelineGraph(spec)
         let selection = try Selection.make(spec: spec, graph: graph, options: options)
         let store = store(for: spec, options: options)
@@ -106,10 +117,11 @@ public struct PipelineRunner: Sendable {
                 }
                 guard running > 0, let outcome = await group.next() else { break }
                 running -= 1
-                reports[outcome.report.stage] = outcome.report
+                let report = options.strict ? Self.strict(outcome.report) : outcome.report
+                reports[report.stage] = report
                 if let fp = outcome.fingerprint { fingerprints[outcome.report.stage] = fp }
                 if let slot = outcome.slot { slots[outcome.report.stage] = slot }
-                observer.stageFinished(outcome.report)
+                observer.stageFinished(report)
             }
         }
 
@@ -118,7 +130,15 @@ public struct PipelineRunner: Sendable {
             pipeline: spec.name, file: spec.file, runID: runID, startedAt: started,
             seconds: (ContinuousClock.now - clock).seconds, stages: ordered, dryRun: options.dryRun,
             runDirectory: runDirectory)
+        report.record.asOf = spec.asOf
+        report.record.asOfSource = asOfSource
+        report.record.seed = spec.seed
+        report.record.recpipeVersion = options.toolVersion
+        report.record.overrides = options.overrides
+        report.record.strict = options.strict
+        report.record.pipelineResolved = .init(spec)
         guard !options.dryRun else { return report }
+        report.record.filesWritten = Self.filesWritten(ordered, slots: slots, base: spec.baseDirectory, runDirectory: runDirectory)
 
         // Remember what each stage's current result is, then write the manifest.
         for r in ordered where r.status == .ran || r.status == .cached {
@@ -141,6 +161,36 @@ public struct PipelineRunner: Sendable {
             report.errors.append("cannot write the run manifest: \(error)")
         }
         return report
+    }
+
+    /// Files this run wrote: the outputs of stages that ran (exports), then the files in the
+    /// run's directory (rejects), each with size and checksum.
+    static func filesWritten(
+        _ reports: [StageReport], slots: [String: ArtifactSlot], base: String, runDirectory: String
+    ) -> [RunRecord.WrittenFile] {
+        var out: [RunRecord.WrittenFile] = []
+        for r in reports where r.status == .ran && r.artifactKind == .files {
+            guard let outputs = (try? slots[r.stage]?.get()) as? any ExternalOutputs else { continue }
+            for path in outputs.outputPaths {
+                if let f = RunRecord.written(stage: r.stage, path: path, absolute: StageContext.resolve(path, base: base)) { out.append(f) }
+            }
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runDirectory)) ?? []
+        for name in names.sorted() where name != "manifest.json" && !name.hasPrefix(".") {
+            let stage = name.split(separator: ".").first.map(String.init) ?? ""
+            if let f = RunRecord.written(stage: stage, path: runDirectory + "/" + name, absolute: runDirectory + "/" + name) { out.append(f) }
+        }
+        return out
+    }
+
+    /// `--strict`: a stage that ran (or came from the cache) with warnings fails, so its
+    /// dependents (exports) do not run and CI of rule files stops.
+    static func strict(_ report: StageReport) -> StageReport {
+        guard report.status == .ran || report.status == .cached, !report.warnings.isEmpty else { return report }
+        var r = report
+        r.status = .failed
+        r.error = "--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])"
+        return r
     }
 
     static func makeRunID(_ date: Date) -> String {

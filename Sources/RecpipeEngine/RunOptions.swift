@@ -20,6 +20,12 @@ public struct RunOptions: Sendable {
     public var cacheDirectory: String?
     /// When another run holds the cache directory's lock, wait for it (else fail at once).
     public var waitForLock = false
+    /// A stage with warnings (a rule that matched nothing, a pinned id not in the items table, a
+    /// number compared with a string) fails the run, and its dependents are skipped.
+    public var strict = false
+    /// For the manifest: the `--set` overrides as given and the recpipe version.
+    public var overrides: [String] = []
+    public var toolVersion: String?
 
     public init() {}
 }

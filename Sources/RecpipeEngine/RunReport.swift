@@ -69,6 +69,8 @@ public struct RunReport: Sendable, Codable {
     public var errors: [String] = []
     /// The manifest's path once it is written; nil for a dry run or when writing it failed.
     public var manifestPath: String?
+    /// What the run was: its settings, the resolved pipeline and the files it wrote (``RunRecord``).
+    public var record = RunRecord()
 
     /// 0 when every stage ran or was cached and everything was saved, 1 otherwise.
     public var exitCode: Int32 { stages.contains { $0.status == .failed } || !errors.isEmpty ? 1 : 0 }
@@ -78,6 +80,7 @@ public struct RunReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case pipeline, file, runID = "run_id", startedAt = "started_at", seconds, stages
         case dryRun = "dry_run", runDirectory = "run_directory", exitCode = "exit_code", errors
+        case finishedAt = "finished_at"
     }
 
     public init(
@@ -99,12 +102,13 @@ public struct RunReport: Sendable, Codable {
         pipeline = try c.decode(String.self, forKey: .pipeline)
         file = try c.decode(String.self, forKey: .file)
         runID = try c.decode(String.self, forKey: .runID)
-        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        startedAt = try RunRecord.decodeDate(c, .startedAt)
         seconds = try c.decode(Double.self, forKey: .seconds)
         stages = try c.decode([StageReport].self, forKey: .stages)
         dryRun = try c.decode(Bool.self, forKey: .dryRun)
         runDirectory = try c.decode(String.self, forKey: .runDirectory)
         errors = try c.decodeIfPresent([String].self, forKey: .errors) ?? []
+        record = (try? RunRecord(from: decoder)) ?? RunRecord()
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,13 +116,15 @@ public struct RunReport: Sendable, Codable {
         try c.encode(pipeline, forKey: .pipeline)
         try c.encode(file, forKey: .file)
         try c.encode(runID, forKey: .runID)
-        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(RunRecord.iso8601(startedAt), forKey: .startedAt)
+        try c.encode(RunRecord.iso8601(startedAt.addingTimeInterval(seconds)), forKey: .finishedAt)
         try c.encode(seconds, forKey: .seconds)
         try c.encode(stages, forKey: .stages)
         try c.encode(dryRun, forKey: .dryRun)
         try c.encode(runDirectory, forKey: .runDirectory)
         try c.encode(exitCode, forKey: .exitCode)
         if !errors.isEmpty { try c.encode(errors, forKey: .errors) }
+        try record.encode(to: encoder)
     }
 }
 

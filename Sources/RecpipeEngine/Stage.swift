@@ -55,6 +55,13 @@ public protocol ExternalOutputs {
     /// Whether the files are still what the stage wrote; relative paths are resolved against
     /// `base`, the pipeline file's directory in this run.
     func isIntact(base: String) -> Bool
+    /// The files, as the pipeline names them (relative to `base` unless absolute): the run
+    /// manifest lists each with its size and checksum.
+    var outputPaths: [String] { get }
+}
+
+extension ExternalOutputs {
+    public var outputPaths: [String] { [] }
 }
 
 /// A failure a stage reports to the user: what went wrong, where (a YAML or script location if

@@ -8,6 +8,8 @@ import RecpipeCore
 struct PipelineDecoder {
     static let topLevelKeys = ["pipeline", "vars", "seed", "as_of", "stages"]
     static let stageKeys = ["uses", "input", "inputs", "after", "with"]
+    /// `as_of: today` (or `--set as_of=today`) was given: the date is the day of loading, UTC.
+    var asOfToday = false
 
     /// A reference from one stage to another (`input`, `inputs` or `after`).
     struct Reference {
@@ -95,13 +97,14 @@ struct PipelineDecoder {
         checkGraph()
         checkOutputPaths()
         guard let name else { return nil }
-        let spec = PipelineSpec(
+        var spec = PipelineSpec(
             name: name, file: file, baseDirectory: baseDirectory, vars: vars, seed: seed, asOf: asOf,
             stages: drafts.map {
                 StageSpec(
                     name: $0.name, kind: $0.kind ?? "", location: $0.location, inputs: $0.inputs,
                     after: $0.after, params: $0.params, paramLocations: $0.paramLocations)
             })
+        spec.asOfToday = asOfToday
         for (i, draft) in drafts.enumerated() where !draft.failed {
             guard let declaration = draft.declaration else { continue }
             for d in declaration.check(spec.stages[i], spec) { report(d, stage: i) }
@@ -146,18 +149,22 @@ struct PipelineDecoder {
         var asOf: String?
         if let node, !node.isNull {
             if node.isScalar, case .string(let s) = node.value {
-                if Self.isDate(s) {
+                if s == "today" {
+                    asOf = PipelineSpec.today()
+                    asOfToday = true
+                } else if Self.isDate(s) {
                     asOf = s
                 } else {
-                    report(.error("invalid-date", "'as_of' expects a date YYYY-MM-DD, found '\(s)'", at: node.location, hint: "for example `as_of: 2024-06-30`"))
+                    report(.error("invalid-date", "'as_of' expects a date YYYY-MM-DD, found '\(s)'", at: node.location, hint: "for example `as_of: 2024-06-30`, or `as_of: today` for the day the run starts (UTC)"))
                 }
             } else {
                 report(.error("type-mismatch", "'as_of' expects a date YYYY-MM-DD, found \(node.typeName)", at: node.location, hint: "for example `as_of: 2024-06-30`"))
             }
         }
         for o in overrides where o.target == .asOf {
-            if case .scalar(.string(let s)) = o.value.shape, Self.isDate(s) {
-                asOf = s
+            if case .scalar(.string(let s)) = o.value.shape, s == "today" || Self.isDate(s) {
+                asOf = s == "today" ? PipelineSpec.today() : s
+                asOfToday = s == "today"
             } else {
                 report(.error("bad-override", "override '\(o.text)': as_of expects a date YYYY-MM-DD, found '\(o.value.value)'", at: o.value.location, hint: "for example --set as_of=2024-06-30"))
             }

@@ -1,3 +1,4 @@
+import Foundation
 import RecpipeCore
 
 /// A decoded, validated pipeline file.
@@ -13,6 +14,8 @@ public struct PipelineSpec: Sendable {
     /// today) for every date-relative computation, so re-runs are reproducible.
     public var seed: Int
     public var asOf: String?
+    /// `as_of: today`: `asOf` is the date the pipeline was loaded (UTC).
+    public var asOfToday = false
     /// Stages in file order.
     public var stages: [StageSpec]
 
@@ -30,6 +33,15 @@ public struct PipelineSpec: Sendable {
     }
 
     public func stage(_ name: String) -> StageSpec? { stages.first { $0.name == name } }
+
+    /// Today's date in UTC, `YYYY-MM-DD`: what `as_of: today` (or no `as_of`, in a run) means.
+    public static func today(_ now: Date = Date()) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: now)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(c.year!)-\(two(c.month!))-\(two(c.day!))"
+    }
 }
 
 /// One stage of a pipeline, with its parameters resolved (interpolated, overridden, defaulted).

@@ -115,6 +115,8 @@ struct WrittenFiles: Artifact, ExternalOutputs {
 
     var rowCount: Int { entries.count }
 
+    var outputPaths: [String] { entries.map(\.path) }
+
     func isIntact(base: String) -> Bool {
         entries.allSatisfy { FileHashCache.hashFile(StageContext.resolve($0.path, base: base)) == $0.hash }
     }

@@ -18,6 +18,9 @@ struct TagPlan: Sendable {
         var errorCount = 0
         var firstErrors: [String] = []
         var rules: [String] = []
+        /// The tag rules as registered, and per rule the users it gave at least one tag.
+        var registered: [RegisteredRule] = []
+        var matched: [Int] = []
         var printed: [String] = []
     }
 
@@ -27,6 +30,7 @@ struct TagPlan: Sendable {
         var tags: [[String]]
         var errorCount = 0
         var firstErrors: [String] = []
+        var matched: [Int] = []
         var printed: [String] = []
     }
 
@@ -39,9 +43,9 @@ struct TagPlan: Sendable {
         let workers = max(1, min(threads, chunks))
         let next = ChunkCounter()
         // Load once up front so load errors surface once, and learn the rule names.
-        let ruleNames: [String]
+        let registered: [RegisteredRule]
         do throws(RuleError) {
-            ruleNames = try makeRuntime().rules.filter { $0.kind == .tag }.map(\.name)
+            registered = try makeRuntime().rules.filter { $0.kind == .tag }
         } catch {
             throw Self.stageError(error, skipHint: false)
         }
@@ -65,11 +69,13 @@ struct TagPlan: Sendable {
             for try await p in group { all += p }
             return all
         }
-        var result = Result(rules: ruleNames)
+        var result = Result(rules: registered.map(\.name), registered: registered)
+        result.matched = [Int](repeating: 0, count: registered.count)
         result.tags.reserveCapacity(n)
         for p in parts.sorted(by: { $0.chunk < $1.chunk }) {
             result.tags += p.tags
             result.errorCount += p.errorCount
+            for (i, m) in p.matched.enumerated() where i < result.matched.count { result.matched[i] += m }
             if result.firstErrors.count < 3 { result.firstErrors += p.firstErrors.prefix(3 - result.firstErrors.count) }
             if result.printed.count < 20 { result.printed += p.printed }
         }
@@ -85,17 +91,18 @@ struct TagPlan: Sendable {
     /// Runs every tag rule for the rows; a failing rule fails the stage or is skipped for that user.
     func tag(chunk: Int, rows: Range<Int>, lua: LuaRuntime) throws -> Part {
         let ruleIndices = lua.ruleIndices(of: .tag)
-        var part = Part(chunk: chunk, tags: [])
+        var part = Part(chunk: chunk, tags: [], matched: [Int](repeating: 0, count: ruleIndices.count))
         part.tags.reserveCapacity(rows.count)
         var buffer: [String] = []
         var seen = Set<String>()
         for row in rows {
             buffer.removeAll(keepingCapacity: true)
             seen.removeAll(keepingCapacity: true)
-            for index in ruleIndices {
+            for (slot, index) in ruleIndices.enumerated() {
                 let start = buffer.count
                 do throws(RuleError) {
                     try lua.evaluateTag(index, user: row, into: &buffer)
+                    if buffer.count > start { part.matched[slot] += 1 }
                     // Drop duplicates of earlier tags (linear), within the tags-per-user limit.
                     try lua.mergeTags(&buffer, from: start, seen: &seen, rule: index, user: row)
                 } catch {

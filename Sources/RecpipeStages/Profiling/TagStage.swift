@@ -128,6 +128,16 @@ struct TagStage: Stage {
         if result.errorCount > 0 {
             warnings.append("\(result.errorCount) rule errors skipped (on_error: skip_record); first: " + result.firstErrors.joined(separator: "; "))
         }
+        for (i, rule) in result.registered.enumerated() where i < result.matched.count {
+            notes.append("rule tag '\(rule.name)' (\(rule.file):\(rule.line)): tagged \(result.matched[i]) of \(table.rowCount) users")
+            if result.matched[i] == 0 && table.rowCount > 0 {
+                warnings.append(
+                    "tag '\(rule.name)' (\(rule.file):\(rule.line)) matched no user (of \(table.rowCount)): check its condition against the data")
+            }
+        }
+        let check = RuleComparisonCheck(records: [table])
+        warnings += check.warnings(
+            rules: result.registered, scripts: [.init(file: script.chunkName, text: script.text, lineOffset: script.lineOffset)])
         if !result.printed.isEmpty { notes.append("printed by the rules: " + result.printed.prefix(5).joined(separator: " | ")) }
         return StageOutput(out, kind: .profiles, rowsIn: table.rowCount, rowsOut: out.rowCount, counters: counters, notes: notes, warnings: warnings)
     }

@@ -20,7 +20,15 @@ struct RankChunkResult: Sendable {
     /// Items changed per promote / pin / bury rule slot.
     var promoted: [Int] = []
     var pinned: [Int] = []
+    /// Per bury rule slot: list entries the rule moved down (a later position, or out of the
+    /// top-N) against the same list without bury rules; `buriedOut` counts those pushed out.
     var buried: [Int] = []
+    var buriedOut: [Int] = []
+    /// Per rule (runtime index): `when` calls that returned true (promote/bury: candidates; pin:
+    /// users) and the distinct users they were for. A promotion is only asked when no
+    /// higher-priority one applied.
+    var matched: [Int] = []
+    var matchedUsers: [Int] = []
     /// Pinned items that were excluded instead: "pin\u{1}item\u{1}reason" → users.
     var blockedPins: [String: Int] = [:]
     /// Pins that found no free position in the top-N.
@@ -42,6 +50,9 @@ struct RankChunkResult: Sendable {
         Self.add(&promoted, o.promoted)
         Self.add(&pinned, o.pinned)
         Self.add(&buried, o.buried)
+        Self.add(&buriedOut, o.buriedOut)
+        Self.add(&matched, o.matched)
+        Self.add(&matchedUsers, o.matchedUsers)
         blockedPins.merge(o.blockedPins, uniquingKeysWith: +)
         pinOverflow += o.pinOverflow
         ruleErrors.merge(o.ruleErrors, uniquingKeysWith: +)

@@ -17,8 +17,8 @@ final class ChunkCounter: Sendable {
 }
 
 extension RankStage {
-    /// The recommendations artifact and the summary figures: counts per filter and rule, the
-    /// fallback, inactive rules, blocked pins and skipped rule errors.
+    /// The recommendations artifact and the summary figures: counts per filter and rule, one
+    /// effect line per rule, the fallback, inactive rules, blocked pins and skipped rule errors.
     static func output(
         _ plan: RankPlan, _ rules: RankRules, _ r: RankChunkResult, notes: [String], warnings: [String]
     ) -> StageOutput {
@@ -57,7 +57,11 @@ extension RankStage {
         for (i, rule) in rules.buries.enumerated() where i < r.buried.count {
             counters.append(.init("buried_\(rules.all[rule].name)", r.buried[i]))
         }
+        for i in rules.promotions + rules.pins + rules.buries where i < r.matched.count {
+            counters.append(.init("matched_\(rules.all[i].name)", rules.all[i].kind == .pin ? r.matchedUsers[i] : r.matched[i]))
+        }
         for name in r.ruleErrors.keys.sorted() { counters.append(.init("rule_errors_\(name)", r.ruleErrors[name]!)) }
+        let effects = effects(plan, rules, r)
 
         let weights = plan.sources.map { "\($0.name) \(RankFormat.boost($0.weight))" }.joined(separator: ", ")
         notes.append(
@@ -71,7 +75,8 @@ extension RankStage {
             notes.append("inactive rules: " + rules.inactive.map { "\($0.kind.rawValue) '\($0.name)'" }.joined(separator: ", "))
         }
 
-        var warnings = warnings
+        notes += effects.notes
+        var warnings = warnings + effects.warnings
         for key in r.blockedPins.keys.sorted() {
             let parts = key.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3 else { continue }

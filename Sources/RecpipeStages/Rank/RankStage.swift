@@ -149,7 +149,12 @@ struct RankStage: Stage {
         }
         inputs.excludeCategories = context.strings("exclude_categories") ?? []
         inputs.categoryColumn = context.string("category_column") ?? "category"
-        inputs.extraItems = rules.pins.flatMap { rules.all[$0].items ?? [] }
+        // A pinned id must be an item of the items table (when there is one): a mistyped id is
+        // reported and not pinned, instead of landing at the top of every list.
+        let unknownPins = inputs.items.map { Self.unknownPins(rules, items: $0, idColumn: plan.itemIDColumn) } ?? []
+        warnings += unknownPins.map(\.text)
+        let unknownIDs = Set(unknownPins.map(\.item))
+        inputs.extraItems = rules.pins.flatMap { rules.all[$0].items ?? [] }.filter { !unknownIDs.contains($0) }
         do {
             try plan.build(inputs)
         } catch {
@@ -165,6 +170,8 @@ struct RankStage: Stage {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         notes.append(
             "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)")
+        let check = RuleComparisonCheck(records: [plan.profiles, plan.items])
+        warnings += check.warnings(rules: rules.all, scripts: plan.scripts.map { .init(file: $0.file, text: $0.text) })
         return Self.output(plan, rules, result, notes: notes, warnings: warnings)
     }
 

@@ -189,6 +189,25 @@ extension RankWorker {
         return out
     }
 
+    /// What bury rules did to this user's list: each buried item that the list without bury
+    /// rules (same survivors, same cap) holds at a better position than `natural` does, or at all.
+    func countBuried(_ survivors: [Survivor], _ natural: [Survivor], slots: Int, pinned: [Int32], into out: inout RankChunkResult) {
+        guard survivors.contains(where: { $0.bury >= 0 }) else { return }
+        let unburied = select(survivors.map { var s = $0; s.bury = -1; return s }, slots: slots, pinned: pinned)
+        var position: [Int32: Int] = [:]
+        for (p, s) in natural.enumerated() { position[s.item] = p }
+        let buryOf = Dictionary(survivors.map { ($0.item, $0.bury) }) { a, _ in a }
+        for (p, s) in unburied.enumerated() {
+            guard let slot = buryOf[s.item], slot >= 0 else { continue }
+            if let now = position[s.item] {
+                if now > p { out.buried[Int(slot)] += 1 }
+            } else {
+                out.buried[Int(slot)] += 1
+                out.buriedOut[Int(slot)] += 1
+            }
+        }
+    }
+
     // MARK: - Rules
 
     /// Names of the filter that removes `g` for `u` (nil: kept).
@@ -220,7 +239,13 @@ extension RankWorker {
     func applies(_ r: Int, user u: Int, item g: Int?, into out: inout RankChunkResult) throws(RuleError) -> Bool {
         guard let lua, skipRule[r] != userStamp else { return false }
         do {
-            return try lua.evaluateWhen(r, user: u, item: g)
+            guard try lua.evaluateWhen(r, user: u, item: g) else { return false }
+            out.matched[r] += 1
+            if matchedUser[r] != userStamp {
+                matchedUser[r] = userStamp
+                out.matchedUsers[r] += 1
+            }
+            return true
         } catch {
             try skip(r, error, into: &out)
             return false

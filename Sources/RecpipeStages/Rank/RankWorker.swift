@@ -56,6 +56,8 @@ final class RankWorker {
     /// Each source's name followed by a space, as UTF-8.
     let sourcePrefixes: [[UInt8]]
     let skipRule: UnsafeMutablePointer<UInt32>
+    /// Per rule: the user stamp of its last match (distinct users per rule).
+    let matchedUser: UnsafeMutablePointer<UInt32>
     let ruleCount: Int
     let categoryCount: UnsafeMutablePointer<Int32>
     let categoryStamp: UnsafeMutablePointer<UInt32>
@@ -96,8 +98,10 @@ final class RankWorker {
         promoteRules = rules.promotions
         boosts = rules.promotions.map { Float(rules.all[$0].boost ?? 1) }
         pinRules = rules.pins
+        // With an items table, only its items can be pinned (a mistyped id is reported by the stage).
         pinItems = rules.pins.map { r in
             (rules.all[r].items ?? []).compactMap { id in plan.itemIDs.firstIndex(of: id).map(Int32.init) }
+                .filter { plan.items == nil || plan.itemRow[Int($0)] >= 0 }
         }
         pinPositions = rules.pins.map { rules.all[$0].position ?? 1 }
         buryRules = rules.buries
@@ -113,13 +117,14 @@ final class RankWorker {
         sourceScore = Self.buffer(n * max(1, plan.allSources.count), -1)
         ruleCount = rules.all.count
         skipRule = Self.buffer(ruleCount, 0)
+        matchedUser = Self.buffer(ruleCount, 0)
         categoryTotal = plan.categoryNames.count
         categoryCount = Self.buffer(categoryTotal, 0)
         categoryStamp = Self.buffer(categoryTotal, 0)
     }
 
     deinit {
-        for p in [seenMark, pinMark, mark, skipRule, categoryStamp] { p.deallocate() }
+        for p in [seenMark, pinMark, mark, skipRule, matchedUser, categoryStamp] { p.deallocate() }
         blend.deallocate()
         sourceScore.deallocate()
         categoryCount.deallocate()
@@ -133,6 +138,9 @@ final class RankWorker {
         out.promoted = [Int](repeating: 0, count: promoteRules.count)
         out.pinned = [Int](repeating: 0, count: pinRules.count)
         out.buried = [Int](repeating: 0, count: buryRules.count)
+        out.buriedOut = [Int](repeating: 0, count: buryRules.count)
+        out.matched = [Int](repeating: 0, count: ruleCount)
+        out.matchedUsers = [Int](repeating: 0, count: ruleCount)
         out.counts.reserveCapacity(range.count)
         for u in range { try rank(user: u, into: &out) }
         return out
@@ -176,6 +184,7 @@ final class RankWorker {
             out.fallbackUsers.append(Int32(u))
         }
         let natural = select(survivors, slots: slots, pinned: pinnedItems)
+        if !buryRules.isEmpty { countBuried(survivors, natural, slots: slots, pinned: pinnedItems, into: &out) }
 
         // Pins take their positions (earlier rules first; a taken position moves to the next free one).
         var positions = [Int32](repeating: -1, count: top)
@@ -210,10 +219,7 @@ final class RankWorker {
                     text += promoteTexts[Int(s.promote)]
                     out.promoted[Int(s.promote)] += 1
                 }
-                if s.bury >= 0 {
-                    text += buryTexts[Int(s.bury)]
-                    out.buried[Int(s.bury)] += 1
-                }
+                if s.bury >= 0 { text += buryTexts[Int(s.bury)] }
                 emit(Int(s.item), s.score, text, into: &out)
             }
         }
@@ -256,6 +262,7 @@ final class RankWorker {
             seenMark.update(repeating: 0, count: itemCount)
             pinMark.update(repeating: 0, count: itemCount)
             skipRule.update(repeating: 0, count: max(1, ruleCount))
+            matchedUser.update(repeating: 0, count: max(1, ruleCount))
             userStamp = 1
         }
     }
