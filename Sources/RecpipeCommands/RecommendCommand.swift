@@ -129,7 +129,7 @@ struct RecommendCommand: AsyncParsableCommand {
         }
         let fallback = recs.fallbackUsers.contains(Int32(u))
         return recs.range(user: u).prefix(n ?? Int.max).enumerated().map { rank, k in
-            Row(rank: rank + 1, item: recs.items[Int(recs.itemIndices[k])], score: recs.scores[k], provenance: recs.provenance[k], fallback: fallback)
+            Row(rank: rank + 1, item: recs.label(item: Int(recs.itemIndices[k])), score: recs.scores[k], provenance: recs.provenance[k], fallback: fallback)
         }
     }
 

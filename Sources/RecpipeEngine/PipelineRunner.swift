@@ -125,6 +125,7 @@ public struct PipelineRunner: Sendable {
             }
         }
 
+        Self.markStale(&reports, graph: graph, specs: specs)
         let ordered = graph.order.compactMap { reports[$0] }
         var report = RunReport(
             pipeline: spec.name, file: spec.file, runID: runID, startedAt: started,
@@ -161,6 +162,22 @@ public struct PipelineRunner: Sendable {
             report.errors.append("cannot write the run manifest: \(error)")
         }
         return report
+    }
+
+    /// `--only`/`--to` leave stages out; one downstream of a stage that produced a new result in
+    /// this run is now stale (an export's files still hold the old results): it says so.
+    static func markStale(_ reports: inout [String: StageReport], graph: PipelineGraph, specs: [String: StageSpec]) {
+        let ran = graph.order.filter { reports[$0]?.status == .ran }
+        for name in graph.order where reports[name]?.status == .notSelected {
+            let newer = ran.filter { graph.downstream(of: [$0]).contains(name) }
+            guard !newer.isEmpty else { continue }
+            let list = newer.map { "'\($0)'" }.joined(separator: ", ")
+            let what = specs[name]?.kind == "export"
+                ? "its files (\(specs[name]?.params["to"]?.stringValue ?? "the export directory")) still hold results from before \(list) ran in this run"
+                : "its cached result is older than \(list), which ran in this run"
+            reports[name]!.warnings.append(
+                "not run (left out by --only/--to): \(what); bring it up to date with `--from \(newer[0])`")
+        }
     }
 
     /// Files this run wrote: the outputs of stages that ran (exports), then the files in the

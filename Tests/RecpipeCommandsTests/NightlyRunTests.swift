@@ -91,4 +91,23 @@ import Testing
             #expect(r.out.contains("as of \(today)"), "\(r.out)")
         }
     }
+
+    // MARK: - Problem 9: --only leaving exports stale
+
+    @Test func onlyThatLeavesAnExportBehindSaysItIsStale() async throws {
+        let p = makePipeline()
+        #expect(await recpipe("run", p).code == 0)
+        // Unchanged: nothing downstream is stale.
+        let same = await recpipe("run", p, "--only", "recs")
+        #expect(!same.err.contains("not run (left out"), "\(same.err)")
+
+        let dir = (p as NSString).deletingLastPathComponent
+        TestSupport.write("promote{ name = \"toys\", boost = 0.1, when = function(u, item) return item.category == \"toys\" end }\n", to: "promotions.lua", in: dir)
+        let r = await recpipe("run", p, "--only", "recs")
+        #expect(r.code == 0, "\(r.err)")
+        #expect(
+            r.err.contains(
+                "warning: out: not run (left out by --only/--to): its files (out) still hold results from before 'recs' ran in this run; bring it up to date with `--from recs`"),
+            "\(r.err)")
+    }
 }

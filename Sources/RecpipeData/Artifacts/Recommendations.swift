@@ -13,6 +13,10 @@ public struct Recommendations: Artifact, Equatable {
     public var provenance: [String]
     /// Users whose list came from the popularity fallback.
     public var fallbackUsers: [Int32]
+    /// `item_columns` of the rank stage: names, and per column one text per item of `items`
+    /// ("" when the item has no value), so exports, `--explain` and `--diff` show what an item is.
+    public var itemColumns: [String] = []
+    public var itemColumnValues: [[String]] = []
 
     public init(
         users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float], provenance: [String],
@@ -35,8 +39,16 @@ public struct Recommendations: Artifact, Equatable {
     /// The item ids recommended to a user, in rank order.
     public func itemIDs(user u: Int) -> [String] { range(user: u).map { items[Int(itemIndices[$0])] } }
 
+    /// `22086 PAPER CHAIN KIT 50'S CHRISTMAS · christmas`: the id, then its non-empty item columns.
+    public func label(item i: Int) -> String {
+        ([items[i]] + itemColumnValues.map { $0[i] }.filter { !$0.isEmpty }).joined(separator: " ")
+    }
+
+    /// The label of the item with id `id` (the id alone when unknown or without item columns).
+    public func label(id: String) -> String { items[id].map { label(item: $0) } ?? id }
+
     public func encode(into w: inout ByteWriter) {
-        w.write(UInt8(1))
+        w.write(UInt8(itemColumns.isEmpty ? 1 : 2))
         w.write(users.ids)
         w.write(items.ids)
         w.writeArray(offsets)
@@ -44,10 +56,15 @@ public struct Recommendations: Artifact, Equatable {
         w.writeArray(scores)
         w.write(provenance)
         w.writeArray(fallbackUsers)
+        if !itemColumns.isEmpty {
+            w.write(itemColumns)
+            for values in itemColumnValues { w.write(values) }
+        }
     }
 
     public init(decoding r: inout ByteReader) throws {
-        guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown recommendations encoding") }
+        let version = try r.read(UInt8.self)
+        guard version == 1 || version == 2 else { throw ArtifactDecodeError("unknown recommendations encoding") }
         users = IDMap(try r.readStrings())
         items = IDMap(try r.readStrings())
         offsets = try r.readArray(Int.self)
@@ -55,26 +72,33 @@ public struct Recommendations: Artifact, Equatable {
         scores = try r.readArray(Float.self)
         provenance = try r.readStrings()
         fallbackUsers = try r.readArray(Int32.self)
+        if version == 2 {
+            itemColumns = try r.readStrings()
+            itemColumnValues = try itemColumns.map { _ in try r.readStrings() }
+            guard itemColumnValues.allSatisfy({ $0.count == items.count }) else { throw ArtifactDecodeError("inconsistent item columns") }
+        }
         guard offsets.count == users.count + 1, offsets.last == scores.count, itemIndices.count == scores.count,
             provenance.count == scores.count, itemIndices.allSatisfy({ $0 >= 0 && Int($0) < items.count })
         else { throw ArtifactDecodeError("inconsistent recommendations") }
     }
 
-    /// `user_id, rank, item_id, score, provenance`.
+    /// `user_id, rank, item_id`, the item columns, `score, provenance`.
     public func exportTable() -> Table {
         var u: [String] = [], it: [String] = [], rank: [Int64] = []
+        var extra = [[String]](repeating: [], count: itemColumns.count)
         u.reserveCapacity(rowCount)
         for user in 0..<users.count {
             for (n, k) in range(user: user).enumerated() {
                 u.append(users[user])
                 it.append(items[Int(itemIndices[k])])
                 rank.append(Int64(n + 1))
+                for c in extra.indices { extra[c].append(itemColumnValues[c][Int(itemIndices[k])]) }
             }
         }
-        return .assemble([
-            .strings("user_id", u), .ints("rank", rank), .strings("item_id", it), .floats("score", scores),
-            .strings("provenance", provenance),
-        ])
+        return .assemble(
+            [.strings("user_id", u), .ints("rank", rank), .strings("item_id", it)]
+                + itemColumns.indices.map { Column.strings(itemColumns[$0], extra[$0]) }
+                + [.floats("score", scores), .strings("provenance", provenance)])
     }
 }
 

@@ -35,6 +35,9 @@ struct RankStage: Stage {
             ParamSpec("exclude_categories", .list(.string), doc: "drop items of these categories"),
             ParamSpec("category_column", .string, default: .string("category"), doc: "items column holding the category"),
             ParamSpec("item_id_column", .string, default: .string("item_id"), doc: "items column holding the item id"),
+            ParamSpec(
+                "item_columns", .list(.string),
+                doc: "items columns shown with each item (e.g. [description, category, price]): in exports, `recommend --explain` and the `--diff` lists"),
             ParamSpec("max_per_category", .int, range: 1...100_000, doc: "at most this many items per category in a user's top-N (after promotions)"),
             ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a rule error fails the stage, or skips that rule for that user (counted)"),
             ParamSpec("instruction_budget", .int, default: .int(1_000_000), range: 1000...1e12, doc: "Lua instructions per rule call"),
@@ -170,9 +173,32 @@ struct RankStage: Stage {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         notes.append(
             "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)")
+        let itemColumns = try Self.itemColumns(context.strings("item_columns") ?? [], plan: plan, at: context.location(of: "item_columns"))
         let check = RuleComparisonCheck(records: [plan.profiles, plan.items])
         warnings += check.warnings(rules: rules.all, scripts: plan.scripts.map { .init(file: $0.file, text: $0.text) })
-        return Self.output(plan, rules, result, notes: notes, warnings: warnings)
+        var output = Self.output(plan, rules, result, notes: notes, warnings: warnings)
+        if var recs = output.artifact as? Recommendations, !itemColumns.isEmpty {
+            recs.itemColumns = itemColumns.map(\.name)
+            recs.itemColumnValues = itemColumns.map(\.values)
+            output.artifact = recs
+        }
+        return output
+    }
+
+    /// The `item_columns` as text per global item; a column the items table lacks is an error.
+    static func itemColumns(_ names: [String], plan: RankPlan, at location: SourceLocation?) throws -> [(name: String, values: [String])] {
+        guard !names.isEmpty else { return [] }
+        guard let items = plan.items else {
+            throw StageError("item_columns needs the items table: connect an `items` input", at: location)
+        }
+        return try names.map { name in
+            guard let c = items.columnIndex(name) else {
+                throw StageError(
+                    "item_columns: the items table has no column '\(name)' (columns: \(items.columnNames.joined(separator: ", ")))",
+                    at: location, hint: Suggestions.hint(for: name, in: items.columnNames))
+            }
+            return (name, plan.itemRow.map { $0 >= 0 ? items.value(row: Int($0), col: c).idText ?? "" : "" })
+        }
     }
 
     /// Ranks every user on `threads` workers (one Lua runtime each) pulling chunks of users;

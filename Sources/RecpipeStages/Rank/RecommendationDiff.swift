@@ -7,6 +7,14 @@ public struct RecommendationDiff: Sendable, Equatable {
     public struct ItemCount: Sendable, Equatable {
         public var item: String
         public var users: Int
+        /// The item with its `item_columns` (`22086 PAPER CHAIN KIT 50'S CHRISTMAS`); the id without them.
+        public var label: String
+
+        public init(item: String, users: Int, label: String? = nil) {
+            self.item = item
+            self.users = users
+            self.label = label ?? item
+        }
     }
 
     public struct CategoryShare: Sendable, Equatable {
@@ -60,8 +68,9 @@ public struct RecommendationDiff: Sendable, Equatable {
             for i in old where !newSet.contains(i) { leaving[i, default: 0] += 1 }
         }
         d.usersOnlyBefore = before.users.ids.count { after.users[$0] == nil }
-        d.entering = top(entering, limit)
-        d.leaving = top(leaving, limit)
+        func label(_ id: String) -> String { after.items[id] != nil ? after.label(id: id) : before.label(id: id) }
+        d.entering = top(entering, limit).map { ItemCount(item: $0.item, users: $0.users, label: label($0.item)) }
+        d.leaving = top(leaving, limit).map { ItemCount(item: $0.item, users: $0.users, label: label($0.item)) }
         d.coverageBefore = Set(before.itemIndices).count
         d.coverageAfter = Set(after.itemIndices).count
         if !categories.isEmpty {
@@ -98,10 +107,10 @@ public struct RecommendationDiff: Sendable, Equatable {
         }
         lines.append("  coverage: \(coverageBefore) → \(coverageAfter) distinct items")
         if !entering.isEmpty {
-            lines.append("  entering most often: " + entering.map { "\($0.item) (+\($0.users))" }.joined(separator: ", "))
+            lines.append("  entering most often: " + entering.map { "\($0.label) (+\($0.users))" }.joined(separator: ", "))
         }
         if !leaving.isEmpty {
-            lines.append("  leaving most often:  " + leaving.map { "\($0.item) (-\($0.users))" }.joined(separator: ", "))
+            lines.append("  leaving most often:  " + leaving.map { "\($0.label) (-\($0.users))" }.joined(separator: ", "))
         }
         if !categories.isEmpty {
             lines.append("  category share (before → after):")
