@@ -7,6 +7,7 @@
 //                                          ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua
 //                                          └→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
 //   RecpipeSpec → CYAML (libyaml)
+//   RecpipeData → CFileGuard (SIGBUS guard for memory-mapped input files)
 import PackageDescription
 
 let package = Package(
@@ -25,11 +26,13 @@ let package = Package(
         // MARK: - C libraries (system)
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        // MARK: - C code of our own
+        .target(name: "CFileGuard"),
 
         // MARK: - Library modules
         .target(name: "RecpipeCore"),
         .target(name: "RecpipeSpec", dependencies: ["RecpipeCore", "CYAML"]),
-        .target(name: "RecpipeData", dependencies: ["RecpipeCore", "RecpipeAlgorithms"]),
+        .target(name: "RecpipeData", dependencies: ["RecpipeCore", "RecpipeAlgorithms", "CFileGuard"]),
         .target(
             name: "RecpipeAlgorithms",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")]),

@@ -12,10 +12,21 @@ import RecpipeCore
 public enum CSVReader {
     // MARK: - Entry points
 
+    /// Reads a file, which must not change meanwhile: a file written in place while it is read
+    /// (even one that shrinks under the mapping) is a `file-changed` error, never a crash.
     public static func read(path: String, options: IngestOptions = IngestOptions()) throws -> IngestResult {
+        try read(path: path, options: options, afterMapping: nil)
+    }
+
+    /// `afterMapping` runs between mapping and parsing (tests change the file there).
+    static func read(path: String, options: IngestOptions, afterMapping: (() throws -> Void)?) throws -> IngestResult {
         let file = try FileLoading.map(path: path)
         return try withExtendedLifetime(file) {
-            try read(bytes: file.bytes, path: path, options: options, release: { file.release($0, $1) })
+            try afterMapping?()
+            let parsed = Result { try read(bytes: file.bytes, path: path, options: options, release: { file.release($0, $1) }) }
+            // A change explains any parse error it caused, so it is reported first.
+            try file.checkUnchanged(path: path)
+            return try parsed.get()
         }
     }
 

@@ -121,6 +121,7 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         case invalidOption = "invalid-option"
         case badRow = "bad-row"
         case tooManyBadRows = "too-many-bad-rows"
+        case fileChanged = "file-changed"
     }
 
     public var code: Code
