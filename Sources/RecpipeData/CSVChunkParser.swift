@@ -20,6 +20,9 @@ struct ChunkResult {
     var rowsOk: Int
     var columns: [ChunkColumn]
     var rejects: [ChunkReject]
+    /// Kept text fields holding invalid UTF-8, and the first one's relative line and plan index.
+    var replacedUTF8 = 0
+    var firstReplacedUTF8: (relativeLine: Int, column: Int)?
 }
 
 /// Parses whole records starting in `[start, end)` into typed chunk columns. A record that starts
@@ -32,18 +35,23 @@ struct CSVChunkParser {
     let fieldCount: Int
     let plans: [ColumnPlan]
     let nullValues: [[UInt8]]
+    /// Reject rows with invalid UTF-8 in a text field (else keep them, replaced and counted).
+    let rejectInvalidUTF8: Bool
     // Flattened plan fields, so the hot loop copies no strings or arrays.
     private let sources: [Int]
     private let types: [ColumnType]
+    private let allowNonFinite: [Bool]
     private let maxNullLength: Int
 
-    init(scanner: CSVScanner, fieldCount: Int, plans: [ColumnPlan], nullValues: [[UInt8]]) {
+    init(scanner: CSVScanner, fieldCount: Int, plans: [ColumnPlan], nullValues: [[UInt8]], rejectInvalidUTF8: Bool = false) {
         self.scanner = scanner
         self.fieldCount = fieldCount
         self.plans = plans
         self.nullValues = nullValues
+        self.rejectInvalidUTF8 = rejectInvalidUTF8
         sources = plans.map(\.source)
         types = plans.map(\.type)
+        allowNonFinite = plans.map(\.allowNonFinite)
         maxNullLength = nullValues.map(\.count).max() ?? -1
     }
 
@@ -67,6 +75,8 @@ struct CSVChunkParser {
         var nulls = [Bool](repeating: false, count: width)
         var scratch: [UInt8] = []
         var pos = start, newlines = 0, ok = 0
+        var replaced = 0
+        var firstReplaced: (relativeLine: Int, column: Int)?
         let p = scanner.p
         while pos < end {
             let recordStart = pos, recordLine = newlines
@@ -88,7 +98,12 @@ struct CSVChunkParser {
                     nulls[j] = false
                     bits[j] = 0
                     if type == .string {
-                        if !f.quoted, isNullText(UnsafeRawBufferPointer(rebasing: p[f.start..<f.end])) { nulls[j] = true }
+                        if !f.quoted, isNullText(UnsafeRawBufferPointer(rebasing: p[f.start..<f.end])) {
+                            nulls[j] = true
+                        } else if rejectInvalidUTF8, let reason = checkText(j, f, &scratch) {
+                            failure = reason
+                            break
+                        }
                         continue
                     }
                     if f.escaped {
@@ -106,10 +121,15 @@ struct CSVChunkParser {
             for j in 0..<width {
                 if types[j] == .string, !nulls[j] {
                     let f = fields[sources[j]]
+                    var invalid = false
                     if f.escaped {
-                        scanner.bytes(of: f, scratch: &scratch) { cols[j].appendString($0, stable: false) }
+                        scanner.bytes(of: f, scratch: &scratch) { invalid = cols[j].appendString($0, stable: false) }
                     } else {
-                        cols[j].appendString(UnsafeRawBufferPointer(rebasing: p[f.start..<f.end]), stable: true)
+                        invalid = cols[j].appendString(UnsafeRawBufferPointer(rebasing: p[f.start..<f.end]), stable: true)
+                    }
+                    if invalid {
+                        replaced += 1
+                        if firstReplaced == nil { firstReplaced = (recordLine, j) }
                     }
                 } else {
                     cols[j].append(bits: bits[j], isNull: nulls[j])
@@ -117,7 +137,18 @@ struct CSVChunkParser {
             }
             ok += 1
         }
-        return ChunkResult(start: start, end: pos, newlines: newlines, rowsOk: ok, columns: cols, rejects: rejects)
+        return ChunkResult(
+            start: start, end: pos, newlines: newlines, rowsOk: ok, columns: cols, rejects: rejects,
+            replacedUTF8: replaced, firstReplacedUTF8: firstReplaced)
+    }
+
+    /// The reject reason for a text field that is not valid UTF-8, or nil.
+    private func checkText(_ j: Int, _ f: FieldRef, _ scratch: inout [UInt8]) -> String? {
+        var reason: String?
+        scanner.bytes(of: f, scratch: &scratch) {
+            if !UTF8Check.isValid($0) { reason = describe(plans[j], $0, as: "UTF-8 text (on_invalid_utf8: reject)") }
+        }
+        return reason
     }
 
     private func convert(
@@ -141,7 +172,12 @@ struct CSVChunkParser {
         case .int:
             if let v = ByteParsing.int(p) { bits[j] = UInt64(bitPattern: v); return nil }
         case .float:
-            if let v = ByteParsing.double(p) { bits[j] = v.bitPattern; return nil }
+            if let v = ByteParsing.double(p) {
+                if v.isFinite || allowNonFinite[j] { bits[j] = v.bitPattern; return nil }
+                return describe(
+                    plans[j], p,
+                    as: "a finite float (it reads as \(v)); to keep such values write `\(plans[j].name): { type: float, non_finite: allow }` in the schema")
+            }
         case .bool:
             if let v = ByteParsing.bool(p) { bits[j] = v ? 1 : 0; return nil }
         case .timestamp:
@@ -153,13 +189,13 @@ struct CSVChunkParser {
         return describe(plans[j], p)
     }
 
-    private func describe(_ plan: ColumnPlan, _ p: UnsafeRawBufferPointer) -> String {
+    private func describe(_ plan: ColumnPlan, _ p: UnsafeRawBufferPointer, as expected: String? = nil) -> String {
         var text = String(decoding: p, as: UTF8.self)
         if text.count > 40 { text = String(text.prefix(40)) + "…" }
-        let what = plan.type == .timestamp
+        let what = expected ?? (plan.type == .timestamp
             ? (plan.formats.count > 2 ? "a timestamp (no common format matches)"
                 : "a timestamp (\(plan.formats.map(\.description).joined(separator: " or ")))")
-            : "\(plan.type)"
+            : "\(plan.type)")
         return "column '\(plan.name)': cannot parse '\(text)' as \(what)"
     }
 }

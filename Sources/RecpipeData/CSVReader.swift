@@ -69,15 +69,21 @@ public enum CSVReader {
         let (plans, used) = try makePlans(header: header, scanner: scanner, dataStart: dataStart, path: path, options: options)
         let parser = CSVChunkParser(
             scanner: scanner, fieldCount: header.count, plans: plans,
-            nullValues: options.nullValues.map { Array($0.utf8) })
+            nullValues: options.nullValues.map { Array($0.utf8) }, rejectInvalidUTF8: options.onInvalidUTF8 == .reject)
 
         var chunks = parseChunks(parser, from: dataStart, options: options, release: release)
 
         var rejects: [RejectedRow] = []
         var rowsOk = 0, rejected = 0, line = dataStartLine
+        var replacedUTF8 = 0
+        var firstReplacedUTF8: (line: Int, column: String)?
         for c in chunks {
             rowsOk += c.rowsOk
             rejected += c.rejects.count
+            replacedUTF8 += c.replacedUTF8
+            if firstReplacedUTF8 == nil, let first = c.firstReplacedUTF8 {
+                firstReplacedUTF8 = (line + first.relativeLine, plans[first.column].name)
+            }
             if options.onBadRow != .skip || rejects.count < 5 {
                 for r in c.rejects where options.onBadRow != .skip || rejects.count < 5 {
                     rejects.append(RejectedRow(line: line + r.relativeLine, raw: scanner.raw(r.start, r.end), reason: r.reason))
@@ -101,9 +107,12 @@ public enum CSVReader {
         } catch {
             throw IngestError(.invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
         }
-        return IngestResult(
+        var result = IngestResult(
             table: table, rowsIn: rowsOk + rejected, rowsOk: rowsOk, rowsRejected: rejected,
             rejects: options.onBadRow == .skip ? [] : rejects, schema: used)
+        result.replacedUTF8Fields = replacedUTF8
+        result.firstReplacedUTF8 = firstReplacedUTF8
+        return result
     }
 
     // MARK: - Chunking
@@ -197,7 +206,8 @@ public enum CSVReader {
         for j in order {
             if let spec = specs[header[j]] {
                 let formats = try timestampFormats(spec, path: path)
-                plans.append(ColumnPlan(source: j, name: spec.outputName, type: spec.type, formats: formats))
+                plans.append(ColumnPlan(
+                    source: j, name: spec.outputName, type: spec.type, formats: formats, allowNonFinite: spec.allowNonFinite))
                 used.append(spec)
             } else {
                 let (type, fmt) = SchemaInference.inferType(samples[j])

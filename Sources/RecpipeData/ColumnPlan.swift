@@ -10,6 +10,7 @@ struct ColumnPlan: Sendable {
     var name: String
     var type: ColumnType
     var formats: [TimestampFormat]
+    var allowNonFinite = false
 }
 
 /// A column under construction inside one parse chunk. Strings are interned as bytes.
@@ -22,6 +23,8 @@ struct ChunkColumn {
     var interner = ByteInterner()
     var valid: [Bool] = []
     var anyNull = false
+    /// Interned strings whose bytes are not valid UTF-8 (checked once per distinct string).
+    private var invalidCodes: Set<UInt32> = []
 
     init(type: ColumnType, capacity: Int) {
         self.type = type
@@ -51,19 +54,51 @@ struct ChunkColumn {
     var lastCode: UInt32 = 0
 
     /// Appends a string; `stable` says `p` points into the input buffer (not a scratch copy).
-    @inline(__always) mutating func appendString(_ p: UnsafeRawBufferPointer, stable: Bool) {
+    /// Returns whether its bytes are not valid UTF-8 (the table will hold U+FFFD for them).
+    @inline(__always) @discardableResult
+    mutating func appendString(_ p: UnsafeRawBufferPointer, stable: Bool) -> Bool {
         valid.append(true)
         if stable, let last = lastBytes, last.count == p.count,
             p.count == 0 || memcmp(last.baseAddress!, p.baseAddress!, p.count) == 0
         {
             codes.append(lastCode)
-            return
+            return !invalidCodes.isEmpty && invalidCodes.contains(lastCode)
         }
+        let before = interner.count
         let code = interner.intern(p)
         codes.append(code)
         if stable {
             lastBytes = p
             lastCode = code
+        }
+        if interner.count > before {
+            guard !UTF8Check.isValid(p) else { return false }
+            invalidCodes.insert(code)
+            return true
+        }
+        return !invalidCodes.isEmpty && invalidCodes.contains(code)
+    }
+}
+
+/// UTF-8 validity of raw field bytes: eight ASCII bytes at a time, the decoder past that.
+enum UTF8Check {
+    static func isValid(_ p: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = p.count
+        while i + 8 <= n {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        while i < n, p[i] < 0x80 { i += 1 }
+        guard i < n else { return true }
+        var parser = Unicode.UTF8.ForwardParser()
+        var input = UnsafeRawBufferPointer(rebasing: p[i...]).makeIterator()
+        while true {
+            switch parser.parseScalar(from: &input) {
+            case .valid: continue
+            case .error: return false
+            case .emptyInput: return true
+            }
         }
     }
 }

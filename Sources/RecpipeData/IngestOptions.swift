@@ -9,12 +9,16 @@ public struct ColumnSpec: Sendable, Hashable {
     public var type: ColumnType
     public var rename: String?
     public var format: String?
+    /// For a float column: whether `inf`, `nan` and values that overflow (`1e400`) are kept.
+    /// By default they make the row a reject, since no price or quantity is infinite.
+    public var allowNonFinite: Bool
 
-    public init(_ name: String, _ type: ColumnType, rename: String? = nil, format: String? = nil) {
+    public init(_ name: String, _ type: ColumnType, rename: String? = nil, format: String? = nil, allowNonFinite: Bool = false) {
         self.name = name
         self.type = type
         self.rename = rename
         self.format = format
+        self.allowNonFinite = allowNonFinite
     }
 
     /// The column's name in the resulting table.
@@ -29,6 +33,14 @@ public enum BadRowPolicy: String, Sendable, Hashable, CaseIterable {
     case skip
     /// Fail the ingest at the first bad row.
     case fail
+}
+
+/// What to do with a text field whose bytes are not valid UTF-8.
+public enum InvalidUTF8Policy: String, Sendable, Hashable, CaseIterable {
+    /// Keep the row, with each bad byte sequence replaced by U+FFFD, and count the fields.
+    case replace
+    /// Reject the row (it counts as a bad row).
+    case reject
 }
 
 /// The most bad rows tolerated before the ingest fails.
@@ -71,6 +83,7 @@ public struct IngestOptions: Sendable {
     public var inferenceRows = 1000
     public var onBadRow: BadRowPolicy = .quarantine
     public var maxBadRows: BadRowLimit?
+    public var onInvalidUTF8: InvalidUTF8Policy = .replace
     /// Parse large CSV files on all cores.
     public var parallel = true
 
@@ -109,6 +122,10 @@ public struct IngestResult: Sendable {
     public var rejects: [RejectedRow]
     /// The schema actually used (given or inferred), in file column order.
     public var schema: [ColumnSpec]
+    /// Text fields kept with invalid UTF-8 replaced by U+FFFD (`on_invalid_utf8: replace`), and
+    /// where the first one is.
+    public var replacedUTF8Fields = 0
+    public var firstReplacedUTF8: (line: Int, column: String)?
 }
 
 /// An ingest failure that reaches the user; always names the file.

@@ -15,12 +15,15 @@ struct IngestStage: Stage {
         params: [
             ParamSpec("path", .path, required: true, doc: "the file to read, relative to the pipeline file"),
             ParamSpec("format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"), doc: "file format; auto picks by extension (.jsonl/.ndjson → jsonl)"),
-            ParamSpec("schema", .map(.any), doc: "column → type (int|float|string|bool|timestamp) or {type, format, rename}; inferred when absent"),
+            ParamSpec("schema", .map(.any), doc: "column → type (int|float|string|bool|timestamp) or {type, format, rename, non_finite}; inferred when absent. A float that is inf, nan or overflows (1e400) is a bad row unless its column says `non_finite: allow`"),
             ParamSpec("only_schema_columns", .bool, default: .bool(false), doc: "drop columns the schema does not name"),
             ParamSpec("delimiter", .string, default: .string(","), doc: "CSV field delimiter (one character; \\t for tab)"),
             ParamSpec("quote", .string, default: .string("\""), doc: "CSV quote character"),
             ParamSpec("null_values", .list(.string), default: .list(["", "NA", "NULL", "null"].map { .string($0) }), doc: "field texts read as null"),
             ParamSpec("infer_rows", .int, default: .int(1000), range: 1...10_000_000, doc: "rows sampled to infer types of columns the schema does not name"),
+            ParamSpec(
+                "on_invalid_utf8", .choice(InvalidUTF8Policy.allCases.map(\.rawValue)), default: .string("replace"),
+                doc: "a text field that is not valid UTF-8: replace (keep the row, bad bytes become U+FFFD, counted as invalid_utf8_replaced) or reject (a bad row)"),
             ParamSpec("on_bad_row", .choice(["quarantine", "skip", "fail"]), default: .string("quarantine"), doc: "quarantine: write to the rejects file; skip: count only; fail: stop at the first"),
             ParamSpec(
                 "max_bad_rows", .oneOf([.int, .string]), default: .string("1%"),
@@ -58,10 +61,17 @@ struct IngestStage: Stage {
                 warnings.append("\(result.rowsRejected) bad rows skipped (\(first))")
             }
         }
+        var counters: [StageOutput.Counter] = [.init("rows_ok", result.rowsOk), .init("rows_rejected", result.rowsRejected)]
+        if let first = result.firstReplacedUTF8 {
+            counters.append(.init("invalid_utf8_replaced", result.replacedUTF8Fields))
+            warnings.append(
+                "\(result.replacedUTF8Fields) text field\(result.replacedUTF8Fields == 1 ? "" : "s") held bytes that are not UTF-8, "
+                    + "kept with U+FFFD in their place (first: line \(first.line), column '\(first.column)'); "
+                    + "save the file as UTF-8, or set on_invalid_utf8: reject to treat them as bad rows")
+        }
         return StageOutput(
             result.table, rowsIn: result.rowsIn, rowsOut: result.rowsOk,
-            counters: [.init("rows_ok", result.rowsOk), .init("rows_rejected", result.rowsRejected)],
-            notes: notes, warnings: warnings)
+            counters: counters, notes: notes, warnings: warnings)
     }
 
     // MARK: - Parameters
@@ -75,6 +85,7 @@ struct IngestStage: Stage {
         if let r = p["infer_rows"]?.intValue { o.inferenceRows = r }
         o.onlySchemaColumns = p["only_schema_columns"]?.boolValue ?? false
         o.onBadRow = BadRowPolicy(rawValue: p["on_bad_row"]?.stringValue ?? "quarantine") ?? .quarantine
+        o.onInvalidUTF8 = InvalidUTF8Policy(rawValue: p["on_invalid_utf8"]?.stringValue ?? "replace") ?? .replace
         if let m = p["max_bad_rows"] { o.maxBadRows = try limit(m, stage) }
         // The default share stops a run whose schema misreads a column, not a small sample's odd line.
         if stage.paramLocations["max_bad_rows"] == nil, case .percent(let share)? = o.maxBadRows {
@@ -106,13 +117,15 @@ struct IngestStage: Stage {
             let loc = stage.paramLocations["schema"]
             let typeName: String
             var rename: String?, format: String?
+            var allowNonFinite = false
+            let keys = ["type", "rename", "format", "non_finite"]
             if let s = e.value.stringValue {
                 typeName = s
             } else if let m = e.value.mapValue {
-                for k in m.map(\.key) where !["type", "rename", "format"].contains(k) {
+                for k in m.map(\.key) where !keys.contains(k) {
                     throw StageError(
                         "schema column '\(e.key)': unknown key '\(k)'", at: loc,
-                        hint: Suggestions.hint(for: k, in: ["type", "rename", "format"]) ?? "keys: type, rename, format")
+                        hint: Suggestions.hint(for: k, in: keys) ?? "keys: " + keys.joined(separator: ", "))
                 }
                 guard let t = e.value["type"]?.stringValue else {
                     throw StageError("schema column '\(e.key)' needs a `type`", at: loc)
@@ -120,8 +133,19 @@ struct IngestStage: Stage {
                 typeName = t
                 rename = e.value["rename"]?.stringValue
                 format = e.value["format"]?.stringValue
+                if let n = e.value["non_finite"] {
+                    guard let choice = n.stringValue, choice == "allow" || choice == "reject" else {
+                        throw StageError(
+                            "schema column '\(e.key)': non_finite must be allow or reject, got '\(n)'", at: loc)
+                    }
+                    guard t == ColumnType.float.rawValue else {
+                        throw StageError(
+                            "schema column '\(e.key)': non_finite applies to float columns, not \(t)", at: loc)
+                    }
+                    allowNonFinite = choice == "allow"
+                }
             } else {
-                throw StageError("schema column '\(e.key)' must be a type name or {type, format, rename}", at: loc)
+                throw StageError("schema column '\(e.key)' must be a type name or {type, format, rename, non_finite}", at: loc)
             }
             guard let type = ColumnType(rawValue: typeName) else {
                 throw StageError(
@@ -129,7 +153,7 @@ struct IngestStage: Stage {
                     hint: Suggestions.hint(for: typeName, in: ColumnType.allCases.map(\.rawValue))
                         ?? "types: int, float, string, bool, timestamp")
             }
-            return ColumnSpec(e.key, type, rename: rename, format: format)
+            return ColumnSpec(e.key, type, rename: rename, format: format, allowNonFinite: allowNonFinite)
         }
     }
 
