@@ -106,10 +106,10 @@ extension ReportBuilder {
         let bias = PopularityBias(interactions)
         sets.append(ListSet(name: "most popular (baseline)", lists: bias.baseline(top: top)))
         let shares = sets.map { bias.decileShares($0.lists) }
-        let deciles = (1...10).map { $0 == 1 ? "1 (most popular)" : $0 == 10 ? "10 (least)" : "\($0)" }
+        let deciles = (1...10).map { "\($0)" }
         let line = LineChart(
             categories: deciles, series: sets.indices.map { .init(sets[$0].name, shares[$0]) }, categoryHeader: "popularity decile",
-            xTitle: "item-popularity decile (10% of the catalogue each, by users who interacted with it in '\(source)')",
+            xTitle: "item-popularity decile: 1 = the most popular 10% of items (by users in '\(source)'), 10 = the least",
             format: NumberText.percent, axisFormat: { v, _ in NumberText.fixed(v * 100, decimals: 0) + "%" })
         var blocks: [ReportPage.Block] = [.figure(line.figure(
             title: "Popularity bias", caption: "Share of recommended slots (top \(top) per user) falling in each decile of items by popularity; a flat line would recommend the whole catalogue evenly."))]
