@@ -6,6 +6,9 @@ public struct KSelection: Sendable, Equatable {
     public var candidates: [Int]
     /// Mean silhouette on the sample for each candidate (−1 when the sample saw one cluster only).
     public var silhouettes: [Double]
+    /// The largest cluster's share of all rows for each candidate; candidates above `maxShare`
+    /// were refused whatever their silhouette.
+    public var largestShares: [Double] = []
     /// The k-means fit for the chosen `k` (on all rows).
     public var result: KMeansResult
 }
@@ -15,6 +18,9 @@ extension KMeans {
     /// labeling with the exact silhouette on one seeded sample of at most `sampleSize` rows
     /// (the same rows for every k), and keeps the best.
     ///
+    /// A labeling with one cluster holding more than `maxShare` of the rows is refused (a high
+    /// silhouette from a few outliers split off the bulk is not a segmentation).
+    ///
     /// k values above the number of distinct rows are skipped.
     /// Complexity: Σ_k (k-means cost) + |range| · O(s²·d) for a sample of s rows.
     /// - Throws: ``KMeansError`` when `range` starts below 2 (a silhouette needs two clusters),
@@ -22,7 +28,7 @@ extension KMeans {
     public static func selectK(
         range: ClosedRange<Int>, data: [Double], rows: Int, columns: Int,
         nInit: Int = 1, maxIter: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0,
-        algorithm: Algorithm = .auto, threads: Int? = nil, sampleSize: Int = 5000
+        algorithm: Algorithm = .auto, threads: Int? = nil, sampleSize: Int = 5000, maxShare: Double = 1
     ) throws(KMeansError) -> KSelection {
         if range.lowerBound < 2 {
             throw KMeansError(
@@ -58,7 +64,7 @@ extension KMeans {
         sampled.reserveCapacity(s * columns)
         for r in sample { sampled.append(contentsOf: data[(r * columns)..<((r + 1) * columns)]) }
 
-        var silhouettes: [Double] = []
+        var silhouettes: [Double] = [], shares: [Double] = []
         var best: (k: Int, score: Double, result: KMeansResult)?
         for k in candidates {
             template.k = k
@@ -71,8 +77,19 @@ extension KMeans {
                 score = -1
             }
             silhouettes.append(score)
-            if best == nil || score > best!.score { best = (k, score, result) }
+            let share = Double(result.clusterSizes.max() ?? 0) / Double(max(1, rows))
+            shares.append(share)
+            if share <= maxShare, best == nil || score > best!.score { best = (k, score, result) }
         }
-        return KSelection(k: best!.k, candidates: candidates, silhouettes: silhouettes, result: best!.result)
+        guard let best else {
+            let tried = zip(candidates, shares).map { "k=\($0): \(Int(($1 * 100).rounded()))%" }.joined(separator: ", ")
+            throw KMeansError(
+                .dominantCluster(share: shares.min() ?? 1),
+                "every k tried puts more than \(Int((maxShare * 100).rounded()))% of the rows in one segment (\(tried)): "
+                    + "outliers are being split off the bulk; transform skewed columns (log1p, quantile), choose other columns, or raise max_share")
+        }
+        var selection = KSelection(k: best.k, candidates: candidates, silhouettes: silhouettes, result: best.result)
+        selection.largestShares = shares
+        return selection
     }
 }

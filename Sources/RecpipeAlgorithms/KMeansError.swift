@@ -19,6 +19,8 @@ public struct KMeansError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidOption(name: String)
         /// Labels passed to a silhouette score do not form at least two clusters.
         case tooFewClusters(found: Int)
+        /// Every k tried put more than the allowed share of rows in one cluster.
+        case dominantCluster(share: Double)
     }
 
     public let code: Code

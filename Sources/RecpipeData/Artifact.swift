@@ -11,6 +11,13 @@ public protocol Artifact: Sendable {
     var rowCount: Int { get }
     /// Tabular view for CSV/JSONL export.
     func exportTable() -> Table
+    /// Further tables `export` writes beside the main one, as `<stage>.<suffix>.<format>`
+    /// (segments: their summary). None by default.
+    func extraExports() -> [(suffix: String, table: Table)]
+}
+
+extension Artifact {
+    public func extraExports() -> [(suffix: String, table: Table)] { [] }
 }
 
 /// A payload that decoded without truncation but is not internally consistent.

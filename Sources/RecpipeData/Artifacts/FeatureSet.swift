@@ -75,6 +75,9 @@ public struct Segments: Artifact, Equatable {
     public var inertia: Double
     /// Optional human names per segment (from the largest standardized centroid coordinate).
     public var names: [String]
+    /// Per segment, its users' RFM segments as `Champions 41%, Loyal 30%, …` (top three); empty
+    /// when the features have no `rfm_segment`.
+    public var rfmMix: [String] = []
 
     public init(
         users: [String], labels: [Int32], k: Int, featureNames: [String], centroidsScaled: [Double],
@@ -94,7 +97,7 @@ public struct Segments: Artifact, Equatable {
     public var rowCount: Int { users.count }
 
     public func encode(into w: inout ByteWriter) {
-        w.write(UInt8(1))
+        w.write(UInt8(2))
         w.write(users)
         w.writeArray(labels)
         w.write(UInt64(k))
@@ -104,10 +107,12 @@ public struct Segments: Artifact, Equatable {
         w.writeArray(sizes)
         w.write(inertia)
         w.write(names)
+        w.write(rfmMix)
     }
 
     public init(decoding r: inout ByteReader) throws {
-        guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown segments encoding") }
+        let version = try r.read(UInt8.self)
+        guard version == 1 || version == 2 else { throw ArtifactDecodeError("unknown segments encoding") }
         users = try r.readStrings()
         labels = try r.readArray(Int32.self)
         k = Int(try r.read(UInt64.self))
@@ -117,9 +122,10 @@ public struct Segments: Artifact, Equatable {
         sizes = try r.readArray(Int.self)
         inertia = try r.readDouble()
         names = try r.readStrings()
+        rfmMix = version >= 2 ? try r.readStrings() : []
         let d = featureNames.count
         guard labels.count == users.count, centroids.count == k * d, centroidsScaled.count == k * d,
-            sizes.count == k, names.count == k
+            sizes.count == k, names.count == k, rfmMix.isEmpty || rfmMix.count == k
         else { throw ArtifactDecodeError("segments are inconsistent") }
     }
 
@@ -131,7 +137,10 @@ public struct Segments: Artifact, Equatable {
         ])
     }
 
-    /// `segment, name, size, share, <feature means…>`: the profile of each segment.
+    /// The per-segment summary, exported beside the assignments as `<stage>.summary.csv`.
+    public func extraExports() -> [(suffix: String, table: Table)] { [("summary", profileTable())] }
+
+    /// `segment, name, size, share, <feature means…>, rfm_mix`: the profile of each segment.
     public func profileTable() -> Table {
         let d = featureNames.count
         var cols: [Column] = [
@@ -141,6 +150,7 @@ public struct Segments: Artifact, Equatable {
         for (j, f) in featureNames.enumerated() {
             cols.append(.doubles(f, (0..<k).map { centroids[$0 * d + j] }))
         }
+        if !rfmMix.isEmpty { cols.append(.strings("rfm_mix", rfmMix)) }
         return .assemble(cols)
     }
 }

@@ -57,12 +57,14 @@ struct ExportStage: Stage {
         let commit: OutputSet.Commit
         do {
             let failAfter = Self.failAfterFiles.withLock { $0[set.path] }
-            for input in context.inputs["data"] ?? [] {
-                let table = input.artifact.exportTable()
+            let tables = (context.inputs["data"] ?? []).flatMap { input in
+                [(input.stage, input.artifact.exportTable())] + input.artifact.extraExports().map { ("\(input.stage).\($0.suffix)", $0.table) }
+            }
+            for (stem, table) in tables {
                 rows += table.rowCount
                 for format in formats {
                     if written.count == failAfter { throw Interrupted() }
-                    let name = "\(input.stage).\(format)"
+                    let name = "\(stem).\(format)"
                     context.progress(nil, "writing \(name)")
                     if format == "csv" {
                         escaped += try TableWriter.writeCSV(table, to: staging.path(for: name), escapeFormulas: escapeFormulas)

@@ -24,9 +24,18 @@ struct ClusterStage: Stage {
             ParamSpec("algorithm", .choice(["auto", "lloyd", "elkan", "hamerly"]), default: .string("auto"), doc: "iteration algorithm (auto = hamerly)"),
             ParamSpec("scale", .choice(["standard", "minmax", "robust", "none"]), default: .string("standard"), doc: "scaling fitted on the chosen columns before clustering"),
             ParamSpec("sample_size", .int, default: .int(5000), range: 2...1_000_000, doc: "k: auto scores the silhouette on this many sampled users"),
+            ParamSpec(
+                "transform", .oneOf([.choice(transforms), .map(.choice(transforms))]), default: .string("none"),
+                doc: "before scaling: log1p (sign·log(1+|x|)) or quantile (rank in [0, 1]) for every column, or per column {monetary: log1p, frequency: quantile}; skewed spend and counts need one"),
+            ParamSpec("max_share", .float, default: .double(0.9), range: 0.01...1, doc: "k: auto refuses a k whose largest segment holds more than this share of users (a warning with a fixed k)"),
+            ParamSpec(
+                "names", .oneOf([.list(.string), .map(.string)]),
+                doc: "segment names: a list by segment number, or {generated name: name} (e.g. {\"high monetary\": Big spenders}); else generated from each segment's most distinctive column"),
         ],
         output: .segments,
         check: { spec, _ in check(spec) })
+
+    static let transforms = ColumnTransform.allCases.map(\.rawValue)
 
     static func check(_ spec: StageSpec) -> [Diagnostic] {
         guard let range = spec.params["k_range"]?.listValue?.compactMap(\.intValue) else { return [] }
@@ -52,15 +61,20 @@ struct ClusterStage: Stage {
         for (name, count) in matrix.imputed {
             warnings.append("column '\(name)': \(count) missing values replaced by the column mean")
         }
+        let transforms = try Self.columnTransforms(names, context)
+        let values = zip(transforms, matrix.columnValues).map { $0.apply($1) }
         let scaleName = context.string("scale") ?? "standard"
         let scaler: Scaler? = switch scaleName {
         case "none": nil
-        case "minmax": Scaler.fit(.minMax, columns: matrix.columnValues)
-        case "robust": Scaler.fit(.robust, columns: matrix.columnValues)
-        default: Scaler.fit(.standard, columns: matrix.columnValues)
+        case "minmax": Scaler.fit(.minMax, columns: values)
+        case "robust": Scaler.fit(.robust, columns: values)
+        default: Scaler.fit(.standard, columns: values)
         }
-        let data = try scaler.map { try $0.transform(matrix: matrix.rowMajor) } ?? matrix.rowMajor
         let n = table.rowCount, d = names.count
+        var transformed = [Double](repeating: 0, count: n * d)
+        for j in 0..<d { for i in 0..<n { transformed[i * d + j] = values[j][i] } }
+        let data = try scaler.map { try $0.transform(matrix: transformed) } ?? transformed
+        let maxShare = context.double("max_share") ?? 0.9
 
         let seed = UInt64(bitPattern: Int64(context.int("seed") ?? context.seed))
         let options = KMeans(
@@ -76,10 +90,9 @@ struct ClusterStage: Stage {
                 let selection = try KMeans.selectK(
                     range: r[0]...max(r[0], r[1]), data: data, rows: n, columns: d, nInit: options.nInit,
                     maxIter: options.maxIter, tol: options.tol, seed: seed, algorithm: options.algorithm,
-                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000)
+                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000, maxShare: maxShare)
                 result = selection.result
-                let tried = zip(selection.candidates, selection.silhouettes).map { "k=\($0): \(Self.number($1))" }
-                notes.append("k: auto chose \(selection.k) by silhouette (\(tried.joined(separator: ", ")))")
+                notes.append(Self.choiceNote(selection, maxShare: maxShare))
             } else {
                 var km = options
                 km.k = context.int("k") ?? 5
@@ -89,6 +102,7 @@ struct ClusterStage: Stage {
             let param: String = switch error.code {
             case .invalidK, .tooFewDistinctPoints: context.param("k")?.stringValue == "auto" ? "k_range" : "k"
             case .invalidOption(let name): ["nInit": "n_init", "maxIter": "max_iter", "tol": "tol"][name] ?? "k"
+            case .dominantCluster: "max_share"
             default: "columns"
             }
             throw StageError(error.message, at: context.location(of: param))
@@ -97,15 +111,24 @@ struct ClusterStage: Stage {
             warnings.append("k-means stopped after max_iter = \(result.iterations) iterations without converging; raise max_iter")
         }
         let k = result.k
-        let original = try scaler.map { try $0.inverseTransform(matrix: result.centroids) } ?? result.centroids
-        let segmentNames = SegmentNaming.names(centroids: original, matrix: matrix, k: k)
+        // Segment means in the columns' own units (the centroids live in transformed, scaled units).
+        let original = SegmentSummary.means(matrix.columnValues, labels: result.labels, k: k)
+        let generated = SegmentNaming.names(centroids: original, matrix: matrix, k: k)
+        let segmentNames = try SegmentSummary.names(generated, given: context.param("names"), at: context.location(of: "names"))
         let ids = ColumnCodes(table.column(named: idColumn)!)
-        let segments = Segments(
+        var segments = Segments(
             users: ids.codes.map { $0 >= 0 ? ids.values[Int($0)] : "" }, labels: result.labels.map(Int32.init), k: k,
             featureNames: names, centroidsScaled: result.centroids, centroids: original, sizes: result.clusterSizes,
             inertia: result.inertia, names: segmentNames)
+        segments.rfmMix = SegmentSummary.rfmMix(table, labels: result.labels, k: k)
+        if let largest = result.clusterSizes.max(), Double(largest) > maxShare * Double(n), context.param("k")?.stringValue != "auto" {
+            warnings.append(
+                "one segment holds \(largest) of \(n) users (\(Self.percent(Double(largest) / Double(n)))), more than max_share \(Self.percent(maxShare)): "
+                    + "transform skewed columns (transform: log1p or quantile) or choose other columns")
+        }
+        let transformNote = zip(names, transforms).filter { $0.1 != .none }.map { "\($0.0): \($0.1.rawValue)" }
         notes.append(
-            "k = \(k) on \(d) columns (scale: \(scaleName), \(result.algorithm.rawValue)): inertia \(Self.number(result.inertia)), \(result.iterations) iterations")
+            "k = \(k) on \(d) columns (\(transformNote.isEmpty ? "" : "transform \(transformNote.joined(separator: ", ")); ")scale: \(scaleName), \(result.algorithm.rawValue)): inertia \(Self.number(result.inertia)), \(result.iterations) iterations")
         notes.append(SegmentNaming.profileText(segments))
         return StageOutput(
             segments, rowsIn: n, rowsOut: n,
@@ -159,6 +182,31 @@ struct ClusterStage: Stage {
         }
         return chosen
     }
+
+    /// The transform of each chosen column: one for all, or per column (others: none).
+    static func columnTransforms(_ names: [String], _ context: StageContext) throws -> [ColumnTransform] {
+        guard let p = context.param("transform") else { return names.map { _ in .none } }
+        if let all = p.stringValue { return names.map { _ in ColumnTransform(rawValue: all) ?? .none } }
+        let given = p.mapValue ?? []
+        for e in given where !names.contains(e.key) {
+            throw StageError(
+                "transform names column '\(e.key)', which is not clustered", at: context.location(of: "transform"),
+                hint: Suggestions.hint(for: e.key, in: names) ?? "clustered columns: \(names.joined(separator: ", "))")
+        }
+        return names.map { n in given.first { $0.key == n }.flatMap { $0.value.stringValue.flatMap(ColumnTransform.init) } ?? .none }
+    }
+
+    /// `k: auto chose 4 by silhouette (k=2: 0.61 refused, one segment 97% > 90%; k=3: 0.48; …)`.
+    static func choiceNote(_ s: KSelection, maxShare: Double) -> String {
+        let tried = s.candidates.indices.map { i -> String in
+            let share = i < s.largestShares.count ? s.largestShares[i] : 0
+            let refused = share > maxShare ? " refused, one segment \(percent(share)) > \(percent(maxShare))" : ""
+            return "k=\(s.candidates[i]): \(number(s.silhouettes[i]))\(refused)"
+        }
+        return "k: auto chose \(s.k), the highest silhouette among k whose largest segment holds at most \(percent(maxShare)) (\(tried.joined(separator: "; ")))"
+    }
+
+    static func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }
 
     static func number(_ x: Double) -> String {
         if x == x.rounded() && abs(x) < 1e12 { return String(Int64(x)) }

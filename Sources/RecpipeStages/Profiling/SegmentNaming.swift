@@ -88,10 +88,14 @@ enum SegmentNaming {
             rows.append(row)
         }
         if d > maxFeatures { header.append("(+\(d - maxFeatures) more)") }
+        if !s.rfmMix.isEmpty {
+            header.append("rfm mix")
+            for c in 0..<s.k { rows[c] += (d > maxFeatures ? [""] : []) + [s.rfmMix[c]] }
+        }
         let widths = header.indices.map { j in max(header[j].count, rows.map { j < $0.count ? $0[j].count : 0 }.max() ?? 0) }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { j, cell in
-                j <= 1 ? cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
+                j <= 1 || (j == cells.count - 1 && !s.rfmMix.isEmpty) ? cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: max(0, widths[j] - cell.count)) + cell
             }.joined(separator: "  ")
         }
