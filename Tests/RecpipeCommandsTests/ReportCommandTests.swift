@@ -47,6 +47,7 @@ import Testing
             "<strong>Popularity bias</strong>", "<strong>Catalogue coverage</strong>", "<strong>Rule effects — recs</strong>",
             "<strong>Category shares before and after — recs</strong>", "<h3>Items entering lists most often — recs</h3>",
             "<td>winter-coats</td><td>promote: boosted in lists</td>",
+            "<td>winter-coats</td><td>matched: candidates its condition held for (users, for a pin)</td>",
         ] {
             #expect(html.contains(part), "missing \(part)")
         }

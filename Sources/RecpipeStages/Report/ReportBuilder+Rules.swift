@@ -10,7 +10,8 @@ extension ReportBuilder {
     /// Counter prefixes of the rank stage and what they say about a rule.
     static let ruleActions: [(prefix: String, action: String)] = [
         ("removed_by_", "filter: candidates removed"), ("promoted_", "promote: boosted in lists"),
-        ("buried_", "bury: moved down"), ("pinned_", "pin: pinned"), ("rule_errors_", "errors (users skipped)"),
+        ("buried_", "bury: moved down"), ("pinned_", "pin: pinned"),
+        ("matched_", "matched: candidates its condition held for (users, for a pin)"), ("rule_errors_", "errors (users skipped)"),
     ]
 
     static func rulesSection(_ s: ReportSources) -> ReportPage.Section {
