@@ -38,7 +38,7 @@ struct ReportCommand: AsyncParsableCommand {
         var options = RunOptions()
         options.cacheDirectory = cacheDir
         let store = StageRegistry.runner.store(for: spec, options: options)
-        let report = try Self.findRun(run, pipeline: spec.name, runsDirectory: store.runsDirectory, file: pipeline.pipeline)
+        let report = try Self.findRun(run, pipeline: spec.name, store: store, file: pipeline.pipeline)
         let page = ReportBuilder.page(spec: spec, run: report, store: store)
         let html: String
         do {
@@ -74,12 +74,9 @@ struct ReportCommand: AsyncParsableCommand {
 
     /// The manifest of run `id`, or of the pipeline's newest run. A cache shared by several
     /// pipelines holds their runs side by side: only runs of `pipeline` count.
-    static func findRun(_ id: String?, pipeline: String, runsDirectory: String, file: String) throws -> RunReport {
-        let ids = ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0 != "latest" }.sorted(by: >)
-        func manifest(_ id: String) -> RunReport? {
-            guard let data = FileManager.default.contents(atPath: "\(runsDirectory)/\(id)/manifest.json") else { return nil }
-            return try? JSONDecoder().decode(RunReport.self, from: data)
-        }
+    static func findRun(_ id: String?, pipeline: String, store: ArtifactStore, file: String) throws -> RunReport {
+        let ids = store.runIDs(), runsDirectory = store.runsDirectory
+        let manifest = store.manifest
         if let id {
             guard ids.contains(id) else {
                 let hint = Suggestions.hint(for: id, in: ids).map { " (\($0))" } ?? ""

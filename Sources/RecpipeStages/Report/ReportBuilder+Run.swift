@@ -80,12 +80,9 @@ extension ReportBuilder {
         let name = "\(r.stage).rejects.csv"
         let own = "\(s.run.runDirectory)/\(name)"
         if FileManager.default.fileExists(atPath: own) { return own }
-        let runs = ((try? FileManager.default.contentsOfDirectory(atPath: s.store.runsDirectory)) ?? []).sorted(by: >)
-        for id in runs {
+        for id in s.store.runIDs() {
             let dir = "\(s.store.runsDirectory)/\(id)"
-            guard FileManager.default.fileExists(atPath: "\(dir)/\(name)"),
-                let data = FileManager.default.contents(atPath: "\(dir)/manifest.json"),
-                let other = try? JSONDecoder().decode(RunReport.self, from: data),
+            guard FileManager.default.fileExists(atPath: "\(dir)/\(name)"), let other = s.store.manifest(id),
                 other.stages.contains(where: { $0.stage == r.stage && $0.fingerprint == r.fingerprint && $0.status == .ran })
             else { continue }
             return "\(dir)/\(name)"
