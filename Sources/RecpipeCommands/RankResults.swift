@@ -28,31 +28,84 @@ enum RankResults {
         return map
     }
 
-    /// The `--diff` report of every rank stage: the comparison with its previous result, or a line
-    /// saying there is none yet, or why a stored result cannot be read.
-    /// A stage reused from the cache in `report` is unchanged since the last run: its report says
-    /// so and shows the last change.
-    static func diffReport(_ spec: PipelineSpec, options: RunOptions, report: RunReport? = nil) -> [String] {
+    /// The `--diff` report of every rank stage: this run's result against its baseline — the
+    /// result before it (a production run), the production result (an experiment), or the result
+    /// of run `against` — with a line naming the run that produced the baseline and the settings
+    /// that differ. A result that cannot be read says why.
+    static func diffReport(_ spec: PipelineSpec, options: RunOptions, report: RunReport? = nil, against: String? = nil) -> [String] {
         let results = StoredResult(spec, cacheDirectory: options.cacheDirectory, pipelineFile: spec.file)
         let stages = rankStages(spec)
         let metrics = metricReport(spec, results: results, report: report)
         guard !stages.isEmpty else { return ["--diff: the pipeline has no rank stage to compare"] + metrics }
+        let history = RunHistory(runsDirectory: results.store.runsDirectory, pipeline: spec.name)
+        var againstRun: RunReport?
+        if let against {
+            guard let run = history.run(against) else {
+                return ["--diff --against \(against): no run with that id (`recpipe runs \(spec.file)` lists them)"] + metrics
+            }
+            againstRun = run
+        }
+        let experiment = report?.record.experiment
+        let experimentState = experiment.map { results.store.experiment($0).loadState() }
         return stages.map { stage in
-            guard results.hasResult(stage.name) else { return "diff of '\(stage.name)': no result yet (the stage did not run)" }
+            let name = stage.name
+            let here = report?.stages.first { $0.stage == name }
+            let afterFP = here.flatMap { $0.status == .ran || $0.status == .cached ? $0.fingerprint : nil }
+                ?? (experiment == nil ? results.state.stages[name]?.current.value : nil)
+            guard let afterFP else { return "diff of '\(name)': no result yet (the stage did not run)" }
+            let heading: String, baseline: String?
+            var changes: [String] = []
+            if let againstRun {
+                heading = "diff of '\(name)' against run \(againstRun.runID):"
+                baseline = againstRun.stages.first { $0.stage == name && ($0.status == .ran || $0.status == .cached) }?.fingerprint
+            } else if let experiment {
+                heading = "diff of '\(name)' (experiment '\(experiment)') against the production result:"
+                let production = results.state.stages[name]?.current
+                baseline = production?.value
+                if let production, let mine = experimentState?.stages[name]?.current { changes = mine.changes(since: production) }
+            } else {
+                heading = "diff of '\(name)' against its previous result:"
+                let s = results.state.stages[name]
+                baseline = s?.current.value == afterFP ? s?.previous?.value : s?.current.value
+                if let s, let p = s.previous, s.current.value == afterFP { changes = s.current.changes(since: p) }
+            }
+            guard let baseline else {
+                return againstRun != nil
+                    ? "diff of '\(name)': run \(against ?? "") has no result of '\(name)'"
+                    : experiment != nil
+                        ? "diff of '\(name)': no production result to compare with yet (run without --set/--experiment first)"
+                        : "diff of '\(name)': no previous result to compare with (this is its first result; change a rule and run again)"
+            }
+            if let againstRun, !results.store.hasArtifact(baseline) {
+                return "diff of '\(name)': the result of run \(againstRun.runID) is no longer in the cache (each stage keeps its current "
+                    + "and previous production result, and each experiment's); pick a newer run from `recpipe runs \(spec.file)`"
+            }
             do {
-                let after = try results.load(stage.name, as: Recommendations.self, what: "recommendations")
-                guard let before = try results.loadPrevious(stage.name, as: Recommendations.self, what: "recommendations") else {
-                    return "diff of '\(stage.name)': no previous result to compare with (this is its first result; change a rule and run again)"
-                }
-                let diff = RecommendationDiff.compare(
-                    before: before, after: after, categories: try categories(for: stage, results: results))
-                let cached = report?.stages.first { $0.stage == stage.name }?.status == .cached
-                return diff.render(stage: stage.name)
-                    + (cached ? "\n  ('\(stage.name)' was unchanged in this run: this is the change of its last new result)" : "")
+                let after = try results.load(name, fingerprint: afterFP, as: Recommendations.self, what: "recommendations")
+                let before = try results.load(name, fingerprint: baseline, as: Recommendations.self, what: "recommendations", previous: true)
+                let diff = RecommendationDiff.compare(before: before, after: after, categories: try categories(for: stage, results: results))
+                let cached = againstRun == nil && experiment == nil && here?.status == .cached
+                return diff.render(stage: name, heading: heading)
+                    + "\n" + baselineLine(baseline, stage: name, history: history, run: againstRun, report: report, changes: changes)
+                    + (cached ? "\n  ('\(name)' was unchanged in this run: this is the change of its last new result)" : "")
             } catch {
-                return "diff of '\(stage.name)': \(error)"
+                return "diff of '\(name)': \(error)"
             }
         } + metrics
+    }
+
+    /// `  baseline: run 20261204T201103Z-3efd (2026-12-04T20:11:03Z, production); settings that differ: recs.top 10 → 5`.
+    static func baselineLine(
+        _ fingerprint: String, stage: String, history: RunHistory, run: RunReport?, report: RunReport?, changes: [String]
+    ) -> String {
+        guard let producer = run ?? history.producer(of: fingerprint, stage: stage, excluding: report?.runID) else {
+            return "  baseline: result \(fingerprint.prefix(12)) (no listed production run produced it)"
+        }
+        var differ = report.map { RunHistory.settingsThatDiffer(stage: stage, from: producer, to: $0.record) } ?? []
+        differ += changes.filter { !$0.hasPrefix("parameter") && !$0.hasPrefix("input") }
+        let kind = producer.record.experiment.map { "experiment '\($0)'" } ?? "production"
+        return "  baseline: run \(producer.runID) (\(RunRecord.iso8601(producer.startedAt)), \(kind))"
+            + "; settings that differ: " + (differ.isEmpty ? "none" : differ.joined(separator: "; "))
     }
 
     /// One block per `evaluate` stage: its metrics, current result against the previous one

@@ -28,7 +28,7 @@ public struct RecpipeCommand: AsyncParsableCommand {
 
     static let commandTypes: [any ParsableCommand.Type] = [
         RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, DemoDataCommand.self,
-        RecommendCommand.self, FactorsCommand.self, RulesCommand.self, ReportCommand.self,
+        RecommendCommand.self, FactorsCommand.self, RulesCommand.self, ReportCommand.self, RunsCommand.self,
     ]
 
     public init() {}

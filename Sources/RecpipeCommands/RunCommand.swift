@@ -23,6 +23,8 @@ struct RunCommand: AsyncParsableCommand {
               recpipe run pipelines/demo.yaml --diff             # what a rule change did to the recommendations
               recpipe run pipelines/demo.yaml --strict           # warnings (a rule that matched nothing, …) fail the run
               recpipe run pipelines/demo.yaml --json --quiet     # cron: one JSON summary, warnings on stderr
+              recpipe run pipelines/demo.yaml --set recs.top=5 --diff   # an experiment: beside production, diffed against it
+              recpipe run pipelines/demo.yaml --diff --against 20261123T175615Z-3efd   # against a run from `recpipe runs`
 
             Exit codes: 0 success, 1 a stage failed (or warned, with --strict), 2 invalid pipeline \
             or usage, 75 another run is using the cache directory (try again later, or --wait).
@@ -66,11 +68,25 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print only warnings and errors (no progress, table or notes).")
     var quiet = false
 
+    @Option(help: "Run as the experiment NAME: outputs go to experiments/NAME/ beside each output path, and the run never becomes the production result or the --diff baseline. Runs with --set are experiments unless --production is given.")
+    var experiment: String?
+
+    @Flag(help: "Make this run's --set overrides production: its outputs replace the production outputs and it becomes the next --diff baseline.")
+    var production = false
+
+    @Option(help: "With --diff: compare with the result of this run (an id from `recpipe runs`) instead of the default baseline.")
+    var against: String?
+
     /// Exit code when another run holds the cache directory: EX_TEMPFAIL, "try again later".
     static let busyExitCode: Int32 = 75
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if production && experiment != nil { throw ValidationError("--production and --experiment exclude each other") }
+        if let experiment, experiment.isEmpty || experiment.contains(where: { !($0.isLetter || $0.isNumber || "-_.=,".contains($0)) }) {
+            throw ValidationError("--experiment NAME: use letters, digits and - _ . = , (got '\(experiment)')")
+        }
+        if against != nil && !diff { throw ValidationError("--against RUN_ID goes with --diff") }
     }
 
     func run() async throws {
@@ -87,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
         options.strict = strict
         options.overrides = pipeline.overrides
         options.toolVersion = RecpipeVersion.string
+        options.experiment = experiment ?? (production ? nil : Self.experimentName(pipeline.overrides))
 
         let console = Console.current
         let report: RunReport
@@ -100,7 +117,7 @@ struct RunCommand: AsyncParsableCommand {
             let codes = Set(error.diagnostics.map(\.code))
             throw ExitCode(codes == ["run-locked"] ? Self.busyExitCode : codes == ["run-lock-failed"] ? 1 : 2)
         }
-        let diffBlocks = diff && !report.dryRun ? RankResults.diffReport(spec, options: options, report: report) : []
+        let diffBlocks = diff && !report.dryRun ? RankResults.diffReport(spec, options: options, report: report, against: against) : []
         if json {
             Console.print(RunSummaryJSON.render(report, diff: diffBlocks))
         } else if !quiet {
@@ -112,6 +129,11 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         for w in SummaryTable.warnings(report) { Console.error(w) }
+        if let name = options.experiment, !json, !report.dryRun {
+            Console.error(
+                "experiment '\(name)': outputs are under experiments/\(name)/ beside each output path; the production results, "
+                    + "`recommend` and the --diff baseline are unchanged (pass --production to make --set overrides production)")
+        }
         if !json && !quiet {
             if let manifest = report.manifestPath { Console.print("\nmanifest: \(manifest)") }
             for block in diffBlocks { Console.print("\n" + block) }
@@ -126,6 +148,17 @@ struct RunCommand: AsyncParsableCommand {
             )
             throw ExitCode(report.exitCode)
         }
+    }
+}
+
+extension RunCommand {
+    /// The experiment a run with `--set` overrides is: `recs.top=5,vars.n=3` (path-safe, at most
+    /// 60 characters); nil without overrides.
+    static func experimentName(_ overrides: [String]) -> String? {
+        guard !overrides.isEmpty else { return nil }
+        let text = overrides.sorted().joined(separator: ",")
+        let safe = String(text.map { $0.isLetter || $0.isNumber || "-_.=,".contains($0) ? $0 : "_" }.prefix(60))
+        return safe
     }
 }
 

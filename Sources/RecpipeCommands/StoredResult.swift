@@ -45,7 +45,7 @@ struct StoredResult {
         return try load(stage, fingerprint: fingerprint, as: T.self, what: what, previous: true)
     }
 
-    private func load<T>(_ stage: String, fingerprint: String, as _: T.Type, what: String, previous: Bool = false) throws(Unavailable) -> T {
+    func load<T>(_ stage: String, fingerprint: String, as _: T.Type, what: String, previous: Bool = false) throws(Unavailable) -> T {
         let which = previous ? "previous result" : "stored result"
         let artifact: any Artifact
         do {

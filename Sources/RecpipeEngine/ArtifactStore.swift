@@ -149,6 +149,16 @@ public struct ArtifactStore: Sendable {
         public var kind: ArtifactKind
     }
 
+    /// Whether the cache still holds the artifact of `fingerprint` (older results are pruned).
+    public func hasArtifact(_ fingerprint: String) -> Bool { FileManager.default.fileExists(atPath: artifactPath(fingerprint)) }
+
+    /// The store an experiment's results are remembered in: the same artifacts, its own state
+    /// file (`state/<pipeline>@<experiment>.json`), so production's current and previous results
+    /// never change and pruning keeps both.
+    public func experiment(_ name: String) -> ArtifactStore {
+        ArtifactStore(root: root, artifactTypes: artifactTypes, pipeline: "\(pipeline)@\(name)")
+    }
+
     public func loadState() -> State {
         guard let data = FileManager.default.contents(atPath: statePath),
             let s = try? JSONDecoder().decode(State.self, from: data)

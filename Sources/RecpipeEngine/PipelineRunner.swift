@@ -46,6 +46,7 @@ public struct PipelineRunner: Sendable {
         } else {
             asOfSource = options.overrides.contains { $0.hasPrefix("as_of=") } ? "--set as_of" : "pipeline"
         }
+        if let name = options.experiment { spec = experimentSpec(spec, name: name) }
         let graph = PipelineGraph(spec)
         let selection = try Selection.make(spec: spec, graph: graph, options: options)
         let store = store(for: spec, options: options)
@@ -137,20 +138,25 @@ public struct PipelineRunner: Sendable {
         report.record.recpipeVersion = options.toolVersion
         report.record.overrides = options.overrides
         report.record.strict = options.strict
+        report.record.experiment = options.experiment
         report.record.pipelineResolved = .init(spec)
         guard !options.dryRun else { return report }
         report.record.filesWritten = Self.filesWritten(ordered, slots: slots, base: spec.baseDirectory, runDirectory: runDirectory)
 
-        // Remember what each stage's current result is, then write the manifest.
+        // Remember what each stage's current result is (an experiment apart from production),
+        // then write the manifest.
+        let resultStore = options.experiment.map { store.experiment($0) } ?? store
+        var results = options.experiment == nil ? state : resultStore.loadState()
         for r in ordered where r.status == .ran || r.status == .cached {
             guard let fp = fingerprints[r.stage], let kind = r.artifactKind else { continue }
-            let old = state.stages[r.stage]
+            let old = results.stages[r.stage]
             let previous = old.map { $0.current.value == fp.value ? $0.previous : $0.current } ?? nil
-            state.stages[r.stage] = .init(current: fp, previous: previous, kind: kind)
+            results.stages[r.stage] = .init(current: fp, previous: previous, kind: kind)
         }
         // A result that cannot be remembered, or a manifest that cannot be written, fails the
         // run: exit 0 must mean everything it printed is on disk.
-        do { try store.saveState(state) } catch { report.errors.append("cannot save the cache state: \(error)") }
+        do { try resultStore.saveState(results) } catch { report.errors.append("cannot save the cache state: \(error)") }
+        if options.experiment == nil { state = results }
         store.prune(keeping: state)
         do { try files.save() } catch { report.errors.append("cannot save the remembered file hashes: \(error)") }
         let manifest = runDirectory + "/manifest.json"
@@ -162,6 +168,27 @@ public struct PipelineRunner: Sendable {
             report.errors.append("cannot write the run manifest: \(error)")
         }
         return report
+    }
+
+    /// An experiment's pipeline: every output path (`to:` of export and report stages) moves
+    /// to `experiments/NAME/` beside it (`../out/demo` → `../out/experiments/NAME/demo`).
+    func experimentSpec(_ spec: PipelineSpec, name: String) -> PipelineSpec {
+        var s = spec
+        for i in s.stages.indices {
+            guard let declaration = stageTypes[s.stages[i].kind]?.declaration else { continue }
+            for p in declaration.params where p.type == .outputPath {
+                if case .string(let path)? = s.stages[i].params[p.name] {
+                    s.stages[i].params[p.name] = .string(Self.experimentPath(path, name: name))
+                }
+            }
+        }
+        return s
+    }
+
+    public static func experimentPath(_ path: String, name: String) -> String {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let dir = (trimmed as NSString).deletingLastPathComponent, last = (trimmed as NSString).lastPathComponent
+        return (dir.isEmpty ? "" : dir + "/") + "experiments/\(name)/" + last
     }
 
     /// `--only`/`--to` leave stages out; one downstream of a stage that produced a new result in

@@ -26,6 +26,10 @@ public struct RunOptions: Sendable {
     /// For the manifest: the `--set` overrides as given and the recpipe version.
     public var overrides: [String] = []
     public var toolVersion: String?
+    /// An experiment run (`--experiment NAME`, or `--set` without `--production`): its outputs
+    /// go to `experiments/NAME/` beside each output path, its results are remembered apart, and
+    /// it never becomes the production result or the `--diff` baseline.
+    public var experiment: String?
 
     public init() {}
 }

@@ -58,11 +58,13 @@ public struct RunRecord: Sendable, Codable {
     public var recpipeVersion: String?
     public var overrides: [String] = []
     public var strict = false
+    /// The experiment's name; nil for a production run.
+    public var experiment: String?
     public var pipelineResolved: ResolvedPipeline?
     public var filesWritten: [WrittenFile] = []
 
     enum CodingKeys: String, CodingKey {
-        case seed, overrides, strict
+        case seed, overrides, strict, experiment
         case asOf = "as_of", asOfSource = "as_of_source", recpipeVersion = "recpipe_version"
         case pipelineResolved = "pipeline_resolved", filesWritten = "files_written"
     }
@@ -77,6 +79,7 @@ public struct RunRecord: Sendable, Codable {
         recpipeVersion = try c.decodeIfPresent(String.self, forKey: .recpipeVersion)
         overrides = try c.decodeIfPresent([String].self, forKey: .overrides) ?? []
         strict = try c.decodeIfPresent(Bool.self, forKey: .strict) ?? false
+        experiment = try c.decodeIfPresent(String.self, forKey: .experiment)
         pipelineResolved = try? c.decodeIfPresent(ResolvedPipeline.self, forKey: .pipelineResolved)
         filesWritten = try c.decodeIfPresent([WrittenFile].self, forKey: .filesWritten) ?? []
     }

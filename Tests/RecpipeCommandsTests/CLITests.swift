@@ -105,7 +105,7 @@ import Testing
         let second = await recpipe("run", p)
         #expect(second.out.contains("small: 0 ran, 3 cached"), "\(second.out)")
 
-        let third = await recpipe("run", p, "--set", "vars.w=2")
+        let third = await recpipe("run", p, "--set", "vars.w=2", "--production")
         #expect(third.out.contains("small: 2 ran, 1 cached"), "\(third.out)")
         #expect(third.out.contains("parameter 'weights' changed"))
         #expect(try String(contentsOfFile: dir + "/out/matrix.csv", encoding: .utf8).contains("u1,i1,2.0"))

@@ -89,7 +89,7 @@ import Testing
 
     @Test func diffSaysAResultIsUnreadableInsteadOfNoResultYet() async throws {
         let p = await ranPipeline()
-        #expect(await recpipe("run", p, "--set", "recs.top=1").code == 0)
+        #expect(await recpipe("run", p, "--set", "recs.top=1", "--production").code == 0)
         try corrupt("recs", of: p)
         let r = await recpipe("run", p, "--only", "events", "--diff")
         #expect(r.code == 0, "\(r.err)")

@@ -38,7 +38,7 @@ import Testing
         #expect(read(dir + "/out/matrix.csv").hasPrefix("user_id,item_id,weight\nu1,i1,1.0\n"))
         #expect(await recpipe("run", p).out.contains("sets: 0 ran, 3 cached"))
 
-        let second = await recpipe("run", p, "--set", "vars.w=2")
+        let second = await recpipe("run", p, "--set", "vars.w=2", "--production")
         #expect(second.code == 0, "\(second.err)")
         let newTarget = try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/out")
         #expect(newTarget != target)
@@ -55,7 +55,7 @@ import Testing
         let out = dir + "/out"
         // The export dies after writing two of its four files.
         ExportStage.failAfterFiles.withLock { $0[out] = 2 }
-        let failed = await recpipe("run", p, "--set", "vars.w=2")
+        let failed = await recpipe("run", p, "--set", "vars.w=2", "--production")
         ExportStage.failAfterFiles.withLock { $0[out] = nil }
         #expect(failed.code == 1)
         #expect(failed.err.contains("error: stage 'out' (export) failed:"), "\(failed.err)")
@@ -68,7 +68,7 @@ import Testing
         #expect(FileManager.default.createFile(atPath: "\(out).runs/.tmp-x.csv-\(dead)-2", contents: Data("half".utf8)))
         #expect(files(dir) == before)
 
-        let next = await recpipe("run", p, "--set", "vars.w=2")
+        let next = await recpipe("run", p, "--set", "vars.w=2", "--production")
         #expect(next.code == 0, "\(next.err)")
         #expect(read(out + "/matrix.csv").contains("u1,i1,2.0"))
         #expect(next.out.contains("dead_temporaries_removed 2"), "\(next.out)")

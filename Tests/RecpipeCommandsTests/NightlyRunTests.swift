@@ -55,9 +55,11 @@ import Testing
         let recs = try #require(stages.first { $0["name"] as? String == "recs" })
         #expect((recs["params"] as? [String: Any])?["top"] as? Int == 1)
         let files = try #require(m["files_written"] as? [[String: Any]])
-        let csv = try #require(files.first { $0["path"] as? String == "out/recs.csv" })
+        // A run with --set is an experiment: its export lands beside production's.
+        #expect(m["experiment"] as? String == "recs.top=1")
+        let csv = try #require(files.first { $0["path"] as? String == "experiments/recs.top=1/out/recs.csv" }, "\(files)")
         let dir = (p as NSString).deletingLastPathComponent
-        let size = try FileManager.default.attributesOfItem(atPath: dir + "/out/recs.csv")[.size] as? Int
+        let size = try FileManager.default.attributesOfItem(atPath: dir + "/experiments/recs.top=1/out/recs.csv")[.size] as? Int
         #expect(csv["bytes"] as? Int == size)
         #expect((csv["xxh64"] as? String)?.count == 16)
     }

@@ -97,8 +97,8 @@ public struct RecommendationDiff: Sendable, Equatable {
     // MARK: - Report
 
     /// The report printed by `recpipe run --diff`.
-    public func render(stage: String) -> String {
-        var lines = ["diff of '\(stage)' against its previous result:"]
+    public func render(stage: String, heading: String? = nil) -> String {
+        var lines = [heading ?? "diff of '\(stage)' against its previous result:"]
         lines.append(
             "  users whose top-N changed: \(usersChanged) of \(usersCompared) (\(Self.percent(changedShare)))"
                 + (usersWithNewItems < usersChanged ? ", \(usersChanged - usersWithNewItems) only reordered" : ""))
