@@ -57,13 +57,19 @@ extension ReportBuilder {
                 rows: labels, columns: seg.featureNames,
                 values: (0..<seg.k).map { c in (0..<d).map { Optional(seg.centroidsScaled[c * d + $0]) } },
                 rowHeader: "segment", coloring: .diverging, format: { String(format: "%.2f", $0) })
+            // The segment summary (what `export` writes as `<stage>.summary`), with each segment's RFM mix.
+            let mix = seg.rfmMix.count == seg.k
             let original = DataTable(
-                columns: ["segment"] + seg.featureNames,
-                rows: (0..<seg.k).map { c in [labels[c]] + (0..<d).map { NumberText.value(seg.centroids[c * d + $0]) } })
+                columns: ["segment", "users"] + seg.featureNames + (mix ? ["RFM mix"] : []),
+                rows: (0..<seg.k).map { c in
+                    [labels[c], NumberText.count(seg.sizes[c])] + (0..<d).map { NumberText.value(seg.centroids[c * d + $0]) }
+                        + (mix ? [seg.rfmMix[c]] : [])
+                },
+                numeric: [false, true] + seg.featureNames.map { _ in true } + (mix ? [false] : []))
             blocks.append(.figure(heat.figure(
                 title: "Segment profiles — \(stage)",
                 caption: "Mean of each clustering feature per segment, in the scaled units k-means used (0 = all users' mean; red above, blue below).")))
-            blocks.append(.table("Segment means in original units — \(stage)", original))
+            blocks.append(.table("Segment summary in the features' own units — \(stage)", original))
         }
         return blocks
     }

@@ -50,8 +50,6 @@ extension ReportBuilder {
                 columns: ["rule", "effect", "count"], rows: rows.map { [$0.rule, $0.action, NumberText.count($0.value)] },
                 numeric: [false, false, true])
             blocks.append(.figure(fig))
-            let idle = rows.filter { $0.value == 0 && !$0.action.hasPrefix("errors") }.map { "\($0.rule) (\($0.action))" }
-            if !idle.isEmpty { blocks.append(.notes(["\(r.stage): rules that did nothing in this run: " + idle.joined(separator: ", ")], warning: true)) }
         }
         let other = r.counters.filter { c in !ruleActions.contains { c.name.hasPrefix($0.prefix) } }
         var lines = r.notes

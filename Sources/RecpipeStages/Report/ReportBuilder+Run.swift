@@ -42,7 +42,8 @@ extension ReportBuilder {
         var problems: [String] = []
         for r in s.run.stages {
             if let e = r.error { problems.append("\(r.stage) failed: \(e)") }
-            for w in r.warnings { problems.append("\(r.stage): \(w)") }
+            // A rank stage's warnings are under Rules.
+            for w in r.warnings where r.kind != "rank" { problems.append("\(r.stage): \(w)") }
             if r.status == .skipped { problems.append("\(r.stage) skipped: \(r.reason ?? "")") }
         }
         if !problems.isEmpty { blocks.append(.notes(problems, warning: true)) }
