@@ -75,8 +75,9 @@ struct ReportCommand: AsyncParsableCommand {
     /// The manifest of run `id`, or of the pipeline's newest run. A cache shared by several
     /// pipelines holds their runs side by side: only runs of `pipeline` count.
     static func findRun(_ id: String?, pipeline: String, store: ArtifactStore, file: String) throws -> RunReport {
-        let ids = store.runIDs(), runsDirectory = store.runsDirectory
-        let manifest = store.manifest
+        let runsDirectory = store.runsDirectory
+        let history = RunHistory(runsDirectory: runsDirectory)
+        let ids = ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0 != "latest" }.sorted(by: >)
         if let id {
             guard ids.contains(id) else {
                 let hint = Suggestions.hint(for: id, in: ids).map { " (\($0))" } ?? ""
@@ -84,7 +85,7 @@ struct ReportCommand: AsyncParsableCommand {
                 Console.error("error: no run '\(id)' in \(runsDirectory)\(hint)" + (recent.isEmpty ? "" : "; latest runs: \(recent)"))
                 throw ExitCode(2)
             }
-            guard let r = manifest(id) else {
+            guard let r = history.run(id) else {
                 Console.error("error: run '\(id)' has no readable manifest (\(runsDirectory)/\(id)/manifest.json); it may have been interrupted")
                 throw ExitCode(1)
             }
@@ -94,9 +95,7 @@ struct ReportCommand: AsyncParsableCommand {
             }
             return r
         }
-        for id in ids {
-            if let r = manifest(id), r.pipeline == pipeline { return r }
-        }
+        if let r = history.runs.first(where: { $0.pipeline == pipeline }) { return r }
         Console.error("error: pipeline '\(pipeline)' has no run yet; run it first:\n  recpipe run \(file)")
         throw ExitCode(1)
     }

@@ -122,19 +122,6 @@ public struct ArtifactStore: Sendable {
         return (kind, try type.init(decoding: &r))
     }
 
-    // MARK: - Runs
-
-    /// The ids of the runs recorded here, newest first (ids start with the UTC start time).
-    public func runIDs() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0 != "latest" }.sorted(by: >)
-    }
-
-    /// The manifest of run `id`, or nil when it is missing or unreadable (an interrupted run).
-    public func manifest(_ id: String) -> RunReport? {
-        guard let data = FileManager.default.contents(atPath: "\(runsDirectory)/\(id)/manifest.json") else { return nil }
-        return try? JSONDecoder().decode(RunReport.self, from: data)
-    }
-
     // MARK: - State
 
     /// Per stage: the fingerprint of its latest result and the one before it (for `--diff`).

@@ -101,6 +101,14 @@ import Testing
         // The bad row's reason, counted.
         #expect(html.contains("<h3>Top reject reasons — events</h3>"))
         #expect(html.contains("1 rejected rows, 1 distinct reasons"))
+
+        // A run with --set is an experiment: its report says so, with the override.
+        let trial = await recpipe("run", p, "--set", "pop.candidates=1")
+        #expect(trial.code == 0, "\(trial.err)")
+        #expect(await recpipe("report", p, "--out", out).code == 0)
+        let trialHTML = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(trialHTML.contains("<title>report-small — run report (experiment "))
+        #expect(trialHTML.contains("<dd>pop.candidates=1</dd>"))
     }
 
     @Test func wrongRunsAreUsageErrors() async throws {

@@ -81,9 +81,9 @@ extension ReportBuilder {
         let name = "\(r.stage).rejects.csv"
         let own = "\(s.run.runDirectory)/\(name)"
         if FileManager.default.fileExists(atPath: own) { return own }
-        for id in s.store.runIDs() {
-            let dir = "\(s.store.runsDirectory)/\(id)"
-            guard FileManager.default.fileExists(atPath: "\(dir)/\(name)"), let other = s.store.manifest(id),
+        for other in RunHistory(runsDirectory: s.store.runsDirectory, pipeline: s.run.pipeline).runs {
+            let dir = "\(s.store.runsDirectory)/\(other.runID)"
+            guard FileManager.default.fileExists(atPath: "\(dir)/\(name)"),
                 other.stages.contains(where: { $0.stage == r.stage && $0.fingerprint == r.fingerprint && $0.status == .ran })
             else { continue }
             return "\(dir)/\(name)"

@@ -30,10 +30,13 @@ package enum ReportBuilder {
             .init("pipeline", spec.name), .init("run", run.runID), .init("started", timestamp(run.startedAt)),
             .init("took", String(format: "%.2f s", run.seconds)), .init("stages", status),
         ]
-        if let asOf = spec.asOf { facts.append(.init("as of", asOf)) }
-        facts.append(.init("seed", String(spec.seed)))
+        // The settings the run had (its manifest), not today's YAML.
+        if let asOf = run.record.asOf ?? spec.asOf { facts.append(.init("as of", asOf)) }
+        facts.append(.init("seed", String(run.record.seed ?? spec.seed)))
+        if !run.record.overrides.isEmpty { facts.append(.init("--set", run.record.overrides.joined(separator: " "))) }
+        if let e = run.record.experiment { facts.append(.init("experiment", e)) }
         return ReportPage(
-            title: "\(spec.name) — run report",
+            title: "\(spec.name) — run report" + (run.record.experiment.map { " (experiment \($0))" } ?? ""),
             subtitle: "recpipe run \(spec.file) · run \(run.runID)" + (run.exitCode == 0 ? "" : " · a stage failed"),
             facts: facts, sections: sections)
     }

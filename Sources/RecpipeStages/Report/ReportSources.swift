@@ -23,7 +23,8 @@ final class ReportSources {
         self.run = run
         self.store = store
         self.live = live
-        self.state = store.loadState()
+        // An experiment's results are remembered apart from production's.
+        self.state = (run.record.experiment.map { store.experiment($0) } ?? store).loadState()
     }
 
     /// The result `stage` had before this run's one, when known: after the run, the state's
