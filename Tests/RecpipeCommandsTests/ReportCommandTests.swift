@@ -93,8 +93,8 @@ import Testing
         let out = dir + "/r.html"
         let r = await recpipe("report", p, "--out", out)
         #expect(r.code == 0, "\(r.err)")
-        #expect(r.out.contains("  customers: 0 charts, 0 tables — this pipeline has no customer profiles in this run"), "\(r.out)")
-        #expect(r.out.contains("  rules: 0 charts, 0 tables — no rank stage in this run"), "\(r.out)")
+        #expect(r.out.contains("  customers: 0 charts, 0 tables — this pipeline has no customer profiles: add"), "\(r.out)")
+        #expect(r.out.contains("  rules: 0 charts, 0 tables — no rank stage in this pipeline"), "\(r.out)")
         #expect(r.out.contains("  models: 2 charts, 0 tables"), "\(r.out)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(!html.contains("chart empty"))
@@ -105,10 +105,36 @@ import Testing
         // A run with --set is an experiment: its report says so, with the override.
         let trial = await recpipe("run", p, "--set", "pop.candidates=1")
         #expect(trial.code == 0, "\(trial.err)")
-        #expect(await recpipe("report", p, "--out", out).code == 0)
+        // Two runs in one second are ordered by their random id suffix: name the run.
+        let id = try #require(trial.out.firstMatch(of: /runs\/([^\/]+)\/manifest\.json/)).1
+        #expect(await recpipe("report", p, "--run", String(id), "--out", out).code == 0)
         let trialHTML = try String(contentsOfFile: out, encoding: .utf8)
         #expect(trialHTML.contains("<title>report-small — run report (experiment "))
         #expect(trialHTML.contains("<dd>pop.candidates=1</dd>"))
+    }
+
+    @Test func aFailedRunIsReportedWithWhatFailed() async throws {
+        let dir = TestSupport.temporaryDirectory("report-failed")
+        TestSupport.write("user_id,item_id,event\nU1,A,view\nU2,A,view\nU2,B,view\n", to: "events.csv", in: dir)
+        TestSupport.write("filter(\"boom\", function(u, item) return item.nope.x end)\n", to: "f.lua", in: dir)
+        let p = TestSupport.write(
+            """
+            pipeline: report-failed
+            stages:
+              events: { uses: ingest, with: { path: events.csv } }
+              matrix: { uses: encode, inputs: { events: events }, with: { weights: { view: 1 } } }
+              pop: { uses: popular, input: matrix }
+              recs: { uses: rank, inputs: { candidates: [pop] }, with: { filters: f.lua, on_error: fail } }
+            """, to: "p.yaml", in: dir)
+        #expect(await recpipe("run", p).code == 1)
+        let out = dir + "/r.html"
+        let r = await recpipe("report", p, "--out", out)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("  rules: 0 charts, 0 tables — no rules to show: 'recs' failed in this run"), "\(r.out)")
+        #expect(r.out.contains("    warning: recs failed: "))
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(html.contains("class=\"mark node status-failed\""))
+        #expect(html.contains("run report-failed") || html.contains("· a stage failed"))
     }
 
     @Test func wrongRunsAreUsageErrors() async throws {

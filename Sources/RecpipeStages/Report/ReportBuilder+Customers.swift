@@ -27,9 +27,11 @@ extension ReportBuilder {
             blocks += tagBlocks(profiles, stage: profileStage)
             blocks += distributionBlocks(profiles, stage: profileStage)
         }
-        if blocks.isEmpty {
+        if blocks.isEmpty, let why = s.withoutResult(kinds: ["tag", "cluster"]) {
+            blocks.append(.notes(["no customer profiles to show: \(why)"], warning: true))
+        } else if blocks.isEmpty {
             blocks.append(.notes([
-                "this pipeline has no customer profiles in this run: add an `encode` stage with `target: user_features` (RFM), "
+                "this pipeline has no customer profiles: add an `encode` stage with `target: user_features` (RFM), "
                     + "a `cluster` stage (segments) and a `tag` stage (Lua tags) to see them here",
             ]))
         }

@@ -13,9 +13,11 @@ extension ReportBuilder {
             guard let t = s.artifact(stage.name, as: Table.self) else { continue }
             blocks += metricBlocks(t, stage: stage.name)
         }
-        if blocks.isEmpty {
+        if blocks.isEmpty, let why = s.withoutResult(kinds: ["evaluate"]) {
+            blocks.append(.notes(["no evaluation to show: \(why)"], warning: true))
+        } else if blocks.isEmpty {
             blocks.append(.notes([
-                "no model was evaluated in this run: add a `split` stage, models trained on it and an `evaluate` stage to compare them here",
+                "no model is evaluated in this pipeline: add a `split` stage, models trained on it and an `evaluate` stage to compare them here",
             ]))
         }
         blocks += popularityBlocks(s)

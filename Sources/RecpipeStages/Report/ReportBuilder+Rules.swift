@@ -22,7 +22,8 @@ extension ReportBuilder {
             blocks += diffBlocks(stage, s)
         }
         if blocks.isEmpty {
-            blocks.append(.notes(["no rank stage in this run: business rules (filters, promotions, pins) apply in a `rank` stage"]))
+            blocks.append(.notes([s.withoutResult(kinds: ["rank"]).map { "no rules to show: \($0)" }
+                ?? "no rank stage in this pipeline: business rules (filters, promotions, pins) apply in a `rank` stage"], warning: s.withoutResult(kinds: ["rank"]) != nil))
         }
         return .init(
             id: "rules", title: "Rules",

@@ -52,6 +52,18 @@ final class ReportSources {
         }
     }
 
+    /// Why stages of `kinds` the pipeline has gave no result in this run (`'recs' failed`), or nil
+    /// when it has none of them.
+    func withoutResult(kinds: Set<String>) -> String? {
+        let named = spec.stages.filter { kinds.contains($0.kind) }
+        guard !named.isEmpty else { return nil }
+        return named.map { st in
+            let status = report(st.name)?.status
+            let word = status == .failed ? "failed" : status == .skipped ? "was skipped" : status == .notSelected ? "was not selected" : "has no result"
+            return "'\(st.name)' \(word)"
+        }.joined(separator: ", ") + " in this run"
+    }
+
     /// The artifact of `stage` in this run, or nil (not run, failed, or pruned from the cache).
     func artifact(_ stage: String) -> (any Artifact)? {
         if let hit = loaded[stage] { return hit }
