@@ -23,6 +23,9 @@ struct ChunkResult {
     /// Kept text fields holding invalid UTF-8, and the first one's relative line and plan index.
     var replacedUTF8 = 0
     var firstReplacedUTF8: (relativeLine: Int, column: Int)?
+    /// Byte offset and relative line of each kept row (only when the parser tracks rows).
+    var rowStarts: [Int] = []
+    var rowLines: [Int] = []
 }
 
 /// Parses whole records starting in `[start, end)` into typed chunk columns. A record that starts
@@ -37,10 +40,13 @@ struct CSVChunkParser {
     let nullValues: [[UInt8]]
     /// Reject rows with invalid UTF-8 in a text field (else keep them, replaced and counted).
     let rejectInvalidUTF8: Bool
+    /// Record where each kept row starts (for `unique` keys: their duplicates are reported by line).
+    var trackRows = false
     // Flattened plan fields, so the hot loop copies no strings or arrays.
     private let sources: [Int]
     private let types: [ColumnType]
     private let allowNonFinite: [Bool]
+    private let hasBounds: [Bool]
     private let maxNullLength: Int
 
     init(scanner: CSVScanner, fieldCount: Int, plans: [ColumnPlan], nullValues: [[UInt8]], rejectInvalidUTF8: Bool = false) {
@@ -52,6 +58,7 @@ struct CSVChunkParser {
         sources = plans.map(\.source)
         types = plans.map(\.type)
         allowNonFinite = plans.map(\.allowNonFinite)
+        hasBounds = plans.map { $0.minimum != nil || $0.maximum != nil }
         maxNullLength = nullValues.map(\.count).max() ?? -1
     }
 
@@ -77,6 +84,7 @@ struct CSVChunkParser {
         var pos = start, newlines = 0, ok = 0
         var replaced = 0
         var firstReplaced: (relativeLine: Int, column: Int)?
+        var rowStarts: [Int] = [], rowLines: [Int] = []
         let p = scanner.p
         while pos < end {
             let recordStart = pos, recordLine = newlines
@@ -136,10 +144,14 @@ struct CSVChunkParser {
                 }
             }
             ok += 1
+            if trackRows {
+                rowStarts.append(recordStart)
+                rowLines.append(recordLine)
+            }
         }
         return ChunkResult(
             start: start, end: pos, newlines: newlines, rowsOk: ok, columns: cols, rejects: rejects,
-            replacedUTF8: replaced, firstReplacedUTF8: firstReplaced)
+            replacedUTF8: replaced, firstReplacedUTF8: firstReplaced, rowStarts: rowStarts, rowLines: rowLines)
     }
 
     /// The reject reason for a text field that is not valid UTF-8, or nil.
@@ -170,9 +182,14 @@ struct CSVChunkParser {
         }
         switch type {
         case .int:
-            if let v = ByteParsing.int(p) { bits[j] = UInt64(bitPattern: v); return nil }
+            if let v = ByteParsing.int(p) {
+                if hasBounds[j], let reason = outOfBounds(j, Double(v), p) { return reason }
+                bits[j] = UInt64(bitPattern: v)
+                return nil
+            }
         case .float:
             if let v = ByteParsing.double(p) {
+                if hasBounds[j], let reason = outOfBounds(j, v, p) { return reason }
                 if v.isFinite || allowNonFinite[j] { bits[j] = v.bitPattern; return nil }
                 return describe(
                     plans[j], p,
@@ -187,6 +204,19 @@ struct CSVChunkParser {
         case .string: return nil
         }
         return describe(plans[j], p)
+    }
+
+    /// The reject reason for a number outside the column's schema bounds, or nil.
+    private func outOfBounds(_ j: Int, _ v: Double, _ p: UnsafeRawBufferPointer) -> String? {
+        let plan = plans[j]
+        func bound(_ b: Double) -> String { b == b.rounded() && abs(b) < 1e15 ? String(Int64(b)) : "\(b)" }
+        if let lo = plan.minimum, !(v >= lo) {
+            return describe(plan, p, as: "\(plan.type) ≥ \(bound(lo)) (the schema's min)")
+        }
+        if let hi = plan.maximum, !(v <= hi) {
+            return describe(plan, p, as: "\(plan.type) ≤ \(bound(hi)) (the schema's max)")
+        }
+        return nil
     }
 
     private func describe(_ plan: ColumnPlan, _ p: UnsafeRawBufferPointer, as expected: String? = nil) -> String {

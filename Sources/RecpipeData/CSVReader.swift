@@ -67,9 +67,10 @@ public enum CSVReader {
         let dataStart = pos, dataStartLine = newlines + 1
 
         let (plans, used) = try makePlans(header: header, scanner: scanner, dataStart: dataStart, path: path, options: options)
-        let parser = CSVChunkParser(
+        var parser = CSVChunkParser(
             scanner: scanner, fieldCount: header.count, plans: plans,
             nullValues: options.nullValues.map { Array($0.utf8) }, rejectInvalidUTF8: options.onInvalidUTF8 == .reject)
+        parser.trackRows = options.uniqueKey != nil
 
         var chunks = parseChunks(parser, from: dataStart, options: options, release: release)
 
@@ -77,7 +78,10 @@ public enum CSVReader {
         var rowsOk = 0, rejected = 0, line = dataStartLine
         var replacedUTF8 = 0
         var firstReplacedUTF8: (line: Int, column: String)?
+        var rowStarts: [Int] = [], rowLines: [Int] = []
         for c in chunks {
+            rowStarts += c.rowStarts
+            rowLines += c.rowLines.map { line + $0 }
             rowsOk += c.rowsOk
             rejected += c.rejects.count
             replacedUTF8 += c.replacedUTF8
@@ -101,16 +105,41 @@ public enum CSVReader {
             for c in chunks.indices { chunks[c].columns[j] = ChunkColumn(type: plan.type, capacity: 0) }
             columns.append(mergeChunkColumns(parts, name: plan.name, type: plan.type))
         }
-        let table: Table
+        var table: Table
         do {
             table = try Table(columns: columns)
         } catch {
             throw IngestError(.invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
         }
+        var duplicates = 0
+        if let key = options.uniqueKey {
+            let found = try duplicateRows(
+                table, key: key, policy: options.onDuplicate, lines: rowLines, path: path,
+                raw: { r in
+                    var end = rowStarts[r], newlines = 0
+                    var fields: [FieldRef] = []
+                    _ = scanner.next(&end, &newlines, &fields)
+                    return scanner.raw(rowStarts[r], end)
+                })
+            if !found.isEmpty {
+                duplicates = found.count
+                var keep = [Bool](repeating: true, count: table.rowCount)
+                for d in found { keep[d.row] = false }
+                table = table.filter(mask: keep)
+                rowsOk -= duplicates
+                rejected += duplicates
+                if options.onBadRow != .skip || rejects.count < 5 {
+                    rejects += found.map(\.reject)
+                    rejects.sort { $0.line < $1.line }
+                }
+                try enforce(policy: options, rejects: rejects, rejected: rejected, rowsIn: rowsOk + rejected, path: path)
+            }
+        }
         var result = IngestResult(
             table: table, rowsIn: rowsOk + rejected, rowsOk: rowsOk, rowsRejected: rejected,
             rejects: options.onBadRow == .skip ? [] : rejects, schema: used)
         result.replacedUTF8Fields = replacedUTF8
+        result.duplicateRows = duplicates
         result.firstReplacedUTF8 = firstReplacedUTF8
         return result
     }
@@ -207,7 +236,8 @@ public enum CSVReader {
             if let spec = specs[header[j]] {
                 let formats = try timestampFormats(spec, path: path)
                 plans.append(ColumnPlan(
-                    source: j, name: spec.outputName, type: spec.type, formats: formats, allowNonFinite: spec.allowNonFinite))
+                    source: j, name: spec.outputName, type: spec.type, formats: formats, allowNonFinite: spec.allowNonFinite,
+                    minimum: spec.minimum, maximum: spec.maximum))
                 used.append(spec)
             } else {
                 let (type, fmt) = SchemaInference.inferType(samples[j])

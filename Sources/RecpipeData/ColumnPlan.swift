@@ -11,6 +11,8 @@ struct ColumnPlan: Sendable {
     var type: ColumnType
     var formats: [TimestampFormat]
     var allowNonFinite = false
+    var minimum: Double?
+    var maximum: Double?
 }
 
 /// A column under construction inside one parse chunk. Strings are interned as bytes.

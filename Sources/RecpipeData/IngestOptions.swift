@@ -12,13 +12,22 @@ public struct ColumnSpec: Sendable, Hashable {
     /// For a float column: whether `inf`, `nan` and values that overflow (`1e400`) are kept.
     /// By default they make the row a reject, since no price or quantity is infinite.
     public var allowNonFinite: Bool
+    /// For an int or float column: the smallest and largest value a row may have (a negative
+    /// price, a quantity of 9223372036854775807); a value outside makes the row a reject.
+    public var minimum: Double?
+    public var maximum: Double?
 
-    public init(_ name: String, _ type: ColumnType, rename: String? = nil, format: String? = nil, allowNonFinite: Bool = false) {
+    public init(
+        _ name: String, _ type: ColumnType, rename: String? = nil, format: String? = nil, allowNonFinite: Bool = false,
+        minimum: Double? = nil, maximum: Double? = nil
+    ) {
         self.name = name
         self.type = type
         self.rename = rename
         self.format = format
         self.allowNonFinite = allowNonFinite
+        self.minimum = minimum
+        self.maximum = maximum
     }
 
     /// The column's name in the resulting table.
@@ -41,6 +50,16 @@ public enum InvalidUTF8Policy: String, Sendable, Hashable, CaseIterable {
     case replace
     /// Reject the row (it counts as a bad row).
     case reject
+}
+
+/// Which row to keep when rows repeat a `unique` key.
+public enum DuplicatePolicy: String, Sendable, Hashable, CaseIterable {
+    /// Keep the first row; later ones are bad rows (in the rejects file, counted).
+    case first
+    /// Keep the last row; earlier ones are bad rows.
+    case last
+    /// Fail the ingest, naming the key and both lines.
+    case fail
 }
 
 /// The most bad rows tolerated before the ingest fails.
@@ -84,6 +103,9 @@ public struct IngestOptions: Sendable {
     public var onBadRow: BadRowPolicy = .quarantine
     public var maxBadRows: BadRowLimit?
     public var onInvalidUTF8: InvalidUTF8Policy = .replace
+    /// A column (its name in the table) whose values must be unique, e.g. an items table's id.
+    public var uniqueKey: String?
+    public var onDuplicate: DuplicatePolicy = .first
     /// Parse large CSV files on all cores.
     public var parallel = true
 
@@ -125,6 +147,8 @@ public struct IngestResult: Sendable {
     /// Text fields kept with invalid UTF-8 replaced by U+FFFD (`on_invalid_utf8: replace`), and
     /// where the first one is.
     public var replacedUTF8Fields = 0
+    /// Rows dropped because they repeat a `unique` key (also counted in `rowsRejected`).
+    public var duplicateRows = 0
     public var firstReplacedUTF8: (line: Int, column: String)?
 }
 
@@ -139,6 +163,7 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         case badRow = "bad-row"
         case tooManyBadRows = "too-many-bad-rows"
         case fileChanged = "file-changed"
+        case duplicateKey = "duplicate-key"
     }
 
     public var code: Code

@@ -15,7 +15,11 @@ struct IngestStage: Stage {
         params: [
             ParamSpec("path", .path, required: true, doc: "the file to read, relative to the pipeline file"),
             ParamSpec("format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"), doc: "file format; auto picks by extension (.jsonl/.ndjson → jsonl)"),
-            ParamSpec("schema", .map(.any), doc: "column → type (int|float|string|bool|timestamp) or {type, format, rename, non_finite}; inferred when absent. A float that is inf, nan or overflows (1e400) is a bad row unless its column says `non_finite: allow`"),
+            ParamSpec("schema", .map(.any), doc: "column → type (int|float|string|bool|timestamp) or {type, format, rename, non_finite, min, max}; inferred when absent. A float that is inf, nan or overflows (1e400) is a bad row unless its column says `non_finite: allow`; a number below `min` or above `max` is a bad row"),
+            ParamSpec("unique", .string, doc: "a column whose values must be unique (an items table's item_id); repeats are handled by on_duplicate (CSV input)"),
+            ParamSpec(
+                "on_duplicate", .choice(DuplicatePolicy.allCases.map(\.rawValue)), default: .string("first"),
+                doc: "a row repeating a `unique` value: first (keep the first row, the others are bad rows), last (keep the last), fail (stop, naming the value and both lines)"),
             ParamSpec("only_schema_columns", .bool, default: .bool(false), doc: "drop columns the schema does not name"),
             ParamSpec("delimiter", .string, default: .string(","), doc: "CSV field delimiter (one character; \\t for tab)"),
             ParamSpec("quote", .string, default: .string("\""), doc: "CSV quote character"),
@@ -38,6 +42,11 @@ struct IngestStage: Stage {
         let format = context.string("format") ?? "auto"
         let isJSONL = format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
         context.progress(nil, "reading \((path as NSString).lastPathComponent)")
+        if isJSONL, let key = options.uniqueKey {
+            throw StageError(
+                "unique: '\(key)' is only checked for CSV input, and this stage reads JSON Lines", at: context.location(of: "unique"),
+                hint: "remove `unique`, or convert the file to CSV")
+        }
         let result: IngestResult
         do {
             result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
@@ -62,6 +71,14 @@ struct IngestStage: Stage {
             }
         }
         var counters: [StageOutput.Counter] = [.init("rows_ok", result.rowsOk), .init("rows_rejected", result.rowsRejected)]
+        if let key = options.uniqueKey {
+            counters.append(.init("duplicates", result.duplicateRows))
+            if result.duplicateRows > 0 {
+                warnings.append(
+                    "\(result.duplicateRows) \(result.duplicateRows == 1 ? "row repeats" : "rows repeat") the \(key) of an earlier row; "
+                        + "kept the \(options.onDuplicate.rawValue) of each (the others are among the bad rows)")
+            }
+        }
         if let first = result.firstReplacedUTF8 {
             counters.append(.init("invalid_utf8_replaced", result.replacedUTF8Fields))
             warnings.append(
@@ -86,6 +103,8 @@ struct IngestStage: Stage {
         o.onlySchemaColumns = p["only_schema_columns"]?.boolValue ?? false
         o.onBadRow = BadRowPolicy(rawValue: p["on_bad_row"]?.stringValue ?? "quarantine") ?? .quarantine
         o.onInvalidUTF8 = InvalidUTF8Policy(rawValue: p["on_invalid_utf8"]?.stringValue ?? "replace") ?? .replace
+        o.uniqueKey = p["unique"]?.stringValue
+        o.onDuplicate = DuplicatePolicy(rawValue: p["on_duplicate"]?.stringValue ?? "first") ?? .first
         if let m = p["max_bad_rows"] { o.maxBadRows = try limit(m, stage) }
         // The default share stops a run whose schema misreads a column, not a small sample's odd line.
         if stage.paramLocations["max_bad_rows"] == nil, case .percent(let share)? = o.maxBadRows {
@@ -118,7 +137,8 @@ struct IngestStage: Stage {
             let typeName: String
             var rename: String?, format: String?
             var allowNonFinite = false
-            let keys = ["type", "rename", "format", "non_finite"]
+            var bounds: [String: Double] = [:]
+            let keys = ["type", "rename", "format", "non_finite", "min", "max"]
             if let s = e.value.stringValue {
                 typeName = s
             } else if let m = e.value.mapValue {
@@ -144,8 +164,21 @@ struct IngestStage: Stage {
                     }
                     allowNonFinite = choice == "allow"
                 }
+                for k in ["min", "max"] {
+                    guard let v = e.value[k] else { continue }
+                    guard let d = v.doubleValue, d.isFinite else {
+                        throw StageError("schema column '\(e.key)': \(k) must be a number, got '\(v)'", at: loc)
+                    }
+                    guard t == ColumnType.float.rawValue || t == ColumnType.int.rawValue else {
+                        throw StageError("schema column '\(e.key)': \(k) applies to int and float columns, not \(t)", at: loc)
+                    }
+                    bounds[k] = d
+                }
+                if let lo = bounds["min"], let hi = bounds["max"], lo > hi {
+                    throw StageError("schema column '\(e.key)': min \(lo) is above max \(hi)", at: loc)
+                }
             } else {
-                throw StageError("schema column '\(e.key)' must be a type name or {type, format, rename, non_finite}", at: loc)
+                throw StageError("schema column '\(e.key)' must be a type name or {type, format, rename, non_finite, min, max}", at: loc)
             }
             guard let type = ColumnType(rawValue: typeName) else {
                 throw StageError(
@@ -153,7 +186,9 @@ struct IngestStage: Stage {
                     hint: Suggestions.hint(for: typeName, in: ColumnType.allCases.map(\.rawValue))
                         ?? "types: int, float, string, bool, timestamp")
             }
-            return ColumnSpec(e.key, type, rename: rename, format: format, allowNonFinite: allowNonFinite)
+            return ColumnSpec(
+                e.key, type, rename: rename, format: format, allowNonFinite: allowNonFinite,
+                minimum: bounds["min"], maximum: bounds["max"])
         }
     }
 

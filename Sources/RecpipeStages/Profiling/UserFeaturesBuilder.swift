@@ -65,6 +65,8 @@ struct UserFeaturesBuilder {
         var skippedNullUsers = 0
         var purchaseRows = 0
         var returnRows = 0
+        /// Rows of the items table whose item id an earlier row already has (the first is used).
+        var duplicateItemRows = 0
         var asOfDay: Int
     }
 
@@ -118,14 +120,19 @@ struct UserFeaturesBuilder {
         var itemCategory: [Int32]?
         var itemLogRatio: [Double]?
         var categoryNames: [String] = []
+        var duplicateItemRows = 0
         if let items, (price == nil || price!.contains(where: \.isNaN) || categoryColumn != nil) {
             let ev = try column(events, itemColumn, param: "item_column")
             let codes = ColumnCodes(ev)
             itemCodes = codes
             let idCol = items.column(named: itemColumn) ?? items.columns[0]
             let ids = ColumnCodes(idCol)
+            // The first row of a repeated id is the item, as in `rank`; the repeats are counted.
             var rowOf: [String: Int] = [:]
-            for r in 0..<items.rowCount where ids.codes[r] >= 0 { rowOf[ids.values[Int(ids.codes[r])], default: r] = r }
+            for r in 0..<items.rowCount where ids.codes[r] >= 0 {
+                let id = ids.values[Int(ids.codes[r])]
+                if rowOf[id] == nil { rowOf[id] = r } else { duplicateItemRows += 1 }
+            }
             let itemRow = codes.values.map { rowOf[$0] ?? -1 }
             if let pc = items.column(named: priceColumn), let p = ColumnCodes.numbers(pc) {
                 itemPrice = itemRow.map { $0 >= 0 ? p[$0] : .nan }
@@ -182,6 +189,7 @@ struct UserFeaturesBuilder {
             throw Failure(param: "order_column", message: "the events have no column '\(orderColumn!)'; columns are: \(events.columnNames.joined(separator: ", "))")
         }
         var result = Result(columns: [], userIDs: userIDs, asOfDay: asOfDay)
+        result.duplicateItemRows = duplicateItemRows
         let windowStarts = windows.map { asOfDay - $0 + 1 }  // first day inside each window
         var seenPairs = Set<UInt64>()
         if itemCategory != nil { seenPairs.reserveCapacity(n / 2) }

@@ -87,6 +87,13 @@ enum UserFeaturesStage {
         if built.eventsAfterAsOf > 0 {
             warnings.append("\(built.eventsAfterAsOf) events dated after as_of were left out")
         }
+        if built.duplicateItemRows > 0 {
+            warnings.append(
+                "\(built.duplicateItemRows) rows of the items table repeat an item id; the first row of each is used (as rank does); "
+                    + "`unique: \(b.itemColumn)` on the items ingest lists them in its rejects file")
+        }
+        let suspect = SuspectValues(events, price: b.priceColumn, quantity: b.quantityColumn)
+        warnings += suspect.warnings(price: b.priceColumn, quantity: b.quantityColumn)
         notes.append("\(table.rowCount) users × \(table.columnCount - 1) features")
         return StageOutput(
             FeatureSet(table: table, idColumn: "user_id", scaling: scaling), rowsIn: events.rowCount, rowsOut: table.rowCount,
@@ -94,6 +101,8 @@ enum UserFeaturesStage {
                 .init("users", table.rowCount), .init("features", table.columnCount - 1),
                 .init("purchase_rows", built.purchaseRows), .init("return_rows", built.returnRows),
                 .init("events_after_as_of", built.eventsAfterAsOf), .init("skipped_null_users", built.skippedNullUsers),
+                .init("duplicate_item_rows", built.duplicateItemRows), .init("negative_prices", suspect.negativePrices),
+                .init("huge_quantities", suspect.hugeQuantities),
             ],
             notes: notes, warnings: warnings)
     }
@@ -128,14 +137,16 @@ enum UserFeaturesStage {
         return (out, fitted)
     }
 
-    /// NaN or infinity in any float column is an error naming the column.
+    /// NaN or infinity in any float column is an error naming the feature and the user.
     static func checkFinite(_ columns: [Column], context: StageContext) throws {
         for c in columns {
             guard case .float(let a) = c.data else { continue }
             for (r, x) in a.enumerated() where !x.isFinite && !c.isNull(r) {
                 throw StageError(
-                    "feature '\(c.name)' is \(x.isNaN ? "NaN" : "infinite") for row \(r + 1)", at: context.spec.location,
-                    hint: "check the input values the feature is computed from (prices, quantities, users-table numbers)")
+                    "feature '\(c.name)' is \(x.isNaN ? "NaN" : "infinite") for user '\(columns[0].value(r))'", at: context.spec.location,
+                    hint: "that user's events (or users-table row) hold a value too large to add up; bound prices and "
+                        + "quantities in the ingest schema, e.g. `price: { type: float, min: 0, max: 100000 }`, so such rows "
+                        + "are rejected with their line")
             }
         }
     }
