@@ -91,6 +91,25 @@ def mutate(data, tokens, rounds):
     return bytes(b)
 
 
+def structured(data):
+    """A valid pipeline with one hostile value in `vars`: deep nesting, a huge mapping or list,
+    alias expansion, or a long string (the shapes that crashed or stalled the loader)."""
+    shape = rng.randrange(5)
+    if shape == 0:
+        depth = rng.choice([100, 256, 257, 5000, 19000, 40000])
+        value = b"[" * depth + b"]" * depth
+    elif shape == 1:
+        value = b"{" + b", ".join(b"k%d: %d" % (k, k) for k in range(rng.choice([1000, 20000, 60000]))) + b"}"
+    elif shape == 2:
+        value = b"[" + b", ".join(b"v%d" % k for k in range(rng.choice([1000, 100000]))) + b"]"
+    elif shape == 3:
+        value = b"&a [" + b", ".join([b"x"] * 1000) + b"]\n  more: &b [" + b", ".join([b"*a"] * 100) + b"]\n  most: [" \
+            + b", ".join([b"*b"] * rng.choice([5, 20])) + b"]"
+    else:
+        value = b"\"" + b"x${vars.data}" * rng.choice([10, 10000]) + b"\""
+    return data.replace(b"vars:\n", b"vars:\n  hostile: " + value + b"\n", 1)
+
+
 # MARK: - Fixtures
 
 DEMO = WORK + "/demo"
@@ -216,7 +235,7 @@ while time.time() < deadline:
         counts["yaml_cases"] += 1
         path = f"{DEMO}/pipelines/fuzz.yaml"
         with open(path, "wb") as f:
-            f.write(mutate(BASE_YAML, TOKENS, rng.randrange(1, 6)))
+            f.write(structured(BASE_YAML) if rng.random() < 0.4 else mutate(BASE_YAML, TOKENS, rng.randrange(1, 6)))
         sets = [] if rng.random() < 0.7 else ["--set", "vars.top_n=" + rng.choice(["[" * 3000 + "]" * 3000, "{a: [1, {b: 2}]}", "1e400", "\"x"])]
         code, out = run(["validate", path] + sets)
         judge("yaml", code, out, [path])
