@@ -111,7 +111,7 @@ struct Interpolator {
                 let start = s.index(i, offsetBy: 2)
                 guard let close = s[start...].firstIndex(of: "}") else {
                     diagnostics.append(.error(
-                        "bad-interpolation", "unterminated '${' in \"\(s)\"", at: location,
+                        "bad-interpolation", "unterminated '${' in \"\(Self.excerpt(s))\"", at: location,
                         hint: "write `${vars.NAME}`, or `$${` for a literal '${'"))
                     return nil
                 }
@@ -125,10 +125,13 @@ struct Interpolator {
         }
         if !text.isEmpty { pieces.append(.text(text)) }
 
+        // Each distinct reference is resolved (and reported) once, however often it is used.
+        var resolved: [String: ParamValue?] = [:]
         var values: [ParamValue] = []
         var ok = true
         for case .reference(let ref) in pieces {
-            if let v = resolve(ref, in: s, at: location, into: &diagnostics) { values.append(v) } else { ok = false }
+            if resolved[ref] == nil { resolved[ref] = .some(resolve(ref, in: s, at: location, into: &diagnostics)) }
+            if let v = resolved[ref]!! { values.append(v) } else { ok = false }
         }
         guard ok else { return nil }
         if pieces.count == 1, case .reference = pieces[0] {
@@ -141,16 +144,29 @@ struct Interpolator {
             case .text(let t): out += t
             case .reference: out += next.next()!.description
             }
+            // Vars that each repeat the one above double at every step: stop before memory does.
+            guard out.utf8.count <= Self.maxExpandedBytes else {
+                diagnostics.append(.error(
+                    "bad-interpolation", "\"\(Self.excerpt(s))\" expands to more than \(Self.maxExpandedBytes / 1_048_576) MiB",
+                    at: location, hint: "a var that repeats other vars grows with each level; keep large text in a file"))
+                return nil
+            }
         }
         return LocatedValue(.scalar(.string(out)), at: location)
     }
+
+    /// The longest text one interpolated string may expand to.
+    static let maxExpandedBytes = 1 << 20
+
+    /// The text as quoted in messages: at most 60 characters.
+    static func excerpt(_ s: String) -> String { s.count > 60 ? String(s.prefix(60)) + "…" : s }
 
     private func resolve(
         _ ref: String, in s: String, at location: SourceLocation, into diagnostics: inout [Diagnostic]
     ) -> ParamValue? {
         guard ref.hasPrefix("vars.") else {
             diagnostics.append(.error(
-                "bad-interpolation", "cannot interpolate '${\(ref)}' in \"\(s)\": only `${vars.NAME}` is supported",
+                "bad-interpolation", "cannot interpolate '${\(ref)}' in \"\(Self.excerpt(s))\": only `${vars.NAME}` is supported",
                 at: location, hint: "declare the value under `vars:` and write `${vars.NAME}`, or `$${` for a literal '${'"))
             return nil
         }
@@ -166,7 +182,7 @@ struct Interpolator {
         } else {
             hint = "declared vars: " + vars.keys.sorted().joined(separator: ", ")
         }
-        diagnostics.append(.error("unknown-var", "unknown variable '\(name)' in \"\(s)\"", at: location, hint: hint))
+        diagnostics.append(.error("unknown-var", "unknown variable '\(name)' in \"\(Self.excerpt(s))\"", at: location, hint: hint))
         return nil
     }
 }

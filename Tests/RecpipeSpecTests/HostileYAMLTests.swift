@@ -125,6 +125,27 @@ import Testing
         #expect(r.spec?.stages.last?.inputs == ["events": ["events"]])
     }
 
+    /// Found by scripts/fuzz.py: 10,000 uses of a var declared below made 10,000 errors that each
+    /// quoted the 130 KB string (validate ran for minutes).
+    @Test func manyUsesOfAnUnknownVarAreOneShortError() throws {
+        let value = String(repeating: "x${vars.late}", count: 10_000)
+        let r = TestCatalog.load("pipeline: p\nvars:\n  early: \"\(value)\"\n  late: y\nstages:\n  events: { uses: ingest, with: { path: e.csv } }\n")
+        #expect(r.diagnostics.count == 1)
+        #expect(r.diagnostics.first?.message == "unknown variable 'late' in \"\(String(value.prefix(60)))…\"")
+    }
+
+    /// Vars that each repeat the one above double in size at every level.
+    @Test func doublingVarsStopAtOneMiB() throws {
+        var text = "pipeline: p\nvars:\n  v0: \"0123456789abcdef\"\n"
+        for i in 1...30 { text += "  v\(i): \"${vars.v\(i - 1)}${vars.v\(i - 1)}\"\n" }
+        text += "stages:\n  events: { uses: ingest, with: { path: e.csv } }\n"
+        let r = TestCatalog.load(text)
+        #expect(r.spec == nil)
+        let d = try #require(r.diagnostics.first { $0.code == "bad-interpolation" })
+        #expect(d.message == "\"${vars.v16}${vars.v16}\" expands to more than 1 MiB")
+        #expect(d.location == loc(20, 8))
+    }
+
     // MARK: - Encoding (#20.7)
 
     @Test func invalidUTF8IsLocated() throws {
