@@ -6,8 +6,9 @@ same outputs as an undisturbed run.
 
 Counts: cases, crashes (killed by a signal, or an exit code other than 0/1/2), hangs (no exit
 within the per-case timeout), unaccounted rows (an ingest stage whose rows_in differs from
-rows_ok + rows_rejected), torn outputs and failed re-runs after a kill. Exits 1 when any is
-non-zero. Crashing inputs are kept under WORK/crashes/ to replay.
+rows_ok + rows_rejected), torn outputs and failed or different re-runs after a kill (exit 1 when
+any is non-zero), and temporaries of a killed run still under out/ after the next run (reported,
+not failing: a cached export does not sweep them). Crashing inputs are kept under WORK/crashes/ to replay.
 
 usage: scripts/fuzz.py SECONDS --recpipe BIN [--seed N] [--work DIR]
 """
@@ -27,7 +28,7 @@ WORK = args.work
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK + "/crashes")
 counts = {k: 0 for k in ["yaml_cases", "csv_cases", "kill_cases", "crashes", "hangs", "unaccounted_rows",
-                         "torn_outputs", "failed_reruns", "changed_outputs"]}
+                         "torn_outputs", "failed_reruns", "changed_outputs", "leftover_temporaries"]}
 exits = {}
 
 
@@ -266,7 +267,7 @@ while time.time() < deadline:
             counts["changed_outputs"] += 1
             print("  re-run after kill: outputs differ from the undisturbed run", flush=True)
         if leftovers():
-            counts["torn_outputs"] += 1
+            counts["leftover_temporaries"] += 1
             print(f"  temporaries left after a successful re-run: {leftovers()[:3]}", flush=True)
 
 elapsed = time.time() - start
@@ -274,7 +275,8 @@ cases = counts["yaml_cases"] + counts["csv_cases"] + counts["kill_cases"]
 print(f"fuzz: {cases} cases in {elapsed:.0f} s (seed {args.seed}): "
       f"{counts['yaml_cases']} YAML mutants validated, {counts['csv_cases']} CSV mutants run, {counts['kill_cases']} runs killed")
 print("  crashes {crashes}, hangs {hangs}, unaccounted rows {unaccounted_rows}, torn outputs {torn_outputs}, "
-      "failed re-runs {failed_reruns}, changed outputs after re-run {changed_outputs}".format(**counts))
+      "failed re-runs {failed_reruns}, changed outputs after re-run {changed_outputs}, "
+      "temporaries of killed runs left after the next run {leftover_temporaries}".format(**counts))
 print("  exit codes: " + ", ".join(f"{'timeout' if k is None else k}: {v}" for k, v in sorted(exits.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))))
 bad = sum(counts[k] for k in ["crashes", "hangs", "unaccounted_rows", "torn_outputs", "failed_reruns", "changed_outputs"])
 sys.exit(1 if bad else 0)

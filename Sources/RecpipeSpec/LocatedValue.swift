@@ -131,7 +131,7 @@ struct Interpolator {
         var ok = true
         for case .reference(let ref) in pieces {
             if resolved[ref] == nil { resolved[ref] = .some(resolve(ref, in: s, at: location, into: &diagnostics)) }
-            if let v = resolved[ref]!! { values.append(v) } else { ok = false }
+            if let v = resolved[ref]! { values.append(v) } else { ok = false }
         }
         guard ok else { return nil }
         if pieces.count == 1, case .reference = pieces[0] {
