@@ -111,6 +111,8 @@ struct TableView {
     struct Cell {
         var text: String
         var numeric: Bool
+        /// A header long enough to break anywhere (`share_electronics`); short ones stay whole.
+        var long = false
     }
     struct Row { var cells: [Cell] }
 
@@ -122,7 +124,7 @@ struct TableView {
     init(_ t: DataTable, title: String?) {
         heading = title
         let numeric = t.columns.indices.map { $0 < t.numeric.count && t.numeric[$0] }
-        header = t.columns.enumerated().map { Cell(text: $1, numeric: numeric[$0]) }
+        header = t.columns.enumerated().map { Cell(text: $1, numeric: numeric[$0], long: $1.count > 7) }
         rows = t.rows.map { r in Row(cells: r.enumerated().map { Cell(text: $1, numeric: $0 < numeric.count && numeric[$0]) }) }
         note = t.note
     }
