@@ -61,6 +61,10 @@ struct StagesCommand: ParsableCommand {
                 "  " + p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
                     + "\(p.doc) [\(facts.joined(separator: ", "))]")
         }
+        if let (title, known) = StageColumns.documented(kind: d.kind) {
+            lines += ["", "columns (\(title); `recpipe columns PIPELINE STAGE` for one stage's):"]
+            lines += ColumnsCommand.table(known).map { "  " + $0 }
+        }
         return lines.joined(separator: "\n")
     }
 

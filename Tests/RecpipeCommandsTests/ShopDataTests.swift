@@ -94,4 +94,75 @@ import Testing
         #expect(r.err.contains("remove the quotes to make it a number: 5"), "\(r.err)")
         #expect(!r.err.contains("did you mean 'clean'"))
     }
+
+    // MARK: - Columns known before running (#12.3)
+
+    @Test func validateFindsColumnMistakesBeforeRunning() async {
+        let dir = TestSupport.temporaryDirectory("shop")
+        let p = Self.pipeline(dir)
+        var yaml = (try? String(contentsOfFile: p, encoding: .utf8)) ?? ""
+        yaml = yaml.replacingOccurrences(of: "  features:\n", with: """
+              kept:
+                uses: clean
+                input: lines
+                with: { drop_nulls: [user_idd], filters: ["quantiy > 0", "invoice startswith C"], dedupe_on: [invoice] }
+              features:
+
+            """)
+        yaml = yaml.replacingOccurrences(of: "returns_when: \"invoice startswith C\"", with: "returns_when: \"invoce startswith C\"")
+        yaml += "\n  segments: { uses: cluster, input: features, with: { columns: [monetry, orders], transform: { return_rat: log1p } } }\n"
+        TestSupport.write(yaml, to: "p.yaml", in: dir)
+        let r = await recpipe("validate", p)
+        #expect(r.code == 2, "\(r.err)")
+        #expect(r.err.contains("stage 'kept': drop_nulls names column 'user_idd', which its input does not have"), "\(r.err)")
+        #expect(r.err.contains("did you mean 'user_id'? columns: invoice, item_id, quantity, timestamp, price, user_id, country"), "\(r.err)")
+        #expect(r.err.contains("stage 'kept': filter 'quantiy > 0' names column 'quantiy'"), "\(r.err)")
+        #expect(r.err.contains("stage 'features': returns_when 'invoce startswith C' names column 'invoce'"), "\(r.err)")
+        #expect(r.err.contains("stage 'segments': columns names column 'monetry'"), "\(r.err)")
+        #expect(r.err.contains("did you mean 'monetary'?"), "\(r.err)")
+        #expect(r.err.contains("stage 'segments': transform names column 'return_rat'"), "\(r.err)")
+        #expect(r.err.contains("5 errors"), "\(r.err)")
+    }
+
+    @Test func columnsCommandAndStagesDocumentEveryFeature() async {
+        let dir = TestSupport.temporaryDirectory("shop")
+        let p = Self.pipeline(dir)
+        let r = await recpipe("columns", p, "features")
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("features (encode):"))
+        #expect(r.out.contains("return_rate "), "\(r.out)")
+        #expect(r.out.contains("frequency_30d "))
+        #expect(!r.out.contains("views "))  // no event column in these lines
+        let lines = await recpipe("columns", p, "lines")
+        #expect(lines.out.contains("user_id    int        'CustomerID' in the file"), "\(lines.out)")
+        let bad = await recpipe("columns", p, "featurs")
+        #expect(bad.code == 2 && bad.err.contains("did you mean 'features'?"))
+        let stages = await recpipe("stages", "encode")
+        for name in ["units", "distinct_items", "orders", "avg_basket_size", "tenure_days", "mean_days_between_orders", "orders_per_month", "returns", "return_rate", "share_<value>"] {
+            #expect(stages.out.contains("\n  \(name) "), "\(name)")
+        }
+    }
+
+    // MARK: - A model no better than popularity (#12.7)
+
+    @Test func evaluateSaysWhenAModelIsAtOrBelowPopularity() async {
+        let dir = TestSupport.temporaryDirectory("shop")
+        var events = "user_id,item_id\n"
+        for u in 0..<30 { for i in 0..<8 where (u + i) % 3 != 0 { events += "u\(u),i\(i)\n" } }
+        TestSupport.write(events, to: "events.csv", in: dir)
+        let p = TestSupport.write(
+            """
+            pipeline: pop
+            stages:
+              events: { uses: ingest, with: { path: events.csv } }
+              matrix: { uses: encode, inputs: { events: events }, with: { binarize: true } }
+              holdout: { uses: split, input: matrix, with: { method: holdout, test_fraction: 0.3 } }
+              pop_eval: { uses: popular, input: holdout }
+              quality: { uses: evaluate, inputs: { split: holdout, models: [pop_eval] }, with: { k: 3 } }
+            """, to: "p.yaml", in: dir)
+        let r = await recpipe("run", p)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("popularity baseline: precision@3"), "\(r.out)")
+        #expect(r.err.contains("pop_eval is at or below popularity") || r.out.contains("pop_eval is at or below popularity"), "\(r.out)\(r.err)")
+    }
 }

@@ -132,15 +132,19 @@ struct CleanStage: Stage {
         record { _ = try outliers(stage) }
         var parsed: [FilterExpression] = []
         record { parsed = try filters(stage) }
-        if let upstream = stage.inputs["table"]?.first.flatMap({ pipeline.stage($0) }),
-            let declared = IngestStage.declaredFields(upstream)
-        {
-            let loc = stage.paramLocations["filters"] ?? stage.location
-            for f in parsed {
-                for d in f.check(against: declared.fields) where declared.complete || d.code != "unknown-column" {
-                    out.append(.error(d.code, "stage '\(stage.name)': \(d.message)", at: loc, hint: d.hint))
-                }
-            }
+        guard let input = stage.inputs["table"]?.first, let known = StageColumns.of(input, in: pipeline) else { return out }
+        let at = { (p: String) in stage.paramLocations[p] ?? stage.location }
+        for f in parsed { out += known.check(f, stage: stage.name, what: "filter", at: at("filters")) }
+        var named: [(String, String)] = []
+        for p in ["drop_nulls", "dedupe_on"] { named += (stage.params[p]?.stringList ?? []).map { (p, $0) } }
+        if let c = stage.params["dedupe_order_by"]?.stringValue { named.append(("dedupe_order_by", c)) }
+        for c in (try? casts(stage)) ?? [] { named.append(("cast", c.column)) }
+        for o in (try? outliers(stage)) ?? [] { named.append(("outliers", o.column)) }
+        if (stage.params["min_user_events"]?.intValue ?? 0) > 0 || (stage.params["min_item_events"]?.intValue ?? 0) > 0 {
+            for p in ["user_column", "item_column"] { if let c = stage.params[p]?.stringValue { named.append((p, c)) } }
+        }
+        for (p, c) in named {
+            if let d = known.problem(c, what: p, stage: stage.name, at: at(p)) { out.append(d) }
         }
         return out
     }

@@ -203,13 +203,4 @@ struct IngestStage: Stage {
             return [.error("invalid-param", "stage '\(stage.name)': \(error)", at: stage.location)]
         }
     }
-
-    /// The columns an ingest stage's schema declares, and whether they are all its columns
-    /// (`only_schema_columns`), for validate-time checks downstream (e.g. `clean` filters).
-    static func declaredFields(_ stage: StageSpec) -> (fields: [Field], complete: Bool)? {
-        guard stage.kind == "ingest", let entries = stage.params["schema"]?.mapValue,
-            let specs = try? schema(entries, stage)
-        else { return nil }
-        return (specs.map { Field($0.outputName, $0.type) }, stage.params["only_schema_columns"]?.boolValue == true)
-    }
 }

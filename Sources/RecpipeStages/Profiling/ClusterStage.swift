@@ -33,7 +33,15 @@ struct ClusterStage: Stage {
                 doc: "segment names: a list by segment number, or {generated name: name} (e.g. {\"high monetary\": Big spenders}); else generated from each segment's most distinctive column"),
         ],
         output: .segments,
-        check: { spec, _ in check(spec) })
+        check: { spec, pipeline in check(spec) + checkColumns(spec, pipeline) })
+
+    /// Validate-time: `columns` and `transform` keys name features the input will have.
+    static func checkColumns(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
+        guard let input = spec.inputs["features"]?.first, let known = StageColumns.of(input, in: pipeline) else { return [] }
+        let named = (spec.params["columns"]?.stringList ?? []).map { ("columns", $0) }
+            + (spec.params["transform"]?.mapValue ?? []).map { ("transform", $0.key) }
+        return named.compactMap { p, c in known.problem(c, what: p, stage: spec.name, at: spec.paramLocations[p] ?? spec.location) }
+    }
 
     static let transforms = ColumnTransform.allCases.map(\.rawValue)
 

@@ -45,7 +45,23 @@ struct EncodeStage: Stage {
             ParamSpec("numeric_user_columns", .list(.string), doc: "user_features: users-table numeric columns to copy (e.g. age)"),
             ParamSpec("scale", .choice(["none", "standard", "minmax", "robust"]), default: .string("none"), doc: "user_features: add scaled copies (<col>_scaled) of numeric features with the fitted parameters kept"),
         ],
-        outputFor: { p in p["target"]?.stringValue == "user_features" ? .features : .interactions })
+        outputFor: { p in p["target"]?.stringValue == "user_features" ? .features : .interactions },
+        check: { stage, pipeline in check(stage, pipeline) })
+
+    /// Validate-time: the filters parse, and the columns they and the parameters name exist.
+    static func check(_ stage: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for p in ["purchase_when", "returns_when"] {
+            guard let text = stage.params[p]?.stringValue else { continue }
+            do { _ = try FilterExpression(parsing: text) } catch {
+                out.append(.error("invalid-param", "stage '\(stage.name)': \(p): \(error)", at: stage.paramLocations[p] ?? stage.location))
+            }
+        }
+        guard stage.params["target"]?.stringValue == "user_features",
+            let events = stage.inputs["events"]?.first.flatMap({ StageColumns.of($0, in: pipeline) })
+        else { return out }
+        return out + UserFeaturesStage.checkColumns(stage, events: events)
+    }
 
     func run(_ context: StageContext) async throws -> StageOutput {
         let events = try context.input("events", as: Table.self)

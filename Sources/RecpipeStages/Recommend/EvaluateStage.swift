@@ -47,6 +47,11 @@ struct EvaluateStage: Stage {
         var popularity = [Int](repeating: 0, count: split.train.items.count)
         for c in split.train.matrix.columns { popularity[Int(c)] += 1 }
         var used: Set<String> = []
+        let baseline = (context.inputs["models"] ?? []).isEmpty
+            ? nil : try Self.popularityBaseline(split: split, relevant: relevant, k: k, popularity: popularity, context: context)
+        if let baseline {
+            notes.append(Self.line("popularity baseline", [("precision@\(k)", baseline.precision), ("ndcg@\(k)", baseline.ndcg)]))
+        }
         for input in context.inputs["models"] ?? [] {
             let candidates: Candidates
             if let c = input.artifact as? Candidates { candidates = c }
@@ -64,6 +69,7 @@ struct EvaluateStage: Stage {
             // With no test user to evaluate, every metric is undefined: n/a, null in the table.
             notes.append(Self.line(name, report.values.map { ($0.name, report.usersEvaluated == 0 ? .nan : $0.value) }
                 + [("users_evaluated", Double(report.usersEvaluated))]))
+            if let baseline, let w = Self.baselineWarning(name, report, baseline: baseline, k: k) { warnings.append(w) }
             if report.usersEvaluated == 0 {
                 warnings.append("\(name): no user has both candidates and test entries (\(split.testItems.count) test entries), so its metrics are n/a")
             }
