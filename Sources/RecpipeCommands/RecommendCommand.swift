@@ -76,7 +76,7 @@ struct RecommendCommand: AsyncParsableCommand {
     func run() async throws {
         let spec = try pipeline.load()
         if let items {
-            try printFromFactors(spec, user: user, items: FactorsCommand.split(items), required: true)
+            try await printFromFactors(spec, user: user, items: FactorsCommand.split(items), required: true)
             return
         }
         guard let user else { throw ExitCode(2) }  // validate() requires --user or --items
@@ -84,7 +84,7 @@ struct RecommendCommand: AsyncParsableCommand {
             let rows = try lookup(spec, user: user)
             Console.print(render(rows, user: user, explain: explain))
         } catch let missing as RankResultMissing {
-            if missing.noRankStage, try printFromFactors(spec, user: user, items: [], required: false, instead: missing.message) {
+            if missing.noRankStage, try await printFromFactors(spec, user: user, items: [], required: false, instead: missing.message) {
                 return
             }
             Console.error("error: \(missing.message)")

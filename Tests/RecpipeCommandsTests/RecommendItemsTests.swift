@@ -141,4 +141,33 @@ import Testing
         #expect(r.out.hasPrefix("recommendations for 'u0':\n  1. "))
         #expect(r.err.isEmpty)
     }
+
+    // MARK: - --items through the rank plan (issue 13, problem 7)
+
+    @Test func itemsGoThroughTheRankStagesFiltersAndPromotions() async throws {
+        let p = makePipeline(rank: false)
+        let dir = (p as NSString).deletingLastPathComponent
+        TestSupport.write("item_id,category,name\na1,a,Apple\na2,a,Apricot\na3,a,Avocado\nb1,b,Banana\nb2,b,Blueberry\nb3,b,Blackberry\n", to: "items.csv", in: dir)
+        TestSupport.write("filter(\"no_b\", function(u, item) return item.category ~= \"b\" end)\n", to: "filters.lua", in: dir)
+        TestSupport.write("promote{ name = \"avocado\", boost = 3, when = function(u, item) return item.item_id == \"a3\" end }\n", to: "promotions.lua", in: dir)
+        var yaml = try String(contentsOfFile: p, encoding: .utf8)
+        yaml += """
+              items: { uses: ingest, with: { path: items.csv } }
+              recs:
+                uses: rank
+                inputs: { candidates: [mf], seen: matrix, items: items }
+                with: { top: 3, filters: filters.lua, promotions: promotions.lua, item_columns: [name] }
+
+            """
+        TestSupport.write(yaml, to: "p.yaml", in: dir)
+        #expect(await recpipe("run", p).code == 0)
+        let r = await recpipe("recommend", p, "--items", "b1", "--explain")
+        #expect(r.code == 0, "\(r.err)")
+        // Before: the ALS list alone (b2, b3 first), without the filter or the promotion.
+        #expect(r.out.hasPrefix("recommendations for the given items (folded in from 1 item):\n  1. a"), "\(r.out)")
+        #expect(r.out.contains("a3 Avocado"), "\(r.out)")
+        #expect(!r.out.contains("b2") && !r.out.contains("b3"), "\(r.out)")
+        #expect(r.out.contains("; promote avocado ×3"), "\(r.out)")
+        #expect(r.err.contains("note: ranked by 'recs' as in the batch"), "\(r.err)")
+    }
 }
