@@ -37,7 +37,7 @@ enum RankResults {
         let stages = rankStages(spec)
         let metrics = metricReport(spec, results: results, report: report)
         guard !stages.isEmpty else { return ["--diff: the pipeline has no rank stage to compare"] + metrics }
-        let history = RunHistory(store: results.store, pipeline: spec.name)
+        let history = RunHistory(runsDirectory: results.store.runsDirectory, pipeline: spec.name)
         var againstRun: RunReport?
         if let against {
             guard let run = history.run(against) else {

@@ -28,7 +28,7 @@ struct RunsCommand: ParsableCommand {
         let spec = try pipeline.load()
         var options = RunOptions()
         options.cacheDirectory = cacheDir
-        let history = RunHistory(store: StageRegistry.runner.store(for: spec, options: options), pipeline: spec.name)
+        let history = RunHistory(runsDirectory: StageRegistry.runner.store(for: spec, options: options).runsDirectory, pipeline: spec.name)
         Console.print(Self.render(history, limit: n))
     }
 

@@ -6,10 +6,18 @@ public struct RunHistory: Sendable {
     /// Newest first.
     public var runs: [RunReport]
 
-    /// Every readable manifest of `store` (a manifest of another pipeline sharing the cache is
-    /// left out when `pipeline` is given).
-    public init(store: ArtifactStore, pipeline: String? = nil) {
-        let runs = store.runIDs().compactMap { store.manifest($0) }.filter { !$0.dryRun && (pipeline == nil || $0.pipeline == pipeline) }
+    /// Every readable manifest under `runsDirectory` (a manifest of another pipeline sharing the
+    /// cache is left out when `pipeline` is given).
+    public init(runsDirectory: String, pipeline: String? = nil) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []
+        var runs: [RunReport] = []
+        for name in names {
+            guard let data = FileManager.default.contents(atPath: "\(runsDirectory)/\(name)/manifest.json"),
+                let r = try? JSONDecoder().decode(RunReport.self, from: data), !r.dryRun
+            else { continue }
+            if let pipeline, r.pipeline != pipeline { continue }
+            runs.append(r)
+        }
         self.runs = runs.sorted { $0.startedAt > $1.startedAt || ($0.startedAt == $1.startedAt && $0.runID > $1.runID) }
     }
 
