@@ -132,7 +132,10 @@ struct LuaTokens {
             } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
                 i += 1
                 while i < s.count && s[i] != c && s[i] != UInt8(ascii: "\n") {
-                    if s[i] == UInt8(ascii: "\\") { i += 1 }
+                    if s[i] == UInt8(ascii: "\\") {
+                        i += 1
+                        if i < s.count && s[i] == UInt8(ascii: "\n") { line += 1 }
+                    }
                     i += 1
                 }
                 i += 1
