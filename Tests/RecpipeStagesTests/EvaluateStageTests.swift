@@ -37,6 +37,20 @@ import Testing
         #expect(out.notes.contains { $0.contains("hits in the top k / k (always divided by k") })
     }
 
+    /// Issue 13, problem 6 (partial): a rank stage's lists are scored like any model — the
+    /// metrics of what users see after filters and promotions. Before: rejected on port 'models'.
+    @Test func rankOutputIsEvaluatedAsWhatUsersSee() async throws {
+        let recs = Recommendations(
+            users: IDMap(["u1", "u0"]), items: IDMap(["c", "d", "a", "b"]), offsets: [0, 2, 4], itemIndices: [0, 1, 2, 3],
+            scores: [0.9, 0.5, 0.9, 0.8], provenance: ["", "", "", ""], fallbackUsers: [])
+        let ctx = F.context(
+            "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", Self.split)], "models": [("recs", recs)]])
+        let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
+        // The same lists as `candidates` above, cut to two: u0 [a, b] one hit of two, u1 [c, d] none.
+        #expect(F.metric(t, "recs", "precision@2") == 0.25)
+        #expect(F.metric(t, "recs", "hit_rate@2") == 0.5)
+    }
+
     @Test func anEmptyTestSplitGivesNAAndNullNotZero() async throws {
         let empty = EvaluationSplit(train: Self.split.train, testOffsets: [0, 0, 0, 0], testItems: [], testValues: [], method: "hand")
         let ctx = F.context(

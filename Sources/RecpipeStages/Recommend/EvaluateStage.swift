@@ -18,7 +18,7 @@ struct EvaluateStage: Stage {
         aliases: ["eval", "metrics", "evaluation", "score"],
         inputs: [
             PortSpec("split", accepts: [.split], doc: "the split the models were trained on (its test part is the truth)"),
-            PortSpec("models", accepts: [.candidates, .factors], required: false, multiple: true, doc: "candidate lists to score (factors: their candidates; explicit-ALS factors also RMSE/MAE)"),
+            PortSpec("models", accepts: [.candidates, .factors, .recommendations], required: false, multiple: true, doc: "candidate lists to score (factors: their candidates; explicit-ALS factors also RMSE/MAE; a rank stage's lists: what users see after filters and promotions)"),
             PortSpec("segments", accepts: [.segments, .profiles], required: false, doc: "per-user groups for a breakdown"),
         ],
         params: [
@@ -56,7 +56,11 @@ struct EvaluateStage: Stage {
             let candidates: Candidates
             if let c = input.artifact as? Candidates { candidates = c }
             else if let f = input.artifact as? Factors { candidates = f.candidates }
-            else { throw StageError("input '\(input.stage)' on port 'models' is a \(input.kind), not candidates or factors", at: context.spec.location) }
+            else if let r = input.artifact as? Recommendations {
+                // What users see: the ranked lists after filters, promotions, pins and the cap.
+                candidates = Candidates(
+                    source: input.stage, users: r.users, items: r.items, offsets: r.offsets, itemIndices: r.itemIndices, scores: r.scores)
+            } else { throw StageError("input '\(input.stage)' on port 'models' is a \(input.kind), not candidates, factors or recommendations", at: context.spec.location) }
             let (lists, droppedItems, unknownUsers) = Self.align(candidates, to: split)
             if droppedItems + unknownUsers > 0 {
                 warnings.append("\(input.stage): \(unknownUsers) users and \(droppedItems) candidate items are not in the split and were ignored")
