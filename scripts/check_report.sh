@@ -4,16 +4,15 @@
 # network, no element wider than the page, no chart text cut off, no empty chart, every section
 # the pipeline has stages for filled with charts, each page under 2 MB. Writes PNG and PDF renders
 # to out/report-check/. Online Retail is skipped, saying so, when its file is absent.
-#   scripts/check_report.sh                      # debug build of recpipe
-#   RECPIPE_BIN=.build/release/recpipe scripts/check_report.sh
+#   scripts/check_report.sh                      # release build (scripts/build.sh): Online Retail trains ALS twice
+#   RECPIPE_BIN=.build/debug/recpipe scripts/check_report.sh   # any binary
 # Needs: chromium (Debian package) and websocket-client (PyPI); .ci/run installs both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v chromium >/dev/null || { echo "check_report: chromium is missing (apt-get install chromium)" >&2; exit 1; }
 python3 -c "import websocket" 2>/dev/null || { echo "check_report: websocket-client is missing (pip install websocket-client)" >&2; exit 1; }
 if [ -z "${RECPIPE_BIN:-}" ]; then
-  swift build --product recpipe >&2
-  RECPIPE_BIN=.build/debug/recpipe
+  RECPIPE_BIN=$(scripts/build.sh | tail -1)
 fi
 BIN=$(cd "$(dirname "$RECPIPE_BIN")" && pwd)/$(basename "$RECPIPE_BIN")
 WORK=out/report-check
