@@ -8,6 +8,7 @@
 //                                          └→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
 //   RecpipeSpec → CYAML (libyaml)
 //   RecpipeData → CFileGuard (SIGBUS guard for memory-mapped input files)
+//   RecpipeCommands → RecpipeServe (HTTP: Hummingbird, service-lifecycle, Prometheus) → RecpipeStages
 import PackageDescription
 
 let package = Package(
@@ -21,6 +22,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -52,11 +58,23 @@ let package = Package(
                 "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]),
+        // The HTTP server (`recpipe serve`): the only module importing Hummingbird.
+        .target(
+            name: "RecpipeServe",
+            dependencies: [
+                "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine", "RecpipeStages",
+                "RecpipeScripting", "RecpipeAlgorithms",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .target(
             name: "RecpipeCommands",
             dependencies: [
                 "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine", "RecpipeStages",
-                "RecpipeScripting", "RecpipeAlgorithms", "RecpipeReport",
+                "RecpipeScripting", "RecpipeAlgorithms", "RecpipeReport", "RecpipeServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "recpipe", dependencies: ["RecpipeCommands"]),
@@ -81,6 +99,12 @@ let package = Package(
         .testTarget(
             name: "RecpipeCommandsTests",
             dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeTestSupport"]),
+        .testTarget(
+            name: "RecpipeServeTests",
+            dependencies: [
+                "RecpipeServe", "RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,18 +16,29 @@ public enum RFM {
     /// - Precondition: `bins >= 1`.
     public static func quantileScores(values: [Double], bins: Int = 5, higherIsBetter: Bool) -> [Int] {
         precondition(bins >= 1, "bins must be at least 1")
-        let n = values.count
-        guard n > 0 else { return [] }
-        // Key ascending = worse to better; NaN is the worst.
-        let keys = values.map { v -> Double in
-            if v.isNaN { return -.infinity }
-            return higherIsBetter ? v : -v
-        }
-        let sorted = keys.sorted()
-        return keys.map { key in
-            let worse = firstIndex(in: sorted, notBelow: key)
-            return min(bins, 1 + (bins * worse) / n)
-        }
+        guard !values.isEmpty else { return [] }
+        let sorted = sortedKeys(values: values, higherIsBetter: higherIsBetter)
+        return values.map { score($0, sortedKeys: sorted, bins: bins, higherIsBetter: higherIsBetter) }
+    }
+
+    /// The keys ``score(_:sortedKeys:bins:higherIsBetter:)`` compares against: ascending from
+    /// worse to better (NaN the worst).
+    public static func sortedKeys(values: [Double], higherIsBetter: Bool) -> [Double] {
+        values.map { key($0, higherIsBetter: higherIsBetter) }.sorted()
+    }
+
+    /// The 1…`bins` score of `value` among the values behind `sortedKeys` (those that are worse
+    /// decide it), as ``quantileScores(values:bins:higherIsBetter:)`` scores its own values: a
+    /// new value is scored against a batch's distribution without recomputing it. O(log n).
+    public static func score(_ value: Double, sortedKeys: [Double], bins: Int = 5, higherIsBetter: Bool) -> Int {
+        guard !sortedKeys.isEmpty else { return 1 }
+        let worse = firstIndex(in: sortedKeys, notBelow: key(value, higherIsBetter: higherIsBetter))
+        return min(bins, 1 + (bins * worse) / sortedKeys.count)
+    }
+
+    static func key(_ v: Double, higherIsBetter: Bool) -> Double {
+        if v.isNaN { return -.infinity }
+        return higherIsBetter ? v : -v
     }
 
     static func firstIndex(in sorted: [Double], notBelow key: Double) -> Int {

@@ -29,6 +29,7 @@ public struct RecpipeCommand: AsyncParsableCommand {
     static let commandTypes: [any ParsableCommand.Type] = [
         RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, ColumnsCommand.self, DemoDataCommand.self,
         RecommendCommand.self, FactorsCommand.self, RulesCommand.self, ReportCommand.self, RunsCommand.self,
+        ServeCommand.self,
     ]
 
     public init() {}

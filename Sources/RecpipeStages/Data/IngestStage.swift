@@ -14,6 +14,9 @@ struct IngestStage: Stage {
         aliases: ["read", "load", "csv", "read_csv", "source", "import"],
         params: [
             ParamSpec("path", .path, required: true, doc: "the file to read, relative to the pipeline file"),
+            ParamSpec(
+                "include", .path,
+                doc: "JSON Lines appended after `path` with the same schema: a file, or a folder of *.jsonl (e.g. `recpipe serve`'s event log, serve-log); missing = nothing to add"),
             ParamSpec("format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"), doc: "file format; auto picks by extension (.jsonl/.ndjson → jsonl)"),
             ParamSpec("schema", .map(.any), doc: "column → type (int|float|string|bool|timestamp) or {type, format, rename, non_finite, min, max}; inferred when absent. A float that is inf, nan or overflows (1e400) is a bad row unless its column says `non_finite: allow`; a number below `min` or above `max` is a bad row"),
             ParamSpec("unique", .string, doc: "a column whose values must be unique (an items table's item_id); repeats are handled by on_duplicate (CSV input)"),
@@ -47,7 +50,7 @@ struct IngestStage: Stage {
                 "unique: '\(key)' is only checked for CSV input, and this stage reads JSON Lines", at: context.location(of: "unique"),
                 hint: "remove `unique`, or convert the file to CSV")
         }
-        let result: IngestResult
+        var result: IngestResult
         do {
             result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
         } catch let e as IngestError {
@@ -55,6 +58,31 @@ struct IngestStage: Stage {
         }
         var notes: [String] = []
         var warnings: [String] = []
+        if let include = context.path("include") {
+            let files = Self.includedFiles(include)
+            var rows = 0
+            for file in files {
+                let part: IngestResult
+                do {
+                    part = try JSONLinesReader.read(path: file, options: options)
+                } catch let e as IngestError {
+                    throw StageError("include '\(e.path)': \(e.message)", at: context.location(of: "include"), hint: e.hint)
+                }
+                do {
+                    result.table = try result.table.concatenating(part.table)
+                } catch {
+                    throw StageError("include '\(file)' does not fit the columns of '\(path)': \(error)", at: context.location(of: "include"))
+                }
+                rows += part.rowsOk
+                result.rowsIn += part.rowsIn
+                result.rowsOk += part.rowsOk
+                result.rowsRejected += part.rowsRejected
+                result.rejects += part.rejects.map { RejectedRow(line: $0.line, raw: $0.raw, reason: "\((file as NSString).lastPathComponent): \($0.reason)") }
+            }
+            notes.append(
+                "include: \(rows) row(s) from \(files.count) file(s) at \(context.string("include")!)"
+                    + (files.isEmpty ? " (nothing there yet)" : ""))
+        }
         if context.param("schema") == nil {
             notes.append("inferred schema (paste under `with:` to pin it):")
             notes.append(SchemaInference.yaml(result.schema, indent: 2).trimmingCharacters(in: .newlines))
@@ -89,6 +117,16 @@ struct IngestStage: Stage {
         return StageOutput(
             result.table, rowsIn: result.rowsIn, rowsOut: result.rowsOk,
             counters: counters, notes: notes, warnings: warnings)
+    }
+
+    /// The JSON Lines files of an `include`: the file itself, the folder's `*.jsonl`/`*.ndjson`
+    /// (sorted by name), or none when nothing is there.
+    static func includedFiles(_ path: String) -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return [] }
+        guard isDir.boolValue else { return [path] }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson")) }.sorted().map { path + "/" + $0 }
     }
 
     // MARK: - Parameters

@@ -109,3 +109,14 @@ struct RankPlan: Sendable {
     /// Sources in the order used for provenance: the blend sources, then `popular`.
     var allSources: [Source] { sources + (popular.map { [$0] } ?? []) }
 }
+
+extension RankPlan {
+    /// Loads `scripts` into one runtime (the whole set is validated together) and sorts their
+    /// rules by kind; no scripts give no rules.
+    func loadRules() throws(RuleError) -> RankRules {
+        guard !scripts.isEmpty else { return RankRules() }
+        let lua = try LuaRuntime(limits: limits, context: .init(asOf: asOf, seed: seed))
+        for s in scripts { try lua.load(source: s.text, chunkName: s.file) }
+        return RankRules(lua.rules, asOf: asOf)
+    }
+}

@@ -84,6 +84,31 @@ struct RankStage: Stage {
     // MARK: - Run
 
     func run(_ context: StageContext) async throws -> StageOutput {
+        let (plan, rules, preparedNotes, preparedWarnings) = try Self.prepare(context)
+        var notes = preparedNotes
+        let clock = ContinuousClock.now
+        let result = try await Self.rankAll(plan, rules: rules, threads: context.threads, progress: context.progress)
+        let elapsed = ContinuousClock.now - clock
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        notes.append(
+            "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)")
+        let itemColumns = try Self.itemColumns(context.strings("item_columns") ?? [], plan: plan, at: context.location(of: "item_columns"))
+        var warnings = preparedWarnings
+        let check = RuleComparisonCheck(records: [plan.profiles, plan.items])
+        warnings += check.warnings(rules: rules.all, scripts: plan.scripts.map { .init(file: $0.file, text: $0.text) })
+        var output = Self.output(plan, rules, result, notes: notes, warnings: warnings)
+        if var recs = output.artifact as? Recommendations, !itemColumns.isEmpty {
+            recs.itemColumns = itemColumns.map(\.name)
+            recs.itemColumnValues = itemColumns.map(\.values)
+            output.artifact = recs
+        }
+        return output
+    }
+
+    /// The plan and rules of a run from the stage's inputs and parameters (rules loaded once to
+    /// validate them), with the notes and warnings of the summary. `recpipe serve` builds its
+    /// plan from the stored inputs with the same code.
+    static func prepare(_ context: StageContext) throws -> (plan: RankPlan, rules: RankRules, notes: [String], warnings: [String]) {
         var plan = RankPlan()
         var notes: [String] = [], warnings: [String] = []
         if let asOf = context.asOf {
@@ -113,15 +138,11 @@ struct RankStage: Stage {
             }
             plan.scripts.append(.init(file: context.string(param)!, text: text))
         }
-        var rules = RankRules()
-        if !plan.scripts.isEmpty {
-            do throws(RuleError) {
-                let lua = try LuaRuntime(limits: plan.limits, context: .init(asOf: plan.asOf, seed: plan.seed))
-                for s in plan.scripts { try lua.load(source: s.text, chunkName: s.file) }
-                rules = RankRules(lua.rules, asOf: plan.asOf)
-            } catch {
-                throw StageError(error.description, at: SourceLocation(file: error.file, line: error.line ?? 1, column: 1))
-            }
+        let rules: RankRules
+        do throws(RuleError) {
+            rules = try plan.loadRules()
+        } catch {
+            throw StageError(error.description, at: SourceLocation(file: error.file, line: error.line ?? 1, column: 1))
         }
         for r in rules.inactive { warnings.append(RankRules.inactiveText(r, asOf: plan.asOf)) }
 
@@ -166,23 +187,7 @@ struct RankStage: Stage {
         if plan.options.excludeSeen && plan.seen == nil {
             warnings.append("exclude_seen is on but no `seen` input is connected: seen items are not removed")
         }
-
-        let clock = ContinuousClock.now
-        let result = try await Self.rankAll(plan, rules: rules, threads: context.threads, progress: context.progress)
-        let elapsed = ContinuousClock.now - clock
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        notes.append(
-            "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)")
-        let itemColumns = try Self.itemColumns(context.strings("item_columns") ?? [], plan: plan, at: context.location(of: "item_columns"))
-        let check = RuleComparisonCheck(records: [plan.profiles, plan.items])
-        warnings += check.warnings(rules: rules.all, scripts: plan.scripts.map { .init(file: $0.file, text: $0.text) })
-        var output = Self.output(plan, rules, result, notes: notes, warnings: warnings)
-        if var recs = output.artifact as? Recommendations, !itemColumns.isEmpty {
-            recs.itemColumns = itemColumns.map(\.name)
-            recs.itemColumnValues = itemColumns.map(\.values)
-            output.artifact = recs
-        }
-        return output
+        return (plan, rules, notes, warnings)
     }
 
     /// The `item_columns` as text per global item; a column the items table lacks is an error.

@@ -2,13 +2,12 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeData
-import RecpipeStages
 
 /// Queries against a cached `als` result (`Factors`): a user's recommendations from their trained
 /// vector, fold-in of a new user from items, `implicit`-style explanations and similar items.
 ///
 /// Pure functions (no I/O) returning the lines to print, so `recpipe factors` and
-/// `recpipe recommend` can share them. Errors are `ALSQueryError`s with a message for the user.
+/// `recpipe recommend` and `recpipe serve` can share them. Errors are `ALSQueryError`s with a message for the user.
 public enum ALSQueries {
     /// One recommended item, with the liked items that contributed most when explained.
     public struct Recommendation: Sendable, Equatable {
@@ -115,12 +114,12 @@ public enum ALSQueries {
 
     // MARK: - Helpers
 
-    static func buildModel(_ factors: Factors) throws -> ALSModel {
+    package static func buildModel(_ factors: Factors) throws -> ALSModel {
         try run { try ALSSettings.model(from: factors) }
     }
 
     /// `(factor item index, value)` of a user's entries in `seen`, matched by id.
-    static func seenItems(of user: String, in seen: Interactions, factors: Factors) -> [(item: Int, value: Float)] {
+    package static func seenItems(of user: String, in seen: Interactions, factors: Factors) -> [(item: Int, value: Float)] {
         guard let u = seen.users[user] else { return [] }
         return seen.matrix.rowRange(u).compactMap { k in
             factors.items[seen.items[Int(seen.matrix.columns[k])]].map { (item: $0, value: seen.matrix.values[k]) }
@@ -128,7 +127,7 @@ public enum ALSQueries {
     }
 
     /// `id` or `id:value` (the whole text is taken as the id when it names a known item).
-    static func parseItems(_ items: [String], factors: Factors) throws -> [(item: Int, value: Float)] {
+    package static func parseItems(_ items: [String], factors: Factors) throws -> [(item: Int, value: Float)] {
         try items.map { text in
             if let i = factors.items[text] { return (i, 1) }
             if let colon = text.lastIndex(of: ":"), let value = Float(text[text.index(after: colon)...]),
@@ -140,20 +139,20 @@ public enum ALSQueries {
         }
     }
 
-    static func unknownItem(_ item: String, factors: Factors) -> ALSQueryError {
+    package static func unknownItem(_ item: String, factors: Factors) -> ALSQueryError {
         let hint = Suggestions.hint(for: item, in: Array(factors.items.ids.prefix(100_000))).map { " (\($0))" } ?? ""
         return ALSQueryError("item '\(item)' is not in the trained factors (\(factors.items.count) items)\(hint)")
     }
 
     /// Turns `ALSError`s into query errors.
-    static func run<T>(_ body: () throws -> T) throws -> T {
+    package static func run<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as ALSError { throw ALSQueryError(e.message) }
     }
 
-    static func format(_ x: Float) -> String { String(format: "%.4f", Double(x)) }
+    package static func format(_ x: Float) -> String { String(format: "%.4f", Double(x)) }
 
     /// The rank right-aligned in 3 columns.
-    static func rankLabel(_ k: Int) -> String {
+    package static func rankLabel(_ k: Int) -> String {
         let s = String(k)
         return String(repeating: " ", count: max(0, 3 - s.count)) + s
     }

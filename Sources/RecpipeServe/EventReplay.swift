@@ -1,0 +1,85 @@
+import Foundation
+import RecpipeData
+import RecpipeEngine
+import RecpipeSpec
+
+/// Replays the event log into a fresh state on start: the lines received after the loaded run.
+///
+/// Which lines the run already has: an ingest stage whose `include` names the log (or its
+/// folder) read it, and its stored table keeps each line's `_received_ms`; lines up to the
+/// largest of those are in the run. Without such a stage no line is in the run: all replay.
+package enum EventReplay {
+    package struct Result: Sendable {
+        package var lines = 0
+        package var replayed = 0
+        /// Lines the loaded run already read (through an ingest `include` of the log).
+        package var inRun = 0
+        /// Lines that could not be read back (a torn last line after a crash), with the reason.
+        package var unreadable: [String] = []
+        /// The receive time (Unix ms) up to which the run read the log; nil: it did not read it.
+        package var cutoff: Int64?
+        package var readingStage: String?
+    }
+
+    static func replay(path: String, into state: ServeState, store: ArtifactStore) throws -> Result {
+        var result = Result()
+        (result.readingStage, result.cutoff) = cutoff(for: path, spec: state.pipeline.spec, store: store)
+        guard let data = FileManager.default.contents(atPath: path) else { return result }
+        var objects: [[String: Any]] = []
+        for (k, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+            result.lines += 1
+            guard let o = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
+                result.unreadable.append("\(path):\(k + 1): not a JSON object (a line torn by a crash is never acknowledged)")
+                continue
+            }
+            let received = (o[EventLog.receivedKey] as? NSNumber)?.int64Value ?? Int64.max
+            if let cutoff = result.cutoff, received <= cutoff {
+                result.inRun += 1
+                continue
+            }
+            objects.append(o)
+        }
+        // In chunks, so one bad line costs a chunk's re-parse line by line, not the whole log.
+        let chunk = 4096
+        for start in stride(from: 0, to: objects.count, by: chunk) {
+            let part = Array(objects[start..<min(objects.count, start + chunk)])
+            do {
+                let events = try state.pipeline.events.parse(objects: part)
+                _ = state.apply(events.filter { state.pipeline.ranker.knows(item: $0.item) }, replay: true)
+                result.replayed += events.count
+            } catch {
+                for o in part {
+                    do {
+                        let events = try state.pipeline.events.parse(objects: [o])
+                        _ = state.apply(events, replay: true)
+                        result.replayed += events.count
+                    } catch {
+                        result.unreadable.append("\(path): \(error)")
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The ingest stage reading the log through `include`, and the largest receive time in its
+    /// stored table (`Int64.min` when it read no stamped line).
+    static func cutoff(for path: String, spec: PipelineSpec, store: ArtifactStore) -> (String?, Int64?) {
+        let logPath = URL(fileURLWithPath: path).standardizedFileURL.path
+        let folder = (logPath as NSString).deletingLastPathComponent
+        let state = store.loadState()
+        for stage in spec.stages where stage.kind == "ingest" {
+            guard let inc = stage.params["include"]?.stringValue else { continue }
+            let resolved = StageContext.resolve(inc, base: spec.baseDirectory)
+            guard resolved == logPath || resolved == folder else { continue }
+            guard let fp = state.stages[stage.name]?.current.value,
+                let table = (try? store.load(fp))?.artifact as? Table
+            else { return (stage.name, nil) }
+            guard let c = table.columnIndex(EventLog.receivedKey) else { return (stage.name, Int64.min) }
+            var best = Int64.min
+            for r in 0..<table.rowCount { if let v = table.int(row: r, col: c) { best = max(best, v) } }
+            return (stage.name, best)
+        }
+        return (nil, nil)
+    }
+}

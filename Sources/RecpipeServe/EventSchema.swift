@@ -1,0 +1,146 @@
+import Foundation
+import RecpipeData
+import RecpipeSpec
+import RecpipeStages
+
+/// How the pipeline reads events: the ingest stage under its feature encoder (its schema: JSON
+/// keys, types, timestamp formats, renames) and the encoder's column names. Request bodies are
+/// read by the same JSON Lines reader as `ingest`, so an event the server accepts is one the next
+/// batch run accepts from the event log.
+package struct EventSchema: Sendable {
+    package var ingestStage: String
+    var options: IngestOptions
+    package var userColumn = "user_id"
+    package var itemColumn = "item_id"
+    package var eventColumn = "event"
+    package var timestampColumn = "timestamp"
+    package var quantityColumn = "quantity"
+    package var priceColumn = "price"
+
+    /// Walks from `encoder` (an encode stage) up its events input to the ingest stage.
+    init(encoder: StageSpec?, stages: [String: StageSpec]) throws {
+        guard let encoder else {
+            throw ServeError.setup("cannot find the stage that encodes events (a `user_features` or `interactions` encode stage under the rank stage)")
+        }
+        var current = encoder.inputs["events"]?.first.flatMap { stages[$0] }
+        var hops = 0
+        while let s = current, s.kind != "ingest", hops < 32 {
+            current = (s.inputs["table"] ?? s.inputs.values.first)?.first.flatMap { stages[$0] }
+            hops += 1
+        }
+        guard let ingest = current, ingest.kind == "ingest" else {
+            throw ServeError.setup("cannot find the ingest stage that reads the events of '\(encoder.name)'")
+        }
+        ingestStage = ingest.name
+        options = try OnlineIngest.options(ingest)
+        options.onBadRow = .quarantine
+        options.maxBadRows = nil
+        let p = encoder.params
+        userColumn = p["user_column"]?.stringValue ?? userColumn
+        itemColumn = p["item_column"]?.stringValue ?? itemColumn
+        eventColumn = p["event_column"]?.stringValue ?? eventColumn
+        timestampColumn = p["timestamp_column"]?.stringValue ?? timestampColumn
+        quantityColumn = p["quantity_column"]?.stringValue ?? quantityColumn
+        priceColumn = p["price_column"]?.stringValue ?? priceColumn
+    }
+
+    /// The JSON keys the schema declares, with types (for error messages and the OpenAPI text).
+    package var declared: [(key: String, type: String)] { (options.schema ?? []).map { ($0.name, $0.type.rawValue) } }
+
+    /// One accepted event.
+    package struct Parsed: Sendable {
+        package var user: String
+        package var item: String
+        package var type: String?
+        package var time: Int64?
+        package var quantity: Double?
+        package var price: Double?
+        /// The event as received, one compact JSON line (what the log stores).
+        package var line: String
+    }
+
+    /// The events of a request body: a JSON array of objects, or JSON Lines (one object a line).
+    /// Every problem is reported at once (`event N: …`, N from 1); nothing is accepted then.
+    package func parse(_ body: Data) throws(ServeError) -> [Parsed] {
+        try parse(objects: Self.objects(body))
+    }
+
+    /// The events of decoded JSON objects (the log's receive-time key is dropped).
+    package func parse(objects: [[String: Any]]) throws(ServeError) -> [Parsed] {
+        let objects = objects.map { o in
+            var o = o
+            o[EventLog.receivedKey] = nil
+            return o
+        }
+        guard !objects.isEmpty else { throw .badRequest("the body has no events: send a JSON array of event objects or JSON Lines") }
+        var lines: [String] = []
+        for o in objects {
+            guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+                throw .badRequest("an event cannot be written back as JSON")
+            }
+            lines.append(String(decoding: data, as: UTF8.self))
+        }
+        let result: IngestResult
+        do {
+            result = try JSONLinesReader.read(text: lines.joined(separator: "\n"), path: "<request>", options: options)
+        } catch {
+            throw .badRequest("the events do not fit the schema of '\(ingestStage)': \(error)")
+        }
+        var problems = result.rejects.map { "event \($0.line): \($0.reason)" }
+        let t = result.table
+        guard let u = t.columnIndex(userColumn), let i = t.columnIndex(itemColumn) else {
+            let keys = declared.map { "\($0.key) (\($0.type))" }.joined(separator: ", ")
+            throw .badRequest("events need '\(userColumn)' and '\(itemColumn)'; the schema of '\(ingestStage)' declares: \(keys)")
+        }
+        let e = t.columnIndex(eventColumn), ts = t.columnIndex(timestampColumn)
+        let q = t.columnIndex(quantityColumn), p = t.columnIndex(priceColumn)
+        var out: [Parsed] = []
+        // Accepted rows keep their order; map each back to its line (rejected lines are skipped).
+        let rejected = Set(result.rejects.map(\.line))
+        let accepted = (1...lines.count).filter { !rejected.contains($0) }
+        for r in 0..<t.rowCount {
+            let n = r < accepted.count ? accepted[r] : r + 1
+            guard let user = t.value(row: r, col: u).idText, !user.isEmpty else {
+                problems.append("event \(n): '\(userColumn)' is missing")
+                continue
+            }
+            guard let item = t.value(row: r, col: i).idText, !item.isEmpty else {
+                problems.append("event \(n): '\(itemColumn)' is missing")
+                continue
+            }
+            out.append(
+                Parsed(
+                    user: user, item: item, type: e.flatMap { t.string(row: r, col: $0) }, time: ts.flatMap { t.timestamp(row: r, col: $0) },
+                    quantity: q.flatMap { t.double(row: r, col: $0) }, price: p.flatMap { t.double(row: r, col: $0) },
+                    line: lines[n - 1]))
+        }
+        guard problems.isEmpty else { throw .badRequest(problems.joined(separator: "; ")) }
+        return out
+    }
+
+    /// JSON objects of an array body or a JSON Lines body.
+    static func objects(_ body: Data) throws(ServeError) -> [[String: Any]] {
+        let first = body.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
+        if first == UInt8(ascii: "[") {
+            guard let any = try? JSONSerialization.jsonObject(with: body) else { throw .badRequest("the body is not valid JSON") }
+            guard let array = any as? [Any] else { throw .badRequest("the body is not a JSON array") }
+            var out: [[String: Any]] = []
+            for (k, v) in array.enumerated() {
+                guard let o = v as? [String: Any] else { throw .badRequest("event \(k + 1): not a JSON object") }
+                out.append(o)
+            }
+            return out
+        }
+        var out: [[String: Any]] = []
+        for (k, line) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.filter { !($0 == 0x20 || $0 == 0x0D || $0 == 0x09) }
+            guard !trimmed.isEmpty else { continue }
+            guard let any = try? JSONSerialization.jsonObject(with: Data(line)) else {
+                throw .badRequest("line \(k + 1): not valid JSON (send a JSON array, or one JSON object per line)")
+            }
+            guard let o = any as? [String: Any] else { throw .badRequest("line \(k + 1): not a JSON object") }
+            out.append(o)
+        }
+        return out
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RecpipeData
+import RecpipeStages
+
+/// The HTTP API of `recpipe serve` (described in `openapi.yaml`, served at `/openapi.yaml`).
+package enum ServeRoutes {
+    /// A router with every route of the API over `state`.
+    package static func router(_ state: ServeState, options: ServeOptions, log: EventLog?) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ServeMiddleware(metrics: state.metrics, options: options))
+        router.get("/healthz") { _, _ in json(.object([("status", .string("ok"))])) }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: state.metrics.text())))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+        }
+        router.get("/v1/status") { _, _ in json(status(state, log: log)) }
+        router.get("/v1/users/:id/recommendations") { request, context in
+            let user = try context.parameters.require("id")
+            let n = try intParameter(request, "n", default: state.pipeline.ranker.top, range: 1...10_000)
+            let explain = try boolParameter(request, "explain")
+            guard let list = try state.recommendations(user: user) else { throw unknownUser(user, state) }
+            let online = state.profile(user: user)?.online ?? 0
+            var items: [JSONValue] = []
+            for (k, r) in list.items.prefix(n).enumerated() {
+                var o: [(String, JSONValue)] = [("rank", .int(Int64(k + 1))), ("item", .string(r.item)), ("score", .double(Double(r.score)))]
+                if explain { o.append(("provenance", .string(r.provenance))) }
+                items.append(.object(o))
+            }
+            return json(
+                .object([
+                    ("user", .string(user)), ("as_of", .string(state.pipeline.ranker.asOf)),
+                    ("source", .string(online > 0 ? "online" : "batch")), ("online_events", .int(Int64(online))),
+                    ("rules_generation", .int(Int64(state.rulesGeneration))), ("fallback", .bool(list.fallback)),
+                    ("items", .array(items)),
+                ]))
+        }
+        router.get("/v1/users/:id/profile") { _, context in
+            let user = try context.parameters.require("id")
+            guard let p = state.profile(user: user) else { throw unknownUser(user, state) }
+            return json(
+                .object([
+                    ("user", .string(user)), ("source", .string(p.online > 0 ? "online" : "batch")),
+                    ("online_events", .int(Int64(p.online))),
+                    ("features", .object(p.fields.map { ($0.0, JSONValue($0.1)) })),
+                    ("tags", .array(p.tags.map { .string($0) })),
+                ]))
+        }
+        router.get("/v1/items/:id/similar") { request, context in
+            let item = try context.parameters.require("id")
+            let n = try intParameter(request, "n", default: 10, range: 1...10_000)
+            let similar = try state.similar(item: item, n: n)
+            return json(
+                .object([
+                    ("item", .string(item)), ("basis", .string("cosine of the ALS item factors of '\(state.pipeline.factorsStage ?? "")'")),
+                    ("items", .array(similar.map { .object([("item", .string($0.item)), ("score", .double(Double($0.score)))]) })),
+                ]))
+        }
+        router.post("/v1/events") { request, context in
+            try ServeMiddleware.authorize(request, options: options)
+            var body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: options.maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                state.metrics.eventsRejected.increment()
+                throw ServeError.tooLarge("the body is over the limit of \(options.maxBodyBytes) bytes (--max-body); send fewer events per request")
+            }
+            let data = Data(body.readBytes(length: body.readableBytes) ?? [])
+            let events: [EventSchema.Parsed]
+            do {
+                events = try state.pipeline.events.parse(data)
+                let unknown = state.unknownItems(events)
+                if !unknown.isEmpty { throw ServeError.badRequest(unknown.joined(separator: "; ")) }
+            } catch {
+                state.metrics.eventsRejected.increment()
+                state.counts.withLock { $0.rejectedRequests += 1 }
+                throw error
+            }
+            if let log {
+                let ms = Int64(Date().timeIntervalSince1970 * 1000)
+                try await log.append(EventLog.stamp(events.map(\.line), at: ms), lines: events.count)
+            }
+            let applied = state.apply(events)
+            return json(
+                .object([
+                    ("accepted", .int(Int64(events.count))), ("logged", .bool(log != nil)),
+                    ("users", .array(applied.users.map { change(($0)) })),
+                    ("warnings", .array(applied.warnings.map { .string($0) })),
+                ]))
+        }
+        router.post("/v1/rules/reload") { request, _ in
+            try ServeMiddleware.authorize(request, options: options)
+            let files = state.reloadRules()
+            let failed = files.contains { $0.state == "error" }
+            return json(
+                .object([
+                    ("rules_generation", .int(Int64(state.rulesGeneration))), ("files", .array(files.map(ruleFile))),
+                ]), status: failed ? .unprocessableContent : .ok)
+        }
+        return router
+    }
+
+    // MARK: - Pieces
+
+    static func json(_ v: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: v.text + "\n")))
+    }
+
+    static func unknownUser(_ user: String, _ state: ServeState) -> ServeError {
+        .notFound(
+            "user '\(user)' is not in the loaded run of '\(state.pipeline.rankStage)' (\(state.pipeline.ranker.userCount) users) and has sent no events; POST /v1/events to add them")
+    }
+
+    static func intParameter(_ request: Request, _ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return d }
+        guard let n = Int(text), range.contains(n) else {
+            throw ServeError.badRequest("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound) (got '\(text)')")
+        }
+        return n
+    }
+
+    static func boolParameter(_ request: Request, _ name: String) throws -> Bool {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return false }
+        switch text {
+        case "true", "1", "": return true
+        case "false", "0": return false
+        default: throw ServeError.badRequest("query parameter '\(name)' must be true or false (got '\(text)')")
+        }
+    }
+
+    static func change(_ c: ServeState.UserChange) -> JSONValue {
+        .object([
+            ("user", .string(c.user)), ("events", .int(Int64(c.events))), ("new", .bool(c.isNew)),
+            ("tags", .array(c.tags.map { .string($0) })), ("top", .array(c.top.map { .string($0) })),
+        ])
+    }
+
+    static func ruleFile(_ f: ServeState.RuleFile) -> JSONValue {
+        .object([
+            ("file", .string(f.file)), ("kind", .string(f.kind)), ("state", .string(f.state)),
+            ("error", f.error.map { .string($0) } ?? .null),
+            ("loaded_at", .string(ISO8601DateFormatter().string(from: f.loadedAt))),
+        ])
+    }
+
+    static func status(_ state: ServeState, log: EventLog?) -> JSONValue {
+        let p = state.pipeline
+        let c = state.counts_
+        let figures = log?.figures
+        return .object([
+            ("pipeline", .string(p.spec.name)), ("file", .string(p.spec.file)), ("rank_stage", .string(p.rankStage)),
+            ("loaded_run", .string(p.rankFingerprint)), ("as_of", .string(p.ranker.asOf)),
+            ("started_at", .string(ISO8601DateFormatter().string(from: state.startedAt))),
+            ("counts", .object([
+                ("users", .int(Int64(p.ranker.userCount))), ("items", .int(Int64(p.ranker.itemIDs.count))),
+                ("profiles", .int(Int64(p.profiles.rowCount))), ("online_users", .int(Int64(state.onlineUsers))),
+                ("events_accepted", .int(Int64(c.accepted))), ("events_replayed", .int(Int64(c.replayed))),
+                ("requests_rejected", .int(Int64(c.rejectedRequests))), ("fold_ins", .int(Int64(c.foldIns))),
+                ("events_without_als_effect", .int(Int64(c.skippedForALS))), ("rule_errors", .int(Int64(c.ruleErrors))),
+            ])),
+            ("last_rule_error", c.lastRuleError.map { .string($0) } ?? .null),
+            ("rules_generation", .int(Int64(state.rulesGeneration))),
+            ("rules", .array(state.ruleFiles.map(ruleFile))),
+            ("event_log", log.map { l in
+                .object([
+                    ("path", .string(l.path)), ("bytes", .int(figures?.bytes ?? 0)), ("lines_since_start", .int(Int64(figures?.lines ?? 0))),
+                    ("fsyncs_since_start", .int(Int64(figures?.commits ?? 0))),
+                ])
+            } ?? .null),
+        ])
+    }
+}

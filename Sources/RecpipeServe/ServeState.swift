@@ -1,0 +1,125 @@
+import Foundation
+import RecpipeAlgorithms
+import RecpipeData
+import RecpipeScripting
+import RecpipeStages
+import Synchronization
+
+/// What the server holds: the loaded run, the current rules (swapped whole on reload), and every
+/// user the server has seen events for since the run, with their profile row, tags, ALS history
+/// and last ranked list. Reads take a snapshot under a short lock and rank outside it; events
+/// for the state are applied under one lock, so a later read sees them (read-your-writes).
+package final class ServeState: Sendable {
+    package let pipeline: ServedPipeline
+    package let metrics: ServeMetrics
+    let rules: Mutex<Rules>
+    let users = Mutex<[String: OnlineUser]>([:])
+    let counts = Mutex(Counts())
+    package let startedAt = Date()
+
+    package struct Rules: Sendable {
+        var ranker: OnlineRanker
+        var tagger: OnlineTagger?
+        /// Bumped by every swap; cached lists of another generation are ranked again.
+        var generation = 0
+        var files: [RuleFile] = []
+    }
+
+    /// A rules file and how its last load went.
+    package struct RuleFile: Sendable, Equatable {
+        package var file: String
+        package var path: String
+        package var kind: String
+        package var state: String
+        package var error: String?
+        package var loadedAt: Date
+        package var modified: Date?
+    }
+
+    package struct Counts: Sendable {
+        package var accepted = 0
+        package var replayed = 0
+        package var rejectedRequests = 0
+        package var ruleErrors = 0
+        package var lastRuleError: String?
+        package var foldIns = 0
+        package var skippedForALS = 0
+    }
+
+    struct OnlineUser: Sendable {
+        var override: UserOverride
+        var row: [Value]
+        var totals: ProfileUpdater.Totals
+        /// (factor item index, weight) of the batch row and every event since.
+        var history: [(item: Int, value: Float)]
+        var events = 0
+        var list: (generation: Int, list: RankedList)?
+    }
+
+    package init(pipeline: ServedPipeline, metrics: ServeMetrics = ServeMetrics()) {
+        self.pipeline = pipeline
+        self.metrics = metrics
+        var rules = Rules(ranker: pipeline.ranker, tagger: pipeline.tagger)
+        rules.files = Self.ruleFiles(pipeline)
+        self.rules = Mutex(rules)
+    }
+
+    package var counts_: Counts { counts.withLock { $0 } }
+    package var onlineUsers: Int { users.withLock { $0.count } }
+
+    // MARK: - Reads
+
+    /// The user's list (`n` first items) with the current rules; nil for a user neither the run
+    /// nor the server has seen.
+    package func recommendations(user: String) throws(ServeError) -> RankedList? {
+        let (ranker, generation) = rules.withLock { ($0.ranker, $0.generation) }
+        let online = users.withLock { $0[user] }
+        do throws(RuleError) {
+            if let online {
+                if let cached = online.list, cached.generation == generation { return cached.list }
+                let list = try ranker.rank(online.override)
+                users.withLock { $0[user]?.list = (generation, list) }
+                return list
+            }
+            return try ranker.rank(user: user)
+        } catch {
+            counts.withLock {
+                $0.ruleErrors += 1
+                $0.lastRuleError = error.description
+            }
+            metrics.ruleErrors.increment()
+            throw .failed("a rank rule failed for user '\(user)': \(error.description)")
+        }
+    }
+
+    /// The user's profile (column → value) and tags; nil when unknown.
+    package func profile(user: String) -> (fields: [(String, Value)], tags: [String], online: Int)? {
+        let names = pipeline.profiles.columnNames
+        if let online = users.withLock({ $0[user] }) {
+            return (Array(zip(names, online.row)), online.override.tags, online.events)
+        }
+        guard let r = pipeline.ranker.profileRow(user: user) else { return nil }
+        return (Array(zip(names, pipeline.profiles.row(r))), pipeline.batchTags[user] ?? [], 0)
+    }
+
+    /// Whether the run or the server knows `user`.
+    package func knows(user: String) -> Bool {
+        users.withLock { $0[user] != nil } || pipeline.ranker.knows(user: user)
+    }
+
+    /// Items closest to `item` by cosine of the ALS item factors.
+    package func similar(item: String, n: Int) throws(ServeError) -> [(item: String, score: Float)] {
+        guard let factors = pipeline.factors, let model = pipeline.model else {
+            throw .badRequest("similar items need ALS factors: the rank stage '\(pipeline.rankStage)' has no als candidate source")
+        }
+        guard let i = factors.items[item] else {
+            let hint = pipeline.ranker.knows(item: item) ? " (it is in the catalogue but has no interactions in the training data)" : ""
+            throw .notFound("item '\(item)' is not in the trained factors (\(factors.items.count) items)\(hint)")
+        }
+        do {
+            return try model.similarItems(item: i, n: n).map { (factors.items[$0.item], $0.score) }
+        } catch {
+            throw .failed("\(error)")
+        }
+    }
+}

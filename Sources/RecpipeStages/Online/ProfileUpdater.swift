@@ -1,0 +1,190 @@
+import RecpipeAlgorithms
+import RecpipeData
+import RecpipeSpec
+
+/// Updates one user's profile row event by event, with the definitions of ``UserFeaturesBuilder``
+/// (recency, frequency, monetary, avg_basket, event counts, windows, category shares) and the RFM
+/// scores placed against the batch's distribution (its quantiles are not recomputed).
+///
+/// Days are UTC days; an event dated after the batch's as-of day counts on the as-of day (the
+/// batch leaves such events out; the server keeps them at recency 0). Columns the batch does not
+/// have are not added; `price_index`, `active_span_days` of batch users and `segment` keep their
+/// batch values.
+package struct ProfileUpdater: Sendable {
+    package let schema: [Field]
+    let column: [String: Int]
+    let asOfDay: Int
+    let windows: [Int]
+    let purchaseEvent: String
+    /// Category value → its `share_` column.
+    let shareColumn: [String: Int]
+    let rKeys: [Double], fKeys: [Double], mKeys: [Double]
+
+    /// One event, as the feature encoder reads it.
+    package struct Event: Sendable {
+        package var item: String
+        package var type: String?
+        /// Unix seconds, nil when unknown.
+        package var time: Int64?
+        /// quantity × price (0 when unknown).
+        package var amount: Double
+        package init(item: String, type: String?, time: Int64?, amount: Double) {
+            self.item = item
+            self.type = type
+            self.time = time
+            self.amount = amount
+        }
+    }
+
+    /// What the row alone cannot tell: the user's distinct items per category (shares) and the
+    /// days of the events the server saw.
+    package struct Totals: Sendable {
+        package var items: Set<String> = []
+        package var categoryCounts: [String: Int] = [:]
+        package var firstDay: Int?
+        package var lastDay: Int?
+        /// A user the batch never saw (their span of active days is the server's to keep).
+        package var isNew = false
+        package init(isNew: Bool = false) { self.isNew = isNew }
+    }
+
+    /// - Parameters: `profiles` the batch profiles (no `tags` column); `encoder` the
+    ///   `user_features` encode stage (nil: defaults); `asOf` the pipeline's as-of date.
+    package init(profiles: Table, encoder: StageSpec?, asOf: String) {
+        schema = profiles.schema
+        column = Dictionary(profiles.columnNames.enumerated().map { ($1, $0) }) { a, _ in a }
+        asOfDay = Int((EncodeStage.parseDate(asOf) ?? 0) / 86_400)
+        windows = encoder?.params["windows"]?.listValue?.compactMap(\.intValue) ?? [30, 90]
+        purchaseEvent = encoder?.params["purchase_event"]?.stringValue ?? "purchase"
+        var shares: [String: Int] = [:]
+        for (i, name) in profiles.columnNames.enumerated() where name.hasPrefix("share_") { shares[name] = i }
+        shareColumn = shares
+        func keys(_ name: String, _ higher: Bool) -> [Double] {
+            guard let c = profiles.columnIndex(name) else { return [] }
+            return RFM.sortedKeys(values: (0..<profiles.rowCount).compactMap { profiles.double(row: $0, col: c) }, higherIsBetter: higher)
+        }
+        rKeys = keys("recency_days", false)
+        fKeys = keys("frequency", true)
+        mKeys = keys("monetary", true)
+    }
+
+    /// The row of a user the batch never saw: id set, counts 0, the rest null.
+    package func newRow(user: String, idColumn: String) -> [Value] {
+        schema.map { f in
+            if f.name == idColumn { return .string(user) }
+            if f.name == "price_index" { return .double(1) }
+            if ["segment", "segment_name", "top_category", "rfm_segment", "recency_days"].contains(f.name) { return .null }
+            switch f.type {
+            case .int: return .int(0)
+            case .float: return .double(0)
+            default: return .null
+            }
+        }
+    }
+
+    /// Applies `e` to `row` (a row of ``schema``); `category` is the item's category, if known.
+    package func apply(_ e: Event, category: String?, to row: inout [Value], totals: inout Totals) {
+        let day = e.time.map { min(asOfDay, Int(floorDiv($0, 86_400))) }
+        let purchase = e.type == purchaseEvent
+        let hadPurchase = (int(row, "frequency") ?? 0) > 0 || (int(row, "purchases") ?? 0) > 0
+        add(&row, "events", 1)
+        if let t = e.type { add(&row, OnlineFeatures.typeColumn(t, purchase: purchaseEvent), 1) }
+        if let day {
+            let age = Int64(asOfDay - day)
+            if purchase || !hadPurchase {
+                let old = purchase && !hadPurchase ? nil : int(row, "recency_days")
+                set(&row, "recency_days", .int(min(old ?? age, age)))
+            }
+            totals.firstDay = min(totals.firstDay ?? day, day)
+            totals.lastDay = max(totals.lastDay ?? day, day)
+            if totals.isNew { set(&row, "active_span_days", .int(Int64(totals.lastDay! - totals.firstDay!))) }
+        }
+        if purchase {
+            add(&row, "frequency", 1)
+            addMoney(&row, "monetary", e.amount)
+            let f = Double(int(row, "frequency") ?? 0)
+            set(&row, "avg_basket", .double(f > 0 ? Self.round2((double(row, "monetary") ?? 0) / f) : 0))
+            if let day {
+                for w in windows where asOfDay - w < day && day <= asOfDay {
+                    add(&row, "frequency_\(w)d", 1)
+                    addMoney(&row, "spend_\(w)d", e.amount)
+                }
+            }
+        }
+        if totals.items.insert(e.item).inserted, let category { totals.categoryCounts[category, default: 0] += 1 }
+        updateShares(&row, totals)
+        updateRFM(&row)
+    }
+
+    private func updateShares(_ row: inout [Value], _ totals: Totals) {
+        let total = totals.categoryCounts.values.reduce(0, +)
+        guard total > 0 else { return }
+        for (category, n) in totals.categoryCounts {
+            if let c = shareColumn["share_" + ColumnCodes.sanitize(category)] { row[c] = .double(Double(n) / Double(total)) }
+        }
+        for (name, c) in shareColumn where totals.categoryCounts.keys.allSatisfy({ "share_" + ColumnCodes.sanitize($0) != name }) {
+            row[c] = .double(0)
+        }
+        let best = totals.categoryCounts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }
+        if let best { set(&row, "top_category", .string(best.key)) }
+    }
+
+    private func updateRFM(_ row: inout [Value]) {
+        guard column["r_score"] != nil, let r = double(row, "recency_days"), let f = double(row, "frequency"),
+            let m = double(row, "monetary")
+        else { return }
+        let rs = RFM.score(r, sortedKeys: rKeys, higherIsBetter: false)
+        let fs = RFM.score(f, sortedKeys: fKeys, higherIsBetter: true)
+        let ms = RFM.score(m, sortedKeys: mKeys, higherIsBetter: true)
+        set(&row, "r_score", .int(Int64(rs)))
+        set(&row, "f_score", .int(Int64(fs)))
+        set(&row, "m_score", .int(Int64(ms)))
+        set(&row, "rfm_segment", .string(RFM.segmentLabel(r: rs, f: fs, m: ms)))
+    }
+
+    // MARK: - Cells
+
+    private func int(_ row: [Value], _ name: String) -> Int64? {
+        guard let c = column[name] else { return nil }
+        if case .int(let v) = row[c] { return v }
+        return row[c].doubleValue.map { Int64($0) }
+    }
+
+    private func double(_ row: [Value], _ name: String) -> Double? { column[name].flatMap { row[$0].doubleValue } }
+
+    private func set(_ row: inout [Value], _ name: String, _ v: Value) {
+        if let c = column[name] { row[c] = v }
+    }
+
+    private func add(_ row: inout [Value], _ name: String, _ n: Int64) {
+        guard let c = column[name] else { return }
+        if schema[c].type == .float {
+            row[c] = .double((row[c].doubleValue ?? 0) + Double(n))
+        } else {
+            row[c] = .int((int(row, name) ?? 0) + n)
+        }
+    }
+
+    private func addMoney(_ row: inout [Value], _ name: String, _ x: Double) {
+        set(&row, name, .double(Self.round2((double(row, name) ?? 0) + x)))
+    }
+
+    static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+
+    private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+}
+
+/// Names the feature encoder gives, for the online profile.
+package enum OnlineFeatures {
+    /// The count column of event type `type`: `views`, `carts`, `purchases`, else `events_<type>`.
+    package static func typeColumn(_ type: String, purchase: String) -> String {
+        let c = UserFeaturesBuilder.typeColumns([type], purchase: purchase)
+        return c.names[c.slotOf[0]]
+    }
+}
+
+/// The reading options of an `ingest` stage (schema, renames, formats, nulls), so that the server
+/// reads events exactly as the stage reads its file.
+package enum OnlineIngest {
+    package static func options(_ stage: StageSpec) throws -> IngestOptions { try IngestStage.options(stage) }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import RecpipeCommands
+import RecpipeData
+import RecpipeEngine
+@testable import RecpipeServe
+import RecpipeStages
+import Testing
+
+/// The read routes over the tiny shop's last run, in-process (HummingbirdTesting's router
+/// framework): lists equal to the batch's, profiles, similar items, status, and every error a
+/// client can get.
+@Suite struct ServeRouteTests {
+    /// The batch's stored list of every user equals the served one (same plan, same rules).
+    @Test func servedListsEqualTheBatchRankResult() async throws {
+        let shop = await ServeShop()
+        let spec = try shop.spec()
+        let store = StageRegistry.runner.store(for: spec, options: RunOptions())
+        let recs = try #require(RankResults.load(store.loadState().stages["recs"]?.current.value, from: store))
+        let (app, _) = try shop.app(logged: false)
+        try await app.test(.router) { client in
+            for user in recs.users.ids {
+                let u = recs.users[user]!
+                let batch = recs.range(user: u).map { recs.items[Int(recs.itemIndices[$0])] }
+                let batchProvenance = recs.range(user: u).map { recs.provenance[$0] }
+                try await client.execute(uri: "/v1/users/\(user)/recommendations?explain=true", method: .get) { r in
+                    #expect(r.status == .ok)
+                    let o = try object(r)
+                    #expect(items(o) == batch, "user \(user)")
+                    #expect(((o["items"] as? [[String: Any]]) ?? []).compactMap { $0["provenance"] as? String } == batchProvenance)
+                    #expect(o["source"] as? String == "batch")
+                    #expect(o["as_of"] as? String == "2026-11-01")
+                }
+            }
+            // n cuts the list; without explain there is no provenance.
+            try await client.execute(uri: "/v1/users/u0/recommendations?n=1", method: .get) { r in
+                let o = try object(r)
+                #expect(items(o).count == 1)
+                #expect(((o["items"] as? [[String: Any]])?.first?["provenance"]) == nil)
+            }
+        }
+    }
+
+    @Test func profileShowsBatchFeaturesAndTags() async throws {
+        let shop = await ServeShop()
+        let (app, _) = try shop.app(logged: false)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/users/u1/profile", method: .get) { r in
+                #expect(r.status == .ok)
+                let o = try object(r)
+                let f = try #require(o["features"] as? [String: Any])
+                // u1 bought 2 × a4 at 80: monetary 160, one purchase, last purchase 2026-10-06.
+                #expect(f["monetary"] as? Double == 160)
+                #expect(f["frequency"] as? Int == 1)
+                #expect(f["recency_days"] as? Int == 26)
+                #expect(f["share_coats"] as? Double == 1)
+                #expect(o["tags"] as? [String] == ["spender"])
+                #expect(o["source"] as? String == "batch")
+            }
+        }
+    }
+
+    @Test func similarItemsComeFromTheALSFactors() async throws {
+        let shop = await ServeShop()
+        let (app, state) = try shop.app(logged: false)
+        let factors = try #require(state.pipeline.factors)
+        let model = try #require(state.pipeline.model)
+        let expected = try model.similarItems(item: factors.items["a1"]!, n: 3).map { factors.items[$0.item] }
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/items/a1/similar?n=3", method: .get) { r in
+                #expect(r.status == .ok)
+                let o = try object(r)
+                #expect(items(o) == expected)
+                #expect(!items(o).contains("a1"))
+            }
+        }
+    }
+
+    /// Every error a client can cause gets its status and a message naming the problem.
+    @Test func errorsAreLocatedAndNeverEmpty() async throws {
+        let shop = await ServeShop()
+        let (app, _) = try shop.app(logged: false)
+        try await app.test(.router) { client in
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                ("/v1/users/nobody/recommendations", .notFound, "user 'nobody' is not in the loaded run of 'recs' (6 users)"),
+                ("/v1/users/nobody/profile", .notFound, "POST /v1/events to add them"),
+                ("/v1/users/u0/recommendations?n=0", .badRequest, "query parameter 'n' must be an integer from 1 to 10000 (got '0')"),
+                ("/v1/users/u0/recommendations?n=ten", .badRequest, "(got 'ten')"),
+                ("/v1/users/u0/recommendations?explain=maybe", .badRequest, "query parameter 'explain' must be true or false"),
+                ("/v1/items/zz/similar", .notFound, "item 'zz' is not in the trained factors (8 items)"),
+                ("/v1/nothing", .notFound, "no route GET /v1/nothing"),
+            ]
+            for (uri, status, message) in cases {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == status, "\(uri)")
+                    let o = try object(r)
+                    #expect((o["error"] as? String)?.contains(message) == true, "\(uri): \(o)")
+                    #expect(o["status"] as? Int == Int(status.code))
+                }
+            }
+        }
+    }
+
+    @Test func statusHealthAndMetrics() async throws {
+        let shop = await ServeShop()
+        let (app, _) = try shop.app(logged: false)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { r in
+                #expect(String(buffer: r.body) == "{\"status\":\"ok\"}\n")
+            }
+            try await client.execute(uri: "/v1/status", method: .get) { r in
+                let o = try object(r)
+                #expect(o["pipeline"] as? String == "serve-shop")
+                #expect(o["rank_stage"] as? String == "recs")
+                let counts = try #require(o["counts"] as? [String: Int])
+                #expect(counts["users"] == 6)
+                #expect(counts["items"] == 8)
+                let rules = try #require(o["rules"] as? [[String: Any]])
+                #expect(rules.map { $0["file"] as? String } == ["rules/promotions.lua", "rules/tags.lua"])
+                #expect(rules.allSatisfy { $0["state"] as? String == "ok" })
+            }
+            try await client.execute(uri: "/v1/users/u0/recommendations", method: .get) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                let text = String(buffer: r.body)
+                #expect(text.contains(#"recpipe_http_request_duration_seconds_count{route="GET /v1/users/{id}/recommendations",status="2xx"} 1"#), "\(text)")
+                #expect(text.contains("recpipe_events_accepted_total 0"))
+            }
+        }
+    }
+}
