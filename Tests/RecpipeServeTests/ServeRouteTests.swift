@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import RecpipeCommands
+
 import RecpipeData
 import RecpipeEngine
 @testable import RecpipeServe
@@ -17,7 +17,7 @@ import Testing
         let shop = await ServeShop()
         let spec = try shop.spec()
         let store = StageRegistry.runner.store(for: spec, options: RunOptions())
-        let recs = try #require(RankResults.load(store.loadState().stages["recs"]?.current.value, from: store))
+        let recs = try #require(try store.load(store.loadState().stages["recs"]!.current.value).artifact as? Recommendations)
         let (app, _) = try shop.app(logged: false)
         try await app.test(.router) { client in
             for user in recs.users.ids {
