@@ -146,6 +146,7 @@ extension LuaRuntime {
     @inline(__always)
     func beginCall() {
         ctx.pointee.start_ticks = ctx.pointee.ticks
+        ctx.pointee.start_charged = ctx.pointee.charged
         ctx.pointee.mem_peak = ctx.pointee.mem_used
         ctx.pointee.err_chunk = -1
         ctx.pointee.err_line = -1
