@@ -105,6 +105,8 @@ typedef struct recpipe_ctx {
     /* the two reused record views */
     recpipe_view *views[2];
     lua_Integer start_charged;
+    /* the state, for locating refused allocations */
+    lua_State *L;
 } recpipe_ctx;
 
 static inline recpipe_ctx *recpipe_getctx(lua_State *L) {
@@ -112,6 +114,22 @@ static inline recpipe_ctx *recpipe_getctx(lua_State *L) {
 }
 
 /* MARK: - Allocator with a cap */
+
+/* Records where a refused allocation happened (the nearest user-chunk frame): Lua does not run the
+   message handler for memory errors, so without this they would point at the rule's registration.
+   Reads the stack only; allocates nothing. */
+static void recpipe_note_alloc_site(recpipe_ctx *c) {
+    lua_Debug ar;
+    if (c->L == NULL) return;
+    for (int level = 0; lua_getstack(c->L, level, &ar); level++) {
+        if (!lua_getinfo(c->L, "Sl", &ar)) break;
+        if (ar.source && ar.source[0] == '=' && ar.source[1] == '#' && ar.currentline > 0) {
+            c->err_chunk = atoi(ar.source + 2);
+            c->err_line = ar.currentline;
+            return;
+        }
+    }
+}
 
 static void *recpipe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     recpipe_ctx *c = (recpipe_ctx *)ud;
@@ -122,7 +140,10 @@ static void *recpipe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > old && c->enforce) {
-        if (c->mem_used + (nsize - old) > c->mem_limit) return NULL;
+        if (c->mem_used + (nsize - old) > c->mem_limit) {
+            recpipe_note_alloc_site(c);
+            return NULL;
+        }
         /* Copying bytes costs time the count hook never sees (`big .. "x"` in a loop): one
            instruction per 64 bytes allocated. The hook checks the total. */
         c->charged += (lua_Integer)((nsize - old) >> 6);
@@ -145,6 +166,7 @@ static inline lua_State *recpipe_newstate(recpipe_ctx *c) {
     lua_State *L = lua_newstate(recpipe_alloc, c);
     if (L == NULL) return NULL;
     *(recpipe_ctx **)lua_getextraspace(L) = c;
+    c->L = L;
     lua_atpanic(L, recpipe_panic);
     return L;
 }
