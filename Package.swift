@@ -4,7 +4,7 @@
 //   recpipe (exe) → RecpipeCommands → RecpipeStages → RecpipeEngine → RecpipeSpec → RecpipeCore
 //                                          │               └────────→ RecpipeData → RecpipeCore
 //                                          ├→ RecpipeAlgorithms (pure numerics, no I/O)
-//                                          ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua
+//                                          ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua, CRecpipeMatch
 //                                          └→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
 //   RecpipeSpec → CYAML (libyaml)
 //   RecpipeData → CFileGuard (SIGBUS guard for memory-mapped input files)
@@ -35,6 +35,9 @@ let package = Package(
         // MARK: - C code of our own
         .target(name: "CFileGuard"),
 
+        // Lua's pattern functions with their steps charged to the rule's budget.
+        .target(name: "CRecpipeMatch", dependencies: ["CLua"]),
+
         // MARK: - Library modules
         .target(name: "RecpipeCore"),
         .target(name: "RecpipeSpec", dependencies: ["RecpipeCore", "CYAML"]),
@@ -42,7 +45,7 @@ let package = Package(
         .target(
             name: "RecpipeAlgorithms",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
-        .target(name: "RecpipeScripting", dependencies: ["RecpipeCore", "CLua"]),
+        .target(name: "RecpipeScripting", dependencies: ["RecpipeCore", "CLua", "CRecpipeMatch"]),
         // Knows nothing of pipelines: charts and a page model in, one HTML document out.
         .target(
             name: "RecpipeReport",
@@ -88,7 +91,7 @@ let package = Package(
         .testTarget(name: "RecpipeSpecTests", dependencies: ["RecpipeSpec", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeDataTests", dependencies: ["RecpipeData", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeAlgorithmsTests", dependencies: ["RecpipeAlgorithms", "RecpipeTestSupport"]),
-        .testTarget(name: "RecpipeScriptingTests", dependencies: ["RecpipeScripting", "RecpipeTestSupport"]),
+        .testTarget(name: "RecpipeScriptingTests", dependencies: ["RecpipeScripting", "RecpipeTestSupport", "CLua"]),
         .testTarget(name: "RecpipeReportTests", dependencies: ["RecpipeReport"]),
         .testTarget(
             name: "RecpipeEngineTests",

@@ -83,7 +83,10 @@ typedef struct recpipe_ctx {
     lua_Integer ticks, start_ticks;
     int budget_exceeded;
     /* string limits */
-    lua_Integer max_rep, max_pattern_subject;
+    lua_Integer max_rep;
+    /* instructions charged for work done in C (pattern steps, bytes allocated, sorted elements);
+       start_charged is at the end of the struct */
+    lua_Integer charged;
     /* error location found by the message handler */
     int err_chunk, err_line;
     /* random seed for argument-less math.randomseed() */
@@ -101,6 +104,9 @@ typedef struct recpipe_ctx {
     size_t scratch_cap;
     /* the two reused record views */
     recpipe_view *views[2];
+    lua_Integer start_charged;
+    /* the state, for locating refused allocations */
+    lua_State *L;
 } recpipe_ctx;
 
 static inline recpipe_ctx *recpipe_getctx(lua_State *L) {
@@ -108,6 +114,22 @@ static inline recpipe_ctx *recpipe_getctx(lua_State *L) {
 }
 
 /* MARK: - Allocator with a cap */
+
+/* Records where a refused allocation happened (the nearest user-chunk frame): Lua does not run the
+   message handler for memory errors, so without this they would point at the rule's registration.
+   Reads the stack only; allocates nothing. */
+static void recpipe_note_alloc_site(recpipe_ctx *c) {
+    lua_Debug ar;
+    if (c->L == NULL) return;
+    for (int level = 0; lua_getstack(c->L, level, &ar); level++) {
+        if (!lua_getinfo(c->L, "Sl", &ar)) break;
+        if (ar.source && ar.source[0] == '=' && ar.source[1] == '#' && ar.currentline > 0) {
+            c->err_chunk = atoi(ar.source + 2);
+            c->err_line = ar.currentline;
+            return;
+        }
+    }
+}
 
 static void *recpipe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     recpipe_ctx *c = (recpipe_ctx *)ud;
@@ -117,7 +139,15 @@ static void *recpipe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         c->mem_used -= old;
         return NULL;
     }
-    if (nsize > old && c->enforce && c->mem_used + (nsize - old) > c->mem_limit) return NULL;
+    if (nsize > old && c->enforce) {
+        if (c->mem_used + (nsize - old) > c->mem_limit) {
+            recpipe_note_alloc_site(c);
+            return NULL;
+        }
+        /* Copying bytes costs time the count hook never sees (`big .. "x"` in a loop): one
+           instruction per 64 bytes allocated. The hook checks the total. */
+        c->charged += (lua_Integer)((nsize - old) >> 6);
+    }
     void *p = realloc(ptr, nsize);
     if (p == NULL) return NULL;
     c->mem_used = c->mem_used - old + nsize;
@@ -136,24 +166,68 @@ static inline lua_State *recpipe_newstate(recpipe_ctx *c) {
     lua_State *L = lua_newstate(recpipe_alloc, c);
     if (L == NULL) return NULL;
     *(recpipe_ctx **)lua_getextraspace(L) = c;
+    c->L = L;
     lua_atpanic(L, recpipe_panic);
     return L;
 }
 
 /* MARK: - Instruction budget */
 
-static void recpipe_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    recpipe_ctx *c = recpipe_getctx(L);
-    c->ticks += 1;
+static inline lua_Integer recpipe_spent(recpipe_ctx *c) {
+    return (c->ticks - c->start_ticks) * c->granularity + (c->charged - c->start_charged);
+}
+
+static void recpipe_hook(lua_State *L, lua_Debug *ar);
+
+static int recpipe_budget_error(lua_State *L, recpipe_ctx *c) {
     if (!c->budget_exceeded) {
-        if ((c->ticks - c->start_ticks) * c->granularity < c->budget) return;
         c->budget_exceeded = 1;
         /* From now on every instruction errors, so a script's pcall cannot swallow it. */
         lua_sethook(L, recpipe_hook, LUA_MASKCOUNT, 1);
     }
     lua_pushfstring(L, "instruction budget of %I instructions exceeded (an endless loop?)", c->budget);
-    lua_error(L);
+    return lua_error(L);
+}
+
+static void recpipe_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    recpipe_ctx *c = recpipe_getctx(L);
+    c->ticks += 1;
+    if (!c->budget_exceeded && recpipe_spent(c) < c->budget) return;
+    recpipe_budget_error(L, c);
+}
+
+/* Charges work done in C (the pattern matcher's steps) to the running call's budget; raises the
+   budget error when it is spent. Host work (enforce off) is not charged. */
+static void recpipe_charge(lua_State *L, lua_Integer steps) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    if (!c->enforce) return;
+    c->charged += steps;
+    if (c->budget_exceeded || recpipe_spent(c) >= c->budget) recpipe_budget_error(L, c);
+}
+
+/* Library functions whose C loop grows with their input: upvalue 1 is the original, upvalue 2
+   how to charge it before the call: 0 = #arg1 / 16 (strings), 1 = #arg1 (table.unpack, concat),
+   2 = n log2 n of #arg1 (table.sort), 3 = #arg1 with a position argument (table.insert(t, pos, v)
+   and table.remove(t, pos) shift the elements after pos). */
+static int recpipe_charged_call(lua_State *L) {
+    int mode = (int)lua_tointeger(L, lua_upvalueindex(2));
+    lua_Integer n = 0;
+    if (mode == 0 && lua_type(L, 1) == LUA_TSTRING) n = (lua_Integer)(lua_rawlen(L, 1) / 16);
+    else if (mode > 0 && lua_type(L, 1) == LUA_TTABLE && (mode != 3 || lua_gettop(L) >= 3 ||
+                                                          (lua_gettop(L) == 2 && lua_isinteger(L, 2)))) {
+        n = luaL_len(L, 1);
+        if (mode == 2) {
+            lua_Integer lg = 1;
+            for (lua_Integer k = n; k > 1; k >>= 1) lg++;
+            n *= lg;
+        }
+    }
+    if (n > 0) recpipe_charge(L, n);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
 }
 
 static inline void recpipe_install_hook(lua_State *L, int granularity) {
@@ -258,20 +332,6 @@ static int recpipe_string_rep(lua_State *L) {
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
     return 1;
-}
-
-/* Wraps find/match/gmatch/gsub: the subject may not exceed max_pattern_subject bytes. */
-static int recpipe_string_pattern(lua_State *L) {
-    recpipe_ctx *c = recpipe_getctx(L);
-    size_t l;
-    luaL_checklstring(L, 1, &l);
-    if ((lua_Integer)l > c->max_pattern_subject)
-        return luaL_error(L, "pattern matching on a string of %I bytes exceeds the limit of %I bytes",
-                          (lua_Integer)l, c->max_pattern_subject);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
 }
 
 /* table.move(a1, f, e, t [,a2]) loops in C, where the instruction budget cannot see it. */
@@ -492,7 +552,8 @@ static inline lua_CFunction recpipe_fn_caller(void) { return recpipe_caller; }
 static inline lua_CFunction recpipe_fn_pcall(void) { return recpipe_safe_pcall; }
 static inline lua_CFunction recpipe_fn_xpcall(void) { return recpipe_safe_xpcall; }
 static inline lua_CFunction recpipe_fn_rep(void) { return recpipe_string_rep; }
-static inline lua_CFunction recpipe_fn_pattern(void) { return recpipe_string_pattern; }
+static inline lua_CFunction recpipe_fn_charged_call(void) { return recpipe_charged_call; }
+static inline void *recpipe_charge_pointer(void) { return (void *)recpipe_charge; }
 static inline lua_CFunction recpipe_fn_table_move(void) { return recpipe_table_move; }
 static inline lua_CFunction recpipe_fn_randomseed(void) { return recpipe_randomseed; }
 static inline lua_CFunction recpipe_fn_setmetatable(void) { return recpipe_setmetatable; }

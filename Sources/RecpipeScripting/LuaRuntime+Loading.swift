@@ -36,7 +36,10 @@ extension LuaRuntime {
             luaL_loadbufferx(L, buf.baseAddress, buf.count - 1, "=#\(id)", "t")
         }
         guard status == LUA_OK else {
-            let error = makeError(status: status, rule: nil)
+            let raw = string(at: -1) ?? ""
+            var error = makeError(status: status, rule: nil)
+            lua_settop(L, Self.baseTop)
+            if status == LUA_ERRSYNTAX { error.column = syntaxColumn(raw, line: error.line, in: text, chunk: id) }
             lua_settop(L, Self.baseTop)
             throw error
         }
@@ -146,6 +149,7 @@ extension LuaRuntime {
     @inline(__always)
     func beginCall() {
         ctx.pointee.start_ticks = ctx.pointee.ticks
+        ctx.pointee.start_charged = ctx.pointee.charged
         ctx.pointee.mem_peak = ctx.pointee.mem_used
         ctx.pointee.err_chunk = -1
         ctx.pointee.err_line = -1
@@ -198,6 +202,40 @@ extension LuaRuntime {
             kind: kind, file: fileName, line: line, rule: ruleName,
             user: user.flatMap { row in userSource?.id(row: row) },
             item: item.flatMap { row in itemSource?.id(row: row) }, message: message)
+    }
+
+    /// The column of a syntax error. Lua names the token (`near '*'`) but not its column, and
+    /// it reports the first token the parser cannot use, so a prefix of the text gives the same
+    /// message exactly when it includes that whole token: a binary search over the error's line
+    /// finds where the token ends. `near <eof>`: just past the line's end. Compiles only (no run).
+    func syntaxColumn(_ raw: String, line: Int?, in text: String, chunk id: Int) -> Int? {
+        guard let line, line >= 1 else { return nil }
+        let bytes = Array(text.utf8)
+        var start = 0
+        for _ in 1..<line {
+            guard let nl = bytes[start...].firstIndex(of: 10) else { return nil }
+            start = nl + 1
+        }
+        let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+        if raw.hasSuffix("near <eof>") { return end - start + 1 }
+        guard let near = raw.range(of: " near '", options: .backwards), raw.hasSuffix("'") else { return nil }
+        let tokenLength = raw.utf8.distance(from: near.upperBound, to: raw.endIndex) - 1
+        func sameError(_ prefix: Int) -> Bool {
+            let status = bytes.withUnsafeBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: prefix) {
+                    luaL_loadbufferx(L, $0, prefix, "=#\(id)", "t")
+                }
+            }
+            defer { recpipe_pop(L, 1) }
+            return status != LUA_OK && string(at: -1) == raw
+        }
+        guard tokenLength > 0, sameError(end) else { return nil }
+        var lo = start, hi = end
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sameError(mid) { hi = mid } else { lo = mid + 1 }
+        }
+        return max(1, hi - start - tokenLength + 1)
     }
 
     /// Splits `#<chunk>:<line>: rest` into its parts.

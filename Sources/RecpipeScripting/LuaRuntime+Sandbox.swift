@@ -1,4 +1,5 @@
 import CLua
+import CRecpipeMatch
 
 /// Building the allow-listed environment scripts run in.
 ///
@@ -51,9 +52,14 @@ extension LuaRuntime {
         _ = lua_getfield(L, -1, "move")
         lua_pushcclosure(L, recpipe_fn_table_move(), 1)
         lua_setfield(L, -2, "move")
+        charge(["unpack", "concat"], in: lua_gettop(L), mode: 1)
+        charge(["sort"], in: lua_gettop(L), mode: 2)
+        charge(["insert", "remove"], in: lua_gettop(L), mode: 3)
         lua_setfield(L, g, "table")
         buildMath(into: g)
-        copyLibrary("utf8", into: g)
+        pushCopy(of: "utf8")
+        charge(["len", "codepoint", "offset"], in: lua_gettop(L), mode: 0)
+        lua_setfield(L, g, "utf8")
         buildContext(into: g)
         try installPrelude(into: g)
 
@@ -113,9 +119,14 @@ extension LuaRuntime {
         recpipe_remove(L, source)
     }
 
-    private func copyLibrary(_ name: String, into g: Int32) {
-        pushCopy(of: name)
-        lua_setfield(L, g, name)
+    /// Wraps `table[name]` so the call is charged to the budget first (see `recpipe_charged_call`).
+    private func charge(_ names: [String], in table: Int32, mode: Int) {
+        for name in names {
+            _ = lua_getfield(L, table, name)
+            lua_pushinteger(L, lua_Integer(mode))
+            lua_pushcclosure(L, recpipe_fn_charged_call(), 2)
+            lua_setfield(L, table, name)
+        }
     }
 
     /// `string` without `dump`; `rep` capped; pattern functions with a subject-length cap. The
@@ -126,11 +137,18 @@ extension LuaRuntime {
         _ = lua_getfield(L, s, "rep")
         lua_pushcclosure(L, recpipe_fn_rep(), 1)
         lua_setfield(L, s, "rep")
-        for name in ["find", "match", "gmatch", "gsub"] {
-            _ = lua_getfield(L, s, name)
-            lua_pushcclosure(L, recpipe_fn_pattern(), 1)
+        // Our matcher: every step counts against the budget; subjects are capped.
+        let matchers: [(String, lua_CFunction)] = [
+            ("find", recpipe_str_find), ("match", recpipe_str_match), ("gmatch", recpipe_str_gmatch),
+            ("gsub", recpipe_str_gsub),
+        ]
+        for (name, f) in matchers {
+            lua_pushlightuserdata(L, recpipe_charge_pointer())
+            lua_pushinteger(L, lua_Integer(limits.maxPatternSubjectBytes))
+            lua_pushcclosure(L, f, 2)
             lua_setfield(L, s, name)
         }
+        charge(["byte"], in: s, mode: 0)
         pushString("")
         _ = lua_getmetatable(L, -1)
         lua_pushvalue(L, s)

@@ -18,7 +18,10 @@ import Foundation
 public final class LuaRuntime {
     /// Resource limits for one state.
     public struct Limits: Sendable, Hashable {
-        /// Lua VM instructions per call (top-level load or one rule call).
+        /// Lua VM instructions per call (top-level load or one rule call). Work the library does
+        /// in C counts too: a pattern-matching step is one instruction, 64 allocated bytes are
+        /// one, and `table.sort`/`insert`/`remove`/`unpack`/`concat`, `string.byte` and
+        /// `utf8.len`/`codepoint`/`offset` are charged for the size of their input.
         public var instructionBudget: Int
         /// Bytes the state may hold while script code runs.
         public var memoryLimit: Int
@@ -129,7 +132,8 @@ public final class LuaRuntime {
     /// Cost of the last load or rule call.
     public var lastCall: CallStats {
         CallStats(
-            instructions: Int(ctx.pointee.ticks - ctx.pointee.start_ticks) * limits.granularity,
+            instructions: Int(ctx.pointee.ticks - ctx.pointee.start_ticks) * limits.granularity
+                + Int(ctx.pointee.charged - ctx.pointee.start_charged),
             memoryPeak: ctx.pointee.mem_peak)
     }
 
@@ -161,7 +165,6 @@ public final class LuaRuntime {
         ctx.pointee.budget = lua_Integer(limits.instructionBudget)
         ctx.pointee.granularity = lua_Integer(limits.granularity)
         ctx.pointee.max_rep = lua_Integer(limits.maxStringRepBytes)
-        ctx.pointee.max_pattern_subject = lua_Integer(limits.maxPatternSubjectBytes)
         ctx.pointee.seed = lua_Integer(bitPattern: context.seed)
         ctx.pointee.err_chunk = -1
         ctx.pointee.err_line = -1

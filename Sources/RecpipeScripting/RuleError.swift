@@ -30,6 +30,8 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
     public var file: String
     /// 1-based line in `file` (the YAML file for inline scripts), when known.
     public var line: Int?
+    /// 1-based column, when known (syntax errors: where the offending token is on the line).
+    public var column: Int?
     public var rule: String?
     public var user: String?
     public var item: String?
@@ -52,25 +54,27 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var s = file
         if let line { s += ":\(line)" }
-        s += ": " + message
+        return s + ": " + messageWithContext
+    }
+
+    /// The message with its rule and entity, without the location: `attempt to compare nil with
+    /// number (rule 'vip', user 'U1043')`. For messages that print the location apart.
+    public var messageWithContext: String {
         var context: [String] = []
         if let rule { context.append("rule '\(rule)'") }
         if let user { context.append("user '\(user)'") }
         if let item { context.append("item '\(item)'") }
-        if !context.isEmpty { s += " (" + context.joined(separator: ", ") + ")" }
-        return s
+        return context.isEmpty ? message : message + " (" + context.joined(separator: ", ") + ")"
+    }
+
+    /// Where the error is, as recpipe's diagnostics locate it (column 1 unless known).
+    public var location: SourceLocation {
+        SourceLocation(file: file, line: line ?? 1, column: column ?? 1)
     }
 
     /// The error in recpipe's common diagnostic shape (code `lua-<kind>`).
     public var diagnostic: Diagnostic {
-        var context: [String] = []
-        if let rule { context.append("rule '\(rule)'") }
-        if let user { context.append("user '\(user)'") }
-        if let item { context.append("item '\(item)'") }
-        let text = context.isEmpty ? message : message + " (" + context.joined(separator: ", ") + ")"
-        return .error(
-            "lua-\(kind.rawValue)", text,
-            at: SourceLocation(file: file, line: line ?? 1, column: 1), hint: hint)
+        .error("lua-\(kind.rawValue)", messageWithContext, at: location, hint: hint)
     }
 
     /// How to fix the most common kinds.

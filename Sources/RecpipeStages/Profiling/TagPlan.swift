@@ -123,11 +123,8 @@ struct TagPlan: Sendable {
     }
 
     static func stageError(_ e: RuleError, skipHint: Bool) -> StageError {
-        var text = e.description
-        let prefix = e.file + (e.line.map { ":\($0)" } ?? "") + ": "
-        if text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
-        return StageError(
-            text, at: SourceLocation(file: e.file, line: e.line ?? 1, column: 1),
+        StageError(
+            e.messageWithContext, at: e.location,
             hint: skipHint ? "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)" : nil)
     }
 }

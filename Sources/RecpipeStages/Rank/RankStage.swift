@@ -142,7 +142,7 @@ struct RankStage: Stage {
         do throws(RuleError) {
             rules = try plan.loadRules()
         } catch {
-            throw StageError(error.description, at: SourceLocation(file: error.file, line: error.line ?? 1, column: 1))
+            throw StageError(error.messageWithContext, at: error.location)
         }
         for r in rules.inactive { warnings.append(RankRules.inactiveText(r, asOf: plan.asOf)) }
 
@@ -244,7 +244,7 @@ struct RankStage: Stage {
 
     static func stageError(_ e: RuleError) -> StageError {
         StageError(
-            e.description, at: SourceLocation(file: e.file, line: e.line ?? 1, column: 1),
+            e.messageWithContext, at: e.location,
             hint: "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)")
     }
 }
