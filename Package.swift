@@ -5,7 +5,9 @@
 //                                          │               └────────→ RecpipeData → RecpipeCore
 //                                          ├→ RecpipeAlgorithms (pure numerics, no I/O)
 //                                          ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua
-//                                          └→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
+//                                          ├→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
+//                                          └→ RecpipeDatabase   (SQLite via GRDB, PostgreSQL via postgres-nio)
+//                                                                → RecpipeData
 //   RecpipeSpec → CYAML (libyaml)
 //   RecpipeData → CFileGuard (SIGBUS guard for memory-mapped input files)
 import PackageDescription
@@ -21,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -43,13 +47,21 @@ let package = Package(
             dependencies: [.product(name: "Mustache", package: "swift-mustache")],
             resources: [.copy("Templates")]),
         .target(
+            name: "RecpipeDatabase",
+            dependencies: [
+                "RecpipeCore", "RecpipeData",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
+        .target(
             name: "RecpipeEngine",
             dependencies: ["RecpipeCore", "RecpipeSpec", "RecpipeData"]),
         .target(
             name: "RecpipeStages",
             dependencies: [
                 "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine",
-                "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport",
+                "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport", "RecpipeDatabase",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]),
         .target(
@@ -73,6 +85,9 @@ let package = Package(
         .testTarget(name: "RecpipeScriptingTests", dependencies: ["RecpipeScripting", "RecpipeTestSupport"]),
         .testTarget(name: "RecpipeReportTests", dependencies: ["RecpipeReport"]),
         .testTarget(
+            name: "RecpipeDatabaseTests",
+            dependencies: ["RecpipeDatabase", "RecpipeData", "RecpipeTestSupport"]),
+        .testTarget(
             name: "RecpipeEngineTests",
             dependencies: ["RecpipeEngine", "RecpipeSpec", "RecpipeData", "RecpipeTestSupport"]),
         .testTarget(
@@ -80,7 +95,7 @@ let package = Package(
             dependencies: ["RecpipeStages", "RecpipeEngine", "RecpipeTestSupport"]),
         .testTarget(
             name: "RecpipeCommandsTests",
-            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeTestSupport"]),
+            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeDatabase", "RecpipeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
