@@ -5,7 +5,9 @@
 //                                          │               └────────→ RecpipeData → RecpipeCore
 //                                          ├→ RecpipeAlgorithms (pure numerics, no I/O)
 //                                          ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua, CRecpipeMatch
-//                                          └→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
+//                                          ├→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
+//                                          └→ RecpipeDatabase   (SQLite via GRDB, PostgreSQL via postgres-nio)
+//                                                                → RecpipeData
 //   RecpipeSpec → CYAML (libyaml)
 //   RecpipeData → CFileGuard (SIGBUS guard for memory-mapped input files)
 //   RecpipeCommands → RecpipeServe (HTTP: Hummingbird, service-lifecycle, Prometheus) → RecpipeStages
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -52,13 +56,21 @@ let package = Package(
             dependencies: [.product(name: "Mustache", package: "swift-mustache")],
             resources: [.copy("Templates")]),
         .target(
+            name: "RecpipeDatabase",
+            dependencies: [
+                "RecpipeCore", "RecpipeData",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
+        .target(
             name: "RecpipeEngine",
             dependencies: ["RecpipeCore", "RecpipeSpec", "RecpipeData"]),
         .target(
             name: "RecpipeStages",
             dependencies: [
                 "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine",
-                "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport",
+                "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport", "RecpipeDatabase",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]),
         // The HTTP server (`recpipe serve`): the only module importing Hummingbird.
@@ -94,6 +106,9 @@ let package = Package(
         .testTarget(name: "RecpipeScriptingTests", dependencies: ["RecpipeScripting", "RecpipeTestSupport", "CLua"]),
         .testTarget(name: "RecpipeReportTests", dependencies: ["RecpipeReport"]),
         .testTarget(
+            name: "RecpipeDatabaseTests",
+            dependencies: ["RecpipeDatabase", "RecpipeData", "RecpipeTestSupport"]),
+        .testTarget(
             name: "RecpipeEngineTests",
             dependencies: ["RecpipeEngine", "RecpipeSpec", "RecpipeData", "RecpipeTestSupport"]),
         .testTarget(
@@ -101,7 +116,7 @@ let package = Package(
             dependencies: ["RecpipeStages", "RecpipeEngine", "RecpipeTestSupport"]),
         .testTarget(
             name: "RecpipeCommandsTests",
-            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeTestSupport"]),
+            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeDatabase", "RecpipeTestSupport"]),
         .testTarget(
             name: "RecpipeServeTests",
             dependencies: [

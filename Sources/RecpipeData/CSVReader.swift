@@ -272,7 +272,7 @@ public enum CSVReader {
 
     // MARK: - Bad rows
 
-    static func enforce(policy: IngestOptions, rejects: [RejectedRow], rejected: Int, rowsIn: Int, path: String) throws {
+    package static func enforce(policy: IngestOptions, rejects: [RejectedRow], rejected: Int, rowsIn: Int, path: String) throws {
         guard rejected > 0 else { return }
         if policy.onBadRow == .fail, let first = rejects.first {
             throw IngestError(

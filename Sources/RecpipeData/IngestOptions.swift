@@ -150,6 +150,15 @@ public struct IngestResult: Sendable {
     /// Rows dropped because they repeat a `unique` key (also counted in `rowsRejected`).
     public var duplicateRows = 0
     public var firstReplacedUTF8: (line: Int, column: String)?
+
+    package init(table: Table, rowsIn: Int, rowsOk: Int, rowsRejected: Int, rejects: [RejectedRow], schema: [ColumnSpec]) {
+        self.table = table
+        self.rowsIn = rowsIn
+        self.rowsOk = rowsOk
+        self.rowsRejected = rowsRejected
+        self.rejects = rejects
+        self.schema = schema
+    }
 }
 
 /// An ingest failure that reaches the user; always names the file.

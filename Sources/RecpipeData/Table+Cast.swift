@@ -45,7 +45,7 @@ extension Table {
         return CleanResult(table: t, removed: 0, changed: failures)
     }
 
-    static func convert(_ v: Value, to type: ColumnType, _ formats: [TimestampFormat]) -> Value? {
+    package static func convert(_ v: Value, to type: ColumnType, _ formats: [TimestampFormat]) -> Value? {
         switch (v, type) {
         case (.int(let i), .int), (.timestamp(let i), .int): return .int(i)
         case (.int(let i), .float), (.timestamp(let i), .float): return .double(Double(i))

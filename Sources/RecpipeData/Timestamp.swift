@@ -57,7 +57,7 @@ public enum Timestamp {
     }
 
     /// Appends the formatted timestamp's UTF-8 bytes (no allocation beyond `out`).
-    static func append(_ t: Int64, iso: Bool, to out: inout [UInt8]) {
+    package static func append(_ t: Int64, iso: Bool, to out: inout [UInt8]) {
         let day = Int(t >= 0 ? t / 86_400 : (t - 86_399) / 86_400)
         let sec = Int(t - Int64(day) * 86_400)
         let (y, m, d) = civil(days: day)

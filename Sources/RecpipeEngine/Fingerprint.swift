@@ -21,6 +21,8 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         public var files: [String: String]
         /// Seed and as-of date.
         public var settings: String
+        /// What a database source declared it changes with (``Stage/sourceState(_:pipeline:)``).
+        public var source: String?
     }
 
     /// Bumped when the engine's cache layout or fingerprint recipe changes.
@@ -28,7 +30,8 @@ public struct Fingerprint: Sendable, Codable, Hashable {
 
     static func make(
         stage: StageSpec, declaration: StageDeclaration, pipeline: PipelineSpec,
-        inputFingerprints: [String: [(stage: String, fingerprint: String)]], files: FileHashCache
+        inputFingerprints: [String: [(stage: String, fingerprint: String)]], files: FileHashCache,
+        source: String? = nil
     ) -> Fingerprint {
         let code = "\(declaration.kind)@\(declaration.version)/engine\(engineVersion)/format\(ArtifactEnvelope.formatVersion)"
         var params: [String: String] = [:]
@@ -48,7 +51,7 @@ public struct Fingerprint: Sendable, Codable, Hashable {
             fileHashes[file.key] = files.hash(of: file.path)
         }
         let settings = "seed=\(pipeline.seed);as_of=\(pipeline.asOf ?? "-")"
-        let parts = Parts(code: code, params: params, inputs: inputs, files: fileHashes, settings: settings)
+        let parts = Parts(code: code, params: params, inputs: inputs, files: fileHashes, settings: settings, source: source)
 
         var h = ContentHasher()
         h.update(code)
@@ -56,6 +59,7 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         for key in inputs.keys.sorted() { h.update(key); h.update(inputs[key]!) }
         for key in fileHashes.keys.sorted() { h.update(key); h.update(fileHashes[key]!) }
         h.update(settings)
+        if let source { h.update("source"); h.update(source) }
         return Fingerprint(value: h.hexDigest(), parts: parts)
     }
 
@@ -109,6 +113,7 @@ public struct Fingerprint: Sendable, Codable, Hashable {
             }
         }
         if parts.settings != old.parts.settings { reasons.append("run settings changed (\(parts.settings))") }
+        if parts.source != old.parts.source { reasons.append("source changed (\(parts.source ?? "-"))") }
         if reasons.isEmpty && value != old.value { reasons.append("fingerprint changed") }
         return reasons
     }

@@ -59,9 +59,17 @@ extension PipelineRunner {
             return Outcome(report: report)
         }
         let declaration = stageType.declaration
+        let source: String?
+        do {
+            source = try await stageType.sourceState(job.spec, pipeline: job.pipeline)
+        } catch {
+            report.error = "\(error)"
+            report.seconds = (ContinuousClock.now - start).seconds
+            return Outcome(report: report)
+        }
         let fp = Fingerprint.make(
             stage: job.spec, declaration: declaration, pipeline: job.pipeline,
-            inputFingerprints: job.inputFingerprints, files: files)
+            inputFingerprints: job.inputFingerprints, files: files, source: source)
         report.fingerprint = fp.value
         let whyChanged = job.previous.map { fp.changes(since: $0) } ?? []
         var runReason = job.previous == nil ? "no cached result" : (whyChanged.first.map { _ in whyChanged.joined(separator: "; ") } ?? "no cached result")

@@ -11,6 +11,14 @@ public protocol Stage: Sendable {
     static var declaration: StageDeclaration { get }
     init()
     func run(_ context: StageContext) async throws -> StageOutput
+    /// The state of what the stage reads from outside files (a database query's
+    /// `changes_with:` value), evaluated at plan time and made part of its fingerprint; nil for
+    /// stages that read only their inputs and `path` files.
+    static func sourceState(_ spec: StageSpec, pipeline: PipelineSpec) async throws -> String?
+}
+
+extension Stage {
+    public static func sourceState(_ spec: StageSpec, pipeline: PipelineSpec) async throws -> String? { nil }
 }
 
 /// What a stage returns: its artifact and the figures the run summary and manifest show.

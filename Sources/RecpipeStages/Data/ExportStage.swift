@@ -12,7 +12,8 @@ import Synchronization
 struct ExportStage: Stage {
     static let declaration = StageDeclaration(
         kind: "export",
-        summary: "Write artifacts to CSV and/or JSON Lines files, switching the whole set at once.",
+        summary: "Write artifacts to CSV/JSON Lines files (the whole set switched at once) and SQLite/PostgreSQL tables (swapped in one transaction).",
+        version: 2,
         aliases: ["write", "save", "output", "sink", "to_csv"],
         inputs: [
             PortSpec(
@@ -23,15 +24,16 @@ struct ExportStage: Stage {
             ParamSpec(
                 "to", .outputPath, required: true,
                 doc: "output directory, relative to the pipeline file; it becomes a link to `<to>.runs/<run-id>/` (one stage per directory)"),
-            ParamSpec("formats", .list(.choice(["csv", "jsonl"])), default: .list([.string("csv")]), doc: "file formats to write"),
+            ParamSpec("formats", .list(.choice(["csv", "jsonl"] + databaseFormats)), default: .list([.string("csv")]), doc: "file formats and databases to write"),
             ParamSpec(
                 "csv_escape_formulas", .bool, default: .bool(true),
                 doc: "prefix CSV text cells starting with = + - @ (not plain numbers) with ' so spreadsheets do not run them as formulas; the count is shown; JSON Lines is never changed"),
             ParamSpec(
                 "keep_runs", .int, default: .int(3), range: 1...1000,
                 doc: "complete sets kept in `<to>.runs/` (the current one and the newest before it)"),
-        ],
-        output: .files)
+        ] + databaseParams,
+        output: .files,
+        check: { stage, _ in checkDatabase(stage) })
 
     /// Test hook: after this many files written into the set for a `to` directory (resolved
     /// path), the stage throws as if the process died there. Empty outside tests.
@@ -42,8 +44,16 @@ struct ExportStage: Stage {
     }
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let dir = context.path("to")!, writtenDir = context.string("to")!
         let formats = context.strings("formats")!
+        let fileFormats = formats.filter { !Self.databaseFormats.contains($0) }
+        if fileFormats.isEmpty {
+            let rows = (context.inputs["data"] ?? []).reduce(0) { $0 + $1.artifact.rowCount }
+            let databases = try await exportToDatabases(context, formats: formats)
+            return StageOutput(
+                WrittenFiles(entries: [], tables: databases.tables), rowsIn: rows, rowsOut: rows,
+                counters: [.init("tables", databases.tables.count)], notes: databases.notes)
+        }
+        let dir = context.path("to")!, writtenDir = context.string("to")!
         let escapeFormulas = context.bool("csv_escape_formulas")!
         let set = OutputSet(path: dir)
         let staging: OutputSet.Staging
@@ -55,6 +65,7 @@ struct ExportStage: Stage {
         var written: [WrittenFiles.Entry] = []
         var rows = 0, escaped = 0
         let commit: OutputSet.Commit
+        var databases: (tables: [WrittenFiles.TableEntry], notes: [String]) = ([], [])
         do {
             let failAfter = Self.failAfterFiles.withLock { $0[set.path] }
             let tables = (context.inputs["data"] ?? []).flatMap { input in
@@ -62,7 +73,7 @@ struct ExportStage: Stage {
             }
             for (stem, table) in tables {
                 rows += table.rowCount
-                for format in formats {
+                for format in fileFormats {
                     if written.count == failAfter { throw Interrupted() }
                     let name = "\(stem).\(format)"
                     context.progress(nil, "writing \(name)")
@@ -75,13 +86,18 @@ struct ExportStage: Stage {
                     written.append(.init(path: recorded, hash: FileHashCache.hashFile(staging.path(for: name)) ?? "", rows: table.rowCount))
                 }
             }
+            databases = try await exportToDatabases(context, formats: formats)
             commit = try set.commit(staging, keep: context.int("keep_runs")!)
+        } catch let e as StageError {
+            set.discard(staging)
+            throw e
         } catch {
             set.discard(staging)
             throw StageError("cannot export: \(error)", at: context.location(of: "to"))
         }
         var notes = written.map { "\(context.resolve($0.path)) (\($0.rows) rows)" }
         notes.append("\(WriteError.display(set.path)) → \(WriteError.display(commit.directory))")
+        notes += databases.notes
         var warnings: [String] = []
         if let moved = commit.movedLegacy {
             warnings.append(
@@ -89,6 +105,7 @@ struct ExportStage: Stage {
                     + "run \(context.runID) moved its files to '\(WriteError.display(moved))'")
         }
         var counters: [StageOutput.Counter] = [.init("files", written.count)]
+        if !databases.tables.isEmpty { counters.append(.init("tables", databases.tables.count)) }
         if formats.contains("csv") { counters.append(.init("formula_cells_escaped", escaped)) }
         if commit.removedSets > 0 { counters.append(.init("old_sets_removed", commit.removedSets)) }
         if commit.removedTemporaries > 0 {
@@ -97,7 +114,7 @@ struct ExportStage: Stage {
             notes.append("removed \(commit.removedTemporaries) leftover(s) of killed runs (\(mib))")
         }
         return StageOutput(
-            WrittenFiles(entries: written), rowsIn: rows, rowsOut: rows, counters: counters, notes: notes, warnings: warnings)
+            WrittenFiles(entries: written, tables: databases.tables), rowsIn: rows, rowsOut: rows, counters: counters, notes: notes, warnings: warnings)
     }
 }
 
@@ -113,28 +130,51 @@ struct WrittenFiles: Artifact, ExternalOutputs {
         var rows: Int
     }
 
-    var entries: [Entry]
+    /// A database table an export wrote: `target` is `sqlite:<path as the pipeline names it>` or
+    /// `postgres:<url>`.
+    struct TableEntry: Sendable, Equatable {
+        var target: String
+        var table: String
+        var runID: String
+        var rows: Int
+    }
 
-    var rowCount: Int { entries.count }
+    var entries: [Entry]
+    var tables: [TableEntry]
+
+    var rowCount: Int { entries.count + tables.count }
 
     var outputPaths: [String] { entries.map(\.path) }
 
     func isIntact(base: String) -> Bool {
         entries.allSatisfy { FileHashCache.hashFile(StageContext.resolve($0.path, base: base)) == $0.hash }
+            && tables.allSatisfy { $0.isIntact(base: base) }
     }
 
     func encode(into w: inout ByteWriter) {
         w.write(entries.map(\.path))
         w.write(entries.map(\.hash))
         w.writeArray(entries.map(\.rows))
+        w.write(tables.map(\.target))
+        w.write(tables.map(\.table))
+        w.write(tables.map(\.runID))
+        w.writeArray(tables.map(\.rows))
     }
 
-    init(entries: [Entry]) { self.entries = entries }
+    init(entries: [Entry], tables: [TableEntry] = []) {
+        self.entries = entries
+        self.tables = tables
+    }
 
     init(decoding r: inout ByteReader) throws {
         let paths = try r.readStrings(), hashes = try r.readStrings(), rows = try r.readArray(Int.self)
         guard paths.count == hashes.count, rows.count == paths.count else { throw ArtifactDecodeError("inconsistent file list") }
         entries = (0..<paths.count).map { Entry(path: paths[$0], hash: hashes[$0], rows: rows[$0]) }
+        let targets = try r.readStrings(), names = try r.readStrings(), runs = try r.readStrings(), counts = try r.readArray(Int.self)
+        guard names.count == targets.count, runs.count == targets.count, counts.count == targets.count else {
+            throw ArtifactDecodeError("inconsistent table list")
+        }
+        tables = (0..<targets.count).map { TableEntry(target: targets[$0], table: names[$0], runID: runs[$0], rows: counts[$0]) }
     }
 
     func exportTable() -> Table {

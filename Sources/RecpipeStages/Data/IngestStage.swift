@@ -10,10 +10,11 @@ import RecpipeSpec
 struct IngestStage: Stage {
     static let declaration = StageDeclaration(
         kind: "ingest",
-        summary: "Read a CSV or JSON Lines file into a table; bad rows go to a rejects file.",
+        summary: "Read a CSV or JSON Lines file, or a SQLite/PostgreSQL query, into a table; bad rows go to a rejects file.",
         aliases: ["read", "load", "csv", "read_csv", "source", "import"],
         params: [
-            ParamSpec("path", .path, required: true, doc: "the file to read, relative to the pipeline file"),
+            ParamSpec("path", .path, doc: "the file to read, relative to the pipeline file (or `from` for a database)"),
+            fromParam,
             ParamSpec(
                 "include", .path,
                 doc: "JSON Lines appended after `path` with the same schema: a file, or a folder of *.jsonl (e.g. `recpipe serve`'s event log, serve-log); missing = nothing to add"),
@@ -37,28 +38,50 @@ struct IngestStage: Stage {
                 doc: "fail the stage (exit 1, naming the column and value behind most rejects) when more rows than this are bad: a count (100) or a percent (\"1%\"; \"100%\" never fails); the default tolerates up to 10 bad rows whatever their share"),
         ],
         output: .table,
-        check: { stage, _ in checkParams(stage) })
+        check: { stage, _ in checkSource(stage) + checkParams(stage) })
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let path = context.path("path")!
         let options = try Self.options(context.spec)
-        let format = context.string("format") ?? "auto"
-        let isJSONL = format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
-        context.progress(nil, "reading \((path as NSString).lastPathComponent)")
-        if isJSONL, let key = options.uniqueKey {
-            throw StageError(
-                "unique: '\(key)' is only checked for CSV input, and this stage reads JSON Lines", at: context.location(of: "unique"),
-                hint: "remove `unique`, or convert the file to CSV")
-        }
+        let source = try Self.databaseSource(context.spec, base: context.pipeline.baseDirectory)
         var result: IngestResult
-        do {
-            result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
-        } catch let e as IngestError {
-            throw StageError("'\(e.path)': \(e.message)", at: context.location(of: "path"), hint: e.hint)
-        }
         var notes: [String] = []
+        if let source {
+            if let key = options.uniqueKey {
+                throw StageError(
+                    "unique: '\(key)' is only checked for CSV input, and this stage reads a database query", at: context.location(of: "unique"),
+                    hint: "remove `unique`, or add a UNIQUE constraint / DISTINCT ON in the database")
+            }
+            do {
+                result = try await readDatabase(source, context, options: options)
+            } catch let e as IngestError {
+                throw StageError("\(e.path): \(e.message)", at: context.location(of: "from"), hint: e.hint)
+            }
+            if source.changesWith == nil {
+                notes.append("re-read only when the query changes: add `changes_with: max(updated_at)` (or `always`) under `from:` to follow the data")
+            }
+        } else {
+            let path = context.path("path")!
+            let format = context.string("format") ?? "auto"
+            let isJSONL = format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
+            context.progress(nil, "reading \((path as NSString).lastPathComponent)")
+            if isJSONL, let key = options.uniqueKey {
+                throw StageError(
+                    "unique: '\(key)' is only checked for CSV input, and this stage reads JSON Lines", at: context.location(of: "unique"),
+                    hint: "remove `unique`, or convert the file to CSV")
+            }
+            do {
+                result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
+            } catch let e as IngestError {
+                throw StageError("'\(e.path)': \(e.message)", at: context.location(of: "path"), hint: e.hint)
+            }
+        }
         var warnings: [String] = []
         if let include = context.path("include") {
+            if source != nil {
+                throw StageError(
+                    "include: JSON Lines are appended to a file input, and this stage reads a database query",
+                    at: context.location(of: "include"), hint: "remove `include`, or load the log into the database")
+            }
             let files = Self.includedFiles(include)
             var rows = 0
             for file in files {
@@ -71,7 +94,7 @@ struct IngestStage: Stage {
                 do {
                     result.table = try result.table.concatenating(part.table)
                 } catch {
-                    throw StageError("include '\(file)' does not fit the columns of '\(path)': \(error)", at: context.location(of: "include"))
+                    throw StageError("include '\(file)' does not fit the columns of the main input: \(error)", at: context.location(of: "include"))
                 }
                 rows += part.rowsOk
                 result.rowsIn += part.rowsIn
@@ -88,8 +111,9 @@ struct IngestStage: Stage {
             notes.append(SchemaInference.yaml(result.schema, indent: 2).trimmingCharacters(in: .newlines))
         }
         if result.rowsRejected > 0 {
+            let unit = source == nil ? "line" : "row"
             let first = RejectSummary(result.rejects).map(\.description)
-                ?? result.rejects.prefix(3).map { "line \($0.line): \($0.reason)" }.joined(separator: "; ")
+                ?? result.rejects.prefix(3).map { "\(unit) \($0.line): \($0.reason)" }.joined(separator: "; ")
             if options.onBadRow == .quarantine {
                 let rejectsPath = "\(context.runDirectory)/\(context.stageName).rejects.csv"
                 try TableWriter.writeRejects(result.rejects, to: rejectsPath)

@@ -1,0 +1,34 @@
+import RecpipeCore
+import RecpipeData
+
+/// The database tables one artifact becomes: its tabular view under the table's name, and for
+/// segments also the per-segment summary under `<table>_summary`. Each comes with the key
+/// columns an upsert uses unless the pipeline names others.
+package struct ArtifactTable: Sendable {
+    /// Appended to the artifact's table name (`""` or `"_summary"`).
+    package var suffix: String
+    package var data: Table
+    package var defaultKeys: [String]
+
+    package static func tables(for artifact: any Artifact, kind: ArtifactKind) -> [ArtifactTable] {
+        let main = artifact.exportTable()
+        var out = [ArtifactTable(suffix: "", data: main, defaultKeys: keys(kind, main))]
+        if let segments = artifact as? Segments {
+            out.append(ArtifactTable(suffix: "_summary", data: segments.profileTable(), defaultKeys: ["segment"]))
+        }
+        return out
+    }
+
+    /// The natural key of each artifact kind's table, when all its columns are present.
+    static func keys(_ kind: ArtifactKind, _ t: Table) -> [String] {
+        let wanted: [String]
+        switch kind {
+        case .recommendations, .interactions: wanted = ["user_id", "item_id"]
+        case .candidates: wanted = ["user_id", "item_id", "source"]
+        case .segments, .profiles, .features: wanted = ["user_id"]
+        case .factors: wanted = ["side", "id"]
+        case .table, .neighbors, .split, .metrics, .files: wanted = []
+        }
+        return wanted.allSatisfy { t.columnIndex($0) != nil } ? wanted : []
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import PostgresNIO
+
+/// Opening a connection to the server a `PostgresLocation` names, with the password from the
+/// environment or the password file, and the error a user sees when that fails.
+enum PostgresSession {
+    static let logger = Logger(label: "recpipe.postgres")
+
+    static func connect(_ l: PostgresLocation) async throws -> PostgresConnection {
+        do {
+            let tls: PostgresConnection.Configuration.TLS
+            switch l.tls {
+            case .disable:
+                tls = .disable
+            case .prefer, .require:
+                var c = TLSConfiguration.makeClientConfiguration()
+                if l.tls == .prefer { c.certificateVerification = .none }
+                let context = try NIOSSLContext(configuration: c)
+                tls = l.tls == .prefer ? .prefer(context) : .require(context)
+            }
+            var config = PostgresConnection.Configuration(
+                host: l.host, port: l.port, username: l.user, password: l.password(), database: l.database, tls: tls)
+            config.options.connectTimeout = .seconds(10)
+            return try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+        } catch {
+            throw DatabaseFailure(
+                .connectionFailed, "PostgreSQL \(l): cannot connect as '\(l.user)': \(DatabaseFailure.reason(error))",
+                hint: "is the server running and reachable? check the URL, and the password in PGPASSWORD or ~/.pgpass")
+        }
+    }
+
+    static func run(_ sql: String, _ connection: PostgresConnection, binds: [String] = []) async throws {
+        var b = PostgresBindings()
+        for v in binds { b.append(v) }
+        _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger).collect()
+    }
+
+    /// The columns of `table` in the current schema, in order (empty when it does not exist).
+    static func columns(of table: String, _ connection: PostgresConnection) async throws -> [String] {
+        var b = PostgresBindings()
+        b.append(table)
+        let sql = "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+        var out: [String] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger) {
+            out.append(try row.decode(String.self))
+        }
+        return out
+    }
+}

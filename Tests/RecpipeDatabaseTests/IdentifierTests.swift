@@ -1,0 +1,81 @@
+import RecpipeData
+import Testing
+
+@testable import RecpipeDatabase
+
+@Suite struct IdentifierTests {
+    @Test(arguments: ["recs; DROP TABLE users", "1recs", "", "recs\"x", "rëcs", String(repeating: "a", count: 49)])
+    func badTableNamesAreRefusedWithASuggestion(name: String) {
+        let error = #expect(throws: DatabaseFailure.self) { try SQLIdentifier(table: name) }
+        #expect(error?.code == .badIdentifier)
+        #expect(error?.message.contains("invalid table name") == true)
+        #expect(error?.hint?.contains("'\(SQLIdentifier.plainName(from: name))'") == true)
+    }
+
+    @Test func goodNamesAreQuoted() throws {
+        #expect(try SQLIdentifier(table: "recs_2026").quoted == "\"recs_2026\"")
+        #expect(try SQLIdentifier(column: "Unit Price", table: "t").quoted == "\"Unit Price\"")
+        #expect(SQLIdentifier.plainName(from: "my-recs.v2") == "my_recs_v2")
+        #expect(SQLIdentifier.plainName(from: "2nd") == "_2nd")
+    }
+
+    @Test(arguments: ["a\"b", "", "tab\there", String(repeating: "c", count: 64)])
+    func badColumnNamesNameTheTable(name: String) {
+        let error = #expect(throws: DatabaseFailure.self) { try SQLIdentifier(column: name, table: "recs") }
+        #expect(error?.message.hasPrefix("table 'recs': invalid column name") == true)
+    }
+
+    @Test func exportRefusesReservedColumnsAndUnknownKeys() throws {
+        let t = try Table(schema: [.init("run_id", .string)], rows: [[.string("x")]])
+        let reserved = #expect(throws: DatabaseFailure.self) {
+            try TableExport(table: "t", data: t, keys: [], runID: "r", asOf: "2026-01-01", mode: .replace)
+        }
+        #expect(reserved?.message == "table 't': the data already has a column 'run_id', which recpipe adds to every exported table")
+        let u = try Table(schema: [.init("user_id", .string)], rows: [[.string("x")]])
+        let key = #expect(throws: DatabaseFailure.self) {
+            try TableExport(table: "t", data: u, keys: ["usr"], runID: "r", asOf: "2026-01-01", mode: .upsert)
+        }
+        #expect(key?.message == "table 't': key column 'usr' is not a column; columns are: user_id, run_id, as_of")
+        let none = #expect(throws: DatabaseFailure.self) {
+            try TableExport(table: "t", data: u, keys: [], runID: "r", asOf: "2026-01-01", mode: .upsert)
+        }
+        #expect(none?.message == "table 't': mode upsert needs key columns")
+    }
+
+    // MARK: - URLs and credentials
+
+    @Test func urlsParseWithoutPasswords() throws {
+        let l = try PostgresLocation(url: "postgres://shop@db.internal:6432/analytics?sslmode=require", environment: [:])
+        #expect(l == PostgresLocation(host: "db.internal", port: 6432, user: "shop", database: "analytics", tls: .require))
+        #expect(l.description == "db.internal:6432/analytics")
+        let d = try PostgresLocation(url: "postgresql://localhost/shop", environment: ["PGUSER": "etl"])
+        #expect(d == PostgresLocation(host: "localhost", port: 5432, user: "etl", database: "shop", tls: .prefer))
+    }
+
+    @Test func aPasswordInTheURLIsRefused() {
+        let e = #expect(throws: DatabaseFailure.self) { try PostgresLocation(url: "postgres://shop:s3cret@db/analytics", environment: [:]) }
+        #expect(e?.code == .passwordInURL)
+        #expect(e?.message.contains("s3cret") == false)
+        #expect(e?.hint?.contains("PGPASSWORD") == true)
+    }
+
+    @Test(arguments: ["mysql://db/x", "postgres://db", "postgres://db/x?sslmode=maybe", "postgres://db/x?schema=a"])
+    func badURLsAreRefused(url: String) {
+        let e = #expect(throws: DatabaseFailure.self) { try PostgresLocation(url: url, environment: [:]) }
+        #expect(e?.code == .badURL)
+    }
+
+    @Test func passwordsComeFromTheEnvironmentThenThePassFile() throws {
+        let l = PostgresLocation(host: "db", port: 5432, user: "shop", database: "analytics")
+        #expect(l.password(environment: ["PGPASSWORD": "env", "PGPASSFILE": "/nonexistent"]) == "env")
+        let file = """
+            # comment
+            other:5432:*:shop:wrong
+            db:5432:analytics:shop:pa\\:ss
+            *:*:*:*:fallback
+            """
+        #expect(PostgresLocation.password(inPassFile: file, for: l) == "pa:ss")
+        #expect(PostgresLocation.password(inPassFile: file, for: PostgresLocation(host: "x", user: "y", database: "z")) == "fallback")
+        #expect(l.password(environment: ["PGPASSFILE": "/nonexistent"]) == nil)
+    }
+}

@@ -1,0 +1,150 @@
+"""Database export benchmark (issue 15). The same 1,000,000 recommendation rows (user_id, rank,
+item_id, score, provenance) are loaded into a fresh table by:
+  recpipe  the `export` stage (SQLite: prepared INSERTs in one WAL transaction; PostgreSQL: COPY
+           FROM STDIN and a swap in one transaction); time = the stage's own seconds from the run
+           manifest, the table already decoded from recpipe's cache;
+  psycopg  COPY FROM STDIN (psycopg 3), rows written from a DataFrame with copy.write_row, and
+           the raw CSV bytes written in blocks (its fastest path);
+  pandas   DataFrame.to_sql (SQLAlchemy engine; if_exists="replace").
+Peer times exclude reading the CSV into the DataFrame; peak memory is the whole process's max RSS.
+Median of the rounds, run interleaved (tool order within a round rotates)."""
+import argparse, json, os, random, statistics, subprocess, sys, tempfile
+from urllib.parse import urlparse
+
+COLUMNS = "user_id, rank, item_id, score, provenance"
+
+PEER = r"""
+import sys, time, sqlite3, pandas as pd
+kind, csv, target = sys.argv[1], sys.argv[2], sys.argv[3]
+df = pd.read_csv(csv, dtype={"user_id": str, "rank": "int64", "item_id": str, "score": "float64", "provenance": str})
+if kind == "pandas-sqlite":
+    import sqlalchemy
+    eng = sqlalchemy.create_engine("sqlite:///" + target)
+    t = time.perf_counter()
+    df.to_sql("bench_recs", eng, if_exists="replace", index=False, chunksize=100_000)
+elif kind == "pandas-postgres":
+    import sqlalchemy
+    eng = sqlalchemy.create_engine(target.replace("postgres://", "postgresql+psycopg://", 1))
+    t = time.perf_counter()
+    df.to_sql("bench_recs_pandas", eng, if_exists="replace", index=False, chunksize=100_000)  # executemany (psycopg 3 pipelines it)
+else:
+    import psycopg
+    with psycopg.connect(target.replace("?sslmode=disable", ""), sslmode="disable") as conn:
+        t = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_recs_psycopg")
+            cur.execute("CREATE TABLE bench_recs_psycopg (user_id text, rank bigint, item_id text, score double precision, provenance text)")
+            if kind == "psycopg-rows":
+                with cur.copy("COPY bench_recs_psycopg (user_id, rank, item_id, score, provenance) FROM STDIN") as copy:
+                    for row in df.itertuples(index=False, name=None):
+                        copy.write_row(row)
+            else:
+                with cur.copy("COPY bench_recs_psycopg (user_id, rank, item_id, score, provenance) FROM STDIN (FORMAT csv, HEADER true)") as copy, open(csv, "rb") as f:
+                    while block := f.read(1 << 20):
+                        copy.write(block)
+        conn.commit()
+print(time.perf_counter() - t, len(df))
+"""
+
+
+def run_measured(cmd):
+    """Runs cmd under /usr/bin/time -v; returns (stdout, peak RSS MiB)."""
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stdout[-2000:]}\n{p.stderr[-3000:]}")
+    rss = 0.0
+    for line in p.stderr.splitlines():
+        if "Maximum resident set size" in line:
+            rss = int(line.split(":")[1]) / 1024
+    return p.stdout, rss
+
+
+def ours(a, cache, fmt):
+    cmd = [a.recpipe, "run", a.pipeline, "--only", "out", "--force", "--cache-dir", cache,
+           "--set", f"vars.file={a.csv}", "--set", f"vars.format={fmt}", "--set", f"vars.postgres={a.postgres}",
+           "--set", f"vars.database={a.work}/recpipe.sqlite"]
+    _, rss = run_measured(cmd)
+    latest = open(os.path.join(cache, "runs", "latest")).read().strip()
+    manifest = json.load(open(os.path.join(cache, "runs", latest, "manifest.json")))
+    stage = next(s for s in manifest["stages"] if s["stage"] == "out")
+    return stage["seconds"], rss
+
+
+def peer(a, kind):
+    target = a.postgres if "postgres" in kind or "psycopg" in kind else os.path.join(a.work, "pandas.sqlite")
+    out, rss = run_measured([a.python, "-c", PEER, kind, a.csv, target])
+    return float(out.split()[0]), rss
+
+
+def postgres_reachable(a):
+    try:
+        import psycopg  # noqa: F401 (only inside the venv)
+    except ImportError:
+        pass
+    p = subprocess.run([a.python, "-c", "import sys, psycopg; psycopg.connect(sys.argv[1].replace('?sslmode=disable',''), sslmode='disable').close()", a.postgres],
+                       capture_output=True, text=True)
+    return p.returncode == 0, p.stderr.strip().splitlines()[-1:] or [""]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--recpipe", required=True)
+    ap.add_argument("--pipeline", required=True)
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--postgres", required=True)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--skip", default="", help="comma-separated peers to leave out (pandas-postgres takes ~4 min per 1M-row round)")
+    a = ap.parse_args()
+    a.python = os.path.abspath(a.python) if os.path.exists(a.python) else a.python
+    a.csv = os.path.join(a.work, f"recs-{a.rows}.csv")
+    if not os.path.exists(a.csv):
+        rng = random.Random(7)
+        with open(a.csv, "w") as f:
+            f.write("user_id,rank,item_id,score,provenance\n")
+            per_user = 10
+            for u in range(a.rows // per_user):
+                for r in range(per_user):
+                    f.write(f"u{u:06d},{r + 1},i{rng.randrange(20000):05d},{rng.random() * (per_user - r):.6f},{rng.choice(('als', 'itemcf', 'popular'))}\n")
+    cache = tempfile.mkdtemp(prefix="recpipe-bench-db-cache-")
+    # Warm-up: ingest once (cached from then on), and load each side once.
+    subprocess.run([a.recpipe, "run", a.pipeline, "--cache-dir", cache, "--set", f"vars.file={a.csv}",
+                    "--set", f"vars.database={a.work}/recpipe.sqlite", "--set", f"vars.postgres={a.postgres}"],
+                   check=True, capture_output=True)
+    pg_ok, why = postgres_reachable(a)
+    groups = {"sqlite": ["recpipe", "pandas-sqlite"]}
+    if pg_ok:
+        groups["postgres"] = ["recpipe", "psycopg-rows", "psycopg-csv", "pandas-postgres"]
+    else:
+        print(f"PostgreSQL half skipped: cannot connect to {a.postgres} ({why[0]})")
+    skipped = {t for t in a.skip.split(",") if t}
+    groups = {g: [t for t in tools if t not in skipped] for g, tools in groups.items()}
+    if skipped:
+        print(f"left out on request: {', '.join(sorted(skipped))}")
+    results = {(g, t): [] for g, tools in groups.items() for t in tools}
+    for rnd in range(a.rounds):
+        for g, tools in groups.items():
+            order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
+            for t in order:
+                results[(g, t)].append(ours(a, cache, g) if t == "recpipe" else peer(a, t))
+    print(f"{a.rows:,} recommendation rows, median of {a.rounds} interleaved runs")
+    print(f"{'target':<9} {'tool':<16} {'seconds':>8} {'rows/s':>11} {'peak MiB':>9}")
+    for g, tools in groups.items():
+        med = {}
+        for t in tools:
+            secs = statistics.median(s for s, _ in results[(g, t)])
+            rss = max(m for _, m in results[(g, t)])
+            med[t] = (secs, rss)
+            print(f"{g:<9} {t:<16} {secs:8.3f} {a.rows / secs:11,.0f} {rss:9.1f}")
+        fastest = min((v[0], t) for t, v in med.items() if t != "recpipe")
+        mem_name = "pandas-sqlite" if g == "sqlite" else "pandas-postgres"
+        if mem_name not in med:
+            mem_name = fastest[1]
+        ratios = ", ".join(f"recpipe/{t} {med['recpipe'][0] / v[0]:.2f}" for t, v in med.items() if t != "recpipe")
+        print(f"{'':<9} time ratio {ratios} (goal ≤ 0.8 × the fastest peer, {fastest[1]}); "
+              f"peak memory recpipe/{mem_name} {med['recpipe'][1] / med[mem_name][1]:.2f} (goal: below pandas)")
+
+
+if __name__ == "__main__":
+    main()
