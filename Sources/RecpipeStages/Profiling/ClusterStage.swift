@@ -31,9 +31,10 @@ struct ClusterStage: Stage {
             ParamSpec(
                 "names", .oneOf([.list(.string), .map(.string)]),
                 doc: "segment names: a list by segment number, or {generated name: name} (e.g. {\"high monetary\": Big spenders}); else generated from each segment's most distinctive column"),
+            SparkALS.engineParam,
         ],
         output: .segments,
-        check: { spec, pipeline in check(spec) + checkColumns(spec, pipeline) })
+        check: { spec, pipeline in check(spec) + checkColumns(spec, pipeline) + SparkKMeans.check(spec, pipeline) })
 
     /// Validate-time: `columns` and `transform` keys name features the input will have.
     static func checkColumns(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
@@ -92,7 +93,13 @@ struct ClusterStage: Stage {
             threads: max(1, context.threads))
         var notes: [String] = []
         let result: KMeansResult
-        do {
+        if context.engine == .spark {
+            let fit = try await SparkKMeans.fit(
+                context, data: data, rows: n, columns: d, k: context.int("k") ?? 5, nInit: options.nInit,
+                maxIter: options.maxIter, seed: Int(truncatingIfNeeded: seed))
+            result = fit.0
+            notes += fit.1
+        } else { do {
             if context.param("k")?.stringValue == "auto" {
                 let r = context.param("k_range")?.listValue?.compactMap(\.intValue) ?? [2, 10]
                 let selection = try KMeans.selectK(
@@ -114,7 +121,7 @@ struct ClusterStage: Stage {
             default: "columns"
             }
             throw StageError(error.message, at: context.location(of: param))
-        }
+        } }
         if !result.converged {
             warnings.append("k-means stopped after max_iter = \(result.iterations) iterations without converging; raise max_iter")
         }
