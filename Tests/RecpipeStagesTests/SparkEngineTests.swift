@@ -162,7 +162,7 @@ import Testing
 
     @Test func errorLinesLeaveOutStackFramesAndInfoLines() {
         let out = SparkOutput(logPath: TestSupport.temporaryDirectory("spark-log") + "/x.log") { _, _ in }
-        for line in ["26/12/04 21:07:45 INFO SparkContext: Running Spark", "Exception in thread \"main\" org.apache.spark.SparkException: Could not parse Master URL: 'bogus'",
+        for line in ["WARNING: Using incubator modules: jdk.incubator.vector", "26/12/04 21:07:45 INFO SparkContext: Running Spark", "Exception in thread \"main\" org.apache.spark.SparkException: Could not parse Master URL: 'bogus'",
                      "\tat org.apache.spark.SparkContext$.createTaskScheduler(SparkContext.scala:3216)", "\t... 12 more", ""] {
             out.stderrLine(line)
         }

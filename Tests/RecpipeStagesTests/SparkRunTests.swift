@@ -116,7 +116,8 @@ struct SparkRunTests {
         let error = await #expect(throws: StageError.self) { try await ALSStage().run(ctx) }
         let message = error?.message ?? ""
         #expect(message.hasPrefix("stage 'als': the Spark job failed (spark-submit exited with status "))
-        #expect(message.contains("Master URL"), "\(message)")
+        #expect(message.contains("org.apache.spark.SparkException: Master must either be yarn or start with spark, k8s, or local"), "\(message)")
+        #expect(!message.contains("Using Spark's default log4j profile"))
         #expect(!message.contains("\tat "))
         #expect(error?.hint == "the whole log is in \(ctx.runDirectory)/spark-als.log")
         // No partial result is left behind.

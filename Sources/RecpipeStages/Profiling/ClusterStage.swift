@@ -99,29 +99,9 @@ struct ClusterStage: Stage {
                 maxIter: options.maxIter, seed: Int(truncatingIfNeeded: seed))
             result = fit.0
             notes += fit.1
-        } else { do {
-            if context.param("k")?.stringValue == "auto" {
-                let r = context.param("k_range")?.listValue?.compactMap(\.intValue) ?? [2, 10]
-                let selection = try KMeans.selectK(
-                    range: r[0]...max(r[0], r[1]), data: data, rows: n, columns: d, nInit: options.nInit,
-                    maxIter: options.maxIter, tol: options.tol, seed: seed, algorithm: options.algorithm,
-                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000, maxShare: maxShare)
-                result = selection.result
-                notes.append(Self.choiceNote(selection, maxShare: maxShare))
-            } else {
-                var km = options
-                km.k = context.int("k") ?? 5
-                result = try km.fit(data, rows: n, columns: d)
-            }
-        } catch {
-            let param: String = switch error.code {
-            case .invalidK, .tooFewDistinctPoints: context.param("k")?.stringValue == "auto" ? "k_range" : "k"
-            case .invalidOption(let name): ["nInit": "n_init", "maxIter": "max_iter", "tol": "tol"][name] ?? "k"
-            case .dominantCluster: "max_share"
-            default: "columns"
-            }
-            throw StageError(error.message, at: context.location(of: param))
-        } }
+        } else {
+            result = try Self.nativeFit(context, options: options, data: data, rows: n, columns: d, maxShare: maxShare, notes: &notes)
+        }
         if !result.converged {
             warnings.append("k-means stopped after max_iter = \(result.iterations) iterations without converging; raise max_iter")
         }
@@ -152,6 +132,33 @@ struct ClusterStage: Stage {
                 .init("empty_cluster_reseeds", result.emptyClusterReseeds),
             ],
             notes: notes, warnings: warnings)
+    }
+
+    /// k-means (or `k: auto`) on this machine; errors point at the parameter to change.
+    static func nativeFit(_ context: StageContext, options: KMeans, data: [Double], rows n: Int, columns d: Int,
+                          maxShare: Double, notes: inout [String]) throws -> KMeansResult {
+        do {
+            if context.param("k")?.stringValue == "auto" {
+                let r = context.param("k_range")?.listValue?.compactMap(\.intValue) ?? [2, 10]
+                let selection = try KMeans.selectK(
+                    range: r[0]...max(r[0], r[1]), data: data, rows: n, columns: d, nInit: options.nInit,
+                    maxIter: options.maxIter, tol: options.tol, seed: options.seed, algorithm: options.algorithm,
+                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000, maxShare: maxShare)
+                notes.append(Self.choiceNote(selection, maxShare: maxShare))
+                return selection.result
+            }
+            var km = options
+            km.k = context.int("k") ?? 5
+            return try km.fit(data, rows: n, columns: d)
+        } catch {
+            let param: String = switch error.code {
+            case .invalidK, .tooFewDistinctPoints: context.param("k")?.stringValue == "auto" ? "k_range" : "k"
+            case .invalidOption(let name): ["nInit": "n_init", "maxIter": "max_iter", "tol": "tol"][name] ?? "k"
+            case .dominantCluster: "max_share"
+            default: "columns"
+            }
+            throw StageError(error.message, at: context.location(of: param))
+        }
     }
 
     // MARK: - Inputs and columns

@@ -88,15 +88,18 @@ enum SparkALS {
         try dir.write("input.csv", rows: m.rows) { u, line in
             for p in m.rowRange(u) { line("\(u),\(m.columns[p]),\(m.values[p])") }
         }
-        var params: [String: SparkJob.SparkParam] = [:]
+        // λ and α as written (not through Float: Spark computes in double).
+        var params: [String: SparkJob.SparkParam] = [
+            "factors": .int(setup.kind.factors), "iterations": .int(setup.iterations),
+            "regularization": .double(context.double("regularization") ?? 0.05),
+            "seed": .int(context.int("seed") ?? context.seed),
+        ]
         switch setup.kind {
-        case .implicit(let o):
-            params = ["implicit": .bool(true), "factors": .int(o.factors), "iterations": .int(o.iterations),
-                      "regularization": .double(Double(o.regularization)), "alpha": .double(Double(o.alpha)),
-                      "seed": .int(Int(truncatingIfNeeded: o.seed))]
-        case .explicit(let o):
-            params = ["implicit": .bool(false), "factors": .int(o.factors), "iterations": .int(o.iterations),
-                      "regularization": .double(Double(o.regularization)), "seed": .int(Int(truncatingIfNeeded: o.seed))]
+        case .implicit:
+            params["implicit"] = .bool(true)
+            params["alpha"] = .double(context.double("alpha") ?? 1)
+        case .explicit:
+            params["implicit"] = .bool(false)
         }
         let job = SparkJob(job: "als", params: params, settings: context.pipeline.spark, stageName: context.stageName)
         let clock = ContinuousClock()

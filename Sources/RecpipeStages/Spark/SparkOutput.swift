@@ -87,16 +87,20 @@ final class SparkOutput: @unchecked Sendable {
     }
 
     /// The last `limit` meaningful lines of the job's output: JVM stack frames (`at …`,
-    /// `... N more`), Spark's INFO lines and blank lines left out.
+    /// `... N more`), Spark's INFO lines, the JVM's start-up banner and blank lines left out.
     func errorLines(limit: Int) -> [String] {
         let lines = lock.withLock { tail }
         let meaningful = lines.filter { Self.isMeaningful($0) }
         return Array(meaningful.suffix(limit))
     }
 
+    /// What every JVM start prints, whatever happens next.
+    static let startupNoise = ["WARNING: Using incubator modules", "Using Spark's default log4j profile"]
+
     static func isMeaningful(_ line: String) -> Bool {
         let t = line.trimmingCharacters(in: .whitespaces)
         if t.isEmpty || t.hasPrefix("at ") || (t.hasPrefix("... ") && t.hasSuffix(" more")) { return false }
+        if startupNoise.contains(where: { t.hasPrefix($0) }) { return false }
         if line.range(of: #"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (INFO|DEBUG) "#, options: .regularExpression) != nil { return false }
         return true
     }
