@@ -72,7 +72,9 @@ let package = Package(
                 "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine",
                 "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport", "RecpipeDatabase",
                 .product(name: "HeapModule", package: "swift-collections"),
-            ]),
+            ],
+            // The PySpark job run by `engine: spark` stages (spark-submit needs it as a file).
+            resources: [.copy("Spark/recpipe_spark_job.py")]),
         // The HTTP server (`recpipe serve`): the only module importing Hummingbird.
         .target(
             name: "RecpipeServe",

@@ -50,7 +50,12 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         for file in readPaths(stage: stage, declaration: declaration, base: pipeline.baseDirectory) {
             fileHashes[file.key] = files.hash(of: file.path)
         }
-        let settings = "seed=\(pipeline.seed);as_of=\(pipeline.asOf ?? "-")"
+        var settings = "seed=\(pipeline.seed);as_of=\(pipeline.asOf ?? "-")"
+        // The engine a stage runs on and, for Spark, where and how: another engine or cluster
+        // setting is another result (Spark's ALS is not bit-identical to the native one).
+        if pipeline.engine(of: stage, declares: declaration.param("engine") != nil) == .spark {
+            settings += ";engine=spark;\(pipeline.spark.canonicalText)"
+        }
         let parts = Parts(code: code, params: params, inputs: inputs, files: fileHashes, settings: settings, source: source)
 
         var h = ContentHasher()

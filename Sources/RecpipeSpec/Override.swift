@@ -12,6 +12,7 @@ struct Override: Sendable {
         case variable(String)
         case seed
         case asOf
+        case engine
         case param(stage: String, param: String)
     }
 
@@ -42,6 +43,8 @@ struct Override: Sendable {
                 target = .seed
             } else if key == "as_of" {
                 target = .asOf
+            } else if key == "engine" {
+                target = .engine
             } else if key.hasPrefix("vars.") && key.count > 5 {
                 target = .variable(String(key.dropFirst(5)))
             } else if let dot = key.firstIndex(of: "."), dot != key.startIndex, key.index(after: dot) != key.endIndex,
@@ -49,7 +52,7 @@ struct Override: Sendable {
             {
                 target = .param(stage: String(key[..<dot]), param: String(key[key.index(after: dot)...]))
             } else {
-                let hint = Suggestions.hint(for: key, in: ["seed", "as_of"]).map { "\($0) (\(forms))" } ?? forms
+                let hint = Suggestions.hint(for: key, in: ["seed", "as_of", "engine"]).map { "\($0) (\(forms))" } ?? forms
                 diagnostics.append(.error("bad-override", "override '\(text)' sets '\(key)', which cannot be overridden", at: at, hint: hint))
                 continue
             }

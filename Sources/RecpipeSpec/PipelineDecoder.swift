@@ -6,7 +6,7 @@ import RecpipeCore
 /// `+Params` applies overrides and checks parameters; `+Graph` checks references, cycles and
 /// artifact kinds.
 struct PipelineDecoder {
-    static let topLevelKeys = ["pipeline", "vars", "seed", "as_of", "stages"]
+    static let topLevelKeys = ["pipeline", "vars", "seed", "as_of", "engine", "spark", "stages"]
     static let stageKeys = ["uses", "input", "inputs", "after", "with"]
     /// `as_of: today` (or `--set as_of=today`) was given: the date is the day of loading, UTC.
     var asOfToday = false
@@ -73,6 +73,7 @@ struct PipelineDecoder {
             return nil
         }
         var nodes: [String: YAMLNode] = [:]
+        var keys: [String: YAMLNode] = [:]
         for pair in pairs {
             guard let key = pair.key.scalarText else {
                 report(.error("type-mismatch", "keys must be plain names, found \(pair.key.typeName)", at: pair.key.location))
@@ -80,6 +81,7 @@ struct PipelineDecoder {
             }
             if Self.topLevelKeys.contains(key) {
                 nodes[key] = pair.value
+                keys[key] = pair.key
             } else {
                 report(.error(
                     "unknown-key", "unknown top-level key '\(key)'", at: pair.key.location,
@@ -91,6 +93,8 @@ struct PipelineDecoder {
         decodeVars(nodes["vars"])
         let seed = decodeSeed(nodes["seed"])
         let asOf = decodeAsOf(nodes["as_of"])
+        let engine = decodeEngine(nodes["engine"])
+        let spark = decodeSpark(nodes["spark"], pairKey: keys["spark"])
         decodeStages(nodes["stages"], root: root)
         applyParamOverrides()
         for i in drafts.indices { resolveParams(i) }
@@ -105,6 +109,8 @@ struct PipelineDecoder {
                     after: $0.after, params: $0.params, paramLocations: $0.paramLocations)
             })
         spec.asOfToday = asOfToday
+        spec.engine = engine
+        spec.spark = spark
         for (i, draft) in drafts.enumerated() where !draft.failed {
             guard let declaration = draft.declaration else { continue }
             for d in declaration.check(spec.stages[i], spec) { report(d, stage: i) }

@@ -18,6 +18,10 @@ public struct PipelineSpec: Sendable {
     public var asOfToday = false
     /// Stages in file order.
     public var stages: [StageSpec]
+    /// `engine:`: the default engine of stages that declare an `engine` parameter.
+    public var engine: StageEngine = .native
+    /// `spark:`: where stages on the Spark engine run.
+    public var spark = SparkSettings()
 
     public init(
         name: String, file: String, baseDirectory: String, vars: [ParamValue.Entry] = [],

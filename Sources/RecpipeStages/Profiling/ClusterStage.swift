@@ -31,9 +31,10 @@ struct ClusterStage: Stage {
             ParamSpec(
                 "names", .oneOf([.list(.string), .map(.string)]),
                 doc: "segment names: a list by segment number, or {generated name: name} (e.g. {\"high monetary\": Big spenders}); else generated from each segment's most distinctive column"),
+            SparkALS.engineParam,
         ],
         output: .segments,
-        check: { spec, pipeline in check(spec) + checkColumns(spec, pipeline) })
+        check: { spec, pipeline in check(spec) + checkColumns(spec, pipeline) + SparkKMeans.check(spec, pipeline) })
 
     /// Validate-time: `columns` and `transform` keys name features the input will have.
     static func checkColumns(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
@@ -92,28 +93,14 @@ struct ClusterStage: Stage {
             threads: max(1, context.threads))
         var notes: [String] = []
         let result: KMeansResult
-        do {
-            if context.param("k")?.stringValue == "auto" {
-                let r = context.param("k_range")?.listValue?.compactMap(\.intValue) ?? [2, 10]
-                let selection = try KMeans.selectK(
-                    range: r[0]...max(r[0], r[1]), data: data, rows: n, columns: d, nInit: options.nInit,
-                    maxIter: options.maxIter, tol: options.tol, seed: seed, algorithm: options.algorithm,
-                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000, maxShare: maxShare)
-                result = selection.result
-                notes.append(Self.choiceNote(selection, maxShare: maxShare))
-            } else {
-                var km = options
-                km.k = context.int("k") ?? 5
-                result = try km.fit(data, rows: n, columns: d)
-            }
-        } catch {
-            let param: String = switch error.code {
-            case .invalidK, .tooFewDistinctPoints: context.param("k")?.stringValue == "auto" ? "k_range" : "k"
-            case .invalidOption(let name): ["nInit": "n_init", "maxIter": "max_iter", "tol": "tol"][name] ?? "k"
-            case .dominantCluster: "max_share"
-            default: "columns"
-            }
-            throw StageError(error.message, at: context.location(of: param))
+        if context.engine == .spark {
+            let fit = try await SparkKMeans.fit(
+                context, data: data, rows: n, columns: d, k: context.int("k") ?? 5, nInit: options.nInit,
+                maxIter: options.maxIter, seed: Int(truncatingIfNeeded: seed))
+            result = fit.0
+            notes += fit.1
+        } else {
+            result = try Self.nativeFit(context, options: options, data: data, rows: n, columns: d, maxShare: maxShare, notes: &notes)
         }
         if !result.converged {
             warnings.append("k-means stopped after max_iter = \(result.iterations) iterations without converging; raise max_iter")
@@ -145,6 +132,33 @@ struct ClusterStage: Stage {
                 .init("empty_cluster_reseeds", result.emptyClusterReseeds),
             ],
             notes: notes, warnings: warnings)
+    }
+
+    /// k-means (or `k: auto`) on this machine; errors point at the parameter to change.
+    static func nativeFit(_ context: StageContext, options: KMeans, data: [Double], rows n: Int, columns d: Int,
+                          maxShare: Double, notes: inout [String]) throws -> KMeansResult {
+        do {
+            if context.param("k")?.stringValue == "auto" {
+                let r = context.param("k_range")?.listValue?.compactMap(\.intValue) ?? [2, 10]
+                let selection = try KMeans.selectK(
+                    range: r[0]...max(r[0], r[1]), data: data, rows: n, columns: d, nInit: options.nInit,
+                    maxIter: options.maxIter, tol: options.tol, seed: options.seed, algorithm: options.algorithm,
+                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000, maxShare: maxShare)
+                notes.append(Self.choiceNote(selection, maxShare: maxShare))
+                return selection.result
+            }
+            var km = options
+            km.k = context.int("k") ?? 5
+            return try km.fit(data, rows: n, columns: d)
+        } catch {
+            let param: String = switch error.code {
+            case .invalidK, .tooFewDistinctPoints: context.param("k")?.stringValue == "auto" ? "k_range" : "k"
+            case .invalidOption(let name): ["nInit": "n_init", "maxIter": "max_iter", "tol": "tol"][name] ?? "k"
+            case .dominantCluster: "max_share"
+            default: "columns"
+            }
+            throw StageError(error.message, at: context.location(of: param))
+        }
     }
 
     // MARK: - Inputs and columns

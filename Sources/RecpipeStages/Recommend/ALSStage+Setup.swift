@@ -13,6 +13,12 @@ struct ALSStageSetup {
     var iterations: Int
     var threads: Int
 
+    init(kind: ALSModel.Kind, iterations: Int, threads: Int) {
+        self.kind = kind
+        self.iterations = iterations
+        self.threads = threads
+    }
+
     init(_ context: StageContext) throws {
         let seed = UInt64(truncatingIfNeeded: context.int("seed") ?? context.seed)
         let factors = context.int("factors") ?? 64

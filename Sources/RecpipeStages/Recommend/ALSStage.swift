@@ -48,19 +48,20 @@ struct ALSStage: Stage {
             ParamSpec("tolerance", .float, range: 0...1, doc: "stop early once an iteration lowers the loss by less than this relative amount (turns on compute_loss)"),
             ParamSpec("candidates", .int, default: .int(100), range: 0...1_000_000, doc: "top-N candidates per user stored in the factors (seen items excluded)"),
             ParamSpec("seed", .int, doc: "seed of the initial factors (default: the pipeline seed)"),
+            SparkALS.engineParam,
         ],
         output: .factors,
-        check: { spec, _ in check(spec) })
+        check: { spec, pipeline in check(spec) + SparkALS.check(spec, pipeline) })
 
     func run(_ context: StageContext) async throws -> StageOutput {
         let data = try CFStage.trainingInteractions(context)
         let m = data.matrix
-        let setup = try ALSStageSetup(context)
-        let topN = context.int("candidates") ?? 100
         guard m.rows > 0, m.cols > 0 else {
             throw StageError("stage '\(context.stageName)': the interaction matrix is empty (\(m.rows) users × \(m.cols) items)",
                              at: context.spec.location, hint: "check the upstream encode/split stage; ALS needs at least one interaction")
         }
+        if context.engine == .spark { return try await SparkALS.run(context, data: data) }
+        let setup = try ALSStageSetup(context)
         let clock = ContinuousClock()
         let started = clock.now
         var iterationTimes: [Double] = []
@@ -84,6 +85,19 @@ struct ALSStage: Stage {
             throw StageError("stage '\(context.stageName)': \(error.message)", at: context.spec.location)
         }
         let fitSeconds = Self.seconds(clock.now - started)
+        return try Self.output(context, data: data, model: model, setup: setup, iterationTimes: iterationTimes,
+                               fitSeconds: fitSeconds, extraNotes: [])
+    }
+
+    /// The `Factors` artifact of a trained model — candidates, settings, counters and notes — the
+    /// same whichever engine trained it.
+    static func output(
+        _ context: StageContext, data: Interactions, model: ALSModel, setup: ALSStageSetup, iterationTimes: [Double],
+        fitSeconds: Double, extraNotes: [String], extraSettings: [String: String] = [:]
+    ) throws -> StageOutput {
+        let m = data.matrix
+        let topN = context.int("candidates") ?? 100
+        let clock = ContinuousClock()
         context.progress(0.96, "top-\(topN) candidates")
         let recStart = clock.now
         var lists = topN == 0
@@ -97,7 +111,7 @@ struct ALSStage: Stage {
         let candidates = Candidates(
             source: context.stageName, users: data.users, items: data.items,
             lists: lists.map { $0.map { (item: Int32($0.item), score: $0.score) } })
-        var settings = ALSSettings.encode(setup.kind)
+        var settings = ALSSettings.encode(setup.kind).merging(extraSettings) { $1 }
         settings["iterations_run"] = String(iterationTimes.count)
         if let loss = model.losses.last { settings["final_loss"] = String(loss) }
         let factors = Factors(
@@ -111,7 +125,7 @@ struct ALSStage: Stage {
             counters: [.init("iterations", iterationTimes.count), .init("users_with_candidates", withCandidates)],
             notes: Self.notes(setup: setup, model: model, times: iterationTimes, fit: fitSeconds,
                               recommend: recommendSeconds, topN: topN, users: m.rows, items: m.cols,
-                              emptyUsers: emptyUsers),
+                              emptyUsers: emptyUsers) + extraNotes,
             warnings: [])
     }
 
