@@ -10,18 +10,8 @@ import Testing
 
     /// (train matrix with the ratings as values, test items per user).
     static func load() throws -> (SparseMatrix, [Int: Set<Int>]) {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        var train: [(row: Int, col: Int, value: Float)] = []
-        var test: [Int: Set<Int>] = [:]
-        var users = 0, items = 0
-        for line in text.split(separator: "\n").dropFirst() {
-            let f = line.split(separator: ",")
-            guard f.count == 5, let u = Int(f[0]), let i = Int(f[1]), let r = Float(f[2]) else { continue }
-            users = max(users, u)
-            items = max(items, i)
-            if f[4] == "train" { train.append((row: u - 1, col: i - 1, value: r)) } else { test[u - 1, default: []].insert(i - 1) }
-        }
-        return (SparseMatrix(rows: users, cols: items, triplets: train), test)
+        let s = try TestSupport.movieLensSplit()
+        return (SparseMatrix(rows: s.users, cols: s.items, triplets: s.train), s.test)
     }
 
     /// Mean precision@k and NDCG@k (binary relevance) over users with test items.

@@ -16,19 +16,10 @@ struct SparkRunTests {
 
     /// The ml-100k positive split: training interactions (rating as value) and test items per user.
     static func movieLensSplit() throws -> (Interactions, [Int: Set<Int32>]) {
-        let text = try String(contentsOfFile: movieLens, encoding: .utf8)
-        var train: [(row: Int, col: Int, value: Float)] = []
-        var test: [Int: Set<Int32>] = [:]
-        var users = 0, items = 0
-        for line in text.split(separator: "\n").dropFirst() {
-            let f = line.split(separator: ",")
-            guard f.count == 5, let u = Int(f[0]), let i = Int(f[1]), let r = Float(f[2]) else { continue }
-            users = max(users, u)
-            items = max(items, i)
-            if f[4] == "train" { train.append((u - 1, i - 1, r)) } else { test[u - 1, default: []].insert(Int32(i - 1)) }
-        }
-        let m = SparseMatrix(rows: users, cols: items, triplets: train)
-        return (Interactions(users: IDMap((1...users).map(String.init)), items: IDMap((1...items).map(String.init)), matrix: m), test)
+        let s = try TestSupport.movieLensSplit()
+        let m = SparseMatrix(rows: s.users, cols: s.items, triplets: s.train)
+        let test = s.test.mapValues { Set($0.map(Int32.init)) }
+        return (Interactions(users: IDMap((1...s.users).map(String.init)), items: IDMap((1...s.items).map(String.init)), matrix: m), test)
     }
 
     /// Mean P@10 and NDCG@10 (binary relevance) of the stored candidates over users with test items.

@@ -47,4 +47,26 @@ public enum TestSupport {
         try! text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+
+    /// The ml-100k positive split (rating ≥ 4, 20% test, seed 42) beside the repository.
+    public static let movieLensSplitPath = sharedDataDirectory + "/ml-100k/split-ml-100k-pos-ge4-test20-seed42.csv"
+
+    /// The split's training triplets (0-based user, item; the rating as value), its test items per
+    /// user (0-based), and the user and item counts (the largest 1-based ids).
+    public static func movieLensSplit() throws -> (
+        train: [(row: Int, col: Int, value: Float)], test: [Int: Set<Int>], users: Int, items: Int
+    ) {
+        let text = try String(contentsOfFile: movieLensSplitPath, encoding: .utf8)
+        var train: [(row: Int, col: Int, value: Float)] = []
+        var test: [Int: Set<Int>] = [:]
+        var users = 0, items = 0
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            guard f.count == 5, let u = Int(f[0]), let i = Int(f[1]), let r = Float(f[2]) else { continue }
+            users = max(users, u)
+            items = max(items, i)
+            if f[4] == "train" { train.append((row: u - 1, col: i - 1, value: r)) } else { test[u - 1, default: []].insert(i - 1) }
+        }
+        return (train, test, users, items)
+    }
 }
