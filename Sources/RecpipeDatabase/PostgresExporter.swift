@@ -87,11 +87,8 @@ package struct PostgresExporter: Sendable {
             if t.mode == .append {
                 try await PostgresSession.run("CREATE INDEX \(t.runIndexName.quoted) ON \(t.table.quoted) (run_id)", c)
             }
-        } else if existing != t.allColumns.map(\.name) {
-            throw DatabaseFailure(
-                .schemaMismatch,
-                "PostgreSQL \(location): table '\(t.table.name)' has columns (\(existing.joined(separator: ", "))) but this export has (\(t.allColumns.map(\.name).joined(separator: ", ")))",
-                hint: "export once with mode: replace, or into another table (`tables:`)")
+        } else {
+            try t.checkExistingColumns(existing, in: "PostgreSQL \(location)")
         }
         if t.mode == .upsert {
             let keys = t.keys.map(\.quoted).joined(separator: ", ")

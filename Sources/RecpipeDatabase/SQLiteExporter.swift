@@ -113,11 +113,8 @@ package struct SQLiteExporter: Sendable {
             if t.mode == .append {
                 try db.execute(sql: "CREATE INDEX \(t.runIndexName.quoted) ON \(table) (run_id)")
             }
-        } else if existing != t.allColumns.map(\.name) {
-            throw DatabaseFailure(
-                .schemaMismatch,
-                "SQLite \(path): table '\(t.table.name)' has columns (\(existing.joined(separator: ", "))) but this export has (\(t.allColumns.map(\.name).joined(separator: ", ")))",
-                hint: "export once with mode: replace, or into another table (`tables:`)")
+        } else {
+            try t.checkExistingColumns(existing, in: "SQLite \(path)")
         }
         if t.mode == .upsert {
             let keys = t.keys.map(\.quoted).joined(separator: ", ")

@@ -91,6 +91,17 @@ package struct TableExport: Sendable {
     package var stagingTable: SQLIdentifier { try! SQLIdentifier(table: table.name + "__rp_new") }
 
     package var keyIndexName: SQLIdentifier { try! SQLIdentifier(table: table.name + "__rp_key") }
+
+    /// Refuses an existing table whose columns differ from this export's; `place` names the
+    /// database (`SQLite out/recpipe.sqlite`, `PostgreSQL host:port/db`).
+    package func checkExistingColumns(_ existing: [String], in place: String) throws {
+        let mine = allColumns.map(\.name)
+        guard existing != mine else { return }
+        throw DatabaseFailure(
+            .schemaMismatch,
+            "\(place): table '\(table.name)' has columns (\(existing.joined(separator: ", "))) but this export has (\(mine.joined(separator: ", ")))",
+            hint: "export once with mode: replace, or into another table (`tables:`)")
+    }
     package var runIndexName: SQLIdentifier { try! SQLIdentifier(table: table.name + "__rp_run") }
 }
 
