@@ -21,9 +21,8 @@ extension RankStage {
             return try context.input(port, as: Interactions.self)
         }
         let seen = try read("seen")
-        let purchasedFromSplit = context.inputs["purchased"]?.first?.artifact is EvaluationSplit
-        guard let purchased = try read("purchased") else { return (seen, nil, 0) }
-        guard let split, !purchasedFromSplit else { return (seen, purchased, 0) }
+        guard let purchased = try context.optionalInput("purchased", as: Interactions.self) else { return (seen, nil, 0) }
+        guard let split else { return (seen, purchased, 0) }
         let (kept, hidden) = withoutHeldOut(purchased, split: split)
         return (seen, kept, hidden)
     }

@@ -20,7 +20,7 @@ struct RankStage: Stage {
             PortSpec("profiles", accepts: [.profiles, .table, .features], required: false, doc: "user profiles (`u` in rules; `tags` column for u:has_tag)"),
             PortSpec("seen", accepts: [.interactions, .split], required: false, doc: "interactions (any event): exclude_seen, u:seen(id); a split: its train part (evaluation)"),
             PortSpec(
-                "purchased", accepts: [.interactions, .split], required: false,
+                "purchased", accepts: [.interactions], required: false,
                 doc: "interactions of purchase events only (an encode stage with weights: { purchase: 1 }): u:purchased(id); without it, u:purchased is a rule error"),
             PortSpec("popular", accepts: [.candidates], required: false, doc: "fallback list for users whose candidates are all filtered out"),
         ],
