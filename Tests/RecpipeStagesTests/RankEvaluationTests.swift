@@ -39,7 +39,8 @@ import Testing
             name: "quality.recs", kind: "rank", location: SourceLocation(file: "p.yaml", line: 3, column: 3),
             inputs: ["candidates": ["als"]], params: ["filters": .string(script), "exhaustive": .bool(true)])
         let context = StageContext(
-            spec: spec, pipeline: PipelineSpec(name: "t", file: "p.yaml", baseDirectory: "/tmp", asOf: "2026-11-01", stages: [spec]),
+            spec: spec, declaration: RankStage.declaration,
+            pipeline: PipelineSpec(name: "t", file: "p.yaml", baseDirectory: "/tmp", asOf: "2026-11-01", stages: [spec]),
             inputs: [
                 "candidates": [.init(stage: "als", kind: .candidates, artifact: cands)],
                 "items": [.init(stage: "items", kind: .table, artifact: items)],
