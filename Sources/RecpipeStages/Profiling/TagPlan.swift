@@ -39,12 +39,18 @@ struct TagPlan: Sendable {
     func run(threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }) async throws -> Result {
         let n = table.rowCount
         // Load once up front so load errors surface once, and learn the rule names.
-        let registered: [RegisteredRule]
+        let all: [RegisteredRule]
         do throws(RuleError) {
-            registered = try makeRuntime().rules.filter { $0.kind == .tag }
+            all = try makeRuntime().rules
         } catch {
             throw Self.stageError(error, skipHint: false)
         }
+        if let p = all.first(where: { $0.kind.isPlugin }) {
+            throw StageError(
+                "\(p.kind.rawValue) '\(p.name)' is a plugin; a tag stage runs tag rules", at: SourceLocation(file: p.file, line: p.line, column: 1),
+                hint: "run plugins in a `lua` stage (uses: lua)")
+        }
+        let registered = all.filter { $0.kind == .tag }
         let pool = LuaWorkerPool(count: n, chunkSize: TagStage.chunkSize, threads: threads)
         let parts = try await pool.run(progress: progress) { () throws(StageError) -> LuaRuntime in
             let lua: LuaRuntime

@@ -25,7 +25,7 @@ struct RankRules: Sendable {
     init(_ rules: [RegisteredRule], asOf: String) {
         all = rules
         for (i, r) in rules.enumerated() {
-            if r.kind != .filter && r.kind != .tag && !r.isActive(on: asOf) {
+            if r.kind != .filter && r.kind != .tag && !r.kind.isPlugin && !r.isActive(on: asOf) {
                 inactive.append(r)
                 continue
             }
@@ -34,7 +34,7 @@ struct RankRules: Sendable {
             case .promote: promotions.append(i)
             case .pin: pins.append(i)
             case .bury: buries.append(i)
-            case .tag: break
+            case .tag, .map, .aggregate, .candidates, .score: break
             }
         }
         promotions.sort { a, b in
@@ -54,6 +54,9 @@ struct RankRules: Sendable {
         let result = RuleChecker.check(file: path, context: .init(asOf: asOf))
         var out = result.errors.map(\.diagnostic)
         if result.isValid {
+            for r in result.rules where r.kind.isPlugin {
+                out.append(pluginDiagnostic(r, param: param))
+            }
             for r in result.rules where r.kind == .tag {
                 out.append(
                     Diagnostic(
@@ -63,6 +66,14 @@ struct RankRules: Sendable {
             }
         }
         return out
+    }
+
+    /// A plugin registered in a rank script: plugins run in `lua` stages.
+    static func pluginDiagnostic(_ r: RegisteredRule, param: String) -> Diagnostic {
+        .error(
+            "lua-registration", "\(param): \(r.kind.rawValue) '\(r.name)' is a plugin; rank runs filter, promote, pin and bury rules",
+            at: SourceLocation(file: r.file, line: r.line, column: 1),
+            hint: "run map, aggregate and candidates plugins in a `lua` stage (uses: lua)")
     }
 
     /// Validate-time check for a rank stage without a `purchased` input: every `u:purchased(…)`

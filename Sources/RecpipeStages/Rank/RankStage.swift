@@ -144,6 +144,10 @@ struct RankStage: Stage {
         } catch {
             throw StageError(error.messageWithContext, at: error.location)
         }
+        if let r = rules.all.first(where: { $0.kind.isPlugin }) {
+            let d = RankRules.pluginDiagnostic(r, param: r.file)
+            throw StageError(d.message, at: d.location, hint: d.hint)
+        }
         for r in rules.inactive { warnings.append(RankRules.inactiveText(r, asOf: plan.asOf)) }
 
         // Inputs.
