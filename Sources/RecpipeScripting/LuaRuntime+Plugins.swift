@@ -180,6 +180,28 @@ extension LuaRuntime {
         }
     }
 
+    // MARK: - score
+
+    /// Runs `score(u, item, score)` for a (user, item) pair of the bound sources: the new score.
+    public func callScore(_ index: Int, user: Int, item: Int, score: Double) throws(RuleError) -> Double {
+        ctx.pointee.views.0!.pointee.row = lua_Integer(user)
+        ctx.pointee.views.1!.pointee.row = lua_Integer(item)
+        _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(index + 1))
+        lua_pushvalue(L, Self.userViewSlot)
+        lua_pushvalue(L, Self.itemViewSlot)
+        lua_pushnumber(L, score)
+        try call(index, args: 3, user: user, item: item)
+        defer { lua_settop(L, Self.baseTop) }
+        guard lua_type(L, -1) == LUA_TNUMBER else {
+            throw pluginError(index, user: user, "score returned a \(luaTypeName(-1)); return the new score (a number)")
+        }
+        let value = lua_tonumberx(L, -1, nil)
+        guard value.isFinite else {
+            throw pluginError(index, user: user, "score returned \(value); return a finite number")
+        }
+        return value
+    }
+
     // MARK: - Shared
 
     /// Calls the function below `args` arguments under the budget; the result is on top.

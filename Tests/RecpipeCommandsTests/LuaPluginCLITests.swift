@@ -347,6 +347,50 @@ import Testing
             "\(r.out)")
         #expect(r.out.contains("2 passed, 1 failed"), "\(r.out)")
     }
+
+    @Test func aScorePluginReScoresInRankWithProvenance() async throws {
+        // Items: A home, B home, C bags, D toys. The re-scorer lifts bags by 1.12 and sets toys to 0.
+        let margin = """
+            score{
+              name = "margin",
+              fn = function(u, item, score)
+                if item.category == "bags" then return score * 1.12 end
+                if item.category == "toys" then return 0 end
+                return score
+              end,
+            }
+            """
+        let p = Self.project(
+            "plugin-score", plugins: ["margin.lua": margin],
+            stages: """
+                  matrix: { uses: encode, inputs: { events: events }, with: { weights: { view: 1, purchase: 5 } } }
+                  pop: { uses: popular, input: matrix, with: { candidates: 4 } }
+                  recs:
+                    uses: rank
+                    inputs: { candidates: [pop], items: items, seen: matrix }
+                    with: { top: 2, promotions: margin.lua, exclude_seen: false }
+                  out: { uses: export, inputs: { data: [recs] }, with: { to: out, formats: [csv] } }
+                """)
+        let r = await recpipe("run", p)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("plugin score 'margin' (margin.lua:1): re-scored"), "\(r.out)")
+        // Popular candidates are the unseen items (normalized 1.0 for a single item): U1 saw A, B, C
+        // → D (toys, ×0); U2 saw B, C → A, D; U3 saw A, D → C (bags, ×1.12) ahead of B.
+        let recs = try Self.exported(p, "recs.csv")
+        #expect(
+            recs == """
+                user_id,rank,item_id,score,provenance
+                U1,1,D,0.0,pop 1.00 → 1.00; margin ×0
+                U2,1,A,1.0,pop 1.00 → 1.00
+                U2,2,D,0.0,pop 0.00 → 0.00
+                U3,1,C,1.1200000047683716,pop 1.00 → 1.00; margin ×1.12
+                U3,2,B,1.0,pop 1.00 → 1.00
+
+                """, "\(recs)")
+        let explain = await recpipe("recommend", p, "--user", "U3", "--explain")
+        #expect(explain.code == 0, "\(explain.err)")
+        #expect(explain.out.contains("margin ×1.12"), "\(explain.out)")
+    }
 }
 
 /// A tiny deterministic generator for test data.

@@ -21,7 +21,7 @@ extension LuaStage {
 
     static func runCandidates(_ plan: Plan, plugin: RegisteredRule, _ context: StageContext) async throws -> StageOutput {
         let inputs = try PluginUsers(context)
-        let data = try pluginContext(context, itemIDColumn: context.string("item_id_column") ?? "item_id")
+        let data = try pluginContext(context, itemIDColumn: context.string("item_id_column"))
         let limit = plugin.limit ?? 100
         let n = inputs.userIDs.count
         let pool = LuaWorkerPool(count: n, chunkSize: chunkSize, threads: context.threads)
@@ -138,7 +138,7 @@ extension LuaStage {
         if let baskets = try context.optionalInput("neighbors", as: Interactions.self) {
             var binary = baskets.matrix
             binary.values = [Float](repeating: 1, count: binary.values.count)
-            let k = context.int("neighbors") ?? 50
+            let k = context.int("neighbors")
             let lists: NeighborLists
             do {
                 // Cosine of the items' basket sets; each list holds the item itself, dropped below.

@@ -91,8 +91,8 @@ struct LuaStage: Stage {
         return Plan(
             script: script,
             limits: LuaRuntime.Limits(
-                instructionBudget: context.int("instruction_budget") ?? 1_000_000,
-                memoryLimit: (context.int("memory_limit_mb") ?? 64) << 20),
+                instructionBudget: context.int("instruction_budget"),
+                memoryLimit: context.int("memory_limit_mb") << 20),
             context: .init(asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
             skipErrors: context.string("on_error") == "skip_record")
     }
@@ -116,7 +116,7 @@ struct LuaStage: Stage {
     func run(_ context: StageContext) async throws -> StageOutput {
         let plan = try Self.plan(context)
         let plugin = try plan.plugin()
-        let wanted = context.string("output") ?? "table"
+        let wanted = context.string("output")
         let makes = plugin.kind == .candidates ? "candidates" : "table"
         guard wanted == makes else {
             throw StageError(

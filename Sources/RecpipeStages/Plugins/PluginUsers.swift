@@ -50,7 +50,7 @@ struct PluginUsers: Sendable {
         var taken = Set<String>()
         func add(_ id: String) { if taken.insert(id).inserted { known.append(id) } }
         if let table = try context.optionalInput("items", as: Table.self),
-            let c = table.columnIndex(context.string("item_id_column") ?? "item_id")
+            let c = table.columnIndex(context.string("item_id_column"))
         {
             for r in 0..<table.rowCount { if let id = table.value(row: r, col: c).idText { add(id) } }
         }

@@ -136,7 +136,7 @@ struct RankStage: Stage {
         } catch {
             throw StageError(error.messageWithContext, at: error.location)
         }
-        if let r = rules.all.first(where: { $0.kind.isPlugin }) {
+        if let r = rules.all.first(where: { $0.kind.isPlugin && $0.kind != .score }) {
             let d = RankRules.pluginDiagnostic(r, param: r.file)
             throw StageError(d.message, at: d.location, hint: d.hint)
         }
