@@ -126,7 +126,9 @@ extension PipelineRunner {
                 inputs[port] = try list.map { (upstream, slot) in
                     do {
                         let a = try slot.get()
-                        return StageContext.Input(stage: upstream, kind: slot.kind, artifact: a)
+                        // A derived refit (`quality.als`) is seen under its production name (`als`).
+                        let shown = job.pipeline.stage(upstream)?.displayName ?? upstream
+                        return StageContext.Input(stage: shown, kind: slot.kind, artifact: a)
                     } catch {
                         throw StageError("cannot load the cached result of '\(upstream)': \(error); re-run with --force")
                     }

@@ -18,7 +18,7 @@ struct RankStage: Stage {
             PortSpec("candidates", accepts: [.candidates, .factors], multiple: true, doc: "candidate sources (cf, als, …), blended by `blend`"),
             PortSpec("items", accepts: [.table], required: false, doc: "items table: fields for rules, category, stock"),
             PortSpec("profiles", accepts: [.profiles, .table, .features], required: false, doc: "user profiles (`u` in rules; `tags` column for u:has_tag)"),
-            PortSpec("seen", accepts: [.interactions], required: false, doc: "interactions (any event): exclude_seen, u:seen(id)"),
+            PortSpec("seen", accepts: [.interactions, .split], required: false, doc: "interactions (any event): exclude_seen, u:seen(id); a split: its train part (evaluation)"),
             PortSpec(
                 "purchased", accepts: [.interactions], required: false,
                 doc: "interactions of purchase events only (an encode stage with weights: { purchase: 1 }): u:purchased(id); without it, u:purchased is a rule error"),
@@ -162,8 +162,9 @@ struct RankStage: Stage {
                 inputs.profileIDColumn = f.idColumn
             }
         }
-        inputs.seen = try context.optionalInput("seen", as: Interactions.self)
-        inputs.purchased = try context.optionalInput("purchased", as: Interactions.self)
+        let hidden: Int
+        (inputs.seen, inputs.purchased, hidden) = try Self.seenAndPurchased(context)
+        if hidden > 0 { notes.append("evaluation: \(hidden) purchases the split holds out are hidden from u:purchased") }
         if let blend = context.param("blend")?.mapValue {
             inputs.weights = Dictionary(blend.map { ($0.key, $0.value.doubleValue ?? 1) }) { a, _ in a }
         }
