@@ -35,17 +35,15 @@ import Testing
         let purchases = RankFixture.seen([("U1", ["I3"])])
         let script = RankFixture.script(#"filter("not_purchased", function(u, item) return not u:purchased(item.item_id) end)"#)
         let items = RankFixture.items([("I1", "shoes", 3, 10), ("I2", "coats", 3, 10), ("I3", "toys", 3, 10)])
-        let spec = StageSpec(
-            name: "quality.recs", kind: "rank", location: SourceLocation(file: "p.yaml", line: 3, column: 3),
-            inputs: ["candidates": ["als"]], params: ["filters": .string(script), "exhaustive": .bool(true)])
-        let context = StageContext(
-            spec: spec, pipeline: PipelineSpec(name: "t", file: "p.yaml", baseDirectory: "/tmp", asOf: "2026-11-01", stages: [spec]),
+        let context = StageHarness.context(
+            "rank", name: "quality.recs", params: ["filters": .string(script), "exhaustive": .bool(true)],
             inputs: [
                 "candidates": [.init(stage: "als", kind: .candidates, artifact: cands)],
                 "items": [.init(stage: "items", kind: .table, artifact: items)],
                 "seen": [.init(stage: "holdout", kind: .split, artifact: split)],
                 "purchased": [.init(stage: "purchases", kind: .interactions, artifact: purchases)],
             ],
+            file: "p.yaml", location: SourceLocation(file: "p.yaml", line: 3, column: 3), asOf: "2026-11-01",
             runDirectory: TestSupport.temporaryDirectory("rank-eval"), threads: 1)
         let out = try await RankStage().run(context)
         let r = try #require(out.artifact as? Recommendations)
