@@ -135,7 +135,7 @@ extension LuaStage {
             }
             data.itemFields = table.columnNames
         }
-        if let baskets = try context.optionalInput("neighbors", as: Interactions.self) {
+        if let baskets = try PluginUsers.interactions(context, "neighbors") {
             var binary = baskets.matrix
             binary.values = [Float](repeating: 1, count: binary.values.count)
             let k = context.int("neighbors")

@@ -23,11 +23,15 @@ struct LuaStage: Stage {
             PortSpec(
                 "users", accepts: [.profiles, .table, .features], required: false,
                 doc: "candidates: user records (`u`); without it, the users of `seen`"),
-            PortSpec("seen", accepts: [.interactions], required: false, doc: "candidates: u:seen(id), and u.items (the ids, best weight first)"),
-            PortSpec("purchased", accepts: [.interactions], required: false, doc: "candidates: u:purchased(id) (purchase events only)"),
+            PortSpec(
+                "seen", accepts: [.interactions, .split], required: false,
+                doc: "candidates: u:seen(id), and u.items (the ids, best weight first); a split's train part when evaluated"),
+            PortSpec(
+                "purchased", accepts: [.interactions, .split], required: false,
+                doc: "candidates: u:purchased(id) (purchase events only)"),
             PortSpec("items", accepts: [.table], required: false, doc: "candidates: ctx.items[id], the item's row"),
             PortSpec(
-                "neighbors", accepts: [.interactions], required: false,
+                "neighbors", accepts: [.interactions, .split], required: false,
                 doc: "candidates: ctx.neighbors[id] = { items = {…}, scores = {…} }, the items most often in the same row (order, basket) of this matrix"),
         ],
         params: [

@@ -19,8 +19,8 @@ struct PluginUsers: Sendable {
     var tags: [[String]]?
 
     init(_ context: StageContext) throws {
-        seen = try context.optionalInput("seen", as: Interactions.self)
-        purchased = try context.optionalInput("purchased", as: Interactions.self)
+        seen = try Self.interactions(context, "seen")
+        purchased = try Self.interactions(context, "purchased")
         if let input = context.inputs["users"]?.first {
             if let f = input.artifact as? FeatureSet {
                 profiles = f.table
@@ -54,10 +54,16 @@ struct PluginUsers: Sendable {
         {
             for r in 0..<table.rowCount { if let id = table.value(row: r, col: c).idText { add(id) } }
         }
-        for m in [seen, purchased, try context.optionalInput("neighbors", as: Interactions.self)] {
+        for m in [seen, purchased, try Self.interactions(context, "neighbors")] {
             for id in m?.items.ids ?? [] { add(id) }
         }
         items = IDMap(known)
+    }
+
+    /// The interactions on `port`: a split's train part (an evaluation refit), nil when unconnected.
+    static func interactions(_ context: StageContext, _ port: String) throws -> Interactions? {
+        guard context.inputs[port]?.first != nil else { return nil }
+        return try context.trainingInteractions(port: port)
     }
 
     static func ids(_ table: Table, column: String) -> [String] {
