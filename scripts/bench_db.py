@@ -128,15 +128,17 @@ def main():
             order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
             for t in order:
                 results[(g, t)].append(ours(a, cache, g) if t == "recpipe" else peer(a, t))
-    print(f"{a.rows:,} recommendation rows, median of {a.rounds} interleaved runs")
-    print(f"{'target':<9} {'tool':<16} {'seconds':>8} {'rows/s':>11} {'peak MiB':>9}")
+    print(f"{a.rows:,} recommendation rows, median of {a.rounds} interleaved runs (spread: min–max)")
+    print(f"{'target':<9} {'tool':<16} {'seconds':>8} {'spread':>17} {'rows/s':>11} {'peak MiB':>9}")
     for g, tools in groups.items():
         med = {}
         for t in tools:
-            secs = statistics.median(s for s, _ in results[(g, t)])
+            times = [s for s, _ in results[(g, t)]]
+            secs = statistics.median(times)
             rss = max(m for _, m in results[(g, t)])
             med[t] = (secs, rss)
-            print(f"{g:<9} {t:<16} {secs:8.3f} {a.rows / secs:11,.0f} {rss:9.1f}")
+            spread = f"{min(times):.3f}–{max(times):.3f}"
+            print(f"{g:<9} {t:<16} {secs:8.3f} {spread:>17} {a.rows / secs:11,.0f} {rss:9.1f}")
         fastest = min((v[0], t) for t, v in med.items() if t != "recpipe")
         mem_name = "pandas-sqlite" if g == "sqlite" else "pandas-postgres"
         if mem_name not in med:
