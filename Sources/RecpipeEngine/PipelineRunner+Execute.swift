@@ -133,7 +133,7 @@ extension PipelineRunner {
                 }
             }
             let context = StageContext(
-                spec: job.spec, pipeline: job.pipeline, inputs: inputs, runDirectory: job.runDirectory,
+                spec: job.spec, declaration: declaration, pipeline: job.pipeline, inputs: inputs, runDirectory: job.runDirectory,
                 threads: job.threads, finishedStages: job.finished,
                 progress: { fraction, message in observer.stageProgress(name, fraction: fraction, message: message) })
             let output = try await stageType.init().run(context)

@@ -245,10 +245,3 @@ public struct PipelineRunner: Sendable {
         return f.string(from: date) + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-    }
-}

@@ -46,12 +46,12 @@ struct SourceStage: Stage {
         output: .table)
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let key = context.string("key") ?? ""
+        let key = context.string("key")
         Probe.enter(key, context.stageName)
         defer { Probe.leave(key) }
-        if let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
-        var v = Int64(context.int("value") ?? 0)
-        if let path = context.path("file") {
+        if case let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
+        var v = Int64(context.int("value"))
+        if let path = context.optionalPath("file") {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw StageError("cannot read '\(path)'", at: context.location(of: "file"))
             }
@@ -74,13 +74,13 @@ struct AddStage: Stage {
         output: .table)
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let key = context.string("key") ?? ""
+        let key = context.string("key")
         Probe.enter(key, context.stageName)
         defer { Probe.leave(key) }
-        if let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
+        if case let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
         let ins = try context.inputList("in", as: Numbers.self)
         let all = ins.flatMap(\.value.values)
-        return StageOutput(Numbers(all + [all.reduce(0, +) + Int64(context.int("plus") ?? 0)]), rowsIn: all.count)
+        return StageOutput(Numbers(all + [all.reduce(0, +) + Int64(context.int("plus"))]), rowsIn: all.count)
     }
 }
 

@@ -60,8 +60,8 @@ struct IngestStage: Stage {
                 notes.append("re-read only when the query changes: add `changes_with: max(updated_at)` (or `always`) under `from:` to follow the data")
             }
         } else {
-            let path = context.path("path")!
-            let format = context.string("format") ?? "auto"
+            let path = context.path("path")
+            let format = context.string("format")
             let isJSONL = format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
             context.progress(nil, "reading \((path as NSString).lastPathComponent)")
             if isJSONL, let key = options.uniqueKey {
@@ -76,7 +76,7 @@ struct IngestStage: Stage {
             }
         }
         var warnings: [String] = []
-        if let include = context.path("include") {
+        if let include = context.optionalPath("include") {
             if source != nil {
                 throw StageError(
                     "include: JSON Lines are appended to a file input, and this stage reads a database query",
@@ -103,7 +103,7 @@ struct IngestStage: Stage {
                 result.rejects += part.rejects.map { RejectedRow(line: $0.line, raw: $0.raw, reason: "\((file as NSString).lastPathComponent): \($0.reason)") }
             }
             notes.append(
-                "include: \(rows) row(s) from \(files.count) file(s) at \(context.string("include")!)"
+                "include: \(rows) row(s) from \(files.count) file(s) at \(context.string("include"))"
                     + (files.isEmpty ? " (nothing there yet)" : ""))
         }
         if context.param("schema") == nil {

@@ -15,7 +15,7 @@ import RecpipeSpec
 struct CFStage: Stage {
     static let similarities = ["cosine", "pearson", "adjusted_cosine", "jaccard", "msd", "pearson_baseline"]
 
-    static let declaration = StageDeclaration(
+    static let declaration: StageDeclaration = StageDeclaration(
         kind: "cf",
         summary: "User- or item-based kNN collaborative filtering: top-N candidates per user (seen items excluded).",
         aliases: ["knn", "itemknn", "item_knn", "userknn", "user_knn", "itemcf", "usercf", "collaborative_filtering"],
@@ -37,9 +37,8 @@ struct CFStage: Stage {
         ],
         output: .candidates,
         check: { spec, _ in
-            let mode = spec.params["mode"]?.stringValue ?? "item"
-            let sim = spec.params["similarity"]?.stringValue ?? "cosine"
-            let weighting = spec.params["weighting"]?.stringValue ?? "none"
+            let params = StageParameters(spec, declaration: declaration)
+            let mode = params.string("mode"), sim = params.string("similarity"), weighting = params.string("weighting")
             guard weighting != "none", mode == "user" || sim != "cosine" else { return [] }
             return [.error(
                 "invalid-param", "stage '\(spec.name)': `weighting: \(weighting)` only applies to item mode with `similarity: cosine`",
@@ -48,22 +47,10 @@ struct CFStage: Stage {
         })
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let data = try Self.trainingInteractions(context)
+        let data = try context.trainingInteractions()
         let m = data.matrix
-        let mode = context.string("mode") ?? "item"
-        let k = context.int("neighbors") ?? 50
-        let count = context.int("candidates") ?? 100
-        let minNeighbors = context.int("min_neighbors") ?? 1
-        let maxMemory = try MemoryLimit.bytes(context)
-        let measure = try Self.measure(context)
-        let options = SimilarityOptions(
-            measure: measure, minSupport: context.int("min_support") ?? 1, shrinkage: context.double("shrinkage"))
-        let weighting = context.string("weighting") ?? "none"
+        let settings = try Self.settings(context)
         context.progress(nil, "similarities")
-        let settings = Settings(
-            mode: mode, k: k, count: count, minNeighbors: minNeighbors, maxMemory: maxMemory, options: options,
-            weighting: weighting, bm25: (context.double("bm25_k1") ?? 1.2, context.double("bm25_b") ?? 0.75),
-            threads: context.threads)
         let lists: [[(item: Int32, score: Float)]]
         let description: String
         let clock = ContinuousClock()
@@ -71,8 +58,7 @@ struct CFStage: Stage {
         do {
             (lists, description) = try Self.compute(m, settings)
         } catch {
-            let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
-            throw StageError(error.message, at: context.location(of: param))
+            throw Self.located(error, context)
         }
         let candidates = Candidates(source: context.stageName, users: data.users, items: data.items, lists: lists)
         let withCandidates = lists.count { !$0.isEmpty }
@@ -81,7 +67,7 @@ struct CFStage: Stage {
             candidates, rowsIn: m.nonZeroCount,
             counters: [.init("users_with_candidates", withCandidates), .init("users_without_candidates", lists.count - withCandidates)],
             notes: [String(format: "%@: %d of %d users have candidates, %.1f per user on average (seen items excluded); fit + recommend %.3f s",
-                           description, withCandidates, lists.count, mean, RatingEvaluation.seconds(clock.now - started))])
+                           description, withCandidates, lists.count, mean, (clock.now - started).seconds)])
     }
 
     // MARK: - Computation
@@ -98,25 +84,29 @@ struct CFStage: Stage {
         var threads: Int
     }
 
+    /// The settings of a `cf` stage's parameters.
+    static func settings(_ context: StageContext) throws -> Settings {
+        let options = SimilarityOptions(
+            measure: try measure(context), minSupport: context.int("min_support"), shrinkage: context.double("shrinkage"))
+        return Settings(
+            mode: context.string("mode"), k: context.int("neighbors"), count: context.int("candidates"),
+            minNeighbors: context.int("min_neighbors"), maxMemory: try MemoryLimit.bytes(context), options: options,
+            weighting: context.string("weighting"), bm25: (context.double("bm25_k1"), context.double("bm25_b")),
+            threads: context.threads)
+    }
+
+    /// A similarity failure located at the parameter that bounds it.
+    static func located(_ error: KNNError, _ context: StageContext) -> StageError {
+        let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
+        return StageError(error.message, at: context.location(of: param))
+    }
+
     /// Neighbour lists, then top-N scoring; returns the lists and a one-line description.
     static func compute(
         _ m: SparseMatrix, _ s: Settings
     ) throws(KNNError) -> ([[(item: Int32, score: Float)]], String) {
         let measure = s.options.measure
-        if s.mode == "item" {
-            let neighbors: NeighborLists
-            if measure == .cosine {
-                let w: KNNWeighting = switch s.weighting {
-                case "tfidf": .tfidf
-                case "bm25": .bm25(k1: s.bm25.k1, b: s.bm25.b)
-                default: .none
-                }
-                neighbors = try KNNItemRecommender(userItems: m, neighbors: s.k, weighting: w, maxMemoryBytes: s.maxMemory).neighbors
-            } else {
-                let biases = measure == .pearsonBaseline ? try BaselineModel(ratings: m).biasTerms(userBased: false) : nil
-                neighbors = try KNNIndex.build(
-                    m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "item")
-            }
+        if let neighbors = try itemNeighbors(m, s) {
             let lists = NeighborScoring.topN(
                 first: .init(m), second: .init(neighbors), seen: m, itemCount: m.cols, count: s.count,
                 minContributions: s.minNeighbors, threads: s.threads)
@@ -132,19 +122,27 @@ struct CFStage: Stage {
         return (lists, "user-kNN (\(measure.rawValue), k=\(s.k))")
     }
 
-    // MARK: - Inputs and parameters
-
-    /// The interactions to train on: the input itself, or a split's train part.
-    static func trainingInteractions(_ context: StageContext, port: String = "interactions") throws -> Interactions {
-        guard let input = context.inputs[port]?.first else {
-            throw StageError("stage '\(context.stageName)' has no input on port '\(port)'", at: context.spec.location)
+    /// Item mode: every item's `k` nearest items (the second hop of the scoring); user mode: nil.
+    static func itemNeighbors(_ m: SparseMatrix, _ s: Settings) throws(KNNError) -> NeighborLists? {
+        guard s.mode == "item" else { return nil }
+        let measure = s.options.measure
+        if measure == .cosine {
+            let w: KNNWeighting = switch s.weighting {
+            case "tfidf": .tfidf
+            case "bm25": .bm25(k1: s.bm25.k1, b: s.bm25.b)
+            default: .none
+            }
+            return try KNNItemRecommender(userItems: m, neighbors: s.k, weighting: w, maxMemoryBytes: s.maxMemory).neighbors
         }
-        if let split = input.artifact as? EvaluationSplit { return split.train }
-        return try context.input(port, as: Interactions.self)
+        let biases = measure == .pearsonBaseline ? try BaselineModel(ratings: m).biasTerms(userBased: false) : nil
+        return try KNNIndex.build(
+            m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "item")
     }
 
+    // MARK: - Parameters
+
     static func measure(_ context: StageContext) throws -> SimilarityMeasure {
-        let name = context.string("similarity") ?? "cosine"
+        let name = context.string("similarity")
         switch name {
         case "adjusted_cosine": return .adjustedCosine
         case "pearson_baseline": return .pearsonBaseline
