@@ -67,7 +67,8 @@ def run_measured(cmd):
 
 
 def ours(a, cache, fmt):
-    cmd = [a.recpipe, "run", a.pipeline, "--only", "out", "--force", "--cache-dir", cache,
+    # --production: a run with --set is otherwise an experiment, which refuses to write PostgreSQL tables.
+    cmd = [a.recpipe, "run", a.pipeline, "--production", "--only", "out", "--force", "--cache-dir", cache,
            "--set", f"vars.file={a.csv}", "--set", f"vars.format={fmt}", "--set", f"vars.postgres={a.postgres}",
            "--set", f"vars.database={a.work}/recpipe.sqlite"]
     _, rss = run_measured(cmd)
@@ -122,7 +123,7 @@ def main():
                 f.write(line.rstrip("\n") + f",{RUN_ID},2026-12-01\n")
     cache = tempfile.mkdtemp(prefix="recpipe-bench-db-cache-")
     # Warm-up: ingest once (cached from then on), and load each side once.
-    subprocess.run([a.recpipe, "run", a.pipeline, "--cache-dir", cache, "--set", f"vars.file={a.csv}",
+    subprocess.run([a.recpipe, "run", a.pipeline, "--production", "--cache-dir", cache, "--set", f"vars.file={a.csv}",
                     "--set", f"vars.database={a.work}/recpipe.sqlite", "--set", f"vars.postgres={a.postgres}"],
                    check=True, capture_output=True)
     pg_ok, why = postgres_reachable(a)
@@ -152,6 +153,8 @@ def main():
             med[t] = (secs, rss)
             spread = f"{min(times):.3f}–{max(times):.3f}"
             print(f"{g:<9} {t:<16} {secs:8.3f} {spread:>17} {a.rows / secs:11,.0f} {rss:9.1f}")
+        if len(med) < 2:
+            continue  # no peer left in this group (--skip)
         fastest = min((v[0], t) for t, v in med.items() if t != "recpipe")
         mem_name = "pandas-sqlite" if g == "sqlite" else "pandas-postgres"
         if mem_name not in med:
