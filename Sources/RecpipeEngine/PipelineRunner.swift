@@ -233,8 +233,7 @@ public struct PipelineRunner: Sendable {
     static func strict(_ report: StageReport) -> StageReport {
         guard report.status == .ran || report.status == .cached, !report.warnings.isEmpty else { return report }
         var r = report
-        r.status = .failed
-        r.error = "--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])"
+        r.fail(StageError("--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])", code: "strict-warning"))
         return r
     }
 

@@ -59,7 +59,7 @@ package struct ServedPipeline: Sendable {
 
     /// Loads the last run of `rankStage` (default: the pipeline's only rank stage) from `store`.
     package static func load(_ spec: PipelineSpec, store: ArtifactStore, rankStage: String? = nil, pipelinePath: String) throws -> ServedPipeline {
-        let ranks = spec.stages.filter { $0.kind == "rank" }
+        let ranks = spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil }
         let stage: StageSpec
         if let name = rankStage {
             guard let s = ranks.first(where: { $0.name == name }) else {

@@ -110,10 +110,8 @@ struct Fixture {
         _ name: String, _ kind: String, inputs: [String] = [], after: [String] = [],
         _ params: [String: ParamValue] = [:]
     ) -> StageSpec {
-        var p = params
-        for decl in [SourceStage.declaration, AddStage.declaration, FailStage.declaration] where decl.kind == kind {
-            for spec in decl.params where p[spec.name] == nil { if let d = spec.defaultValue { p[spec.name] = d } }
-        }
+        let declaration = [SourceStage.declaration, AddStage.declaration, FailStage.declaration].first { $0.kind == kind }
+        let p = declaration.map { StageParameters(params, declaration: $0).values } ?? params
         return StageSpec(
             name: name, kind: kind, location: SourceLocation(file: "p.yaml", line: 1, column: 1),
             inputs: inputs.isEmpty ? [:] : ["in": inputs], after: after, params: p)

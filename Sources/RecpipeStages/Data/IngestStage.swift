@@ -54,7 +54,7 @@ struct IngestStage: Stage {
             do {
                 result = try await readDatabase(source, context, options: options)
             } catch let e as IngestError {
-                throw StageError("\(e.path): \(e.message)", at: context.location(of: "from"), hint: e.hint)
+                throw StageError("\(e.path): \(e.message)", code: e.code.rawValue, at: context.location(of: "from"), hint: e.hint)
             }
             if source.changesWith == nil {
                 notes.append("re-read only when the query changes: add `changes_with: max(updated_at)` (or `always`) under `from:` to follow the data")
@@ -72,7 +72,7 @@ struct IngestStage: Stage {
             do {
                 result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
             } catch let e as IngestError {
-                throw StageError("'\(e.path)': \(e.message)", at: context.location(of: "path"), hint: e.hint)
+                throw StageError("'\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "path"), hint: e.hint)
             }
         }
         var warnings: [String] = []
@@ -89,7 +89,8 @@ struct IngestStage: Stage {
                 do {
                     part = try JSONLinesReader.read(path: file, options: options)
                 } catch let e as IngestError {
-                    throw StageError("include '\(e.path)': \(e.message)", at: context.location(of: "include"), hint: e.hint)
+                    throw StageError(
+                        "include '\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "include"), hint: e.hint)
                 }
                 do {
                     result.table = try result.table.concatenating(part.table)

@@ -18,7 +18,9 @@ struct EvaluateStage: Stage {
         aliases: ["eval", "metrics", "evaluation", "score"],
         inputs: [
             PortSpec("split", accepts: [.split], doc: "the split the models were trained on (its test part is the truth)"),
-            PortSpec("models", accepts: [.candidates, .factors, .recommendations], required: false, multiple: true, doc: "candidate lists to score (factors: their candidates; explicit-ALS factors also RMSE/MAE; a rank stage's lists: what users see after filters and promotions)"),
+            PortSpec(
+                "models", accepts: [.candidates, .factors, .recommendations], required: false, multiple: true, refitOn: "split",
+                doc: "the models to score: production stages (cf, als, popular, rank) are refitted on the split's train part with their own parameters (as `<evaluate>.<stage>`); a model already trained on the split is scored as is. Factors: their candidates (explicit ALS also RMSE/MAE); a rank stage: what users see after filters and promotions"),
             PortSpec("segments", accepts: [.segments, .profiles], required: false, doc: "per-user groups for a breakdown"),
         ],
         params: [
