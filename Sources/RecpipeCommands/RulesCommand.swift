@@ -42,14 +42,17 @@ struct RulesCommand: AsyncParsableCommand {
             for file in files {
                 let result = RuleChecker.check(file: file, context: options.context)
                 if result.isValid {
-                    Console.print("\(file): ok, \(result.rules.count) rule\(result.rules.count == 1 ? "" : "s")")
+                    let plugins = result.rules.count { $0.kind.isPlugin }, rules = result.rules.count - plugins
+                    var counts = ["\(rules) rule\(rules == 1 ? "" : "s")"]
+                    if plugins > 0 { counts = (rules > 0 ? counts : []) + ["\(plugins) plugin"] }
+                    Console.print("\(file): ok, " + counts.joined(separator: ", "))
                     for r in result.rules {
                         var extra: [String] = []
                         if let b = r.boost { extra.append("boost \(b)") }
                         if let p = r.priority { extra.append("priority \(p)") }
                         if r.from != nil || r.to != nil { extra.append("\(r.from ?? "…") to \(r.to ?? "…")") }
                         let tail = extra.isEmpty ? "" : " (" + extra.joined(separator: ", ") + ")"
-                        Console.print("  \(r.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(r.name)  line \(r.line)\(tail)")
+                        Console.print("  \(r.kind.rawValue.padding(toLength: max(7, r.kind.rawValue.count), withPad: " ", startingAt: 0)) \(r.name)  line \(r.line)\(tail)")
                     }
                 } else {
                     failed = true

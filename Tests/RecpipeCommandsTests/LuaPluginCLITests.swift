@@ -323,6 +323,9 @@ import Testing
             #expect(r.code == 0, "\(name): \(r.out)\n\(r.err)")
             #expect(r.out.contains("0 failed"), "\(r.out)")
         }
+        let check = await recpipe("rules", "check", Self.repo + "/pipelines/plugins/sessionize.lua")
+        #expect(check.code == 0, "\(check.err)")
+        #expect(check.out.contains("sessionize.lua: ok, 1 plugin\n  aggregate sessionize  line 6"), "\(check.out)")
     }
 
     @Test func ruleTestsOfAPluginShowTheDifference() async throws {
