@@ -40,12 +40,7 @@ struct PluginUsers: Sendable {
         }
         seenRow = userIDs.map { id in seen?.users[id].map(Int32.init) ?? -1 }
         purchasedRow = userIDs.map { id in purchased?.users[id].map(Int32.init) ?? -1 }
-        tags = profiles?.column(named: "tags").map { c in
-            (0..<c.count).map { r in
-                guard case .string(let s) = c.value(r), !s.isEmpty else { return [] }
-                return s.split(separator: ",").map(String.init)
-            }
-        }
+        tags = profiles.flatMap(TagColumn.rows(of:))
         var known: [String] = []
         var taken = Set<String>()
         func add(_ id: String) { if taken.insert(id).inserted { known.append(id) } }
