@@ -2,6 +2,8 @@
 public struct RegisteredRule: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case tag, filter, promote, pin, bury
+        /// `name_segment("Big spenders", function(s) … end)`: names a cluster stage's segments.
+        case nameSegment = "name_segment"
     }
 
     public var kind: Kind

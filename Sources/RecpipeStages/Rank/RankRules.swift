@@ -25,7 +25,7 @@ struct RankRules: Sendable {
     init(_ rules: [RegisteredRule], asOf: String) {
         all = rules
         for (i, r) in rules.enumerated() {
-            if r.kind != .filter && r.kind != .tag && !r.isActive(on: asOf) {
+            if r.kind != .filter && r.kind != .tag && r.kind != .nameSegment && !r.isActive(on: asOf) {
                 inactive.append(r)
                 continue
             }
@@ -34,7 +34,7 @@ struct RankRules: Sendable {
             case .promote: promotions.append(i)
             case .pin: pins.append(i)
             case .bury: buries.append(i)
-            case .tag: break
+            case .tag, .nameSegment: break
             }
         }
         promotions.sort { a, b in
@@ -54,12 +54,13 @@ struct RankRules: Sendable {
         let result = RuleChecker.check(file: path, context: .init(asOf: asOf))
         var out = result.errors.map(\.diagnostic)
         if result.isValid {
-            for r in result.rules where r.kind == .tag {
+            for r in result.rules where r.kind == .tag || r.kind == .nameSegment {
                 out.append(
                     Diagnostic(
-                        .warning, code: "lua-registration", "\(param): a tag rule ('\(r.name)') has no effect in a rank stage",
+                        .warning, code: "lua-registration", "\(param): a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a rank stage",
                         at: SourceLocation(file: r.file, line: r.line, column: 1),
-                        hint: "rank uses filter, promote, pin and bury rules; tag rules belong in a tag stage"))
+                        hint: "rank uses filter, promote, pin and bury rules; "
+                            + (r.kind == .tag ? "tag rules belong in a tag stage" : "name_segment rules belong in a cluster stage's names_script")))
             }
         }
         return out
