@@ -29,7 +29,7 @@ package struct OnlineInteractions: Sendable {
             Dictionary(m.map { ($0.key, $0.value.doubleValue ?? 0) }) { a, _ in a }
         }
         aggregate = spec.params["aggregate"]?.stringValue ?? "sum"
-        binarize = spec.params["binarize"]?.boolValue ?? false
+        binarize = InteractionsBuilder.binarizes(spec.params)
         halfLifeDays = spec.params["half_life_days"]?.doubleValue
         self.asOf = asOf.flatMap(EncodeStage.parseDate)
     }

@@ -81,8 +81,8 @@ struct EncodeStage: Stage {
         }
         b.halfLifeDays = context.double("half_life_days")
         b.aggregate = InteractionsBuilder.Aggregate(rawValue: context.string("aggregate") ?? "sum") ?? .sum
-        let lineCounts = Self.sumsCountLines(context)
-        b.binarize = context.bool("binarize") ?? lineCounts
+        let lineCounts = InteractionsBuilder.sumsCountLines(context.spec.params)
+        b.binarize = InteractionsBuilder.binarizes(context.spec.params)
         b.asOf = context.asOf.flatMap(Self.parseDate)
         let result: InteractionsBuilder.Result
         do {
@@ -109,18 +109,6 @@ struct EncodeStage: Stage {
     }
 
     // MARK: - Summed or binarized
-
-    /// Whether summing would only count each pair's rows: no value column, no decay, and every
-    /// counted event type weighted alike. Then `binarize: auto` binarizes: on Online Retail
-    /// invoice lines item-kNN precision@10 was 0.120 binarized vs 0.050 summed
-    /// (scripts/bench_binarize.sh); where values carry strength (ratings) summing is kept.
-    static func sumsCountLines(_ context: StageContext) -> Bool {
-        guard context.string("value_column") == nil, context.double("half_life_days") == nil,
-            (context.string("aggregate") ?? "sum") == "sum"
-        else { return false }
-        let weights = Set((context.param("weights")?.mapValue ?? []).compactMap(\.value.doubleValue).filter { $0 > 0 })
-        return weights.count <= 1
-    }
 
     /// What `binarize: auto` did, or a hint when `binarize: false` sums line counts: the pairs
     /// made of several rows, the largest count, and the measured cost. Nil when no pair repeats.
