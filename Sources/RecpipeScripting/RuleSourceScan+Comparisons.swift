@@ -56,15 +56,7 @@ extension RuleSourceScan {
         let t = LuaTokens(source).tokens
         var out: [FunctionHeader] = []
         for i in t.indices where t[i].kind == .name && t[i].text == "function" {
-            var j = i + 1
-            while j < t.count && t[j].text != "(" { j += 1 }
-            var names: [String] = []
-            j += 1
-            while j < t.count && t[j].text != ")" {
-                if t[j].kind == .name { names.append(t[j].text) }
-                j += 1
-            }
-            out.append(FunctionHeader(line: t[i].line, parameters: names))
+            out.append(FunctionHeader(line: t[i].line, parameters: parameters(t, at: i).names))
         }
         return out
     }

@@ -73,16 +73,22 @@ extension RuleSourceScan {
 
     /// The function whose `function` keyword is token `at`, if its header and `end` are found.
     static func function(_ t: [LuaTokens.Token], at: Int) -> FunctionSpan? {
+        let (names, close) = parameters(t, at: at)
+        guard close < t.count, let end = blockEnd(t, from: close + 1) else { return nil }
+        return FunctionSpan(parameters: names, bodyStart: close + 1, end: end)
+    }
+
+    /// The parameter names of the `function` keyword at `at`, and the index of the `)` closing them.
+    static func parameters(_ t: [LuaTokens.Token], at: Int) -> (names: [String], close: Int) {
         var j = at + 1
         while j < t.count && t[j].text != "(" { j += 1 }
-        var parameters: [String] = []
+        var names: [String] = []
         j += 1
         while j < t.count && t[j].text != ")" {
-            if t[j].kind == .name { parameters.append(t[j].text) }
+            if t[j].kind == .name { names.append(t[j].text) }
             j += 1
         }
-        guard j < t.count, let end = blockEnd(t, from: j + 1) else { return nil }
-        return FunctionSpan(parameters: parameters, bodyStart: j + 1, end: end)
+        return (names, j)
     }
 
     /// The index of the `end` closing a block whose body starts at `from` (one block open).

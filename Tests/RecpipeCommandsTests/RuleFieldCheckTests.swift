@@ -6,36 +6,17 @@ import Testing
 /// columns, a rank rule's `item.x` against the items table and `u.x` against the profiles — each
 /// unknown field an error at its file:line:col with the nearest column, all reported at once.
 @Suite struct RuleFieldCheckTests {
-    /// Invoice lines → features → segments → tags, an items table and a rank stage.
+    /// ShopDataTests' invoice lines and features, with segments, tags, an items table and a rank stage.
     static func project(tags: String, filters: String, promotions: String, rank: String = "items: items, profiles: profiles") -> String {
         let dir = TestSupport.temporaryDirectory("rule-fields")
-        TestSupport.write(ShopDataTests.invoices, to: "lines.csv", in: dir)
+        let p = ShopDataTests.pipeline(dir)
         TestSupport.write("item_id,category,price\n85123A,home,2.55\n71053,toys,3.39\n22086,home,2.55\n", to: "items.csv", in: dir)
         TestSupport.write(tags, to: "tags.lua", in: dir)
         TestSupport.write(filters, to: "filters.lua", in: dir)
         TestSupport.write(promotions, to: "promotions.lua", in: dir)
-        return TestSupport.write(
-            """
-            pipeline: fields
-            as_of: "2010-12-10"
-            stages:
-              lines:
-                uses: ingest
-                with:
-                  path: lines.csv
-                  schema:
-                    InvoiceNo: { type: string, rename: invoice }
-                    StockCode: { type: string, rename: item_id }
-                    Quantity: { type: int, rename: quantity }
-                    InvoiceDate: { type: timestamp, format: "%Y-%m-%d %H:%M:%S", rename: timestamp }
-                    UnitPrice: { type: float, rename: price }
-                    CustomerID: { type: int, rename: user_id }
-                    Country: { type: string, rename: country }
+        let yaml = ((try? String(contentsOfFile: p, encoding: .utf8)) ?? "") + """
+
               items: { uses: ingest, with: { path: items.csv } }
-              features:
-                uses: encode
-                inputs: { events: lines }
-                with: { target: user_features, order_column: invoice }
               segments: { uses: cluster, input: features, with: { k: 2, columns: [monetary, orders] } }
               profiles:
                 uses: tag
@@ -47,7 +28,8 @@ import Testing
                 uses: rank
                 inputs: { candidates: [pop], \(rank) }
                 with: { filters: filters.lua, promotions: promotions.lua }
-            """, to: "p.yaml", in: dir)
+            """
+        return TestSupport.write(yaml, to: "p.yaml", in: dir)
     }
 
     @Test func unknownFieldsInTagAndRankRulesAreLocatedErrors() async {
