@@ -97,7 +97,7 @@ extension RuleFieldCheck {
             let params = spec.kind == "tag" ? ["script"] : spec.kind == "rank" ? ["filters", "promotions"] : []
             for param in params {
                 guard let p = spec.params[param]?.stringValue,
-                    RankStage.resolve(p, base: pipeline.baseDirectory) == target
+                    PipelinePath.resolve(p, base: pipeline.baseDirectory) == target
                 else { continue }
                 found = true
                 let check = spec.kind == "tag"

@@ -128,7 +128,7 @@ struct SegmentNameRules {
     static func check(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
         guard let p = spec.params["names_script"]?.stringValue else { return [] }
         let at = spec.paramLocations["names_script"] ?? spec.location
-        let path = RankStage.resolve(p, base: pipeline.baseDirectory)
+        let path = PipelinePath.resolve(p, base: pipeline.baseDirectory)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             return [.error("missing-file", "names_script: rules script '\(p)' not found or unreadable (looked at \(path))", at: at)]
         }
