@@ -102,6 +102,7 @@ package enum StageColumns {
             }
             c.entries.append(.init(name: "tags", type: "string", doc: "the user's tags, comma-separated"))
             return c
+        case "lua": return LuaStage.knownColumns(stage, pipeline, data: input("data"))
         case "rank":
             let extra = (stage.params["item_columns"]?.stringList ?? []).map {
                 KnownColumns.Entry(name: $0, type: "string", doc: "the item's '\($0)' (item_columns)")
