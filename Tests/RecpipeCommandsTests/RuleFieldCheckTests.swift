@@ -145,10 +145,7 @@ import Testing
     @Test func shippedPipelinesStillValidate() async throws {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let dir = TestSupport.temporaryDirectory("rule-fields-shipped")
-        try FileManager.default.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
-        for f in ["demo.yaml", "online-retail.yaml", "rules"] {
-            try FileManager.default.copyItem(atPath: repo + "/pipelines/" + f, toPath: dir + "/pipelines/" + f)
-        }
+        try FileManager.default.copyItem(atPath: repo + "/pipelines", toPath: dir + "/pipelines")
         let data = await recpipe("demo-data", "--out", dir + "/data/demo", "--users", "50", "--items", "30", "--events", "600")
         #expect(data.code == 0, "\(data.err)")
         let demo = await recpipe("validate", dir + "/pipelines/demo.yaml")
