@@ -9,7 +9,7 @@ struct ColumnsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "columns",
         abstract: "Print a stage's output columns with their types, before running anything.",
-        discussion: "Known for ingest (schema, else the file's header), clean, encode (target: user_features), cluster and tag.")
+        discussion: "Known for ingest (schema, else the file's header), clean, encode (target: user_features), cluster, tag, rank and evaluate.")
 
     @OptionGroup var pipeline: PipelineArguments
 
@@ -24,7 +24,7 @@ struct ColumnsCommand: ParsableCommand {
             throw ExitCode(2)
         }
         guard let known = StageColumns.of(stage, in: spec) else {
-            Console.error("error: stage '\(stage)' (\(s.kind)) does not produce a table whose columns are known before it runs; tables come from ingest, clean, encode (target: user_features), cluster and tag")
+            Console.error("error: stage '\(stage)' (\(s.kind)) does not produce a table whose columns are known before it runs; tables come from ingest, clean, encode (target: user_features), cluster, tag, rank and evaluate")
             throw ExitCode(2)
         }
         Console.print("\(stage) (\(s.kind)):")

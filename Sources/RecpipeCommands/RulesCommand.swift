@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import RecpipeCore
 import RecpipeScripting
+import RecpipeSpec
+import RecpipeStages
 
 /// `recpipe rules check|test|run`: analyst tooling for Lua rules scripts.
 struct RulesCommand: AsyncParsableCommand {
@@ -32,16 +34,38 @@ struct RulesCommand: AsyncParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compile scripts and list the rules each registers; exit 2 on any error.")
+            abstract: "Compile scripts and list the rules each registers; exit 2 on any error.",
+            discussion: """
+                With --pipeline, the fields each rule reads (u.x, item.x) are checked against the columns \
+                of the stages that load the script; with --user-fields/--item-fields, against those.
+                """)
 
         @Argument(help: "Lua rules scripts.") var files: [String]
+        @Option(help: "A pipeline whose tag/rank stages load the scripts: check field reads against their columns.")
+        var pipeline: String?
+        @Option(name: .customLong("user-fields"), help: "Comma-separated fields of `u` to check reads against.")
+        var userFields: String?
+        @Option(name: .customLong("item-fields"), help: "Comma-separated fields of `item` to check reads against.")
+        var itemFields: String?
         @OptionGroup var options: ContextOptions
+
+        func validate() throws {
+            if pipeline != nil && (userFields != nil || itemFields != nil) {
+                throw ValidationError("give --pipeline (its columns) or --user-fields/--item-fields, not both")
+            }
+        }
 
         func run() throws {
             var failed = false
+            let spec = try pipeline.map(Self.decode)
             for file in files {
                 let result = RuleChecker.check(file: file, context: options.context)
-                if result.isValid {
+                if result.isValid, let problems = try fieldProblems(file, spec: spec), !problems.isEmpty {
+                    failed = true
+                    let renderer = DiagnosticRenderer(sources: [file: (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""])
+                    for d in problems { Console.error(renderer.render(d)) }
+                    Console.error("\(file): \(problems.count) error\(problems.count == 1 ? "" : "s")")
+                } else if result.isValid {
                     let plugins = result.rules.count { $0.kind.isPlugin }, rules = result.rules.count - plugins
                     var counts = ["\(rules) rule\(rules == 1 ? "" : "s")"]
                     if plugins > 0 { counts = (rules > 0 ? counts : []) + ["\(plugins) plugin"] }
@@ -60,6 +84,31 @@ struct RulesCommand: AsyncParsableCommand {
                 }
             }
             if failed { throw ExitCode(2) }
+        }
+
+        /// Unknown fields the script's rules read: against the pipeline's stages that load it,
+        /// else the given fields; nil when neither is given.
+        func fieldProblems(_ file: String, spec: PipelineSpec?) throws -> [Diagnostic]? {
+            if let spec {
+                guard let problems = RuleFieldCheck.problems(ofScript: file, in: spec) else {
+                    Console.error("error: no stage of '\(pipeline!)' loads '\(file)' (tag `script`, rank `filters` or `promotions`)")
+                    throw ExitCode(2)
+                }
+                return problems
+            }
+            guard userFields != nil || itemFields != nil, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+            return RuleFieldCheck.problems(
+                ofScript: file, text: text, userFields: Test.fields(userFields, default: nil), itemFields: Test.fields(itemFields, default: nil))
+        }
+
+        /// The pipeline as decoded; its own errors are not this command's business unless it cannot be read.
+        static func decode(_ path: String) throws -> PipelineSpec {
+            let result = PipelineLoader.load(path: path, catalog: StageRegistry.catalog)
+            guard let spec = result.decoded else {
+                for d in result.diagnostics { Console.error(DiagnosticRenderer(sources: result.sources).render(d)) }
+                throw ExitCode(2)
+            }
+            return spec
         }
     }
 

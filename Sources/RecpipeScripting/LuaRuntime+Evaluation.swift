@@ -53,14 +53,8 @@ extension LuaRuntime {
     /// Runs one tag rule, appending its tags to `tags` (no allocation when `tags` has room).
     public func evaluateTag(_ ruleIndex: Int, user: Int, into tags: inout [String]) throws(RuleError) {
         try requireKind(ruleIndex, .tag)
-        ctx.pointee.views.0!.pointee.row = lua_Integer(user)
-        _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(ruleIndex + 1))
-        lua_pushvalue(L, Self.userViewSlot)
-        beginCall()
-        let status = recpipe_pcall(L, 1, 1, Self.msghSlot)
-        endCall()
         defer { lua_settop(L, Self.baseTop) }
-        guard status == LUA_OK else { throw makeError(status: status, rule: ruleIndex, user: user) }
+        try callWithUser(ruleIndex, user: user)
         switch lua_type(L, -1) {
         case LUA_TBOOLEAN:
             if lua_toboolean(L, -1) != 0 { tags.append(ruleNames[ruleIndex]) }
@@ -89,6 +83,29 @@ extension LuaRuntime {
             throw typeError(
                 ruleIndex, user: user, item: nil,
                 "tag rule returned a \(typeName(-1)); return true/false, a tag string or a list of tag strings")
+        }
+    }
+
+    // MARK: - Segment names
+
+    /// Runs one `name_segment` rule on a segment (a row of the bound user source, the segment's
+    /// summary): `true` → the rule's name; a string → that name; `false`/`nil` → no name from this
+    /// rule. Any other result is a `type` error.
+    public func evaluateSegmentName(_ ruleIndex: Int, segment: Int) throws(RuleError) -> String? {
+        try requireKind(ruleIndex, .nameSegment)
+        defer { lua_settop(L, Self.baseTop) }
+        try callWithUser(ruleIndex, user: segment)
+        switch lua_type(L, -1) {
+        case LUA_TBOOLEAN: return lua_toboolean(L, -1) != 0 ? ruleNames[ruleIndex] : nil
+        case LUA_TNIL: return nil
+        case LUA_TSTRING:
+            let name = try tagString(ruleIndex, user: segment, kind: "name_segment", noun: "name")
+            guard !name.isEmpty else { throw typeError(ruleIndex, user: segment, item: nil, "name_segment rule returned an empty name") }
+            return name
+        default:
+            throw typeError(
+                ruleIndex, user: segment, item: nil,
+                "name_segment rule returned a \(typeName(-1)); return true (the rule's name), a name string, or false/nil")
         }
     }
 
@@ -137,6 +154,18 @@ extension LuaRuntime {
     public func ruleIndex(named name: String) -> Int? { ruleByName[name] }
 
     // MARK: - Shared
+
+    /// Calls rule `ruleIndex` with the user view on `user`, leaving its one result on the stack.
+    @inline(__always)
+    private func callWithUser(_ ruleIndex: Int, user: Int) throws(RuleError) {
+        ctx.pointee.views.0!.pointee.row = lua_Integer(user)
+        _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(ruleIndex + 1))
+        lua_pushvalue(L, Self.userViewSlot)
+        beginCall()
+        let status = recpipe_pcall(L, 1, 1, Self.msghSlot)
+        endCall()
+        guard status == LUA_OK else { throw makeError(status: status, rule: ruleIndex, user: user) }
+    }
 
     @inline(__always)
     private func callPredicate(_ ruleIndex: Int, user: Int, item: Int?, what: String) throws(RuleError) -> Bool {
@@ -198,13 +227,13 @@ extension LuaRuntime {
 
     /// The tag string on top of the stack, at most ``Limits/maxTagBytes`` bytes.
     @inline(__always)
-    private func tagString(_ ruleIndex: Int, user: Int) throws(RuleError) -> String {
+    private func tagString(_ ruleIndex: Int, user: Int, kind: String = "tag", noun: String = "tag") throws(RuleError) -> String {
         var length = 0
         let p = recpipe_tostring(L, -1, &length)!
         guard length <= limits.maxTagBytes else {
             throw limitError(
                 ruleIndex, user: user,
-                "tag rule returned a tag of \(length) bytes; a tag is at most \(limits.maxTagBytes) bytes")
+                "\(kind) rule returned a \(noun) of \(length) bytes; a \(noun) is at most \(limits.maxTagBytes) bytes")
         }
         return String(decoding: UnsafeRawBufferPointer(start: p, count: length), as: UTF8.self)
     }

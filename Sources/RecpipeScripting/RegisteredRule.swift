@@ -2,6 +2,8 @@
 public struct RegisteredRule: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case tag, filter, promote, pin, bury
+        /// `name_segment("Big spenders", function(s) … end)`: names a cluster stage's segments.
+        case nameSegment = "name_segment"
         /// Plugins (one per script): `map` and `aggregate` in `lua` stages make tables,
         /// `candidates` makes a candidate list per user, `score` re-scores inside `rank`.
         case map, aggregate, candidates, score

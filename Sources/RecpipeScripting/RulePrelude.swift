@@ -1,5 +1,6 @@
-/// The trusted Lua code behind the rule API (`tag`, `filter`, `promote`, `pin`, `bury`), the plugin
-/// API (`map`, `aggregate`, `candidates`, `score`: one per script) and the test API (`case`).
+/// The trusted Lua code behind the rule API (`tag`, `filter`, `promote`, `pin`, `bury`,
+/// `name_segment`), the plugin API (`map`, `aggregate`, `candidates`, `score`: one per script)
+/// and the test API (`case`).
 ///
 /// It runs in its own environment (not the sandbox), validates each call and appends a record to
 /// the `rules` (or `cases`) list that the host reads after loading. Errors are raised with an
@@ -167,6 +168,16 @@ function api.filter(name, fn)
     fail(format("filter('%s', ...): the second argument must be a function(u, item), got %s", name, type(fn)))
   end
   add("filter", name, fn, {})
+end
+
+function api.name_segment(name, fn)
+  check_loading("name_segment")
+  check_name("name_segment", name)
+  if type(fn) ~= "function" then
+    fail(format("name_segment('%s', ...): the second argument must be a function(s) of the segment's summary, got %s",
+      name, type(fn)))
+  end
+  add("name_segment", name, fn, {})
 end
 
 function api.promote(spec)

@@ -41,7 +41,7 @@ public enum ScriptRecordSet: Int32, Sendable, Hashable, CaseIterable {
     }
 
     /// The Lua method that tests membership in this set.
-    var methodName: String {
+    public var methodName: String {
         switch self {
         case .tags: "has_tag"
         case .purchased: "purchased"

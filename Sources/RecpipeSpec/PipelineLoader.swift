@@ -13,6 +13,9 @@ public struct PipelineLoadResult: Sendable {
     public var file: String
     /// The `--set` overrides as given.
     public var overrides: [String]
+    /// The pipeline as decoded even when `diagnostics` holds errors (its stages may be
+    /// incomplete), for tools that look at one part of it such as `recpipe rules check --pipeline`.
+    public var decoded: PipelineSpec? = nil
 
     /// File name → text for ``DiagnosticRenderer``: the pipeline file and the `<--set>`
     /// pseudo-file (one override per line), so every diagnostic can echo its line and a caret.
@@ -94,7 +97,7 @@ public enum PipelineLoader {
         diagnostics = sorted(diagnostics)
         let failed = diagnostics.contains { $0.severity == .error }
         return PipelineLoadResult(
-            spec: failed ? nil : spec, diagnostics: diagnostics, source: text, file: file, overrides: overrides)
+            spec: failed ? nil : spec, diagnostics: diagnostics, source: text, file: file, overrides: overrides, decoded: spec)
     }
 
     // MARK: - Helpers

@@ -103,6 +103,26 @@ package enum StageColumns {
             c.entries.append(.init(name: "tags", type: "string", doc: "the user's tags, comma-separated"))
             return c
         case "lua": return LuaStage.knownColumns(stage, pipeline, data: input("data"))
+        case "rank":
+            let extra = (stage.params["item_columns"]?.stringList ?? []).map {
+                KnownColumns.Entry(name: $0, type: "string", doc: "the item's '\($0)' (item_columns)")
+            }
+            return KnownColumns(
+                entries: [
+                    .init(name: "user_id", type: "string", doc: "user id"), .init(name: "rank", type: "int", doc: "1 = first"),
+                    .init(name: "item_id", type: "string", doc: "recommended item"),
+                ] + extra + [
+                    .init(name: "score", type: "float", doc: "blended score after promotions"),
+                    .init(name: "provenance", type: "string", doc: "why: sources, their scores, rules applied"),
+                ], complete: true)
+        case "evaluate":
+            return KnownColumns(
+                entries: [
+                    .init(name: "model", type: "string", doc: "model input (or popularity baseline)"),
+                    .init(name: "metric", type: "string", doc: "precision@k, recall@k, ndcg@k, …"),
+                    .init(name: "group", type: "string", doc: "segment or group (empty: all users)"),
+                    .init(name: "value", type: "float", doc: "the metric's value (null: undefined)"),
+                ], complete: true)
         default: return nil
         }
     }

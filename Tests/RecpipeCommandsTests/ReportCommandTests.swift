@@ -117,7 +117,7 @@ import Testing
     @Test func aFailedRunIsReportedWithWhatFailed() async throws {
         let dir = TestSupport.temporaryDirectory("report-failed")
         TestSupport.write("user_id,item_id,event\nU1,A,view\nU2,A,view\nU2,B,view\n", to: "events.csv", in: dir)
-        TestSupport.write("filter(\"boom\", function(u, item) return item.nope.x end)\n", to: "f.lua", in: dir)
+        TestSupport.write("filter(\"boom\", function(u, item) error(\"boom at \" .. item.item_id) end)\n", to: "f.lua", in: dir)
         let p = TestSupport.write(
             """
             pipeline: report-failed

@@ -117,7 +117,7 @@ import Testing
     @Test func validateFlagsPurchasedCallsWithoutTheInput() throws {
         let script = """
             -- u:purchased(x) in a comment does not count
-            filter("in_stock", function(u, item) return item.stock > 0 end)
+            filter("known", function(u, item) return item.item_id ~= "" end)
             filter("not_purchased", function(u, item) return not u:purchased(item.item_id) end)
             filter("not_seen", function(u, item) return not u:seen(item.item_id) end)
             """

@@ -29,7 +29,8 @@ import Testing
         segments: Segments? = nil, threads: Int = 2
     ) throws -> StageContext {
         let dir = TestSupport.temporaryDirectory("tag")
-        var yaml = "pipeline: t\nas_of: \"2026-11-01\"\nstages:\n  profiles:\n    uses: tag\n    input: features\n    with:\n"
+        let wiring = segments == nil ? "input: features" : "inputs: { features: features, segments: segments }"
+        var yaml = "pipeline: t\nas_of: \"2026-11-01\"\nstages:\n  profiles:\n    uses: tag\n    \(wiring)\n    with:\n"
         yaml += "      on_error: \(onError)\n"
         if inline {
             yaml += "      inline: |\n" + script.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n") + "\n"
@@ -38,6 +39,7 @@ import Testing
             yaml += "      script: rules/tags.lua\n"
         }
         yaml += Self.featuresStage(dir)
+        if segments != nil { yaml += "  segments:\n    uses: cluster\n    input: features\n" }
         let path = TestSupport.write(yaml, to: "p.yaml", in: dir)
         let loaded = PipelineLoader.load(path: path, catalog: StageRegistry.catalog)
         let pipeline = try #require(loaded.spec, "\(loaded.rendered())")
@@ -50,9 +52,10 @@ import Testing
             threads: threads)
     }
 
-    /// A `features` stage for the tag stage's required input (validation only; tests pass inputs).
+    /// A `features` stage for the tag stage's required input (validation only; tests pass inputs):
+    /// its header has the columns of `profiles`, which validate holds the rules' field reads against.
     static func featuresStage(_ dir: String) -> String {
-        TestSupport.write("user_id,monetary\nU1,1\n", to: "f.csv", in: dir)
+        TestSupport.write("user_id,monetary,recency_days\nU1,1,2\n", to: "f.csv", in: dir)
         return "  features:\n    uses: ingest\n    with: { path: f.csv }\n"
     }
 

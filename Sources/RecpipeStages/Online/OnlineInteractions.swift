@@ -30,7 +30,7 @@ package struct OnlineInteractions: Sendable {
             Dictionary(m.map { ($0.key, $0.value.doubleValue ?? 0) }) { a, _ in a }
         }
         aggregate = params.string("aggregate")
-        binarize = params.bool("binarize")
+        binarize = InteractionsBuilder.binarizes(params.values)
         halfLifeDays = params.optionalDouble("half_life_days")
         self.asOf = asOf.flatMap(EncodeStage.parseDate)
     }

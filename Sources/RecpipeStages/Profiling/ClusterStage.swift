@@ -3,6 +3,7 @@ import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeData
 import RecpipeEngine
+import RecpipeScripting
 import RecpipeSpec
 
 /// `cluster`: k-means segments of users on chosen feature columns (scaled first), with segment
@@ -31,10 +32,13 @@ struct ClusterStage: Stage {
             ParamSpec(
                 "names", .oneOf([.list(.string), .map(.string)]),
                 doc: "segment names: a list by segment number, or {generated name: name} (e.g. {\"high monetary\": Big spenders}); else generated from each segment's most distinctive column"),
+            SegmentNameRules.param,
             SparkALS.engineParam,
         ],
         output: .segments,
-        check: { spec, pipeline in check(spec) + checkColumns(spec, pipeline) + SparkKMeans.check(spec, pipeline) })
+        check: { spec, pipeline in
+            check(spec) + checkColumns(spec, pipeline) + SparkKMeans.check(spec, pipeline) + SegmentNameRules.check(spec, pipeline)
+        })
 
     /// Validate-time: `columns` and `transform` keys name features the input will have.
     static func checkColumns(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
@@ -116,6 +120,18 @@ struct ClusterStage: Stage {
             featureNames: names, centroidsScaled: result.centroids, centroids: original, sizes: result.clusterSizes,
             inertia: result.inertia, names: segmentNames)
         segments.rfmMix = SegmentSummary.rfmMix(table, labels: result.labels, k: k)
+        if let path = context.optionalPath("names_script") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw StageError("names_script: cannot read the rules script '\(path)'", at: context.location(of: "names_script"))
+            }
+            let rules = SegmentNameRules(
+                script: text, file: context.optionalString("names_script") ?? path, asOf: context.asOf ?? LuaRuntime.Context.today(),
+                seed: UInt64(bitPattern: Int64(context.seed)))
+            let named = try rules.apply(segments, overallMeans: matrix.means)
+            segments.names = named.names
+            notes += named.notes
+            warnings += named.warnings
+        }
         if let largest = result.clusterSizes.max(), Double(largest) > maxShare * Double(n), context.param("k")?.stringValue != "auto" {
             warnings.append(
                 "one segment holds \(largest) of \(n) users (\(Self.percent(Double(largest) / Double(n)))), more than max_share \(Self.percent(maxShare)): "

@@ -34,13 +34,17 @@ struct TagStage: Stage {
         var text: String
         var chunkName: String
         var lineOffset: Int
+        /// Columns before the script's text on each of its lines in the YAML (inline scripts).
+        var columnOffset = 0
     }
 
     /// The script of a stage spec: the `script` file or the `inline` text located in the YAML.
     static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<Script, Diagnostic> {
         if let inline = spec.params["inline"]?.stringValue {
             let at = spec.paramLocations["inline"] ?? spec.location
-            return .success(Script(text: inline, chunkName: pipeline.file, lineOffset: inlineOffset(at, yamlFile: pipeline.file, base: pipeline.baseDirectory)))
+            let yaml = yamlLines(pipeline)
+            return .success(
+                Script(text: inline, chunkName: pipeline.file, lineOffset: inlineOffset(at, lines: yaml), columnOffset: inlineIndent(at, lines: yaml)))
         }
         guard let p = spec.params["script"]?.stringValue else {
             return .failure(.error("missing-param", "tag needs `script` (a Lua file) or `inline` (rules in the YAML)", at: spec.location))
@@ -55,18 +59,37 @@ struct TagStage: Stage {
 
     /// Lines before the inline script's first line: a block scalar (`|` / `>`) starts on the line
     /// after its indicator; a plain or quoted one-line scalar starts on its own line.
-    static func inlineOffset(_ at: SourceLocation, yamlFile: String, base: String) -> Int {
-        let candidates = [yamlFile, base + "/" + (yamlFile as NSString).lastPathComponent]
-        for path in candidates {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            guard at.line >= 1, at.line <= lines.count else { break }
-            let line = Array(lines[at.line - 1])
+    static func inlineOffset(_ at: SourceLocation, lines: [[Character]]?) -> Int {
+        guard let lines, at.line >= 1, at.line <= lines.count else { return at.line }
+        return isBlockIndicator(at, lines) ? at.line : at.line - 1
+    }
+
+    /// Columns before the script's text: a block scalar's indentation (its first line's), or the
+    /// column after a one-line scalar's opening quote.
+    static func inlineIndent(_ at: SourceLocation, lines: [[Character]]?) -> Int {
+        guard let lines, at.line >= 1, at.line <= lines.count else { return 0 }
+        guard isBlockIndicator(at, lines) else {
             let c = at.column - 1
-            if c >= 0, c < line.count, line[c] == "|" || line[c] == ">" { return at.line }
-            return at.line - 1
+            let line = lines[at.line - 1]
+            return c + (c >= 0 && c < line.count && (line[c] == "\"" || line[c] == "'") ? 1 : 0)
         }
-        return at.line
+        guard let first = lines.dropFirst(at.line).first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return 0 }
+        return first.prefix { $0 == " " }.count
+    }
+
+    static func isBlockIndicator(_ at: SourceLocation, _ lines: [[Character]]) -> Bool {
+        let line = lines[at.line - 1]
+        let c = at.column - 1
+        return c >= 0 && c < line.count && (line[c] == "|" || line[c] == ">")
+    }
+
+    /// The pipeline file's lines (the file as given, else its name in the base directory).
+    static func yamlLines(_ pipeline: PipelineSpec) -> [[Character]]? {
+        for path in [pipeline.file, pipeline.baseDirectory + "/" + (pipeline.file as NSString).lastPathComponent] {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            return text.split(separator: "\n", omittingEmptySubsequences: false).map(Array.init)
+        }
+        return nil
     }
 
     static func check(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
@@ -80,6 +103,11 @@ struct TagStage: Stage {
                 source: s.text, file: s.chunkName, lineOffset: s.lineOffset, context: .init(asOf: pipeline.asOf ?? "1970-01-01"))
             var out = result.errors.map(\.diagnostic)
             if result.isValid {
+                let user = userRecord(spec, pipeline)
+                let fields = RuleFieldCheck { $0 == "tag" ? [user] : [] }
+                // A script file by its resolved path, so the diagnostic can echo its line.
+                let file = spec.params["script"]?.stringValue.map { PipelinePath.resolve($0, base: pipeline.baseDirectory) } ?? s.chunkName
+                out += fields.diagnostics(.init(file: file, text: s.text, lineOffset: s.lineOffset, columnOffset: s.columnOffset))
                 for r in result.rules where r.kind != .tag {
                     out.append(
                         Diagnostic(
@@ -89,6 +117,17 @@ struct TagStage: Stage {
             }
             return out
         }
+    }
+
+    /// `u` in tag rules: the features input's columns, with `segment` and `segment_name` when
+    /// segments are connected (not `tags`, which the rules produce).
+    static func userRecord(_ spec: StageSpec, _ pipeline: PipelineSpec) -> RuleFieldCheck.Record? {
+        guard var columns = StageColumns.of(spec.name, in: pipeline), let input = spec.inputs["features"]?.first else { return nil }
+        columns.entries.removeAll { $0.name == "tags" }
+        let segments = spec.inputs["segments"]?.first.map { " joined with the segments of '\($0)'" } ?? ""
+        return .init(
+            role: "user", source: "the features of stage '\(input)'\(segments); see `recpipe columns PIPELINE \(input)`",
+            columns: columns)
     }
 
     // MARK: - Run

@@ -27,7 +27,7 @@ struct RankRules: Sendable {
     init(_ rules: [RegisteredRule], asOf: String) {
         all = rules
         for (i, r) in rules.enumerated() {
-            if r.kind != .filter && r.kind != .tag && !r.kind.isPlugin && !r.isActive(on: asOf) {
+            if r.kind != .filter && r.kind != .tag && r.kind != .nameSegment && !r.kind.isPlugin && !r.isActive(on: asOf) {
                 inactive.append(r)
                 continue
             }
@@ -37,7 +37,7 @@ struct RankRules: Sendable {
             case .pin: pins.append(i)
             case .bury: buries.append(i)
             case .score: scorer = scorer ?? i
-            case .tag, .map, .aggregate, .candidates: break
+            case .tag, .nameSegment, .map, .aggregate, .candidates: break
             }
         }
         promotions.sort { a, b in
@@ -60,12 +60,13 @@ struct RankRules: Sendable {
             for r in result.rules where r.kind.isPlugin && r.kind != .score {
                 out.append(pluginDiagnostic(r, param: param))
             }
-            for r in result.rules where r.kind == .tag {
+            for r in result.rules where r.kind == .tag || r.kind == .nameSegment {
                 out.append(
                     Diagnostic(
-                        .warning, code: "lua-registration", "\(param): a tag rule ('\(r.name)') has no effect in a rank stage",
+                        .warning, code: "lua-registration", "\(param): a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a rank stage",
                         at: SourceLocation(file: r.file, line: r.line, column: 1),
-                        hint: "rank uses filter, promote, pin and bury rules; tag rules belong in a tag stage"))
+                        hint: "rank uses filter, promote, pin and bury rules; "
+                            + (r.kind == .tag ? "tag rules belong in a tag stage" : "name_segment rules belong in a cluster stage's names_script")))
             }
         }
         return out

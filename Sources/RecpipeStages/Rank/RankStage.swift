@@ -57,7 +57,11 @@ struct RankStage: Stage {
                 out.append(.error("missing-file", "\(param): rules script '\(p)' not found (looked at \(path))", at: spec.paramLocations[param] ?? spec.location))
                 continue
             }
-            out += RankRules.check(path: path, asOf: asOf, param: param)
+            let registration = RankRules.check(path: path, asOf: asOf, param: param)
+            out += registration
+            if !registration.contains(where: { $0.severity == .error }), let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                out += fieldCheck(spec, pipeline).diagnostics(.init(file: path, text: text))
+            }
             if (spec.inputs["purchased"] ?? []).isEmpty {
                 out += RankRules.checkPurchasedCalls(path: path, param: param, stage: spec.name)
             }
@@ -73,6 +77,14 @@ struct RankStage: Stage {
             }
         }
         return out
+    }
+
+    /// `u` (the profiles input) and `item` (the items input) of filter and promotion rules.
+    static func fieldCheck(_ spec: StageSpec, _ pipeline: PipelineSpec) -> RuleFieldCheck {
+        let user = RuleFieldCheck.record(spec, pipeline, port: "profiles", role: "user", fallback: ["user_id"])
+        let itemID = StageParameters(spec, declaration: declaration).string("item_id_column")
+        let item = RuleFieldCheck.record(spec, pipeline, port: "items", role: "item", fallback: [itemID])
+        return RuleFieldCheck { ["filter", "promote", "pin", "bury"].contains($0) ? [user, item] : [] }
     }
 
     // MARK: - Run
