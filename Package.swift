@@ -85,7 +85,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]),
+            ],
+            // The API's OpenAPI document, served at /openapi.yaml and checked against the routes.
+            resources: [.copy("openapi.yaml")]),
         .target(
             name: "RecpipeCommands",
             dependencies: [

@@ -83,14 +83,14 @@ extension ALS {
     /// Solves every row of `conf` for `target`, given `fixed` factors. O(rows·(solver cost)).
     static func solveImplicitSide(
         _ conf: SparseMatrix, _ encoding: ConfidenceEncoding, target: inout [Float], fixed: [Float],
-        options: ALSImplicitOptions, side: String
+        options: ALSImplicitOptions, side: String, gram given: [Float]? = nil
     ) throws {
         let f = options.factors, rows = conf.rows
         guard conf.nonZeroCount > 0 else {
             target = [Float](repeating: 0, count: rows * f)
             return
         }
-        let gram = ALSLinearAlgebra.gram(fixed, rows: conf.cols, f: f, threads: options.threads)
+        let gram = given ?? ALSLinearAlgebra.gram(fixed, rows: conf.cols, f: f, threads: options.threads)
         let workers = Parallel.workers(options.threads)
         let floats = KernelScratch<Float>(rows: workers, width: 12 * f + f * f, repeating: 0)
         let doubles = KernelScratch<Double>(

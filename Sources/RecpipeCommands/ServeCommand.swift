@@ -82,6 +82,12 @@ struct ServeCommand: AsyncParsableCommand {
                     + (replay.readingStage.map { " (read by '\($0)')" } ?? " (no ingest stage includes it: all replayed; see `include:` in pipelines/demo.yaml)"))
             for u in replay.unreadable.prefix(5) { Console.error("warning: \(u)") }
             if replay.unreadable.count > 5 { Console.error("warning: … \(replay.unreadable.count - 5) more unreadable line(s)") }
+            if replay.unknownItems > 0 {
+                let examples = replay.unknownExamples.map { "'\($0.item)' ×\($0.events)" }.joined(separator: ", ")
+                Console.error(
+                    "warning: \(replay.unknownItems) logged event(s) not replayed: their item is not in the catalogue of '\(p.rankStage)' "
+                        + "(\(examples)); they stay in the log for the next `recpipe run`")
+            }
             for f in state.ruleFiles { Console.error("rules \(f.kind): \(f.file)") }
             try await ServeServer.run(state, log: log, options: options) { address in
                 Console.error("serving on http://\(address) — Ctrl-C or SIGTERM stops (requests drain, the log is closed)")

@@ -16,6 +16,11 @@ package enum EventReplay {
         package var inRun = 0
         /// Lines that could not be read back (a torn last line after a crash), with the reason.
         package var unreadable: [String] = []
+        /// Logged events on items the loaded run's catalogue no longer has (the items table changed
+        /// since they were accepted): not applied online; the next batch run decides on them.
+        package var unknownItems = 0
+        /// Up to 5 of those items, with the count of each.
+        package var unknownExamples: [(item: String, events: Int)] = []
         /// The receive time (Unix ms) up to which the run read the log; nil: it did not read it.
         package var cutoff: Int64?
         package var readingStage: String?
@@ -40,26 +45,36 @@ package enum EventReplay {
             objects.append(o)
         }
         // In chunks, so one bad line costs a chunk's re-parse line by line, not the whole log.
+        var unknown: [String: Int] = [:]
         let chunk = 4096
         for start in stride(from: 0, to: objects.count, by: chunk) {
             let part = Array(objects[start..<min(objects.count, start + chunk)])
-            do {
-                let events = try state.pipeline.events.parse(objects: part)
-                _ = state.apply(events.filter { state.pipeline.ranker.knows(item: $0.item) }, replay: true)
-                result.replayed += events.count
-            } catch {
-                for o in part {
-                    do {
-                        let events = try state.pipeline.events.parse(objects: [o])
-                        _ = state.apply(events, replay: true)
-                        result.replayed += events.count
-                    } catch {
-                        result.unreadable.append("\(path): \(error)")
-                    }
+            if let events = try? state.pipeline.events.parse(objects: part) {
+                result.replayed += apply(events, state, unknown: &unknown)
+                continue
+            }
+            for o in part {
+                do {
+                    result.replayed += apply(try state.pipeline.events.parse(objects: [o]), state, unknown: &unknown)
+                } catch {
+                    result.unreadable.append("\(path): \(error)")
                 }
             }
         }
+        result.unknownItems = unknown.values.reduce(0, +)
+        result.unknownExamples = unknown.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map { ($0.key, $0.value) }
+        state.noteReplay(result)
         return result
+    }
+
+    /// Applies the events on known items; counts the others by item. Returns the applied count.
+    private static func apply(_ events: [EventSchema.Parsed], _ state: ServeState, unknown: inout [String: Int]) -> Int {
+        var known: [EventSchema.Parsed] = []
+        for e in events {
+            if state.pipeline.ranker.knows(item: e.item) { known.append(e) } else { unknown[e.item, default: 0] += 1 }
+        }
+        if !known.isEmpty { _ = state.apply(known, replay: true) }
+        return known.count
     }
 
     /// The ingest stage reading the log through `include`, and the largest receive time in its

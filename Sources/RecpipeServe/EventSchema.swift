@@ -16,6 +16,16 @@ package struct EventSchema: Sendable {
     package var timestampColumn = "timestamp"
     package var quantityColumn = "quantity"
     package var priceColumn = "price"
+    /// The feature encoder's transaction settings: which rows are purchases and returns, spend
+    /// from an amount column, orders from an order column (see ``UserFeaturesBuilder``).
+    package var hasEventColumn = true
+    package var purchaseEvent = "purchase"
+    var purchaseWhen: FilterExpression?
+    var returnsWhen: FilterExpression?
+    package var amountColumn: String?
+    package var orderColumn: String?
+    /// The `clean` row steps between the ingest and each encoder that reads events.
+    package var rowFilters: [OnlineRowFilter] = []
 
     /// Walks from `encoder` (an encode stage) up its events input to the ingest stage.
     init(encoder: StageSpec?, stages: [String: StageSpec]) throws {
@@ -42,6 +52,22 @@ package struct EventSchema: Sendable {
         timestampColumn = p["timestamp_column"]?.stringValue ?? timestampColumn
         quantityColumn = p["quantity_column"]?.stringValue ?? quantityColumn
         priceColumn = p["price_column"]?.stringValue ?? priceColumn
+        purchaseEvent = p["purchase_event"]?.stringValue ?? purchaseEvent
+        amountColumn = p["amount_column"]?.stringValue
+        orderColumn = p["order_column"]?.stringValue
+        // As the encoder: `event_column: null`, or the default name the data does not have.
+        let named = Set((options.schema ?? []).map { $0.rename ?? $0.name })
+        if p["event_column"]?.isNull == true {
+            hasEventColumn = false
+        } else if encoder.paramLocations["event_column"] == nil, options.schema != nil {
+            hasEventColumn = named.contains(eventColumn)
+        }
+        do {
+            purchaseWhen = try p["purchase_when"]?.stringValue.map { try FilterExpression(parsing: $0) }
+            returnsWhen = try p["returns_when"]?.stringValue.map { try FilterExpression(parsing: $0) }
+        } catch {
+            throw ServeError.setup("the filters of '\(encoder.name)' do not parse: \(error)")
+        }
     }
 
     /// The JSON keys the schema declares, with types (for error messages and the OpenAPI text).
@@ -55,6 +81,14 @@ package struct EventSchema: Sendable {
         package var time: Int64?
         package var quantity: Double?
         package var price: Double?
+        /// What the feature encoder counts it as (`purchase_when`, `returns_when`, the type).
+        package var kind: ProfileUpdater.Event.Kind = .other
+        /// The `amount_column` value, when the encoder has one.
+        package var amount: Double?
+        /// The `order_column` value, when the encoder has one.
+        package var order: String?
+        /// Encoders whose `clean` steps drop this event (as they drop the same line in a run).
+        package var excludedBy: Set<String> = []
         /// The event as received, one compact JSON line (what the log stores).
         package var line: String
     }
@@ -94,6 +128,14 @@ package struct EventSchema: Sendable {
         }
         let e = t.columnIndex(eventColumn), ts = t.columnIndex(timestampColumn)
         let q = t.columnIndex(quantityColumn), p = t.columnIndex(priceColumn)
+        let a = amountColumn.flatMap { t.columnIndex($0) }, o = orderColumn.flatMap { t.columnIndex($0) }
+        let purchases = try mask(purchaseWhen, t, "purchase_when"), returns = try mask(returnsWhen, t, "returns_when")
+        var dropped: [(encoder: String, keep: [Bool])] = []
+        for f in rowFilters where !f.isEmpty {
+            do { dropped.append((f.encoder, try f.mask(t))) } catch {
+                throw .badRequest("the events cannot be filtered as the clean stages before '\(f.encoder)' filter them: \(error)")
+            }
+        }
         var out: [Parsed] = []
         // Accepted rows keep their order; map each back to its line (rejected lines are skipped).
         let rejected = Set(result.rejects.map(\.line))
@@ -108,14 +150,31 @@ package struct EventSchema: Sendable {
                 problems.append("event \(n): '\(itemColumn)' is missing")
                 continue
             }
-            out.append(
-                Parsed(
-                    user: user, item: item, type: e.flatMap { t.string(row: r, col: $0) }, time: ts.flatMap { t.timestamp(row: r, col: $0) },
-                    quantity: q.flatMap { t.double(row: r, col: $0) }, price: p.flatMap { t.double(row: r, col: $0) },
-                    line: lines[n - 1]))
+            var event = Parsed(
+                user: user, item: item, type: e.flatMap { t.string(row: r, col: $0) }, time: ts.flatMap { t.timestamp(row: r, col: $0) },
+                quantity: q.flatMap { t.double(row: r, col: $0) }, price: p.flatMap { t.double(row: r, col: $0) },
+                amount: a.flatMap { t.double(row: r, col: $0) }, order: o.flatMap { t.value(row: r, col: $0).idText },
+                line: lines[n - 1])
+            // As the encoder: a return when `returns_when` holds (default: quantity < 0), else a
+            // purchase when the type is the purchase event (any row without an event column)
+            // and `purchase_when` holds.
+            let quantity = event.quantity.flatMap { $0.isNaN ? nil : $0 } ?? 1
+            let isReturn = returns?[r] ?? (quantity < 0)
+            let typed = !hasEventColumn || event.type == purchaseEvent
+            event.kind = isReturn ? .return : typed && (purchases?[r] ?? true) ? .purchase : .other
+            for d in dropped where !d.keep[r] { event.excludedBy.insert(d.encoder) }
+            out.append(event)
         }
         guard problems.isEmpty else { throw .badRequest(problems.joined(separator: "; ")) }
         return out
+    }
+
+    /// The rows of `t` where `filter` holds (nil without a filter).
+    private func mask(_ filter: FilterExpression?, _ t: Table, _ name: String) throws(ServeError) -> [Bool]? {
+        guard let filter else { return nil }
+        do { return try filter.mask(t) } catch {
+            throw .badRequest("the events cannot be classified by \(name) '\(filter.text)': \(error)")
+        }
     }
 
     /// JSON objects of an array body or a JSON Lines body.

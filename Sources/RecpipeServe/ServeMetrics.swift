@@ -44,5 +44,14 @@ package struct ServeMetrics: Sendable {
             labels: [("result", result)])
     }
 
+    /// Event-log lines skipped by the start-up replay, by reason (`unknown_item`, `unreadable`).
+    func replaySkipped(reason: String) -> Counter {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "recpipe", metricName: "replay_skipped_events", unitName: "total",
+                helpText: "Event-log lines the start-up replay did not apply"),
+            labels: [("reason", reason)])
+    }
+
     package func text() -> String { registry.emitToString() }
 }

@@ -19,7 +19,7 @@ package enum ServeRoutes {
         router.get("/openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+                body: .init(byteBuffer: ByteBuffer(string: try OpenAPIDocument.text())))
         }
         router.get("/v1/status") { _, _ in json(status(state, log: log)) }
         router.get("/v1/users/:id/recommendations") { request, context in
@@ -152,6 +152,19 @@ package enum ServeRoutes {
         ])
     }
 
+    /// What an event refreshes online, and what stays as the run left it.
+    static func onlineRefresh(_ p: ServedPipeline) -> JSONValue {
+        let unapplied = p.events.rowFilters.flatMap { f in f.unapplied.map { "\($0) (before '\(f.encoder)')" } }
+        return .object([
+            ("profile", p.featuresStage.map { .string($0) } ?? .null),
+            ("als_fold_in", p.factorsStage.map { .string($0) } ?? .null),
+            ("item_knn_rescored", .array(p.itemKNN.map { .string($0.knn.stage) })),
+            ("lists_kept_from_run", .array(p.keptSources.map { .string($0) })),
+            ("item_similarities", .string("item factors and item-kNN neighbour lists are the loaded run's; the next run recomputes them")),
+            ("clean_steps_not_applied", .array(unapplied.map { .string($0) })),
+        ])
+    }
+
     static func status(_ state: ServeState, log: EventLog?) -> JSONValue {
         let p = state.pipeline
         let c = state.counts_
@@ -164,12 +177,16 @@ package enum ServeRoutes {
                 ("users", .int(Int64(p.ranker.userCount))), ("items", .int(Int64(p.ranker.itemIDs.count))),
                 ("profiles", .int(Int64(p.profiles.rowCount))), ("online_users", .int(Int64(state.onlineUsers))),
                 ("events_accepted", .int(Int64(c.accepted))), ("events_replayed", .int(Int64(c.replayed))),
+                ("replay_skipped_unknown_items", .int(Int64(c.replaySkippedUnknownItems))),
+                ("replay_unreadable_lines", .int(Int64(c.replayUnreadableLines))),
+                ("knn_rescores", .int(Int64(c.knnRescores))),
                 ("requests_rejected", .int(Int64(c.rejectedRequests))), ("fold_ins", .int(Int64(c.foldIns))),
                 ("events_without_als_effect", .int(Int64(c.skippedForALS))), ("rule_errors", .int(Int64(c.ruleErrors))),
             ])),
             ("last_rule_error", c.lastRuleError.map { .string($0) } ?? .null),
             ("rules_generation", .int(Int64(state.rulesGeneration))),
             ("rules", .array(state.ruleFiles.map(ruleFile))),
+            ("online_refresh", onlineRefresh(p)),
             ("event_log", log.map { l in
                 .object([
                     ("path", .string(l.path)), ("bytes", .int(figures?.bytes ?? 0)), ("lines_since_start", .int(Int64(figures?.lines ?? 0))),

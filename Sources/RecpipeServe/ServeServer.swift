@@ -14,6 +14,7 @@ package enum ServeServer {
     package static func prepare(
         _ spec: PipelineSpec, store: ArtifactStore, pipelinePath: String, options: ServeOptions, rankStage: String? = nil
     ) throws -> (state: ServeState, log: EventLog?, replay: EventReplay.Result) {
+        _ = try OpenAPIDocument.text()
         let pipeline = try ServedPipeline.load(spec, store: store, rankStage: rankStage, pipelinePath: pipelinePath)
         let state = ServeState(pipeline: pipeline)
         var replay = EventReplay.Result()

@@ -41,7 +41,7 @@ extension ServeState {
         }
         let (ranker, tagger, generation) = rules.withLock { ($0.ranker, $0.tagger, $0.generation) }
         var applied = Applied()
-        var skippedALS = 0, ruleErrors: [String] = [], folds = 0
+        var skippedALS = 0, ruleErrors: [String] = [], folds = 0, rescored = 0
         users.withLock { all in
             for user in order {
                 var online = all[user] ?? makeUser(user)
@@ -60,10 +60,14 @@ extension ServeState {
                 if let row {
                     online.override.profile = try? row.appending(.strings("tags", [online.override.tags.joined(separator: ",")]))
                 }
-                // ALS fold-in (new users too) and re-rank.
-                if let fold = foldIn(online.history) {
+                // ALS fold-in (new users too), item-kNN re-scoring, and re-rank.
+                if let fold = foldIn(user: user, online.posted) {
                     online.override.lists[pipeline.factorsStage!] = fold
                     folds += 1
+                }
+                for (knn, rows) in pipeline.itemKNN {
+                    online.override.lists[knn.stage] = knn.candidates(rows.row(user: user, events: Self.reaching(rows, online.posted)).row)
+                    rescored += 1
                 }
                 online.list = nil
                 do throws(RuleError) {
@@ -84,6 +88,7 @@ extension ServeState {
             $0.skippedForALS += skippedALS
             $0.ruleErrors += ruleErrors.count
             $0.foldIns += folds
+            $0.knnRescores += rescored
             if let last = ruleErrors.last { $0.lastRuleError = last }
         }
         if !replay { metrics.eventsAccepted.increment(by: Int64(events.count)) }
@@ -105,46 +110,64 @@ extension ServeState {
         for item in p.ranker.seenItems(user: user) where totals.items.insert(item).inserted {
             if let c = p.itemInfo[item]?.category { totals.categoryCounts[c, default: 0] += 1 }
         }
-        var history: [(item: Int, value: Float)] = []
-        if let f = p.factors, let input = p.alsInput, let u = input.users[user] {
-            for k in input.matrix.rowRange(u) {
-                if let i = f.items[input.items[Int(input.matrix.columns[k])]] { history.append((i, input.matrix.values[k])) }
-            }
-        }
+        totals.purchasedItems = Set(p.purchasedRows.map { $0.batchRow(user: user).map { p.purchasedRows!.matrix.items[$0.item] } } ?? [])
+        if let batchRow { p.updater.startTotals(&totals, row: p.profiles.row(batchRow)) }
+        if let days = p.eventDays[user] { (totals.firstDay, totals.lastDay) = (days.first, days.last) }
         var o = UserOverride(user: user)
         o.tags = p.batchTags[user] ?? []
         let row = batchRow.map { p.profiles.row($0) } ?? p.updater.newRow(user: user, idColumn: p.profileIDColumn)
-        return OnlineUser(override: o, row: row, totals: totals, history: history)
+        return OnlineUser(override: o, row: row, totals: totals)
     }
 
     private func add(_ e: EventSchema.Parsed, to online: inout OnlineUser, skippedALS: inout Int) {
         let p = pipeline
         let info = p.itemInfo[e.item]
-        let amount = (e.quantity ?? 1) * (e.price ?? info?.price ?? 0)
-        p.updater.apply(
-            .init(item: e.item, type: e.type, time: e.time, amount: amount), category: info?.category, to: &online.row,
-            totals: &online.totals)
-        if ServedPipeline.counts(e.type, in: p.seenWeights) != nil { online.override.seen.append(e.item) }
-        if p.purchasedWeights != nil, ServedPipeline.counts(e.type, in: p.purchasedWeights) != nil {
+        let quantity = e.quantity.flatMap { $0.isNaN ? nil : $0 } ?? 1
+        let amount = p.events.amountColumn != nil ? (e.amount ?? 0) : quantity * (e.price ?? info?.price ?? 0)
+        if !e.excludedBy.contains(p.featuresStage ?? "") {
+            p.updater.apply(
+                .init(item: e.item, type: e.type, time: e.time, amount: amount, kind: e.kind, quantity: quantity, order: e.order),
+                category: info?.category, to: &online.row, totals: &online.totals)
+        }
+        if ServedPipeline.counts(e.type, in: p.seenWeights) != nil, !e.excludedBy.contains(p.seenStage ?? "") {
+            online.override.seen.append(e.item)
+        }
+        if p.purchasedWeights != nil, ServedPipeline.counts(e.type, in: p.purchasedWeights) != nil,
+            !e.excludedBy.contains(p.purchasedStage ?? "")
+        {
             online.override.purchased.append(e.item)
         }
-        guard let f = p.factors else { return }
-        if let w = ServedPipeline.counts(e.type, in: p.alsWeights), let i = f.items[e.item] {
-            online.history.append((i, Float(w)))
-        } else {
+        online.posted.append(e)
+        guard let rows = p.alsRows else { return }
+        if e.excludedBy.contains(rows.stage) || rows.weight(type: e.type, time: e.time) == nil || rows.matrix.items[e.item] == nil
+            || p.factors?.items[e.item] == nil
+        {
             skippedALS += 1
         }
     }
 
-    /// The user's ALS list from a vector folded in from `history` (its items excluded).
-    private func foldIn(_ history: [(item: Int, value: Float)]) -> [(item: String, score: Float)]? {
-        guard let model = pipeline.model, let f = pipeline.factors, let stage = pipeline.factorsStage, !history.isEmpty else { return nil }
+    /// The user's ALS list from a vector folded in from their row now (the batch row plus the
+    /// events since, combined as the ALS input's encoder does; its items excluded), with the
+    /// model's `YᵀY` computed once at load.
+    private func foldIn(user: String, _ posted: [EventSchema.Parsed]) -> [(item: String, score: Float)]? {
+        guard let model = pipeline.model, let f = pipeline.factors, let stage = pipeline.factorsStage, let rows = pipeline.alsRows
+        else { return nil }
         let start = ContinuousClock.now
         defer { metrics.foldIn.record(ContinuousClock.now - start) }
+        let history = rows.row(user: user, events: Self.reaching(rows, posted)).row.compactMap { e -> (item: Int, value: Float)? in
+            f.items[rows.matrix.items[e.item]].map { ($0, e.value) }
+        }
+        guard !history.isEmpty else { return nil }
         let n = max(1, pipeline.ranker.listLength(source: stage))
-        guard let folded = try? model.foldIn(history),
-            let top = try? model.recommend(vector: folded.factors, n: min(n, max(1, f.items.count - 1)), exclude: Array(Set(history.map(\.item))).sorted())
+        guard let folded = try? model.foldIn(history, gram: pipeline.gram),
+            let top = try? model.recommend(
+                vector: folded.factors, n: min(n, max(1, f.items.count - 1)), exclude: history.map(\.item).sorted())
         else { return nil }
         return top.map { (f.items[$0.item], $0.score) }
+    }
+
+    /// The events that reach the encoder of `rows` (its clean steps keep them), in order.
+    static func reaching(_ rows: OnlineInteractions, _ posted: [EventSchema.Parsed]) -> [(item: String, type: String?, time: Int64?)] {
+        posted.compactMap { $0.excludedBy.contains(rows.stage) ? nil : ($0.item, $0.type, $0.time) }
     }
 }

@@ -39,10 +39,15 @@ package final class ServeState: Sendable {
     package struct Counts: Sendable {
         package var accepted = 0
         package var replayed = 0
+        /// Logged events skipped on replay: their item is not in the loaded catalogue.
+        package var replaySkippedUnknownItems = 0
+        package var replayUnreadableLines = 0
         package var rejectedRequests = 0
         package var ruleErrors = 0
         package var lastRuleError: String?
         package var foldIns = 0
+        /// Item-kNN lists re-scored for a user after their events.
+        package var knnRescores = 0
         package var skippedForALS = 0
     }
 
@@ -50,8 +55,9 @@ package final class ServeState: Sendable {
         var override: UserOverride
         var row: [Value]
         var totals: ProfileUpdater.Totals
-        /// (factor item index, weight) of the batch row and every event since.
-        var history: [(item: Int, value: Float)]
+        /// The events received since the run, in order (the batch rows of the ALS and item-kNN
+        /// matrices plus these give the user's rows now).
+        var posted: [EventSchema.Parsed] = []
         var events = 0
         var list: (generation: Int, list: RankedList)?
     }
@@ -65,6 +71,16 @@ package final class ServeState: Sendable {
     }
 
     package var counts_: Counts { counts.withLock { $0 } }
+
+    /// Records what the start-up replay skipped (status, metrics).
+    func noteReplay(_ r: EventReplay.Result) {
+        counts.withLock {
+            $0.replaySkippedUnknownItems = r.unknownItems
+            $0.replayUnreadableLines = r.unreadable.count
+        }
+        metrics.replaySkipped(reason: "unknown_item").increment(by: Int64(r.unknownItems))
+        metrics.replaySkipped(reason: "unreadable").increment(by: Int64(r.unreadable.count))
+    }
     package var onlineUsers: Int { users.withLock { $0.count } }
 
     // MARK: - Reads

@@ -24,15 +24,31 @@ package struct ServedPipeline: Sendable {
     package var factorsStage: String?
     package var factors: Factors?
     package var model: ALSModel?
-    /// The interactions the ALS stage trained on (a batch user's history for fold-in).
-    package var alsInput: Interactions?
-    /// Event type → weight of the ALS input's encoder (nil: every event weighs 1).
-    package var alsWeights: [String: Double]?
+    /// `YᵀY` of the model's item factors, computed once here for every fold-in.
+    package var gram: ALSItemGram?
+    /// The matrix the ALS stage trained on and how its encoder weighs events (a user's row for
+    /// fold-in: the batch row plus the events since).
+    package var alsRows: OnlineInteractions?
+    /// Item-kNN candidate sources (item-mode `cf` stages), re-scored for a user after events.
+    package var itemKNN: [(knn: OnlineItemKNN, rows: OnlineInteractions)] = []
+    /// Candidate sources whose lists stay as the run left them (user-mode `cf`, sources that are
+    /// neither ALS nor item-kNN).
+    package var keptSources: [String] = []
     /// The same for the rank stage's `seen` and `purchased` inputs (which events join each set).
     package var seenWeights: [String: Double]?
     package var purchasedWeights: [String: Double]?
+    /// The rank stage's `purchased` matrix (else `seen`): a batch user's purchased items, for
+    /// `distinct_items` online.
+    package var purchasedRows: OnlineInteractions?
     package var events: EventSchema
+    /// The `user_features` encoder (the profile's features), and the rank stage's `seen` and
+    /// `purchased` encoders: an event their `clean` steps drop does not reach them.
+    package var featuresStage: String?
+    package var seenStage: String?
+    package var purchasedStage: String?
     package var updater: ProfileUpdater
+    /// Each batch user's first and last event day (the span of active days grows online).
+    package var eventDays: [String: (first: Int, last: Int)] = [:]
     /// Item id → (category, price) from the rank stage's items table.
     package var itemInfo: [String: ItemInfo]
 
@@ -95,20 +111,51 @@ package struct ServedPipeline: Sendable {
                 Dictionary(m.map { ($0.key, $0.value.doubleValue ?? 0) }) { a, _ in a }
             }
         }
-        var alsInput: Interactions?, alsWeights: [String: Double]?
+        let asOf = spec.asOf ?? ranker.asOf
+        // How the encoder `name` (an `encode target: interactions` stage) weighs events.
+        func rows(_ name: String?, _ matrix: Interactions?) -> OnlineInteractions? {
+            guard let name, let enc = byName[name], enc.kind == "encode", let matrix else { return nil }
+            return OnlineInteractions(spec: enc, matrix: matrix, asOf: asOf)
+        }
+        var alsRows: OnlineInteractions?
         if let name = factorsStage, let als = byName[name], let src = als.inputs.values.first?.first,
             let fp = state.stages[src]?.current.value
         {
-            alsInput = (try? store.load(fp))?.artifact as? Interactions
-            alsWeights = weights(src)
+            alsRows = rows(src, (try? store.load(fp))?.artifact as? Interactions)
+        }
+        let purchasedPort = context.inputs["purchased"]?.first ?? context.inputs["seen"]?.first
+        let purchasedRows = rows(purchasedPort?.stage, purchasedPort?.artifact as? Interactions)
+        var itemKNN: [(knn: OnlineItemKNN, rows: OnlineInteractions)] = []
+        var keptSources: [String] = []
+        for input in context.inputs["candidates"] ?? [] where input.stage != factorsStage {
+            guard let cf = byName[input.stage], cf.kind == "cf" else {
+                keptSources.append(input.stage)
+                continue
+            }
+            let cfContext = try Self.context(cf, spec: spec, store: store, state: state, pipelinePath: pipelinePath)
+            let source = cf.inputs.values.first?.first
+            if let knn = try OnlineItemKNN(context: cfContext),
+                let r = rows(source, cfContext.inputs.values.first?.first?.artifact as? Interactions)
+            {
+                itemKNN.append((knn, r))
+            } else {
+                keptSources.append(cf.name)
+            }
         }
         let model = try factors.map { try ALSQueries.buildModel($0) }
+        let gram = model?.itemGram()
 
         // Event schema (the ingest under the features encoder) and feature settings.
         let featuresSpec = tagSpec.flatMap { $0.inputs["features"]?.first }.flatMap { byName[$0] }
         let encoder = featuresSpec ?? factorsStage.flatMap { byName[$0]?.inputs.values.first?.first }.flatMap { byName[$0] }
-        let events = try EventSchema(encoder: encoder, stages: byName)
-        let updater = ProfileUpdater(profiles: profiles, encoder: featuresSpec, asOf: spec.asOf ?? ranker.asOf)
+        var events = try EventSchema(encoder: encoder, stages: byName)
+        let updater = ProfileUpdater(profiles: profiles, encoder: featuresSpec, asOf: asOf)
+        var eventDays: [String: (first: Int, last: Int)] = [:]
+        if let source = featuresSpec?.inputs["events"]?.first, let fp = state.stages[source]?.current.value,
+            let table = (try? store.load(fp))?.artifact as? Table
+        {
+            eventDays = updater.eventDays(table, userColumn: events.userColumn, timestampColumn: events.timestampColumn)
+        }
 
         var itemInfo: [String: ItemInfo] = [:]
         if let items = context.inputs["items"]?.first?.artifact as? Table {
@@ -125,11 +172,19 @@ package struct ServedPipeline: Sendable {
                 }
             }
         }
+        let named: [String?] = [featuresSpec?.name, alsRows?.stage, purchasedRows?.stage, stage.inputs["seen"]?.first]
+        let encoders: [String] = named.compactMap { $0 } + itemKNN.map { $0.rows.stage }
+        for name in Set(encoders).sorted() {
+            if let spec = byName[name], spec.kind == "encode" {
+                events.rowFilters.append(try OnlineRowFilter(encoder: spec, stages: byName))
+            }
+        }
         return ServedPipeline(
             spec: spec, rankStage: stage.name, rankFingerprint: rankFP, ranker: ranker, tagStage: tagSpec?.name, tagger: tagger,
             profiles: profiles, profileIDColumn: idColumn, batchTags: batchTags, factorsStage: factorsStage, factors: factors,
-            model: model, alsInput: alsInput, alsWeights: alsWeights, seenWeights: weights(stage.inputs["seen"]?.first),
-            purchasedWeights: weights(stage.inputs["purchased"]?.first), events: events, updater: updater, itemInfo: itemInfo)
+            model: model, gram: gram, alsRows: alsRows, itemKNN: itemKNN, keptSources: keptSources, seenWeights: weights(stage.inputs["seen"]?.first),
+            purchasedWeights: weights(stage.inputs["purchased"]?.first), purchasedRows: purchasedRows, events: events, featuresStage: featuresSpec?.name, seenStage: stage.inputs["seen"]?.first,
+            purchasedStage: stage.inputs["purchased"]?.first, updater: updater, eventDays: eventDays, itemInfo: itemInfo)
     }
 
     /// `stage`'s inputs loaded from the cache, as a run would hand them to it.

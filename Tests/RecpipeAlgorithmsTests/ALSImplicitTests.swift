@@ -119,6 +119,21 @@ import Testing
         #expect(throws: ALSError.self) { try model.foldIn([(item: 99, value: 1)]) }
     }
 
+    @Test func foldInWithPrecomputedGramIsBitIdentical() throws {
+        let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
+            factors: 6, iterations: 5, regularization: 0.1, alpha: 2, seed: 5))
+        let gram = model.itemGram()
+        #expect(gram.values.count == 36)
+        for user in 0..<Self.matrix.rows {
+            let r = Self.matrix.rowRange(user)
+            let row = zip(Self.matrix.columns[r], Self.matrix.values[r]).map { (item: Int($0), value: $1) }
+            #expect(try model.foldIn(row, gram: gram) == model.foldIn(row))
+        }
+        // A gram of another model is refused, not used.
+        let other = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(factors: 3, iterations: 1, seed: 5))
+        #expect(throws: ALSError.self) { try model.foldIn([(item: 0, value: 1)], gram: other.itemGram()) }
+    }
+
     @Test func explainContributionsSumToScore() throws {
         let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
             factors: 5, iterations: 10, regularization: 0.1, alpha: 2, seed: 4))

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import RecpipeData
 @testable import RecpipeServe
 import RecpipeStages
+import RecpipeTestSupport
 import Testing
 
 /// `POST /v1/events`: durable log first, then profile, tags, fold-in and list, seen by the next
@@ -177,5 +178,35 @@ import Testing
         #expect(replayed["events"]?.doubleValue == features["events"] as? Double ?? Double(features["events"] as? Int ?? -1))
         #expect(profile.online == 2)
         #expect(try state.recommendations(user: "n2")?.items.map(\.item) == first.list)
+    }
+
+    /// A logged event on an item the loaded catalogue lacks is not replayed, and is counted: in
+    /// the replay result (the start-up summary), `/v1/status` and `/metrics`.
+    @Test func replayCountsEventsOnUnknownItems() async throws {
+        let shop = await ServeShop()
+        TestSupport.write(
+            """
+            {"event":"view","item_id":"zz","timestamp":"2026-10-20 10:00:00","user_id":"u1","_received_ms":5}
+            {"event":"view","item_id":"zz","timestamp":"2026-10-20 11:00:00","user_id":"u2","_received_ms":6}
+            {"event":"view","item_id":"b4","timestamp":"2026-10-20 12:00:00","user_id":"u1","_received_ms":7}
+
+            """, to: "serve-log/events.jsonl", in: shop.dir)
+        let (state, log, options, replay) = try shop.prepare()
+        #expect(replay.lines == 3)
+        #expect(replay.replayed == 1)
+        #expect(replay.unknownItems == 2)
+        #expect(replay.unknownExamples.map(\.item) == ["zz"] && replay.unknownExamples.map(\.events) == [2])
+        #expect(state.counts_.replayed == 1)
+        let app = Application(router: ServeRoutes.router(state, options: options, log: log))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/status", method: .get) { r in
+                let counts = try #require(try object(r)["counts"] as? [String: Any])
+                #expect(counts["replay_skipped_unknown_items"] as? Int == 2)
+                #expect(counts["events_replayed"] as? Int == 1)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#"recpipe_replay_skipped_events_total{reason="unknown_item"} 2"#))
+            }
+        }
     }
 }

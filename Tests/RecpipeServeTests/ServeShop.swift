@@ -96,6 +96,11 @@ struct ServeShop {
         _ = await Self.quiet(["run", pipeline])
     }
 
+    init(dir: String, pipeline: String) {
+        self.dir = dir
+        self.pipeline = pipeline
+    }
+
     var logPath: String { dir + "/serve-log/events.jsonl" }
 
     /// Runs a recpipe command line in-process without printing; returns the exit code and stderr.

@@ -50,20 +50,8 @@ struct CFStage: Stage {
     func run(_ context: StageContext) async throws -> StageOutput {
         let data = try Self.trainingInteractions(context)
         let m = data.matrix
-        let mode = context.string("mode") ?? "item"
-        let k = context.int("neighbors") ?? 50
-        let count = context.int("candidates") ?? 100
-        let minNeighbors = context.int("min_neighbors") ?? 1
-        let maxMemory = try MemoryLimit.bytes(context)
-        let measure = try Self.measure(context)
-        let options = SimilarityOptions(
-            measure: measure, minSupport: context.int("min_support") ?? 1, shrinkage: context.double("shrinkage"))
-        let weighting = context.string("weighting") ?? "none"
+        let settings = try Self.settings(context)
         context.progress(nil, "similarities")
-        let settings = Settings(
-            mode: mode, k: k, count: count, minNeighbors: minNeighbors, maxMemory: maxMemory, options: options,
-            weighting: weighting, bm25: (context.double("bm25_k1") ?? 1.2, context.double("bm25_b") ?? 0.75),
-            threads: context.threads)
         let lists: RankedLists
         let description: String
         let clock = ContinuousClock()
@@ -71,8 +59,7 @@ struct CFStage: Stage {
         do {
             (lists, description) = try Self.compute(m, settings)
         } catch {
-            let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
-            throw StageError(error.message, at: context.location(of: param))
+            throw Self.located(error, context)
         }
         let candidates = Candidates(source: context.stageName, users: data.users, items: data.items, lists: lists)
         let withCandidates = (0..<lists.rowCount).count { !lists.range($0).isEmpty }
@@ -98,25 +85,29 @@ struct CFStage: Stage {
         var threads: Int
     }
 
+    /// The settings of a `cf` stage's parameters.
+    static func settings(_ context: StageContext) throws -> Settings {
+        let options = SimilarityOptions(
+            measure: try measure(context), minSupport: context.int("min_support") ?? 1, shrinkage: context.double("shrinkage"))
+        return Settings(
+            mode: context.string("mode") ?? "item", k: context.int("neighbors") ?? 50, count: context.int("candidates") ?? 100,
+            minNeighbors: context.int("min_neighbors") ?? 1, maxMemory: try MemoryLimit.bytes(context), options: options,
+            weighting: context.string("weighting") ?? "none",
+            bm25: (context.double("bm25_k1") ?? 1.2, context.double("bm25_b") ?? 0.75), threads: context.threads)
+    }
+
+    /// A similarity failure located at the parameter that bounds it.
+    static func located(_ error: KNNError, _ context: StageContext) -> StageError {
+        let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
+        return StageError(error.message, at: context.location(of: param))
+    }
+
     /// Neighbour lists, then top-N scoring; returns the lists and a one-line description.
     static func compute(
         _ m: SparseMatrix, _ s: Settings
     ) throws(KNNError) -> (RankedLists, String) {
         let measure = s.options.measure
-        if s.mode == "item" {
-            let neighbors: NeighborLists
-            if measure == .cosine {
-                let w: KNNWeighting = switch s.weighting {
-                case "tfidf": .tfidf
-                case "bm25": .bm25(k1: s.bm25.k1, b: s.bm25.b)
-                default: .none
-                }
-                neighbors = try KNNItemRecommender(userItems: m, neighbors: s.k, weighting: w, maxMemoryBytes: s.maxMemory).neighbors
-            } else {
-                let biases = measure == .pearsonBaseline ? try BaselineModel(ratings: m).biasTerms(userBased: false) : nil
-                neighbors = try KNNIndex.build(
-                    m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "item")
-            }
+        if let neighbors = try itemNeighbors(m, s) {
             let lists = NeighborScoring.topN(
                 first: m, second: neighbors.matrix(columns: m.cols), seen: m, itemCount: m.cols, count: s.count,
                 minContributions: s.minNeighbors, threads: s.threads)
@@ -130,6 +121,23 @@ struct CFStage: Stage {
             first: neighbors.matrix(columns: m.rows), second: m, seen: m, itemCount: m.cols, count: s.count,
             minContributions: s.minNeighbors, threads: s.threads)
         return (lists, "user-kNN (\(measure.rawValue), k=\(s.k))")
+    }
+
+    /// Item mode: every item's `k` nearest items (the second hop of the scoring); user mode: nil.
+    static func itemNeighbors(_ m: SparseMatrix, _ s: Settings) throws(KNNError) -> NeighborLists? {
+        guard s.mode == "item" else { return nil }
+        let measure = s.options.measure
+        if measure == .cosine {
+            let w: KNNWeighting = switch s.weighting {
+            case "tfidf": .tfidf
+            case "bm25": .bm25(k1: s.bm25.k1, b: s.bm25.b)
+            default: .none
+            }
+            return try KNNItemRecommender(userItems: m, neighbors: s.k, weighting: w, maxMemoryBytes: s.maxMemory).neighbors
+        }
+        let biases = measure == .pearsonBaseline ? try BaselineModel(ratings: m).biasTerms(userBased: false) : nil
+        return try KNNIndex.build(
+            m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "item")
     }
 
     // MARK: - Inputs and parameters
