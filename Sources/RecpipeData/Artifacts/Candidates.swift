@@ -80,8 +80,9 @@ public struct Candidates: Artifact, Equatable {
         let offsets = try r.readArray(Int.self)
         let itemIndices = try r.readArray(Int32.self)
         let scores = try r.readArray(Float.self)
+        let itemCount = items.count
         guard offsets.count == users.count + 1, offsets.first == 0, offsets.last == scores.count,
-            itemIndices.count == scores.count, itemIndices.allSatisfy({ $0 >= 0 && Int($0) < items.count })
+            itemIndices.count == scores.count, itemIndices.allSatisfy({ $0 >= 0 && Int($0) < itemCount })
         else { throw ArtifactDecodeError("inconsistent candidate lists") }
         lists = RankedLists(rowPointers: offsets, indices: itemIndices, scores: scores)
     }
