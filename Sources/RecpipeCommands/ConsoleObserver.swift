@@ -1,4 +1,5 @@
 import Foundation
+import RecpipeCore
 import RecpipeEngine
 import Synchronization
 
@@ -70,7 +71,7 @@ final class ConsoleObserver: RunObserver {
 
     private func elapsed() -> String {
         let d = ContinuousClock.now - started
-        return String(format: "%7.2fs", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        return String(format: "%7.2fs", d.seconds)
     }
 
     private func clear(_ s: inout State) {

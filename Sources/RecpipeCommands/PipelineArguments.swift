@@ -19,14 +19,7 @@ struct PipelineArguments: ParsableArguments {
     /// Loads and validates the pipeline; prints every diagnostic and throws exit code 2 on error.
     func load() throws -> PipelineSpec {
         let result = PipelineLoader.load(path: pipeline, overrides: overrides, catalog: StageRegistry.catalog)
-        var sources = result.sources
-        // Lua scripts and other files named by diagnostics: echo their lines too.
-        for file in Set(result.diagnostics.compactMap(\.location?.file)) where sources[file] == nil {
-            if let text = try? String(contentsOfFile: file, encoding: .utf8), text.utf8.count < 4 << 20 {
-                sources[file] = text
-            }
-        }
-        let renderer = DiagnosticRenderer(sources: sources)
+        let renderer = Self.renderer(for: result.diagnostics, sources: result.sources)
         for d in result.diagnostics {
             Console.error(renderer.render(d))
         }
@@ -36,5 +29,17 @@ struct PipelineArguments: ParsableArguments {
             throw ExitCode(2)
         }
         return spec
+    }
+
+    /// A renderer that echoes the source line of each diagnostic: `sources` (the pipeline file as
+    /// loaded), plus the Lua scripts and other files the diagnostics name, read from disk.
+    static func renderer(for diagnostics: [Diagnostic], sources: [String: String] = [:]) -> DiagnosticRenderer {
+        var sources = sources
+        for file in Set(diagnostics.compactMap(\.location?.file)) where sources[file] == nil {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), text.utf8.count < 4 << 20 {
+                sources[file] = text
+            }
+        }
+        return DiagnosticRenderer(sources: sources)
     }
 }

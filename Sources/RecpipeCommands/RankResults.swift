@@ -7,8 +7,8 @@ import RecpipeStages
 /// Reading `rank` and `evaluate` results back from the cache for `recpipe run --diff`. A result
 /// that cannot be read says so in its block (never "no result yet", never a diff against nothing).
 enum RankResults {
-    /// The pipeline's rank stages, in file order.
-    static func rankStages(_ spec: PipelineSpec) -> [StageSpec] { spec.stages.filter { $0.kind == "rank" } }
+    /// The pipeline's rank stages, in file order (not an evaluate stage's refit on its split).
+    static func rankStages(_ spec: PipelineSpec) -> [StageSpec] { spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil } }
 
     /// Item id → category from the rank stage's `items` input (its current cached table); empty
     /// when the stage has no items input.
@@ -35,40 +35,27 @@ enum RankResults {
     static func diffReport(_ spec: PipelineSpec, options: RunOptions, report: RunReport? = nil, against: String? = nil) -> [String] {
         let results = StoredResult(spec, cacheDirectory: options.cacheDirectory, pipelineFile: spec.file)
         let stages = rankStages(spec)
-        let metrics = metricReport(spec, results: results, report: report)
-        guard !stages.isEmpty else { return ["--diff: the pipeline has no rank stage to compare"] + metrics }
         let history = RunHistory(runsDirectory: results.store.runsDirectory, pipeline: spec.name)
         var againstRun: RunReport?
         if let against {
             guard let run = history.run(against) else {
-                return ["--diff --against \(against): no run with that id (`recpipe runs \(spec.file)` lists them)"] + metrics
+                return ["--diff --against \(against): no run with that id (`recpipe runs \(spec.file)` lists them)"]
             }
             againstRun = run
         }
         let experiment = report?.record.experiment
-        let experimentState = experiment.map { results.store.experiment($0).loadState() }
+        let comparing = Comparing(results: results, report: report, against: againstRun, experiment: experiment)
+        let metrics = metricReport(spec, comparing: comparing)
+        guard !stages.isEmpty else { return ["--diff: the pipeline has no rank stage to compare"] + metrics }
         return stages.map { stage in
             let name = stage.name
             let here = report?.stages.first { $0.stage == name }
-            let afterFP = here.flatMap { $0.status == .ran || $0.status == .cached ? $0.fingerprint : nil }
-                ?? (experiment == nil ? results.state.stages[name]?.current.value : nil)
-            guard let afterFP else { return "diff of '\(name)': no result yet (the stage did not run)" }
-            let heading: String, baseline: String?
-            var changes: [String] = []
-            if let againstRun {
-                heading = "diff of '\(name)' against run \(againstRun.runID):"
-                baseline = againstRun.stages.first { $0.stage == name && ($0.status == .ran || $0.status == .cached) }?.fingerprint
-            } else if let experiment {
-                heading = "diff of '\(name)' (experiment '\(experiment)') against the production result:"
-                let production = results.state.stages[name]?.current
-                baseline = production?.value
-                if let production, let mine = experimentState?.stages[name]?.current { changes = mine.changes(since: production) }
-            } else {
-                heading = "diff of '\(name)' against its previous result:"
-                let s = results.state.stages[name]
-                baseline = s?.current.value == afterFP ? s?.previous?.value : s?.current.value
-                if let s, let p = s.previous, s.current.value == afterFP { changes = s.current.changes(since: p) }
-            }
+            let pair = comparing.pair(name)
+            guard let afterFP = pair.after else { return "diff of '\(name)': no result yet (the stage did not run)" }
+            let heading = againstRun.map { "diff of '\(name)' against run \($0.runID):" }
+                ?? experiment.map { "diff of '\(name)' (experiment '\($0)') against the production result:" }
+                ?? "diff of '\(name)' against its previous result:"
+            let (baseline, changes) = (pair.before, pair.changes)
             guard let baseline else {
                 return againstRun != nil
                     ? "diff of '\(name)': run \(against ?? "") has no result of '\(name)'"
@@ -88,6 +75,7 @@ enum RankResults {
                 return diff.render(stage: name, heading: heading)
                     + "\n" + baselineLine(baseline, stage: name, history: history, run: againstRun, report: report, changes: changes)
                     + (cached ? "\n  ('\(name)' was unchanged in this run: this is the change of its last new result)" : "")
+                    + evaluationLines(of: name, spec: spec, comparing: comparing).map { "\n" + $0 }.joined()
             } catch {
                 return "diff of '\(name)': \(error)"
             }
@@ -106,20 +94,5 @@ enum RankResults {
         let kind = producer.record.experiment.map { "experiment '\($0)'" } ?? "production"
         return "  baseline: run \(producer.runID) (\(RunRecord.iso8601(producer.startedAt)), \(kind))"
             + "; settings that differ: " + (differ.isEmpty ? "none" : differ.joined(separator: "; "))
-    }
-
-    /// One block per `evaluate` stage: its metrics, current result against the previous one
-    /// (`MetricChange`).
-    static func metricReport(_ spec: PipelineSpec, results: StoredResult, report: RunReport?) -> [String] {
-        spec.stages.filter { $0.kind == "evaluate" }.map { stage in
-            let cached = report?.stages.first { $0.stage == stage.name }?.status == .cached
-            do {
-                let after = results.hasResult(stage.name) ? try results.load(stage.name, as: Table.self, what: "metrics") : nil
-                let before = try results.loadPrevious(stage.name, as: Table.self, what: "metrics")
-                return MetricChange.report(stage: stage.name, before: before, after: after, cached: cached)
-            } catch {
-                return "metric change of '\(stage.name)': \(error)"
-            }
-        }
     }
 }

@@ -56,7 +56,7 @@ extension RecommendCommand {
     /// als stage among its candidates (nil when there is none).
     func rankStage(fedBy als: StageSpec, in spec: PipelineSpec) throws -> StageSpec? {
         if let stage { return try StageChoice.choose(spec, kind: "rank", name: stage, flag: "--stage", purpose: "--items ranks with a rank stage", required: true) }
-        let fed = spec.stages.filter { $0.kind == "rank" && ($0.inputs["candidates"] ?? []).contains(als.name) }
+        let fed = spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil && ($0.inputs["candidates"] ?? []).contains(als.name) }
         guard fed.count <= 1 else {
             Console.error("error: several rank stages use als stage '\(als.name)' (\(fed.map(\.name).joined(separator: ", "))); choose one with --stage")
             throw ExitCode(2)

@@ -139,9 +139,15 @@ struct RunCommand: AsyncParsableCommand {
             for block in diffBlocks { Console.print("\n" + block) }
         }
         if report.exitCode != 0 {
-            for f in report.failed {
-                Console.error("\nerror: stage '\(f.stage)' (\(f.kind)) failed: \(f.error ?? "unknown error")")
+            // Each failure as a diagnostic: location, message and code, the source line with a caret, the hint.
+            let failures = report.failed.map { f in
+                let d = f.failure ?? .error(f.errorCode ?? "stage-failed", f.error ?? "unknown error")
+                return Diagnostic(
+                    .error, code: d.code, "stage '\(f.stage)' (\(f.kind)) failed: \(d.message) [\(d.code)]", at: d.location,
+                    hint: d.hint)
             }
+            let renderer = PipelineArguments.renderer(for: failures)
+            for d in failures { Console.error("\n" + renderer.render(d)) }
             for e in report.errors { Console.error("\nerror: \(e)") }
             Console.error(
                 "\nFix the problem, then resume with:\n  recpipe run \(CommandLine.shellQuoted([pipeline.pipeline] + pipeline.overrides.flatMap { ["--set", $0] }))\n(finished stages are reused from the cache)"

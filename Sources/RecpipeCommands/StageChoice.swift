@@ -15,7 +15,7 @@ enum StageChoice {
     static func choose(
         _ spec: PipelineSpec, kind: String, name: String?, flag: String, purpose: String, required: Bool = true
     ) throws -> StageSpec? {
-        let all = spec.stages.filter { $0.kind == kind }
+        let all = spec.stages.filter { $0.kind == kind && $0.derivedFrom == nil }  // not evaluation refits
         let names = all.isEmpty ? "none" : all.map(\.name).joined(separator: ", ")
         if let name {
             guard let s = spec.stage(name) else {
@@ -31,7 +31,7 @@ enum StageChoice {
             return s
         }
         if all.count == 1 { return all[0] }
-        let serving = upstream(of: spec.stages.filter { $0.kind == "rank" }.map(\.name), in: spec)
+        let serving = upstream(of: spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil }.map(\.name), in: spec)
         let feeding = all.filter { serving.contains($0.name) }
         if feeding.count == 1 { return feeding[0] }
         guard required else { return nil }

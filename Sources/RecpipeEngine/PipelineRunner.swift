@@ -232,8 +232,7 @@ public struct PipelineRunner: Sendable {
     static func strict(_ report: StageReport) -> StageReport {
         guard report.status == .ran || report.status == .cached, !report.warnings.isEmpty else { return report }
         var r = report
-        r.status = .failed
-        r.error = "--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])"
+        r.fail(StageError("--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])", code: "strict-warning"))
         return r
     }
 
@@ -243,12 +242,5 @@ public struct PipelineRunner: Sendable {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         return f.string(from: date) + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }

@@ -34,12 +34,29 @@ public struct StageReport: Sendable, Codable, Hashable {
     public var warnings: [String]
     public var fingerprint: String?
     public var artifactKind: ArtifactKind?
+    /// A failure in one line: `file:line:col: message (hint)`.
     public var error: String?
+    /// The failure's stable code (`stage-failed`, `not-cached`, `cache-write-failed`, …).
+    public var errorCode: String?
+    /// Where the failure is, `file:line:col`, when it has a YAML or script location.
+    public var errorLocation: String?
+    /// The failure as a diagnostic, in this run only (the manifest keeps `error`, its code and location).
+    public var failure: Diagnostic? = nil
 
     /// The manifest's JSON keys are snake_case, like the run-level keys.
     enum CodingKeys: String, CodingKey {
         case stage, kind, status, reason, seconds, counters, notes, warnings, fingerprint, error
         case cacheHit = "cache_hit", rowsIn = "rows_in", rowsOut = "rows_out", artifactKind = "artifact_kind"
+        case errorCode = "error_code", errorLocation = "error_location"
+    }
+
+    /// Marks the stage failed with `error`: its one-line text, code, location and diagnostic.
+    public mutating func fail(_ error: StageError) {
+        status = .failed
+        self.error = error.description
+        errorCode = error.code
+        errorLocation = error.location?.description
+        failure = error.diagnostic
     }
 
     public init(stage: String, kind: String, status: StageStatus) {

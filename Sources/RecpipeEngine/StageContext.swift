@@ -7,6 +7,9 @@ import RecpipeSpec
 /// for side files (rejects), and a progress reporter.
 public struct StageContext: Sendable {
     public let spec: StageSpec
+    /// The parameters with their declared defaults: `int("k")` for a defaulted parameter,
+    /// `optionalInt("seed")` for one that may be absent.
+    public let params: StageParameters
     public let pipeline: PipelineSpec
     /// Port name → the upstream artifacts, in the order written in the YAML.
     public let inputs: [String: [Input]]
@@ -31,10 +34,16 @@ public struct StageContext: Sendable {
         }
     }
 
+    /// `spec`'s parameters are completed with `declaration`'s defaults here (a validated spec
+    /// already has them; a hand-built one in a test gets them the same way).
     public init(
-        spec: StageSpec, pipeline: PipelineSpec, inputs: [String: [Input]], runDirectory: String,
-        threads: Int, finishedStages: [StageReport] = [], progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
+        spec: StageSpec, declaration: StageDeclaration, pipeline: PipelineSpec, inputs: [String: [Input]],
+        runDirectory: String, threads: Int, finishedStages: [StageReport] = [],
+        progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
     ) {
+        self.params = StageParameters(spec, declaration: declaration)
+        var spec = spec
+        spec.params = params.values
         self.finishedStages = finishedStages
         self.spec = spec
         self.pipeline = pipeline
@@ -88,17 +97,27 @@ public struct StageContext: Sendable {
         }
     }
 
-    // MARK: - Parameters (already type-checked and defaulted by validation)
+    // MARK: - Parameters (type-checked by validation, defaults from the declaration)
 
-    public func param(_ name: String) -> ParamValue? {
-        guard let v = spec.params[name], !v.isNull else { return nil }
-        return v
+    public func param(_ name: String) -> ParamValue? { params.param(name) }
+    public func int(_ name: String) -> Int { params.int(name) }
+    public func double(_ name: String) -> Double { params.double(name) }
+    public func bool(_ name: String) -> Bool { params.bool(name) }
+    public func string(_ name: String) -> String { params.string(name) }
+    public func strings(_ name: String) -> [String] { params.strings(name) }
+    public func ints(_ name: String) -> [Int] { params.ints(name) }
+    public func doubles(_ name: String) -> [Double] { params.doubles(name) }
+    public func choice<T: RawRepresentable>(_ name: String, as type: T.Type = T.self) -> T where T.RawValue == String {
+        params.choice(name, as: type)
     }
-    public func int(_ name: String) -> Int? { param(name)?.intValue }
-    public func double(_ name: String) -> Double? { param(name)?.doubleValue }
-    public func bool(_ name: String) -> Bool? { param(name)?.boolValue }
-    public func string(_ name: String) -> String? { param(name)?.stringValue }
-    public func strings(_ name: String) -> [String]? { param(name)?.stringList }
+    public func optionalInt(_ name: String) -> Int? { params.optionalInt(name) }
+    public func optionalDouble(_ name: String) -> Double? { params.optionalDouble(name) }
+    public func optionalBool(_ name: String) -> Bool? { params.optionalBool(name) }
+    public func optionalString(_ name: String) -> String? { params.optionalString(name) }
+    public func optionalStrings(_ name: String) -> [String]? { params.optionalStrings(name) }
+
+    /// The stage's `seed` parameter when given, else the pipeline's seed.
+    public var stageSeed: Int { params.optionalInt("seed") ?? pipeline.seed }
 
     /// Where the parameter was written, for errors that point back into the YAML.
     public func location(of name: String) -> SourceLocation {
@@ -106,9 +125,9 @@ public struct StageContext: Sendable {
     }
 
     /// A `path`/`outputPath` parameter resolved against the pipeline file's directory.
-    public func path(_ name: String) -> String? {
-        string(name).map { resolve($0) }
-    }
+    public func path(_ name: String) -> String { resolve(string(name)) }
+    /// A `path`/`outputPath` parameter that may be absent, resolved like ``path(_:)``.
+    public func optionalPath(_ name: String) -> String? { optionalString(name).map { resolve($0) } }
 
     public func resolve(_ path: String) -> String {
         Self.resolve(path, base: pipeline.baseDirectory)
@@ -117,12 +136,7 @@ public struct StageContext: Sendable {
     /// `path` as written in a pipeline (relative to the directory `base`, absolute, or `~/…`),
     /// made absolute and standardized.
     public static func resolve(_ path: String, base: String) -> String {
-        if path.hasPrefix("/") { return path }
-        if path.hasPrefix("~/") {
-            return FileManager.default.homeDirectoryForCurrentUser.path + String(path.dropFirst(1))
-        }
-        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
-            .standardizedFileURL.path
+        PipelinePath.resolve(path, base: base)
     }
 
     /// How a pipeline names the file at `path` (absolute, standardized): relative to `base` when

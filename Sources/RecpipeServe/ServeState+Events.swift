@@ -58,7 +58,7 @@ extension ServeState {
                     }
                 }
                 if let row {
-                    online.override.profile = try? row.appending(.strings("tags", [online.override.tags.joined(separator: ",")]))
+                    online.override.profile = try? row.appending(.strings(TagColumn.name, [TagColumn.text(online.override.tags)]))
                 }
                 // ALS fold-in (new users too), item-kNN re-scoring, and re-rank.
                 if let fold = foldIn(user: user, online.posted) {

@@ -59,7 +59,7 @@ package struct ServedPipeline: Sendable {
 
     /// Loads the last run of `rankStage` (default: the pipeline's only rank stage) from `store`.
     package static func load(_ spec: PipelineSpec, store: ArtifactStore, rankStage: String? = nil, pipelinePath: String) throws -> ServedPipeline {
-        let ranks = spec.stages.filter { $0.kind == "rank" }
+        let ranks = spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil }
         let stage: StageSpec
         if let name = rankStage {
             guard let s = ranks.first(where: { $0.name == name }) else {
@@ -87,12 +87,9 @@ package struct ServedPipeline: Sendable {
         var profiles = ranker.profiles ?? Table()
         var batchTags: [String: [String]] = [:]
         let idColumn = profiles.columnIndex("user_id") != nil ? "user_id" : (profiles.columnNames.first ?? "user_id")
-        if let tagCol = profiles.columnIndex("tags"), let idCol = profiles.columnIndex(idColumn) {
-            for r in 0..<profiles.rowCount {
-                let tags = (profiles.string(row: r, col: tagCol) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                batchTags[profiles.value(row: r, col: idCol).idText ?? ""] = tags.filter { !$0.isEmpty }
-            }
-            profiles = try profiles.selecting(profiles.columnNames.filter { $0 != "tags" })
+        if let rows = TagColumn.rows(of: profiles), let idCol = profiles.columnIndex(idColumn) {
+            for (r, tags) in rows.enumerated() { batchTags[profiles.value(row: r, col: idCol).idText ?? ""] = tags }
+            profiles = try profiles.selecting(profiles.columnNames.filter { $0 != TagColumn.name })
         }
         let tagSpec = stage.inputs["profiles"]?.first.flatMap { byName[$0] }.flatMap { $0.kind == "tag" ? $0 : nil }
         let tagger = try tagSpec.map { try OnlineTagger(stage: $0, pipeline: spec) }
@@ -202,8 +199,11 @@ package struct ServedPipeline: Sendable {
                 return StageContext.Input(stage: name, kind: loaded.kind, artifact: loaded.artifact)
             }
         }
+        guard let declaration = StageRegistry.catalog[stage.kind] else {
+            throw ServeError.setup("stage '\(stage.name)' has kind '\(stage.kind)', which recpipe does not know")
+        }
         return StageContext(
-            spec: stage, pipeline: spec, inputs: inputs, runDirectory: NSTemporaryDirectory(), threads: 1)
+            spec: stage, declaration: declaration, pipeline: spec, inputs: inputs, runDirectory: NSTemporaryDirectory(), threads: 1)
     }
 
     /// Whether an event of `type` counts under an encoder's `weights` (none given: every type).

@@ -32,8 +32,7 @@ extension PipelineDecoder {
     }
 
     static func standardized(_ path: String, base: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : base + "/" + path
-        var p = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        var p = URL(fileURLWithPath: PipelinePath.resolve(path, base: base)).standardizedFileURL.path
         while p.count > 1, p.hasSuffix("/") { p.removeLast() }
         return p
     }

@@ -111,15 +111,12 @@ extension PipelineDecoder {
                 drafts[i].params[raw.name] = value
             }
         }
-        for spec in declaration.params where !given.contains(spec.name) {
-            if let value = spec.defaultValue {
-                drafts[i].params[spec.name] = value
-            } else if spec.required {
-                report(.error(
-                    "missing-required", "stage '\(name)' (\(declaration.kind)) is missing required parameter '\(spec.name)'",
-                    at: drafts[i].location,
-                    hint: "add `\(spec.name): <\(spec.type)>` under `with:` (\(spec.doc))"), stage: i)
-            }
+        drafts[i].params = StageParameters(drafts[i].params, declaration: declaration, written: given).values
+        for spec in declaration.params where spec.required && spec.defaultValue == nil && !given.contains(spec.name) {
+            report(.error(
+                "missing-required", "stage '\(name)' (\(declaration.kind)) is missing required parameter '\(spec.name)'",
+                at: drafts[i].location,
+                hint: "add `\(spec.name): <\(spec.type)>` under `with:` (\(spec.doc))"), stage: i)
         }
         if drafts[i].portsBound {
             for port in declaration.inputs where port.required && !drafts[i].mentionedPorts.contains(port.name) {

@@ -115,6 +115,8 @@ struct PipelineDecoder {
             guard let declaration = draft.declaration else { continue }
             for d in declaration.check(spec.stages[i], spec) { report(d, stage: i) }
         }
+        // Evaluation models refitted from the production stages, once the graph is sound.
+        if !diagnostics.contains(where: { $0.severity == .error }) { deriveRefits(&spec) }
         return spec
     }
 

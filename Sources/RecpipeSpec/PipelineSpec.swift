@@ -62,6 +62,9 @@ public struct StageSpec: Sendable {
     public var params: [String: ParamValue]
     /// Where each parameter the user wrote is (value position), for later runtime errors.
     public var paramLocations: [String: SourceLocation]
+    /// For a stage the pipeline derived (an `evaluate` stage's refit of a production model on its
+    /// split, named `quality.als`): the production stage it copies. Nil for stages in the file.
+    public var derivedFrom: String?
 
     public init(
         name: String, kind: String, location: SourceLocation, inputs: [String: [String]] = [:],
@@ -76,6 +79,10 @@ public struct StageSpec: Sendable {
         self.params = params
         self.paramLocations = paramLocations
     }
+
+    /// The name a consumer sees this stage's output under: the production stage's name for a
+    /// derived refit (so `blend: { als: … }` and the metrics rows read `als`), else its own.
+    public var displayName: String { derivedFrom ?? name }
 
     /// All upstream stages: data inputs then order-only ones, each once.
     public var dependencies: [String] {

@@ -75,11 +75,17 @@ public struct PortSpec: Sendable {
     /// Whether the port takes a list of stages (`candidates: [als, itemcf]`).
     public var multiple: Bool
     public var doc: String
+    /// For a port of models to evaluate: the port holding the split they are scored on. A model
+    /// on this port that was not trained on that split is refitted on it: the pipeline derives a
+    /// copy of the model (and of the stages between the split's input and it) fed by the split
+    /// (``PipelineSpec/deriveRefits(catalog:)``).
+    public var refitOn: String?
 
     public init(
         _ name: String, accepts: [ArtifactKind], required: Bool = true, multiple: Bool = false,
-        doc: String
+        refitOn: String? = nil, doc: String
     ) {
+        self.refitOn = refitOn
         self.name = name
         self.accepts = accepts
         self.required = required

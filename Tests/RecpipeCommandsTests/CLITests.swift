@@ -172,6 +172,23 @@ import Testing
         #expect(r.out.contains("upstream 'events' failed"))
     }
 
+    /// A runtime failure prints like a validation error: location, code, the YAML line and a
+    /// caret under the value, the hint; `--json` keeps the code and location.
+    @Test func aRuntimeFailureIsALocatedDiagnosticWithItsCode() async throws {
+        let dir = TestSupport.temporaryDirectory("cli")
+        let line = "  events: { uses: ingest, with: { path: missing.csv } }"
+        let p = TestSupport.write("pipeline: fails\nstages:\n\(line)\n", to: "p.yaml", in: dir)
+        let column = line.distance(from: line.startIndex, to: line.range(of: "missing.csv")!.lowerBound) + 1
+        let r = await recpipe("run", p)
+        #expect(r.code == 1)
+        #expect(r.err.contains("\(p):3:\(column): error: stage 'events' (ingest) failed: "), "\(r.err)")
+        #expect(r.err.contains("[missing-file]\n    \(line)\n    " + String(repeating: " ", count: column - 1) + "^"), "\(r.err)")
+        let json = await recpipe("run", p, "--json")
+        #expect(json.code == 1)
+        #expect(json.out.contains("\"error_code\" : \"missing-file\""), "\(json.out)")
+        #expect(json.out.contains("\"error_location\" : \"\(p):3:\(column)\""), "\(json.out)")
+    }
+
     @Test func unknownOnlyStageIsUsageErrorTwo() async {
         let dir = TestSupport.temporaryDirectory("cli")
         let r = await recpipe("run", pipeline(dir), "--only", "matrx")

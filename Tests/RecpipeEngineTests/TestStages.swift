@@ -46,12 +46,12 @@ struct SourceStage: Stage {
         output: .table)
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let key = context.string("key") ?? ""
+        let key = context.string("key")
         Probe.enter(key, context.stageName)
         defer { Probe.leave(key) }
-        if let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
-        var v = Int64(context.int("value") ?? 0)
-        if let path = context.path("file") {
+        if case let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
+        var v = Int64(context.int("value"))
+        if let path = context.optionalPath("file") {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw StageError("cannot read '\(path)'", at: context.location(of: "file"))
             }
@@ -74,13 +74,13 @@ struct AddStage: Stage {
         output: .table)
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let key = context.string("key") ?? ""
+        let key = context.string("key")
         Probe.enter(key, context.stageName)
         defer { Probe.leave(key) }
-        if let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
+        if case let ms = context.int("sleep_ms"), ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
         let ins = try context.inputList("in", as: Numbers.self)
         let all = ins.flatMap(\.value.values)
-        return StageOutput(Numbers(all + [all.reduce(0, +) + Int64(context.int("plus") ?? 0)]), rowsIn: all.count)
+        return StageOutput(Numbers(all + [all.reduce(0, +) + Int64(context.int("plus"))]), rowsIn: all.count)
     }
 }
 
@@ -110,10 +110,8 @@ struct Fixture {
         _ name: String, _ kind: String, inputs: [String] = [], after: [String] = [],
         _ params: [String: ParamValue] = [:]
     ) -> StageSpec {
-        var p = params
-        for decl in [SourceStage.declaration, AddStage.declaration, FailStage.declaration] where decl.kind == kind {
-            for spec in decl.params where p[spec.name] == nil { if let d = spec.defaultValue { p[spec.name] = d } }
-        }
+        let declaration = [SourceStage.declaration, AddStage.declaration, FailStage.declaration].first { $0.kind == kind }
+        let p = declaration.map { StageParameters(params, declaration: $0).values } ?? params
         return StageSpec(
             name: name, kind: kind, location: SourceLocation(file: "p.yaml", line: 1, column: 1),
             inputs: inputs.isEmpty ? [:] : ["in": inputs], after: after, params: p)

@@ -25,7 +25,7 @@ import Testing
     static let base: [String: ParamValue] = ["factors": .int(4), "iterations": .int(6), "candidates": .int(3)]
 
     static func run(_ params: [String: ParamValue], input: any Artifact = shop, seed: Int = 42) async throws -> (Factors, StageOutput) {
-        let ctx = F.context("als", params: base.merging(params) { $1 }, inputs: ["interactions": [("m", input)]], seed: seed)
+        let ctx = StageHarness.context("als", params: base.merging(params) { $1 }, inputs: ["interactions": [("m", input)]], seed: seed)
         let out = try await ALSStage().run(ctx)
         return (try #require(out.artifact as? Factors), out)
     }
@@ -79,11 +79,10 @@ import Testing
 
     @Test func progressReportsEveryIterationWithTheLoss() async throws {
         let messages = Mutex<[String]>([])
-        let spec = F.context("als", params: Self.base.merging(["iterations": .int(3), "compute_loss": .bool(true)]) { $1 }).spec
-        let ctx = StageContext(
-            spec: spec, pipeline: PipelineSpec(name: "t", file: "t.yaml", baseDirectory: "/tmp", seed: 1, asOf: nil, stages: [spec]),
-            inputs: ["interactions": [.init(stage: "m", kind: .interactions, artifact: Self.shop)]], runDirectory: "/tmp",
-            threads: 2, progress: { _, message in messages.withLock { $0.append(message) } })
+        let ctx = StageHarness.context(
+            "als", params: Self.base.merging(["iterations": .int(3), "compute_loss": .bool(true)]) { $1 },
+            inputs: ["interactions": [("m", Self.shop)]], file: "t.yaml", seed: 1,
+            progress: { _, message in messages.withLock { $0.append(message) } })
         let out = try await ALSStage().run(ctx)
         let seen = messages.withLock { $0 }
         #expect(seen.contains { $0.hasPrefix("iter 1/3 loss ") })

@@ -9,7 +9,7 @@ import Testing
 
     @Test func itemCosineGivesHandComputedCandidates() async throws {
         // Item cosines (unit item vectors over users): ab = ac = bc = 0.5, bd = cd = 1/√2, ad = 0.
-        let ctx = F.context("cf", name: "itemcf", inputs: ["interactions": [("m", F.small)]])
+        let ctx = StageHarness.context("cf", name: "itemcf", inputs: ["interactions": [("m", F.small)]])
         let out = try await CFStage().run(ctx)
         let c = try #require(out.artifact as? Candidates)
         #expect(c.source == "itemcf")
@@ -21,14 +21,14 @@ import Testing
     }
 
     @Test func minNeighborsDropsThinlySupportedCandidates() async throws {
-        let ctx = F.context("cf", params: ["min_neighbors": .int(2)], inputs: ["interactions": [("m", F.small)]])
+        let ctx = StageHarness.context("cf", params: ["min_neighbors": .int(2)], inputs: ["interactions": [("m", F.small)]])
         let c = try #require(try await CFStage().run(ctx).artifact as? Candidates)
         #expect(F.lists(c) == [["c"], ["b"], ["a"]])
     }
 
     @Test func userJaccardScoresSumNeighbourSimilarities() async throws {
         // jaccard: u0u1 = 1/3, u0u2 = u1u2 = 1/4.
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "cf", params: ["mode": .string("user"), "similarity": .string("jaccard")],
             inputs: ["interactions": [("m", F.small)]])
         let c = try #require(try await CFStage().run(ctx).artifact as? Candidates)
@@ -41,7 +41,7 @@ import Testing
     @Test func candidatesCapsListsAndSplitInputTrainsOnTrain() async throws {
         let split = EvaluationSplit(
             train: F.small, testOffsets: [0, 1, 1, 1], testItems: [2], testValues: [1], method: "hand")
-        let ctx = F.context("cf", params: ["candidates": .int(1)], inputs: ["interactions": [("split", split)]])
+        let ctx = StageHarness.context("cf", params: ["candidates": .int(1)], inputs: ["interactions": [("split", split)]])
         let c = try #require(try await CFStage().run(ctx).artifact as? Candidates)
         #expect(F.lists(c) == [["c"], ["b"], ["a"]])
     }
@@ -49,7 +49,7 @@ import Testing
     @Test func everySimilarityRunsInBothModes() async throws {
         for sim in CFStage.similarities {
             for mode in ["user", "item"] {
-                let ctx = F.context(
+                let ctx = StageHarness.context(
                     "cf", params: ["mode": .string(mode), "similarity": .string(sim)], inputs: ["interactions": [("m", F.small)]])
                 let c = try #require(try await CFStage().run(ctx).artifact as? Candidates)
                 for u in 0..<3 {
@@ -61,20 +61,20 @@ import Testing
     }
 
     @Test func memoryRefusalIsAClearStageError() async {
-        let ctx = F.context("cf", params: ["max_memory": .string("1KB")], inputs: ["interactions": [("m", F.small)]])
+        let ctx = StageHarness.context("cf", params: ["max_memory": .string("1KB")], inputs: ["interactions": [("m", F.small)]])
         let text = await F.errorText { _ = try await CFStage().run(ctx) }
         #expect(text.contains("item-kNN with 4 items"))
         #expect(text.contains("over max_memory 0.0 MB; lower `neighbors` or raise `max_memory`"))
-        let user = F.context(
+        let user = StageHarness.context(
             "cf", params: ["mode": .string("user"), "max_memory": .int(100)], inputs: ["interactions": [("m", F.small)]])
         #expect(await F.errorText { _ = try await CFStage().run(user) }.contains("user-kNN with 3 users"))
     }
 
     @Test func badMaxMemoryAndWeightingAreRejected() async {
-        let ctx = F.context("cf", params: ["max_memory": .string("lots")], inputs: ["interactions": [("m", F.small)]])
+        let ctx = StageHarness.context("cf", params: ["max_memory": .string("lots")], inputs: ["interactions": [("m", F.small)]])
         #expect(await F.errorText { _ = try await CFStage().run(ctx) }.contains("`max_memory` must be a positive byte count"))
-        let spec = F.context("cf", params: ["mode": .string("user"), "weighting": .string("bm25")]).spec
-        let problems = CFStage.declaration.check(spec, F.context("cf").pipeline)
+        let spec = StageHarness.context("cf", params: ["mode": .string("user"), "weighting": .string("bm25")]).spec
+        let problems = CFStage.declaration.check(spec, StageHarness.context("cf").pipeline)
         #expect(problems.first?.message.contains("only applies to item mode") == true)
     }
 

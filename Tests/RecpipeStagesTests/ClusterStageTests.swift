@@ -22,7 +22,7 @@ import Testing
         ]
         for (k, v) in params { p[k] = v }
         let features = FeatureSet(table: table, idColumn: "user_id")
-        let ctx = RecommendFixtures.context("cluster", params: p, inputs: ["features": [("features", features)]])
+        let ctx = StageHarness.context("cluster", params: p, inputs: ["features": [("features", features)]])
         let out = try await ClusterStage().run(ctx)
         return (out.artifact as! Segments, out)
     }
@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func tableInputIsAccepted() async throws {
-        let ctx = RecommendFixtures.context(
+        let ctx = StageHarness.context(
             "cluster", params: ["k": .int(2), "scale": .string("none"), "n_init": .int(1)],
             inputs: ["features": [("t", Self.twoGroups)]])
         let out = try await ClusterStage().run(ctx)

@@ -19,7 +19,7 @@ import Testing
         lists: [[(0, 0.9), (1, 0.5)], [(2, 0.9), (3, 0.8), (0, 0.7)]])
 
     @Test func rankingMetricsMatchHandComputation() async throws {
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", Self.split)], "models": [("cf", Self.candidates)]])
         let out = try await EvaluateStage().run(ctx)
         #expect(out.kind == .metrics)
@@ -43,7 +43,7 @@ import Testing
         let recs = Recommendations(
             users: IDMap(["u1", "u0"]), items: IDMap(["c", "d", "a", "b"]), offsets: [0, 2, 4], itemIndices: [0, 1, 2, 3],
             scores: [0.9, 0.5, 0.9, 0.8], provenance: ["", "", "", ""], fallbackUsers: [])
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", Self.split)], "models": [("recs", recs)]])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
         // The same lists as `candidates` above, cut to two: u0 [a, b] one hit of two, u1 [c, d] none.
@@ -53,7 +53,7 @@ import Testing
 
     @Test func anEmptyTestSplitGivesNAAndNullNotZero() async throws {
         let empty = EvaluationSplit(train: Self.split.train, testOffsets: [0, 0, 0, 0], testItems: [], testValues: [], method: "hand")
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", empty)], "models": [("cf", Self.candidates)]])
         let out = try await EvaluateStage().run(ctx)
         let line = try #require(out.notes.first { $0.hasPrefix("cf: ") })
@@ -74,7 +74,7 @@ import Testing
         let f = Factors(
             users: Self.split.train.users, items: Self.split.train.items, factors: 0, userFactors: [], itemFactors: [],
             settings: [:], candidates: Self.candidates)
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(1)], inputs: ["split": [("split", Self.split)], "models": [("als", f)]])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
         #expect(F.metric(t, "als", "precision@1") == 0.5)
@@ -84,7 +84,7 @@ import Testing
         let segments = Segments(
             users: ["u0", "u1"], labels: [0, 1], k: 2, featureNames: [], centroidsScaled: [], centroids: [], sizes: [1, 1],
             inertia: 0, names: ["loyal", "new"])
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(2)],
             inputs: ["split": [("split", Self.split)], "models": [("cf", Self.candidates)], "segments": [("seg", segments)]])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
@@ -97,7 +97,7 @@ import Testing
             [[("a", 5), ("b", 3), ("c", 4)], [("a", 4), ("b", 2), ("c", 5), ("d", 3)], [("a", 1), ("b", 5), ("d", 2)]],
             items: ["a", "b", "c", "d"])
         let split = EvaluationSplit(train: train, testOffsets: [0, 1, 1, 2], testItems: [3, 2], testValues: [4, 3], method: "hand")
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate",
             params: ["rating_models": .list([.map([.init(key: "name", value: .string("m")), .init(key: "k", value: .int(2))])])],
             inputs: ["split": [("split", split)]])
@@ -107,14 +107,14 @@ import Testing
         let rmse = try Metrics.rmse(predicted: p, actual: [4, 3])
         #expect(abs(F.metric(t, "m", "rmse")! - rmse) < 1e-12)
         #expect(F.metric(t, "m", "mae") == (try Metrics.mae(predicted: p, actual: [4, 3])))
-        let bad = F.context(
+        let bad = StageHarness.context(
             "evaluate", params: ["rating_models": .list([.map([.init(key: "kind", value: .string("svd"))])])],
             inputs: ["split": [("split", split)]])
         #expect(await F.errorText { _ = try await EvaluateStage().run(bad) }.contains("kind must be one of means, baseline"))
     }
 
     @Test func nothingToEvaluateIsACheckError() {
-        let spec = F.context("evaluate").spec
-        #expect(EvaluateStage.declaration.check(spec, F.context("evaluate").pipeline).first?.message.contains("nothing to evaluate") == true)
+        let spec = StageHarness.context("evaluate").spec
+        #expect(EvaluateStage.declaration.check(spec, StageHarness.context("evaluate").pipeline).first?.message.contains("nothing to evaluate") == true)
     }
 }

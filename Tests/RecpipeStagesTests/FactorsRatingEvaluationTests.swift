@@ -27,7 +27,7 @@ import Testing
     static let explicit = ALSModel.Kind.explicit(ALSExplicitOptions(factors: 1, useBiases: true, ratingRange: 1...5))
 
     @Test func explicitFactorsReportRMSEAndMAEByHand() async throws {
-        let ctx = F.context("evaluate", inputs: ["split": [("split", Self.split)], "models": [("als", Self.factors(Self.explicit))]])
+        let ctx = StageHarness.context("evaluate", inputs: ["split": [("split", Self.split)], "models": [("als", Self.factors(Self.explicit))]])
         let out = try await EvaluateStage().run(ctx)
         let t = try #require(out.artifact as? Table)
         // u0·c = 3 − 0.5 + 0 + 0.5 = 3 (err 0); u0·a = 5.5 → clipped 5 (err 0); u1·b = 3 + 0.5 + 1 − 2 = 2.5
@@ -41,7 +41,7 @@ import Testing
 
     @Test func withoutAStoredRangeRatingScaleClips() async throws {
         let kind = ALSModel.Kind.explicit(ALSExplicitOptions(factors: 1, useBiases: true, ratingRange: nil))
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate", params: ["rating_scale": .list([.double(1), .double(4)])],
             inputs: ["split": [("split", Self.split)], "models": [("als", Self.factors(kind))]])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func implicitFactorsGetNoRatingMetrics() async throws {
-        let ctx = F.context(
+        let ctx = StageHarness.context(
             "evaluate", inputs: ["split": [("split", Self.split)], "models": [("als", Self.factors(.implicit(ALSImplicitOptions(factors: 1))))]])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
         #expect(F.metric(t, "als", "rmse") == nil)

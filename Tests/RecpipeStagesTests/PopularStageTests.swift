@@ -16,7 +16,7 @@ import Testing
     static func run(_ params: [String: ParamValue], segments: Segments? = nil) async throws -> Candidates {
         var inputs: [String: [(stage: String, artifact: any Artifact)]] = ["interactions": [("m", data)]]
         if let segments { inputs["segments"] = [("seg", segments)] }
-        let out = try await PopularStage().run(F.context("popular", params: params, inputs: inputs))
+        let out = try await PopularStage().run(StageHarness.context("popular", params: params, inputs: inputs))
         return try #require(out.artifact as? Candidates)
     }
 

@@ -79,14 +79,10 @@ enum RankFixture {
         if let seen { inputs["seen"] = [.init(stage: "matrix", kind: .interactions, artifact: seen)] }
         if let purchased { inputs["purchased"] = [.init(stage: "purchases", kind: .interactions, artifact: purchased)] }
         if let popular { inputs["popular"] = [.init(stage: "popular", kind: .candidates, artifact: popular)] }
-        let loc = SourceLocation(file: "p.yaml", line: 3, column: 3)
-        let spec = StageSpec(
-            name: "recs", kind: "rank", location: loc,
-            inputs: ["candidates": candidates.map(\.0)], params: params)
-        let pipeline = PipelineSpec(name: "t", file: "p.yaml", baseDirectory: "/tmp", asOf: asOf, stages: [spec])
-        let context = StageContext(
-            spec: spec, pipeline: pipeline, inputs: inputs, runDirectory: TestSupport.temporaryDirectory("rank-run"),
-            threads: threads)
+        let context = StageHarness.context(
+            "rank", name: "recs", params: params, inputs: inputs, file: "p.yaml",
+            location: SourceLocation(file: "p.yaml", line: 3, column: 3), asOf: asOf,
+            runDirectory: TestSupport.temporaryDirectory("rank-run"), threads: threads)
         let out = try await RankStage().run(context)
         return (out.artifact as! Recommendations, out)
     }

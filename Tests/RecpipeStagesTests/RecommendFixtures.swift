@@ -8,22 +8,6 @@ import RecpipeSpec
 
 /// Hand-built contexts and artifacts for the cf / split / evaluate / popular stage tests.
 enum RecommendFixtures {
-    static func context(
-        _ kind: String, name: String? = nil, params: [String: ParamValue] = [:],
-        inputs: [String: [(stage: String, artifact: any Artifact)]] = [:], base: String = "/tmp", seed: Int = 42,
-        asOf: String? = nil
-    ) -> StageContext {
-        let location = SourceLocation(file: "test.yaml", line: 1, column: 1)
-        let spec = StageSpec(
-            name: name ?? kind, kind: kind, location: location,
-            inputs: inputs.mapValues { $0.map(\.stage) }, params: params)
-        let pipeline = PipelineSpec(name: "test", file: "test.yaml", baseDirectory: base, seed: seed, asOf: asOf, stages: [spec])
-        let resolved = inputs.mapValues { list in
-            list.map { StageContext.Input(stage: $0.stage, kind: type(of: $0.artifact).kind, artifact: $0.artifact) }
-        }
-        return StageContext(spec: spec, pipeline: pipeline, inputs: resolved, runDirectory: "/tmp", threads: 2)
-    }
-
     /// Users u0..u(n-1), items from `rows` (item names → value), optional timestamps per entry.
     static func interactions(_ rows: [[(String, Float)]], items: [String], times: [[Int64]]? = nil) -> Interactions {
         var triplets: [(row: Int, col: Int, value: Float)] = []

@@ -29,7 +29,7 @@ import Testing
     static func run(_ params: [String: ParamValue]) async throws -> (Segments, StageOutput) {
         var p: [String: ParamValue] = ["k": .string("auto"), "k_range": .list([.int(2), .int(4)]), "n_init": .int(3), "scale": .string("standard")]
         for (k, v) in params { p[k] = v }
-        let ctx = RecommendFixtures.context(
+        let ctx = StageHarness.context(
             "cluster", params: p, inputs: ["features": [("features", FeatureSet(table: skewed, idColumn: "user_id"))]])
         let out = try await ClusterStage().run(ctx)
         return (out.artifact as! Segments, out)

@@ -145,7 +145,7 @@ import Testing
     // MARK: - No spark-submit
 
     @Test func aMissingSparkSubmitNamesWhatToInstall() async throws {
-        let ctx = SparkTestSupport.context(
+        let ctx = SparkTestSupport.sparkContext(
             "als", params: ["factors": .int(2), "iterations": .int(1)], inputs: ["interactions": [("m", ALSStageTests.shop)]],
             spark: SparkSettings(submit: "/nonexistent/bin/spark-submit"))
         let error = await #expect(throws: StageError.self) { try await ALSStage().run(ctx) }
@@ -154,7 +154,7 @@ import Testing
         // Nothing written, nothing left: the work directory was never made.
         #expect(!FileManager.default.fileExists(atPath: ctx.runDirectory + "/spark"))
 
-        let bare = SparkTestSupport.context("als", params: [:], inputs: [:], spark: SparkSettings())
+        let bare = SparkTestSupport.sparkContext("als", params: [:], inputs: [:], spark: SparkSettings())
         let notFound = #expect(throws: StageError.self) { try SparkJob.locateSubmit(bare, environment: ["PATH": "/nonexistent"]) }
         #expect(notFound?.message == "stage 'als' runs on Spark, but spark-submit was not found (looked at every directory on PATH)")
         #expect(notFound?.hint?.contains("Java 17") == true)

@@ -46,8 +46,8 @@ struct SparkRunTests {
             "candidates": .int(10),
         ]
         let inputs: [String: [(stage: String, artifact: any Artifact)]] = ["interactions": [("m", train)]]
-        let spark = SparkTestSupport.context("als", params: params, inputs: inputs, spark: SparkTestSupport.settings)
-        let native = SparkTestSupport.context("als", params: params, inputs: inputs, spark: SparkTestSupport.settings, engine: .native)
+        let spark = SparkTestSupport.sparkContext("als", params: params, inputs: inputs, spark: SparkTestSupport.settings)
+        let native = SparkTestSupport.sparkContext("als", params: params, inputs: inputs, spark: SparkTestSupport.settings, engine: .native)
         let sparkOut = try await ALSStage().run(spark)
         let nativeOut = try await ALSStage().run(native)
         let s = try #require(sparkOut.artifact as? Factors), n = try #require(nativeOut.artifact as? Factors)
@@ -85,8 +85,8 @@ struct SparkRunTests {
             "scale": .string("none"),
         ]
         let inputs: [String: [(stage: String, artifact: any Artifact)]] = ["features": [("f", FeatureSet(table: table, idColumn: "user_id"))]]
-        let spark = SparkTestSupport.context("cluster", params: params, inputs: inputs, spark: SparkTestSupport.settings)
-        let native = SparkTestSupport.context("cluster", params: params, inputs: inputs, spark: SparkTestSupport.settings, engine: .native)
+        let spark = SparkTestSupport.sparkContext("cluster", params: params, inputs: inputs, spark: SparkTestSupport.settings)
+        let native = SparkTestSupport.sparkContext("cluster", params: params, inputs: inputs, spark: SparkTestSupport.settings, engine: .native)
         let s = try #require(try await ClusterStage().run(spark).artifact as? Segments)
         let n = try #require(try await ClusterStage().run(native).artifact as? Segments)
         print("blobs 3000×4 k=6: spark inertia \(s.inertia), native \(n.inertia)")
@@ -101,7 +101,7 @@ struct SparkRunTests {
     @Test func aFailedSparkJobIsAFailedStageWithItsLastErrorLines() async throws {
         var settings = SparkTestSupport.settings
         settings.master = "bogus://nowhere"
-        let ctx = SparkTestSupport.context(
+        let ctx = SparkTestSupport.sparkContext(
             "als", params: ["factors": .int(2), "iterations": .int(1), "candidates": .int(3)],
             inputs: ["interactions": [("m", ALSStageTests.shop)]], spark: settings)
         let error = await #expect(throws: StageError.self) { try await ALSStage().run(ctx) }

@@ -8,20 +8,13 @@ import RecpipeTestSupport
 /// Contexts for stages on the Spark engine, and where this machine's Spark is.
 enum SparkTestSupport {
     /// A context whose stage runs on Spark, with its own run directory (tests run in parallel).
-    static func context(
-        _ kind: String, name: String? = nil, params: [String: ParamValue], inputs: [String: [(stage: String, artifact: any Artifact)]],
-        spark: SparkSettings, engine: StageEngine = .spark, seed: Int = 42
+    static func sparkContext(
+        _ kind: String, params: [String: ParamValue], inputs: [String: [(stage: String, artifact: any Artifact)]],
+        spark: SparkSettings, engine: StageEngine = .spark
     ) -> StageContext {
-        let spec = StageSpec(
-            name: name ?? kind, kind: kind, location: SourceLocation(file: "test.yaml", line: 1, column: 1),
-            inputs: inputs.mapValues { $0.map(\.stage) }, params: params)
-        var pipeline = PipelineSpec(name: "test", file: "test.yaml", baseDirectory: "/tmp", seed: seed, stages: [spec])
-        pipeline.engine = engine
-        pipeline.spark = spark
-        let resolved = inputs.mapValues { list in
-            list.map { StageContext.Input(stage: $0.stage, kind: type(of: $0.artifact).kind, artifact: $0.artifact) }
-        }
-        return StageContext(spec: spec, pipeline: pipeline, inputs: resolved, runDirectory: TestSupport.temporaryDirectory("spark-run"), threads: 2)
+        StageHarness.context(
+            kind, params: params, inputs: inputs, engine: engine, spark: spark,
+            runDirectory: TestSupport.temporaryDirectory("spark-run"))
     }
 
     /// spark-submit: `.venv-spark/bin` in the repository (what `.ci/run` installs), else `PATH`.

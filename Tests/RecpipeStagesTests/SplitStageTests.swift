@@ -16,7 +16,7 @@ import Testing
 
     static func run(_ params: [String: ParamValue], seed: Int = 42, input: Interactions? = data) async throws -> EvaluationSplit {
         let inputs: [String: [(stage: String, artifact: any Artifact)]] = input.map { ["interactions": [("m", $0)]] } ?? [:]
-        let out = try await SplitStage().run(F.context("split", params: params, inputs: inputs, seed: seed))
+        let out = try await SplitStage().run(StageHarness.context("split", params: params, inputs: inputs, seed: seed))
         return try #require(out.artifact as? EvaluationSplit)
     }
 
@@ -88,7 +88,7 @@ import Testing
             2,20,5,400,test
             """, to: "split.csv", in: dir)
         let params: [String: ParamValue] = ["method": .string("file"), "path": .string("split.csv")]
-        let out = try await SplitStage().run(F.context("split", params: params, base: dir))
+        let out = try await SplitStage().run(StageHarness.context("split", params: params, base: dir))
         let s = try #require(out.artifact as? EvaluationSplit)
         #expect(s.train.users.ids == ["1", "2"] && s.train.items.ids == ["10", "20", "30"])
         #expect(Self.pairs(s).train == ["1/10", "2/10", "2/30"])
@@ -96,15 +96,15 @@ import Testing
         #expect(s.testValues == [3, 5])
         #expect(s.train.timestamps == [100, 150, 300])
         #expect(s.method == "file split.csv")
-        let bad = F.context("split", params: params.merging(["split_column": .string("fold")]) { $1 }, base: dir)
+        let bad = StageHarness.context("split", params: params.merging(["split_column": .string("fold")]) { $1 }, base: dir)
         #expect(await F.errorText { _ = try await SplitStage().run(bad) }.contains("has no column 'fold'"))
     }
 
     @Test func checkAsksForPathAndInput() {
-        let spec = F.context("split", params: ["method": .string("file")]).spec
-        let problems = SplitStage.declaration.check(spec, F.context("split").pipeline).map(\.message)
+        let spec = StageHarness.context("split", params: ["method": .string("file")]).spec
+        let problems = SplitStage.declaration.check(spec, StageHarness.context("split").pipeline).map(\.message)
         #expect(problems.contains { $0.contains("`method: file` needs `path`") })
-        let holdout = F.context("split").spec
-        #expect(SplitStage.declaration.check(holdout, F.context("split").pipeline).first?.message.contains("needs an `interactions` input") == true)
+        let holdout = StageHarness.context("split").spec
+        #expect(SplitStage.declaration.check(holdout, StageHarness.context("split").pipeline).first?.message.contains("needs an `interactions` input") == true)
     }
 }

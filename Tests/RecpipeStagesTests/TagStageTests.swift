@@ -45,7 +45,9 @@ import Testing
             "features": [.init(stage: "features", kind: .features, artifact: FeatureSet(table: profiles, idColumn: "user_id"))]
         ]
         if let segments { inputs["segments"] = [.init(stage: "segments", kind: .segments, artifact: segments)] }
-        return StageContext(spec: pipeline.stages[0], pipeline: pipeline, inputs: inputs, runDirectory: dir, threads: threads)
+        return StageContext(
+            spec: pipeline.stages[0], declaration: TagStage.declaration, pipeline: pipeline, inputs: inputs, runDirectory: dir,
+            threads: threads)
     }
 
     /// A `features` stage for the tag stage's required input (validation only; tests pass inputs).

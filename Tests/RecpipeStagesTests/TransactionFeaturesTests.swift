@@ -30,7 +30,7 @@ import Testing
     static func run(_ params: [String: ParamValue]) throws -> (FeatureSet, StageOutput) {
         var p: [String: ParamValue] = ["target": .string("user_features"), "windows": .list([.int(30)])]
         for (k, v) in params { p[k] = v }
-        let ctx = RecommendFixtures.context("encode", params: p, inputs: ["events": [("events", lines)]], asOf: "2026-01-31")
+        let ctx = StageHarness.context("encode", params: p, inputs: ["events": [("events", lines)]], asOf: "2026-01-31")
         let out = try UserFeaturesStage.run(ctx, events: lines)
         return (out.artifact as! FeatureSet, out)
     }

@@ -43,7 +43,7 @@ import Testing
     static func run(_ params: [String: ParamValue], events: Table = events, asOf: String? = "2026-01-31") throws -> (FeatureSet, StageOutput) {
         var p: [String: ParamValue] = ["target": .string("user_features")]
         for (k, v) in params { p[k] = v }
-        let ctx = RecommendFixtures.context(
+        let ctx = StageHarness.context(
             "encode", params: p, inputs: ["events": [("events", events)], "items": [("items", items)], "users": [("users", users)]],
             asOf: asOf)
         let out = try UserFeaturesStage.run(ctx, events: events)

@@ -43,28 +43,28 @@ struct CleanStage: Stage {
                 throw StageError("\(name): \(e)", at: context.spec.location)
             }
         }
-        let failures = CastFailure(rawValue: context.string("cast_failures") ?? "null") ?? .null
+        let failures = context.choice("cast_failures", as: CastFailure.self)
         for c in try Self.casts(context.spec) {
             try step("cast \(c.column)") { try $0.casting(c.column, to: c.type, format: c.format, onFailure: failures) }
         }
-        if let cols = context.strings("drop_nulls"), !cols.isEmpty {
+        if let cols = context.optionalStrings("drop_nulls"), !cols.isEmpty {
             try step("drop_nulls") { try $0.droppingNulls(in: cols) }
         }
         for f in try Self.filters(context.spec) {
             try step("filter \(f.text)") { try $0.filtered(by: [f]) }
         }
-        if let keys = context.strings("dedupe_on"), !keys.isEmpty {
-            let keep = DedupKeep(rawValue: context.string("dedupe_keep") ?? "first") ?? .first
-            try step("dedupe") { try $0.deduplicated(on: keys, keep: keep, orderBy: context.string("dedupe_order_by")) }
+        if let keys = context.optionalStrings("dedupe_on"), !keys.isEmpty {
+            let keep = context.choice("dedupe_keep", as: DedupKeep.self)
+            try step("dedupe") { try $0.deduplicated(on: keys, keep: keep, orderBy: context.optionalString("dedupe_order_by")) }
         }
         for o in try Self.outliers(context.spec) {
             try step("outliers \(o.column)") { try $0.handlingOutliers(in: o.column, method: o.method, action: o.action) }
         }
-        let minU = context.int("min_user_events") ?? 0, minI = context.int("min_item_events") ?? 0
+        let minU = context.int("min_user_events"), minI = context.int("min_item_events")
         if minU > 0 || minI > 0 {
             try step("k-core") {
                 try $0.kCore(
-                    userColumn: context.string("user_column") ?? "user_id", itemColumn: context.string("item_column") ?? "item_id",
+                    userColumn: context.string("user_column"), itemColumn: context.string("item_column"),
                     minUserEvents: minU, minItemEvents: minI)
             }
         }

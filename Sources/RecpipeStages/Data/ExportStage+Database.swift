@@ -48,7 +48,7 @@ extension ExportStage {
     func exportToDatabases(_ context: StageContext, formats: [String]) async throws -> (tables: [WrittenFiles.TableEntry], notes: [String]) {
         let targets = try databaseTargets(context, formats: formats)
         guard !targets.isEmpty else { return ([], []) }
-        let mode = ExportMode(rawValue: context.string("mode") ?? "replace") ?? .replace
+        let mode = context.choice("mode", as: ExportMode.self)
         let runID = context.runID
         let asOf = context.asOf ?? String(Timestamp.format(Int64(Date().timeIntervalSince1970)).prefix(10))
         let names = Dictionary((context.param("tables")?.mapValue ?? []).compactMap { e in e.value.stringValue.map { (e.key, $0) } }) { a, _ in a }
@@ -91,12 +91,12 @@ extension ExportStage {
         if formats.contains("sqlite") {
             // Beside `to`, not in it: `to` is a link to this run's file set, and the database
             // outlives the sets (append, upsert).
-            let written = context.string("database") ?? Self.defaultDatabase(to: context.string("to")!)
+            let written = context.optionalString("database") ?? Self.defaultDatabase(to: context.string("to"))
             let path = context.resolve(written)
             let recorded = StageContext.pipelinePath(path, written: written, base: context.pipeline.baseDirectory)
             out.append((.sqlite(path: path), "sqlite:" + recorded, context.param("database") == nil ? "to" : "database"))
         }
-        if formats.contains("postgres"), let url = context.string("postgres") {
+        if formats.contains("postgres"), let url = context.optionalString("postgres") {
             do {
                 let location = try PostgresLocation(url: url)
                 out.append((.postgres(location), "postgres:" + url, "postgres"))

@@ -44,7 +44,7 @@ struct ExportStage: Stage {
     }
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let formats = context.strings("formats")!
+        let formats = context.strings("formats")
         let fileFormats = formats.filter { !Self.databaseFormats.contains($0) }
         if fileFormats.isEmpty {
             let rows = (context.inputs["data"] ?? []).reduce(0) { $0 + $1.artifact.rowCount }
@@ -53,8 +53,8 @@ struct ExportStage: Stage {
                 WrittenFiles(entries: [], tables: databases.tables), rowsIn: rows, rowsOut: rows,
                 counters: [.init("tables", databases.tables.count)], notes: databases.notes)
         }
-        let dir = context.path("to")!, writtenDir = context.string("to")!
-        let escapeFormulas = context.bool("csv_escape_formulas")!
+        let dir = context.path("to"), writtenDir = context.string("to")
+        let escapeFormulas = context.bool("csv_escape_formulas")
         let set = OutputSet(path: dir)
         let staging: OutputSet.Staging
         do {
@@ -87,7 +87,7 @@ struct ExportStage: Stage {
                 }
             }
             databases = try await exportToDatabases(context, formats: formats)
-            commit = try set.commit(staging, keep: context.int("keep_runs")!)
+            commit = try set.commit(staging, keep: context.int("keep_runs"))
         } catch let e as StageError {
             set.discard(staging)
             throw e

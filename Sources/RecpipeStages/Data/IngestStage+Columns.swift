@@ -12,7 +12,7 @@ extension IngestStage {
             .init(name: s.outputName, type: s.type.rawValue, doc: s.rename == nil ? "from the schema" : "'\(s.name)' in the file")
         }
         if onlySchema { return KnownColumns(entries: specs.map(entry), complete: true) }
-        guard let raw = stage.params["path"]?.stringValue, let header = Self.header(path: raw.hasPrefix("/") ? raw : base + "/" + raw, stage) else {
+        guard let raw = stage.params["path"]?.stringValue, let header = Self.header(path: PipelinePath.resolve(raw, base: base), stage) else {
             return specs.isEmpty ? nil : KnownColumns(entries: specs.map(entry), complete: false)
         }
         let entries = header.names.enumerated().map { j, name -> KnownColumns.Entry in

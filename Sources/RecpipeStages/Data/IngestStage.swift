@@ -54,14 +54,14 @@ struct IngestStage: Stage {
             do {
                 result = try await readDatabase(source, context, options: options)
             } catch let e as IngestError {
-                throw StageError("\(e.path): \(e.message)", at: context.location(of: "from"), hint: e.hint)
+                throw StageError("\(e.path): \(e.message)", code: e.code.rawValue, at: context.location(of: "from"), hint: e.hint)
             }
             if source.changesWith == nil {
                 notes.append("re-read only when the query changes: add `changes_with: max(updated_at)` (or `always`) under `from:` to follow the data")
             }
         } else {
-            let path = context.path("path")!
-            let format = context.string("format") ?? "auto"
+            let path = context.path("path")
+            let format = context.string("format")
             let isJSONL = format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
             context.progress(nil, "reading \((path as NSString).lastPathComponent)")
             if isJSONL, let key = options.uniqueKey {
@@ -72,11 +72,11 @@ struct IngestStage: Stage {
             do {
                 result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
             } catch let e as IngestError {
-                throw StageError("'\(e.path)': \(e.message)", at: context.location(of: "path"), hint: e.hint)
+                throw StageError("'\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "path"), hint: e.hint)
             }
         }
         var warnings: [String] = []
-        if let include = context.path("include") {
+        if let include = context.optionalPath("include") {
             if source != nil {
                 throw StageError(
                     "include: JSON Lines are appended to a file input, and this stage reads a database query",
@@ -89,7 +89,8 @@ struct IngestStage: Stage {
                 do {
                     part = try JSONLinesReader.read(path: file, options: options)
                 } catch let e as IngestError {
-                    throw StageError("include '\(e.path)': \(e.message)", at: context.location(of: "include"), hint: e.hint)
+                    throw StageError(
+                        "include '\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "include"), hint: e.hint)
                 }
                 do {
                     result.table = try result.table.concatenating(part.table)
@@ -103,7 +104,7 @@ struct IngestStage: Stage {
                 result.rejects += part.rejects.map { RejectedRow(line: $0.line, raw: $0.raw, reason: "\((file as NSString).lastPathComponent): \($0.reason)") }
             }
             notes.append(
-                "include: \(rows) row(s) from \(files.count) file(s) at \(context.string("include")!)"
+                "include: \(rows) row(s) from \(files.count) file(s) at \(context.string("include"))"
                     + (files.isEmpty ? " (nothing there yet)" : ""))
         }
         if context.param("schema") == nil {

@@ -25,12 +25,13 @@ package struct OnlineInteractions: Sendable {
     package init(spec: StageSpec, matrix: Interactions, asOf: String?) {
         stage = spec.name
         self.matrix = matrix
-        weights = spec.params["weights"]?.mapValue.map { m in
+        let params = StageParameters(spec, declaration: EncodeStage.declaration)
+        weights = params.param("weights")?.mapValue.map { m in
             Dictionary(m.map { ($0.key, $0.value.doubleValue ?? 0) }) { a, _ in a }
         }
-        aggregate = spec.params["aggregate"]?.stringValue ?? "sum"
-        binarize = spec.params["binarize"]?.boolValue ?? false
-        halfLifeDays = spec.params["half_life_days"]?.doubleValue
+        aggregate = params.string("aggregate")
+        binarize = params.bool("binarize")
+        halfLifeDays = params.optionalDouble("half_life_days")
         self.asOf = asOf.flatMap(EncodeStage.parseDate)
     }
 

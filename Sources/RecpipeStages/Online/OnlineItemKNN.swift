@@ -25,7 +25,7 @@ package struct OnlineItemKNN: Sendable {
     /// nil in user mode.
     package init?(context: StageContext) throws {
         let settings = try CFStage.settings(context)
-        let data = try CFStage.trainingInteractions(context)
+        let data = try context.trainingInteractions()
         let lists: NeighborLists?
         do {
             lists = try CFStage.itemNeighbors(data.matrix, settings)

@@ -16,13 +16,12 @@ package struct OnlineTagger: Sendable {
         case .failure(let d): throw StageError(d.message, at: d.location, hint: d.hint)
         case .success(let s): script = s
         }
-        let budget = spec.params["instruction_budget"]?.intValue ?? 1_000_000
-        let memory = spec.params["memory_limit_mb"]?.intValue ?? 64
+        let params = StageParameters(spec, declaration: TagStage.declaration)
         plan = TagPlan(
             table: Table(), idColumn: "user_id", script: script,
-            limits: LuaRuntime.Limits(instructionBudget: budget, memoryLimit: memory << 20),
+            limits: RuleLimits.limits(params),
             context: .init(asOf: pipeline.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(pipeline.seed))),
-            skipErrors: spec.params["on_error"]?.stringValue == "skip_record")
+            skipErrors: params.string("on_error") == "skip_record")
         _ = try Self.validated(plan)
     }
 

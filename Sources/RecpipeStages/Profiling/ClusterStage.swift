@@ -72,7 +72,7 @@ struct ClusterStage: Stage {
         }
         let transforms = try Self.columnTransforms(names, context)
         let values = zip(transforms, matrix.columnValues).map { $0.apply($1) }
-        let scaleName = context.string("scale") ?? "standard"
+        let scaleName = context.string("scale")
         let scaler: Scaler? = switch scaleName {
         case "none": nil
         case "minmax": Scaler.fit(.minMax, columns: values)
@@ -83,19 +83,19 @@ struct ClusterStage: Stage {
         var transformed = [Double](repeating: 0, count: n * d)
         for j in 0..<d { for i in 0..<n { transformed[i * d + j] = values[j][i] } }
         let data = try scaler.map { try $0.transform(matrix: transformed) } ?? transformed
-        let maxShare = context.double("max_share") ?? 0.9
+        let maxShare = context.double("max_share")
 
-        let seed = UInt64(bitPattern: Int64(context.int("seed") ?? context.seed))
+        let seed = UInt64(bitPattern: Int64(context.stageSeed))
         let options = KMeans(
-            k: 2, nInit: context.int("n_init") ?? 3, maxIter: context.int("max_iter") ?? 300,
-            tol: context.double("tol") ?? 1e-4, seed: seed,
-            algorithm: KMeans.Algorithm(rawValue: context.string("algorithm") ?? "auto") ?? .auto,
+            k: 2, nInit: context.int("n_init"), maxIter: context.int("max_iter"),
+            tol: context.double("tol"), seed: seed,
+            algorithm: context.choice("algorithm", as: KMeans.Algorithm.self),
             threads: max(1, context.threads))
         var notes: [String] = []
         let result: KMeansResult
         if context.engine == .spark {
             let fit = try await SparkKMeans.fit(
-                context, data: data, rows: n, columns: d, k: context.int("k") ?? 5, nInit: options.nInit,
+                context, data: data, rows: n, columns: d, k: context.int("k"), nInit: options.nInit,
                 maxIter: options.maxIter, seed: Int(truncatingIfNeeded: seed))
             result = fit.0
             notes += fit.1
@@ -139,16 +139,16 @@ struct ClusterStage: Stage {
                           maxShare: Double, notes: inout [String]) throws -> KMeansResult {
         do {
             if context.param("k")?.stringValue == "auto" {
-                let r = context.param("k_range")?.listValue?.compactMap(\.intValue) ?? [2, 10]
+                let r = context.ints("k_range")
                 let selection = try KMeans.selectK(
                     range: r[0]...max(r[0], r[1]), data: data, rows: n, columns: d, nInit: options.nInit,
                     maxIter: options.maxIter, tol: options.tol, seed: options.seed, algorithm: options.algorithm,
-                    threads: options.threads, sampleSize: context.int("sample_size") ?? 5000, maxShare: maxShare)
+                    threads: options.threads, sampleSize: context.int("sample_size"), maxShare: maxShare)
                 notes.append(Self.choiceNote(selection, maxShare: maxShare))
                 return selection.result
             }
             var km = options
-            km.k = context.int("k") ?? 5
+            km.k = context.int("k")
             return try km.fit(data, rows: n, columns: d)
         } catch {
             let param: String = switch error.code {
@@ -180,7 +180,7 @@ struct ClusterStage: Stage {
 
     /// The `columns` parameter, checked; or the default feature columns.
     static func chooseColumns(_ table: Table, idColumn: String, context: StageContext) throws -> [String] {
-        if let given = context.strings("columns") {
+        if let given = context.optionalStrings("columns") {
             guard !given.isEmpty else { throw StageError("columns is empty: name at least one feature", at: context.location(of: "columns")) }
             for name in given {
                 guard let c = table.column(named: name) else {

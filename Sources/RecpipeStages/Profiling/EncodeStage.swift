@@ -69,17 +69,17 @@ struct EncodeStage: Stage {
             return try UserFeaturesStage.run(context, events: events)
         }
         var b = InteractionsBuilder()
-        b.userColumn = context.string("user_column") ?? "user_id"
-        b.itemColumn = context.string("item_column") ?? "item_id"
-        b.eventColumn = context.string("event_column")
+        b.userColumn = context.string("user_column")
+        b.itemColumn = context.string("item_column")
+        b.eventColumn = context.optionalString("event_column")
         b.timestampColumn = context.string("timestamp_column")
-        b.valueColumn = context.string("value_column")
+        b.valueColumn = context.optionalString("value_column")
         if let w = context.param("weights")?.mapValue {
             b.weights = Dictionary(uniqueKeysWithValues: w.map { ($0.key, $0.value.doubleValue ?? 0) })
         }
-        b.halfLifeDays = context.double("half_life_days")
-        b.aggregate = InteractionsBuilder.Aggregate(rawValue: context.string("aggregate") ?? "sum") ?? .sum
-        b.binarize = context.bool("binarize") ?? false
+        b.halfLifeDays = context.optionalDouble("half_life_days")
+        b.aggregate = context.choice("aggregate", as: InteractionsBuilder.Aggregate.self)
+        b.binarize = context.bool("binarize")
         b.asOf = context.asOf.flatMap(Self.parseDate)
         let result: InteractionsBuilder.Result
         do {

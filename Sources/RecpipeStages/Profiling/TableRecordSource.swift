@@ -16,12 +16,7 @@ final class TableRecordSource: ScriptRecordSource {
         columns = table.columns
         fieldNames = table.columnNames
         ids = ColumnCodes(table.column(named: idColumn) ?? table.columns[0])
-        tags = table.column(named: "tags").map { c in
-            (0..<c.count).map { r in
-                guard case .string(let s) = c.value(r), !s.isEmpty else { return [] }
-                return s.split(separator: ",").map { String($0) }
-            }
-        }
+        tags = TagColumn.rows(of: table)
     }
 
     var count: Int { ids.codes.count }

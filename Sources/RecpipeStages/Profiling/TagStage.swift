@@ -21,9 +21,7 @@ struct TagStage: Stage {
             ParamSpec("script", .path, doc: "Lua script with tag(name, function(u) … end) rules"),
             ParamSpec("inline", .string, doc: "Lua rules written in the YAML as a literal block (`inline: |`)"),
             ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a failing rule stops the stage, or is skipped for that user (counted)"),
-            ParamSpec("instruction_budget", .int, default: .int(1_000_000), range: 1000...1e12, doc: "Lua instructions per rule call"),
-            ParamSpec("memory_limit_mb", .int, default: .int(64), range: 1...65536, doc: "Lua memory per worker state, MiB"),
-        ],
+        ] + RuleLimits.params,
         output: .profiles,
         check: { spec, pipeline in check(spec, pipeline) })
 
@@ -47,7 +45,7 @@ struct TagStage: Stage {
         guard let p = spec.params["script"]?.stringValue else {
             return .failure(.error("missing-param", "tag needs `script` (a Lua file) or `inline` (rules in the YAML)", at: spec.location))
         }
-        let path = RankStage.resolve(p, base: pipeline.baseDirectory)
+        let path = PipelinePath.resolve(p, base: pipeline.baseDirectory)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             return .failure(
                 .error("missing-file", "script: rules script '\(p)' not found or unreadable (looked at \(path))", at: spec.paramLocations["script"] ?? spec.location))
@@ -108,13 +106,11 @@ struct TagStage: Stage {
         }
         let plan = TagPlan(
             table: table, idColumn: idColumn, script: script,
-            limits: LuaRuntime.Limits(
-                instructionBudget: context.int("instruction_budget") ?? 1_000_000,
-                memoryLimit: (context.int("memory_limit_mb") ?? 64) << 20),
+            limits: RuleLimits.limits(context.params),
             context: .init(asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
             skipErrors: context.string("on_error") == "skip_record")
         let result = try await plan.run(threads: context.threads, progress: context.progress)
-        let out = try table.appending(.strings("tags", result.tags.map { $0.joined(separator: ",") }))
+        let out = try table.appending(.strings(TagColumn.name, result.tags.map(TagColumn.text)))
 
         var counts: [String: Int] = [:]
         for list in result.tags { for t in list { counts[t, default: 0] += 1 } }

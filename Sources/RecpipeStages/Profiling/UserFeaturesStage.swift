@@ -10,16 +10,16 @@ import RecpipeEngine
 enum UserFeaturesStage {
     static func run(_ context: StageContext, events: Table) throws -> StageOutput {
         var b = UserFeaturesBuilder()
-        b.userColumn = context.string("user_column") ?? "user_id"
-        b.itemColumn = context.string("item_column") ?? "item_id"
+        b.userColumn = context.string("user_column")
+        b.itemColumn = context.string("item_column")
         // `event_column: null` says there is none; absent, the default column name.
-        b.eventColumn = context.param("event_column")?.isNull == true ? nil : context.string("event_column") ?? "event"
-        b.timestampColumn = context.string("timestamp_column") ?? "timestamp"
-        b.purchaseEvent = context.string("purchase_event") ?? "purchase"
-        b.quantityColumn = context.string("quantity_column") ?? "quantity"
-        b.priceColumn = context.string("price_column") ?? "price"
-        b.orderColumn = context.string("order_column")
-        b.amountColumn = context.string("amount_column")
+        b.eventColumn = context.optionalString("event_column")
+        b.timestampColumn = context.string("timestamp_column")
+        b.purchaseEvent = context.string("purchase_event")
+        b.quantityColumn = context.string("quantity_column")
+        b.priceColumn = context.string("price_column")
+        b.orderColumn = context.optionalString("order_column")
+        b.amountColumn = context.optionalString("amount_column")
         b.purchaseWhen = try filter("purchase_when", context)
         b.returnsWhen = try filter("returns_when", context)
         var notes: [String] = []
@@ -30,10 +30,10 @@ enum UserFeaturesStage {
             notes.append("no '\(name)' column: every row is a purchase" + (b.purchaseWhen.map { " where \($0.text)" } ?? "")
                 + ", except returns (\(b.returnsWhen?.text ?? "quantity < 0"))")
         }
-        b.windows = context.param("windows")?.listValue?.compactMap(\.intValue) ?? [30, 90]
-        b.rfm = context.bool("rfm") ?? true
-        b.categoryColumn = context.string("category_shares")
-        b.topCategories = context.int("top_categories") ?? 8
+        b.windows = context.ints("windows")
+        b.rfm = context.bool("rfm")
+        b.categoryColumn = context.optionalString("category_shares")
+        b.topCategories = context.int("top_categories")
         if let asOf = context.asOf {
             guard let t = EncodeStage.parseDate(asOf) else {
                 throw StageError("as_of '\(asOf)' is not a YYYY-MM-DD date", at: context.spec.location)
@@ -58,8 +58,8 @@ enum UserFeaturesStage {
 
         // Users-table encodings.
         let encodings = UserTableEncodings(
-            oneHot: context.strings("one_hot") ?? [], label: context.strings("label_encode") ?? [],
-            numeric: context.strings("numeric_user_columns") ?? [])
+            oneHot: context.optionalStrings("one_hot") ?? [], label: context.optionalStrings("label_encode") ?? [],
+            numeric: context.optionalStrings("numeric_user_columns") ?? [])
         if !encodings.isEmpty {
             guard let users else {
                 let param = ["one_hot", "label_encode", "numeric_user_columns"].first { context.param($0) != nil } ?? "one_hot"
@@ -74,7 +74,7 @@ enum UserFeaturesStage {
 
         // Scaling.
         var scaling: [FeatureSet.ScaledColumn] = []
-        if let method = context.string("scale"), method != "none" {
+        if case let method = context.string("scale"), method != "none" {
             let encoded = UserTableEncodings.encodedNames(columns, oneHot: encodings.oneHot, label: encodings.label)
             let (scaled, fitted) = scale(columns, method: method, exclude: encoded)
             columns += scaled
@@ -109,7 +109,7 @@ enum UserFeaturesStage {
 
     /// A filter parameter, parsed (one grammar with `clean` filters).
     static func filter(_ name: String, _ context: StageContext) throws -> FilterExpression? {
-        guard let text = context.string(name) else { return nil }
+        guard let text = context.optionalString(name) else { return nil }
         do { return try FilterExpression(parsing: text) } catch {
             throw StageError("\(name): \(error)", at: context.location(of: name))
         }

@@ -87,9 +87,12 @@ public struct MetricChange: Sendable, Equatable {
             .joined(separator: "\n")
     }
 
-    /// `als_eval precision@10 0.0894 → 0.0901 (+0.0007)`.
-    public var line: String {
-        let head = "\(model) \(metric) \(Self.format(before, metric: metric)) → \(Self.format(after, metric: metric))"
+    /// `als precision@10 0.0894 → 0.0901 (+0.0007)`.
+    public var line: String { "\(model) " + valueLine }
+
+    /// `precision@10 0.0894 → 0.0901 (+0.0007)`.
+    public var valueLine: String {
+        let head = "\(metric) \(Self.format(before, metric: metric)) → \(Self.format(after, metric: metric))"
         guard let before, let after else { return head }
         if before == after { return head + " (unchanged)" }
         let delta = after - before
@@ -99,10 +102,10 @@ public struct MetricChange: Sendable, Equatable {
     }
 
     /// Counters (`users_evaluated`) as integers, metrics with four decimals, `—` when absent.
-    static func format(_ value: Double?, metric: String) -> String {
+    public static func format(_ value: Double?, metric: String) -> String {
         guard let value else { return "—" }
         return isCount(metric) ? String(Int(value.rounded())) : String(format: "%.4f", value)
     }
 
-    static func isCount(_ metric: String) -> Bool { metric.hasPrefix("users_") }
+    public static func isCount(_ metric: String) -> Bool { metric.hasPrefix("users_") }
 }

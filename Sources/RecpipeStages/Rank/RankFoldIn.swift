@@ -43,7 +43,7 @@ public enum RankFoldIn {
             spec.params["blend"] = .map(blend.filter { $0.key == source })
         }
         let context = StageContext(
-            spec: spec, pipeline: pipeline, inputs: inputs,
+            spec: spec, declaration: RankStage.declaration, pipeline: pipeline, inputs: inputs,
             runDirectory: FileManager.default.temporaryDirectory.path, threads: 1)
         let output = try await RankStage().run(context)
         guard let recs = output.artifact as? Recommendations else { throw StageError("rank stage '\(stage.name)' returned no recommendations") }

@@ -172,14 +172,7 @@ extension RankPlan {
             for (r, id) in profileIDs.enumerated() where profileRow[Int(userIndex[id]!)] < 0 {
                 profileRow[Int(userIndex[id]!)] = Int32(r)
             }
-            if let tagCol = p.columnIndex("tags") {
-                profileTags = (0..<p.rowCount).map { r in
-                    guard let s = p.string(row: r, col: tagCol), !s.isEmpty else { return [] }
-                    return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                }
-            } else {
-                profileTags = [[String]](repeating: [], count: p.rowCount)
-            }
+            profileTags = TagColumn.rows(of: p) ?? [[String]](repeating: [], count: p.rowCount)
         }
     }
 

@@ -80,6 +80,13 @@ extension RankStage {
         for key in r.blockedPins.keys.sorted() {
             let parts = key.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3 else { continue }
+            // A user who already has the item is not shown it again: that is exclude_seen doing its
+            // job, said in the summary; a filter that blocks a pin is a conflict between rules.
+            if parts[2] == "exclude_seen" {
+                notes.append(
+                    "pin '\(parts[0])': item '\(parts[1])' not pinned for \(r.blockedPins[key]!) user(s) who already interacted with it (exclude_seen)")
+                continue
+            }
             warnings.append(
                 "pin '\(parts[0])': item '\(parts[1])' was excluded by \(parts[2]) for \(r.blockedPins[key]!) user(s) and not pinned (filters run before pins)")
         }

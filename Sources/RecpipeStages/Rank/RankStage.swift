@@ -18,7 +18,7 @@ struct RankStage: Stage {
             PortSpec("candidates", accepts: [.candidates, .factors], multiple: true, doc: "candidate sources (cf, als, …), blended by `blend`"),
             PortSpec("items", accepts: [.table], required: false, doc: "items table: fields for rules, category, stock"),
             PortSpec("profiles", accepts: [.profiles, .table, .features], required: false, doc: "user profiles (`u` in rules; `tags` column for u:has_tag)"),
-            PortSpec("seen", accepts: [.interactions], required: false, doc: "interactions (any event): exclude_seen, u:seen(id)"),
+            PortSpec("seen", accepts: [.interactions, .split], required: false, doc: "interactions (any event): exclude_seen, u:seen(id); a split: its train part (evaluation)"),
             PortSpec(
                 "purchased", accepts: [.interactions], required: false,
                 doc: "interactions of purchase events only (an encode stage with weights: { purchase: 1 }): u:purchased(id); without it, u:purchased is a rule error"),
@@ -40,10 +40,8 @@ struct RankStage: Stage {
                 doc: "items columns shown with each item (e.g. [description, category, price]): in exports, `recommend --explain` and the `--diff` lists"),
             ParamSpec("max_per_category", .int, range: 1...100_000, doc: "at most this many items per category in a user's top-N (after promotions)"),
             ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a rule error fails the stage, or skips that rule for that user (counted)"),
-            ParamSpec("instruction_budget", .int, default: .int(1_000_000), range: 1000...1e12, doc: "Lua instructions per rule call"),
-            ParamSpec("memory_limit_mb", .int, default: .int(64), range: 1...65536, doc: "Lua memory per worker state, MiB"),
             ParamSpec("exhaustive", .bool, default: .bool(false), doc: "evaluate rules on every candidate (exact filter counts) instead of stopping once the top-N is settled"),
-        ],
+        ] + RuleLimits.params,
         output: .recommendations,
         check: { spec, pipeline in checkRules(spec, pipeline) })
 
@@ -54,7 +52,7 @@ struct RankStage: Stage {
         let asOf = pipeline.asOf ?? "1970-01-01"
         for param in ["filters", "promotions"] {
             guard let p = spec.params[param]?.stringValue else { continue }
-            let path = resolve(p, base: pipeline.baseDirectory)
+            let path = PipelinePath.resolve(p, base: pipeline.baseDirectory)
             guard FileManager.default.fileExists(atPath: path) else {
                 out.append(.error("missing-file", "\(param): rules script '\(p)' not found (looked at \(path))", at: spec.paramLocations[param] ?? spec.location))
                 continue
@@ -77,10 +75,6 @@ struct RankStage: Stage {
         return out
     }
 
-    static func resolve(_ path: String, base: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardizedFileURL.path
-    }
-
     // MARK: - Run
 
     func run(_ context: StageContext) async throws -> StageOutput {
@@ -89,10 +83,10 @@ struct RankStage: Stage {
         let clock = ContinuousClock.now
         let result = try await Self.rankAll(plan, rules: rules, threads: context.threads, progress: context.progress)
         let elapsed = ContinuousClock.now - clock
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.seconds
         notes.append(
             "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)")
-        let itemColumns = try Self.itemColumns(context.strings("item_columns") ?? [], plan: plan, at: context.location(of: "item_columns"))
+        let itemColumns = try Self.itemColumns(context.optionalStrings("item_columns") ?? [], plan: plan, at: context.location(of: "item_columns"))
         var warnings = preparedWarnings
         let check = RuleComparisonCheck(records: [plan.profiles, plan.items])
         warnings += check.warnings(rules: rules.all, scripts: plan.scripts.map { .init(file: $0.file, text: $0.text) })
@@ -118,25 +112,23 @@ struct RankStage: Stage {
             notes.append("as_of: \(plan.asOf) (today; set `as_of` in the pipeline for reproducible promotion windows)")
         }
         plan.seed = UInt64(bitPattern: Int64(context.seed))
-        plan.options.top = context.int("top") ?? 20
-        plan.options.normalize = RankPlan.Normalization(rawValue: context.string("normalize") ?? "minmax") ?? .minmax
-        plan.options.excludeSeen = context.bool("exclude_seen") ?? true
-        plan.options.inStockOnly = context.bool("in_stock_only") ?? false
-        plan.options.maxPerCategory = context.int("max_per_category")
-        plan.options.onError = RankPlan.OnError(rawValue: context.string("on_error") ?? "fail") ?? .fail
-        plan.options.exhaustive = context.bool("exhaustive") ?? false
-        plan.limits = LuaRuntime.Limits(
-            instructionBudget: context.int("instruction_budget") ?? 1_000_000,
-            memoryLimit: (context.int("memory_limit_mb") ?? 64) << 20)
-        plan.itemIDColumn = context.string("item_id_column") ?? "item_id"
+        plan.options.top = context.int("top")
+        plan.options.normalize = context.choice("normalize", as: RankPlan.Normalization.self)
+        plan.options.excludeSeen = context.bool("exclude_seen")
+        plan.options.inStockOnly = context.bool("in_stock_only")
+        plan.options.maxPerCategory = context.optionalInt("max_per_category")
+        plan.options.onError = context.choice("on_error", as: RankPlan.OnError.self)
+        plan.options.exhaustive = context.bool("exhaustive")
+        plan.limits = RuleLimits.limits(context.params)
+        plan.itemIDColumn = context.string("item_id_column")
 
         // Rules: read and load once here (validation of the whole set), then once per worker.
         for param in ["filters", "promotions"] {
-            guard let path = context.path(param) else { continue }
+            guard let path = context.optionalPath(param) else { continue }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw StageError("cannot read the \(param) script '\(path)'", at: context.location(of: param))
             }
-            plan.scripts.append(.init(file: context.string(param)!, text: text))
+            plan.scripts.append(.init(file: context.string(param), text: text))
         }
         let rules: RankRules
         do throws(RuleError) {
@@ -166,13 +158,14 @@ struct RankStage: Stage {
                 inputs.profileIDColumn = f.idColumn
             }
         }
-        inputs.seen = try context.optionalInput("seen", as: Interactions.self)
-        inputs.purchased = try context.optionalInput("purchased", as: Interactions.self)
+        let hidden: Int
+        (inputs.seen, inputs.purchased, hidden) = try Self.seenAndPurchased(context)
+        if hidden > 0 { notes.append("evaluation: \(hidden) purchases the split holds out are hidden from u:purchased") }
         if let blend = context.param("blend")?.mapValue {
             inputs.weights = Dictionary(blend.map { ($0.key, $0.value.doubleValue ?? 1) }) { a, _ in a }
         }
-        inputs.excludeCategories = context.strings("exclude_categories") ?? []
-        inputs.categoryColumn = context.string("category_column") ?? "category"
+        inputs.excludeCategories = context.optionalStrings("exclude_categories") ?? []
+        inputs.categoryColumn = context.string("category_column")
         // A pinned id must be an item of the items table (when there is one): a mistyped id is
         // reported and not pinned, instead of landing at the top of every list.
         let unknownPins = inputs.items.map { Self.unknownPins(rules, items: $0, idColumn: plan.itemIDColumn) } ?? []

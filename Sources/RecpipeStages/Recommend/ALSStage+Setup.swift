@@ -20,30 +20,30 @@ struct ALSStageSetup {
     }
 
     init(_ context: StageContext) throws {
-        let seed = UInt64(truncatingIfNeeded: context.int("seed") ?? context.seed)
-        let factors = context.int("factors") ?? 64
-        let iterations = context.int("iterations") ?? 15
-        let lambda = Float(context.double("regularization") ?? 0.05)
-        let threads = context.int("threads") ?? 0
-        let tolerance = context.double("tolerance")
-        let computeLoss = context.bool("compute_loss") ?? false
-        let scaling: ALSRegularizationScaling? = context.string("regularization_scaling").map { $0 == "per_count" ? .perCount : .none }
-        if context.bool("implicit") ?? true {
-            let confidence: ALSConfidence = switch context.string("confidence") ?? "linear" {
+        let seed = UInt64(truncatingIfNeeded: context.stageSeed)
+        let factors = context.int("factors")
+        let iterations = context.int("iterations")
+        let lambda = Float(context.double("regularization"))
+        let threads = context.int("threads")
+        let tolerance = context.optionalDouble("tolerance")
+        let computeLoss = context.bool("compute_loss")
+        let scaling: ALSRegularizationScaling? = context.optionalString("regularization_scaling").map { $0 == "per_count" ? .perCount : .none }
+        if context.bool("implicit") {
+            let confidence: ALSConfidence = switch context.string("confidence") {
             case "one_plus": .onePlus
-            case "log": .log(epsilon: Float(context.double("epsilon") ?? 1))
+            case "log": .log(epsilon: Float(context.double("epsilon")))
             default: .linear
             }
-            let solver: ALSSolver = (context.string("solver") ?? "cg") == "cholesky"
-                ? .cholesky : .conjugateGradient(steps: context.int("cg_steps") ?? 3)
+            let solver: ALSSolver = context.string("solver") == "cholesky"
+                ? .cholesky : .conjugateGradient(steps: context.int("cg_steps"))
             kind = .implicit(ALSImplicitOptions(
                 factors: factors, iterations: iterations, regularization: lambda,
-                alpha: Float(context.double("alpha") ?? 1), confidence: confidence,
+                alpha: Float(context.double("alpha")), confidence: confidence,
                 regularizationScaling: scaling ?? .none, solver: solver, seed: seed, threads: threads,
                 computeLoss: computeLoss, tolerance: tolerance))
         } else {
             var range: ClosedRange<Float>? = nil
-            if let lo = context.double("rating_min"), let hi = context.double("rating_max") {
+            if let lo = context.optionalDouble("rating_min"), let hi = context.optionalDouble("rating_max") {
                 guard lo < hi else {
                     throw StageError("rating_min (\(lo)) must be below rating_max (\(hi))", at: context.location(of: "rating_min"))
                 }
@@ -51,7 +51,7 @@ struct ALSStageSetup {
             }
             kind = .explicit(ALSExplicitOptions(
                 factors: factors, iterations: iterations, regularization: lambda,
-                regularizationScaling: scaling ?? .perCount, useBiases: context.bool("biases") ?? true,
+                regularizationScaling: scaling ?? .perCount, useBiases: context.bool("biases"),
                 ratingRange: range, seed: seed, threads: threads, computeLoss: computeLoss, tolerance: tolerance))
         }
         self.iterations = iterations
@@ -81,9 +81,9 @@ struct ALSStageSetup {
 extension ALSStage {
     static func check(_ spec: StageSpec) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        let implicit = spec.params["implicit"]?.boolValue ?? true
-        let lo = spec.params["rating_min"].flatMap { $0.isNull ? nil : $0.doubleValue }
-        let hi = spec.params["rating_max"].flatMap { $0.isNull ? nil : $0.doubleValue }
+        let params = StageParameters(spec, declaration: declaration)
+        let implicit = params.bool("implicit")
+        let lo = params.optionalDouble("rating_min"), hi = params.optionalDouble("rating_max")
         if lo != nil || hi != nil {
             let at = spec.paramLocations[lo != nil ? "rating_min" : "rating_max"] ?? spec.location
             if implicit {

@@ -54,7 +54,7 @@ struct ALSStage: Stage {
         check: { spec, pipeline in check(spec) + SparkALS.check(spec, pipeline) })
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let data = try CFStage.trainingInteractions(context)
+        let data = try context.trainingInteractions()
         let m = data.matrix
         guard m.rows > 0, m.cols > 0 else {
             throw StageError("stage '\(context.stageName)': the interaction matrix is empty (\(m.rows) users × \(m.cols) items)",
@@ -69,7 +69,7 @@ struct ALSStage: Stage {
         let total = setup.iterations
         let report: (ALSIterationReport) -> Void = { r in
             let now = clock.now
-            iterationTimes.append(ALSStage.seconds(now - last))
+            iterationTimes.append((now - last).seconds)
             last = now
             let loss = r.loss.map { String(format: " loss %.6g", $0) } ?? ""
             context.progress(Double(r.iteration) / Double(total) * 0.95, "iter \(r.iteration)/\(total)\(loss)")
@@ -84,7 +84,7 @@ struct ALSStage: Stage {
         } catch let error as ALSError {
             throw StageError("stage '\(context.stageName)': \(error.message)", at: context.spec.location)
         }
-        let fitSeconds = Self.seconds(clock.now - started)
+        let fitSeconds = (clock.now - started).seconds
         return try Self.output(context, data: data, model: model, setup: setup, iterationTimes: iterationTimes,
                                fitSeconds: fitSeconds, extraNotes: [])
     }
@@ -96,7 +96,7 @@ struct ALSStage: Stage {
         fitSeconds: Double, extraNotes: [String], extraSettings: [String: String] = [:]
     ) throws -> StageOutput {
         let m = data.matrix
-        let topN = context.int("candidates") ?? 100
+        let topN = context.int("candidates")
         let clock = ContinuousClock()
         context.progress(0.96, "top-\(topN) candidates")
         let recStart = clock.now
@@ -107,7 +107,7 @@ struct ALSStage: Stage {
             // A zero vector scores every item 0: no meaningful candidates (rank falls back).
             for u in 0..<m.rows where m.rowCount(u) == 0 { lists[u] = [] }
         }
-        let recommendSeconds = Self.seconds(clock.now - recStart)
+        let recommendSeconds = (clock.now - recStart).seconds
         let candidates = Candidates(
             source: context.stageName, users: data.users, items: data.items,
             lists: lists.map { $0.map { (item: Int32($0.item), score: $0.score) } })
@@ -151,9 +151,5 @@ struct ALSStage: Stage {
             notes.append("\(emptyUsers) users have no training interactions: zero factors" + (model.itemBiases.isEmpty ? ", no candidates" : ", candidates by item bias"))
         }
         return notes
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -15,7 +15,7 @@ import RecpipeSpec
 struct CFStage: Stage {
     static let similarities = ["cosine", "pearson", "adjusted_cosine", "jaccard", "msd", "pearson_baseline"]
 
-    static let declaration = StageDeclaration(
+    static let declaration: StageDeclaration = StageDeclaration(
         kind: "cf",
         summary: "User- or item-based kNN collaborative filtering: top-N candidates per user (seen items excluded).",
         aliases: ["knn", "itemknn", "item_knn", "userknn", "user_knn", "itemcf", "usercf", "collaborative_filtering"],
@@ -37,9 +37,8 @@ struct CFStage: Stage {
         ],
         output: .candidates,
         check: { spec, _ in
-            let mode = spec.params["mode"]?.stringValue ?? "item"
-            let sim = spec.params["similarity"]?.stringValue ?? "cosine"
-            let weighting = spec.params["weighting"]?.stringValue ?? "none"
+            let params = StageParameters(spec, declaration: declaration)
+            let mode = params.string("mode"), sim = params.string("similarity"), weighting = params.string("weighting")
             guard weighting != "none", mode == "user" || sim != "cosine" else { return [] }
             return [.error(
                 "invalid-param", "stage '\(spec.name)': `weighting: \(weighting)` only applies to item mode with `similarity: cosine`",
@@ -48,7 +47,7 @@ struct CFStage: Stage {
         })
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let data = try Self.trainingInteractions(context)
+        let data = try context.trainingInteractions()
         let m = data.matrix
         let settings = try Self.settings(context)
         context.progress(nil, "similarities")
@@ -68,7 +67,7 @@ struct CFStage: Stage {
             candidates, rowsIn: m.nonZeroCount,
             counters: [.init("users_with_candidates", withCandidates), .init("users_without_candidates", lists.rowCount - withCandidates)],
             notes: [String(format: "%@: %d of %d users have candidates, %.1f per user on average (seen items excluded); fit + recommend %.3f s",
-                           description, withCandidates, lists.rowCount, mean, RatingEvaluation.seconds(clock.now - started))])
+                           description, withCandidates, lists.rowCount, mean, (clock.now - started).seconds)])
     }
 
     // MARK: - Computation
@@ -88,12 +87,12 @@ struct CFStage: Stage {
     /// The settings of a `cf` stage's parameters.
     static func settings(_ context: StageContext) throws -> Settings {
         let options = SimilarityOptions(
-            measure: try measure(context), minSupport: context.int("min_support") ?? 1, shrinkage: context.double("shrinkage"))
+            measure: try measure(context), minSupport: context.int("min_support"), shrinkage: context.double("shrinkage"))
         return Settings(
-            mode: context.string("mode") ?? "item", k: context.int("neighbors") ?? 50, count: context.int("candidates") ?? 100,
-            minNeighbors: context.int("min_neighbors") ?? 1, maxMemory: try MemoryLimit.bytes(context), options: options,
-            weighting: context.string("weighting") ?? "none",
-            bm25: (context.double("bm25_k1") ?? 1.2, context.double("bm25_b") ?? 0.75), threads: context.threads)
+            mode: context.string("mode"), k: context.int("neighbors"), count: context.int("candidates"),
+            minNeighbors: context.int("min_neighbors"), maxMemory: try MemoryLimit.bytes(context), options: options,
+            weighting: context.string("weighting"), bm25: (context.double("bm25_k1"), context.double("bm25_b")),
+            threads: context.threads)
     }
 
     /// A similarity failure located at the parameter that bounds it.
@@ -140,19 +139,10 @@ struct CFStage: Stage {
             m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "item")
     }
 
-    // MARK: - Inputs and parameters
-
-    /// The interactions to train on: the input itself, or a split's train part.
-    static func trainingInteractions(_ context: StageContext, port: String = "interactions") throws -> Interactions {
-        guard let input = context.inputs[port]?.first else {
-            throw StageError("stage '\(context.stageName)' has no input on port '\(port)'", at: context.spec.location)
-        }
-        if let split = input.artifact as? EvaluationSplit { return split.train }
-        return try context.input(port, as: Interactions.self)
-    }
+    // MARK: - Parameters
 
     static func measure(_ context: StageContext) throws -> SimilarityMeasure {
-        let name = context.string("similarity") ?? "cosine"
+        let name = context.string("similarity")
         switch name {
         case "adjusted_cosine": return .adjustedCosine
         case "pearson_baseline": return .pearsonBaseline

@@ -18,7 +18,9 @@ struct EvaluateStage: Stage {
         aliases: ["eval", "metrics", "evaluation", "score"],
         inputs: [
             PortSpec("split", accepts: [.split], doc: "the split the models were trained on (its test part is the truth)"),
-            PortSpec("models", accepts: [.candidates, .factors, .recommendations], required: false, multiple: true, doc: "candidate lists to score (factors: their candidates; explicit-ALS factors also RMSE/MAE; a rank stage's lists: what users see after filters and promotions)"),
+            PortSpec(
+                "models", accepts: [.candidates, .factors, .recommendations], required: false, multiple: true, refitOn: "split",
+                doc: "the models to score: production stages (cf, als, popular, rank) are refitted on the split's train part with their own parameters (as `<evaluate>.<stage>`); a model already trained on the split is scored as is. Factors: their candidates (explicit ALS also RMSE/MAE); a rank stage: what users see after filters and promotions"),
             PortSpec("segments", accepts: [.segments, .profiles], required: false, doc: "per-user groups for a breakdown"),
         ],
         params: [
@@ -38,11 +40,11 @@ struct EvaluateStage: Stage {
 
     func run(_ context: StageContext) async throws -> StageOutput {
         let split = try context.input("split", as: EvaluationSplit.self)
-        let k = context.int("k") ?? 10
+        let k = context.int("k")
         var rows = MetricRows()
         var notes: [String] = ["split: \(split.method)"]
         var warnings: [String] = []
-        let groups = try Self.groups(context, split: split)
+        let groups = try context.userGroups(users: split.train.users)
         let relevant = (0..<split.train.users.count).map { Array(split.testItems[split.testRange(user: $0)]) }
         var popularity = [Int](repeating: 0, count: split.train.items.count)
         for c in split.train.matrix.columns { popularity[Int(c)] += 1 }
@@ -139,32 +141,6 @@ struct EvaluateStage: Stage {
             lists[su] = list
         }
         return (lists, dropped, unknown)
-    }
-
-    /// Split user index → group label, from a segments artifact or a profiles table.
-    static func groups(_ context: StageContext, split: EvaluationSplit) throws -> [Int: String]? {
-        guard let input = context.inputs["segments"]?.first else { return nil }
-        var out: [Int: String] = [:]
-        if let s = input.artifact as? Segments {
-            for (n, id) in s.users.enumerated() {
-                guard let u = split.train.users[id] else { continue }
-                let label = Int(s.labels[n])
-                out[u] = label < s.names.count && !s.names[label].isEmpty ? s.names[label] : "segment \(label)"
-            }
-            return out
-        }
-        let table = try context.input("segments", as: Table.self)
-        let column = context.string("group_column") ?? "segment"
-        guard let gc = table.columnIndex(column), let uc = table.columnIndex("user_id") else {
-            throw StageError("the profiles need a `user_id` column and the group column '\(column)'",
-                             at: context.location(of: "group_column"), hint: "columns: \(table.columnNames.joined(separator: ", "))")
-        }
-        for r in 0..<table.rowCount {
-            guard let id = table.string(row: r, col: uc) ?? table.int(row: r, col: uc).map(String.init),
-                let u = split.train.users[id], !table.isNull(row: r, col: gc) else { continue }
-            out[u] = table.value(row: r, col: gc).description
-        }
-        return out
     }
 
     /// `name: metric 0.1234, …, users_evaluated 12`; an undefined (NaN) metric prints `n/a`.

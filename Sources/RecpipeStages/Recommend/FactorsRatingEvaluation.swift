@@ -1,5 +1,6 @@
 import Foundation
 import RecpipeAlgorithms
+import RecpipeCore
 import RecpipeData
 import RecpipeEngine
 import RecpipeSpec
@@ -53,7 +54,7 @@ enum FactorsRatingEvaluation {
             return (input.stage, f)
         }
         guard !explicit.isEmpty else { return [] }
-        let scale = context.param("rating_scale")?.listValue?.compactMap(\.doubleValue) ?? [1, 5]
+        let scale = context.doubles("rating_scale")
         guard scale.count == 2, scale[0] <= scale[1] else {
             throw StageError("`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
         }
@@ -100,7 +101,7 @@ enum FactorsRatingEvaluation {
                     actual.append(split.testValues[p])
                 }
             }
-            let elapsed = RatingEvaluation.seconds(clock.now - started)
+            let elapsed = (clock.now - started).seconds
             guard !actual.isEmpty else {
                 throw StageError("the split has no test entries to predict for '\(name)'", at: context.spec.location)
             }

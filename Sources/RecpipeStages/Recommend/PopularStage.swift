@@ -30,15 +30,13 @@ struct PopularStage: Stage {
         output: .candidates)
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let data = try CFStage.trainingInteractions(context)
+        let data = try context.trainingInteractions()
         let m = data.matrix
-        let count = context.int("candidates") ?? 100
-        let weights = Self.entryWeights(data, halfLifeDays: context.double("half_life_days"), asOf: context.asOf)
+        let count = context.int("candidates")
+        let weights = Self.entryWeights(data, halfLifeDays: context.optionalDouble("half_life_days"), asOf: context.asOf)
         var groupOf = [Int](repeating: -1, count: m.rows)
         var groupNames: [String] = []
-        if context.inputs["segments"]?.first != nil {
-            let split = EvaluationSplit(train: data, testOffsets: [Int](repeating: 0, count: m.rows + 1), testItems: [], testValues: [], method: "")
-            let labels = try EvaluateStage.groups(context, split: split) ?? [:]
+        if let labels = try context.userGroups(users: data.users) {
             groupNames = Set(labels.values).sorted()
             let index = Dictionary(uniqueKeysWithValues: groupNames.enumerated().map { ($1, $0) })
             for (u, g) in labels { groupOf[u] = index[g]! }
@@ -66,7 +64,7 @@ struct PopularStage: Stage {
         }
         let candidates = Candidates(source: context.stageName, users: data.users, items: data.items, lists: lists)
         let top = rankings[groupNames.count].prefix(5).map { data.items[$0] }.joined(separator: ", ")
-        var notes = ["most popular: \(top)" + (context.double("half_life_days").map { " (half-life \($0) days)" } ?? "")]
+        var notes = ["most popular: \(top)" + (context.optionalDouble("half_life_days").map { " (half-life \($0) days)" } ?? "")]
         if !groupNames.isEmpty { notes.append("popularity computed within \(groupNames.count) groups") }
         let withCandidates = lists.count { !$0.isEmpty }
         return StageOutput(

@@ -1,5 +1,6 @@
 import Foundation
 import RecpipeAlgorithms
+import RecpipeCore
 import RecpipeData
 import RecpipeEngine
 import RecpipeSpec
@@ -20,7 +21,7 @@ enum RatingEvaluation {
     static let keys: Set<String> = ["name", "kind", "mode", "similarity", "k", "min_k", "min_support", "shrinkage", "max_memory"]
 
     static func run(_ specs: [ParamValue], split: EvaluationSplit, context: StageContext) throws -> [Result] {
-        let scale = context.param("rating_scale")?.listValue?.compactMap(\.doubleValue) ?? [1, 5]
+        let scale = context.doubles("rating_scale")
         guard scale.count == 2, scale[0] <= scale[1] else {
             throw StageError("`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
         }
@@ -51,16 +52,12 @@ enum RatingEvaluation {
                     name: name, rmse: try Metrics.rmse(predicted: predicted, actual: actual),
                     mae: try Metrics.mae(predicted: predicted, actual: actual),
                     fallbackShare: Double(predictions.count { $0.fellBack }) / Double(predictions.count),
-                    count: predictions.count, fitSeconds: seconds(t1 - t0), predictSeconds: seconds(t2 - t1)))
+                    count: predictions.count, fitSeconds: (t1 - t0).seconds, predictSeconds: (t2 - t1).seconds))
             } catch {
                 throw StageError("rating model '\(name)': \(error.message)", at: context.location(of: "rating_models"))
             }
         }
         return out
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     /// One `rating_models` entry → a predictor configuration.

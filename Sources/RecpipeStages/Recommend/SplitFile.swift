@@ -8,12 +8,12 @@ import RecpipeEngine
 /// aggregated per (user, item) by sum (latest timestamp kept), test entries in file order.
 enum SplitFile {
     static func read(path: String, context: StageContext) throws -> EvaluationSplit {
-        let userColumn = context.string("user_column") ?? "user_id"
-        let itemColumn = context.string("item_column") ?? "item_id"
-        let valueColumn = context.string("value_column") ?? "rating"
-        let timeColumn = context.string("timestamp_column") ?? "timestamp"
-        let splitColumn = context.string("split_column") ?? "split"
-        let testLabel = context.string("test_label") ?? "test"
+        let userColumn = context.string("user_column")
+        let itemColumn = context.string("item_column")
+        let valueColumn = context.string("value_column")
+        let timeColumn = context.string("timestamp_column")
+        let splitColumn = context.string("split_column")
+        let testLabel = context.string("test_label")
         let table: Table
         do {
             var options = IngestOptions(

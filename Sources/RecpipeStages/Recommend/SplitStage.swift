@@ -11,7 +11,7 @@ import RecpipeSpec
 /// `kfold` (one fold as test), or `file`: an external split file with a train/test column, so a
 /// pipeline evaluates on exactly the split another tool used. Train and test share the id maps.
 struct SplitStage: Stage {
-    static let declaration = StageDeclaration(
+    static let declaration: StageDeclaration = StageDeclaration(
         kind: "split",
         summary: "Train/test split (per-user holdout, leave-last-N, k-fold, or an external split file) for evaluate.",
         aliases: ["holdout", "train_test_split", "kfold"],
@@ -36,9 +36,10 @@ struct SplitStage: Stage {
         ],
         output: .split,
         check: { spec, _ in
-            let method = spec.params["method"]?.stringValue ?? "holdout"
+            let params = StageParameters(spec, declaration: declaration)
+            let method = params.string("method")
             var out: [Diagnostic] = []
-            if method == "file", spec.params["path"] == nil || spec.params["path"]?.isNull == true {
+            if method == "file", params.optionalString("path") == nil {
                 out.append(.error("invalid-param", "stage '\(spec.name)': `method: file` needs `path`", at: spec.location,
                                   hint: "add `path: data/split.csv` (columns user_id,item_id,rating,split)"))
             }
@@ -46,7 +47,7 @@ struct SplitStage: Stage {
                 out.append(.error("missing-input", "stage '\(spec.name)': `method: \(method)` needs an `interactions` input",
                                   at: spec.location, hint: "add `input: <encode stage>`, or use `method: file`"))
             }
-            if method == "kfold", let f = spec.params["fold"]?.intValue, let k = spec.params["folds"]?.intValue, f >= k {
+            if method == "kfold", case let (f, k) = (params.int("fold"), params.int("folds")), f >= k {
                 out.append(.error("invalid-param", "stage '\(spec.name)': `fold` \(f) is not below `folds` \(k)",
                                   at: spec.paramLocations["fold"] ?? spec.location, hint: "folds are numbered 0..<folds"))
             }
@@ -54,11 +55,11 @@ struct SplitStage: Stage {
         })
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let method = context.string("method") ?? "holdout"
+        let method = context.string("method")
         var split: EvaluationSplit
         var rowsIn: Int
         if method == "file" {
-            guard let path = context.path("path") else {
+            guard let path = context.optionalPath("path") else {
                 throw StageError("`method: file` needs `path`", at: context.spec.location)
             }
             split = try SplitFile.read(path: path, context: context)
@@ -66,7 +67,7 @@ struct SplitStage: Stage {
         } else {
             let data = try context.input("interactions", as: Interactions.self)
             rowsIn = data.rowCount
-            let seed = UInt64(truncatingIfNeeded: context.int("seed") ?? context.seed)
+            let seed = UInt64(truncatingIfNeeded: context.stageSeed)
             let users = Self.entryUsers(data.matrix)
             let indices: Split.Indices
             let label: String
@@ -79,18 +80,18 @@ struct SplitStage: Stage {
                             at: context.location(of: "method"),
                             hint: "give the encode stage a `timestamp_column` that exists in the events, or use `method: holdout`")
                     }
-                    let n = context.int("n") ?? 1
+                    let n = context.int("n")
                     indices = try Split.leaveLastN(users: users, timestamps: ts, n: n)
                     label = "leave_last n=\(n)"
                 case "kfold":
-                    let folds = context.int("folds") ?? 5, fold = context.int("fold") ?? 0
+                    let folds = context.int("folds"), fold = context.int("fold")
                     guard fold < folds else {
                         throw StageError("`fold` \(fold) is not below `folds` \(folds)", at: context.location(of: "fold"))
                     }
                     indices = try Split.kFold(count: users.count, folds: folds, seed: seed)[fold]
                     label = "kfold \(fold + 1)/\(folds) seed \(seed)"
                 default:
-                    let f = context.double("test_fraction") ?? 0.2
+                    let f = context.double("test_fraction")
                     indices = try Split.holdout(users: users, testFraction: f, seed: seed)
                     label = "holdout \(f) seed \(seed)"
                 }
@@ -100,7 +101,7 @@ struct SplitStage: Stage {
             split = Self.assemble(data, users: users, indices: indices, method: label)
         }
         var dropped = 0
-        if let minimum = context.double("min_test_value") {
+        if let minimum = context.optionalDouble("min_test_value") {
             (split, dropped) = Self.keepTest(split, atLeast: Float(minimum))
         }
         let testUsers = (0..<split.train.users.count).count { !split.testRange(user: $0).isEmpty }

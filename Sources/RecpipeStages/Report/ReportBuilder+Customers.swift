@@ -139,14 +139,10 @@ extension ReportBuilder {
     // MARK: - Tags
 
     static func tagBlocks(_ t: Table, stage: String, limit: Int = 12) -> [ReportPage.Block] {
-        guard let tc = t.columnIndex("tags") else { return [] }
+        guard let lists = TagColumn.rows(of: t) else { return [] }
         var counts: [String: Int] = [:]
-        var lists: [[String]] = []
-        lists.reserveCapacity(t.rowCount)
-        for r in 0..<t.rowCount {
-            let tags = (t.string(row: r, col: tc) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for tags in lists {
             for tag in Set(tags) { counts[tag, default: 0] += 1 }
-            lists.append(tags)
         }
         guard !counts.isEmpty else {
             return [.notes(["\(stage): no user got a tag (\(NumberText.count(t.rowCount)) users; check the rules in the tag stage's script)"], warning: true)]

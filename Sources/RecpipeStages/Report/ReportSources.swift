@@ -48,7 +48,7 @@ final class ReportSources {
     /// The stages of `kind` in file order whose result this run has (ran or cached).
     func stages(kind: String) -> [StageSpec] {
         spec.stages.filter { s in
-            s.kind == kind && [.ran, .cached].contains(report(s.name)?.status)
+            s.kind == kind && s.derivedFrom == nil && [.ran, .cached].contains(report(s.name)?.status)
         }
     }
 

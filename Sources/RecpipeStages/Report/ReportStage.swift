@@ -23,7 +23,7 @@ struct ReportStage: Stage {
         output: .files)
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let path = context.path("to")!
+        let path = context.path("to")
         // The cache directory holds runs/<id>/: the run directory's grandparent.
         let root = ((context.runDirectory as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
         let store = ArtifactStore(root: root, artifactTypes: StageRegistry.artifactTypes, pipeline: context.pipeline.name)
@@ -46,7 +46,7 @@ struct ReportStage: Stage {
             throw StageError("\(error)", at: context.spec.location)
         }
         try AtomicFile.write(html, to: path)
-        let written = StageContext.pipelinePath(path, written: context.string("to")!, base: context.pipeline.baseDirectory)
+        let written = StageContext.pipelinePath(path, written: context.string("to"), base: context.pipeline.baseDirectory)
         let figures = page.sections.reduce(0) { $0 + $1.blocks.count { $0.figure != nil } }
         let empty = page.sections.filter { s in !s.blocks.contains { $0.figure != nil } }.map(\.id)
         return StageOutput(

@@ -61,19 +61,19 @@ enum SparkALS {
 
     /// The model settings Spark trains with, from the stage's parameters.
     static func setup(_ context: StageContext) -> ALSStageSetup {
-        let seed = UInt64(truncatingIfNeeded: context.int("seed") ?? context.seed)
-        let factors = context.int("factors") ?? 64
-        let iterations = context.int("iterations") ?? 15
-        let lambda = Float(context.double("regularization") ?? 0.05)
-        let kind: ALSModel.Kind = (context.bool("implicit") ?? true)
+        let seed = UInt64(truncatingIfNeeded: context.stageSeed)
+        let factors = context.int("factors")
+        let iterations = context.int("iterations")
+        let lambda = Float(context.double("regularization"))
+        let kind: ALSModel.Kind = context.bool("implicit")
             ? .implicit(ALSImplicitOptions(
                 factors: factors, iterations: iterations, regularization: lambda,
-                alpha: Float(context.double("alpha") ?? 1), confidence: .onePlus,
+                alpha: Float(context.double("alpha")), confidence: .onePlus,
                 regularizationScaling: .perCount, solver: .cholesky, seed: seed))
             : .explicit(ALSExplicitOptions(
                 factors: factors, iterations: iterations, regularization: lambda, regularizationScaling: .perCount,
                 useBiases: false,
-                ratingRange: context.double("rating_min").flatMap { lo in context.double("rating_max").map { Float(lo)...Float($0) } },
+                ratingRange: context.optionalDouble("rating_min").flatMap { lo in context.optionalDouble("rating_max").map { Float(lo)...Float($0) } },
                 seed: seed))
         return ALSStageSetup(kind: kind, iterations: iterations, threads: 0)
     }
@@ -91,13 +91,13 @@ enum SparkALS {
         // λ and α as written (not through Float: Spark computes in double).
         var params: [String: SparkJob.SparkParam] = [
             "factors": .int(setup.kind.factors), "iterations": .int(setup.iterations),
-            "regularization": .double(context.double("regularization") ?? 0.05),
-            "seed": .int(context.int("seed") ?? context.seed),
+            "regularization": .double(context.double("regularization")),
+            "seed": .int(context.stageSeed),
         ]
         switch setup.kind {
         case .implicit:
             params["implicit"] = .bool(true)
-            params["alpha"] = .double(context.double("alpha") ?? 1)
+            params["alpha"] = .double(context.double("alpha"))
         case .explicit:
             params["implicit"] = .bool(false)
         }
@@ -105,7 +105,7 @@ enum SparkALS {
         let clock = ContinuousClock()
         let started = clock.now
         _ = try await job.run(workDir: dir.path, submit: submit, context: context)
-        let seconds = ALSStage.seconds(clock.now - started)
+        let seconds = (clock.now - started).seconds
         let f = setup.kind.factors
         let users = try dir.readVectors("users", count: m.rows, width: f)
         let items = try dir.readVectors("items", count: m.cols, width: f)

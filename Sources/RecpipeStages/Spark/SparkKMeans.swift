@@ -58,7 +58,7 @@ enum SparkKMeans {
         let clock = ContinuousClock()
         let started = clock.now
         let result = try await job.run(workDir: dir.path, submit: submit, context: context)
-        let seconds = ALSStage.seconds(clock.now - started)
+        let seconds = (clock.now - started).seconds
         guard let centers = result["centroids"] as? [[Double]], let inertia = (result["inertia"] as? NSNumber)?.doubleValue,
               let iterations = (result["iterations"] as? NSNumber)?.intValue,
               centers.allSatisfy({ $0.count == columns }), (1...k).contains(centers.count)
