@@ -5,6 +5,9 @@
 #   [MAX_EXAMPLES=50] [RECPIPE=path/to/recpipe] scripts/check_openapi.sh
 # Installs schemathesis into .venv-openapi; builds the debug binary when RECPIPE is not given;
 # makes the demo data and runs the demo pipeline when they are missing. Exit 0 when no check fails.
+# Every check runs except `positive_data_acceptance`: a schema-valid event is accepted only when its
+# item is in the loaded run's catalogue (unknown items are a documented 400), which a static schema
+# cannot say; acceptance of real events is covered by Tests/RecpipeServeTests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX_EXAMPLES=${MAX_EXAMPLES:-50}
@@ -34,7 +37,7 @@ done
 echo "== schemathesis $(.venv-openapi/bin/schemathesis --version | tr -d '\n') against http://127.0.0.1:$PORT/openapi.yaml"
 status=0
 .venv-openapi/bin/schemathesis run "http://127.0.0.1:$PORT/openapi.yaml" \
-  --checks all --max-examples "$MAX_EXAMPLES" --seed 1 --suppress-health-check all --no-color || status=$?
+  --checks all --exclude-checks positive_data_acceptance --max-examples "$MAX_EXAMPLES" --seed 1 --suppress-health-check all --no-color || status=$?
 kill -TERM $PID; wait $PID || true
 PID=
 if grep -q "error" "$WORK/serve.err"; then cat "$WORK/serve.err"; fi

@@ -34,6 +34,7 @@ DEMO=$WORK/demo
 mkdir -p "$DEMO/pipelines"
 cp pipelines/demo.yaml "$DEMO/pipelines/"
 cp -r pipelines/rules "$DEMO/pipelines/"
+cp -r pipelines/plugins "$DEMO/pipelines/"
 "$BIN" demo-data --out "$DEMO/data/demo" >/dev/null
 "$BIN" run "$DEMO/pipelines/demo.yaml" >/dev/null
 sed -i 's/boost = 1.3/boost = 2.0/' "$DEMO/pipelines/rules/promotions.lua"

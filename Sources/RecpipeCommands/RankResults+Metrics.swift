@@ -63,12 +63,16 @@ extension RankResults {
     }
 
     /// One block per `evaluate` stage: its metrics, this run's against the baseline (`MetricChange`).
+    /// The refitted rank models' rows are left out (`evaluationLines` prints them under the rank
+    /// stage's list diff).
     static func metricReport(_ spec: PipelineSpec, comparing: Comparing) -> [String] {
-        spec.stages.filter { $0.kind == "evaluate" }.map { stage in
+        let ranks = Set(rankStages(spec).map(\.name))
+        return spec.stages.filter { $0.kind == "evaluate" }.map { stage in
             let cached = comparing.againstPrevious && comparing.report?.stages.first { $0.stage == stage.name }?.status == .cached
+            let shown = Set((stage.inputs["models"] ?? []).compactMap { spec.stage($0)?.derivedFrom }.filter(ranks.contains))
             do {
                 let (after, before) = try comparing.metrics(stage.name)
-                return MetricChange.report(stage: stage.name, before: before, after: after, cached: cached)
+                return MetricChange.report(stage: stage.name, before: before, after: after, cached: cached, shownAbove: shown)
             } catch {
                 return "metric change of '\(stage.name)': \(error)"
             }

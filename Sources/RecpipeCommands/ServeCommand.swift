@@ -89,6 +89,16 @@ struct ServeCommand: AsyncParsableCommand {
                         + "(\(examples)); they stay in the log for the next `recpipe run`")
             }
             for f in state.ruleFiles { Console.error("rules \(f.kind): \(f.file)") }
+            var refreshed = p.featuresStage.map { ["profile '\($0)'"] } ?? []
+            if let als = p.factorsStage { refreshed.append("ALS fold-in '\(als)'") }
+            refreshed += p.itemKNN.map { "item-kNN '\($0.knn.stage)'" }
+            Console.error(
+                "per event: " + (refreshed.isEmpty ? "the list only" : refreshed.joined(separator: ", "))
+                    + (p.keptSources.isEmpty ? "" : "; lists kept from the run: \(p.keptSources.joined(separator: ", "))"))
+            let unapplied = Set(p.events.rowFilters.flatMap(\.unapplied)).sorted()
+            if !unapplied.isEmpty {
+                Console.error("note: table-wide clean steps are not applied to single events: \(unapplied.joined(separator: "; "))")
+            }
             try await ServeServer.run(state, log: log, options: options) { address in
                 Console.error("serving on http://\(address) — Ctrl-C or SIGTERM stops (requests drain, the log is closed)")
             }

@@ -44,16 +44,30 @@ extension LuaRuntime {
     /// functions assigns to a variable created while it loaded.
     func isolateRules(from first: Int) throws(RuleError) {
         guard first < rules.count else { return }
+        try isolate(first + 1...rules.count, name: { rules[$0 - 1].name }) { lua_pushvalue(L, Self.functionsSlot) }
+        // An aggregate's init and finish are rule functions too.
+        for i in first..<rules.count where rules[i].kind == .aggregate {
+            try isolate(1...2, name: { _ in rules[i].name }) {
+                _ = lua_getfield(L, Self.stateSlot, Self.aggregateKey(i))
+            }
+        }
+    }
+
+    /// Freezes what the functions `range` of the table `pushTable` pushes can reach, then refuses
+    /// the file when one of them assigns to a variable created while it loaded.
+    func isolate(
+        _ range: ClosedRange<Int>, name: (Int) -> String, pushTable: () -> Void
+    ) throws(RuleError) {
         lua_settop(L, Self.baseTop)
         _ = lua_getfield(L, recpipe_registryindex(), Self.freezerKey)
         _ = lua_getfield(L, -1, "freeze_rules")
-        lua_pushvalue(L, Self.functionsSlot)
-        lua_pushinteger(L, lua_Integer(first + 1))
-        lua_pushinteger(L, lua_Integer(rules.count))
-        lua_createtable(L, Int32(clamping: rules.count), 0)
-        for i in first..<rules.count {
-            pushString(rules[i].name)
-            lua_rawseti(L, -2, lua_Integer(i + 1))
+        pushTable()
+        lua_pushinteger(L, lua_Integer(range.lowerBound))
+        lua_pushinteger(L, lua_Integer(range.upperBound))
+        lua_createtable(L, Int32(clamping: range.upperBound), 0)
+        for i in range {
+            pushString(name(i))
+            lua_rawseti(L, -2, lua_Integer(i))
         }
         // Host work: no budget, no cap.
         lua_sethook(L, nil, 0, 0)

@@ -94,6 +94,18 @@ extension LuaRuntime {
                 }
             }
             recpipe_pop(L, 1)
+            rule.columns = stringListField(t, "columns")
+            rule.by = stringListField(t, "by")
+            rule.limit = intField(t, "limit")
+            if kind == .aggregate {
+                // init (a function or a value) and finish, kept beside the step function.
+                lua_createtable(L, 2, 0)
+                _ = lua_getfield(L, t, "init")
+                lua_rawseti(L, -2, 1)
+                _ = lua_getfield(L, t, "finish")
+                lua_rawseti(L, -2, 2)
+                lua_setfield(L, Self.stateSlot, Self.aggregateKey(rules.count))
+            }
             rule.hasWhen = lua_getfield(L, t, "fn") == LUA_TFUNCTION
             // Functions table index = rule index + 1 (nil for a pin without `when`).
             lua_rawseti(L, Self.functionsSlot, lua_Integer(rules.count + 1))
@@ -116,6 +128,14 @@ extension LuaRuntime {
         defer { recpipe_pop(L, 1) }
         return string(at: -1)
     }
+
+    private func stringListField(_ t: Int32, _ name: String) -> [String]? {
+        defer { recpipe_pop(L, 1) }
+        return lua_getfield(L, t, name) == LUA_TTABLE ? stringList(at: -1) : nil
+    }
+
+    /// The prelude-state key of aggregate rule `index`'s `{init, finish}`.
+    static func aggregateKey(_ index: Int) -> String { "aggregate.\(index)" }
 
     private func intField(_ t: Int32, _ name: String) -> Int? {
         guard lua_getfield(L, t, name) == LUA_TNUMBER else {
@@ -165,7 +185,7 @@ extension LuaRuntime {
     // MARK: - Errors
 
     /// Builds the error for a failed load or call from the message on top of the stack.
-    func makeError(status: Int32, rule: Int?, user: Int? = nil, item: Int? = nil) -> RuleError {
+    func makeError(status: Int32, rule: Int?, user: Int? = nil, item: Int? = nil, entity: String? = nil) -> RuleError {
         var message = string(at: -1) ?? "error object is not a string"
         var kind: RuleError.Kind = status == LUA_ERRSYNTAX ? .syntax : .runtime
         var chunk = Int(ctx.pointee.err_chunk)
@@ -198,10 +218,13 @@ extension LuaRuntime {
         }
         let fileName = chunk >= 1 ? file(ofChunk: chunk) : (chunkFiles.last ?? "<lua>")
         message = replaceChunkMarkers(message)
-        return RuleError(
+        var error = RuleError(
             kind: kind, file: fileName, line: line, rule: ruleName,
             user: user.flatMap { row in userSource?.id(row: row) },
             item: item.flatMap { row in itemSource?.id(row: row) }, message: message)
+        error.entity = entity
+        error.isPlugin = rule.map { rules[$0].kind.isPlugin } ?? false
+        return error
     }
 
     /// The column of a syntax error. Lua names the token (`near '*'`) but not its column, and

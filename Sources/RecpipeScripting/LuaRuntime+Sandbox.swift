@@ -235,7 +235,9 @@ extension LuaRuntime {
         guard recpipe_pcall(L, 4, 1, 0) == LUA_OK else {
             throw RuleError(kind: .runtime, file: "<prelude>", line: nil, message: string(at: -1) ?? "?")
         }
-        let names = api == .rules ? ["tag", "filter", "promote", "pin", "bury"] : ["case"]
+        let names =
+            api == .rules
+            ? ["tag", "filter", "promote", "pin", "bury", "map", "aggregate", "candidates", "score"] : ["case"]
         for name in names {
             _ = lua_getfield(L, -1, name)
             lua_setfield(L, g, name)

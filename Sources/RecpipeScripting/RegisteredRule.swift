@@ -2,6 +2,12 @@
 public struct RegisteredRule: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case tag, filter, promote, pin, bury
+        /// Plugins (one per script): `map` and `aggregate` in `lua` stages make tables,
+        /// `candidates` makes a candidate list per user, `score` re-scores inside `rank`.
+        case map, aggregate, candidates, score
+
+        /// Whether this kind is a plugin (not a rule).
+        public var isPlugin: Bool { self == .map || self == .aggregate || self == .candidates || self == .score }
     }
 
     public var kind: Kind
@@ -19,6 +25,12 @@ public struct RegisteredRule: Sendable, Hashable {
     /// `pin` only: the pinned item ids and their 1-based position.
     public var items: [String]?
     public var position: Int?
+    /// `map`/`aggregate`: the declared output columns as `name:type` (`aggregate`: after `by`).
+    public var columns: [String]?
+    /// `aggregate`: the group-by columns.
+    public var by: [String]?
+    /// `candidates`: at most this many candidates per user.
+    public var limit: Int?
     /// Whether the rule has a `when` function (always for tag/filter/promote/bury; optional for pin).
     public var hasWhen: Bool
 

@@ -35,6 +35,10 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
     public var rule: String?
     public var user: String?
     public var item: String?
+    /// Another entity a plugin call was working on, with its label: `row 17`, `group 'U1'`.
+    public var entity: String?
+    /// Whether `rule` names a plugin (`map`, `aggregate`, `candidates`, `score`).
+    public var isPlugin = false
     /// What went wrong, without the location prefix.
     public var message: String
 
@@ -61,9 +65,10 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
     /// number (rule 'vip', user 'U1043')`. For messages that print the location apart.
     public var messageWithContext: String {
         var context: [String] = []
-        if let rule { context.append("rule '\(rule)'") }
+        if let rule { context.append("\(isPlugin ? "plugin" : "rule") '\(rule)'") }
         if let user { context.append("user '\(user)'") }
         if let item { context.append("item '\(item)'") }
+        if let entity { context.append(entity) }
         return context.isEmpty ? message : message + " (" + context.joined(separator: ", ") + ")"
     }
 

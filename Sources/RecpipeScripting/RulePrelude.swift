@@ -1,5 +1,5 @@
-/// The trusted Lua code behind the rule API (`tag`, `filter`, `promote`, `pin`, `bury`) and the
-/// test API (`case`).
+/// The trusted Lua code behind the rule API (`tag`, `filter`, `promote`, `pin`, `bury`), the plugin
+/// API (`map`, `aggregate`, `candidates`, `score`: one per script) and the test API (`case`).
 ///
 /// It runs in its own environment (not the sandbox), validates each call and appends a record to
 /// the `rules` (or `cases`) list that the host reads after loading. Errors are raised with an
@@ -220,15 +220,135 @@ function api.bury(spec)
   add("bury", spec.name, w, { from = from, to = to })
 end
 
+-- Plugins (`lua` stages and `score` in rank): exactly one per script.
+local column_types = { "int", "float", "string", "bool" }
+local column_type_set = { int = true, float = true, string = true, bool = true }
+local plugin
+
+local function check_plugin(kind, spec, allowed)
+  check_loading(kind)
+  check_fields(kind, spec, allowed)
+  if plugin then
+    fail(format("%s{}: a script registers exactly one plugin; %s '%s' is already registered at line %d",
+      kind, plugin.kind, plugin.name, plugin.line))
+  end
+  local name = spec.name
+  if name == nil then name = kind end
+  check_name(kind, name)
+  return name
+end
+
+local function check_function(kind, name, field, v)
+  if type(v) ~= "function" then
+    if v == nil then fail(format("%s '%s': missing field '%s' (a function)", kind, name, field)) end
+    fail(format("%s '%s': %s must be a function, got %s", kind, name, field, type(v)))
+  end
+  return v
+end
+
+-- "name:type" strings, in order; returns "name:type" copies.
+local function check_columns(kind, name, cols)
+  if cols == nil then
+    fail(format("%s '%s': missing field 'columns' (a list of \"name:type\" strings, types: %s)", kind, name,
+      concat(column_types, ", ")))
+  end
+  if type(cols) ~= "table" or #cols == 0 then
+    fail(format("%s '%s': columns must be a non-empty list of \"name:type\" strings", kind, name))
+  end
+  local copy, seen = {}, {}
+  for i = 1, #cols do
+    local c = cols[i]
+    if type(c) ~= "string" then
+      fail(format("%s '%s': columns[%d] must be a \"name:type\" string, got %s", kind, name, i, type(c)))
+    end
+    local n, t = c:match("^%s*([%a_][%w_]*)%s*:%s*(%a+)%s*$")
+    if not n then
+      fail(format("%s '%s': columns[%d] = \"%s\" is not \"name:type\" (types: %s)", kind, name, i, c,
+        concat(column_types, ", ")))
+    end
+    if not column_type_set[t] then
+      fail(format("%s '%s': column '%s' has unknown type '%s'%s; types: %s", kind, name, n, t, hint(t, column_types),
+        concat(column_types, ", ")))
+    end
+    if seen[n] then fail(format("%s '%s': column '%s' is declared twice", kind, name, n)) end
+    seen[n] = true
+    copy[i] = n .. ":" .. t
+  end
+  return copy, seen
+end
+
+local function register_plugin(kind, name, fn, r)
+  add(kind, name, fn, r)
+  plugin = r
+end
+
+function api.map(spec)
+  local name = check_plugin("map", spec, { "name", "columns", "fn" })
+  local cols = check_columns("map", name, spec.columns)
+  local fn = check_function("map", name, "fn", spec.fn)
+  register_plugin("map", name, fn, { columns = cols })
+end
+
+function api.aggregate(spec)
+  local name = check_plugin("aggregate", spec, { "name", "by", "columns", "init", "step", "finish" })
+  local by = spec.by
+  if type(by) == "string" then by = { by } end
+  if type(by) ~= "table" or #by == 0 then
+    fail(format("aggregate '%s': by must be a column name or a non-empty list of column names", name))
+  end
+  local keys = {}
+  for i = 1, #by do
+    if type(by[i]) ~= "string" or by[i] == "" then
+      fail(format("aggregate '%s': by[%d] must be a column name string, got %s", name, i, type(by[i])))
+    end
+    keys[i] = by[i]
+  end
+  local cols, declared = check_columns("aggregate", name, spec.columns)
+  for i = 1, #keys do
+    if declared[keys[i]] then
+      fail(format("aggregate '%s': '%s' is a `by` column (it is output first); leave it out of columns", name,
+        keys[i]))
+    end
+  end
+  local init = spec.init
+  if type(init) == "table" then
+    fail(format("aggregate '%s': init must be a function returning a fresh accumulator (a table would be shared "
+      .. "by every group), or a number, string or boolean", name))
+  end
+  if init ~= nil and type(init) ~= "function" and type(init) ~= "number" and type(init) ~= "string"
+    and type(init) ~= "boolean" then
+    fail(format("aggregate '%s': init must be a function, a number, a string or a boolean, got %s", name, type(init)))
+  end
+  local step = check_function("aggregate", name, "step", spec.step)
+  local finish = spec.finish
+  if finish ~= nil then check_function("aggregate", name, "finish", finish) end
+  register_plugin("aggregate", name, step, { by = keys, columns = cols, init = init, finish = finish })
+end
+
+function api.candidates(spec)
+  local name = check_plugin("candidates", spec, { "name", "fn", "max" })
+  local fn = check_function("candidates", name, "fn", spec.fn)
+  local max = check_integer("candidates", name, "max", spec.max, 1, 100)
+  register_plugin("candidates", name, fn, { limit = max })
+end
+
+function api.score(spec)
+  local name = check_plugin("score", spec, { "name", "fn" })
+  local fn = check_function("score", name, "fn", spec.fn)
+  register_plugin("score", name, fn, {})
+end
+
 local case_fields = { "name", "user", "item", "tags", "purchased", "seen", "item_tags",
-  "expect_tags", "expect_filter", "expect_when", "expect_error" }
+  "expect_tags", "expect_filter", "expect_when", "expect_error",
+  "rows", "items", "neighbors", "expect_rows", "expect_candidates" }
 
 function api.case(spec)
   check_fields("case", spec, case_fields)
   if type(spec.name) ~= "string" or spec.name == "" then
     fail("case{}: name must be a non-empty string")
   end
-  for _, f in ipairs({ "user", "item", "tags", "purchased", "seen", "item_tags", "expect_tags", "expect_filter", "expect_when" }) do
+  for _, f in ipairs({ "user", "item", "tags", "purchased", "seen", "item_tags", "expect_tags", "expect_filter", "expect_when",
+    "rows", "items", "neighbors", "expect_rows", "expect_candidates" }) do
     if spec[f] ~= nil and type(spec[f]) ~= "table" then
       fail(format("case '%s': %s must be a table, got %s", spec.name, f, type(spec[f])))
     end
@@ -236,8 +356,10 @@ function api.case(spec)
   if spec.expect_error ~= nil and type(spec.expect_error) ~= "string" then
     fail(format("case '%s': expect_error must be a string (a part of the expected message)", spec.name))
   end
-  if spec.expect_tags == nil and spec.expect_filter == nil and spec.expect_when == nil and spec.expect_error == nil then
-    fail(format("case '%s': nothing to check; add expect_tags, expect_filter, expect_when or expect_error", spec.name))
+  if spec.expect_tags == nil and spec.expect_filter == nil and spec.expect_when == nil and spec.expect_error == nil
+    and spec.expect_rows == nil and spec.expect_candidates == nil then
+    fail(format("case '%s': nothing to check; add expect_tags, expect_filter, expect_when, expect_rows, "
+      .. "expect_candidates or expect_error", spec.name))
   end
   local chunk, line = caller()
   spec.chunk, spec.line = chunk, line

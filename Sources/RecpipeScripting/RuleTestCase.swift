@@ -25,6 +25,21 @@ public struct RuleTestCase: Sendable, Hashable {
     public var expectFilter: [String: Bool]?
     public var expectWhen: [String: Bool]?
     public var expectError: String?
+    /// Plugins: the input rows (map, aggregate), `ctx.items` and `ctx.neighbors` (candidates).
+    public var rows: [[String: ScriptValue]] = []
+    public var items: [String: [String: ScriptValue]] = [:]
+    public var neighbors: [String: [(item: String, score: Double)]] = [:]
+    /// Plugins: the rows `map`/`aggregate` make (aggregate: `by` columns included), in order;
+    /// the item ids `candidates` gives, best first.
+    public var expectRows: [[String: ScriptValue]]?
+    public var expectCandidates: [String]?
+
+    public static func == (a: RuleTestCase, b: RuleTestCase) -> Bool { a.name == b.name && a.file == b.file && a.line == b.line }
+    public func hash(into h: inout Hasher) {
+        h.combine(name)
+        h.combine(file)
+        h.combine(line)
+    }
 }
 
 extension LuaRuntime {
@@ -64,14 +79,15 @@ extension LuaRuntime {
                 userSets[set.name] = Set(stringList(at: get(set.name)))
             }
             let itemSets = ["tags": Set(stringList(at: get("item_tags")))]
-            cases.append(
-                RuleTestCase(
-                    name: name, file: file(ofChunk: chunk), line: line, user: user, item: item,
-                    userSets: userSets, itemSets: itemSets,
-                    expectTags: lua_type(L, get("expect_tags")) == LUA_TTABLE ? stringList(at: -1) : nil,
-                    expectFilter: lua_type(L, get("expect_filter")) == LUA_TTABLE ? booleanMap(at: -1) : nil,
-                    expectWhen: lua_type(L, get("expect_when")) == LUA_TTABLE ? booleanMap(at: -1) : nil,
-                    expectError: string(at: get("expect_error"))))
+            var c = RuleTestCase(
+                name: name, file: file(ofChunk: chunk), line: line, user: user, item: item,
+                userSets: userSets, itemSets: itemSets,
+                expectTags: lua_type(L, get("expect_tags")) == LUA_TTABLE ? stringList(at: -1) : nil,
+                expectFilter: lua_type(L, get("expect_filter")) == LUA_TTABLE ? booleanMap(at: -1) : nil,
+                expectWhen: lua_type(L, get("expect_when")) == LUA_TTABLE ? booleanMap(at: -1) : nil,
+                expectError: string(at: get("expect_error")))
+            try readPluginFields(into: &c, table: get, chunk: chunk, bad: &bad)
+            cases.append(c)
         }
         return cases
     }

@@ -9,7 +9,8 @@ package enum ServeRoutes {
     /// A router with every route of the API over `state`.
     package static func router(_ state: ServeState, options: ServeOptions, log: EventLog?) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ServeMiddleware(metrics: state.metrics, options: options))
+        let middleware = ServeMiddleware(metrics: state.metrics, options: options)
+        router.add(middleware: middleware)
         router.get("/healthz") { _, _ in json(.object([("status", .string("ok"))])) }
         router.get("/metrics") { _, _ in
             Response(
@@ -104,6 +105,7 @@ package enum ServeRoutes {
                     ("rules_generation", .int(Int64(state.rulesGeneration))), ("files", .array(files.map(ruleFile))),
                 ]), status: failed ? .unprocessableContent : .ok)
         }
+        middleware.routes.set(router.routes.map { ("\($0.path)", $0.method) })
         return router
     }
 

@@ -102,6 +102,7 @@ package enum StageColumns {
             }
             c.entries.append(.init(name: "tags", type: "string", doc: "the user's tags, comma-separated"))
             return c
+        case "lua": return LuaStage.knownColumns(stage, pipeline, data: input("data"))
         default: return nil
         }
     }

@@ -8,7 +8,7 @@ public enum StageRegistry {
     public static let all: [any Stage.Type] = [
         IngestStage.self, CleanStage.self, ExportStage.self, EncodeStage.self, RankStage.self,
         CFStage.self, SplitStage.self, EvaluateStage.self, PopularStage.self, ALSStage.self,
-        ClusterStage.self, TagStage.self, ReportStage.self,
+        ClusterStage.self, TagStage.self, ReportStage.self, LuaStage.self,
     ]
 
     public static let catalog = StageCatalog(all.map { $0.declaration })

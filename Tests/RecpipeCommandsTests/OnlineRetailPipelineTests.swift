@@ -16,6 +16,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.repo + "/pipelines/online-retail.yaml", toPath: dir + "/pipelines/online-retail.yaml")
         try FileManager.default.copyItem(atPath: Self.repo + "/pipelines/rules", toPath: dir + "/pipelines/rules")
+        try FileManager.default.copyItem(atPath: Self.repo + "/pipelines/plugins", toPath: dir + "/pipelines/plugins")
         let p = dir + "/pipelines/online-retail.yaml"
         let valid = await recpipe("validate", p, "--set", "vars.file=\(Self.data!)")
         #expect(valid.code == 0, "\(valid.err)")

@@ -13,6 +13,7 @@ import Testing
         try fm.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
         try fm.copyItem(atPath: repo + "/pipelines/demo.yaml", toPath: dir + "/pipelines/demo.yaml")
         try fm.copyItem(atPath: repo + "/pipelines/rules", toPath: dir + "/pipelines/rules")
+        try fm.copyItem(atPath: repo + "/pipelines/plugins", toPath: dir + "/pipelines/plugins")
         let data = await recpipe("demo-data", "--out", dir + "/data/demo", "--users", "300", "--items", "80", "--events", "6000")
         #expect(data.code == 0, "\(data.err)")
         return dir + "/pipelines/demo.yaml"

@@ -14,6 +14,7 @@ import Testing
         try fm.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
         try fm.copyItem(atPath: Self.repo + "/pipelines/demo.yaml", toPath: dir + "/pipelines/demo.yaml")
         try fm.copyItem(atPath: Self.repo + "/pipelines/rules", toPath: dir + "/pipelines/rules")
+        try fm.copyItem(atPath: Self.repo + "/pipelines/plugins", toPath: dir + "/pipelines/plugins")
         let data = await recpipe("demo-data", "--out", dir + "/data/demo")
         #expect(data.code == 0, "\(data.err)")
         let r = await recpipe("run", dir + "/pipelines/demo.yaml", "--strict")

@@ -128,4 +128,24 @@ import Testing
             }
         }
     }
+
+    /// A known path with a method it does not answer is a 405 naming the allowed methods (an
+    /// unknown path stays a 404).
+    @Test func aKnownPathWithAnotherMethodIs405() async throws {
+        let shop = await ServeShop()
+        let (app, _) = try shop.app(logged: false)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/status", method: .delete) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET")
+                let message = try object(r)["error"] as? String
+                #expect(message == "DELETE is not allowed on /v1/status (allowed: GET); see /openapi.yaml")
+            }
+            try await client.execute(uri: "/v1/users/u1/profile", method: .post) { r in
+                #expect(r.status == .methodNotAllowed)
+            }
+            try await client.execute(uri: "/v1/events", method: .get) { r in #expect(r.headers[.allow] == "POST") }
+            try await client.execute(uri: "/v1/nothing", method: .delete) { r in #expect(r.status == .notFound) }
+        }
+    }
 }

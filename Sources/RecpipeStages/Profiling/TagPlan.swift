@@ -38,41 +38,33 @@ struct TagPlan: Sendable {
     /// Lua state (loaded once) reseeded per chunk, so results do not depend on `threads`.
     func run(threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }) async throws -> Result {
         let n = table.rowCount
-        let size = TagStage.chunkSize
-        let chunks = (n + size - 1) / size
-        let workers = max(1, min(threads, chunks))
-        let next = ChunkCounter()
         // Load once up front so load errors surface once, and learn the rule names.
-        let registered: [RegisteredRule]
+        let all: [RegisteredRule]
         do throws(RuleError) {
-            registered = try makeRuntime().rules.filter { $0.kind == .tag }
+            all = try makeRuntime().rules
         } catch {
             throw Self.stageError(error, skipHint: false)
         }
-        let parts = try await withThrowingTaskGroup(of: [Part].self) { group in
-            for _ in 0..<workers {
-                group.addTask {
-                    let lua: LuaRuntime
-                    do throws(RuleError) { lua = try makeRuntime() } catch { throw Self.stageError(error, skipHint: false) }
-                    let source = TableRecordSource(table: table, idColumn: idColumn)
-                    lua.bind(users: source)
-                    var done: [Part] = []
-                    while let c = next.claim(below: chunks) {
-                        lua.reseed(context.seed &+ UInt64(c))
-                        done.append(try tag(chunk: c, rows: c * size..<min(n, (c + 1) * size), lua: lua))
-                        progress(Double(c + 1) / Double(max(1, chunks)), "\(min(n, (c + 1) * size)) users")
-                    }
-                    return done
-                }
-            }
-            var all: [Part] = []
-            for try await p in group { all += p }
-            return all
+        if let p = all.first(where: { $0.kind.isPlugin }) {
+            throw StageError(
+                "\(p.kind.rawValue) '\(p.name)' is a plugin; a tag stage runs tag rules", at: SourceLocation(file: p.file, line: p.line, column: 1),
+                hint: "run plugins in a `lua` stage (uses: lua)")
+        }
+        let registered = all.filter { $0.kind == .tag }
+        let pool = LuaWorkerPool(count: n, chunkSize: TagStage.chunkSize, threads: threads)
+        let parts = try await pool.run(progress: progress) { () throws(StageError) -> LuaRuntime in
+            let lua: LuaRuntime
+            do throws(RuleError) { lua = try makeRuntime() } catch { throw Self.stageError(error, skipHint: false) }
+            lua.bind(users: TableRecordSource(table: table, idColumn: idColumn))
+            return lua
+        } work: { lua, c, rows in
+            lua.reseed(context.seed &+ UInt64(c))
+            return try tag(chunk: c, rows: rows, lua: lua)
         }
         var result = Result(rules: registered.map(\.name), registered: registered)
         result.matched = [Int](repeating: 0, count: registered.count)
         result.tags.reserveCapacity(n)
-        for p in parts.sorted(by: { $0.chunk < $1.chunk }) {
+        for p in parts {
             result.tags += p.tags
             result.errorCount += p.errorCount
             for (i, m) in p.matched.enumerated() where i < result.matched.count { result.matched[i] += m }

@@ -12,7 +12,7 @@ struct TagStage: Stage {
     static let declaration = StageDeclaration(
         kind: "tag",
         summary: "Tag users with Lua rules: the profile table (features, segment, tags) with per-tag counts.",
-        aliases: ["tags", "tagging", "rules", "lua", "label"],
+        aliases: ["tags", "tagging", "rules", "label"],
         inputs: [
             PortSpec("features", accepts: [.features, .table, .profiles], doc: "one row per user (user_id first)"),
             PortSpec("segments", accepts: [.segments], required: false, doc: "k-means segments, joined by user id"),

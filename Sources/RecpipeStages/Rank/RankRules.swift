@@ -17,6 +17,8 @@ struct RankRules: Sendable {
     var promotions: [Int] = []
     var pins: [Int] = []
     var buries: [Int] = []
+    /// The `score` plugin re-scoring every candidate (a script registers at most one plugin).
+    var scorer: Int?
     /// Rules whose window does not contain `asOf`.
     var inactive: [RegisteredRule] = []
 
@@ -25,7 +27,7 @@ struct RankRules: Sendable {
     init(_ rules: [RegisteredRule], asOf: String) {
         all = rules
         for (i, r) in rules.enumerated() {
-            if r.kind != .filter && r.kind != .tag && !r.isActive(on: asOf) {
+            if r.kind != .filter && r.kind != .tag && !r.kind.isPlugin && !r.isActive(on: asOf) {
                 inactive.append(r)
                 continue
             }
@@ -34,7 +36,8 @@ struct RankRules: Sendable {
             case .promote: promotions.append(i)
             case .pin: pins.append(i)
             case .bury: buries.append(i)
-            case .tag: break
+            case .score: scorer = scorer ?? i
+            case .tag, .map, .aggregate, .candidates: break
             }
         }
         promotions.sort { a, b in
@@ -54,6 +57,9 @@ struct RankRules: Sendable {
         let result = RuleChecker.check(file: path, context: .init(asOf: asOf))
         var out = result.errors.map(\.diagnostic)
         if result.isValid {
+            for r in result.rules where r.kind.isPlugin && r.kind != .score {
+                out.append(pluginDiagnostic(r, param: param))
+            }
             for r in result.rules where r.kind == .tag {
                 out.append(
                     Diagnostic(
@@ -63,6 +69,14 @@ struct RankRules: Sendable {
             }
         }
         return out
+    }
+
+    /// A plugin registered in a rank script: plugins run in `lua` stages.
+    static func pluginDiagnostic(_ r: RegisteredRule, param: String) -> Diagnostic {
+        .error(
+            "lua-registration", "\(param): \(r.kind.rawValue) '\(r.name)' is a plugin; rank runs filter, promote, pin and bury rules and a score plugin",
+            at: SourceLocation(file: r.file, line: r.line, column: 1),
+            hint: "run map, aggregate and candidates plugins in a `lua` stage (uses: lua)")
     }
 
     /// Validate-time check for a rank stage without a `purchased` input: every `u:purchased(…)`

@@ -76,6 +76,9 @@ extension RankStage {
                     "\(at(rule)) matched no candidate (of \(r.examined) examined): nothing was buried; check its `when` against the data")
             }
         }
+        if let i = rules.scorer {
+            notes.append("plugin \(at(rules.all[i])): re-scored \(matched(i)) candidates for \(users(i)) users (every candidate is examined)")
+        }
         return (notes, warnings)
     }
 }

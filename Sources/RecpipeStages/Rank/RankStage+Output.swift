@@ -1,20 +1,5 @@
 import RecpipeData
 import RecpipeEngine
-import Synchronization
-
-/// Hands out chunk numbers to the rank workers.
-final class ChunkCounter: Sendable {
-    private let value = Mutex(0)
-
-    /// The next unclaimed chunk below `limit`, or nil when all are taken.
-    func claim(below limit: Int) -> Int? {
-        value.withLock { v in
-            guard v < limit else { return nil }
-            defer { v += 1 }
-            return v
-        }
-    }
-}
 
 extension RankStage {
     /// The recommendations artifact and the summary figures: counts per filter and rule, one

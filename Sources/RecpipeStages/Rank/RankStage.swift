@@ -136,6 +136,10 @@ struct RankStage: Stage {
         } catch {
             throw StageError(error.messageWithContext, at: error.location)
         }
+        if let r = rules.all.first(where: { $0.kind.isPlugin && $0.kind != .score }) {
+            let d = RankRules.pluginDiagnostic(r, param: r.file)
+            throw StageError(d.message, at: d.location, hint: d.hint)
+        }
         for r in rules.inactive { warnings.append(RankRules.inactiveText(r, asOf: plan.asOf)) }
 
         // Inputs.
@@ -206,32 +210,14 @@ struct RankStage: Stage {
     ) async throws -> RankChunkResult {
         let n = plan.userIDs.count
         let workers = max(1, min(threads, n / 64 + 1))
-        let chunkSize = max(64, n / (workers * 16) + 1)
-        let chunks = (n + chunkSize - 1) / chunkSize
-        let next = ChunkCounter()
-        let parts = try await withThrowingTaskGroup(of: [(Int, RankChunkResult)].self) { group in
-            for _ in 0..<workers {
-                group.addTask {
-                    let worker: RankWorker
-                    do throws(RuleError) { worker = try RankWorker(plan: plan, rules: rules) } catch { throw stageError(error) }
-                    var done: [(Int, RankChunkResult)] = []
-                    while let c = next.claim(below: chunks) {
-                        do throws(RuleError) {
-                            done.append((c, try worker.rank(users: c * chunkSize..<min(n, (c + 1) * chunkSize))))
-                        } catch {
-                            throw stageError(error)
-                        }
-                        progress(Double(c + 1) / Double(max(1, chunks)), "\(min(n, (c + 1) * chunkSize)) users")
-                    }
-                    return done
-                }
-            }
-            var all: [(Int, RankChunkResult)] = []
-            for try await part in group { all += part }
-            return all
+        let pool = LuaWorkerPool(count: n, chunkSize: max(64, n / (workers * 16) + 1), workers: workers)
+        let parts = try await pool.run(progress: progress) { () throws(StageError) -> RankWorker in
+            do throws(RuleError) { return try RankWorker(plan: plan, rules: rules) } catch { throw stageError(error) }
+        } work: { worker, _, users throws(StageError) -> RankChunkResult in
+            do throws(RuleError) { return try worker.rank(users: users) } catch { throw stageError(error) }
         }
         var result = RankChunkResult()
-        for (_, part) in parts.sorted(by: { $0.0 < $1.0 }) { result.merge(part) }
+        for part in parts { result.merge(part) }
         return result
     }
 

@@ -138,8 +138,10 @@ extension RankWorker {
                 bury = Int32(j)
                 break
             }
-            survivors.append(Survivor(item: g32, score: score, promote: promote, bury: bury))
-            if !plan.options.exhaustive, survivors.count >= nextCheck, idx + 1 < touched.count {
+            let factor = try rescore(&score, user: u, item: g, into: &out)
+            survivors.append(Survivor(item: g32, score: score, promote: promote, bury: bury, factor: factor))
+            // A score plugin can move any candidate anywhere: then every candidate is examined.
+            if !plan.options.exhaustive, scoreRule == nil, survivors.count >= nextCheck, idx + 1 < touched.count {
                 let bound = blend[Int(touched[idx + 1])] * maxBoost
                 if settled(survivors, above: bound, slots: slots, pinned: pinned) { break }
                 nextCheck = survivors.count + max(4, slots / 4)
@@ -249,6 +251,27 @@ extension RankWorker {
         } catch {
             try skip(r, error, into: &out)
             return false
+        }
+    }
+
+    /// Applies the `score` plugin to `score` (after promotions); returns new / old (1 without one,
+    /// or when the plugin is skipped for this user).
+    @inline(__always)
+    func rescore(_ score: inout Float, user u: Int, item g: Int, into out: inout RankChunkResult) throws(RuleError) -> Float {
+        guard let r = scoreRule, let lua, skipRule[r] != userStamp else { return 1 }
+        do {
+            let new = Float(try lua.callScore(r, user: u, item: g, score: Double(score)))
+            out.matched[r] += 1
+            if matchedUser[r] != userStamp {
+                matchedUser[r] = userStamp
+                out.matchedUsers[r] += 1
+            }
+            let factor: Float = score != 0 ? new / score : 1
+            score = new
+            return factor
+        } catch {
+            try skip(r, error, into: &out)
+            return 1
         }
     }
 

@@ -29,6 +29,9 @@ final class RankWorker {
     /// Provenance suffixes, computed once: `; promote x ×1.3` per promotion, `; bury y` per bury rule.
     let promoteTexts: [String]
     let buryTexts: [String]
+    /// The `score` plugin, its provenance prefix (`; margin ×`): every candidate is examined.
+    let scoreRule: Int?
+    let scorePrefix: String
     /// The largest factor a promotion can apply (at least 1): bounds what an unexamined item can reach.
     let maxBoost: Float
 
@@ -76,6 +79,8 @@ final class RankWorker {
         var score: Float
         var promote: Int32
         var bury: Int32
+        /// new / old score of the `score` plugin (1: none).
+        var factor: Float = 1
     }
 
     init(plan: RankPlan, rules: RankRules) throws(RuleError) {
@@ -108,6 +113,8 @@ final class RankWorker {
         promoteTexts = zip(promoteRules, boosts).map { r, b in "; promote \(rules.all[r].name) ×\(RankFormat.boost(b))" }
         buryTexts = buryRules.map { "; bury \(rules.all[$0].name)" }
         maxBoost = max(1, boosts.max() ?? 1)
+        scoreRule = rules.scorer
+        scorePrefix = rules.scorer.map { "; \(rules.all[$0].name) ×" } ?? ""
         let n = plan.itemIDs.count
         itemCount = n
         seenMark = Self.buffer(n, 0)
@@ -220,6 +227,7 @@ final class RankWorker {
                     out.promoted[Int(s.promote)] += 1
                 }
                 if s.bury >= 0 { text += buryTexts[Int(s.bury)] }
+                if s.factor != 1 { text += scorePrefix + RankFormat.boost(s.factor) }
                 emit(Int(s.item), s.score, text, into: &out)
             }
         }

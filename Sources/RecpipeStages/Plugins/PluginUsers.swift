@@ -1,0 +1,140 @@
+import RecpipeData
+import RecpipeEngine
+import RecpipeScripting
+
+/// The users a `candidates` plugin runs for, and the known items: the `users` table's rows (or
+/// the users of `seen`, then of `purchased`), and the ids of the items, seen, purchased and
+/// neighbors inputs in that order.
+struct PluginUsers: Sendable {
+    var userIDs: [String] = []
+    var items = IDMap([])
+    var profiles: Table?
+    /// Per user: its row in `profiles`, `seen` and `purchased` (-1: none).
+    var profileRow: [Int32] = []
+    var seen: Interactions?
+    var seenRow: [Int32] = []
+    var purchased: Interactions?
+    var purchasedRow: [Int32] = []
+    /// Per profile row, the `tags` column split.
+    var tags: [[String]]?
+
+    init(_ context: StageContext) throws {
+        seen = try Self.interactions(context, "seen")
+        purchased = try Self.interactions(context, "purchased")
+        if let input = context.inputs["users"]?.first {
+            if let f = input.artifact as? FeatureSet {
+                profiles = f.table
+                userIDs = Self.ids(f.table, column: f.idColumn)
+            } else if let t = input.artifact as? Table, t.columnCount > 0 {
+                profiles = t
+                userIDs = Self.ids(t, column: t.columnIndex("user_id") != nil ? "user_id" : t.columnNames[0])
+            }
+            profileRow = userIDs.indices.map(Int32.init)
+        } else if let from = seen ?? purchased {
+            userIDs = from.users.ids
+            profileRow = [Int32](repeating: -1, count: userIDs.count)
+        } else {
+            throw StageError(
+                "candidates need users: connect a `users` input (profiles) or a `seen` input (interactions)",
+                at: context.spec.location)
+        }
+        seenRow = userIDs.map { id in seen?.users[id].map(Int32.init) ?? -1 }
+        purchasedRow = userIDs.map { id in purchased?.users[id].map(Int32.init) ?? -1 }
+        tags = profiles?.column(named: "tags").map { c in
+            (0..<c.count).map { r in
+                guard case .string(let s) = c.value(r), !s.isEmpty else { return [] }
+                return s.split(separator: ",").map(String.init)
+            }
+        }
+        var known: [String] = []
+        var taken = Set<String>()
+        func add(_ id: String) { if taken.insert(id).inserted { known.append(id) } }
+        if let table = try context.optionalInput("items", as: Table.self),
+            let c = table.columnIndex(context.string("item_id_column"))
+        {
+            for r in 0..<table.rowCount { if let id = table.value(row: r, col: c).idText { add(id) } }
+        }
+        for m in [seen, purchased, try Self.interactions(context, "neighbors")] {
+            for id in m?.items.ids ?? [] { add(id) }
+        }
+        items = IDMap(known)
+    }
+
+    /// The interactions on `port`: a split's train part (an evaluation refit), nil when unconnected.
+    static func interactions(_ context: StageContext, _ port: String) throws -> Interactions? {
+        guard context.inputs[port]?.first != nil else { return nil }
+        return try context.trainingInteractions(port: port)
+    }
+
+    static func ids(_ table: Table, column: String) -> [String] {
+        let c = table.columnIndex(column) ?? 0
+        return (0..<table.rowCount).map { table.value(row: $0, col: c).idText ?? "row \($0 + 1)" }
+    }
+}
+
+/// `u` in a candidates plugin: the user's profile columns, `u.items` (the ids of the `seen`
+/// input, highest weight first, ties by id), `u:seen(id)`, `u:purchased(id)`, `u:has_tag(t)`.
+final class PluginUserSource: ScriptRecordSource {
+    let users: PluginUsers
+    let fieldNames: [String]
+    private let itemsField: Int?
+    private let columns: [Column]
+
+    init(_ users: PluginUsers) {
+        self.users = users
+        columns = users.profiles?.columns ?? []
+        var names = columns.map(\.name)
+        if names.isEmpty { names = ["user_id"] }
+        if users.seen != nil, !names.contains("items") {
+            itemsField = names.count
+            names.append("items")
+        } else {
+            itemsField = nil
+        }
+        fieldNames = names
+    }
+
+    func value(row: Int, field: Int) -> ScriptValue {
+        if field == itemsField { return .list(seenItems(row).map(ScriptValue.string)) }
+        if columns.isEmpty { return .string(users.userIDs[row]) }
+        let r = Int(users.profileRow[row])
+        return r >= 0 ? columns[field].scriptValue(r) : .null
+    }
+
+    func seenItems(_ row: Int) -> [String] {
+        guard let seen = users.seen, users.seenRow[row] >= 0 else { return [] }
+        let m = seen.matrix
+        let range = m.rowRange(Int(users.seenRow[row]))
+        let order = range.sorted { a, b in
+            m.values[a] != m.values[b] ? m.values[a] > m.values[b] : seen.items[Int(m.columns[a])] < seen.items[Int(m.columns[b])]
+        }
+        return order.map { seen.items[Int(m.columns[$0])] }
+    }
+
+    func id(row: Int) -> String { users.userIDs[row] }
+
+    func has(set: String, row: Int, key: String) -> Bool {
+        switch set {
+        case "tags":
+            let r = Int(users.profileRow[row])
+            return r >= 0 && (users.tags?[r].contains(key) ?? false)
+        case "seen":
+            guard let m = users.seen, users.seenRow[row] >= 0, let i = m.items[key] else { return false }
+            return m.hasSeen(user: Int(users.seenRow[row]), item: i)
+        case "purchased":
+            guard let m = users.purchased, users.purchasedRow[row] >= 0, let i = m.items[key] else { return false }
+            return m.hasSeen(user: Int(users.purchasedRow[row]), item: i)
+        default:
+            return false
+        }
+    }
+
+    func unavailableReason(set: String) -> String? {
+        switch set {
+        case "seen" where users.seen == nil: "u:seen needs the lua stage's 'seen' input (interactions)"
+        case "purchased" where users.purchased == nil:
+            "u:purchased needs the lua stage's 'purchased' input (interactions of purchase events)"
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Lua plugin throughput (issue 16), instruction budget on, one worker (--jobs 1: per core):
+#   map        over the 541,909 Online Retail lines (scripts/bench/plugin_map.lua), rows/s;
+#              peers: the same map with pandas DataFrame.apply and a plain Python loop;
+#   candidates bought_together (pipelines/plugins/bought_together.lua) for 100,000 synthetic users
+#              (10 baskets of 3 items each, 5,000 items), candidates/s.
+# Median of RUNS (default 3) interleaved runs, with the spread. Goals: >= 2 M rows/s/core (map),
+# >= 1 M candidates/s/core. Builds recpipe in release and creates .venv-bench with pandas.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bench-common.sh
+SRC="${DATA:-../shared/data/online-retail/online-retail.csv}"
+WORK=/tmp/recpipe-bench-plugins
+if [[ ! -f "$SRC" ]]; then echo "skipped: $SRC is absent (the shared data folder must sit beside the repository)"; exit 0; fi
+build_recpipe
+bench_venv pandas
+mkdir -p "$WORK"
+"$PY" scripts/bench_plugins.py --recpipe "$RECPIPE" --pipeline scripts/bench/plugins.yaml --data "$SRC" \
+  --work "$WORK" --runs "${RUNS:-3}" --users "${USERS:-100000}"
