@@ -51,6 +51,18 @@ import Testing
         #expect(F.metric(t, "recs", "hit_rate@2") == 0.5)
     }
 
+    @Test func aUserOutsideTheSplitIsIgnoredAndCountedOnlyWhenItHasAList() async throws {
+        let recs = Recommendations(
+            users: IDMap(["u1", "u0", "nobody", "stranger"]), items: IDMap(["c", "d", "a", "b"]), offsets: [0, 2, 4, 4, 5],
+            itemIndices: [0, 1, 2, 3, 2], scores: [0.9, 0.5, 0.9, 0.8, 0.7], provenance: ["", "", "", "", ""], fallbackUsers: [])
+        let ctx = StageHarness.context(
+            "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", Self.split)], "models": [("recs", recs)]])
+        let out = try await EvaluateStage().run(ctx)
+        // 'nobody' has no list: nothing is lost; 'stranger' has one that cannot be scored.
+        #expect(out.warnings.contains("recs: 1 users and 0 candidate items are not in the split and were ignored"), "\(out.warnings)")
+        #expect(F.metric(try #require(out.artifact as? Table), "recs", "precision@2") == 0.25)
+    }
+
     @Test func anEmptyTestSplitGivesNAAndNullNotZero() async throws {
         let empty = EvaluationSplit(train: Self.split.train, testOffsets: [0, 0, 0, 0], testItems: [], testValues: [], method: "hand")
         let ctx = StageHarness.context(

@@ -132,7 +132,12 @@ struct EvaluateStage: Stage {
         if !sameItems { itemMap = c.items.ids.map { id in split.train.items[id].map(Int32.init) ?? -1 } }
         var dropped = 0, unknown = 0
         for u in 0..<c.users.count {
-            guard let su = split.train.users[c.users[u]] else { unknown += 1; continue }
+            // A user outside the split with an empty list loses nothing (a rank stage lists every
+            // profiled user, also those the models' data left out): not counted as ignored.
+            guard let su = split.train.users[c.users[u]] else {
+                if !c.range(user: u).isEmpty { unknown += 1 }
+                continue
+            }
             var list: [Int32] = []
             for p in c.range(user: u) {
                 let i = sameItems ? c.itemIndices[p] : itemMap[Int(c.itemIndices[p])]
