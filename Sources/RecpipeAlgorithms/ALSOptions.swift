@@ -151,12 +151,9 @@ public struct ALSExplicitOptions: Sendable, Equatable, Codable {
 
 // MARK: - Errors and progress
 
-/// An error of ALS training or querying, with a message saying what to fix.
-public struct ALSError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-
-    public static func invalidOption(_ message: String) -> ALSError { ALSError(message: message) }
+/// ALS training and querying options checked (an ``AlgorithmError``, code `invalidParameter`).
+extension ALSError {
+    public static func invalidOption(_ message: String) -> ALSError { ALSError(.invalidParameter, message) }
 
     static func check(factors: Int, iterations: Int, regularization: Float, threads: Int,
                       tolerance: Double?) throws {

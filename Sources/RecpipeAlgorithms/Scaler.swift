@@ -132,13 +132,3 @@ public struct Scaler: Sendable, Equatable {
         (0..<columns).map { c in (0..<rows).map { r in matrix[r * columns + c] } }
     }
 }
-
-/// A scaler applied to data whose columns do not match the fitted ones.
-public struct ScalerError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Columns the scaler was fitted on.
-    public let expected: Int
-    /// Columns (or, for a matrix, values) received.
-    public let actual: Int
-    public let message: String
-    public var description: String { message }
-}

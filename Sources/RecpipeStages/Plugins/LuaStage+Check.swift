@@ -14,7 +14,7 @@ extension LuaStage {
         }
         var out: [Diagnostic] = []
         let what = "\(plugin.kind.rawValue) '\(plugin.name)' (\(plugin.file):\(plugin.line))"
-        let wanted = spec.params["output"]?.stringValue ?? "table"
+        let wanted = StageParameters(spec, declaration: declaration).string("output")
         let makes = plugin.kind == .candidates ? "candidates" : "table"
         if plugin.kind == .score {
             out.append(

@@ -40,9 +40,7 @@ struct LuaStage: Stage {
             ParamSpec("item_id_column", .string, default: .string("item_id"), doc: "candidates: the items table's id column"),
             ParamSpec("neighbors", .int, default: .int(50), range: 1...10_000, doc: "candidates: neighbours kept per item (most co-occurrences first)"),
             ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a plugin error fails the stage, or skips that row, group or user (counted)"),
-            ParamSpec("instruction_budget", .int, default: .int(1_000_000), range: 1000...1e12, doc: "Lua instructions per plugin call"),
-            ParamSpec("memory_limit_mb", .int, default: .int(64), range: 1...65536, doc: "Lua memory per worker state, MiB"),
-        ],
+        ] + RuleLimits.params(call: "plugin"),
         outputFor: { params in params["output"]?.stringValue == "candidates" ? .candidates : .table },
         check: { spec, pipeline in check(spec, pipeline) })
 
@@ -94,9 +92,7 @@ struct LuaStage: Stage {
         }
         return Plan(
             script: script,
-            limits: LuaRuntime.Limits(
-                instructionBudget: context.int("instruction_budget"),
-                memoryLimit: context.int("memory_limit_mb") << 20),
+            limits: RuleLimits.limits(context.params),
             context: .init(asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
             skipErrors: context.string("on_error") == "skip_record")
     }

@@ -21,7 +21,7 @@ struct TagStage: Stage {
             ParamSpec("script", .path, doc: "Lua script with tag(name, function(u) … end) rules"),
             ParamSpec("inline", .string, doc: "Lua rules written in the YAML as a literal block (`inline: |`)"),
             ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a failing rule stops the stage, or is skipped for that user (counted)"),
-        ] + RuleLimits.params,
+        ] + RuleLimits.params(),
         output: .profiles,
         check: { spec, pipeline in check(spec, pipeline) })
 

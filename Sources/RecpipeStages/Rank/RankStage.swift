@@ -41,7 +41,7 @@ struct RankStage: Stage {
             ParamSpec("max_per_category", .int, range: 1...100_000, doc: "at most this many items per category in a user's top-N (after promotions)"),
             ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a rule error fails the stage, or skips that rule for that user (counted)"),
             ParamSpec("exhaustive", .bool, default: .bool(false), doc: "evaluate rules on every candidate (exact filter counts) instead of stopping once the top-N is settled"),
-        ] + RuleLimits.params,
+        ] + RuleLimits.params(),
         output: .recommendations,
         check: { spec, pipeline in checkRules(spec, pipeline) })
 
