@@ -1,10 +1,12 @@
 """Database export benchmark (issue 15). The same 1,000,000 recommendation rows (user_id, rank,
-item_id, score, provenance) are loaded into a fresh table by:
+item_id, score, provenance, plus the run_id and as_of columns recpipe adds to every exported
+table, so every side writes the same 7 columns) are loaded into a fresh table by:
   recpipe  the `export` stage (SQLite: prepared INSERTs in one WAL transaction; PostgreSQL: COPY
            FROM STDIN and a swap in one transaction); time = the stage's own seconds from the run
            manifest, the table already decoded from recpipe's cache;
   psycopg  COPY FROM STDIN (psycopg 3), rows written from a DataFrame with copy.write_row, and
-           the raw CSV bytes written in blocks (its fastest path);
+           the raw CSV bytes (a copy of the file with the two columns added, made untimed) written
+           in blocks (its fastest path);
   pandas   DataFrame.to_sql (SQLAlchemy engine; if_exists="replace").
 Peer times exclude reading the CSV into the DataFrame; peak memory is the whole process's max RSS.
 Median of the rounds, run interleaved (tool order within a round rotates)."""
@@ -12,11 +14,15 @@ import argparse, json, os, random, statistics, subprocess, sys, tempfile
 from urllib.parse import urlparse
 
 COLUMNS = "user_id, rank, item_id, score, provenance"
+# As long as recpipe's run ids (20261205T001700Z-4d7d).
+RUN_ID = "20261205T001700Z-bench"
 
-PEER = r"""
-import sys, time, sqlite3, pandas as pd
-kind, csv, target = sys.argv[1], sys.argv[2], sys.argv[3]
+PEER = "RUN_ID = %r\n" % RUN_ID + r"""
+import sys, time, datetime, sqlite3, pandas as pd
+kind, csv, target, csv7 = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 df = pd.read_csv(csv, dtype={"user_id": str, "rank": "int64", "item_id": str, "score": "float64", "provenance": str})
+df["run_id"] = RUN_ID
+df["as_of"] = datetime.date(2026, 12, 1)
 if kind == "pandas-sqlite":
     import sqlalchemy
     eng = sqlalchemy.create_engine("sqlite:///" + target)
@@ -33,13 +39,14 @@ else:
         t = time.perf_counter()
         with conn.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_recs_psycopg")
-            cur.execute("CREATE TABLE bench_recs_psycopg (user_id text, rank bigint, item_id text, score double precision, provenance text)")
+            cur.execute("CREATE TABLE bench_recs_psycopg (user_id text, rank bigint, item_id text, score double precision, provenance text, run_id text, as_of date)")
+            cols = "user_id, rank, item_id, score, provenance, run_id, as_of"
             if kind == "psycopg-rows":
-                with cur.copy("COPY bench_recs_psycopg (user_id, rank, item_id, score, provenance) FROM STDIN") as copy:
+                with cur.copy(f"COPY bench_recs_psycopg ({cols}) FROM STDIN") as copy:
                     for row in df.itertuples(index=False, name=None):
                         copy.write_row(row)
             else:
-                with cur.copy("COPY bench_recs_psycopg (user_id, rank, item_id, score, provenance) FROM STDIN (FORMAT csv, HEADER true)") as copy, open(csv, "rb") as f:
+                with cur.copy(f"COPY bench_recs_psycopg ({cols}) FROM STDIN (FORMAT csv, HEADER true)") as copy, open(csv7, "rb") as f:
                     while block := f.read(1 << 20):
                         copy.write(block)
         conn.commit()
@@ -60,7 +67,8 @@ def run_measured(cmd):
 
 
 def ours(a, cache, fmt):
-    cmd = [a.recpipe, "run", a.pipeline, "--only", "out", "--force", "--cache-dir", cache,
+    # --production: a run with --set is otherwise an experiment, which refuses to write PostgreSQL tables.
+    cmd = [a.recpipe, "run", a.pipeline, "--production", "--only", "out", "--force", "--cache-dir", cache,
            "--set", f"vars.file={a.csv}", "--set", f"vars.format={fmt}", "--set", f"vars.postgres={a.postgres}",
            "--set", f"vars.database={a.work}/recpipe.sqlite"]
     _, rss = run_measured(cmd)
@@ -72,7 +80,7 @@ def ours(a, cache, fmt):
 
 def peer(a, kind):
     target = a.postgres if "postgres" in kind or "psycopg" in kind else os.path.join(a.work, "pandas.sqlite")
-    out, rss = run_measured([a.python, "-c", PEER, kind, a.csv, target])
+    out, rss = run_measured([a.python, "-c", PEER, kind, a.csv, target, a.csv7])
     return float(out.split()[0]), rss
 
 
@@ -107,9 +115,15 @@ def main():
             for u in range(a.rows // per_user):
                 for r in range(per_user):
                     f.write(f"u{u:06d},{r + 1},i{rng.randrange(20000):05d},{rng.random() * (per_user - r):.6f},{rng.choice(('als', 'itemcf', 'popular'))}\n")
+    a.csv7 = os.path.join(a.work, f"recs-{a.rows}-7col.csv")
+    if not os.path.exists(a.csv7):
+        with open(a.csv) as src, open(a.csv7, "w") as f:
+            f.write(next(src).rstrip("\n") + ",run_id,as_of\n")
+            for line in src:
+                f.write(line.rstrip("\n") + f",{RUN_ID},2026-12-01\n")
     cache = tempfile.mkdtemp(prefix="recpipe-bench-db-cache-")
     # Warm-up: ingest once (cached from then on), and load each side once.
-    subprocess.run([a.recpipe, "run", a.pipeline, "--cache-dir", cache, "--set", f"vars.file={a.csv}",
+    subprocess.run([a.recpipe, "run", a.pipeline, "--production", "--cache-dir", cache, "--set", f"vars.file={a.csv}",
                     "--set", f"vars.database={a.work}/recpipe.sqlite", "--set", f"vars.postgres={a.postgres}"],
                    check=True, capture_output=True)
     pg_ok, why = postgres_reachable(a)
@@ -128,15 +142,19 @@ def main():
             order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
             for t in order:
                 results[(g, t)].append(ours(a, cache, g) if t == "recpipe" else peer(a, t))
-    print(f"{a.rows:,} recommendation rows, median of {a.rounds} interleaved runs")
-    print(f"{'target':<9} {'tool':<16} {'seconds':>8} {'rows/s':>11} {'peak MiB':>9}")
+    print(f"{a.rows:,} recommendation rows, median of {a.rounds} interleaved runs (spread: min–max)")
+    print(f"{'target':<9} {'tool':<16} {'seconds':>8} {'spread':>17} {'rows/s':>11} {'peak MiB':>9}")
     for g, tools in groups.items():
         med = {}
         for t in tools:
-            secs = statistics.median(s for s, _ in results[(g, t)])
+            times = [s for s, _ in results[(g, t)]]
+            secs = statistics.median(times)
             rss = max(m for _, m in results[(g, t)])
             med[t] = (secs, rss)
-            print(f"{g:<9} {t:<16} {secs:8.3f} {a.rows / secs:11,.0f} {rss:9.1f}")
+            spread = f"{min(times):.3f}–{max(times):.3f}"
+            print(f"{g:<9} {t:<16} {secs:8.3f} {spread:>17} {a.rows / secs:11,.0f} {rss:9.1f}")
+        if len(med) < 2:
+            continue  # no peer left in this group (--skip)
         fastest = min((v[0], t) for t, v in med.items() if t != "recpipe")
         mem_name = "pandas-sqlite" if g == "sqlite" else "pandas-postgres"
         if mem_name not in med:

@@ -1,4 +1,4 @@
-"""Native vs Spark local[2] for the `als` (f = 64, exact solves, Spark's settings) and `cluster`
+"""Native vs Spark (local[*] unless --master says otherwise) for the `als` (f = 64, exact solves, Spark's settings) and `cluster`
 stages on synthetic demo shops; see scripts/bench_spark.sh. Prints, per size and stage, the
 median wall time and peak memory (RSS summed over recpipe and every process it started, the
 Spark JVM and its Python workers included) of each engine over interleaved runs, and the ratio.
@@ -63,6 +63,7 @@ def main():
     ap.add_argument("--events", default="1000000,4000000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--iterations", type=int, default=5)
+    ap.add_argument("--master", default="local[*]", help="Spark master (--set spark.master=…); local[*] = every core")
     ap.add_argument("--engines", default="native,spark", help="e.g. native alone for sizes Spark local[2] cannot finish here")
     args = ap.parse_args()
     rows = []
@@ -74,7 +75,8 @@ def main():
             measured([args.recpipe, "demo-data", "--out", data, "--users", str(users), "--items", str(items),
                       "--events", str(events)])
         cache = os.path.abspath(f"{args.work}/cache-{events}")
-        sets = ["--set", f"vars.data={data}", "--set", f"vars.iterations={args.iterations}"]
+        sets = ["--set", f"vars.data={data}", "--set", f"vars.iterations={args.iterations}",
+                "--set", f"spark.master={args.master}"]
         base = [args.recpipe, "run", "scripts/bench/spark-shop.yaml", "--cache-dir", cache] + sets
         secs, peak, out = measured(base + ["--only", "events", "--only", "items", "--only", "matrix", "--only", "features"])
         nnz = next((line.split()[4] for line in out.splitlines() if line.startswith("matrix ")), "?")
@@ -87,14 +89,16 @@ def main():
                     secs, peak, _ = measured(base + ["--set", f"{stage}.engine={engine}", "--only", stage, "--force"])
                     figures[engine].append((secs, peak))
                     print(f"   {events:>10,} {stage:<8} {engine:<6} run {run + 1}: {secs:8.2f} s  {peak:8.1f} MiB", flush=True)
-            med = {e: (statistics.median(t for t, _ in v), statistics.median(m for _, m in v)) for e, v in figures.items()}
+            med = {e: (statistics.median(t for t, _ in v), statistics.median(m for _, m in v),
+                       min(t for t, _ in v), max(t for t, _ in v)) for e, v in figures.items()}
             rows.append((events, stage, med.get("native"), med.get("spark")))
-    print(f"\nmedians of {args.runs} interleaved run(s)")
-    print("events      stage     native s  native MiB  spark s  spark MiB  time spark/native  memory spark/native")
+    print(f"\nmedians of {args.runs} interleaved run(s), spread min–max; Spark master {args.master}")
+    print("events      stage     native s (spread)          native MiB  spark s (spread)           spark MiB"
+          "  time spark/native  memory spark/native")
     for events, stage, n, s in rows:
         cols = [f"{events:>10,}  {stage:<8}"]
-        cols += [f"{n[0]:8.2f}  {n[1]:10.1f}" if n else f"{'-':>8}  {'-':>10}"]
-        cols += [f"{s[0]:7.2f}  {s[1]:9.1f}" if s else f"{'-':>7}  {'-':>9}"]
+        cols += [f"{n[0]:8.2f} ({n[2]:.2f}–{n[3]:.2f})".ljust(27) + f"{n[1]:10.1f}" if n else f"{'-':>27}  {'-':>10}"]
+        cols += [f"{s[0]:7.2f} ({s[2]:.2f}–{s[3]:.2f})".ljust(27) + f"{s[1]:9.1f}" if s else f"{'-':>27}  {'-':>9}"]
         cols += [f"{s[0] / n[0]:17.2f}  {s[1] / n[1]:19.2f}" if n and s else ""]
         print("  ".join(cols))
     print("(wall time of `recpipe run --only STAGE`, whole process: loading the cached input, the stage, storing the result;"

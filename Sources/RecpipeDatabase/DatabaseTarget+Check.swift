@@ -19,10 +19,8 @@ extension DatabaseTarget {
             defer { try? queue.close() }
             return try? queue.read { db in try Int.fetchOne(db, sql: sql + "?", arguments: [runID]) }
         case .postgres(let l):
-            var config = PostgresConnection.Configuration(
-                host: l.host, port: l.port, username: l.user, password: l.password(), database: l.database,
-                tls: .disable)
-            config.options.connectTimeout = .seconds(3)
+            // The export's own TLS settings (sslmode), with a shorter connect timeout.
+            guard let config = try? PostgresSession.configuration(l, connectTimeout: .seconds(3)) else { return nil }
             let loop = PostgresConnection.defaultEventLoopGroup.any()
             guard let connection = try? PostgresConnection.connect(on: loop, configuration: config, id: 2, logger: PostgresSession.logger).wait()
             else { return nil }

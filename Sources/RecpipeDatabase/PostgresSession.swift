@@ -6,22 +6,31 @@ import PostgresNIO
 enum PostgresSession {
     static let logger = Logger(label: "recpipe.postgres")
 
+    /// The connection settings for `l`: its user, database and `sslmode` (`prefer` tries TLS
+    /// without checking the certificate, as psql does; `require` insists on it), the password
+    /// from the environment or the password file.
+    static func configuration(_ l: PostgresLocation, connectTimeout: TimeAmount = .seconds(10)) throws
+        -> PostgresConnection.Configuration
+    {
+        let tls: PostgresConnection.Configuration.TLS
+        switch l.tls {
+        case .disable:
+            tls = .disable
+        case .prefer, .require:
+            var c = TLSConfiguration.makeClientConfiguration()
+            if l.tls == .prefer { c.certificateVerification = .none }
+            let context = try NIOSSLContext(configuration: c)
+            tls = l.tls == .prefer ? .prefer(context) : .require(context)
+        }
+        var config = PostgresConnection.Configuration(
+            host: l.host, port: l.port, username: l.user, password: l.password(), database: l.database, tls: tls)
+        config.options.connectTimeout = connectTimeout
+        return config
+    }
+
     static func connect(_ l: PostgresLocation) async throws -> PostgresConnection {
         do {
-            let tls: PostgresConnection.Configuration.TLS
-            switch l.tls {
-            case .disable:
-                tls = .disable
-            case .prefer, .require:
-                var c = TLSConfiguration.makeClientConfiguration()
-                if l.tls == .prefer { c.certificateVerification = .none }
-                let context = try NIOSSLContext(configuration: c)
-                tls = l.tls == .prefer ? .prefer(context) : .require(context)
-            }
-            var config = PostgresConnection.Configuration(
-                host: l.host, port: l.port, username: l.user, password: l.password(), database: l.database, tls: tls)
-            config.options.connectTimeout = .seconds(10)
-            return try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+            return try await PostgresConnection.connect(configuration: configuration(l), id: 1, logger: logger)
         } catch {
             throw DatabaseFailure(
                 .connectionFailed, "PostgreSQL \(l): cannot connect as '\(l.user)': \(DatabaseFailure.reason(error))",

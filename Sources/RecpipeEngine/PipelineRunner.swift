@@ -174,6 +174,7 @@ public struct PipelineRunner: Sendable {
     /// to `experiments/NAME/` beside it (`../out/demo` → `../out/experiments/NAME/demo`).
     func experimentSpec(_ spec: PipelineSpec, name: String) -> PipelineSpec {
         var s = spec
+        s.experiment = name
         for i in s.stages.indices {
             guard let declaration = stageTypes[s.stages[i].kind]?.declaration else { continue }
             for p in declaration.params where p.type == .outputPath {

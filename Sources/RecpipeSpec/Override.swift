@@ -13,6 +13,9 @@ struct Override: Sendable {
         case seed
         case asOf
         case engine
+        /// `spark.master`, `spark.submit`, `spark.work_dir`, `spark.conf` or `spark.conf.PROPERTY`:
+        /// the rest of the key after `spark.`.
+        case spark(String)
         case param(stage: String, param: String)
     }
 
@@ -45,10 +48,12 @@ struct Override: Sendable {
                 target = .asOf
             } else if key == "engine" {
                 target = .engine
+            } else if key.hasPrefix("spark.") && key.count > 6 {
+                target = .spark(String(key.dropFirst(6)))
             } else if key.hasPrefix("vars.") && key.count > 5 {
                 target = .variable(String(key.dropFirst(5)))
             } else if let dot = key.firstIndex(of: "."), dot != key.startIndex, key.index(after: dot) != key.endIndex,
-                key[..<dot] != "vars"
+                key[..<dot] != "vars", key[..<dot] != "spark"
             {
                 target = .param(stage: String(key[..<dot]), param: String(key[key.index(after: dot)...]))
             } else {

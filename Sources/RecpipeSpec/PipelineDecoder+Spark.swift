@@ -30,8 +30,17 @@ extension PipelineDecoder {
     // MARK: - spark:
 
     /// The `spark:` block: `master`, `submit`, `conf` (a mapping of Spark property → value) and
-    /// `work_dir`; every problem is reported.
+    /// `work_dir`, then the `spark.KEY=VALUE` overrides; every problem is reported.
     mutating func decodeSpark(_ node: YAMLNode?, pairKey: YAMLNode?) -> SparkSettings {
+        var settings = decodeSparkBlock(node, pairKey: pairKey)
+        for o in overrides {
+            guard case .spark(let key) = o.target else { continue }
+            applySparkOverride(o, key: key, to: &settings)
+        }
+        return settings
+    }
+
+    private mutating func decodeSparkBlock(_ node: YAMLNode?, pairKey: YAMLNode?) -> SparkSettings {
         var settings = SparkSettings(location: pairKey?.location)
         guard let node, !node.isNull else { return settings }
         guard let pairs = node.pairs else {
@@ -49,11 +58,7 @@ extension PipelineDecoder {
                                   hint: key == "master" ? "for example `master: \"local[2]\"` or `master: yarn`" : "write a path"))
                     continue
                 }
-                switch key {
-                case "master": settings.master = text
-                case "submit": settings.submit = text
-                default: settings.workDir = text
-                }
+                settings.setText(key, text)
             case "conf":
                 guard let entries = value.pairs else {
                     if !value.isNull {
@@ -77,5 +82,73 @@ extension PipelineDecoder {
             }
         }
         return settings
+    }
+
+    /// `--set spark.master=yarn`, `spark.submit=PATH`, `spark.work_dir=DIR`,
+    /// `spark.conf.PROPERTY=VALUE` (adds or replaces one property) or `spark.conf={k: v}` (all of them).
+    private mutating func applySparkOverride(_ o: Override, key: String, to settings: inout SparkSettings) {
+        let value = o.value.value
+        switch key {
+        case "master", "submit", "work_dir":
+            guard case .string(let text) = value, !text.isEmpty else {
+                report(.error(
+                    "bad-override", "override '\(o.text)': 'spark.\(key)' expects a string, found \(value.typeName)",
+                    at: o.value.location,
+                    hint: key == "master" ? "for example --set spark.master=yarn" : "write a path"))
+                return
+            }
+            settings.setText(key, text)
+        case "conf":
+            guard case .map(let entries) = value,
+                entries.allSatisfy({ !$0.key.isEmpty && Self.isPropertyValue($0.value) })
+            else {
+                report(.error(
+                    "bad-override",
+                    "override '\(o.text)': 'spark.conf' expects a mapping of Spark property → scalar value, "
+                        + "found \(value.typeName)",
+                    at: o.value.location,
+                    hint: "for example --set 'spark.conf={spark.executor.memory: 8g}', "
+                        + "or one property: --set spark.conf.spark.executor.memory=8g"))
+                return
+            }
+            settings.conf = entries
+        case _ where key.hasPrefix("conf.") && key.count > 5:
+            let property = String(key.dropFirst(5))
+            guard Self.isPropertyValue(value) else {
+                report(.error(
+                    "bad-override",
+                    "override '\(o.text)': a Spark property takes a scalar value, found \(value.typeName)",
+                    at: o.value.location, hint: "for example --set spark.conf.spark.executor.memory=8g"))
+                return
+            }
+            if let i = settings.conf.firstIndex(where: { $0.key == property }) {
+                settings.conf[i].value = value
+            } else {
+                settings.conf.append(.init(key: property, value: value))
+            }
+        default:
+            report(.error(
+                "bad-override", "override '\(o.text)' sets 'spark.\(key)', which the spark block does not have",
+                at: o.location,
+                hint: Suggestions.hint(for: key, in: SparkSettings.keys)
+                    ?? "spark.KEY is one of " + SparkSettings.keys.map { "spark.\($0)" }.joined(separator: ", ")
+                    + ", or spark.conf.PROPERTY"))
+        }
+    }
+
+    /// A Spark property's value: a non-null scalar.
+    private static func isPropertyValue(_ v: ParamValue) -> Bool {
+        v.listValue == nil && v.mapValue == nil && !v.isNull
+    }
+}
+
+extension SparkSettings {
+    /// Sets `master`, `submit` or `work_dir` (the block's string keys) to `text`.
+    fileprivate mutating func setText(_ key: String, _ text: String) {
+        switch key {
+        case "master": master = text
+        case "submit": submit = text
+        default: workDir = text
+        }
     }
 }

@@ -22,6 +22,10 @@ public struct PipelineSpec: Sendable {
     public var engine: StageEngine = .native
     /// `spark:`: where stages on the Spark engine run.
     public var spark = SparkSettings()
+    /// The experiment this run is (`--experiment NAME`, or `--set` without `--production`), set by
+    /// the runner when it moves the output paths under `experiments/NAME/`; nil in a production
+    /// run. A stage that writes where no path can move (a PostgreSQL server) checks it.
+    public var experiment: String?
 
     public init(
         name: String, file: String, baseDirectory: String, vars: [ParamValue.Entry] = [],

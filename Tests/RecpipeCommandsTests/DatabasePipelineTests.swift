@@ -121,4 +121,33 @@ import Testing
         #expect((r.out + r.err).contains("PostgreSQL 127.0.0.1:1/shop: cannot connect as 'recpipe'"), "\(r.out)\(r.err)")
         #expect((r.out + r.err).contains("down.yaml:7:"), "\(r.out)\(r.err)")
     }
+
+    /// An experiment moves files and the SQLite file under experiments/NAME/; it cannot move a
+    /// server's tables, so it refuses to write them (before connecting) instead of replacing
+    /// what production readers see.
+    @Test func anExperimentRefusesToWriteProductionPostgresTables() async throws {
+        try orders([("u1", "1")], mode: .replace, run: "seed")
+        let p = TestSupport.write(
+            """
+            pipeline: exp
+            stages:
+              orders: { uses: ingest, with: { from: { sqlite: shop.sqlite, query: "SELECT user_id FROM orders" } } }
+              out:
+                uses: export
+                inputs: { data: [orders] }
+                with: { to: out, formats: [csv, postgres], postgres: "postgres://recpipe@127.0.0.1:1/shop?sslmode=disable" }
+            """, to: "exp.yaml", in: dir)
+        let r = await recpipe("run", p, "--experiment", "try1")
+        let output = r.out + r.err
+        #expect(r.code == 1)
+        #expect(output.contains("stage 'out': experiment 'try1' would write the production PostgreSQL tables at "
+                                + "postgres://recpipe@127.0.0.1:1/shop?sslmode=disable"), "\(output)")
+        #expect(output.contains("exp.yaml:7:"), "\(output)")
+        #expect(output.contains("--production"), "\(output)")
+        #expect(!output.contains("cannot connect"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/experiments/try1/out"))
+        // As production, the same run goes on to the server (down here, so it fails connecting).
+        let production = await recpipe("run", p)
+        #expect((production.out + production.err).contains("PostgreSQL 127.0.0.1:1/shop: cannot connect as 'recpipe'"))
+    }
 }

@@ -52,6 +52,23 @@ import Testing
         #expect(d == PostgresLocation(host: "localhost", port: 5432, user: "etl", database: "shop", tls: .prefer))
     }
 
+    /// The export and the cached-export check connect with the same settings: the URL's sslmode
+    /// decides TLS for both (the check once always connected without TLS).
+    @Test func sslmodeDecidesTheTLSOfEveryConnection() throws {
+        func tls(_ mode: String) throws -> (allowed: Bool, enforced: Bool) {
+            let url = "postgres://shop@db.internal/analytics?sslmode=\(mode)"
+            let c = try PostgresSession.configuration(PostgresLocation(url: url, environment: [:]), connectTimeout: .seconds(3))
+            return (c.tls.isAllowed, c.tls.isEnforced)
+        }
+        #expect(try tls("disable") == (false, false))
+        #expect(try tls("prefer") == (true, false))
+        #expect(try tls("require") == (true, true))
+        let c = try PostgresSession.configuration(
+            PostgresLocation(host: "h", port: 6432, user: "u", database: "d", tls: .disable))
+        #expect(c.username == "u" && c.database == "d" && c.host == "h" && c.port == 6432)
+        #expect(c.options.connectTimeout == .seconds(10))
+    }
+
     @Test func aPasswordInTheURLIsRefused() {
         let e = #expect(throws: DatabaseFailure.self) { try PostgresLocation(url: "postgres://shop:s3cret@db/analytics", environment: [:]) }
         #expect(e?.code == .passwordInURL)

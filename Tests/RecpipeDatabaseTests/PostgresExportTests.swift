@@ -136,6 +136,11 @@ struct PostgresExportTests {
         let counts = await Task.detached { (target.rowCount(table: name, runID: "r7"), target.rowCount(table: name, runID: "r8")) }.value
         #expect(counts.0 == 4)
         #expect(counts.1 == 0)
+        // With sslmode=prefer (the default) the check connects as the export does, TLS or not.
+        var prefer = PostgresTestServer.location
+        prefer.tls = .prefer
+        let preferred = DatabaseTarget.postgres(prefer)
+        #expect(await Task.detached { preferred.rowCount(table: name, runID: "r7") }.value == 4)
     }
 
     @Test func ingestReadsAQueryWithTypesAndRejects() async throws {

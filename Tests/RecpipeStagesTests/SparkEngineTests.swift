@@ -80,6 +80,46 @@ import Testing
         #expect(own.engine(of: own.stage("als")!, declares: true) == .native)
     }
 
+    @Test func sparkOverridesChangeTheBlock() throws {
+        let yaml = """
+            pipeline: t
+            spark:
+              master: "local[2]"
+              conf: { spark.driver.memory: 2g, spark.ui.enabled: "false" }
+            stages:
+              m: { uses: ingest, with: { path: events.csv } }
+
+            """
+        let spec = try #require(Self.load(yaml, overrides: [
+            "spark.master=spark://head:7077", "spark.submit=/opt/spark/bin/spark-submit", "spark.work_dir=/shared/rp",
+            "spark.conf.spark.driver.memory=6g", "spark.conf.spark.executor.cores=4",
+        ]).spec)
+        #expect(spec.spark.master == "spark://head:7077")
+        #expect(spec.spark.submit == "/opt/spark/bin/spark-submit" && spec.spark.workDir == "/shared/rp")
+        // One property replaced in place, a new one appended.
+        #expect(spec.spark.conf.map { "\($0.key)=\($0.value)" }
+            == ["spark.driver.memory=6g", "spark.ui.enabled=false", "spark.executor.cores=4"])
+        // Without a spark: block, and the whole conf at once.
+        let bare = try #require(
+            Self.load(Self.header, overrides: ["spark.master=yarn", "spark.conf={a.b: 1, c: x}"]).spec)
+        #expect(bare.spark.master == "yarn" && bare.spark.conf.map { "\($0.key)=\($0.value)" } == ["a.b=1", "c=x"])
+
+        let bad = Self.load(
+            Self.header, overrides: ["spark.mastr=yarn", "spark.master=[a]", "spark.conf.x={a: 1}", "spark.conf=3"])
+        #expect(bad.spec == nil)
+        #expect(bad.diagnostics.map { "\($0.location?.line ?? 0): \($0.message) | \($0.hint ?? "")" } == [
+            "1: override 'spark.mastr=yarn' sets 'spark.mastr', which the spark block does not have"
+                + " | did you mean 'master'?",
+            "2: override 'spark.master=[a]': 'spark.master' expects a string, found a list"
+                + " | for example --set spark.master=yarn",
+            "3: override 'spark.conf.x={a: 1}': a Spark property takes a scalar value, found a mapping"
+                + " | for example --set spark.conf.spark.executor.memory=8g",
+            "4: override 'spark.conf=3': 'spark.conf' expects a mapping of Spark property → scalar value,"
+                + " found an integer | for example --set 'spark.conf={spark.executor.memory: 8g}',"
+                + " or one property: --set spark.conf.spark.executor.memory=8g",
+        ])
+    }
+
     // MARK: - Parameters Spark does not have
 
     @Test func alsParametersWithoutASparkEquivalentAreRefusedAtValidation() {
@@ -137,6 +177,8 @@ import Testing
         #expect(spark.parts.settings.contains("engine=spark;master=local[2]"))
         #expect(try fingerprint(["als.engine=spark"]).parts.settings == spark.parts.settings)
         #expect(try fingerprint(["engine=spark"], spark: SparkSettings(master: "local[4]")).value != spark.value)
+        #expect(try fingerprint(["engine=spark", "spark.master=local[4]"]).value
+            == fingerprint(["engine=spark"], spark: SparkSettings(master: "local[4]")).value)
         #expect(try fingerprint(["engine=spark"], spark: SparkSettings(conf: [.init(key: "spark.driver.memory", value: .string("4g"))])).value != spark.value)
         // Spark settings do not touch native stages.
         #expect(try fingerprint([], spark: SparkSettings(master: "yarn")).value == native.value)

@@ -97,6 +97,16 @@ extension ExportStage {
             out.append((.sqlite(path: path), "sqlite:" + recorded, context.param("database") == nil ? "to" : "database"))
         }
         if formats.contains("postgres"), let url = context.optionalString("postgres") {
+            // An experiment's files and SQLite file move under experiments/NAME/; a server's
+            // tables cannot, and writing them would replace what production readers see.
+            if let experiment = context.pipeline.experiment {
+                throw StageError(
+                    "stage '\(context.stageName)': experiment '\(experiment)' would write the production PostgreSQL tables "
+                        + "at \(url); an experiment's outputs go under experiments/\(experiment)/, which a server has no place for",
+                    at: context.location(of: "formats"),
+                    hint: "leave postgres out for the experiment (--set \(context.stageName).formats=[csv, sqlite]), "
+                        + "or pass --production to make this run production")
+            }
             do {
                 let location = try PostgresLocation(url: url)
                 out.append((.postgres(location), "postgres:" + url, "postgres"))

@@ -78,11 +78,59 @@ def vector_text(values):
     return " ".join(repr(float(v)) for v in values)
 
 
+def factor_line(index, values):
+    """One line of users/ or items/: `index,f1 f2 ... ff`."""
+    return "%d,%s" % (index, vector_text(values))
+
+
+def label_line(row, cluster):
+    """One line of labels/: `row,cluster`."""
+    return "%d,%d" % (row, cluster)
+
+
+def feature_row(line):
+    """One line of the k-means input, `row,x1,...,xd`, as (row, [x1, ..., xd])."""
+    fields = line.split(",")
+    return int(fields[0]), [float(x) for x in fields[1:]]
+
+
 def parse_params(text):
     params = json.loads(text)
     if not isinstance(params, dict):
         raise ValueError("PARAMS_JSON must be a JSON object, got %r" % (text,))
     return params
+
+
+def required(p, job, *names):
+    """Refuses a parameter object that lacks one of `names`, naming all that are missing."""
+    missing = [n for n in names if n not in p]
+    if missing:
+        got = ", ".join(sorted(p)) or "none"
+        raise ValueError("the %s job needs the parameter(s) %s; got %s" % (job, ", ".join(missing), got))
+
+
+# MARK: - Parameter mapping (recpipe's name -> Spark's)
+
+def als_arguments(p):
+    """pyspark.ml.recommendation.ALS's keyword arguments for recpipe's `als` parameters:
+    factors -> rank, iterations -> maxIter, regularization -> regParam (Spark scales it by each
+    user's/item's count: ALS-WR), implicit -> implicitPrefs, alpha (c = 1 + alpha * r), seed."""
+    required(p, "als", "factors", "iterations", "regularization", "implicit", "seed")
+    return {
+        "rank": int(p["factors"]), "maxIter": int(p["iterations"]), "regParam": float(p["regularization"]),
+        "implicitPrefs": bool(p["implicit"]), "alpha": float(p.get("alpha", 1.0)), "seed": int(p["seed"]),
+        "userCol": "user", "itemCol": "item", "ratingCol": "value", "nonnegative": False,
+    }
+
+
+def kmeans_arguments(p, run):
+    """pyspark.ml.clustering.KMeans's keyword arguments for run `run` (0-based) of recpipe's
+    `cluster` parameters: k, max_iter -> maxIter, seed + run (n_init runs, best kept), k-means||."""
+    required(p, "kmeans", "k", "max_iter", "seed")
+    return {
+        "k": int(p["k"]), "maxIter": int(p["max_iter"]), "seed": int(p["seed"]) + run,
+        "initMode": "k-means||", "featuresCol": "features", "predictionCol": "cluster",
+    }
 
 
 # MARK: - ALS
@@ -96,17 +144,16 @@ def run_als(spark, reporter, work_dir, p):
         StructField("item", IntegerType(), False),
         StructField("value", FloatType(), False),
     ])
+    arguments = als_arguments(p)
     reporter.set_phase("reading interactions", 0.05)
     data = spark.read.csv(work_dir + "/input.csv", schema=schema)
-    als = ALS(
-        rank=int(p["factors"]), maxIter=int(p["iterations"]), regParam=float(p["regularization"]),
-        implicitPrefs=bool(p["implicit"]), alpha=float(p.get("alpha", 1.0)), seed=int(p["seed"]),
-        userCol="user", itemCol="item", ratingCol="value", nonnegative=False)
-    reporter.set_phase("ALS fit (%d iterations)" % int(p["iterations"]), 0.1)
+    als = ALS(**arguments)
+    iterations = arguments["maxIter"]
+    reporter.set_phase("ALS fit (%d iteration%s)" % (iterations, "" if iterations == 1 else "s"), 0.1)
     model = als.fit(data)
     reporter.set_phase("writing factors", 0.9)
     for name, frame in (("users", model.userFactors), ("items", model.itemFactors)):
-        rows = frame.rdd.map(lambda r: "%d,%s" % (r[0], vector_text(r[1])))
+        rows = frame.rdd.map(lambda r: factor_line(r[0], r[1]))
         rows.saveAsTextFile(work_dir + "/" + name)
     result({"factors": model.rank})
 
@@ -119,22 +166,19 @@ def run_kmeans(spark, reporter, work_dir, p):
 
     reporter.set_phase("reading features", 0.05)
     lines = spark.sparkContext.textFile(work_dir + "/input.csv")
-    rows = lines.map(lambda line: line.split(",")).map(
-        lambda f: (int(f[0]), Vectors.dense([float(x) for x in f[1:]])))
+    rows = lines.map(feature_row).map(lambda r: (r[0], Vectors.dense(r[1])))
     data = spark.createDataFrame(rows, ["row", "features"]).cache()
     runs = int(p.get("n_init", 1))
     best = None
     for run in range(runs):
         reporter.set_phase("k-means|| run %d/%d" % (run + 1, runs), 0.1 + 0.8 * run / runs)
-        kmeans = KMeans(k=int(p["k"]), maxIter=int(p["max_iter"]), seed=int(p["seed"]) + run,
-                        initMode="k-means||", featuresCol="features", predictionCol="cluster")
-        model = kmeans.fit(data)
+        model = KMeans(**kmeans_arguments(p, run)).fit(data)
         cost = model.summary.trainingCost
         if best is None or cost < best[1]:
             best = (model, cost, run)
     model, cost, run = best
     reporter.set_phase("writing labels", 0.9)
-    labels = model.transform(data).select("row", "cluster").rdd.map(lambda r: "%d,%d" % (r[0], r[1]))
+    labels = model.transform(data).select("row", "cluster").rdd.map(lambda r: label_line(r[0], r[1]))
     labels.saveAsTextFile(work_dir + "/labels")
     result({
         "centroids": [[float(x) for x in c] for c in model.clusterCenters()],
@@ -145,13 +189,22 @@ def run_kmeans(spark, reporter, work_dir, p):
 
 
 JOBS = {"als": run_als, "kmeans": run_kmeans}
+# Each job's parameter check, run before Spark starts (a JVM start costs seconds).
+CHECKS = {"als": als_arguments, "kmeans": lambda p: kmeans_arguments(p, 0)}
 
 
 def main(argv):
+    """Runs one job; returns the exit status (2: bad arguments, found before Spark starts)."""
     if len(argv) != 4 or argv[1] not in JOBS:
         sys.stderr.write("usage: spark-submit recpipe_spark_job.py als|kmeans WORK_DIR PARAMS_JSON\n")
         return 2
-    job, work_dir, params = argv[1], argv[2], parse_params(argv[3])
+    job, work_dir = argv[1], argv[2]
+    try:
+        params = parse_params(argv[3])
+        CHECKS[job](params)
+    except ValueError as error:  # json.JSONDecodeError is one too
+        sys.stderr.write("recpipe_spark_job.py: error: %s\n" % error)
+        return 2
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.appName("recpipe-%s-%s" % (job, params.get("stage", job))).getOrCreate()
