@@ -2,15 +2,16 @@
 // The targets are a picture of the architecture; arrows point one way:
 //
 //   recpipe (exe) → RecpipeCommands → RecpipeStages → RecpipeEngine → RecpipeSpec → RecpipeCore
-//                                          │               └────────→ RecpipeData → RecpipeCore
-//                                          ├→ RecpipeAlgorithms (pure numerics, no I/O)
-//                                          ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua, CRecpipeMatch
-//                                          ├→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
-//                                          └→ RecpipeDatabase   (SQLite via GRDB, PostgreSQL via postgres-nio)
-//                                                                → RecpipeData
+//                        │                 │               └────────→ RecpipeData → RecpipeCore
+//                        │                 ├→ RecpipeAlgorithms (pure numerics, no I/O) → RealModule
+//                        │                 ├→ RecpipeScripting  (Lua 5.4 sandbox) → CLua, CRecpipeMatch
+//                        │                 ├→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
+//                        │                 └→ RecpipeDatabase   (SQLite via GRDB, PostgreSQL via postgres-nio)
+//                        │                                       → RecpipeData
+//                        └→ RecpipeServe (HTTP: Hummingbird, service-lifecycle, Prometheus) → RecpipeStages
+//   RecpipeData → RecpipeAlgorithms (SparseMatrix and RankedLists inside its artifacts; Parallel for
+//                 chunked CSV parsing), CFileGuard (SIGBUS guard for memory-mapped input files)
 //   RecpipeSpec → CYAML (libyaml)
-//   RecpipeData → CFileGuard (SIGBUS guard for memory-mapped input files)
-//   RecpipeCommands → RecpipeServe (HTTP: Hummingbird, service-lifecycle, Prometheus) → RecpipeStages
 import PackageDescription
 
 let package = Package(
@@ -22,7 +23,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -71,7 +71,6 @@ let package = Package(
             dependencies: [
                 "RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeEngine",
                 "RecpipeAlgorithms", "RecpipeScripting", "RecpipeReport", "RecpipeDatabase",
-                .product(name: "HeapModule", package: "swift-collections"),
             ],
             // The PySpark job run by `engine: spark` stages (spark-submit needs it as a file).
             resources: [.copy("Spark/recpipe_spark_job.py")]),

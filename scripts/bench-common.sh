@@ -1,12 +1,18 @@
 # Shared set-up of the benchmark scripts (sourced, not run):
 #   build_recpipe           scripts/build.sh (system libraries, release build for this CPU, scratch
 #                           path $SCRATCH, default .build: the binary scripts/demo.sh runs) and set
-#                           RECPIPE to the binary;
+#                           RECPIPE to the binary; RECPIPE_BIN=path skips the build and benchmarks
+#                           that binary instead (e.g. an older build, for before/after figures);
 #   bench_venv PKG...       create .venv-bench when missing, pip install PKG... into it, set PY;
 #   install_surprise        pip install scikit-surprise, from source when it has no wheel.
 
 build_recpipe() {
-  RECPIPE="$(scripts/build.sh)"
+  if [[ -n "${RECPIPE_BIN:-}" ]]; then
+    RECPIPE="$RECPIPE_BIN"
+    echo "== benchmarking $RECPIPE (RECPIPE_BIN; not rebuilt)"
+  else
+    RECPIPE="$(scripts/build.sh)"
+  fi
 }
 
 bench_venv() {

@@ -7,7 +7,9 @@ processes on this machine, one after the other; peak memory is each process's ma
   (a) MovieLens 100k split file (ratings >= 4, train/test by its `split` column; the rating is the
       interaction strength): seconds per iteration, precision@10 and NDCG@10 (full ranking, train
       items excluded), peak RSS, at factors 64 and 128, 15 iterations.
-  (b) synthetic demo shop (`recpipe demo-data`): seconds per iteration at factors 64 and 128.
+  (b) synthetic demo shops (`recpipe demo-data`, 2 M, 8 M and 20 M events by default): seconds per
+      iteration and peak RSS at factors 64 and 128, median and spread of 3 interleaved runs per side
+      (`--before BINARY` adds an older recpipe build as a third side, for before/after figures).
 
 Our side runs `recpipe run` on scripts/bench/als-*.yaml and reads the figures from the run
 manifest (the als stage's and the evaluate stage's notes). The peer side is this script re-run
@@ -69,7 +71,15 @@ def peer_ml(split_path, factors, seed):
     return {"sec_per_iter": sum(times) / len(times), "fit": fit, "precision": p / n, "ndcg": nd / n, "users": n}
 
 
+def rss_mib():
+    """This process's resident set now, in MiB (Linux /proc)."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+
 def peer_synthetic(matrix_csv, factors, iterations):
+    import threading
+
     import numpy as np
     import pandas as pd
     import scipy.sparse as sp
@@ -78,8 +88,22 @@ def peer_synthetic(matrix_csv, factors, iterations):
     u = df["user_id"].astype("category").cat.codes.to_numpy()
     i = df["item_id"].astype("category").cat.codes.to_numpy()
     m = sp.csr_matrix((df["weight"].to_numpy(), (u, i)), shape=(u.max() + 1, i.max() + 1))
+    del df, u, i
+    # The process peak includes reading the CSV with pandas; the fit's own high-water mark (the
+    # matrix, implicit's copies and factors, plus whatever the loading left resident) is sampled.
+    fit_peak, done = [rss_mib()], threading.Event()
+
+    def sample():
+        while not done.wait(0.01):
+            fit_peak.append(rss_mib())
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
     _, times = peer_fit(m, factors, iterations)
-    return {"sec_per_iter": sum(times) / len(times), "nnz": int(m.nnz), "shape": list(m.shape)}
+    done.set()
+    sampler.join()
+    return {"sec_per_iter": sum(times) / len(times), "nnz": int(m.nnz), "shape": list(m.shape),
+            "fit_rss": max(fit_peak)}
 
 
 # MARK: - Running processes
@@ -168,9 +192,9 @@ def bench_ml(args):
               f"{runs['recpipe'][0]['users']} / {runs['implicit'][0]['users']})")
 
 
-def als_seconds_per_iteration(args, sets, cache):
-    """Runs only the als stage (its input from the cache) and reads its seconds per iteration."""
-    cmd = [args.recpipe, "run", "scripts/bench/als-synthetic.yaml", "--cache-dir", cache, "--only", "als", "--force"] + \
+def als_run(recpipe, sets, cache):
+    """Runs only the als stage (its input from the cache): seconds per iteration and peak RSS."""
+    cmd = [recpipe, "run", "scripts/bench/als-synthetic.yaml", "--cache-dir", cache, "--only", "als", "--force"] + \
           [x for s in sets for x in ("--set", s)]
     out, _, rss = measured(cmd)
     stages = {s["stage"]: s for s in json.load(open(re.search(r"manifest: (\S+)", out).group(1)))["stages"]}
@@ -179,30 +203,72 @@ def als_seconds_per_iteration(args, sets, cache):
             "notes": notes, "rss": rss}
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def spread(xs):
+    return f"{min(xs):.4g}–{max(xs):.4g}"
+
+
+def synthetic_size(args, events):
+    """Shop size for `events` demo events: 200k users and 50k items at 20 M, scaled linearly."""
+    return max(1000, events * args.users // args.events_scale), max(250, events * args.items // args.events_scale)
+
+
 def bench_synthetic(args):
-    data = f"{args.work}/synthetic"
-    if not os.path.exists(f"{data}/events.csv"):
-        print(f"\n-- generating {args.events:,} synthetic events in {data}")
-        _, secs, _ = measured([args.recpipe, "demo-data", "--out", data, "--users", str(args.users),
-                               "--items", str(args.items), "--events", str(args.events)])
-        print(f"   generated in {secs:.1f} s")
     its = args.synthetic_iterations
-    print(f"\n== (b) synthetic demo shop ({args.users:,} users, {args.items:,} items, {args.events:,} events), "
-          f"{its} iterations on both sides, 2 threads")
-    cache = f"{args.work}/cache-synthetic"
-    base = [f"vars.iterations={its}", f"vars.data={os.path.abspath(data)}"]
-    # Ingest, encode and the CSV export for the peer first, so that nothing else runs beside als
-    # (the export would otherwise share the two cores with it).
-    _, secs, _ = measured([args.recpipe, "run", "scripts/bench/als-synthetic.yaml", "--cache-dir", cache,
-                           "--to", "matrix_csv"] + [x for s in base for x in ("--set", s)])
-    print(f"   data prepared (ingest, encode, export; cached after the first run) in {secs:.1f} s")
-    for f in (64, 128):
-        o = als_seconds_per_iteration(args, base + [f"vars.factors={f}"], cache)
-        p = peer(args, "synthetic", f"{data}/export/matrix.csv", f, its)
-        print(f"   {o['notes'][0]}")
-        print(f"   implicit matrix {p['shape'][0]:,} × {p['shape'][1]:,}, nnz {p['nnz']:,}")
-        print(f"   factors {f:>3}:  recpipe {o['sec_per_iter']:.4f} s/iter   implicit {p['sec_per_iter']:.4f} s/iter   "
-              f"ratio {o['sec_per_iter'] / p['sec_per_iter']:.3f}")
+    sides = [("recpipe", args.recpipe)] + ([("before", args.before)] if args.before else [])
+    print(f"\n== (b) synthetic demo shops, {its} iterations on both sides, 2 threads; {args.runs} interleaved runs "
+          f"per size and factors ({', '.join(n for n, _ in sides)}, implicit); peak = the process's max RSS")
+    summary = []
+    for events in args.events:
+        users, items = synthetic_size(args, events)
+        data = f"{args.work}/synthetic-{events}"
+        if not os.path.exists(f"{data}/events.csv"):
+            print(f"\n-- generating {events:,} synthetic events ({users:,} users, {items:,} items) in {data}")
+            _, secs, _ = measured([args.recpipe, "demo-data", "--out", data, "--users", str(users),
+                                   "--items", str(items), "--events", str(events)])
+            print(f"   generated in {secs:.1f} s")
+        cache = f"{args.work}/cache-synthetic-{events}"
+        base = [f"vars.iterations={its}", f"vars.data={os.path.abspath(data)}"]
+        # Ingest, encode and the CSV export for the peer first, so that nothing else runs beside als
+        # (the export would otherwise share the two cores with it).
+        _, secs, _ = measured([args.recpipe, "run", "scripts/bench/als-synthetic.yaml", "--cache-dir", cache,
+                               "--to", "matrix_csv", "--production"] + [x for s in base for x in ("--set", s)])
+        print(f"\n-- {events:,} events: data prepared (ingest, encode, export; cached after the first run) in {secs:.1f} s")
+        for f in args.factors:
+            runs = {name: [] for name, _ in sides}
+            runs["implicit"] = []
+            for r in range(args.runs):
+                for name, binary in sides:
+                    runs[name].append(als_run(binary, base + [f"vars.factors={f}"], cache))
+                p = peer(args, "synthetic", f"{data}/export/matrix.csv", f, its)
+                runs["implicit"].append(p)
+                line = "   ".join(f"{n} {runs[n][-1]['sec_per_iter']:.4f} s/iter {runs[n][-1]['rss']:.1f} MiB" for n in runs)
+                print(f"   f={f:<3} run {r + 1}: {line}")
+            print(f"   {runs['recpipe'][0]['notes'][0]}")
+            print(f"   implicit matrix {p['shape'][0]:,} × {p['shape'][1]:,}, nnz {p['nnz']:,}")
+            med = {n: (median([x['sec_per_iter'] for x in rs]), median([x['rss'] for x in rs])) for n, rs in runs.items()}
+            for n, rs in runs.items():
+                print(f"   f={f:<3} {n:<9} median {med[n][0]:.4f} s/iter ({spread([x['sec_per_iter'] for x in rs])}), "
+                      f"peak {med[n][1]:.1f} MiB ({spread([x['rss'] for x in rs])})")
+            fit_rss = median([x["fit_rss"] for x in runs["implicit"]])
+            print(f"   f={f:<3} implicit  peak during fit alone (CSV read before it): {fit_rss:.1f} MiB "
+                  f"({spread([x['fit_rss'] for x in runs['implicit']])})")
+            ratio = {n: (med[n][0] / med["implicit"][0], med[n][1] / med["implicit"][1]) for n in runs if n != "implicit"}
+            for n, (t, m) in ratio.items():
+                print(f"   f={f:<3} {n}/implicit: time {t:.3f}, peak memory {m:.3f}"
+                      + ("  (peak ≤ implicit's)" if m <= 1 else "  (PEAK ABOVE implicit's)"))
+            summary.append((events, p["nnz"], f, med, ratio, fit_rss))
+    print(f"\n== summary (medians of {args.runs} interleaved runs; ratios against implicit)")
+    for events, nnz, f, med, ratio, fit_rss in summary:
+        cells = "; ".join(f"{n} {med[n][0]:.3f} s/iter {med[n][1]:.0f} MiB (×{ratio[n][0]:.2f} time, ×{ratio[n][1]:.2f} peak)"
+                          for n in ratio)
+        print(f"   {events / 1e6:g} M events, {nnz / 1e6:.2f} M nnz, f={f}: {cells}; "
+              f"implicit {med['implicit'][0]:.3f} s/iter {med['implicit'][1]:.0f} MiB ({fit_rss:.0f} MiB during fit)")
 
 
 def main():
@@ -223,10 +289,16 @@ def main():
     ap.add_argument("--synthetic-iterations", type=int, default=3)
     ap.add_argument("--seeds", type=lambda t: [int(x) for x in t.split(",")], default=[42, 1, 2, 3, 4],
                     help="comma-separated seeds for the MovieLens runs (default 42,1,2,3,4)")
-    ap.add_argument("--users", type=int, default=200_000)
-    ap.add_argument("--items", type=int, default=50_000)
-    ap.add_argument("--events", type=int, default=20_000_000)
+    ap.add_argument("--events", type=lambda t: [int(float(x)) for x in t.split(",")],
+                    default=[2_000_000, 8_000_000, 20_000_000],
+                    help="comma-separated synthetic sizes in demo events (default 2000000,8000000,20000000)")
+    ap.add_argument("--users", type=int, default=200_000, help="users at 20 M events (scaled with the events)")
+    ap.add_argument("--items", type=int, default=50_000, help="items at 20 M events (scaled with the events)")
+    ap.add_argument("--factors", type=lambda t: [int(x) for x in t.split(",")], default=[64, 128])
+    ap.add_argument("--runs", type=int, default=3, help="interleaved runs per synthetic size and factors")
+    ap.add_argument("--before", help="another recpipe binary (e.g. the previous build) run interleaved beside this one")
     args = ap.parse_args()
+    args.events_scale = 20_000_000
     import implicit
     print(f"implicit {implicit.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} cores visible")
     if args.only in (None, "ml"):

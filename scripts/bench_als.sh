@@ -3,10 +3,12 @@
 # regularization 0.05, alpha 1, CG, 2 threads), same machine, same run:
 #   (a) MovieLens 100k fixed split file (ratings >= 4), 5 seeds each side: s/iteration, precision@10,
 #       NDCG@10 (per seed and mean), peak RSS;
-#   (b) ~20M synthetic events from `recpipe demo-data`: s/iteration of the als stage alone (data
-#       prepared first; 3 iterations by default).
+#   (b) synthetic shops from `recpipe demo-data` (2 M, 8 M, 20 M events): s/iteration and peak RSS of
+#       the als stage alone (data prepared first; 3 iterations), median and spread of 3 interleaved
+#       runs per side, both peaks and the ratios.
 # Builds recpipe in release and creates .venv-bench with implicit, numpy, scipy, pandas.
-#   scripts/bench_als.sh [--only ml|synthetic] [--seeds 42,1,2,3,4] [--synthetic-iterations N] [--events N]
+#   scripts/bench_als.sh [--only ml|synthetic] [--seeds 42,1,2,3,4] [--synthetic-iterations N]
+#                        [--events 2000000,20000000] [--factors 64,128] [--runs 3] [--before OLD_RECPIPE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh

@@ -60,67 +60,60 @@ extension ALS {
     ) throws {
         let f = options.factors, biased = options.useBiases, d = f + (biased ? 1 : 0)
         let workers = Parallel.workers(options.threads)
-        let floatStride = d * d + d, doubleStride = d * d + d
-        var floatScratch = [Float](repeating: 0, count: workers * floatStride)
-        var doubleScratch = [Double](repeating: 0, count: workers * doubleStride)
-        var failures = [Int](repeating: -1, count: workers)
+        let floats = KernelScratch<Float>(rows: workers, width: d * d + d, repeating: 0)
+        let doubles = KernelScratch<Double>(rows: workers, width: d * d + d, repeating: 0)
+        let failures = KernelScratch<Int>(rows: workers, width: 1, repeating: -1)
         var biasOut = biased ? targetBias : [Float](repeating: 0, count: m.rows)
         let biasIn = biased ? fixedBias : [Float](repeating: 0, count: m.cols)
         let lambda = options.regularization, scaling = options.regularizationScaling
 
-        target.withUnsafeMutableBufferPointer { xBuf in
-        biasOut.withUnsafeMutableBufferPointer { bBuf in
-        floatScratch.withUnsafeMutableBufferPointer { fs in
-        doubleScratch.withUnsafeMutableBufferPointer { ds in
-        failures.withUnsafeMutableBufferPointer { fail in
-            let xp = ParallelPointer(xBuf.baseAddress!), bp = ParallelPointer(bBuf.baseAddress!)
-            let fsp = ParallelPointer(fs.baseAddress!), dsp = ParallelPointer(ds.baseAddress!), failp = ParallelPointer(fail.baseAddress!)
-            fixed.withUnsafeBufferPointer { yBuf in
-                let yp = ParallelPointer(yBuf.baseAddress!)
-                Parallel.forEachInterleavedChunk(count: m.rows, chunk: 64, threads: options.threads) { range, w in
-                    let a = fsp.base + w * floatStride, rhs = a + d * d
-                    let ad = dsp.base + w * doubleStride, bd = ad + d * d
-                    for u in range {
-                        let x = xp.base + u * f
-                        let rowRange = m.rowRange(u)
-                        if rowRange.isEmpty {
-                            x.update(repeating: 0, count: f)
-                            bp.base[u] = 0
-                            continue
-                        }
-                        a.update(repeating: 0, count: d * d + d)
-                        let lu = Float(regularizationWeight(rowRange.count, lambda, scaling))
-                        for k in rowRange {
-                            let i = Int(m.columns[k])
-                            let yi = yp.pointer + i * f
-                            let t = m.values[k] - (biased ? mean + biasIn[i] : 0)
-                            for j in 0..<f {
-                                ALSLinearAlgebra.axpy(yi[j], yi + j, a + j * d + j, f - j)
-                                if biased { a[j * d + f] += yi[j] }
-                            }
-                            if biased {
-                                a[f * d + f] += 1
-                                rhs[f] += t
-                            }
-                            ALSLinearAlgebra.axpy(t, yi, rhs, f)
-                        }
-                        for j in 0..<d {
-                            for c in j..<d { ad[j * d + c] = Double(a[j * d + c]) }
-                            ad[j * d + j] += Double(lu)
-                            bd[j] = Double(rhs[j])
-                        }
-                        guard ALSLinearAlgebra.choleskySolve(ad, bd, d) else {
-                            if failp.base[w] < 0 { failp.base[w] = u }
-                            continue
-                        }
-                        for j in 0..<f { x[j] = Float(bd[j]) }
-                        bp.base[u] = biased ? Float(bd[f]) : 0
+        m.withRows { ratings in
+        fixed.withRows(width: f) { y in
+        target.withMutableRows(width: f) { xRows in
+        biasOut.withMutableRows(width: 1) { bias in
+            Parallel.forEachInterleavedChunk(count: m.rows, chunk: 64, threads: options.threads) { range, w in
+                let a = floats.row(w), rhs = a + d * d
+                let ad = doubles.row(w), bd = ad + d * d
+                for u in range {
+                    let x = xRows.row(u)
+                    let entries = ratings.range(u)
+                    if entries.isEmpty {
+                        x.update(repeating: 0, count: f)
+                        bias[u] = 0
+                        continue
                     }
+                    a.update(repeating: 0, count: d * d + d)
+                    let lu = Float(regularizationWeight(entries.count, lambda, scaling))
+                    for k in entries {
+                        let i = ratings.column(k)
+                        let yi = y.row(i)
+                        let t = ratings.value(k) - (biased ? mean + biasIn[i] : 0)
+                        for j in 0..<f {
+                            ALSLinearAlgebra.axpy(yi[j], yi + j, a + j * d + j, f - j)
+                            if biased { a[j * d + f] += yi[j] }
+                        }
+                        if biased {
+                            a[f * d + f] += 1
+                            rhs[f] += t
+                        }
+                        ALSLinearAlgebra.axpy(t, yi, rhs, f)
+                    }
+                    for j in 0..<d {
+                        for c in j..<d { ad[j * d + c] = Double(a[j * d + c]) }
+                        ad[j * d + j] += Double(lu)
+                        bd[j] = Double(rhs[j])
+                    }
+                    guard ALSLinearAlgebra.choleskySolve(ad, bd, d) else {
+                        if failures.rows[w] < 0 { failures.rows[w] = u }
+                        continue
+                    }
+                    for j in 0..<f { x[j] = Float(bd[j]) }
+                    bias[u] = biased ? Float(bd[f]) : 0
                 }
             }
-        }}}}}
+        }}}}
         if biased { targetBias = biasOut }
-        if let bad = failures.filter({ $0 >= 0 }).min() {
+        if let bad = failures.elements.filter({ $0 >= 0 }).min() {
             throw ALSError(message: "explicit ALS \(side) \(bad): the normal equations are singular; use a regularization > 0 (now \(lambda))")
         }
     }

@@ -59,7 +59,7 @@ extension ALSModel {
             var x = [Float](repeating: 0, count: factors)
             let conf = ALS.confidenceMatrix(row, options: options)
             try ALS.solveImplicitSide(
-                conf, target: &x, fixed: itemFactors, options: options, side: "user", gram: gram?.values)
+                conf, .signed, target: &x, fixed: itemFactors, options: options, side: "user", gram: gram?.values)
             return ALSFoldedUser(factors: x, bias: 0)
         case .explicit(var options):
             options.threads = 1
@@ -102,21 +102,12 @@ extension ALSModel {
         var floatScratch = [Float](repeating: 0, count: f * f)
         var a = [Double](repeating: 0, count: f * f)
         var w = [Double](repeating: 0, count: f)
-        let ok = conf.columns.withUnsafeBufferPointer { cols in
-            conf.values.withUnsafeBufferPointer { vals in
-                itemFactors.withUnsafeBufferPointer { y in
-                    gram.withUnsafeBufferPointer { g in
-                        let lu = ALS.rowLambda(vals.baseAddress!, 0..<conf.nonZeroCount,
-                                               options.regularization, options.regularizationScaling)
-                        ALS.buildImplicitSystem(
-                            cols: cols.baseAddress!, vals: vals.baseAddress!,
-                            range: 0..<conf.nonZeroCount, y: y.baseAddress!, gram: g.baseAddress!, f: f,
-                            lambda: lu, floatScratch: &floatScratch, a: &a, b: &w)
-                        for j in 0..<f { w[j] = Double(y[item * f + j]) }
-                        return ALSLinearAlgebra.choleskySolve(&a, &w, f)
-                    }
-                }
-            }
+        let ok = ImplicitRows.with(conf, .signed, fixed: itemFactors, gram: gram, options: options) { s in
+            let entries = 0..<conf.nonZeroCount
+            ALS.buildImplicitSystem(
+                entries, s, lambda: s.rowLambda(entries), floatScratch: &floatScratch, a: &a, b: &w)
+            for j in 0..<f { w[j] = Double(itemFactors[item * f + j]) }
+            return ALSLinearAlgebra.choleskySolve(&a, &w, f)
         }
         guard ok else {
             throw ALSError(message: "explain: the user's normal equations are not positive definite; increase regularization (now \(options.regularization))")

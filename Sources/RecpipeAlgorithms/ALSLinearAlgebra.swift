@@ -265,31 +265,29 @@ enum ALSLinearAlgebra {
     static func gram(_ factors: [Float], rows: Int, f: Int, threads: Int) -> [Float] {
         let blockRows = 1024
         let blocks = max(1, (rows + blockRows - 1) / blockRows)
-        var partials = [Float](repeating: 0, count: blocks * f * f)
-        factors.withUnsafeBufferPointer { src in
-            partials.withUnsafeMutableBufferPointer { dst in
-                guard let srcAddress = src.baseAddress else { return }
-                let srcBase = ParallelPointer(srcAddress), dstBase = ParallelPointer(dst.baseAddress!)
-                Parallel.forEachInterleaved(count: blocks, threads: threads) { block in
-                    let g = dstBase.base + block * f * f
-                    let end = min(rows, (block + 1) * blockRows)
-                    var r = block * blockRows
-                    while r + 4 <= end {
-                        let y0 = srcBase.pointer + r * f, y1 = y0 + f, y2 = y1 + f, y3 = y2 + f
-                        for j in 0..<f { rank4Row(g + j * f, y0, y1, y2, y3, j, f) }
-                        r += 4
-                    }
-                    while r < end {
-                        let y = srcBase.pointer + r * f
-                        for j in 0..<f { axpy(y[j], y, g + j * f, f) }
-                        r += 1
-                    }
+        let partials = KernelScratch<Float>(rows: blocks, width: f * f, repeating: 0)
+        factors.withRows(width: f) { y in
+            precondition(y.rowCount == rows, "\(y.rowCount) factor rows, expected \(rows)")
+            Parallel.forEachInterleaved(count: blocks, threads: threads) { block in
+                let g = partials.row(block)
+                let end = min(rows, (block + 1) * blockRows)
+                var r = block * blockRows
+                while r + 4 <= end {
+                    let y0 = y.row(r), y1 = y.row(r + 1), y2 = y.row(r + 2), y3 = y.row(r + 3)
+                    for j in 0..<f { rank4Row(g + j * f, y0, y1, y2, y3, j, f) }
+                    r += 4
+                }
+                while r < end {
+                    let yr = y.row(r)
+                    for j in 0..<f { axpy(yr[j], yr, g + j * f, f) }
+                    r += 1
                 }
             }
         }
         var result = [Float](repeating: 0, count: f * f)
         for b in 0..<blocks {
-            for k in 0..<(f * f) { result[k] += partials[b * f * f + k] }
+            let partial = partials.row(b)
+            for k in 0..<(f * f) { result[k] += partial[k] }
         }
         return result
     }

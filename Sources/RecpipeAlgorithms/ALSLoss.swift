@@ -15,41 +15,36 @@ extension ALS {
     ) -> Double? {
         guard case .implicit(let options) = model.kind else { return nil }
         let cui = confidenceMatrix(matrix, options: options)
-        return implicitLoss(cui, cui.transposed(), userFactors: model.userFactors,
+        return implicitLoss(cui, cui.transposed(), .signed, userFactors: model.userFactors,
                             itemFactors: model.itemFactors, options: options)
     }
 
     static func implicitLoss(
-        _ cui: SparseMatrix, _ ciu: SparseMatrix, userFactors x: [Float], itemFactors y: [Float],
-        options: ALSImplicitOptions
+        _ cui: SparseMatrix, _ ciu: SparseMatrix, _ encoding: ConfidenceEncoding, userFactors x: [Float],
+        itemFactors y: [Float], options: ALSImplicitOptions
     ) -> Double {
         let f = options.factors
         let gram = ALSLinearAlgebra.gram(y, rows: cui.cols, f: f, threads: options.threads)
         let blockRows = 1024
         let blocks = max(1, (cui.rows + blockRows - 1) / blockRows)
-        var partials = [Double](repeating: 0, count: 2 * blocks)
-        var scratch = [Float](repeating: 0, count: blocks * f)
-        x.withUnsafeBufferPointer { xb in
-        y.withUnsafeBufferPointer { yb in
-        gram.withUnsafeBufferPointer { gb in
-        partials.withUnsafeMutableBufferPointer { pb in
-        scratch.withUnsafeMutableBufferPointer { sb in
-            let xp = ParallelPointer(xb.baseAddress!), yp = ParallelPointer(yb.baseAddress!)
-            let gp = ParallelPointer(gb.baseAddress!), pp = ParallelPointer(pb.baseAddress!), sp = ParallelPointer(sb.baseAddress!)
+        let partials = KernelScratch<Double>(rows: blocks, width: 2, repeating: 0)
+        let scratch = KernelScratch<Float>(rows: blocks, width: f, repeating: 0)
+        ImplicitRows.with(cui, encoding, fixed: y, gram: gram, options: options) { s in
+        x.withRows(width: f) { xRows in
             Parallel.forEachInterleaved(count: blocks, threads: options.threads) { block in
                 var loss = 0.0, total = 0.0
-                let t = sp.base + block * f
+                let t = scratch.row(block)
                 for u in (block * blockRows)..<min(cui.rows, (block + 1) * blockRows) {
-                    let xu = xp.pointer + u * f
-                    ALSLinearAlgebra.symv(gp.pointer, xu, shift: 0, t, f)
+                    let xu = xRows.row(u)
+                    ALSLinearAlgebra.symv(s.gram.start, xu, shift: 0, t, f)
                     var quad = Double(ALSLinearAlgebra.dot(t, xu, f))
                     var positives = 0
-                    for k in cui.rowRange(u) {
-                        let v = cui.values[k], c = Double(abs(v))
-                        let s = Double(ALSLinearAlgebra.dot(yp.pointer + Int(cui.columns[k]) * f, xu, f))
-                        quad += (c - 1) * s * s
+                    for k in s.conf.range(u) {
+                        let v = s.confidence(k), c = Double(abs(v))
+                        let score = Double(ALSLinearAlgebra.dot(s.y.row(s.conf.column(k)), xu, f))
+                        quad += (c - 1) * score * score
                         if v > 0 {
-                            quad += c - 2 * c * s
+                            quad += c - 2 * c * score
                             positives += 1
                         }
                         total += c
@@ -57,17 +52,20 @@ extension ALS {
                     let lu = regularizationWeight(positives, options.regularization, options.regularizationScaling)
                     loss += quad + lu * Double(ALSLinearAlgebra.dot(xu, xu, f))
                 }
-                pp.base[2 * block] = loss
-                pp.base[2 * block + 1] = total
+                partials.row(block)[0] = loss
+                partials.row(block)[1] = total
             }
-        }}}}}
+        }
+        }
         var loss = 0.0, total = 0.0
+        let sums = partials.elements
         for b in 0..<blocks {
-            loss += partials[2 * b]
-            total += partials[2 * b + 1]
+            loss += sums[2 * b]
+            total += sums[2 * b + 1]
         }
         for i in 0..<ciu.rows {
             var positives = 0
+            // A confidence is positive exactly where the stored value is (every encoding).
             for k in ciu.rowRange(i) where ciu.values[k] > 0 { positives += 1 }
             let li = regularizationWeight(positives, options.regularization, options.regularizationScaling)
             var norm = 0.0

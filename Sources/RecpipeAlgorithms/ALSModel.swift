@@ -83,10 +83,8 @@ public struct ALSModel: Sendable, Equatable, Codable {
     /// The raw score `x_u·y_i` (+ μ + b_u + b_i for explicit models with biases), unclipped.
     /// O(f).
     public func score(user: Int, item: Int) -> Float {
-        let s = userFactors.withUnsafeBufferPointer { u in
-            itemFactors.withUnsafeBufferPointer { i in
-                ALSLinearAlgebra.dot(u.baseAddress! + user * factors, i.baseAddress! + item * factors, factors)
-            }
+        let s = userFactors.withRows(width: factors) { u in
+            itemFactors.withRows(width: factors) { i in ALSLinearAlgebra.dot(u.row(user), i.row(item), factors) }
         }
         return s + bias(user: user) + (itemBiases.isEmpty ? 0 : itemBiases[item])
     }

@@ -49,8 +49,8 @@ extension ALSModel {
     public func recommend(user: Int, n: Int, exclude seen: SparseMatrix? = nil) throws -> [ALSScoredItem] {
         try checkUser(user)
         try checkTopN(n, seen: seen)
-        return userFactors.withUnsafeBufferPointer { u in
-            topItems(vector: u.baseAddress! + user * factors, offset: bias(user: user), n: n, seen: seen, row: user)
+        return userFactors.withRows(width: factors) { u in
+            topItems(vector: u.row(user), offset: bias(user: user), n: n, seen: seen, row: user)
         }
     }
 
@@ -77,13 +77,11 @@ extension ALSModel {
         guard threads >= 0 else { throw ALSError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores") }
         var out = [[ALSScoredItem]](repeating: [], count: userCount)
         guard userCount > 0 else { return out }
-        userFactors.withUnsafeBufferPointer { u in
-            out.withUnsafeMutableBufferPointer { o in
-                let up = ParallelPointer(u.baseAddress!)
-                let op = ParallelPointer(o.baseAddress!)
+        userFactors.withRows(width: factors) { u in
+            out.withMutableRows(width: 1) { o in
                 Parallel.forEachInterleavedChunk(count: userCount, chunk: 16, threads: threads) { range, _ in
                     for user in range {
-                        (op.base + user).pointee = topItems(vector: up.pointer + user * factors, offset: bias(user: user), n: n, seen: seen, row: user)
+                        o[user] = topItems(vector: u.row(user), offset: bias(user: user), n: n, seen: seen, row: user)
                     }
                 }
             }
@@ -96,13 +94,12 @@ extension ALSModel {
     public func similarItems(item: Int, n: Int, includeSelf: Bool = false) throws -> [ALSScoredItem] {
         try checkItem(item)
         try checkTopN(n, seen: nil)
-        return itemFactors.withUnsafeBufferPointer { buf in
-            let y = buf.baseAddress!
-            let q = y + item * factors
+        return itemFactors.withRows(width: factors) { y in
+            let q = y.row(item)
             let qNorm = ALSLinearAlgebra.dot(q, q, factors).squareRoot()
             var top = ALSTopN(n: n)
             for i in 0..<itemCount where includeSelf || i != item {
-                let yi = y + i * factors
+                let yi = y.row(i)
                 let norm = ALSLinearAlgebra.dot(yi, yi, factors).squareRoot() * qNorm
                 top.offer(item: i, score: norm > 0 ? ALSLinearAlgebra.dot(q, yi, factors) / norm : 0)
             }
@@ -125,14 +122,13 @@ extension ALSModel {
         var skip: ArraySlice<Int32> = []
         if let seen, row < seen.rows { skip = seen.columns[seen.rowRange(row)] }
         var next = skip.startIndex
-        itemFactors.withUnsafeBufferPointer { buf in
-            let y = buf.baseAddress!
+        itemFactors.withRows(width: factors) { y in
             for i in 0..<itemCount {
                 if next < skip.endIndex && Int(skip[next]) == i {
                     next += 1
                     continue
                 }
-                let s = ALSLinearAlgebra.dot(vector, y + i * factors, factors) + offset
+                let s = ALSLinearAlgebra.dot(vector, y.row(i), factors) + offset
                 top.offer(item: i, score: itemBiases.isEmpty ? s : s + itemBiases[i])
             }
         }

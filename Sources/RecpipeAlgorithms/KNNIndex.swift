@@ -36,11 +36,15 @@ public enum KNNIndex {
         let inverted = data.transposed()
         let k = min(neighbors ?? matrix.rows, max(0, matrix.rows - 1))
         let rowCounts = (0..<matrix.rows).map { matrix.rowCount($0) }
-        let parts = Parallel.mapChunks(count: matrix.rows, minChunk: 8) { rows in
-            neighborsChunk(rows, data: data, inverted: inverted, k: k, options: options,
-                           rowCounts: rowCounts, keepNonPositive: keepNonPositive)
+        let parts = data.withRows { rows in
+            inverted.withRows { columns in
+                Parallel.mapChunks(count: matrix.rows, minChunk: 8) { range in
+                    neighborsChunk(range, rows: rows, columns: columns, k: k, options: options,
+                                   rowCounts: rowCounts, keepNonPositive: keepNonPositive)
+                }
+            }
         }
-        return concatenate(parts, rows: matrix.rows)
+        return NeighborLists(chunks: parts, rows: matrix.rows)
     }
 
     /// The similarity of rows `a` and `b` computed directly by merging the two rows — the
@@ -112,128 +116,90 @@ public enum KNNIndex {
 
     // MARK: - Kernel
 
-    private struct Chunk {
-        var counts: [Int]
-        var indices: [Int32]
-        var scores: [Float]
-    }
-
+    /// Neighbour lists of `range`: `rows` = the transformed matrix, `columns` = its transpose.
     private static func neighborsChunk(
-        _ rows: Range<Int>, data: SparseMatrix, inverted: SparseMatrix, k: Int, options: SimilarityOptions,
+        _ range: Range<Int>, rows: CSRRows, columns: CSRRows, k: Int, options: SimilarityOptions,
         rowCounts: [Int], keepNonPositive: Bool
-    ) -> Chunk {
-        let n = data.rows
+    ) -> RankedLists.Chunk {
+        let n = rows.rowCount
         let measure = options.measure
         // Dense per-chunk scratch, indexed by the other row x′; only touched slots are non-zero.
-        let freq = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
-        let stats = UnsafeMutableBufferPointer<Double>.allocate(capacity: 5 * n)
-        let touched = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
-        freq.initialize(repeating: 0)
-        stats.initialize(repeating: 0)
-        defer {
-            freq.deallocate()
-            stats.deallocate()
-            touched.deallocate()
-        }
-        let prods = stats.baseAddress!, sqA = prods + n, sqB = prods + 2 * n, sumA = prods + 3 * n, sumB = prods + 4 * n
+        let counters = KernelScratch<Int32>(rows: 2, width: max(1, n), repeating: 0)
+        let stats = KernelScratch<Double>(rows: 5, width: max(1, n), repeating: 0)
+        defer { withExtendedLifetime((counters, stats)) {} }
+        let freq = counters.row(0), touched = counters.row(1)
+        let prods = stats.row(0), sqA = stats.row(1), sqB = stats.row(2), sumA = stats.row(3), sumB = stats.row(4)
         let selector = TopKSelector(capacity: k)
-        var chunk = Chunk(counts: [], indices: [], scores: [])
-        chunk.counts.reserveCapacity(rows.count)
-        data.rowPointers.withUnsafeBufferPointer { rp in
-        data.columns.withUnsafeBufferPointer { cols in
-        data.values.withUnsafeBufferPointer { vals in
-        inverted.rowPointers.withUnsafeBufferPointer { ip in
-        inverted.columns.withUnsafeBufferPointer { icols in
-        inverted.values.withUnsafeBufferPointer { ivals in
-            for x in rows {
-                var touchedCount = 0
-                for p in rp[x]..<rp[x + 1] {
-                    let y = Int(cols[p])
-                    let a = Double(vals[p])
-                    let q0 = ip[y], q1 = ip[y + 1]
-                    // One loop per family of statistics, so the inner loop does not branch on the measure.
-                    switch measure {
-                    case .jaccard:
-                        for q in q0..<q1 {
-                            let x2 = Int(icols[q])
-                            if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
-                            freq[x2] += 1
-                        }
-                    case .msd:
-                        for q in q0..<q1 {
-                            let x2 = Int(icols[q])
-                            if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
-                            freq[x2] += 1
-                            let d = a - Double(ivals[q])
-                            prods[x2] += d * d
-                        }
-                    case .pearson:
-                        for q in q0..<q1 {
-                            let x2 = Int(icols[q])
-                            if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
-                            freq[x2] += 1
-                            let b = Double(ivals[q])
-                            prods[x2] += a * b
-                            sqA[x2] += a * a
-                            sqB[x2] += b * b
-                            sumA[x2] += a
-                            sumB[x2] += b
-                        }
-                    case .cosine, .adjustedCosine, .pearsonBaseline:
-                        for q in q0..<q1 {
-                            let x2 = Int(icols[q])
-                            if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
-                            freq[x2] += 1
-                            let b = Double(ivals[q])
-                            prods[x2] += a * b
-                            sqA[x2] += a * a
-                            sqB[x2] += b * b
-                        }
+        var chunk = RankedLists.Chunk()
+        chunk.counts.reserveCapacity(range.count)
+        for x in range {
+            var touchedCount = 0
+            for p in rows.range(x) {
+                let y = rows.column(p)
+                let a = Double(rows.value(p))
+                let others = columns.range(y)
+                // One loop per family of statistics, so the inner loop does not branch on the measure.
+                switch measure {
+                case .jaccard:
+                    for q in others {
+                        let x2 = columns.column(q)
+                        if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
+                        freq[x2] += 1
+                    }
+                case .msd:
+                    for q in others {
+                        let x2 = columns.column(q)
+                        if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
+                        freq[x2] += 1
+                        let d = a - Double(columns.value(q))
+                        prods[x2] += d * d
+                    }
+                case .pearson:
+                    for q in others {
+                        let x2 = columns.column(q)
+                        if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
+                        freq[x2] += 1
+                        let b = Double(columns.value(q))
+                        prods[x2] += a * b
+                        sqA[x2] += a * a
+                        sqB[x2] += b * b
+                        sumA[x2] += a
+                        sumB[x2] += b
+                    }
+                case .cosine, .adjustedCosine, .pearsonBaseline:
+                    for q in others {
+                        let x2 = columns.column(q)
+                        if freq[x2] == 0 { touched[touchedCount] = Int32(x2); touchedCount += 1 }
+                        freq[x2] += 1
+                        let b = Double(columns.value(q))
+                        prods[x2] += a * b
+                        sqA[x2] += a * a
+                        sqB[x2] += b * b
                     }
                 }
-                for t in 0..<touchedCount {
-                    let x2 = Int(touched[t])
-                    if x2 != x {
-                        var s = SimilarityStatistics()
-                        s.n = Int(freq[x2])
-                        if measure == .msd { s.sqDiff = prods[x2] } else { s.prods = prods[x2] }
-                        s.sqA = sqA[x2]
-                        s.sqB = sqB[x2]
-                        s.sumA = sumA[x2]
-                        s.sumB = sumB[x2]
-                        let sim = s.similarity(options, countA: rowCounts[x], countB: rowCounts[x2])
-                        if sim > 0 || keepNonPositive { selector.offer(Int32(x2), sim) }
-                    }
-                    freq[x2] = 0
-                    prods[x2] = 0
-                    sqA[x2] = 0
-                    sqB[x2] = 0
-                    sumA[x2] = 0
-                    sumB[x2] = 0
-                }
-                chunk.counts.append(selector.drain(indices: &chunk.indices, scores: &chunk.scores))
             }
-        }}}}}}
+            for t in 0..<touchedCount {
+                let x2 = Int(touched[t])
+                if x2 != x {
+                    var s = SimilarityStatistics()
+                    s.n = Int(freq[x2])
+                    if measure == .msd { s.sqDiff = prods[x2] } else { s.prods = prods[x2] }
+                    s.sqA = sqA[x2]
+                    s.sqB = sqB[x2]
+                    s.sumA = sumA[x2]
+                    s.sumB = sumB[x2]
+                    let sim = s.similarity(options, countA: rowCounts[x], countB: rowCounts[x2])
+                    if sim > 0 || keepNonPositive { selector.offer(Int32(x2), sim) }
+                }
+                freq[x2] = 0
+                prods[x2] = 0
+                sqA[x2] = 0
+                sqB[x2] = 0
+                sumA[x2] = 0
+                sumB[x2] = 0
+            }
+            chunk.counts.append(selector.drain(indices: &chunk.indices, scores: &chunk.scores))
+        }
         return chunk
-    }
-
-    private static func concatenate(_ parts: [Chunk], rows: Int) -> NeighborLists {
-        var ptr = [Int](repeating: 0, count: rows + 1)
-        var r = 0
-        for part in parts {
-            for c in part.counts {
-                ptr[r + 1] = ptr[r] + c
-                r += 1
-            }
-        }
-        var indices: [Int32] = []
-        var scores: [Float] = []
-        indices.reserveCapacity(ptr[rows])
-        scores.reserveCapacity(ptr[rows])
-        for part in parts {
-            indices.append(contentsOf: part.indices)
-            scores.append(contentsOf: part.scores)
-        }
-        return NeighborLists(rowPointers: ptr, indices: indices, scores: scores)
     }
 }

@@ -30,17 +30,14 @@ public struct KNNItemRecommender: Sendable {
         let itemUsers = weighting.weightedItemUsers(userItems)
         let userItemsWeighted = itemUsers.transposed()
         let width = min(k, userItems.cols)
-        let parts = Parallel.mapChunks(count: itemUsers.rows, minChunk: 32) { rows in
-            Self.similarityChunk(rows, itemUsers: itemUsers, userItems: userItemsWeighted, k: width)
+        let parts = itemUsers.withRows { items in
+            userItemsWeighted.withRows { users in
+                Parallel.mapChunks(count: itemUsers.rows, minChunk: 32) { range in
+                    Self.similarityChunk(range, itemUsers: items, userItems: users, k: width)
+                }
+            }
         }
-        var ptr = [0]
-        var indices: [Int32] = [], scores: [Float] = []
-        for part in parts {
-            for c in part.counts { ptr.append(ptr[ptr.count - 1] + c) }
-            indices.append(contentsOf: part.indices)
-            scores.append(contentsOf: part.scores)
-        }
-        self.neighbors = NeighborLists(rowPointers: ptr, indices: indices, scores: scores)
+        self.neighbors = NeighborLists(chunks: parts, rows: itemUsers.rows)
         self.weighting = weighting
     }
 
@@ -55,110 +52,49 @@ public struct KNNItemRecommender: Sendable {
             throw KNNError(.dimensionMismatch, "the user × item matrix has \(userItems.cols) items but the model was "
                 + "fitted on \(itemCount); use the same item encoding")
         }
-        let targets = users ?? Array(0..<userItems.rows)
-        if let bad = targets.first(where: { $0 < 0 || $0 >= userItems.rows }) {
+        if let bad = users?.first(where: { $0 < 0 || $0 >= userItems.rows }) {
             throw KNNError.invalid("user index \(bad) is outside 0..<\(userItems.rows)")
         }
-        let parts = Parallel.mapChunks(count: targets.count, minChunk: 32) { range in
-            scoreChunk(range, targets: targets, userItems: userItems, n: min(count, itemCount), excludeSeen: excludeSeen)
-        }
-        var ptr = [0]
-        var indices: [Int32] = [], scores: [Float] = []
-        for part in parts {
-            for c in part.counts { ptr.append(ptr[ptr.count - 1] + c) }
-            indices.append(contentsOf: part.indices)
-            scores.append(contentsOf: part.scores)
-        }
-        return RankedLists(rowPointers: ptr, indices: indices, scores: scores)
+        return NeighborScoring.topN(
+            first: userItems, second: neighbors.matrix(columns: itemCount), seen: excludeSeen ? userItems : nil,
+            targets: users, itemCount: itemCount, count: count)
     }
 
-    // MARK: - Kernels
+    // MARK: - Kernel
 
-    struct Chunk {
-        var counts: [Int] = []
-        var indices: [Int32] = []
-        var scores: [Float] = []
-    }
-
+    /// The K best dot products of the items `range` with every item (itself included).
     private static func similarityChunk(
-        _ rows: Range<Int>, itemUsers: SparseMatrix, userItems: SparseMatrix, k: Int
-    ) -> Chunk {
-        var acc = [Double](repeating: 0, count: itemUsers.rows)
-        var mark = [Bool](repeating: false, count: itemUsers.rows)
+        _ range: Range<Int>, itemUsers: CSRRows, userItems: CSRRows, k: Int
+    ) -> RankedLists.Chunk {
+        // Dense scratch indexed by the other item; only touched slots are non-zero.
+        let sums = KernelScratch<Double>(rows: 1, width: max(1, itemUsers.rowCount), repeating: 0)
+        let marks = KernelScratch<Bool>(rows: 1, width: max(1, itemUsers.rowCount), repeating: false)
+        defer { withExtendedLifetime((sums, marks)) {} }
+        let acc = sums.row(0), mark = marks.row(0)
         var touched: [Int32] = []
         let selector = TopKSelector(capacity: k)
-        var chunk = Chunk()
-        itemUsers.rowPointers.withUnsafeBufferPointer { ip in
-        itemUsers.columns.withUnsafeBufferPointer { icols in
-        itemUsers.values.withUnsafeBufferPointer { ivals in
-        userItems.rowPointers.withUnsafeBufferPointer { up in
-        userItems.columns.withUnsafeBufferPointer { ucols in
-        userItems.values.withUnsafeBufferPointer { uvals in
-        acc.withUnsafeMutableBufferPointer { acc in
-        mark.withUnsafeMutableBufferPointer { mark in
-            for i in rows {
-                for p in ip[i]..<ip[i + 1] {
-                    let u = Int(icols[p])
-                    let w = Double(ivals[p])
-                    for q in up[u]..<up[u + 1] {
-                        let j = Int(ucols[q])
-                        if !mark[j] {
-                            mark[j] = true
-                            touched.append(Int32(j))
-                        }
-                        acc[j] += w * Double(uvals[q])
+        var chunk = RankedLists.Chunk()
+        for i in range {
+            for p in itemUsers.range(i) {
+                let u = itemUsers.column(p)
+                let w = Double(itemUsers.value(p))
+                for q in userItems.range(u) {
+                    let j = userItems.column(q)
+                    if !mark[j] {
+                        mark[j] = true
+                        touched.append(Int32(j))
                     }
+                    acc[j] += w * Double(userItems.value(q))
                 }
-                for t in touched {
-                    selector.offer(t, acc[Int(t)])
-                    acc[Int(t)] = 0
-                    mark[Int(t)] = false
-                }
-                touched.removeAll(keepingCapacity: true)
-                chunk.counts.append(selector.drain(indices: &chunk.indices, scores: &chunk.scores))
             }
-        }}}}}}}}
-        return chunk
-    }
-
-    private func scoreChunk(
-        _ range: Range<Int>, targets: [Int], userItems: SparseMatrix, n: Int, excludeSeen: Bool
-    ) -> Chunk {
-        var acc = [Double](repeating: 0, count: itemCount)
-        var mark = [UInt8](repeating: 0, count: itemCount)  // 1 = scored, 2 = seen
-        var touched: [Int32] = []
-        let selector = TopKSelector(capacity: n)
-        var chunk = Chunk()
-        let nb = neighbors
-        nb.rowPointers.withUnsafeBufferPointer { np in
-        nb.indices.withUnsafeBufferPointer { nidx in
-        nb.scores.withUnsafeBufferPointer { nsc in
-            for t in range {
-                let u = targets[t]
-                let seen = userItems.rowRange(u)
-                if excludeSeen { for p in seen { mark[Int(userItems.columns[p])] = 2 } }
-                for p in seen {
-                    let j = Int(userItems.columns[p])
-                    let x = Double(userItems.values[p])
-                    for q in np[j]..<np[j + 1] {
-                        let i = Int(nidx[q])
-                        if mark[i] == 0 {
-                            mark[i] = 1
-                            touched.append(Int32(i))
-                        }
-                        acc[i] += Double(nsc[q]) * x
-                    }
-                }
-                for i in touched {
-                    if mark[Int(i)] == 1 { selector.offer(i, acc[Int(i)]) }
-                    acc[Int(i)] = 0
-                    mark[Int(i)] = 0
-                }
-                for p in seen { mark[Int(userItems.columns[p])] = 0; acc[Int(userItems.columns[p])] = 0 }
-                touched.removeAll(keepingCapacity: true)
-                chunk.counts.append(selector.drain(indices: &chunk.indices, scores: &chunk.scores))
+            for t in touched {
+                selector.offer(t, acc[Int(t)])
+                acc[Int(t)] = 0
+                mark[Int(t)] = false
             }
-        }}}
+            touched.removeAll(keepingCapacity: true)
+            chunk.counts.append(selector.drain(indices: &chunk.indices, scores: &chunk.scores))
+        }
         return chunk
     }
 }

@@ -55,6 +55,47 @@ public struct RankedLists: Sendable, Equatable {
     }
 }
 
+extension RankedLists {
+    /// The lists as a sparse matrix (row r's entries: its indices as columns, its scores as values)
+    /// sharing the storage, e.g. a hop of ``NeighborScoring``. O(1).
+    public func matrix(columns: Int) -> SparseMatrix {
+        SparseMatrix(rows: rowCount, cols: columns, rowPointers: rowPointers, columns: indices, values: scores)
+    }
+}
+
+// MARK: - Assembling from parallel chunks
+
+extension RankedLists {
+    /// The lists of a run of consecutive rows, as a parallel kernel produces them: `counts[r]`
+    /// entries per row, appended in row order to `indices` / `scores`.
+    struct Chunk {
+        var counts: [Int] = []
+        var indices: [Int32] = []
+        var scores: [Float] = []
+    }
+
+    /// Concatenates chunks that cover `rows` rows in order. O(entries + rows).
+    init(chunks: [Chunk], rows: Int) {
+        var ptr = [Int](repeating: 0, count: rows + 1)
+        var r = 0
+        for chunk in chunks {
+            for c in chunk.counts {
+                ptr[r + 1] = ptr[r] + c
+                r += 1
+            }
+        }
+        precondition(r == rows, "chunks cover \(r) rows, expected \(rows)")
+        var indices: [Int32] = [], scores: [Float] = []
+        indices.reserveCapacity(ptr[rows])
+        scores.reserveCapacity(ptr[rows])
+        for chunk in chunks {
+            indices.append(contentsOf: chunk.indices)
+            scores.append(contentsOf: chunk.scores)
+        }
+        self.init(rowPointers: ptr, indices: indices, scores: scores)
+    }
+}
+
 /// kNN neighbour lists: row = entity (user or item), entries = its most similar entities.
 public typealias NeighborLists = RankedLists
 

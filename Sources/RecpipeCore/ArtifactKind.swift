@@ -15,8 +15,6 @@ public enum ArtifactKind: String, Sendable, Hashable, CaseIterable, Codable, Cus
     case profiles
     /// User and item embeddings from matrix factorization.
     case factors
-    /// Top-K similarity lists (item–item or user–user).
-    case neighbors
     /// Per-user scored candidate lists with provenance.
     case candidates
     /// Final ranked recommendations with provenance.

@@ -1,13 +1,49 @@
 import Foundation
 
-/// Little-endian byte writer for artifact cache encodings.
-public struct ByteWriter: Sendable {
+/// Little-endian byte writer for artifact cache encodings: into `bytes`, or streamed to a
+/// ``ByteSink`` in blocks (``init(streamingTo:)``), so encoding a large artifact into a file never
+/// holds a second copy of it.
+public struct ByteWriter {
+    /// What was written (streaming: what is not yet handed to the sink).
     public private(set) var bytes: [UInt8] = []
+    private let sink: (any ByteSink)?
+    /// Streaming hands `bytes` over when it reaches this size; larger arrays go over directly.
+    private static let blockSize = 1 << 20
 
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) {
+        sink = nil
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// A writer that hands everything to `sink`, in blocks of about 1 MiB; call ``flush()`` at the end.
+    package init(streamingTo sink: any ByteSink) {
+        self.sink = sink
+        bytes.reserveCapacity(Self.blockSize)
+    }
+
+    private mutating func append(_ raw: UnsafeRawBufferPointer) {
+        guard let sink else {
+            bytes.append(contentsOf: raw)
+            return
+        }
+        if raw.count >= Self.blockSize {
+            flush()
+            sink.consume(raw)
+            return
+        }
+        bytes.append(contentsOf: raw)
+        if bytes.count >= Self.blockSize { flush() }
+    }
+
+    /// Hands what is buffered to the sink (nothing to do without one).
+    public mutating func flush() {
+        guard let sink, !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { sink.consume($0) }
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     public mutating func write<T: FixedWidthInteger>(_ v: T) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: v.littleEndian) { append($0) }
     }
     public mutating func write(_ v: Double) { write(v.bitPattern) }
     public mutating func write(_ v: Float) { write(v.bitPattern) }
@@ -16,13 +52,13 @@ public struct ByteWriter: Sendable {
         var s = s
         s.withUTF8 { u in
             write(UInt64(u.count))
-            bytes.append(contentsOf: u)
+            append(UnsafeRawBufferPointer(u))
         }
     }
     /// Raw contiguous numeric array with a count prefix (fast path for columns and factors).
     public mutating func writeArray<T: BitwiseCopyable>(_ a: [T]) {
         write(UInt64(a.count))
-        a.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        a.withUnsafeBytes { append($0) }
     }
     public mutating func write(_ strings: [String]) {
         write(UInt64(strings.count))
@@ -30,63 +66,24 @@ public struct ByteWriter: Sendable {
     }
 }
 
-/// Reads what `ByteWriter` wrote; every read is bounds-checked and throws on truncation.
-public struct ByteReader: Sendable {
-    public struct Truncated: Error, CustomStringConvertible, Sendable {
-        public var description: String { "truncated or corrupt binary data" }
+/// Where a streaming ``ByteWriter`` puts its bytes, in order.
+package protocol ByteSink: AnyObject {
+    func consume(_ bytes: UnsafeRawBufferPointer)
+}
+
+/// A sink that keeps only the length and the XXH64 checksum of what it was given.
+package final class ByteDigest: ByteSink {
+    package private(set) var length = 0
+    private var hasher = ContentHasher()
+
+    package init() {}
+
+    package func consume(_ bytes: UnsafeRawBufferPointer) {
+        length += bytes.count
+        hasher.update(bytes)
     }
 
-    public let bytes: [UInt8]
-    public private(set) var offset: Int
-
-    public init(_ bytes: [UInt8], offset: Int = 0) {
-        self.bytes = bytes
-        self.offset = offset
-    }
-
-    public var isAtEnd: Bool { offset >= bytes.count }
-
-    public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
-        let n = MemoryLayout<T>.size
-        guard offset + n <= bytes.count else { throw Truncated() }
-        let v = bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
-        offset += n
-        return v
-    }
-    public mutating func readDouble() throws -> Double { Double(bitPattern: try read(UInt64.self)) }
-    public mutating func readFloat() throws -> Float { Float(bitPattern: try read(UInt32.self)) }
-    public mutating func readBool() throws -> Bool { try read(UInt8.self) != 0 }
-    public mutating func readCount(elementSize: Int = 1) throws -> Int {
-        let c = try read(UInt64.self)
-        guard c <= UInt64(bytes.count - offset) / UInt64(max(1, elementSize)) else { throw Truncated() }
-        return Int(c)
-    }
-    public mutating func readString() throws -> String {
-        let n = try readCount()
-        let s = String(decoding: bytes[offset..<offset + n], as: UTF8.self)
-        offset += n
-        return s
-    }
-    public mutating func readArray<T: BitwiseCopyable>(_: T.Type = T.self) throws -> [T] {
-        let size = MemoryLayout<T>.stride
-        let n = try readCount(elementSize: size)
-        let a = [T](unsafeUninitializedCapacity: n) { buf, count in
-            bytes.withUnsafeBytes { src in
-                UnsafeMutableRawBufferPointer(buf).copyMemory(
-                    from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + n * size]))
-            }
-            count = n
-        }
-        offset += n * size
-        return a
-    }
-    public mutating func readStrings() throws -> [String] {
-        let n = try readCount()
-        var out: [String] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try readString()) }
-        return out
-    }
+    package var checksum: UInt64 { hasher.finalize() }
 }
 
 /// The on-disk envelope of a cached artifact:
@@ -121,12 +118,17 @@ public enum ArtifactEnvelope {
     /// The bytes that precede `payload` in an envelope; writing them and then the payload to a file
     /// gives the same bytes as `wrap` without a second copy of a large payload in memory.
     public static func header(kind: ArtifactKind, payload: [UInt8]) -> [UInt8] {
+        header(kind: kind, length: payload.count, checksum: ContentHasher.hash(payload))
+    }
+
+    /// The header of a payload of `length` bytes with XXH64 `checksum`.
+    package static func header(kind: ArtifactKind, length: Int, checksum: UInt64) -> [UInt8] {
         var w = ByteWriter(capacity: 64)
         for b in magic { w.write(b) }
         w.write(formatVersion)
         w.write(kind.rawValue)
-        w.write(UInt64(payload.count))
-        w.write(ContentHasher.hash(payload))
+        w.write(UInt64(length))
+        w.write(checksum)
         return w.bytes
     }
 
@@ -144,6 +146,20 @@ public enum ArtifactEnvelope {
         guard ContentHasher.hash(bytes[header.payloadOffset...]) == header.checksum else {
             throw DecodeError.checksumMismatch
         }
+        return (header.kind, header.payloadOffset)
+    }
+
+    /// ``open(_:)`` for a file: checks the header, the length and the checksum (the payload
+    /// streamed through the hash in 4 MiB blocks, none of it kept) and returns where the payload
+    /// starts, for a ``ByteReader`` on the same file.
+    package static func open(_ file: ReadableFile) throws -> (kind: String, payloadOffset: Int) {
+        var head = [UInt8](repeating: 0, count: min(file.size, 4096))
+        try head.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+        let header = try readHeader(head)
+        guard UInt64(file.size - header.payloadOffset) == header.length else { throw DecodeError.truncated }
+        var hasher = ContentHasher()
+        try file.forEachBlock(from: header.payloadOffset) { hasher.update($0) }
+        guard hasher.finalize() == header.checksum else { throw DecodeError.checksumMismatch }
         return (header.kind, header.payloadOffset)
     }
 

@@ -33,7 +33,11 @@ struct ChunkResult {
 /// chunk began on a record boundary).
 ///
 /// Complexity: O(bytes in the chunk).
-struct CSVChunkParser {
+///
+/// `@unchecked Sendable`: parsing only reads the scanner's bytes (a file mapped read-only, or an
+/// array that outlives the parse) and the parser's own constants, so parallel chunk parsers
+/// (``Parallel/mapChunks(count:minChunk:threads:_:)``) share one value.
+struct CSVChunkParser: @unchecked Sendable {
     let scanner: CSVScanner
     let fieldCount: Int
     let plans: [ColumnPlan]

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import RecpipeAlgorithms
 import RecpipeCore
 
 /// Reads RFC 4180 CSV files into a `Table`, keeping every row that does not fit as a
@@ -146,12 +147,6 @@ public enum CSVReader {
 
     // MARK: - Chunking
 
-    private final class ResultBox: @unchecked Sendable {
-        var results: [ChunkResult?]
-        let lock = NSLock()
-        init(_ n: Int) { results = Array(repeating: nil, count: n) }
-    }
-
     private static func parseChunks(
         _ parser: CSVChunkParser, from start: Int, options: IngestOptions,
         release: (@Sendable (UnsafeRawPointer, Int) -> Void)?
@@ -173,24 +168,22 @@ public enum CSVReader {
         let count = bounds.count - 1
         if count == 1 { return [parser.parse(start: start, end: p.count)] }
 
-        let box = ResultBox(count)
-        nonisolated(unsafe) let unsafeParser = parser
         let frozen = bounds
-        let baseBits = Int(bitPattern: p.baseAddress)  // an address, to cross into the workers
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            let r = unsafeParser.parse(start: frozen[i], end: frozen[i + 1])
-            if let release, let base = UnsafeRawPointer(bitPattern: baseBits) {
-                release(base + frozen[i], frozen[i + 1] - frozen[i])
+        // One task per chunk, results in chunk order.
+        let results = Parallel.mapChunks(count: count, minChunk: 1, threads: count) { chunks in
+            chunks.map { i in
+                let r = parser.parse(start: frozen[i], end: frozen[i + 1])
+                if let release, let base = parser.scanner.p.baseAddress {
+                    release(base + frozen[i], frozen[i + 1] - frozen[i])
+                }
+                return r
             }
-            box.lock.lock()
-            box.results[i] = r
-            box.lock.unlock()
-        }
+        }.flatMap { $0 }
         // Verify that every chunk began where the previous one really ended; re-parse otherwise.
         var out: [ChunkResult] = []
         var expected = start
         for i in 0..<count {
-            var r = box.results[i]!
+            var r = results[i]
             if r.start != expected { r = parser.parse(start: expected, end: max(expected, frozen[i + 1])) }
             expected = r.end
             out.append(r)

@@ -42,23 +42,23 @@ public struct ArtifactStore: Sendable {
 
     // MARK: - Artifacts
 
-    /// Encodes and writes an artifact atomically.
+    /// Encodes and writes an artifact atomically, streamed: the envelope's header holds the
+    /// payload's length and checksum, so the artifact is encoded twice in 1 MiB blocks — once to
+    /// measure it, once into the file (checked against the first) — and memory stays at the
+    /// artifact plus one block, never a second copy of it. O(payload) time, twice.
     func save(_ artifact: any Artifact, kind: ArtifactKind, meta: CachedMeta, fingerprint: String) throws {
-        var w = ByteWriter()
+        let measured = ByteDigest()
+        var w = ByteWriter(streamingTo: measured)
         artifact.encode(into: &w)
-        let payload = w.bytes
-        w = ByteWriter()  // release the writer's reference so `payload` is the only copy
+        w.flush()
         try AtomicFile.write(to: artifactPath(fingerprint)) { handle in
-            try handle.write(contentsOf: ArtifactEnvelope.header(kind: kind, payload: payload))
-            try payload.withUnsafeBytes { raw in
-                // In 64 MiB slices, so `Data` wrappers stay small.
-                var offset = 0
-                while offset < raw.count {
-                    let end = min(raw.count, offset + (64 << 20))
-                    try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress! + offset), count: end - offset, deallocator: .none))
-                    offset = end
-                }
-            }
+            try handle.write(
+                contentsOf: ArtifactEnvelope.header(kind: kind, length: measured.length, checksum: measured.checksum))
+            let file = FileSink(handle)
+            var out = ByteWriter(streamingTo: file)
+            artifact.encode(into: &out)
+            out.flush()
+            try file.finish(expecting: measured)
         }
         try AtomicFile.write(try JSONEncoder.sorted.encode(meta), to: metaPath(fingerprint))
     }
@@ -88,37 +88,25 @@ public struct ArtifactStore: Sendable {
 
     /// Checks an artifact file's envelope by streaming it through the checksum in 4 MiB blocks.
     func verify(_ path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let file = ReadableFile(path: path) else {
             throw StageError("cannot read cached artifact '\(path)'")
         }
-        defer { try? handle.close() }
-        let head = [UInt8](try handle.read(upToCount: 4096) ?? Data())
-        let header = try ArtifactEnvelope.readHeader(head)
-        var hasher = ContentHasher()
-        var length: UInt64 = 0
-        let first = head[header.payloadOffset...]
-        hasher.update(first)
-        length += UInt64(first.count)
-        while let block = try handle.read(upToCount: 4 << 20), !block.isEmpty {
-            block.withUnsafeBytes { hasher.update($0) }
-            length += UInt64(block.count)
-        }
-        guard length == header.length else { throw ArtifactEnvelope.DecodeError.truncated }
-        guard hasher.finalize() == header.checksum else { throw ArtifactEnvelope.DecodeError.checksumMismatch }
+        _ = try ArtifactEnvelope.open(file)
     }
 
-    /// Loads and decodes a cached artifact (one read of the file; the payload is decoded in place).
+    /// Loads and decodes a cached artifact: the envelope checked (checksum streamed over the file),
+    /// then the payload decoded from the file, each array read straight into its own storage, so
+    /// memory holds the artifact and a 64 KiB block, not the file's bytes beside it.
     public func load(_ fingerprint: String) throws -> (kind: ArtifactKind, artifact: any Artifact) {
         let path = artifactPath(fingerprint)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let file = ReadableFile(path: path) else {
             throw StageError("cannot read cached artifact '\(path)'")
         }
-        let bytes = [UInt8](data)
-        let (kindName, offset) = try ArtifactEnvelope.open(bytes)
+        let (kindName, offset) = try ArtifactEnvelope.open(file)
         guard let kind = ArtifactKind(rawValue: kindName), let type = artifactTypes[kind] else {
             throw StageError("cached artifact has unknown kind '\(kindName)'")
         }
-        var r = ByteReader(bytes, offset: offset)
+        var r = ByteReader(file, offset: offset)
         return (kind, try type.init(decoding: &r))
     }
 
@@ -209,5 +197,31 @@ extension JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return e
+    }
+}
+
+// MARK: - Streaming into the file
+
+/// Hands a streaming ``ByteWriter``'s blocks to the artifact's file, hashing them; the first write
+/// error is kept and thrown by ``finish(expecting:)`` (a sink cannot throw).
+private final class FileSink: ByteSink {
+    private let handle: AtomicFile.Writer
+    private let digest = ByteDigest()
+    private var failure: (any Error)?
+
+    init(_ handle: AtomicFile.Writer) { self.handle = handle }
+
+    func consume(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil else { return }
+        digest.consume(bytes)
+        do { try handle.write(bytes) } catch { failure = error }
+    }
+
+    /// Throws the write error, if any, or when the bytes written differ from the measured ones.
+    func finish(expecting measured: ByteDigest) throws {
+        if let failure { throw failure }
+        guard digest.length == measured.length, digest.checksum == measured.checksum else {
+            throw StageError("the artifact encoded differently twice while being cached ('\(handle.path)')")
+        }
     }
 }

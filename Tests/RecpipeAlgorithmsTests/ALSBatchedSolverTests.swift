@@ -68,30 +68,15 @@ import Testing
         let start = Self.random(4 * f, seed: 7).map { $0 * 0.1 }
         var together = start, alone = start
         var scratch = [Float](repeating: 0, count: 12 * f)
-        ptr.withUnsafeBufferPointer { p in
-            cols.withUnsafeBufferPointer { c in
-                vals.withUnsafeBufferPointer { v in
-                    y.withUnsafeBufferPointer { yp in
-                        gram.withUnsafeBufferPointer { g in
-                            together.withUnsafeMutableBufferPointer { x in
-                                ALS.conjugateGradientRows4(
-                                    SIMD4(0, 1, 2, 3), x: x.baseAddress!, rowPointers: p.baseAddress!,
-                                    cols: c.baseAddress!, vals: v.baseAddress!, y: yp.baseAddress!,
-                                    gram: g.baseAddress!, f: f, lambda: 0.1, scaling: scaling, steps: 3,
-                                    scratch: &scratch)
-                            }
-                            alone.withUnsafeMutableBufferPointer { x in
-                                for u in 0..<4 {
-                                    let range = p[u]..<p[u + 1]
-                                    ALS.conjugateGradientRow(
-                                        x: x.baseAddress! + u * f, cols: c.baseAddress!, vals: v.baseAddress!,
-                                        range: range, y: yp.baseAddress!, gram: g.baseAddress!, f: f,
-                                        lambda: ALS.rowLambda(v.baseAddress!, range, 0.1, scaling), steps: 3,
-                                        scratch: &scratch)
-                                }
-                            }
-                        }
-                    }
+        let conf = SparseMatrix(rows: 4, cols: items, rowPointers: ptr, columns: cols, values: vals)
+        let options = ALSImplicitOptions(factors: f, regularization: 0.1, regularizationScaling: scaling)
+        ImplicitRows.with(conf, .signed, fixed: y, gram: gram, options: options) { s in
+            together.withMutableRows(width: f) { x in
+                ALS.conjugateGradientRows4(SIMD4(0, 1, 2, 3), x: x, s, steps: 3, scratch: &scratch)
+            }
+            alone.withMutableRows(width: f) { x in
+                for u in 0..<4 {
+                    ALS.conjugateGradientRow(x.row(u), s.conf.range(u), s, steps: 3, scratch: &scratch)
                 }
             }
         }

@@ -17,21 +17,13 @@ import Testing
         var x: [Float] = [0, 0]
         var fs = [Float](repeating: 0, count: 16)
         var ds = [Double](repeating: 0, count: 16)
-        _ = Self.cols.withUnsafeBufferPointer { c in
-            Self.vals.withUnsafeBufferPointer { v in
-                Self.y.withUnsafeBufferPointer { y in
-                    gram.withUnsafeBufferPointer { g in
-                        if cholesky {
-                            return ALS.choleskyRow(x: &x, cols: c.baseAddress!, vals: v.baseAddress!, range: 0..<2,
-                                                   y: y.baseAddress!, gram: g.baseAddress!, f: 2, lambda: 0.5,
-                                                   floatScratch: &fs, doubleScratch: &ds)
-                        }
-                        ALS.conjugateGradientRow(x: &x, cols: c.baseAddress!, vals: v.baseAddress!, range: 0..<2,
-                                                 y: y.baseAddress!, gram: g.baseAddress!, f: 2, lambda: 0.5,
-                                                 steps: steps, scratch: &fs)
-                        return true
-                    }
-                }
+        let conf = SparseMatrix(rows: 1, cols: 3, rowPointers: [0, 2], columns: Self.cols, values: Self.vals)
+        let options = ALSImplicitOptions(factors: 2, regularization: 0.5)
+        ImplicitRows.with(conf, .signed, fixed: Self.y, gram: gram, options: options) { s in
+            if cholesky {
+                _ = ALS.choleskyRow(&x, 0..<2, s, lambda: 0.5, floatScratch: &fs, doubleScratch: &ds)
+            } else {
+                ALS.conjugateGradientRow(&x, 0..<2, s, steps: steps, scratch: &fs)
             }
         }
         return x

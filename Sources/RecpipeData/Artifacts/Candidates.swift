@@ -1,8 +1,9 @@
+import RecpipeAlgorithms
 import RecpipeCore
 
 /// Per-user scored candidate lists from one model (`cf`, `als`, `popular`), the input of `rank`.
-/// Storage is CSR-like: user `u`'s candidates are `items[offsets[u]..<offsets[u+1]]` with `scores`,
-/// best first.
+/// Stored as ``RankedLists`` (the CSR layout of kNN lists and neighbour scoring): user `u`'s
+/// candidates are `itemIndices[offsets[u]..<offsets[u+1]]` with `scores`, best first.
 public struct Candidates: Artifact, Equatable {
     public static var kind: ArtifactKind { .candidates }
 
@@ -10,18 +11,27 @@ public struct Candidates: Artifact, Equatable {
     public var source: String
     public var users: IDMap
     public var items: IDMap
-    public var offsets: [Int]
-    public var itemIndices: [Int32]
-    public var scores: [Float]
+    /// One row per user.
+    public var lists: RankedLists
+    public var offsets: [Int] {
+        get { lists.rowPointers }
+        _modify { yield &lists.rowPointers }
+    }
+    public var itemIndices: [Int32] {
+        get { lists.indices }
+        _modify { yield &lists.indices }
+    }
+    public var scores: [Float] {
+        get { lists.scores }
+        _modify { yield &lists.scores }
+    }
 
     public init(source: String, users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float]) {
         precondition(offsets.count == users.count + 1 && itemIndices.count == scores.count)
         self.source = source
         self.users = users
         self.items = items
-        self.offsets = offsets
-        self.itemIndices = itemIndices
-        self.scores = scores
+        lists = RankedLists(rowPointers: offsets, indices: itemIndices, scores: scores)
     }
 
     /// Builds from per-user lists (already sorted best first).
@@ -37,6 +47,15 @@ public struct Candidates: Artifact, Equatable {
             offsets.append(idx.count)
         }
         self.init(source: source, users: users, items: items, offsets: offsets, itemIndices: idx, scores: sc)
+    }
+
+    /// Takes per-user lists (one row per user, best first) as they are, without copying.
+    public init(source: String, users: IDMap, items: IDMap, lists: RankedLists) {
+        precondition(lists.rowCount == users.count)
+        self.source = source
+        self.users = users
+        self.items = items
+        self.lists = lists
     }
 
     public var rowCount: Int { scores.count }
@@ -58,12 +77,14 @@ public struct Candidates: Artifact, Equatable {
         source = try r.readString()
         users = IDMap(try r.readStrings())
         items = IDMap(try r.readStrings())
-        offsets = try r.readArray(Int.self)
-        itemIndices = try r.readArray(Int32.self)
-        scores = try r.readArray(Float.self)
-        guard offsets.count == users.count + 1, offsets.last == scores.count, itemIndices.count == scores.count,
-            itemIndices.allSatisfy({ $0 >= 0 && Int($0) < items.count })
+        let offsets = try r.readArray(Int.self)
+        let itemIndices = try r.readArray(Int32.self)
+        let scores = try r.readArray(Float.self)
+        let itemCount = items.count
+        guard offsets.count == users.count + 1, offsets.first == 0, offsets.last == scores.count,
+            itemIndices.count == scores.count, itemIndices.allSatisfy({ $0 >= 0 && Int($0) < itemCount })
         else { throw ArtifactDecodeError("inconsistent candidate lists") }
+        lists = RankedLists(rowPointers: offsets, indices: itemIndices, scores: scores)
     }
 
     /// `user_id, rank, item_id, score, source`.

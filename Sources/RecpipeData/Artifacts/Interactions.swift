@@ -13,7 +13,13 @@ public struct Interactions: Artifact, Equatable {
     /// users × items, aggregated weights (≥ 0 for implicit data, ratings for explicit data).
     public var matrix: SparseMatrix
     /// Latest event time (Unix seconds) per stored entry, parallel to `matrix.values`, when known.
-    public var timestamps: [Int64]?
+    /// Decoded from the cache, it stays in the file until first used (``DeferredArray``): `als` and
+    /// `cf` never read it, so their process does not hold 8 bytes per entry for it.
+    public var timestamps: [Int64]? {
+        get { storedTimestamps?.values }
+        set { storedTimestamps = newValue.map(DeferredArray.init) }
+    }
+    private var storedTimestamps: DeferredArray<Int64>?
 
     public init(users: IDMap, items: IDMap, matrix: SparseMatrix, timestamps: [Int64]? = nil) {
         precondition(matrix.rows == users.count && matrix.cols == items.count, "matrix shape must match id maps")
@@ -55,9 +61,9 @@ public struct Interactions: Artifact, Equatable {
         users = IDMap(try r.readStrings())
         items = IDMap(try r.readStrings())
         matrix = try SparseMatrix(decoding: &r)
-        timestamps = try r.readBool() ? try r.readArray(Int64.self) : nil
+        storedTimestamps = try r.readBool() ? try r.readDeferredArray(Int64.self) : nil
         guard matrix.rows == users.count, matrix.cols == items.count,
-            timestamps.map({ $0.count == matrix.nonZeroCount }) ?? true
+            storedTimestamps.map({ $0.count == matrix.nonZeroCount }) ?? true
         else { throw ArtifactDecodeError("interaction matrix shape does not match its id maps") }
     }
 

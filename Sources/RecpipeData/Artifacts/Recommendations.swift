@@ -1,3 +1,4 @@
+import RecpipeAlgorithms
 import RecpipeCore
 
 /// Final ranked recommendations (`rank`): per user the top-N items with their blended score and
@@ -7,9 +8,20 @@ public struct Recommendations: Artifact, Equatable {
 
     public var users: IDMap
     public var items: IDMap
-    public var offsets: [Int]
-    public var itemIndices: [Int32]
-    public var scores: [Float]
+    /// One row per user, best first (the CSR layout of ``Candidates`` and kNN lists).
+    public var lists: RankedLists
+    public var offsets: [Int] {
+        get { lists.rowPointers }
+        _modify { yield &lists.rowPointers }
+    }
+    public var itemIndices: [Int32] {
+        get { lists.indices }
+        _modify { yield &lists.indices }
+    }
+    public var scores: [Float] {
+        get { lists.scores }
+        _modify { yield &lists.scores }
+    }
     public var provenance: [String]
     /// Users whose list came from the popularity fallback.
     public var fallbackUsers: [Int32]
@@ -25,9 +37,7 @@ public struct Recommendations: Artifact, Equatable {
         precondition(offsets.count == users.count + 1 && itemIndices.count == scores.count && scores.count == provenance.count)
         self.users = users
         self.items = items
-        self.offsets = offsets
-        self.itemIndices = itemIndices
-        self.scores = scores
+        lists = RankedLists(rowPointers: offsets, indices: itemIndices, scores: scores)
         self.provenance = provenance
         self.fallbackUsers = fallbackUsers
     }
@@ -67,9 +77,13 @@ public struct Recommendations: Artifact, Equatable {
         guard version == 1 || version == 2 else { throw ArtifactDecodeError("unknown recommendations encoding") }
         users = IDMap(try r.readStrings())
         items = IDMap(try r.readStrings())
-        offsets = try r.readArray(Int.self)
-        itemIndices = try r.readArray(Int32.self)
-        scores = try r.readArray(Float.self)
+        let offsets = try r.readArray(Int.self)
+        let itemIndices = try r.readArray(Int32.self)
+        let scores = try r.readArray(Float.self)
+        guard offsets.first == 0, offsets.last == scores.count, itemIndices.count == scores.count else {
+            throw ArtifactDecodeError("inconsistent recommendations")
+        }
+        lists = RankedLists(rowPointers: offsets, indices: itemIndices, scores: scores)
         provenance = try r.readStrings()
         fallbackUsers = try r.readArray(Int32.self)
         if version == 2 {

@@ -47,9 +47,9 @@ package struct OnlineItemKNN: Sendable {
             rows: 1, cols: items.count, rowPointers: [0, sorted.count], columns: sorted.map { Int32($0.item) },
             values: sorted.map(\.value))
         let lists = NeighborScoring.topN(
-            first: .init(matrix), second: .init(neighbors), seen: matrix, itemCount: items.count, count: count,
-            minContributions: minNeighbors, threads: 1)
-        return lists[0].map { (items[Int($0.item)], $0.score) }
+            first: matrix, second: neighbors.matrix(columns: items.count), seen: matrix, itemCount: items.count,
+            count: count, minContributions: minNeighbors, threads: 1)
+        return lists.row(0).map { (items[Int($0.index)], $0.score) }
     }
 
     /// The `n` items most similar to `item` (a column of ``items``), best first.

@@ -141,6 +141,8 @@ struct ALSStage: Stage {
                 + (times.count < setup.iterations ? " (converged early)" : ""),
             String(format: "seconds per iteration: %.6f mean, %.6f median; fit %.3f s, top-%d candidates %.3f s",
                    perIteration, median, fit, topN, recommend),
+            "peak memory \(ProcessMemory.describe(ProcessMemory.peakBytes)) (the process's largest resident set so far: "
+                + "input matrix, solver copies, factors)",
         ]
         if let loss = model.losses.last {
             notes.append(String(format: "final training loss %.6g", loss))

@@ -51,7 +51,7 @@ struct CFStage: Stage {
         let m = data.matrix
         let settings = try Self.settings(context)
         context.progress(nil, "similarities")
-        let lists: [[(item: Int32, score: Float)]]
+        let lists: RankedLists
         let description: String
         let clock = ContinuousClock()
         let started = clock.now
@@ -61,13 +61,13 @@ struct CFStage: Stage {
             throw Self.located(error, context)
         }
         let candidates = Candidates(source: context.stageName, users: data.users, items: data.items, lists: lists)
-        let withCandidates = lists.count { !$0.isEmpty }
+        let withCandidates = (0..<lists.rowCount).count { !lists.range($0).isEmpty }
         let mean = withCandidates > 0 ? Double(candidates.rowCount) / Double(withCandidates) : 0
         return StageOutput(
             candidates, rowsIn: m.nonZeroCount,
-            counters: [.init("users_with_candidates", withCandidates), .init("users_without_candidates", lists.count - withCandidates)],
+            counters: [.init("users_with_candidates", withCandidates), .init("users_without_candidates", lists.rowCount - withCandidates)],
             notes: [String(format: "%@: %d of %d users have candidates, %.1f per user on average (seen items excluded); fit + recommend %.3f s",
-                           description, withCandidates, lists.count, mean, (clock.now - started).seconds)])
+                           description, withCandidates, lists.rowCount, mean, (clock.now - started).seconds)])
     }
 
     // MARK: - Computation
@@ -104,11 +104,11 @@ struct CFStage: Stage {
     /// Neighbour lists, then top-N scoring; returns the lists and a one-line description.
     static func compute(
         _ m: SparseMatrix, _ s: Settings
-    ) throws(KNNError) -> ([[(item: Int32, score: Float)]], String) {
+    ) throws(KNNError) -> (RankedLists, String) {
         let measure = s.options.measure
         if let neighbors = try itemNeighbors(m, s) {
             let lists = NeighborScoring.topN(
-                first: .init(m), second: .init(neighbors), seen: m, itemCount: m.cols, count: s.count,
+                first: m, second: neighbors.matrix(columns: m.cols), seen: m, itemCount: m.cols, count: s.count,
                 minContributions: s.minNeighbors, threads: s.threads)
             let weighted = measure == .cosine && s.weighting != "none" ? ", \(s.weighting)" : ""
             return (lists, "item-kNN (\(measure.rawValue)\(weighted), k=\(s.k))")
@@ -117,7 +117,7 @@ struct CFStage: Stage {
         let neighbors = try KNNIndex.build(
             m, neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "user")
         let lists = NeighborScoring.topN(
-            first: .init(neighbors), second: .init(m), seen: m, itemCount: m.cols, count: s.count,
+            first: neighbors.matrix(columns: m.rows), second: m, seen: m, itemCount: m.cols, count: s.count,
             minContributions: s.minNeighbors, threads: s.threads)
         return (lists, "user-kNN (\(measure.rawValue), k=\(s.k))")
     }
