@@ -119,7 +119,9 @@ let package = Package(
             dependencies: ["RecpipeStages", "RecpipeEngine", "RecpipeTestSupport"]),
         .testTarget(
             name: "RecpipeCommandsTests",
-            dependencies: ["RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeDatabase", "RecpipeTestSupport"]),
+            dependencies: [
+                "RecpipeCommands", "RecpipeEngine", "RecpipeStages", "RecpipeDatabase", "RecpipeTestSupport",
+            ]),
         .testTarget(
             name: "RecpipeServeTests",
             dependencies: [

@@ -33,12 +33,14 @@ extension ALS {
         }
         let wantLoss = options.computeLoss || options.tolerance != nil
         for iteration in 1...options.iterations {
-            try solveExplicitSide(transposed, target: &model.itemFactors, targetBias: &model.itemBiases,
-                                  fixed: model.userFactors, fixedBias: model.userBiases,
-                                  mean: model.globalMean, options: options, side: "item")
-            try solveExplicitSide(matrix, target: &model.userFactors, targetBias: &model.userBiases,
-                                  fixed: model.itemFactors, fixedBias: model.itemBiases,
-                                  mean: model.globalMean, options: options, side: "user")
+            try solveExplicitSide(
+                transposed, target: &model.itemFactors, targetBias: &model.itemBiases,
+                fixed: model.userFactors, fixedBias: model.userBiases,
+                mean: model.globalMean, options: options, side: "item")
+            try solveExplicitSide(
+                matrix, target: &model.userFactors, targetBias: &model.userBiases,
+                fixed: model.itemFactors, fixedBias: model.itemBiases,
+                mean: model.globalMean, options: options, side: "user")
             var loss: Double? = nil
             if wantLoss {
                 let l = explicitLoss(matrix, transposed, model: model, options: options)
@@ -68,53 +70,60 @@ extension ALS {
         let lambda = options.regularization, scaling = options.regularizationScaling
 
         m.withRows { ratings in
-        fixed.withRows(width: f) { y in
-        target.withMutableRows(width: f) { xRows in
-        biasOut.withMutableRows(width: 1) { bias in
-            Parallel.forEachInterleavedChunk(count: m.rows, chunk: 64, threads: options.threads) { range, w in
-                let a = floats.row(w), rhs = a + d * d
-                let ad = doubles.row(w), bd = ad + d * d
-                for u in range {
-                    let x = xRows.row(u)
-                    let entries = ratings.range(u)
-                    if entries.isEmpty {
-                        x.update(repeating: 0, count: f)
-                        bias[u] = 0
-                        continue
-                    }
-                    a.update(repeating: 0, count: d * d + d)
-                    let lu = Float(regularizationWeight(entries.count, lambda, scaling))
-                    for k in entries {
-                        let i = ratings.column(k)
-                        let yi = y.row(i)
-                        let t = ratings.value(k) - (biased ? mean + biasIn[i] : 0)
-                        for j in 0..<f {
-                            ALSLinearAlgebra.axpy(yi[j], yi + j, a + j * d + j, f - j)
-                            if biased { a[j * d + f] += yi[j] }
+            fixed.withRows(width: f) { y in
+                target.withMutableRows(width: f) { xRows in
+                    biasOut.withMutableRows(width: 1) { bias in
+                        Parallel.forEachInterleavedChunk(count: m.rows, chunk: 64, threads: options.threads) {
+                            range, w in
+                            let a = floats.row(w), rhs = a + d * d
+                            let ad = doubles.row(w), bd = ad + d * d
+                            for u in range {
+                                let x = xRows.row(u)
+                                let entries = ratings.range(u)
+                                if entries.isEmpty {
+                                    x.update(repeating: 0, count: f)
+                                    bias[u] = 0
+                                    continue
+                                }
+                                a.update(repeating: 0, count: d * d + d)
+                                let lu = Float(regularizationWeight(entries.count, lambda, scaling))
+                                for k in entries {
+                                    let i = ratings.column(k)
+                                    let yi = y.row(i)
+                                    let t = ratings.value(k) - (biased ? mean + biasIn[i] : 0)
+                                    for j in 0..<f {
+                                        ALSLinearAlgebra.axpy(yi[j], yi + j, a + j * d + j, f - j)
+                                        if biased { a[j * d + f] += yi[j] }
+                                    }
+                                    if biased {
+                                        a[f * d + f] += 1
+                                        rhs[f] += t
+                                    }
+                                    ALSLinearAlgebra.axpy(t, yi, rhs, f)
+                                }
+                                for j in 0..<d {
+                                    for c in j..<d { ad[j * d + c] = Double(a[j * d + c]) }
+                                    ad[j * d + j] += Double(lu)
+                                    bd[j] = Double(rhs[j])
+                                }
+                                guard ALSLinearAlgebra.choleskySolve(ad, bd, d) else {
+                                    if failures.rows[w] < 0 { failures.rows[w] = u }
+                                    continue
+                                }
+                                for j in 0..<f { x[j] = Float(bd[j]) }
+                                bias[u] = biased ? Float(bd[f]) : 0
+                            }
                         }
-                        if biased {
-                            a[f * d + f] += 1
-                            rhs[f] += t
-                        }
-                        ALSLinearAlgebra.axpy(t, yi, rhs, f)
                     }
-                    for j in 0..<d {
-                        for c in j..<d { ad[j * d + c] = Double(a[j * d + c]) }
-                        ad[j * d + j] += Double(lu)
-                        bd[j] = Double(rhs[j])
-                    }
-                    guard ALSLinearAlgebra.choleskySolve(ad, bd, d) else {
-                        if failures.rows[w] < 0 { failures.rows[w] = u }
-                        continue
-                    }
-                    for j in 0..<f { x[j] = Float(bd[j]) }
-                    bias[u] = biased ? Float(bd[f]) : 0
                 }
             }
-        }}}}
+        }
         if biased { targetBias = biasOut }
         if let bad = failures.elements.filter({ $0 >= 0 }).min() {
-            throw ALSError(message: "explicit ALS \(side) \(bad): the normal equations are singular; use a regularization > 0 (now \(lambda))")
+            throw ALSError(
+                message:
+                    "explicit ALS \(side) \(bad): the normal equations are singular; use a regularization > 0 (now \(lambda))"
+            )
         }
     }
 }

@@ -49,7 +49,9 @@ extension ALSModel {
     public func foldIn(_ interactions: [(item: Int, value: Float)], gram: ALSItemGram?) throws -> ALSFoldedUser {
         if let gram, gram.factors != factors || gram.itemCount != itemCount {
             throw ALSError(
-                message: "the item gram matrix is of another model (\(gram.itemCount) items × \(gram.factors) factors; this one has \(itemCount) × \(factors))")
+                message:
+                    "the item gram matrix is of another model (\(gram.itemCount) items × \(gram.factors) factors; this one has \(itemCount) × \(factors))"
+            )
         }
         let row = try interactionRow(interactions)
         switch kind {
@@ -65,9 +67,10 @@ extension ALSModel {
             options.threads = 1
             var x = [Float](repeating: 0, count: factors)
             var bias = [Float](repeating: 0, count: 1)
-            try ALS.solveExplicitSide(row, target: &x, targetBias: &bias, fixed: itemFactors,
-                                      fixedBias: itemBiases, mean: globalMean, options: options,
-                                      side: "user")
+            try ALS.solveExplicitSide(
+                row, target: &x, targetBias: &bias, fixed: itemFactors,
+                fixedBias: itemBiases, mean: globalMean, options: options,
+                side: "user")
             return ALSFoldedUser(factors: x, bias: options.useBiases ? bias[0] : 0)
         }
     }
@@ -81,8 +84,9 @@ extension ALSModel {
             throw ALSError(message: "user index \(user) is out of range; the matrix has \(matrix.rows) rows")
         }
         let r = matrix.rowRange(user)
-        return try explain(zip(matrix.columns[r], matrix.values[r]).map { (item: Int($0), value: $1) },
-                           item: item, n: n)
+        return try explain(
+            zip(matrix.columns[r], matrix.values[r]).map { (item: Int($0), value: $1) },
+            item: item, n: n)
     }
 
     /// Like `implicit`'s `explain` (Hu, Koren & Volinsky 2008, section 5): with
@@ -91,7 +95,8 @@ extension ALSModel {
     /// Implicit models only. O(items·f² + n·f² + f³).
     public func explain(_ interactions: [(item: Int, value: Float)], item: Int, n: Int = 10) throws -> ALSExplanation {
         guard case .implicit(let options) = kind else {
-            throw ALSError(message: "explain needs an implicit-feedback ALS model; this one was trained on explicit ratings")
+            throw ALSError(
+                message: "explain needs an implicit-feedback ALS model; this one was trained on explicit ratings")
         }
         try checkItem(item)
         guard n >= 0 else { throw ALSError(message: "n must be >= 0 (got \(n))") }
@@ -110,7 +115,10 @@ extension ALSModel {
             return ALSLinearAlgebra.choleskySolve(&a, &w, f)
         }
         guard ok else {
-            throw ALSError(message: "explain: the user's normal equations are not positive definite; increase regularization (now \(options.regularization))")
+            throw ALSError(
+                message:
+                    "explain: the user's normal equations are not positive definite; increase regularization (now \(options.regularization))"
+            )
         }
         var top = ALSTopN(n: n)
         var total = 0.0
@@ -135,7 +143,8 @@ extension ALSModel {
                 throw ALSError(message: "interaction with item \(item) has a non-finite value (\(value))")
             }
         }
-        return SparseMatrix(rows: 1, cols: itemCount,
-                            triplets: interactions.map { (row: 0, col: $0.item, value: $0.value) })
+        return SparseMatrix(
+            rows: 1, cols: itemCount,
+            triplets: interactions.map { (row: 0, col: $0.item, value: $0.value) })
     }
 }

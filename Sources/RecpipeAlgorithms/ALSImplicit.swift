@@ -34,8 +34,9 @@ extension ALS {
         var generator = SeededGenerator(seed: options.seed)
         var x = initialFactors(rows: matrix.rows, f: f, scale: 0.01, generator: &generator)
         var y = initialFactors(rows: matrix.cols, f: f, scale: 0.01, generator: &generator)
-        var model = ALSModel(unchecked: .implicit(options), factors: f, userCount: matrix.rows,
-                             itemCount: matrix.cols, userFactors: [], itemFactors: [])
+        var model = ALSModel(
+            unchecked: .implicit(options), factors: f, userCount: matrix.rows,
+            itemCount: matrix.cols, userFactors: [], itemFactors: [])
         let wantLoss = options.computeLoss || options.tolerance != nil
         for iteration in 1...options.iterations {
             try solveImplicitSide(ciu, encoding, target: &y, fixed: x, options: options, side: "item")
@@ -99,54 +100,60 @@ extension ALS {
         let lambda = options.regularization
 
         ImplicitRows.with(conf, encoding, fixed: fixed, gram: gram, options: options) { s in
-        target.withMutableRows(width: f) { x in
-            Parallel.forEachInterleavedChunk(count: rows, chunk: 64, threads: options.threads) { range, w in
-                let scratch = floats.row(w)
-                // CG solves rows with at most f entries four at a time (``conjugateGradientRows4``),
-                // grouped in order within the chunk, so the grouping never depends on the thread
-                // count; their gathered factor rows (4·n·f floats) stay within the L2 cache.
-                var pending = SIMD4<Int>(), count = 0
-                for u in range {
-                    let entries = s.conf.range(u)
-                    if entries.isEmpty {
-                        x.row(u).update(repeating: 0, count: f)
-                        continue
-                    }
-                    switch options.solver {
-                    case .conjugateGradient(let steps):
-                        guard entries.count <= f else {
-                            // A long row's sparse part outweighs its pass over YᵀY, and four of
-                            // them would not share the cache: solve it alone.
-                            conjugateGradientRow(x.row(u), entries, s, steps: steps, scratch: scratch)
+            target.withMutableRows(width: f) { x in
+                Parallel.forEachInterleavedChunk(count: rows, chunk: 64, threads: options.threads) { range, w in
+                    let scratch = floats.row(w)
+                    // CG solves rows with at most f entries four at a time (``conjugateGradientRows4``),
+                    // grouped in order within the chunk, so the grouping never depends on the thread
+                    // count; their gathered factor rows (4·n·f floats) stay within the L2 cache.
+                    var pending = SIMD4<Int>(), count = 0
+                    for u in range {
+                        let entries = s.conf.range(u)
+                        if entries.isEmpty {
+                            x.row(u).update(repeating: 0, count: f)
                             continue
                         }
-                        pending[count] = u
-                        count += 1
-                        if count == 4 {
-                            conjugateGradientRows4(pending, x: x, s, steps: steps, scratch: scratch)
-                            count = 0
+                        switch options.solver {
+                        case .conjugateGradient(let steps):
+                            guard entries.count <= f else {
+                                // A long row's sparse part outweighs its pass over YᵀY, and four of
+                                // them would not share the cache: solve it alone.
+                                conjugateGradientRow(x.row(u), entries, s, steps: steps, scratch: scratch)
+                                continue
+                            }
+                            pending[count] = u
+                            count += 1
+                            if count == 4 {
+                                conjugateGradientRows4(pending, x: x, s, steps: steps, scratch: scratch)
+                                count = 0
+                            }
+                        case .cholesky:
+                            let ok = choleskyRow(
+                                x.row(u), entries, s, lambda: s.rowLambda(entries), floatScratch: scratch,
+                                doubleScratch: doubles.row(w))
+                            if !ok && failures.rows[w] < 0 { failures.rows[w] = u }
                         }
-                    case .cholesky:
-                        let ok = choleskyRow(
-                            x.row(u), entries, s, lambda: s.rowLambda(entries), floatScratch: scratch,
-                            doubleScratch: doubles.row(w))
-                        if !ok && failures.rows[w] < 0 { failures.rows[w] = u }
                     }
-                }
-                if case .conjugateGradient(let steps) = options.solver {
-                    for i in 0..<count {
-                        let u = pending[i]
-                        conjugateGradientRow(x.row(u), s.conf.range(u), s, steps: steps, scratch: scratch)
+                    if case .conjugateGradient(let steps) = options.solver {
+                        for i in 0..<count {
+                            let u = pending[i]
+                            conjugateGradientRow(x.row(u), s.conf.range(u), s, steps: steps, scratch: scratch)
+                        }
                     }
                 }
             }
         }
-        }
         if let bad = failures.elements.filter({ $0 >= 0 }).min() {
-            throw ALSError(message: "ALS \(side) \(bad): the normal equations are not positive definite; increase regularization (now \(lambda)) or use confidence 'onePlus' so that every confidence is >= 1")
+            throw ALSError(
+                message:
+                    "ALS \(side) \(bad): the normal equations are not positive definite; increase regularization (now \(lambda)) or use confidence 'onePlus' so that every confidence is >= 1"
+            )
         }
         if let bad = target.firstIndex(where: { !$0.isFinite }) {
-            throw ALSError(message: "ALS \(side) \(bad / f) got non-finite factors; increase regularization (now \(lambda)) or use the cholesky solver")
+            throw ALSError(
+                message:
+                    "ALS \(side) \(bad / f) got non-finite factors; increase regularization (now \(lambda)) or use the cholesky solver"
+            )
         }
     }
 
@@ -350,9 +357,10 @@ struct ImplicitRows: Sendable {
         return try conf.withRows { c in
             try fixed.withRows(width: f) { y in
                 try gram.withRows(width: f) { g in
-                    try body(ImplicitRows(
-                        conf: c, encoding: encoding, y: y, gram: g, lambda: options.regularization,
-                        scaling: options.regularizationScaling))
+                    try body(
+                        ImplicitRows(
+                            conf: c, encoding: encoding, y: y, gram: g, lambda: options.regularization,
+                            scaling: options.regularizationScaling))
                 }
             }
         }

@@ -18,13 +18,15 @@ enum ALSLinearAlgebra {
         var acc16 = SIMD16<Float>()
         var k = 0
         while k + 16 <= n {
-            acc16 += ra.loadUnaligned(fromByteOffset: k &* 4, as: SIMD16<Float>.self)
+            acc16 +=
+                ra.loadUnaligned(fromByteOffset: k &* 4, as: SIMD16<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: k &* 4, as: SIMD16<Float>.self)
             k &+= 16
         }
         var acc4 = SIMD4<Float>()
         while k + 4 <= n {
-            acc4 += ra.loadUnaligned(fromByteOffset: k &* 4, as: SIMD4<Float>.self)
+            acc4 +=
+                ra.loadUnaligned(fromByteOffset: k &* 4, as: SIMD4<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: k &* 4, as: SIMD4<Float>.self)
             k &+= 4
         }
@@ -60,7 +62,8 @@ enum ALSLinearAlgebra {
         let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
         var k = 0
         while k + 16 <= n {
-            let v = ry.loadUnaligned(fromByteOffset: k &* 4, as: SIMD16<Float>.self)
+            let v =
+                ry.loadUnaligned(fromByteOffset: k &* 4, as: SIMD16<Float>.self)
                 + alpha * rx.loadUnaligned(fromByteOffset: k &* 4, as: SIMD16<Float>.self)
             ry.storeBytes(of: v, toByteOffset: k &* 4, as: SIMD16<Float>.self)
             k &+= 16

@@ -15,8 +15,9 @@ extension ALS {
     ) -> Double? {
         guard case .implicit(let options) = model.kind else { return nil }
         let cui = confidenceMatrix(matrix, options: options)
-        return implicitLoss(cui, cui.transposed(), .signed, userFactors: model.userFactors,
-                            itemFactors: model.itemFactors, options: options)
+        return implicitLoss(
+            cui, cui.transposed(), .signed, userFactors: model.userFactors,
+            itemFactors: model.itemFactors, options: options)
     }
 
     static func implicitLoss(
@@ -30,32 +31,32 @@ extension ALS {
         let partials = KernelScratch<Double>(rows: blocks, width: 2, repeating: 0)
         let scratch = KernelScratch<Float>(rows: blocks, width: f, repeating: 0)
         ImplicitRows.with(cui, encoding, fixed: y, gram: gram, options: options) { s in
-        x.withRows(width: f) { xRows in
-            Parallel.forEachInterleaved(count: blocks, threads: options.threads) { block in
-                var loss = 0.0, total = 0.0
-                let t = scratch.row(block)
-                for u in (block * blockRows)..<min(cui.rows, (block + 1) * blockRows) {
-                    let xu = xRows.row(u)
-                    ALSLinearAlgebra.symv(s.gram.start, xu, shift: 0, t, f)
-                    var quad = Double(ALSLinearAlgebra.dot(t, xu, f))
-                    var positives = 0
-                    for k in s.conf.range(u) {
-                        let v = s.confidence(k), c = Double(abs(v))
-                        let score = Double(ALSLinearAlgebra.dot(s.y.row(s.conf.column(k)), xu, f))
-                        quad += (c - 1) * score * score
-                        if v > 0 {
-                            quad += c - 2 * c * score
-                            positives += 1
+            x.withRows(width: f) { xRows in
+                Parallel.forEachInterleaved(count: blocks, threads: options.threads) { block in
+                    var loss = 0.0, total = 0.0
+                    let t = scratch.row(block)
+                    for u in (block * blockRows)..<min(cui.rows, (block + 1) * blockRows) {
+                        let xu = xRows.row(u)
+                        ALSLinearAlgebra.symv(s.gram.start, xu, shift: 0, t, f)
+                        var quad = Double(ALSLinearAlgebra.dot(t, xu, f))
+                        var positives = 0
+                        for k in s.conf.range(u) {
+                            let v = s.confidence(k), c = Double(abs(v))
+                            let score = Double(ALSLinearAlgebra.dot(s.y.row(s.conf.column(k)), xu, f))
+                            quad += (c - 1) * score * score
+                            if v > 0 {
+                                quad += c - 2 * c * score
+                                positives += 1
+                            }
+                            total += c
                         }
-                        total += c
+                        let lu = regularizationWeight(positives, options.regularization, options.regularizationScaling)
+                        loss += quad + lu * Double(ALSLinearAlgebra.dot(xu, xu, f))
                     }
-                    let lu = regularizationWeight(positives, options.regularization, options.regularizationScaling)
-                    loss += quad + lu * Double(ALSLinearAlgebra.dot(xu, xu, f))
+                    partials.row(block)[0] = loss
+                    partials.row(block)[1] = total
                 }
-                partials.row(block)[0] = loss
-                partials.row(block)[1] = total
             }
-        }
         }
         var loss = 0.0, total = 0.0
         let sums = partials.elements
@@ -78,8 +79,10 @@ extension ALS {
 
     /// The explicit objective divided by the number of ratings:
     /// `[Σ (r − r̂)² + Σ_u λ_u(‖x_u‖² + b_u²) + Σ_i λ_i(‖y_i‖² + b_i²)] / nnz`. O(nnz·f).
-    static func explicitLoss(_ m: SparseMatrix, _ mt: SparseMatrix, model: ALSModel,
-                             options: ALSExplicitOptions) -> Double {
+    static func explicitLoss(
+        _ m: SparseMatrix, _ mt: SparseMatrix, model: ALSModel,
+        options: ALSExplicitOptions
+    ) -> Double {
         let f = model.factors
         var loss = 0.0
         for u in 0..<m.rows {

@@ -33,8 +33,10 @@ public struct ALSModel: Sendable, Equatable, Codable {
     /// Training loss after each iteration, when it was computed.
     public internal(set) var losses: [Double]
 
-    init(unchecked kind: Kind, factors: Int, userCount: Int, itemCount: Int, userFactors: [Float],
-         itemFactors: [Float]) {
+    init(
+        unchecked kind: Kind, factors: Int, userCount: Int, itemCount: Int, userFactors: [Float],
+        itemFactors: [Float]
+    ) {
         self.kind = kind
         self.factors = factors
         self.userCount = userCount
@@ -54,15 +56,25 @@ public struct ALSModel: Sendable, Equatable, Codable {
         itemFactors: [Float], userBiases: [Float] = [], itemBiases: [Float] = [], globalMean: Float = 0
     ) throws {
         guard factors >= 1, userCount >= 0, itemCount >= 0,
-              userFactors.count == userCount * factors, itemFactors.count == itemCount * factors else {
-            throw ALSError(message: "ALS model parts do not fit: \(userFactors.count) user and \(itemFactors.count) item values for \(userCount) users, \(itemCount) items and \(factors) factors")
+            userFactors.count == userCount * factors, itemFactors.count == itemCount * factors
+        else {
+            throw ALSError(
+                message:
+                    "ALS model parts do not fit: \(userFactors.count) user and \(itemFactors.count) item values for \(userCount) users, \(itemCount) items and \(factors) factors"
+            )
         }
-        guard (userBiases.isEmpty && itemBiases.isEmpty)
-            || (userBiases.count == userCount && itemBiases.count == itemCount) else {
-            throw ALSError(message: "ALS model biases must be empty or have one value per user (\(userCount)) and per item (\(itemCount))")
+        guard
+            (userBiases.isEmpty && itemBiases.isEmpty)
+                || (userBiases.count == userCount && itemBiases.count == itemCount)
+        else {
+            throw ALSError(
+                message:
+                    "ALS model biases must be empty or have one value per user (\(userCount)) and per item (\(itemCount))"
+            )
         }
-        self.init(unchecked: kind, factors: factors, userCount: userCount, itemCount: itemCount,
-                  userFactors: userFactors, itemFactors: itemFactors)
+        self.init(
+            unchecked: kind, factors: factors, userCount: userCount, itemCount: itemCount,
+            userFactors: userFactors, itemFactors: itemFactors)
         self.userBiases = userBiases
         self.itemBiases = itemBiases
         self.globalMean = globalMean
@@ -105,13 +117,15 @@ public struct ALSModel: Sendable, Equatable, Codable {
 
     func checkUser(_ user: Int) throws {
         guard user >= 0 && user < userCount else {
-            throw ALSError(message: "user index \(user) is out of range; the model has \(userCount) users (0..<\(userCount))")
+            throw ALSError(
+                message: "user index \(user) is out of range; the model has \(userCount) users (0..<\(userCount))")
         }
     }
 
     func checkItem(_ item: Int) throws {
         guard item >= 0 && item < itemCount else {
-            throw ALSError(message: "item index \(item) is out of range; the model has \(itemCount) items (0..<\(itemCount))")
+            throw ALSError(
+                message: "item index \(item) is out of range; the model has \(itemCount) items (0..<\(itemCount))")
         }
     }
 }
@@ -120,10 +134,16 @@ extension ALS {
     /// Checks the interaction matrix before training.
     static func checkMatrix(_ m: SparseMatrix) throws {
         guard m.rows > 0, m.cols > 0 else {
-            throw ALSError(message: "the interaction matrix is empty (\(m.rows) users × \(m.cols) items); ALS needs at least one user and one item")
+            throw ALSError(
+                message:
+                    "the interaction matrix is empty (\(m.rows) users × \(m.cols) items); ALS needs at least one user and one item"
+            )
         }
         if let bad = m.values.firstIndex(where: { !$0.isFinite }) {
-            throw ALSError(message: "the interaction matrix holds a non-finite value (\(m.values[bad])) at entry \(bad); remove NaN/infinite values before training")
+            throw ALSError(
+                message:
+                    "the interaction matrix holds a non-finite value (\(m.values[bad])) at entry \(bad); remove NaN/infinite values before training"
+            )
         }
     }
 

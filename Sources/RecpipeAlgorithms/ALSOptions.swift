@@ -95,16 +95,21 @@ public struct ALSImplicitOptions: Sendable, Equatable, Codable {
 
     /// Throws `ALSError.invalidOption` naming the first bad option.
     public func validate() throws {
-        try ALSError.check(factors: factors, iterations: iterations, regularization: regularization,
-                           threads: threads, tolerance: tolerance)
+        try ALSError.check(
+            factors: factors, iterations: iterations, regularization: regularization,
+            threads: threads, tolerance: tolerance)
         guard alpha > 0, alpha.isFinite else {
-            throw ALSError.invalidOption("alpha must be > 0 (got \(alpha)); it scales the confidence of observed interactions, e.g. alpha: 1 (implicit) or 40 (the paper)")
+            throw ALSError.invalidOption(
+                "alpha must be > 0 (got \(alpha)); it scales the confidence of observed interactions, e.g. alpha: 1 (implicit) or 40 (the paper)"
+            )
         }
         if case .log(let epsilon) = confidence, !(epsilon > 0 && epsilon.isFinite) {
             throw ALSError.invalidOption("confidence log epsilon must be > 0 (got \(epsilon))")
         }
         if case .conjugateGradient(let steps) = solver, steps < 1 {
-            throw ALSError.invalidOption("conjugate-gradient steps must be >= 1 (got \(steps)); use 3 like implicit, or the cholesky solver for an exact solve")
+            throw ALSError.invalidOption(
+                "conjugate-gradient steps must be >= 1 (got \(steps)); use 3 like implicit, or the cholesky solver for an exact solve"
+            )
         }
     }
 }
@@ -144,8 +149,9 @@ public struct ALSExplicitOptions: Sendable, Equatable, Codable {
     }
 
     public func validate() throws {
-        try ALSError.check(factors: factors, iterations: iterations, regularization: regularization,
-                           threads: threads, tolerance: tolerance)
+        try ALSError.check(
+            factors: factors, iterations: iterations, regularization: regularization,
+            threads: threads, tolerance: tolerance)
     }
 }
 
@@ -155,8 +161,10 @@ public struct ALSExplicitOptions: Sendable, Equatable, Codable {
 extension ALSError {
     public static func invalidOption(_ message: String) -> ALSError { ALSError(.invalidParameter, message) }
 
-    static func check(factors: Int, iterations: Int, regularization: Float, threads: Int,
-                      tolerance: Double?) throws {
+    static func check(
+        factors: Int, iterations: Int, regularization: Float, threads: Int,
+        tolerance: Double?
+    ) throws {
         guard factors >= 1 else {
             throw invalidOption("factors must be >= 1 (got \(factors)); typical values are 32–256")
         }

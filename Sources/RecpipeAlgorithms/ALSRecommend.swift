@@ -60,11 +60,15 @@ extension ALSModel {
             throw ALSError(message: "the user vector has \(vector.count) values but the model has \(factors) factors")
         }
         try checkTopN(n, seen: nil)
-        let excluded = exclude.isEmpty ? nil : SparseMatrix(
-            rows: 1, cols: itemCount, triplets: try exclude.map { i in
-                try checkItem(i)
-                return (row: 0, col: i, value: Float(1))
-            })
+        let excluded =
+            exclude.isEmpty
+            ? nil
+            : SparseMatrix(
+                rows: 1, cols: itemCount,
+                triplets: try exclude.map { i in
+                    try checkItem(i)
+                    return (row: 0, col: i, value: Float(1))
+                })
         return vector.withUnsafeBufferPointer { v in
             topItems(vector: v.baseAddress!, offset: 0, n: n, seen: excluded, row: 0)
         }
@@ -74,7 +78,9 @@ extension ALSModel {
     /// (0 = all cores). O(users·items·f).
     public func recommendAll(n: Int, exclude seen: SparseMatrix? = nil, threads: Int = 0) throws -> [[ALSScoredItem]] {
         try checkTopN(n, seen: seen)
-        guard threads >= 0 else { throw ALSError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores") }
+        guard threads >= 0 else {
+            throw ALSError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores")
+        }
         var out = [[ALSScoredItem]](repeating: [], count: userCount)
         guard userCount > 0 else { return out }
         userFactors.withRows(width: factors) { u in
@@ -112,12 +118,16 @@ extension ALSModel {
     func checkTopN(_ n: Int, seen: SparseMatrix?) throws {
         guard n >= 0 else { throw ALSError(message: "n must be >= 0 (got \(n))") }
         if let seen, seen.cols != itemCount {
-            throw ALSError(message: "the exclusion matrix has \(seen.cols) items but the model has \(itemCount); pass the training matrix")
+            throw ALSError(
+                message:
+                    "the exclusion matrix has \(seen.cols) items but the model has \(itemCount); pass the training matrix"
+            )
         }
     }
 
     /// Scores every item against `vector` (plus `offset` and item biases), skipping row `row` of `seen`.
-    func topItems(vector: UnsafePointer<Float>, offset: Float, n: Int, seen: SparseMatrix?, row: Int) -> [ALSScoredItem] {
+    func topItems(vector: UnsafePointer<Float>, offset: Float, n: Int, seen: SparseMatrix?, row: Int) -> [ALSScoredItem]
+    {
         var top = ALSTopN(n: n)
         var skip: ArraySlice<Int32> = []
         if let seen, row < seen.rows { skip = seen.columns[seen.rowRange(row)] }

@@ -30,8 +30,9 @@ public struct BaselineModel: Sendable, Equatable {
             throw KNNError.invalid("baseline `epochs` must be ≥ 0 (got \(options.epochs))")
         }
         guard options.userRegularization >= 0, options.itemRegularization >= 0 else {
-            throw KNNError.invalid("baseline regularization must be ≥ 0 (got reg_u \(options.userRegularization), "
-                + "reg_i \(options.itemRegularization))")
+            throw KNNError.invalid(
+                "baseline regularization must be ≥ 0 (got reg_u \(options.userRegularization), "
+                    + "reg_i \(options.itemRegularization))")
         }
         let byItem = ratings.transposed()
         var total = 0.0

@@ -18,16 +18,20 @@ public enum Clustering {
         var rowSizes: [Int] = [], colSizes: [Int] = []
         var cells: [Int: Int] = [:]
         for i in 0..<n {
-            let r = rowIndex[a[i]] ?? {
-                rowIndex[a[i]] = rowSizes.count
-                rowSizes.append(0)
-                return rowSizes.count - 1
-            }()
-            let c = colIndex[b[i]] ?? {
-                colIndex[b[i]] = colSizes.count
-                colSizes.append(0)
-                return colSizes.count - 1
-            }()
+            let r =
+                rowIndex[a[i]]
+                ?? {
+                    rowIndex[a[i]] = rowSizes.count
+                    rowSizes.append(0)
+                    return rowSizes.count - 1
+                }()
+            let c =
+                colIndex[b[i]]
+                ?? {
+                    colIndex[b[i]] = colSizes.count
+                    colSizes.append(0)
+                    return colSizes.count - 1
+                }()
             rowSizes[r] += 1
             colSizes[c] += 1
             cells[r &* n &+ c, default: 0] += 1

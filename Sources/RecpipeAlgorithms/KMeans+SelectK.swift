@@ -86,7 +86,8 @@ extension KMeans {
             throw KMeansError(
                 .dominantCluster(share: shares.min() ?? 1),
                 "every k tried puts more than \(Int((maxShare * 100).rounded()))% of the rows in one segment (\(tried)): "
-                    + "outliers are being split off the bulk; transform skewed columns (log1p, quantile), choose other columns, or raise max_share")
+                    + "outliers are being split off the bulk; transform skewed columns (log1p, quantile), choose other columns, or raise max_share"
+            )
         }
         var selection = KSelection(k: best.k, candidates: candidates, silhouettes: silhouettes, result: best.result)
         selection.largestShares = shares

@@ -29,4 +29,3 @@ enum KMeansKernel {
         Int(rng.next().multipliedFullWidth(by: UInt64(bound)).high)
     }
 }
-

@@ -39,8 +39,9 @@ public enum KNNIndex {
         let parts = data.withRows { rows in
             inverted.withRows { columns in
                 Parallel.mapChunks(count: matrix.rows, minChunk: 8) { range in
-                    neighborsChunk(range, rows: rows, columns: columns, k: k, options: options,
-                                   rowCounts: rowCounts, keepNonPositive: keepNonPositive)
+                    neighborsChunk(
+                        range, rows: rows, columns: columns, k: k, options: options,
+                        rowCounts: rowCounts, keepNonPositive: keepNonPositive)
                 }
             }
         }

@@ -49,8 +49,10 @@ public struct KNNItemRecommender: Sendable {
     ) throws(KNNError) -> RankedLists {
         guard count >= 1 else { throw KNNError.invalid("top-N `count` must be at least 1 (got \(count))") }
         guard userItems.cols == itemCount else {
-            throw KNNError(.dimensionMismatch, "the user × item matrix has \(userItems.cols) items but the model was "
-                + "fitted on \(itemCount); use the same item encoding")
+            throw KNNError(
+                .dimensionMismatch,
+                "the user × item matrix has \(userItems.cols) items but the model was "
+                    + "fitted on \(itemCount); use the same item encoding")
         }
         if let bad = users?.first(where: { $0 < 0 || $0 >= userItems.rows }) {
             throw KNNError.invalid("user index \(bad) is outside 0..<\(userItems.rows)")

@@ -29,12 +29,15 @@ extension KNNPredictor {
     /// single `predict` calls. O(pairs × raters(y) log k + distinct x × list length).
     public func predict(users: [Int], items: [Int]) throws(KNNError) -> [KNNPrediction] {
         guard users.count == items.count else {
-            throw KNNError(.dimensionMismatch, "predict got \(users.count) users but \(items.count) items; pass one of each per pair")
+            throw KNNError(
+                .dimensionMismatch,
+                "predict got \(users.count) users but \(items.count) items; pass one of each per pair")
         }
         let xs = configuration.userBased ? users : items
         // Group by x so each x's neighbour list is scattered once.
         let order = (0..<users.count).sorted { (xs[$0], $0) < (xs[$1], $1) }
-        var out = [KNNPrediction](repeating: KNNPrediction(value: 0, neighborsUsed: 0, fallback: nil), count: users.count)
+        var out = [KNNPrediction](
+            repeating: KNNPrediction(value: 0, neighborsUsed: 0, fallback: nil), count: users.count)
         out.withUnsafeMutableBufferPointer { buf in
             let shared = ParallelPointer(buf)
             Parallel.forEachChunk(count: order.count, minChunk: 256) { range in
@@ -76,11 +79,14 @@ extension KNNPredictor {
         let mu = globalMean
         guard knownUser && knownItem else {
             let reason: KNNPredictor.Fallback = knownUser ? .unknownItem : .unknownUser
-            let est = baselineKind ? (baselines?.estimate(user: knownUser ? user : -1, item: knownItem ? item : -1) ?? mu) : mu
+            let est =
+                baselineKind
+                ? (baselines?.estimate(user: knownUser ? user : -1, item: knownItem ? item : -1) ?? mu) : mu
             return KNNPrediction(value: clip(est), neighborsUsed: 0, fallback: reason)
         }
         let terms = biasTerms
-        let base: Double = baselineKind ? (terms.map { $0.globalMean + $0.rowBias[x] + $0.columnBias[y] } ?? mu) : meansX[x]
+        let base: Double =
+            baselineKind ? (terms.map { $0.globalMean + $0.rowBias[x] + $0.columnBias[y] } ?? mu) : meansX[x]
         if scratch.loadedX != x {
             if scratch.loadedX >= 0 {
                 for p in neighbors.range(scratch.loadedX) { scratch.sims[Int(neighbors.indices[p])] = 0 }
@@ -103,7 +109,8 @@ extension KNNPredictor {
         for p in 0..<selector.count {
             let x2 = selector.index(p), s = Double(selector.score(p))
             let r = Double(scratch.ratingOf[Int(x2)])
-            let ref: Double = baselineKind
+            let ref: Double =
+                baselineKind
                 ? (terms.map { $0.globalMean + $0.rowBias[Int(x2)] + $0.columnBias[y] } ?? mu) : meansX[Int(x2)]
             sumSim += s
             sumDev += s * (r - ref)

@@ -40,9 +40,10 @@ struct CSRRows: @unchecked Sendable {
         return try pointers.withUnsafeBufferPointer { p in
             try columns.withUnsafeBufferPointer { c in
                 try values.withUnsafeBufferPointer { v in
-                    try body(CSRRows(
-                        rowCount: p.count - 1, entryCount: c.count, pointers: address(p), columns: address(c),
-                        values: address(v)))
+                    try body(
+                        CSRRows(
+                            rowCount: p.count - 1, entryCount: c.count, pointers: address(p), columns: address(c),
+                            values: address(v)))
                 }
             }
         }

@@ -10,14 +10,18 @@ public enum Metrics {
     public static let definitions: [String: String] = [
         "rmse": "RMSE = √(Σ (r̂ − r)² / n) over all predicted test ratings",
         "mae": "MAE = Σ |r̂ − r| / n over all predicted test ratings",
-        "precision@k": "precision@k = hits in the top k / k (always divided by k, even when the user has fewer than k test items or the list is shorter), averaged over users with test items",
+        "precision@k":
+            "precision@k = hits in the top k / k (always divided by k, even when the user has fewer than k test items or the list is shorter), averaged over users with test items",
         "recall@k": "recall@k = hits in the top k / |test items|, averaged over users with test items",
-        "ndcg@k": "NDCG@k = Σ_{hit at rank p ≤ k} 1/log2(p + 1) ÷ Σ_{p=1}^{min(k, |test|)} 1/log2(p + 1) (binary relevance), averaged over users with test items",
+        "ndcg@k":
+            "NDCG@k = Σ_{hit at rank p ≤ k} 1/log2(p + 1) ÷ Σ_{p=1}^{min(k, |test|)} 1/log2(p + 1) (binary relevance), averaged over users with test items",
         "map@k": "MAP@k = Σ_{hit at rank p ≤ k} precision@p / min(k, |test|), averaged over users with test items",
         "hit_rate@k": "hit rate@k = fraction of users with test items that have at least one hit in the top k",
         "coverage@k": "catalogue coverage@k = distinct items in any evaluated user's top k / catalogue size",
-        "popularity@k": "mean popularity@k = mean over evaluated users of the mean training interaction count of their top-k items (users with an empty list skipped)",
-        "popularity_percentile@k": "popularity percentile@k = as popularity@k, with each item's popularity replaced by the fraction of catalogue items strictly less popular (0 = least popular, → 1 = most popular)",
+        "popularity@k":
+            "mean popularity@k = mean over evaluated users of the mean training interaction count of their top-k items (users with an empty list skipped)",
+        "popularity_percentile@k":
+            "popularity percentile@k = as popularity@k, with each item's popularity replaced by the fraction of catalogue items strictly less popular (0 = least popular, → 1 = most popular)",
         "users_evaluated": "users with at least one test item (only they enter the averages)",
         "users_without_test": "users given that have no test items (excluded from the averages)",
     ]
@@ -42,7 +46,8 @@ public enum Metrics {
 
     private static func checkPairs(_ p: [Float], _ a: [Float]) throws(KNNError) {
         guard p.count == a.count else {
-            throw KNNError(.dimensionMismatch, "got \(p.count) predictions for \(a.count) ratings; pass one prediction per rating")
+            throw KNNError(
+                .dimensionMismatch, "got \(p.count) predictions for \(a.count) ratings; pass one prediction per rating")
         }
         guard !a.isEmpty else { throw KNNError.invalid("no ratings to evaluate: the test set is empty") }
     }

@@ -47,12 +47,16 @@ extension Metrics {
     ) throws(KNNError) -> RankingReport {
         guard k >= 1 else { throw KNNError.invalid("ranking metrics need k ≥ 1 (got \(k))") }
         guard recommendations.count == relevant.count else {
-            throw KNNError(.dimensionMismatch, "got recommendations for \(recommendations.count) users but test items "
-                + "for \(relevant.count); pass one (possibly empty) list per user to both")
+            throw KNNError(
+                .dimensionMismatch,
+                "got recommendations for \(recommendations.count) users but test items "
+                    + "for \(relevant.count); pass one (possibly empty) list per user to both")
         }
         guard catalogSize >= 1 else { throw KNNError.invalid("catalogue size must be ≥ 1 (got \(catalogSize))") }
         if let itemPopularity, itemPopularity.count != catalogSize {
-            throw KNNError(.dimensionMismatch, "item popularity has \(itemPopularity.count) entries for a catalogue of \(catalogSize)")
+            throw KNNError(
+                .dimensionMismatch,
+                "item popularity has \(itemPopularity.count) entries for a catalogue of \(catalogSize)")
         }
         for list in recommendations {
             if let bad = list.first(where: { $0 < 0 || Int($0) >= catalogSize }) {
@@ -66,7 +70,8 @@ extension Metrics {
             var members: [String: [Int]] = [:]
             for u in all { if let g = groups[u] { members[g, default: []].append(u) } }
             for (g, users) in members {
-                report.groups[g] = aggregate(users, recommendations, relevant, k, catalogSize, itemPopularity, percentile)
+                report.groups[g] = aggregate(
+                    users, recommendations, relevant, k, catalogSize, itemPopularity, percentile)
             }
         }
         return report

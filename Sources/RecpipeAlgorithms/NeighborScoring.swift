@@ -25,8 +25,9 @@ package enum NeighborScoring {
         let width = min(count, itemCount)
         let score = { (a: CSRRows, b: CSRRows, seen: CSRRows?) -> RankedLists in
             let parts = Parallel.mapChunks(count: rows, minChunk: 32, threads: threads) { range in
-                scoreChunk(range, targets: targets, first: a, second: b, seen: seen, itemCount: itemCount,
-                           width: width, minContributions: minContributions)
+                scoreChunk(
+                    range, targets: targets, first: a, second: b, seen: seen, itemCount: itemCount,
+                    width: width, minContributions: minContributions)
             }
             return RankedLists(chunks: parts, rows: rows)
         }

@@ -63,21 +63,21 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 @inline(__always) private func _log(_ x: Double) -> Double {
     #if canImport(Glibc)
-    return Glibc.log(x)
+        return Glibc.log(x)
     #else
-    return Foundation.log(x)
+        return Foundation.log(x)
     #endif
 }
 @inline(__always) private func _cos(_ x: Double) -> Double {
     #if canImport(Glibc)
-    return Glibc.cos(x)
+        return Glibc.cos(x)
     #else
-    return Foundation.cos(x)
+        return Foundation.cos(x)
     #endif
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif

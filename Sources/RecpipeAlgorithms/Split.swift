@@ -37,7 +37,8 @@ public enum Split {
     /// O(entries log entries).
     public static func leaveLastN(users: [Int32], timestamps: [Int64], n: Int) throws(KNNError) -> Indices {
         guard users.count == timestamps.count else {
-            throw KNNError(.dimensionMismatch, "leave-last-N got \(users.count) users but \(timestamps.count) timestamps")
+            throw KNNError(
+                .dimensionMismatch, "leave-last-N got \(users.count) users but \(timestamps.count) timestamps")
         }
         guard n >= 1 else { throw KNNError.invalid("leave-last-N needs `n` ≥ 1 (got \(n))") }
         var isTest = [Bool](repeating: false, count: users.count)

@@ -9,7 +9,9 @@ struct ColumnsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "columns",
         abstract: "Print a stage's output columns with their types, before running anything.",
-        discussion: "Known for ingest (schema, else the file's header), clean, encode (target: user_features), cluster, tag, rank and evaluate.")
+        discussion:
+            "Known for ingest (schema, else the file's header), clean, encode (target: user_features), cluster, tag, rank and evaluate."
+    )
 
     @OptionGroup var pipeline: PipelineArguments
 
@@ -20,11 +22,15 @@ struct ColumnsCommand: ParsableCommand {
         let spec = try pipeline.load()
         guard let s = spec.stage(stage) else {
             let names = spec.stages.map(\.name)
-            Console.error("error: pipeline '\(spec.name)' has no stage '\(stage)' (\(Suggestions.hint(for: stage, in: names) ?? "stages: \(names.joined(separator: ", "))"))")
+            Console.error(
+                "error: pipeline '\(spec.name)' has no stage '\(stage)' (\(Suggestions.hint(for: stage, in: names) ?? "stages: \(names.joined(separator: ", "))"))"
+            )
             throw ExitCode(2)
         }
         guard let known = StageColumns.of(stage, in: spec) else {
-            Console.error("error: stage '\(stage)' (\(s.kind)) does not produce a table whose columns are known before it runs; tables come from ingest, clean, encode (target: user_features), cluster, tag, rank and evaluate")
+            Console.error(
+                "error: stage '\(stage)' (\(s.kind)) does not produce a table whose columns are known before it runs; tables come from ingest, clean, encode (target: user_features), cluster, tag, rank and evaluate"
+            )
             throw ExitCode(2)
         }
         Console.print("\(stage) (\(s.kind)):")
@@ -37,7 +43,8 @@ struct ColumnsCommand: ParsableCommand {
         let all = known.entries + known.families
         let w = all.map(\.name.count).max() ?? 0, t = all.map(\.type.count).max() ?? 0
         return all.map { e in
-            e.name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + e.type.padding(toLength: t + 2, withPad: " ", startingAt: 0) + e.doc
+            e.name.padding(toLength: w + 2, withPad: " ", startingAt: 0)
+                + e.type.padding(toLength: t + 2, withPad: " ", startingAt: 0) + e.doc
         }
     }
 }

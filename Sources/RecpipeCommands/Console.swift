@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where commands write. Tests swap in a capturing console through the task-local `current`.
@@ -11,7 +11,8 @@ public struct Console: Sendable {
     /// Whether stderr is an interactive terminal (live progress vs plain lines).
     public var isTerminal: Bool
 
-    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, isTerminal: Bool) {
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, isTerminal: Bool)
+    {
         self.out = out
         self.err = err
         self.isTerminal = isTerminal

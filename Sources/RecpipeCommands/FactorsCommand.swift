@@ -12,7 +12,8 @@ import RecpipeStages
 struct FactorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "factors",
-        abstract: "Query the last run's ALS factors: recommendations, fold-in of new users, explanations, similar items.",
+        abstract:
+            "Query the last run's ALS factors: recommendations, fold-in of new users, explanations, similar items.",
         discussion: """
             --user U alone uses U's trained vector and excludes the items U interacted with in \
             training. --items a,b,c (each `id` or `id:value`) folds in a vector from those items \
@@ -58,7 +59,9 @@ struct FactorsCommand: AsyncParsableCommand {
         if similar == nil, user == nil, items == nil {
             throw ValidationError("give --user U, --items a,b,c or --similar ITEM")
         }
-        if items != nil, itemList.isEmpty { throw ValidationError("--items is empty; give item ids separated by commas") }
+        if items != nil, itemList.isEmpty {
+            throw ValidationError("--items is empty; give item ids separated by commas")
+        }
         if explain, similar != nil { throw ValidationError("--explain applies to --user/--items recommendations") }
     }
 
@@ -80,7 +83,8 @@ struct FactorsCommand: AsyncParsableCommand {
                 lines = try ALSQueries.similar(factors: factors, item: similar, n: n)
             } else {
                 lines = try ALSQueries.recommend(
-                    factors: factors, seen: seen, user: user, items: items.map(Self.split) ?? [], n: n, explain: explain)
+                    factors: factors, seen: seen, user: user, items: items.map(Self.split) ?? [], n: n, explain: explain
+                )
             }
             Console.print(lines.joined(separator: "\n"))
         } catch let error as ALSQueryError {
@@ -117,7 +121,9 @@ struct FactorsCommand: AsyncParsableCommand {
         let artifact = try results.load(input, as: (any Artifact).self, what: "interactions")
         if let split = artifact as? EvaluationSplit { return split.train }
         guard let interactions = artifact as? Interactions else {
-            throw StoredResult.Unavailable(message: "the stored result of stage '\(input)' is \(type(of: artifact).kind.rawValue), not interactions")
+            throw StoredResult.Unavailable(
+                message:
+                    "the stored result of stage '\(input)' is \(type(of: artifact).kind.rawValue), not interactions")
         }
         return interactions
     }

@@ -46,7 +46,9 @@ enum GraphRenderer {
         switch format {
         case .mermaid:
             var lines = ["flowchart LR"]
-            for s in stages { lines.append("  \(mermaidID(s.name))[\"\(s.name)<br/><small>\(s.kind) → \(output(s))</small>\"]") }
+            for s in stages {
+                lines.append("  \(mermaidID(s.name))[\"\(s.name)<br/><small>\(s.kind) → \(output(s))</small>\"]")
+            }
             for e in edges {
                 let arrow = e.dashed ? "-.->" : "-->"
                 lines.append("  \(mermaidID(e.from)) \(arrow)|\(e.label)| \(mermaidID(e.to))")
@@ -54,7 +56,9 @@ enum GraphRenderer {
             return lines.joined(separator: "\n")
         case .dot:
             var lines = ["digraph \"\(escape(spec.name))\" {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
-            for s in stages { lines.append("  \"\(escape(s.name))\" [label=\"\(escape(s.name))\\n\(s.kind) → \(output(s))\"];") }
+            for s in stages {
+                lines.append("  \"\(escape(s.name))\" [label=\"\(escape(s.name))\\n\(s.kind) → \(output(s))\"];")
+            }
             for e in edges {
                 let style = e.dashed ? ", style=dashed" : ""
                 lines.append("  \"\(escape(e.from))\" -> \"\(escape(e.to))\" [label=\"\(e.label)\"\(style)];")
@@ -65,7 +69,8 @@ enum GraphRenderer {
             return stages.map { s in
                 let ins = s.inputs.keys.sorted().map { "\($0)=\(s.inputs[$0]!.joined(separator: ","))" }
                 let deps = ins + (s.after.isEmpty ? [] : ["after=\(s.after.joined(separator: ","))"])
-                return "\(s.name) (\(s.kind) → \(output(s)))" + (deps.isEmpty ? "" : " ← " + deps.joined(separator: " "))
+                return "\(s.name) (\(s.kind) → \(output(s)))"
+                    + (deps.isEmpty ? "" : " ← " + deps.joined(separator: " "))
             }.joined(separator: "\n")
         }
     }

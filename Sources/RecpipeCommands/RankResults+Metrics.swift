@@ -33,17 +33,21 @@ extension RankResults {
         /// changes between them (files, parameters) when known.
         func pair(_ stage: String) -> (after: String?, before: String?, changes: [String]) {
             let here = report?.stages.first { $0.stage == stage }
-            let after = here.flatMap { $0.status == .ran || $0.status == .cached ? $0.fingerprint : nil }
+            let after =
+                here.flatMap { $0.status == .ran || $0.status == .cached ? $0.fingerprint : nil }
                 ?? (experiment == nil ? results.state.stages[stage]?.current.value : nil)
             guard let after else { return (nil, nil, []) }
             if let against {
-                let fp = against.stages.first { $0.stage == stage && ($0.status == .ran || $0.status == .cached) }?.fingerprint
+                let fp = against.stages.first { $0.stage == stage && ($0.status == .ran || $0.status == .cached) }?
+                    .fingerprint
                 return (after, fp, [])
             }
             if experiment != nil {
                 let production = results.state.stages[stage]?.current
                 var changes: [String] = []
-                if let production, let mine = experimentState?.stages[stage]?.current { changes = mine.changes(since: production) }
+                if let production, let mine = experimentState?.stages[stage]?.current {
+                    changes = mine.changes(since: production)
+                }
                 return (after, production?.value, changes)
             }
             let s = results.state.stages[stage]
@@ -58,7 +62,9 @@ extension RankResults {
             guard let after = p.after else { return (nil, nil) }
             let table = try results.load(stage, fingerprint: after, as: Table.self, what: "metrics")
             guard let before = p.before, results.store.hasArtifact(before) else { return (table, nil) }
-            return (table, try results.load(stage, fingerprint: before, as: Table.self, what: "metrics", previous: true))
+            return (
+                table, try results.load(stage, fingerprint: before, as: Table.self, what: "metrics", previous: true)
+            )
         }
     }
 
@@ -68,11 +74,15 @@ extension RankResults {
     static func metricReport(_ spec: PipelineSpec, comparing: Comparing) -> [String] {
         let ranks = Set(rankStages(spec).map(\.name))
         return spec.stages.filter { $0.kind == "evaluate" }.map { stage in
-            let cached = comparing.againstPrevious && comparing.report?.stages.first { $0.stage == stage.name }?.status == .cached
-            let shown = Set((stage.inputs["models"] ?? []).compactMap { spec.stage($0)?.derivedFrom }.filter(ranks.contains))
+            let cached =
+                comparing.againstPrevious
+                && comparing.report?.stages.first { $0.stage == stage.name }?.status == .cached
+            let shown = Set(
+                (stage.inputs["models"] ?? []).compactMap { spec.stage($0)?.derivedFrom }.filter(ranks.contains))
             do {
                 let (after, before) = try comparing.metrics(stage.name)
-                return MetricChange.report(stage: stage.name, before: before, after: after, cached: cached, shownAbove: shown)
+                return MetricChange.report(
+                    stage: stage.name, before: before, after: after, cached: cached, shownAbove: shown)
             } catch {
                 return "metric change of '\(stage.name)': \(error)"
             }
@@ -83,7 +93,8 @@ extension RankResults {
     /// evaluates it (`quality.recs`), before → after.
     static func evaluationLines(of rank: String, spec: PipelineSpec, comparing: Comparing) -> [String] {
         spec.stages.filter { $0.kind == "evaluate" }.compactMap { evaluate -> String? in
-            guard let refit = (evaluate.inputs["models"] ?? []).first(where: { spec.stage($0)?.derivedFrom == rank }) else { return nil }
+            guard let refit = (evaluate.inputs["models"] ?? []).first(where: { spec.stage($0)?.derivedFrom == rank })
+            else { return nil }
             let split = evaluate.inputs["split"]?.first ?? "the split"
             let head = "  relevance of '\(rank)' ('\(evaluate.name)', refitted as '\(refit)' on '\(split)')"
             let after: Table?, before: Table?
@@ -93,18 +104,23 @@ extension RankResults {
                 return head + ": \(error)"
             }
             guard let after else { return head + ": no result yet ('\(evaluate.name)' did not run)" }
-            let changes = MetricChange.compare(before: before, after: after).filter { $0.model == rank && !MetricChange.isCount($0.metric) }
+            let changes = MetricChange.compare(before: before, after: after).filter {
+                $0.model == rank && !MetricChange.isCount($0.metric)
+            }
             guard before != nil else {
                 return head + ", no earlier result to compare with: "
-                    + changes.map { "\($0.metric) \(MetricChange.format($0.after, metric: $0.metric))" }.joined(separator: ", ")
+                    + changes.map { "\($0.metric) \(MetricChange.format($0.after, metric: $0.metric))" }.joined(
+                        separator: ", ")
             }
             let moved = changes.filter { !$0.isUnchanged }
             guard !moved.isEmpty else {
-                return head + ": unchanged (" + changes.prefix(3).map { "\($0.metric) \(MetricChange.format($0.after, metric: $0.metric))" }
+                return head + ": unchanged ("
+                    + changes.prefix(3).map { "\($0.metric) \(MetricChange.format($0.after, metric: $0.metric))" }
                     .joined(separator: ", ") + ")"
             }
             let same = changes.count - moved.count
-            return ([head + ", before → after:"] + moved.map { "    \($0.valueLine)" }
+            return
+                ([head + ", before → after:"] + moved.map { "    \($0.valueLine)" }
                 + (same > 0 ? ["    (\(same) other metric\(same == 1 ? "" : "s") unchanged)"] : []))
                 .joined(separator: "\n")
         }

@@ -34,7 +34,8 @@ extension RecommendCommand {
         }
         if !required, let user, factors.users[user] == nil { return false }
         if !items.isEmpty, let rank = try rankStage(fedBy: als, in: spec) {
-            try await printRanked(spec, user: user, rank: rank, als: als, factors: factors, seen: seen, items: items, results: results)
+            try await printRanked(
+                spec, user: user, rank: rank, als: als, factors: factors, seen: seen, items: items, results: results)
             return true
         }
         do {
@@ -42,7 +43,8 @@ extension RecommendCommand {
                 factors: factors, seen: seen, user: user,
                 items: items, n: n ?? 10, explain: explain)
             if let instead {
-                Console.error("note: \(instead.split(separator: ";").first ?? ""); using the factors of als stage '\(als.name)'")
+                Console.error(
+                    "note: \(instead.split(separator: ";").first ?? ""); using the factors of als stage '\(als.name)'")
             }
             Console.print(lines.joined(separator: "\n"))
             return true
@@ -55,10 +57,18 @@ extension RecommendCommand {
     /// The rank stage that `--items` goes through: `--stage`, else the only rank stage with the
     /// als stage among its candidates (nil when there is none).
     func rankStage(fedBy als: StageSpec, in spec: PipelineSpec) throws -> StageSpec? {
-        if let stage { return try StageChoice.choose(spec, kind: "rank", name: stage, flag: "--stage", purpose: "--items ranks with a rank stage", required: true) }
-        let fed = spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil && ($0.inputs["candidates"] ?? []).contains(als.name) }
+        if let stage {
+            return try StageChoice.choose(
+                spec, kind: "rank", name: stage, flag: "--stage", purpose: "--items ranks with a rank stage",
+                required: true)
+        }
+        let fed = spec.stages.filter {
+            $0.kind == "rank" && $0.derivedFrom == nil && ($0.inputs["candidates"] ?? []).contains(als.name)
+        }
         guard fed.count <= 1 else {
-            Console.error("error: several rank stages use als stage '\(als.name)' (\(fed.map(\.name).joined(separator: ", "))); choose one with --stage")
+            Console.error(
+                "error: several rank stages use als stage '\(als.name)' (\(fed.map(\.name).joined(separator: ", "))); choose one with --stage"
+            )
             throw ExitCode(2)
         }
         return fed.first
@@ -67,11 +77,13 @@ extension RecommendCommand {
     /// `--items` through the rank plan: the fold-in's list, then the rank stage's filters,
     /// promotions, pins, bury rules and category cap, as in the batch (``RankFoldIn``).
     func printRanked(
-        _ spec: PipelineSpec, user: String?, rank: StageSpec, als: StageSpec, factors: Factors, seen: Interactions?, items: [String], results: StoredResult
+        _ spec: PipelineSpec, user: String?, rank: StageSpec, als: StageSpec, factors: Factors, seen: Interactions?,
+        items: [String], results: StoredResult
     ) async throws {
         let folded: ALSQueries.Result
         do {
-            folded = try ALSQueries.recommendations(factors: factors, seen: seen, user: nil, items: items, n: max(1, factors.items.count), explain: false)
+            folded = try ALSQueries.recommendations(
+                factors: factors, seen: seen, user: nil, items: items, n: max(1, factors.items.count), explain: false)
         } catch let error as ALSQueryError {
             Console.error("error: \(error.message)")
             throw ExitCode(1)
@@ -95,14 +107,20 @@ extension RecommendCommand {
         }
         let u = recs.users[RankFoldIn.user] ?? 0
         let rows = recs.range(user: u).prefix(n ?? 10).enumerated().map { k, i in
-            Row(rank: k + 1, item: recs.label(item: Int(recs.itemIndices[i])), score: recs.scores[i], provenance: recs.provenance[i], fallback: false)
+            Row(
+                rank: k + 1, item: recs.label(item: Int(recs.itemIndices[i])), score: recs.scores[i],
+                provenance: recs.provenance[i], fallback: false)
         }
         var text = render(rows, user: RankFoldIn.user, explain: explain)
         if let newline = text.firstIndex(of: "\n") {
-            text = "recommendations for \(user.map { "'\($0)'" } ?? "the given items") (\(folded.basis)):" + text[newline...]
+            text =
+                "recommendations for \(user.map { "'\($0)'" } ?? "the given items") (\(folded.basis)):"
+                + text[newline...]
         }
         Console.print(text)
-        Console.error("note: ranked by '\(rank.name)' as in the batch (its filters, promotions, pins and category cap) over the candidates of als '\(als.name)'")
+        Console.error(
+            "note: ranked by '\(rank.name)' as in the batch (its filters, promotions, pins and category cap) over the candidates of als '\(als.name)'"
+        )
     }
 
     /// `--als-stage`, else the pipeline's only als stage. Nil (when not `required`) if there is

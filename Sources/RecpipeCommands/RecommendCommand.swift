@@ -16,7 +16,8 @@ import RecpipeStages
 struct RecommendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recommend",
-        abstract: "Print a user's recommendations from the last run of a rank stage (or fold in a new user with ALS factors).",
+        abstract:
+            "Print a user's recommendations from the last run of a rank stage (or fold in a new user with ALS factors).",
         discussion: """
             Examples:
               recpipe recommend pipelines/demo.yaml --user U1043
@@ -42,13 +43,19 @@ struct RecommendCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated item ids (id or id:value): fold in a new user from them with the ALS factors.")
     var items: String?
 
-    @Option(help: "The als stage for --items and for users without a rank result (default: the only als stage, else the only one feeding a rank stage).")
+    @Option(
+        help:
+            "The als stage for --items and for users without a rank result (default: the only als stage, else the only one feeding a rank stage)."
+    )
     var alsStage: String?
 
     @Option(help: "The rank stage to read (default: the pipeline's only rank stage).")
     var stage: String?
 
-    @Flag(help: "Show each item's provenance: sources and scores, blend, and the rules that changed it (from ALS factors: the liked items that contributed most).")
+    @Flag(
+        help:
+            "Show each item's provenance: sources and scores, blend, and the rules that changed it (from ALS factors: the liked items that contributed most)."
+    )
     var explain = false
 
     @Option(name: .short, help: "How many items to print (default: all stored).")
@@ -84,7 +91,9 @@ struct RecommendCommand: AsyncParsableCommand {
             let rows = try lookup(spec, user: user)
             Console.print(render(rows, user: user, explain: explain))
         } catch let missing as RankResultMissing {
-            if missing.noRankStage, try await printFromFactors(spec, user: user, items: [], required: false, instead: missing.message) {
+            if missing.noRankStage,
+                try await printFromFactors(spec, user: user, items: [], required: false, instead: missing.message)
+            {
                 return
             }
             Console.error("error: \(missing.message)")
@@ -109,9 +118,13 @@ struct RecommendCommand: AsyncParsableCommand {
         {
             stageSpec = s
         } else if ranks.isEmpty {
-            throw RankResultMissing(message: "the pipeline has no rank stage (and no als factors for '\(user)')", code: 2, noRankStage: true)
+            throw RankResultMissing(
+                message: "the pipeline has no rank stage (and no als factors for '\(user)')", code: 2, noRankStage: true
+            )
         } else {
-            Console.error("error: the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage")
+            Console.error(
+                "error: the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage"
+            )
             throw ExitCode(2)
         }
         let recs: Recommendations
@@ -124,12 +137,15 @@ struct RecommendCommand: AsyncParsableCommand {
         guard let u = recs.users[user] else {
             let hint = Suggestions.hint(for: user, in: Array(recs.users.ids.prefix(100_000))).map { " (\($0))" } ?? ""
             throw RankResultMissing(
-                message: "user '\(user)' is not in the result of '\(stageSpec.name)' (\(recs.users.count) users)\(hint); "
+                message:
+                    "user '\(user)' is not in the result of '\(stageSpec.name)' (\(recs.users.count) users)\(hint); "
                     + "pass --items a,b,c to fold in a new user with the pipeline's als factors", code: 1)
         }
         let fallback = recs.fallbackUsers.contains(Int32(u))
         return recs.range(user: u).prefix(n ?? Int.max).enumerated().map { rank, k in
-            Row(rank: rank + 1, item: recs.label(item: Int(recs.itemIndices[k])), score: recs.scores[k], provenance: recs.provenance[k], fallback: fallback)
+            Row(
+                rank: rank + 1, item: recs.label(item: Int(recs.itemIndices[k])), score: recs.scores[k],
+                provenance: recs.provenance[k], fallback: fallback)
         }
     }
 
@@ -140,7 +156,9 @@ struct RecommendCommand: AsyncParsableCommand {
         let width = rows.map(\.item.count).max() ?? 0
         for r in rows {
             let score = Float((r.score * 1000).rounded() / 1000)
-            lines.append("\(String(r.rank).leftPad(3)). \(r.item.padding(toLength: width, withPad: " ", startingAt: 0))  \(score)")
+            lines.append(
+                "\(String(r.rank).leftPad(3)). \(r.item.padding(toLength: width, withPad: " ", startingAt: 0))  \(score)"
+            )
             if explain { lines.append("      \(r.provenance)") }
         }
         return lines.joined(separator: "\n")

@@ -27,7 +27,8 @@ public struct RecpipeCommand: AsyncParsableCommand {
         subcommands: commandTypes)
 
     static let commandTypes: [any ParsableCommand.Type] = [
-        RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, ColumnsCommand.self, DemoDataCommand.self,
+        RunCommand.self, ValidateCommand.self, GraphCommand.self, StagesCommand.self, ColumnsCommand.self,
+        DemoDataCommand.self,
         RecommendCommand.self, FactorsCommand.self, RulesCommand.self, ReportCommand.self, RunsCommand.self,
         ServeCommand.self,
     ]

@@ -47,7 +47,9 @@ struct ReportCommand: AsyncParsableCommand {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        let path = out.map { StageContext.resolve($0, base: FileManager.default.currentDirectoryPath) } ?? "\(report.runDirectory)/report.html"
+        let path =
+            out.map { StageContext.resolve($0, base: FileManager.default.currentDirectoryPath) }
+            ?? "\(report.runDirectory)/report.html"
         do {
             try AtomicFile.write(html, to: path)
         } catch {
@@ -63,7 +65,8 @@ struct ReportCommand: AsyncParsableCommand {
         for s in page.sections {
             let figures = s.blocks.count { $0.figure != nil }
             let tables = s.blocks.count { $0.table != nil }
-            var line = "  \(s.title.lowercased()): \(figures) chart\(figures == 1 ? "" : "s"), \(tables) table\(tables == 1 ? "" : "s")"
+            var line =
+                "  \(s.title.lowercased()): \(figures) chart\(figures == 1 ? "" : "s"), \(tables) table\(tables == 1 ? "" : "s")"
             let said = s.blocks.filter { $0.figure == nil && $0.table == nil }.flatMap(\.notes)
             if figures == 0, let first = said.first { line += " — \(first)" }
             lines.append(line)
@@ -77,16 +80,22 @@ struct ReportCommand: AsyncParsableCommand {
     static func findRun(_ id: String?, pipeline: String, store: ArtifactStore, file: String) throws -> RunReport {
         let runsDirectory = store.runsDirectory
         let history = RunHistory(runsDirectory: runsDirectory)
-        let ids = ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0 != "latest" }.sorted(by: >)
+        let ids = ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter {
+            $0 != "latest"
+        }.sorted(by: >)
         if let id {
             guard ids.contains(id) else {
                 let hint = Suggestions.hint(for: id, in: ids).map { " (\($0))" } ?? ""
                 let recent = ids.prefix(5).joined(separator: ", ")
-                Console.error("error: no run '\(id)' in \(runsDirectory)\(hint)" + (recent.isEmpty ? "" : "; latest runs: \(recent)"))
+                Console.error(
+                    "error: no run '\(id)' in \(runsDirectory)\(hint)"
+                        + (recent.isEmpty ? "" : "; latest runs: \(recent)"))
                 throw ExitCode(2)
             }
             guard let r = history.run(id) else {
-                Console.error("error: run '\(id)' has no readable manifest (\(runsDirectory)/\(id)/manifest.json); it may have been interrupted")
+                Console.error(
+                    "error: run '\(id)' has no readable manifest (\(runsDirectory)/\(id)/manifest.json); it may have been interrupted"
+                )
                 throw ExitCode(1)
             }
             guard r.pipeline == pipeline else {

@@ -62,7 +62,9 @@ struct RulesCommand: AsyncParsableCommand {
                 let result = RuleChecker.check(file: file, context: options.context)
                 if result.isValid, let problems = try fieldProblems(file, spec: spec), !problems.isEmpty {
                     failed = true
-                    let renderer = DiagnosticRenderer(sources: [file: (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""])
+                    let renderer = DiagnosticRenderer(sources: [
+                        file: (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                    ])
                     for d in problems { Console.error(renderer.render(d)) }
                     Console.error("\(file): \(problems.count) error\(problems.count == 1 ? "" : "s")")
                 } else if result.isValid {
@@ -76,7 +78,9 @@ struct RulesCommand: AsyncParsableCommand {
                         if let p = r.priority { extra.append("priority \(p)") }
                         if r.from != nil || r.to != nil { extra.append("\(r.from ?? "…") to \(r.to ?? "…")") }
                         let tail = extra.isEmpty ? "" : " (" + extra.joined(separator: ", ") + ")"
-                        Console.print("  \(r.kind.rawValue.padding(toLength: max(7, r.kind.rawValue.count), withPad: " ", startingAt: 0)) \(r.name)  line \(r.line)\(tail)")
+                        Console.print(
+                            "  \(r.kind.rawValue.padding(toLength: max(7, r.kind.rawValue.count), withPad: " ", startingAt: 0)) \(r.name)  line \(r.line)\(tail)"
+                        )
                     }
                 } else {
                     failed = true
@@ -91,14 +95,18 @@ struct RulesCommand: AsyncParsableCommand {
         func fieldProblems(_ file: String, spec: PipelineSpec?) throws -> [Diagnostic]? {
             if let spec {
                 guard let problems = RuleFieldCheck.problems(ofScript: file, in: spec) else {
-                    Console.error("error: no stage of '\(pipeline!)' loads '\(file)' (tag `script`, rank `filters` or `promotions`)")
+                    Console.error(
+                        "error: no stage of '\(pipeline!)' loads '\(file)' (tag `script`, rank `filters` or `promotions`)"
+                    )
                     throw ExitCode(2)
                 }
                 return problems
             }
-            guard userFields != nil || itemFields != nil, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+            guard userFields != nil || itemFields != nil, let text = try? String(contentsOfFile: file, encoding: .utf8)
+            else { return nil }
             return RuleFieldCheck.problems(
-                ofScript: file, text: text, userFields: Test.fields(userFields, default: nil), itemFields: Test.fields(itemFields, default: nil))
+                ofScript: file, text: text, userFields: Test.fields(userFields, default: nil),
+                itemFields: Test.fields(itemFields, default: nil))
         }
 
         /// The pipeline as decoded; its own errors are not this command's business unless it cannot be read.
@@ -127,9 +135,13 @@ struct RulesCommand: AsyncParsableCommand {
         @Option(help: "The rules script under test (default: FILE without `_test`).") var rules: String?
         @Option(
             name: .customLong("user-fields"),
-            help: "Comma-separated columns of the real user table: a column a case leaves out reads as nil (default: the profile columns of `encode`/`cluster`/`tag`; `none`: only the case's fields exist).")
+            help:
+                "Comma-separated columns of the real user table: a column a case leaves out reads as nil (default: the profile columns of `encode`/`cluster`/`tag`; `none`: only the case's fields exist)."
+        )
         var userFields: String?
-        @Option(name: .customLong("item-fields"), help: "Comma-separated columns of the real items table (missing ones read as nil).")
+        @Option(
+            name: .customLong("item-fields"),
+            help: "Comma-separated columns of the real items table (missing ones read as nil).")
         var itemFields: String?
         @OptionGroup var options: ContextOptions
 
@@ -153,7 +165,8 @@ struct RulesCommand: AsyncParsableCommand {
                 do throws(RuleError) {
                     let report = try RuleTestRunner.run(
                         rulesFile: rulesFile, testsFile: file, context: options.context,
-                        userFields: Self.fields(userFields, default: Self.profileFields), itemFields: Self.fields(itemFields, default: nil))
+                        userFields: Self.fields(userFields, default: Self.profileFields),
+                        itemFields: Self.fields(itemFields, default: nil))
                     if files.count > 1 { Console.print("\(file) (rules: \(rulesFile))") }
                     Console.print(report.description)
                     if !report.allPassed { anyFailed = true }
@@ -206,12 +219,15 @@ struct RulesCommand: AsyncParsableCommand {
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a script's tag rules (and filters, with --items) on JSON-lines records; print each result with its cost.")
+            abstract:
+                "Run a script's tag rules (and filters, with --items) on JSON-lines records; print each result with its cost."
+        )
 
         @Argument(help: "The Lua rules script.") var file: String
         @Option(help: "Users: one JSON object per line.") var input: String
         @Option(help: "Items: one JSON object per line (filters run for every user × item).") var items: String?
-        @Option(name: .customLong("instruction-budget"), help: "Lua instructions per rule call.") var instructionBudget = 1_000_000
+        @Option(name: .customLong("instruction-budget"), help: "Lua instructions per rule call.")
+        var instructionBudget = 1_000_000
         @OptionGroup var options: ContextOptions
 
         func run() throws {
@@ -219,7 +235,9 @@ struct RulesCommand: AsyncParsableCommand {
             let itemRecords = try items.map { try RuleRecords.load($0) }
             let lua: LuaRuntime
             do throws(RuleError) {
-                lua = try LuaRuntime(limits: .init(instructionBudget: instructionBudget, instructionGranularity: 1), context: options.context)
+                lua = try LuaRuntime(
+                    limits: .init(instructionBudget: instructionBudget, instructionGranularity: 1),
+                    context: options.context)
                 try lua.load(file: file)
             } catch {
                 Console.error("error: \(error)")
@@ -260,7 +278,11 @@ struct RulesCommand: AsyncParsableCommand {
                     }
                 }
                 var line = "\(users.id(row: u)): tags [\(tags.joined(separator: ", "))]"
-                if itemRecords != nil { line += rejected.isEmpty ? ", filters keep every item" : ", filtered out: " + rejected.joined(separator: ", ") }
+                if itemRecords != nil {
+                    line +=
+                        rejected.isEmpty
+                        ? ", filters keep every item" : ", filtered out: " + rejected.joined(separator: ", ")
+                }
                 line += "  (\(instructions) instructions, memory peak \(RuleRecords.bytes(peak)))"
                 Console.print(line)
                 for p in problems { Console.print("    error: \(p)") }
@@ -301,7 +323,9 @@ enum RuleRecords {
                 }
                 fields[key] = scriptValue(value)
             }
-            let id = ["user_id", "item_id", "id"].lazy.compactMap { object[$0].map { "\($0)" } }.first ?? "record \(records.count + 1)"
+            let id =
+                ["user_id", "item_id", "id"].lazy.compactMap { object[$0].map { "\($0)" } }.first
+                ?? "record \(records.count + 1)"
             records.append(.init(id: id, fields: fields, sets: sets))
         }
         return DictionaryRecordSource(records: records)
@@ -315,7 +339,9 @@ enum RuleRecords {
             // JSON true/false arrive as a boolean NSNumber subclass (`__NSCFBoolean`).
             if String(describing: type(of: n)).contains("Boolean") { return .bool(n.boolValue) }
             let d = n.doubleValue
-            if !String(describing: n).contains(".") && !String(describing: n).contains("e"), d == d.rounded(), abs(d) < 9e15 {
+            if !String(describing: n).contains(".") && !String(describing: n).contains("e"), d == d.rounded(),
+                abs(d) < 9e15
+            {
                 return .int(n.int64Value)
             }
             return .double(d)
@@ -325,6 +351,9 @@ enum RuleRecords {
     }
 
     static func bytes(_ n: Int) -> String {
-        n < 1024 ? "\(n) B" : n < 1 << 20 ? String(format: "%.1f KiB", Double(n) / 1024) : String(format: "%.1f MiB", Double(n) / 1_048_576)
+        n < 1024
+            ? "\(n) B"
+            : n < 1 << 20
+                ? String(format: "%.1f KiB", Double(n) / 1024) : String(format: "%.1f MiB", Double(n) / 1_048_576)
     }
 }

@@ -53,13 +53,22 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Cache directory (default: .recpipe/ beside the pipeline file).")
     var cacheDir: String?
 
-    @Flag(help: "After the run, compare each rank stage's recommendations, and each evaluate stage's metrics, with its previous result.")
+    @Flag(
+        help:
+            "After the run, compare each rank stage's recommendations, and each evaluate stage's metrics, with its previous result."
+    )
     var diff = false
 
-    @Flag(help: "If another run is using the same cache directory, wait for it to finish (default: exit \(RunCommand.busyExitCode) at once).")
+    @Flag(
+        help:
+            "If another run is using the same cache directory, wait for it to finish (default: exit \(RunCommand.busyExitCode) at once)."
+    )
     var wait = false
 
-    @Flag(help: "Fail the run (exit 1) when a stage warns: a rule that matched nothing, a pinned id not in the items table, a number compared with a string (CI of rule files).")
+    @Flag(
+        help:
+            "Fail the run (exit 1) when a stage warns: a rule that matched nothing, a pinned id not in the items table, a number compared with a string (CI of rule files)."
+    )
     var strict = false
 
     @Flag(help: "Print the run summary as one JSON document on standard output (the manifest's content), and no table.")
@@ -68,13 +77,22 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print only warnings and errors (no progress, table or notes).")
     var quiet = false
 
-    @Option(help: "Run as the experiment NAME: outputs go to experiments/NAME/ beside each output path, and the run never becomes the production result or the --diff baseline. Runs with --set are experiments unless --production is given.")
+    @Option(
+        help:
+            "Run as the experiment NAME: outputs go to experiments/NAME/ beside each output path, and the run never becomes the production result or the --diff baseline. Runs with --set are experiments unless --production is given."
+    )
     var experiment: String?
 
-    @Flag(help: "Make this run's --set overrides production: its outputs replace the production outputs and it becomes the next --diff baseline.")
+    @Flag(
+        help:
+            "Make this run's --set overrides production: its outputs replace the production outputs and it becomes the next --diff baseline."
+    )
     var production = false
 
-    @Option(help: "With --diff: compare with the result of this run (an id from `recpipe runs`) instead of the default baseline.")
+    @Option(
+        help:
+            "With --diff: compare with the result of this run (an id from `recpipe runs`) instead of the default baseline."
+    )
     var against: String?
 
     /// Exit code when another run holds the cache directory: EX_TEMPFAIL, "try again later".
@@ -83,7 +101,9 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if production && experiment != nil { throw ValidationError("--production and --experiment exclude each other") }
-        if let experiment, experiment.isEmpty || experiment.contains(where: { !($0.isLetter || $0.isNumber || "-_.=,".contains($0)) }) {
+        if let experiment,
+            experiment.isEmpty || experiment.contains(where: { !($0.isLetter || $0.isNumber || "-_.=,".contains($0)) })
+        {
             throw ValidationError("--experiment NAME: use letters, digits and - _ . = , (got '\(experiment)')")
         }
         if against != nil && !diff { throw ValidationError("--against RUN_ID goes with --diff") }
@@ -117,7 +137,9 @@ struct RunCommand: AsyncParsableCommand {
             let codes = Set(error.diagnostics.map(\.code))
             throw ExitCode(codes == ["run-locked"] ? Self.busyExitCode : codes == ["run-lock-failed"] ? 1 : 2)
         }
-        let diffBlocks = diff && !report.dryRun ? RankResults.diffReport(spec, options: options, report: report, against: against) : []
+        let diffBlocks =
+            diff && !report.dryRun
+            ? RankResults.diffReport(spec, options: options, report: report, against: against) : []
         if json {
             Console.print(RunSummaryJSON.render(report, diff: diffBlocks))
         } else if !quiet {
@@ -132,7 +154,8 @@ struct RunCommand: AsyncParsableCommand {
         if let name = options.experiment, !json, !report.dryRun {
             Console.error(
                 "experiment '\(name)': outputs are under experiments/\(name)/ beside each output path; the production results, "
-                    + "`recommend` and the --diff baseline are unchanged (pass --production to make --set overrides production)")
+                    + "`recommend` and the --diff baseline are unchanged (pass --production to make --set overrides production)"
+            )
         }
         if !json && !quiet {
             if let manifest = report.manifestPath { Console.print("\nmanifest: \(manifest)") }
@@ -143,7 +166,8 @@ struct RunCommand: AsyncParsableCommand {
             let failures = report.failed.map { f in
                 let d = f.failure ?? .error(f.errorCode ?? "stage-failed", f.error ?? "unknown error")
                 return Diagnostic(
-                    .error, code: d.code, "stage '\(f.stage)' (\(f.kind)) failed: \(d.message) [\(d.code)]", at: d.location,
+                    .error, code: d.code, "stage '\(f.stage)' (\(f.kind)) failed: \(d.message) [\(d.code)]",
+                    at: d.location,
                     hint: d.hint)
             }
             let renderer = PipelineArguments.renderer(for: failures)
@@ -171,7 +195,8 @@ extension RunCommand {
 extension CommandLine {
     static func shellQuoted(_ args: [String]) -> String {
         args.map { a in
-            a.allSatisfy { $0.isLetter || $0.isNumber || "-_./=,:@".contains($0) } ? a : "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            a.allSatisfy { $0.isLetter || $0.isNumber || "-_./=,:@".contains($0) }
+                ? a : "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'"
         }.joined(separator: " ")
     }
 }

@@ -28,7 +28,8 @@ struct RunsCommand: ParsableCommand {
         let spec = try pipeline.load()
         var options = RunOptions()
         options.cacheDirectory = cacheDir
-        let history = RunHistory(runsDirectory: StageRegistry.runner.store(for: spec, options: options).runsDirectory, pipeline: spec.name)
+        let history = RunHistory(
+            runsDirectory: StageRegistry.runner.store(for: spec, options: options).runsDirectory, pipeline: spec.name)
         Console.print(Self.render(history, limit: n))
     }
 
@@ -42,14 +43,17 @@ struct RunsCommand: ParsableCommand {
             if count(.failed) > 0 { tally += ", \(count(.failed)) failed" }
             rows.append([
                 r.runID, RunRecord.iso8601(r.startedAt), r.record.experiment.map { "experiment \($0)" } ?? "production",
-                r.exitCode == 0 ? "ok" : "failed", tally, r.record.asOf ?? "", r.record.overrides.joined(separator: " "),
+                r.exitCode == 0 ? "ok" : "failed", tally, r.record.asOf ?? "",
+                r.record.overrides.joined(separator: " "),
             ])
         }
         var widths = header.map { _ in 0 }
         for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
         return rows.map { row in
-            row.enumerated().map { i, c in i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            row.enumerated().map { i, c in
+                i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
     }
 }

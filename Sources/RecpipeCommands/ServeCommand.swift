@@ -66,22 +66,29 @@ struct ServeCommand: AsyncParsableCommand {
         options.host = host
         options.port = port
         options.maxBodyBytes = maxBody
-        options.logPath = StageContext.resolve(eventLog ?? "serve-log/events.jsonl", base: eventLog == nil ? spec.baseDirectory : FileManager.default.currentDirectoryPath)
+        options.logPath = StageContext.resolve(
+            eventLog ?? "serve-log/events.jsonl",
+            base: eventLog == nil ? spec.baseDirectory : FileManager.default.currentDirectoryPath)
         var runOptions = RunOptions()
         runOptions.cacheDirectory = cacheDir
         let store = StageRegistry.runner.store(for: spec, options: runOptions)
         do {
             try options.resolveToken(environment: ProcessInfo.processInfo.environment, tokenFile: tokenFile)
             let clock = ContinuousClock.now
-            let (state, log, replay) = try ServeServer.prepare(spec, store: store, pipelinePath: pipeline.pipeline, options: options, rankStage: stage)
+            let (state, log, replay) = try ServeServer.prepare(
+                spec, store: store, pipelinePath: pipeline.pipeline, options: options, rankStage: stage)
             let p = state.pipeline
             Console.error(
-                "loaded '\(p.rankStage)' of \(spec.name) (\(p.ranker.userCount) users, \(p.ranker.itemIDs.count) items, as of \(p.ranker.asOf)) in \(Self.ms(ContinuousClock.now - clock)) ms")
+                "loaded '\(p.rankStage)' of \(spec.name) (\(p.ranker.userCount) users, \(p.ranker.itemIDs.count) items, as of \(p.ranker.asOf)) in \(Self.ms(ContinuousClock.now - clock)) ms"
+            )
             Console.error(
                 "event log \(options.logPath!): \(replay.lines) line(s), \(replay.replayed) replayed, \(replay.inRun) already in the run"
-                    + (replay.readingStage.map { " (read by '\($0)')" } ?? " (no ingest stage includes it: all replayed; see `include:` in pipelines/demo.yaml)"))
+                    + (replay.readingStage.map { " (read by '\($0)')" }
+                        ?? " (no ingest stage includes it: all replayed; see `include:` in pipelines/demo.yaml)"))
             for u in replay.unreadable.prefix(5) { Console.error("warning: \(u)") }
-            if replay.unreadable.count > 5 { Console.error("warning: … \(replay.unreadable.count - 5) more unreadable line(s)") }
+            if replay.unreadable.count > 5 {
+                Console.error("warning: … \(replay.unreadable.count - 5) more unreadable line(s)")
+            }
             if replay.unknownItems > 0 {
                 let examples = replay.unknownExamples.map { "'\($0.item)' ×\($0.events)" }.joined(separator: ", ")
                 Console.error(
@@ -94,13 +101,17 @@ struct ServeCommand: AsyncParsableCommand {
             refreshed += p.itemKNN.map { "item-kNN '\($0.knn.stage)'" }
             Console.error(
                 "per event: " + (refreshed.isEmpty ? "the list only" : refreshed.joined(separator: ", "))
-                    + (p.keptSources.isEmpty ? "" : "; lists kept from the run: \(p.keptSources.joined(separator: ", "))"))
+                    + (p.keptSources.isEmpty
+                        ? "" : "; lists kept from the run: \(p.keptSources.joined(separator: ", "))"))
             let unapplied = Set(p.events.rowFilters.flatMap(\.unapplied)).sorted()
             if !unapplied.isEmpty {
-                Console.error("note: table-wide clean steps are not applied to single events: \(unapplied.joined(separator: "; "))")
+                Console.error(
+                    "note: table-wide clean steps are not applied to single events: \(unapplied.joined(separator: "; "))"
+                )
             }
             try await ServeServer.run(state, log: log, options: options) { address in
-                Console.error("serving on http://\(address) — Ctrl-C or SIGTERM stops (requests drain, the log is closed)")
+                Console.error(
+                    "serving on http://\(address) — Ctrl-C or SIGTERM stops (requests drain, the log is closed)")
             }
         } catch let e as ServeError {
             Console.error("error: \(e.description)")
@@ -108,5 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    static func ms(_ d: Duration) -> Int { Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
+    static func ms(_ d: Duration) -> Int {
+        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
 }

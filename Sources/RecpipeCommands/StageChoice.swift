@@ -25,13 +25,15 @@ enum StageChoice {
             }
             guard s.kind == kind else {
                 let article = s.kind.first.map { "aeiou".contains($0) } == true ? "an" : "a"
-                Console.error("error: stage '\(name)' is \(article) \(s.kind) stage; \(purpose) (\(kind) stages: \(names))")
+                Console.error(
+                    "error: stage '\(name)' is \(article) \(s.kind) stage; \(purpose) (\(kind) stages: \(names))")
                 throw ExitCode(2)
             }
             return s
         }
         if all.count == 1 { return all[0] }
-        let serving = upstream(of: spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil }.map(\.name), in: spec)
+        let serving = upstream(
+            of: spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil }.map(\.name), in: spec)
         let feeding = all.filter { serving.contains($0.name) }
         if feeding.count == 1 { return feeding[0] }
         guard required else { return nil }
@@ -39,7 +41,8 @@ enum StageChoice {
             Console.error("error: the pipeline has no \(kind) stage; \(purpose)")
         } else {
             let why = feeding.isEmpty ? "none of them feeds a rank stage" : "several feed a rank stage"
-            Console.error("error: the pipeline has several \(kind) stages (\(names)) and \(why); choose one with \(flag)")
+            Console.error(
+                "error: the pipeline has several \(kind) stages (\(names)) and \(why); choose one with \(flag)")
         }
         throw ExitCode(2)
     }

@@ -24,7 +24,8 @@ struct StagesCommand: ParsableCommand {
             return
         }
         guard let d = catalog[kind] else {
-            let hint = Suggestions.hint(for: kind, in: catalog.kinds) ?? "kinds: \(catalog.kinds.joined(separator: ", "))"
+            let hint =
+                Suggestions.hint(for: kind, in: catalog.kinds) ?? "kinds: \(catalog.kinds.joined(separator: ", "))"
             Console.error("error: unknown stage kind '\(kind)' (\(hint))")
             throw ExitCode(2)
         }

@@ -34,7 +34,8 @@ struct StoredResult {
     /// The stage's current result as `T`.
     func load<T>(_ stage: String, as _: T.Type, what: String) throws(Unavailable) -> T {
         guard let fingerprint = state.stages[stage]?.current.value else {
-            throw Unavailable(message: "stage '\(stage)' has no result yet; run the pipeline first:\n  recpipe run \(pipelineFile)")
+            throw Unavailable(
+                message: "stage '\(stage)' has no result yet; run the pipeline first:\n  recpipe run \(pipelineFile)")
         }
         return try load(stage, fingerprint: fingerprint, as: T.self, what: what)
     }
@@ -45,19 +46,24 @@ struct StoredResult {
         return try load(stage, fingerprint: fingerprint, as: T.self, what: what, previous: true)
     }
 
-    func load<T>(_ stage: String, fingerprint: String, as _: T.Type, what: String, previous: Bool = false) throws(Unavailable) -> T {
+    func load<T>(_ stage: String, fingerprint: String, as _: T.Type, what: String, previous: Bool = false)
+        throws(Unavailable) -> T
+    {
         let which = previous ? "previous result" : "stored result"
         let artifact: any Artifact
         do {
             artifact = try store.load(fingerprint).artifact
         } catch {
             throw Unavailable(
-                message: "the \(which) of stage '\(stage)' cannot be read (\(error)); nothing is answered from other results. "
+                message:
+                    "the \(which) of stage '\(stage)' cannot be read (\(error)); nothing is answered from other results. "
                     + "Run the pipeline again to rebuild it:\n  recpipe run \(pipelineFile)")
         }
         guard let value = artifact as? T else {
             throw Unavailable(
-                message: "the \(which) of stage '\(stage)' is \(type(of: artifact).kind.rawValue), not \(what); run the pipeline again:\n  recpipe run \(pipelineFile)")
+                message:
+                    "the \(which) of stage '\(stage)' is \(type(of: artifact).kind.rawValue), not \(what); run the pipeline again:\n  recpipe run \(pipelineFile)"
+            )
         }
         return value
     }

@@ -12,18 +12,23 @@ enum SummaryTable {
             if s.status == .ran || s.status == .cached {
                 let counts = s.counters.prefix(4).map { "\($0.name) \(number($0.value))" }
                 // A first run's "no cached result" says nothing; changes and --force do.
-                why = (s.status == .ran ? [why] : []).filter { !$0.isEmpty && $0 != "unchanged" && $0 != "no cached result" }.joined()
+                why = (s.status == .ran ? [why] : []).filter {
+                    !$0.isEmpty && $0 != "unchanged" && $0 != "no cached result"
+                }.joined()
                 if !counts.isEmpty { why += (why.isEmpty ? "" : "; ") + counts.joined(separator: ", ") }
             }
             if s.status == .notSelected { why = "" }
             rows.append([
                 s.stage, s.kind, status, s.rowsIn.map(number) ?? "", s.rowsOut.map(number) ?? "",
-                s.status == .ran || s.status == .cached || s.status == .failed ? String(format: "%.2fs", s.seconds) : "",
+                s.status == .ran || s.status == .cached || s.status == .failed
+                    ? String(format: "%.2fs", s.seconds) : "",
                 why,
             ])
         }
         var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() where i < header.count - 1 { widths[i] = max(widths[i], c.count) } }
+        for r in rows {
+            for (i, c) in r.enumerated() where i < header.count - 1 { widths[i] = max(widths[i], c.count) }
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in
                 if i == cells.count - 1 { return c }
@@ -32,7 +37,10 @@ enum SummaryTable {
                 return right ? pad + c : c + pad
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        var out = [line(header), line(widths.enumerated().map { i, w in String(repeating: "─", count: i == header.count - 1 ? 12 : w) })]
+        var out = [
+            line(header),
+            line(widths.enumerated().map { i, w in String(repeating: "─", count: i == header.count - 1 ? 12 : w) }),
+        ]
         out += rows.map(line)
         let ran = report.stages.filter { $0.status == .ran }.count
         let cached = report.stages.filter { $0.status == .cached }.count

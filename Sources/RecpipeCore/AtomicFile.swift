@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Writes files so that a reader never sees a half-written one: bytes go to a temporary file in
 /// the same directory (`.tmp-<name>-<pid>-<random>`), are flushed, then `rename(2)` replaces the

@@ -103,7 +103,8 @@ public enum ArtifactEnvelope {
         public var description: String {
             switch self {
             case .badMagic: "not a recpipe artifact (bad magic)"
-            case .unsupportedVersion(let v): "artifact format version \(v) is not supported (this build reads \(ArtifactEnvelope.formatVersion))"
+            case .unsupportedVersion(let v):
+                "artifact format version \(v) is not supported (this build reads \(ArtifactEnvelope.formatVersion))"
             case .truncated: "artifact file is truncated"
             case .checksumMismatch: "artifact checksum does not match its contents (corrupt file)"
             case .wrongKind(let e, let f): "artifact is a '\(f)', expected '\(e)'"
@@ -164,7 +165,9 @@ public enum ArtifactEnvelope {
     }
 
     /// The fields before the payload. `bytes` may hold just the start of a file.
-    public static func readHeader(_ bytes: [UInt8]) throws -> (kind: String, length: UInt64, checksum: UInt64, payloadOffset: Int) {
+    public static func readHeader(_ bytes: [UInt8]) throws -> (
+        kind: String, length: UInt64, checksum: UInt64, payloadOffset: Int
+    ) {
         var r = ByteReader(bytes)
         do {
             for b in magic { guard try r.read(UInt8.self) == b else { throw DecodeError.badMagic } }

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// A directory of output files that switch together: a reader of `out/demo/recs.csv` and
 /// `out/demo/profiles.csv` sees both files of one run, never one old and one new.
@@ -125,7 +126,9 @@ public struct OutputSet: Sendable {
         switch st.st_mode & S_IFMT {
         case S_IFLNK: return nil
         case S_IFDIR: break
-        default: throw OutputSetError(path: path, message: "is a file, not an output directory; remove it or choose another `to`")
+        default:
+            throw OutputSetError(
+                path: path, message: "is a file, not an output directory; remove it or choose another `to`")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let foreign = names.filter { name in
@@ -137,7 +140,9 @@ public struct OutputSet: Sendable {
             let shown = foreign.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
             throw OutputSetError(
                 path: path,
-                message: "is a directory holding files export did not write (\(shown)); export replaces `to` with a link to its newest set of files, so move those files away or choose another `to`")
+                message:
+                    "is a directory holding files export did not write (\(shown)); export replaces `to` with a link to its newest set of files, so move those files away or choose another `to`"
+            )
         }
         let moved = runsDirectory + "/" + set + "-previous"
         try WriteError.check(rename(path, moved), "renaming", path)

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// The process's peak resident memory (`getrusage` maximum RSS) — what a benchmark measures of the
 /// whole process with `wait4` — for stage notes.

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// A file-system write that failed, said the way an operator needs it: the operating system's
 /// reason, what was being done and the file — `no space left on device (writing

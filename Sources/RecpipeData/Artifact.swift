@@ -124,7 +124,8 @@ extension Table: Artifact {
                     guard offsets[k - 1] <= offsets[k] else { throw ArtifactDecodeError("string offsets of '\(name)'") }
                     dict.append(String(decoding: arena[Int(offsets[k - 1])..<Int(offsets[k])], as: UTF8.self))
                 }
-                for (row, c) in codes.enumerated() where Int(c) >= dict.count && (rawValidity.isEmpty || rawValidity[row] != 0) {
+                for (row, c) in codes.enumerated()
+                where Int(c) >= dict.count && (rawValidity.isEmpty || rawValidity[row] != 0) {
                     throw ArtifactDecodeError("string code \(c) out of range in column '\(name)'")
                 }
                 data = .string(dictionary: dict, codes: codes)
@@ -132,7 +133,8 @@ extension Table: Artifact {
             guard data.count == n else {
                 throw ArtifactDecodeError("column '\(name)' has \(data.count) rows, expected \(n)")
             }
-            cols.append(Column(name: name, data: data, validity: rawValidity.isEmpty ? nil : rawValidity.map { $0 != 0 }))
+            cols.append(
+                Column(name: name, data: data, validity: rawValidity.isEmpty ? nil : rawValidity.map { $0 != 0 }))
         }
         do {
             self = try Table(columns: cols)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Number and boolean parsing straight from UTF-8 bytes, without building a `String` per field.
@@ -92,7 +92,8 @@ enum ByteParsing {
         guard p.count < 256 else { return nil }
         for c in p {
             // strtod also accepts hex floats and leading spaces; keep to decimal syntax.
-            let ok = (c >= 48 && c <= 57) || c == 46 || c == 43 || c == 45 || c == 101 || c == 69
+            let ok =
+                (c >= 48 && c <= 57) || c == 46 || c == 43 || c == 45 || c == 101 || c == 69
                 || (c | 0x20 >= 97 && c | 0x20 <= 122)
             if !ok { return nil }
         }

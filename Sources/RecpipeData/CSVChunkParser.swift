@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A rejected record inside a chunk, with its line relative to the chunk start.
@@ -53,7 +53,10 @@ struct CSVChunkParser: @unchecked Sendable {
     private let hasBounds: [Bool]
     private let maxNullLength: Int
 
-    init(scanner: CSVScanner, fieldCount: Int, plans: [ColumnPlan], nullValues: [[UInt8]], rejectInvalidUTF8: Bool = false) {
+    init(
+        scanner: CSVScanner, fieldCount: Int, plans: [ColumnPlan], nullValues: [[UInt8]],
+        rejectInvalidUTF8: Bool = false
+    ) {
         self.scanner = scanner
         self.fieldCount = fieldCount
         self.plans = plans
@@ -121,7 +124,8 @@ struct CSVChunkParser: @unchecked Sendable {
                     if f.escaped {
                         failure = convert(j, type, f, &scratch, &bits, &nulls)
                     } else {
-                        failure = convert(j, type, UnsafeRawBufferPointer(rebasing: p[f.start..<f.end]), f.quoted, &bits, &nulls)
+                        failure = convert(
+                            j, type, UnsafeRawBufferPointer(rebasing: p[f.start..<f.end]), f.quoted, &bits, &nulls)
                     }
                     if failure != nil { break }
                 }
@@ -137,7 +141,8 @@ struct CSVChunkParser: @unchecked Sendable {
                     if f.escaped {
                         scanner.bytes(of: f, scratch: &scratch) { invalid = cols[j].appendString($0, stable: false) }
                     } else {
-                        invalid = cols[j].appendString(UnsafeRawBufferPointer(rebasing: p[f.start..<f.end]), stable: true)
+                        invalid = cols[j].appendString(
+                            UnsafeRawBufferPointer(rebasing: p[f.start..<f.end]), stable: true)
                     }
                     if invalid {
                         replaced += 1
@@ -168,7 +173,8 @@ struct CSVChunkParser: @unchecked Sendable {
     }
 
     private func convert(
-        _ j: Int, _ type: ColumnType, _ f: FieldRef, _ scratch: inout [UInt8], _ bits: inout [UInt64], _ nulls: inout [Bool]
+        _ j: Int, _ type: ColumnType, _ f: FieldRef, _ scratch: inout [UInt8], _ bits: inout [UInt64],
+        _ nulls: inout [Bool]
     ) -> String? {
         var failure: String?
         scanner.bytes(of: f, scratch: &scratch) { failure = convert(j, type, $0, true, &bits, &nulls) }
@@ -178,7 +184,8 @@ struct CSVChunkParser: @unchecked Sendable {
     /// Parses one non-string field into `bits[j]` (or marks it null); returns a reject reason.
     @inline(__always)
     private func convert(
-        _ j: Int, _ type: ColumnType, _ p: UnsafeRawBufferPointer, _ quoted: Bool, _ bits: inout [UInt64], _ nulls: inout [Bool]
+        _ j: Int, _ type: ColumnType, _ p: UnsafeRawBufferPointer, _ quoted: Bool, _ bits: inout [UInt64],
+        _ nulls: inout [Bool]
     ) -> String? {
         if p.isEmpty || (!quoted && isNullText(p)) {
             nulls[j] = true
@@ -197,7 +204,9 @@ struct CSVChunkParser: @unchecked Sendable {
                 if v.isFinite || allowNonFinite[j] { bits[j] = v.bitPattern; return nil }
                 return describe(
                     plans[j], p,
-                    as: "a finite float (it reads as \(v)); to keep such values write `\(plans[j].name): { type: float, non_finite: allow }` in the schema")
+                    as:
+                        "a finite float (it reads as \(v)); to keep such values write `\(plans[j].name): { type: float, non_finite: allow }` in the schema"
+                )
             }
         case .bool:
             if let v = ByteParsing.bool(p) { bits[j] = v ? 1 : 0; return nil }
@@ -226,10 +235,13 @@ struct CSVChunkParser: @unchecked Sendable {
     private func describe(_ plan: ColumnPlan, _ p: UnsafeRawBufferPointer, as expected: String? = nil) -> String {
         var text = String(decoding: p, as: UTF8.self)
         if text.count > 40 { text = String(text.prefix(40)) + "…" }
-        let what = expected ?? (plan.type == .timestamp
-            ? (plan.formats.count > 2 ? "a timestamp (no common format matches)"
-                : "a timestamp (\(plan.formats.map(\.description).joined(separator: " or ")))")
-            : "\(plan.type)")
+        let what =
+            expected
+            ?? (plan.type == .timestamp
+                ? (plan.formats.count > 2
+                    ? "a timestamp (no common format matches)"
+                    : "a timestamp (\(plan.formats.map(\.description).joined(separator: " or ")))")
+                : "\(plan.type)")
         return "column '\(plan.name)': cannot parse '\(text)' as \(what)"
     }
 }

@@ -16,7 +16,8 @@ extension CSVReader {
         guard let column = table.column(named: key) else {
             throw IngestError(
                 .missingColumn, path: path, "'unique' names column '\(key)', which the table does not have",
-                hint: Suggestions.hint(for: key, in: table.columnNames) ?? "columns: " + table.columnNames.joined(separator: ", "))
+                hint: Suggestions.hint(for: key, in: table.columnNames) ?? "columns: "
+                    + table.columnNames.joined(separator: ", "))
         }
         let rows = Array(0..<table.rowCount)
         var kept: [Value: Int] = [:]
@@ -32,11 +33,18 @@ extension CSVReader {
                 let (a, b) = (min(lines[r], lines[other]), max(lines[r], lines[other]))
                 throw IngestError(
                     .duplicateKey, path: path, "\(key) '\(text)' appears twice, at lines \(a) and \(b)",
-                    hint: "make '\(key)' unique in the file, or set on_duplicate: first (or last) to keep one row and reject the others")
+                    hint:
+                        "make '\(key)' unique in the file, or set on_duplicate: first (or last) to keep one row and reject the others"
+                )
             }
-            found.append(DuplicateRow(row: r, reject: RejectedRow(
-                line: lines[r], raw: raw(r),
-                reason: "duplicate \(key) '\(text)' (the \(policy == .first ? "first" : "last") one, line \(lines[other]), is kept)")))
+            found.append(
+                DuplicateRow(
+                    row: r,
+                    reject: RejectedRow(
+                        line: lines[r], raw: raw(r),
+                        reason:
+                            "duplicate \(key) '\(text)' (the \(policy == .first ? "first" : "last") one, line \(lines[other]), is kept)"
+                    )))
         }
         return found.sorted { $0.row < $1.row }
     }

@@ -24,7 +24,9 @@ public enum CSVReader {
         let file = try FileLoading.map(path: path)
         return try withExtendedLifetime(file) {
             try afterMapping?()
-            let parsed = Result { try read(bytes: file.bytes, path: path, options: options, release: { file.release($0, $1) }) }
+            let parsed = Result {
+                try read(bytes: file.bytes, path: path, options: options, release: { file.release($0, $1) })
+            }
             // A change explains any parse error it caused, so it is reported first.
             try file.checkUnchanged(path: path)
             return try parsed.get()
@@ -46,7 +48,8 @@ public enum CSVReader {
         release: (@Sendable (UnsafeRawPointer, Int) -> Void)? = nil
     ) throws -> IngestResult {
         guard options.delimiter != options.quote, options.delimiter != 10, options.delimiter != 13 else {
-            throw IngestError(.invalidOption, path: path, "the delimiter must differ from the quote character and from line ends")
+            throw IngestError(
+                .invalidOption, path: path, "the delimiter must differ from the quote character and from line ends")
         }
         var bom = 0
         if whole.count >= 3, whole[0] == 0xEF, whole[1] == 0xBB, whole[2] == 0xBF { bom = 3 }
@@ -59,7 +62,9 @@ public enum CSVReader {
         var outcome = CSVScanner.Outcome.blank
         while pos < p.count, outcome == .blank { outcome = scanner.next(&pos, &newlines, &fields) }
         guard outcome != .blank else {
-            throw IngestError(.emptyFile, path: path, "the file is empty (no header row)", hint: "check the path, or that the export finished")
+            throw IngestError(
+                .emptyFile, path: path, "the file is empty (no header row)",
+                hint: "check the path, or that the export finished")
         }
         guard outcome == .record else {
             throw IngestError(.unreadableFile, path: path, "the header row is malformed (\(outcome))")
@@ -67,7 +72,8 @@ public enum CSVReader {
         let header = uniqueNames(fields.map { scanner.string(of: $0) })
         let dataStart = pos, dataStartLine = newlines + 1
 
-        let (plans, used) = try makePlans(header: header, scanner: scanner, dataStart: dataStart, path: path, options: options)
+        let (plans, used) = try makePlans(
+            header: header, scanner: scanner, dataStart: dataStart, path: path, options: options)
         var parser = CSVChunkParser(
             scanner: scanner, fieldCount: header.count, plans: plans,
             nullValues: options.nullValues.map { Array($0.utf8) }, rejectInvalidUTF8: options.onInvalidUTF8 == .reject)
@@ -91,7 +97,8 @@ public enum CSVReader {
             }
             if options.onBadRow != .skip || rejects.count < 5 {
                 for r in c.rejects where options.onBadRow != .skip || rejects.count < 5 {
-                    rejects.append(RejectedRow(line: line + r.relativeLine, raw: scanner.raw(r.start, r.end), reason: r.reason))
+                    rejects.append(
+                        RejectedRow(line: line + r.relativeLine, raw: scanner.raw(r.start, r.end), reason: r.reason))
                 }
             }
             line += c.newlines
@@ -110,7 +117,8 @@ public enum CSVReader {
         do {
             table = try Table(columns: columns)
         } catch {
-            throw IngestError(.invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
+            throw IngestError(
+                .invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
         }
         var duplicates = 0
         if let key = options.uniqueKey {
@@ -133,7 +141,8 @@ public enum CSVReader {
                     rejects += found.map(\.reject)
                     rejects.sort { $0.line < $1.line }
                 }
-                try enforce(policy: options, rejects: rejects, rejected: rejected, rowsIn: rowsOk + rejected, path: path)
+                try enforce(
+                    policy: options, rejects: rejects, rejected: rejected, rowsIn: rowsOk + rejected, path: path)
             }
         }
         var result = IngestResult(
@@ -223,14 +232,17 @@ public enum CSVReader {
         }
         var plans: [ColumnPlan] = []
         var used: [ColumnSpec] = []
-        let order: [Int] = options.onlySchemaColumns
+        let order: [Int] =
+            options.onlySchemaColumns
             ? (options.schema ?? []).map { header.firstIndex(of: $0.name)! } : Array(header.indices)
         for j in order {
             if let spec = specs[header[j]] {
                 let formats = try timestampFormats(spec, path: path)
-                plans.append(ColumnPlan(
-                    source: j, name: spec.outputName, type: spec.type, formats: formats, allowNonFinite: spec.allowNonFinite,
-                    minimum: spec.minimum, maximum: spec.maximum))
+                plans.append(
+                    ColumnPlan(
+                        source: j, name: spec.outputName, type: spec.type, formats: formats,
+                        allowNonFinite: spec.allowNonFinite,
+                        minimum: spec.minimum, maximum: spec.maximum))
                 used.append(spec)
             } else {
                 let (type, fmt) = SchemaInference.inferType(samples[j])
@@ -265,7 +277,9 @@ public enum CSVReader {
 
     // MARK: - Bad rows
 
-    package static func enforce(policy: IngestOptions, rejects: [RejectedRow], rejected: Int, rowsIn: Int, path: String) throws {
+    package static func enforce(policy: IngestOptions, rejects: [RejectedRow], rejected: Int, rowsIn: Int, path: String)
+        throws
+    {
         guard rejected > 0 else { return }
         if policy.onBadRow == .fail, let first = rejects.first {
             throw IngestError(
@@ -280,7 +294,9 @@ public enum CSVReader {
                 .tooManyBadRows, path: path,
                 "\(rejected) of \(rowsIn) rows were rejected\(share), more than max_bad_rows (\(limit.description)); "
                     + (summary.map { "\($0); " } ?? "") + "first: \(firstFew)",
-                hint: summary?.column.map { "declare '\($0)' with the type its values have (ids: string), fix the data, or raise max_bad_rows" }
+                hint: summary?.column.map {
+                    "declare '\($0)' with the type its values have (ids: string), fix the data, or raise max_bad_rows"
+                }
                     ?? "fix the schema or the data, or raise max_bad_rows")
         }
     }

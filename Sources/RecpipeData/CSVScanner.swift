@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The byte range of one field of a CSV record. For a quoted field the range excludes the
@@ -76,7 +76,8 @@ struct CSVScanner {
                 }
                 fields.append(FieldRef(start: start, end: i, quoted: true, escaped: escaped))
                 i += 1
-                if i < n, p[i] != delimiter, p[i] != Self.lf, !(p[i] == Self.cr && (i + 1 == n || p[i + 1] == Self.lf)) {
+                if i < n, p[i] != delimiter, p[i] != Self.lf, !(p[i] == Self.cr && (i + 1 == n || p[i + 1] == Self.lf))
+                {
                     if outcome == .record { outcome = .textAfterQuote(field: fields.count - 1) }
                     while i < n, p[i] != delimiter, p[i] != Self.lf { i += 1 }
                 }
@@ -213,8 +214,9 @@ struct ByteInterner {
     /// The interned strings, in first-seen order.
     func strings() -> [String] {
         arena.withUnsafeBytes { a in
-            (0..<count).map { String(decoding: UnsafeRawBufferPointer(rebasing: a[starts[$0]..<starts[$0 + 1]]), as: UTF8.self) }
+            (0..<count).map {
+                String(decoding: UnsafeRawBufferPointer(rebasing: a[starts[$0]..<starts[$0 + 1]]), as: UTF8.self)
+            }
         }
     }
 }
-

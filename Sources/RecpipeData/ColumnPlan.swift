@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How one source field becomes a table column: output name, type and accepted timestamp formats.
@@ -117,7 +117,9 @@ func mergeChunkColumns(_ parts: [ChunkColumn], name: String, type: ColumnType) -
     case .bool: return Column(name: name, data: .bool(parts.flatMap(\.bools)), validity: validity)
     case .string:
         if parts.count == 1 {
-            return Column(name: name, data: .string(dictionary: parts[0].interner.strings(), codes: parts[0].codes), validity: validity)
+            return Column(
+                name: name, data: .string(dictionary: parts[0].interner.strings(), codes: parts[0].codes),
+                validity: validity)
         }
         var dict: [String] = []
         var index: [String: UInt32] = [:]

@@ -12,20 +12,30 @@ extension DemoShop {
 
     static func writeUsers(_ users: [User], to path: String) throws {
         let t = try Table(
-            schema: [Field("user_id", .string), Field("age", .int), Field("gender", .string), Field("city", .string), Field("signup_date", .string)],
+            schema: [
+                Field("user_id", .string), Field("age", .int), Field("gender", .string), Field("city", .string),
+                Field("signup_date", .string),
+            ],
             rows: users.map {
-                [.string($0.id), .int(Int64($0.age)), $0.gender.isEmpty ? .null : .string($0.gender), .string($0.city), .string(dateString($0.signupDay))]
+                [
+                    .string($0.id), .int(Int64($0.age)), $0.gender.isEmpty ? .null : .string($0.gender),
+                    .string($0.city), .string(dateString($0.signupDay)),
+                ]
             })
         try TableWriter.writeCSV(t, to: path)
     }
 
     static func writeItems(_ items: [Item], to path: String) throws {
         let t = try Table(
-            schema: [Field("item_id", .string), Field("title", .string), Field("category", .string), Field("brand", .string),
-                     Field("price", .float), Field("stock", .int), Field("clearance", .bool)],
+            schema: [
+                Field("item_id", .string), Field("title", .string), Field("category", .string), Field("brand", .string),
+                Field("price", .float), Field("stock", .int), Field("clearance", .bool),
+            ],
             rows: items.map {
-                [.string($0.id), .string($0.title), .string(categories[$0.category]), .string($0.brand),
-                 .double($0.price), .int(Int64($0.stock)), .bool($0.clearance)]
+                [
+                    .string($0.id), .string($0.title), .string(categories[$0.category]), .string($0.brand),
+                    .double($0.price), .int(Int64($0.stock)), .bool($0.clearance),
+                ]
             })
         try TableWriter.writeCSV(t, to: path)
     }
@@ -87,11 +97,18 @@ extension DemoShop {
         let fallback = (items: items.indices.map(Int32.init), cumulative: items.indices.map { Double($0 + 1) })
         let userIDs = users.map { Array($0.id.utf8) }
         let itemIDs = items.map { Array($0.id.utf8) }
-        let itemPrices = items.map { Array(String($0.clearance ? ($0.price * 0.7).rounded(toPlaces: 2) : $0.price).utf8) }
+        let itemPrices = items.map {
+            Array(String($0.clearance ? ($0.price * 0.7).rounded(toPlaces: 2) : $0.price).utf8)
+        }
         let kinds = [Array("view".utf8), Array("cart".utf8), Array("purchase".utf8)]
-        let hourWeights: [Double] = [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2, 2.2, 2.3, 2.5, 3, 2.6, 2.4, 2.4, 2.5, 2.8, 3.2, 3.8, 4.5, 4.8, 4, 2.5]
+        let hourWeights: [Double] = [
+            1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2, 2.2, 2.3, 2.5, 3, 2.6, 2.4, 2.4, 2.5, 2.8, 3.2, 3.8, 4.5, 4.8, 4,
+            2.5,
+        ]
         var hourAcc = 0.0
-        let hourCumulative = hourWeights.map { hourAcc += $0; return hourAcc }
+        let hourCumulative = hourWeights.map {
+            hourAcc += $0; return hourAcc
+        }
 
         try AtomicFile.write(to: path) { handle in
             var buf: [UInt8] = Array("user_id,item_id,event,timestamp,quantity,price\n".utf8)
@@ -128,7 +145,9 @@ extension DemoShop {
                     if anonymous || g.nextDouble() >= 0.25 { continue }
                     let quantity = UInt8(g.nextDouble() < 0.75 ? 1 : 2 + g.next() % 3)
                     second += 60 + Int32(g.next() % 540)
-                    if day.count < todays { day.append(Event(second: second, user: Int32(u), item: item, kind: 1, quantity: quantity)) }
+                    if day.count < todays {
+                        day.append(Event(second: second, user: Int32(u), item: item, kind: 1, quantity: quantity))
+                    }
                     if g.nextDouble() < 0.45, day.count < todays {
                         second += 60 + Int32(g.next() % 1740)
                         day.append(Event(second: second, user: Int32(u), item: item, kind: 2, quantity: quantity))

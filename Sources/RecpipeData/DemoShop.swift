@@ -38,16 +38,21 @@ public enum DemoShop {
     }
 
     static let segments: [Segment] = [
-        Segment(name: "bargain_hunters", preferences: ["groceries": 3, "home": 2.5, "toys": 1.2, "shoes": 1, "beauty": 1],
-                priceSensitivity: 1.5, activity: 1.2, recency: (0.6, 0.2, 0.2), ages: 20...65, share: 0.25),
-        Segment(name: "luxury", preferences: ["jewelry": 3, "bags": 3, "coats": 2.5, "beauty": 2],
-                priceSensitivity: -0.6, activity: 0.8, recency: (0.7, 0.1, 0.2), ages: 28...58, share: 0.15),
-        Segment(name: "tech_fans", preferences: ["electronics": 4, "books": 1.5, "outdoor": 1],
-                priceSensitivity: 0.3, activity: 1.5, recency: (0.4, 0.4, 0.2), ages: 18...38, share: 0.2),
-        Segment(name: "parents", preferences: ["toys": 3.5, "books": 2, "groceries": 2, "home": 1.5],
-                priceSensitivity: 0.8, activity: 1.0, recency: (0.7, 0.15, 0.15), ages: 29...46, share: 0.2),
-        Segment(name: "sporty", preferences: ["sports": 4, "outdoor": 3, "shoes": 2],
-                priceSensitivity: 0.5, activity: 1.1, recency: (0.5, 0.2, 0.3), ages: 18...42, share: 0.2),
+        Segment(
+            name: "bargain_hunters", preferences: ["groceries": 3, "home": 2.5, "toys": 1.2, "shoes": 1, "beauty": 1],
+            priceSensitivity: 1.5, activity: 1.2, recency: (0.6, 0.2, 0.2), ages: 20...65, share: 0.25),
+        Segment(
+            name: "luxury", preferences: ["jewelry": 3, "bags": 3, "coats": 2.5, "beauty": 2],
+            priceSensitivity: -0.6, activity: 0.8, recency: (0.7, 0.1, 0.2), ages: 28...58, share: 0.15),
+        Segment(
+            name: "tech_fans", preferences: ["electronics": 4, "books": 1.5, "outdoor": 1],
+            priceSensitivity: 0.3, activity: 1.5, recency: (0.4, 0.4, 0.2), ages: 18...38, share: 0.2),
+        Segment(
+            name: "parents", preferences: ["toys": 3.5, "books": 2, "groceries": 2, "home": 1.5],
+            priceSensitivity: 0.8, activity: 1.0, recency: (0.7, 0.15, 0.15), ages: 29...46, share: 0.2),
+        Segment(
+            name: "sporty", preferences: ["sports": 4, "outdoor": 3, "shoes": 2],
+            priceSensitivity: 0.5, activity: 1.1, recency: (0.5, 0.2, 0.3), ages: 18...42, share: 0.2),
     ]
 
     struct CategoryInfo {
@@ -57,21 +62,47 @@ public enum DemoShop {
     }
 
     static let catalog: [String: CategoryInfo] = [
-        "coats": .init(medianPrice: 120, brands: ["Northwind", "Maison Lu", "Alpen"], nouns: ["羊毛大衣 Wool Coat", "羽绒服 Down Jacket", "Trench Coat", "Parka"]),
-        "shoes": .init(medianPrice: 80, brands: ["Stride", "Lumo", "飞跃 Feiyue"], nouns: ["Running Shoes", "帆布鞋 Canvas Sneakers", "Leather Boots", "Loafers"]),
-        "electronics": .init(medianPrice: 250, brands: ["Voltix", "小米 Xiaomi", "Aurion"], nouns: ["Wireless Earbuds", "14\" Laptop Sleeve", "智能手表 Smart Watch", "Tablet", "Power Bank"]),
-        "beauty": .init(medianPrice: 35, brands: ["Lumière", "Hana", "Verde"], nouns: ["面霜 Face Cream", "Lipstick", "Serum", "Perfume"]),
-        "books": .init(medianPrice: 18, brands: ["Penguin", "中信出版 CITIC", "Orbit"], nouns: ["Mystery Novel", "Cookbook", "三体 The Three-Body Problem", "Travel Guide"]),
-        "toys": .init(medianPrice: 25, brands: ["Playwise", "Bricko", "Tumble"], nouns: ["Building Blocks", "Plush Panda 熊猫", "Puzzle, 1000 pieces", "RC Car"]),
-        "groceries": .init(medianPrice: 8, brands: ["FreshCo", "盒马 Hema", "Daily"], nouns: ["Green Tea 绿茶", "Olive Oil", "Coffee Beans", "Rice 5kg"]),
-        "sports": .init(medianPrice: 45, brands: ["Apex", "李宁 Li-Ning", "Kinetic"], nouns: ["Yoga Mat", "Dumbbells", "Badminton Racket", "Jersey"]),
-        "home": .init(medianPrice: 30, brands: ["Nest & Co", "宜家 IKEA", "Hearth"], nouns: ["Ceramic Mug", "Throw Blanket", "Desk Lamp", "Storage Box"]),
-        "bags": .init(medianPrice: 150, brands: ["Carryall", "Maison Lu", "Atlas"], nouns: ["Leather Tote", "真皮手袋 Handbag", "Backpack", "Crossbody Bag"]),
-        "jewelry": .init(medianPrice: 200, brands: ["Aurum", "周大福 Chow Tai Fook", "Lustre"], nouns: ["Gold Necklace", "Silver Ring", "玉手镯 Jade Bracelet", "Pearl Earrings"]),
-        "outdoor": .init(medianPrice: 90, brands: ["Summit", "Trailhead", "骆驼 Camel"], nouns: ["Tent", "Hiking Poles", "Sleeping Bag", "Headlamp"]),
+        "coats": .init(
+            medianPrice: 120, brands: ["Northwind", "Maison Lu", "Alpen"],
+            nouns: ["羊毛大衣 Wool Coat", "羽绒服 Down Jacket", "Trench Coat", "Parka"]),
+        "shoes": .init(
+            medianPrice: 80, brands: ["Stride", "Lumo", "飞跃 Feiyue"],
+            nouns: ["Running Shoes", "帆布鞋 Canvas Sneakers", "Leather Boots", "Loafers"]),
+        "electronics": .init(
+            medianPrice: 250, brands: ["Voltix", "小米 Xiaomi", "Aurion"],
+            nouns: ["Wireless Earbuds", "14\" Laptop Sleeve", "智能手表 Smart Watch", "Tablet", "Power Bank"]),
+        "beauty": .init(
+            medianPrice: 35, brands: ["Lumière", "Hana", "Verde"],
+            nouns: ["面霜 Face Cream", "Lipstick", "Serum", "Perfume"]),
+        "books": .init(
+            medianPrice: 18, brands: ["Penguin", "中信出版 CITIC", "Orbit"],
+            nouns: ["Mystery Novel", "Cookbook", "三体 The Three-Body Problem", "Travel Guide"]),
+        "toys": .init(
+            medianPrice: 25, brands: ["Playwise", "Bricko", "Tumble"],
+            nouns: ["Building Blocks", "Plush Panda 熊猫", "Puzzle, 1000 pieces", "RC Car"]),
+        "groceries": .init(
+            medianPrice: 8, brands: ["FreshCo", "盒马 Hema", "Daily"],
+            nouns: ["Green Tea 绿茶", "Olive Oil", "Coffee Beans", "Rice 5kg"]),
+        "sports": .init(
+            medianPrice: 45, brands: ["Apex", "李宁 Li-Ning", "Kinetic"],
+            nouns: ["Yoga Mat", "Dumbbells", "Badminton Racket", "Jersey"]),
+        "home": .init(
+            medianPrice: 30, brands: ["Nest & Co", "宜家 IKEA", "Hearth"],
+            nouns: ["Ceramic Mug", "Throw Blanket", "Desk Lamp", "Storage Box"]),
+        "bags": .init(
+            medianPrice: 150, brands: ["Carryall", "Maison Lu", "Atlas"],
+            nouns: ["Leather Tote", "真皮手袋 Handbag", "Backpack", "Crossbody Bag"]),
+        "jewelry": .init(
+            medianPrice: 200, brands: ["Aurum", "周大福 Chow Tai Fook", "Lustre"],
+            nouns: ["Gold Necklace", "Silver Ring", "玉手镯 Jade Bracelet", "Pearl Earrings"]),
+        "outdoor": .init(
+            medianPrice: 90, brands: ["Summit", "Trailhead", "骆驼 Camel"],
+            nouns: ["Tent", "Hiking Poles", "Sleeping Bag", "Headlamp"]),
     ]
 
-    static let cities = ["上海", "北京", "深圳", "杭州", "成都", "London", "New York", "Paris", "Berlin", "Singapore", "Toronto", "Sydney"]
+    static let cities = [
+        "上海", "北京", "深圳", "杭州", "成都", "London", "New York", "Paris", "Berlin", "Singapore", "Toronto", "Sydney",
+    ]
     static let colors = ["Black", "Navy", "Red", "Grey", "White", "Green"]
 
     struct User {
@@ -134,12 +165,15 @@ public enum DemoShop {
             let total = prefs.reduce(0, +)
             prefs = prefs.map { $0 / total }
             var acc = 0.0
-            let cumulative = prefs.map { acc += $0; return acc }
+            let cumulative = prefs.map {
+                acc += $0; return acc
+            }
             let top = categories.indices.sorted { prefs[$0] > prefs[$1] }.prefix(3).map { categories[$0] }
             let r = g.nextDouble()
             let pattern = r < seg.recency.0 ? 0 : r < seg.recency.0 + seg.recency.1 ? 1 : 2
             // Most users signed up before the event window; ~15% join during it.
-            let signup = g.nextDouble() < 0.85
+            let signup =
+                g.nextDouble() < 0.85
                 ? windowStart - 1 - Int(g.next() % 850) : windowStart + Int(g.next() % 150)
             let genderDraw = g.nextDouble()
             let gender = genderDraw < 0.03 ? "" : genderDraw < 0.5 ? "F" : genderDraw < 0.97 ? "M" : "other"

@@ -1,10 +1,11 @@
 import CFileGuard
 import Foundation
 import RecpipeCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Opens input files with the errors users need: missing (with a did-you-mean from the same
@@ -25,7 +26,8 @@ enum FileLoading {
                 let n = pread(fd, buffer.baseAddress! + filled, buffer.count - filled, off_t(filled))
                 if n < 0, errno == EINTR { continue }
                 guard n >= 0 else {
-                    throw IngestError(.unreadableFile, path: path, "cannot read the file (\(String(cString: strerror(errno))))")
+                    throw IngestError(
+                        .unreadableFile, path: path, "cannot read the file (\(String(cString: strerror(errno))))")
                 }
                 if n == 0 { break }
                 filled += n
@@ -33,7 +35,8 @@ enum FileLoading {
         }
         try before.checkUnchanged(fd: fd, path: path, faults: filled < before.size ? 1 : 0)
         guard !isBlank(data) else {
-            throw IngestError(.emptyFile, path: path, "the file is empty", hint: "check the path, or that the export finished")
+            throw IngestError(
+                .emptyFile, path: path, "the file is empty", hint: "check the path, or that the export finished")
         }
         return data
     }
@@ -53,7 +56,8 @@ enum FileLoading {
         var head = [UInt8](repeating: 0, count: min(size, 4096))
         let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard size > 0, !(size < 4096 && got == size && isBlank(head)) else {
-            throw IngestError(.emptyFile, path: path, "the file is empty", hint: "check the path, or that the export finished")
+            throw IngestError(
+                .emptyFile, path: path, "the file is empty", hint: "check the path, or that the export finished")
         }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
             throw IngestError(.unreadableFile, path: path, "cannot map the file (\(String(cString: strerror(errno))))")
@@ -71,20 +75,25 @@ enum FileLoading {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             let url = URL(fileURLWithPath: path)
-            let siblings = (try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)) ?? []
+            let siblings =
+                (try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)) ?? []
             throw IngestError(
                 .missingFile, path: path, "file not found",
-                hint: Suggestions.hint(for: url.lastPathComponent, in: siblings) ?? "check the path; relative paths in a pipeline are relative to the pipeline file")
+                hint: Suggestions.hint(for: url.lastPathComponent, in: siblings)
+                    ?? "check the path; relative paths in a pipeline are relative to the pipeline file")
         }
         guard !isDir.boolValue else {
-            throw IngestError(.unreadableFile, path: path, "is a directory, not a file", hint: "point the path at a file inside it")
+            throw IngestError(
+                .unreadableFile, path: path, "is a directory, not a file", hint: "point the path at a file inside it")
         }
     }
 
     private static func openForReading(_ path: String) throws -> Int32 {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            throw IngestError(.unreadableFile, path: path, "cannot read the file (\(String(cString: strerror(errno))))", hint: "check its permissions")
+            throw IngestError(
+                .unreadableFile, path: path, "cannot read the file (\(String(cString: strerror(errno))))",
+                hint: "check its permissions")
         }
         return fd
     }
@@ -111,9 +120,9 @@ struct FileIdentity: Equatable {
         }
         size = Int(st.st_size)
         #if canImport(Darwin)
-        modified = st.st_mtimespec
+            modified = st.st_mtimespec
         #else
-        modified = st.st_mtim
+            modified = st.st_mtim
         #endif
     }
 
@@ -126,11 +135,14 @@ struct FileIdentity: Equatable {
     func checkUnchanged(fd: Int32, path: String, faults: Int) throws {
         let now = try FileIdentity(fd: fd, path: path)
         guard faults > 0 || now != self else { return }
-        let what = now.size == size
+        let what =
+            now.size == size
             ? "it was rewritten in place" : "its size went from \(size) to \(now.size) bytes"
         throw IngestError(
             .fileChanged, path: path, "the file changed while it was being read (\(what)); re-run",
-            hint: "have the export write to a temporary name and rename it into place, so a reader never sees a half-written file")
+            hint:
+                "have the export write to a temporary name and rename it into place, so a reader never sees a half-written file"
+        )
     }
 }
 

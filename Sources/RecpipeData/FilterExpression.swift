@@ -20,7 +20,8 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         /// The operators on text.
         var isText: Bool {
             switch self {
-            case .startsWith, .endsWith, .contains, .matches, .notStartsWith, .notEndsWith, .notContains, .notMatches: true
+            case .startsWith, .endsWith, .contains, .matches, .notStartsWith, .notEndsWith, .notContains, .notMatches:
+                true
             default: false
             }
         }
@@ -88,7 +89,8 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         }
         guard let (word, op) = ops.first(where: { matchesOp($0.0) }) else {
             throw fail(
-                "expected an operator (==, !=, <, <=, >, >=, in, not in, is null, is not null, startswith, endswith, contains, matches) after '\(column)'")
+                "expected an operator (==, !=, <, <=, >, >=, in, not in, is null, is not null, startswith, endswith, contains, matches) after '\(column)'"
+            )
         }
         self.op = op
         rest = rest.dropFirst(word.count).drop { $0 == " " }
@@ -131,18 +133,26 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         var i = s.startIndex
         while i < s.endIndex {
             let c = s[i]
-            if let q = quote { if c == q { quote = nil } } else if c == "\"" || c == "'" { quote = c } else if c == "," {
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "," {
                 items.append(s[start..<i])
                 start = s.index(after: i)
             }
             i = s.index(after: i)
         }
         items.append(s[start...])
-        return items.map { $0.drop { $0 == " " } }.map { Substring(String($0).trimmingCharacters()) }.filter { !$0.isEmpty }
+        return items.map { $0.drop { $0 == " " } }.map { Substring(String($0).trimmingCharacters()) }.filter {
+            !$0.isEmpty
+        }
     }
 
     private static func literal(_ s: Substring) -> Literal {
-        if s.count >= 2, let f = s.first, f == "\"" || f == "'", s.last == f { return .string(String(s.dropFirst().dropLast())) }
+        if s.count >= 2, let f = s.first, f == "\"" || f == "'", s.last == f {
+            return .string(String(s.dropFirst().dropLast()))
+        }
         if s == "true" { return .bool(true) }
         if s == "false" { return .bool(false) }
         if let d = ByteParsing.double(String(s)), s.contains(where: \.isNumber) { return .number(d) }
@@ -155,22 +165,38 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
     /// did-you-mean) or a literal that cannot compare with the column's type. Empty when valid.
     public func check(against schema: [Field]) -> [Diagnostic] {
         guard let field = schema.first(where: { $0.name == column }) else {
-            return [.error("unknown-column", "filter '\(text)': unknown column '\(column)'",
-                           hint: Suggestions.hint(for: column, in: schema.map(\.name)))]
+            return [
+                .error(
+                    "unknown-column", "filter '\(text)': unknown column '\(column)'",
+                    hint: Suggestions.hint(for: column, in: schema.map(\.name)))
+            ]
         }
         for v in values where compiled(v, for: field.type) == nil {
-            return [.error("type-mismatch", "filter '\(text)': \(v) cannot be compared with \(field.type) column '\(column)'",
-                           hint: field.type == .timestamp ? "write dates like \"2026-05-01\"" : nil)]
+            return [
+                .error(
+                    "type-mismatch", "filter '\(text)': \(v) cannot be compared with \(field.type) column '\(column)'",
+                    hint: field.type == .timestamp ? "write dates like \"2026-05-01\"" : nil)
+            ]
         }
         if field.type == .bool, [.lt, .le, .gt, .ge].contains(op) || op.isText {
-            return [.error("type-mismatch", "filter '\(text)': '\(op.rawValue)' does not apply to bool column '\(column)'")]
+            return [
+                .error("type-mismatch", "filter '\(text)': '\(op.rawValue)' does not apply to bool column '\(column)'")
+            ]
         }
         if field.type == .timestamp, op.isText {
-            return [.error("type-mismatch", "filter '\(text)': '\(op.rawValue)' does not apply to timestamp column '\(column)'",
-                           hint: "compare dates with < or >, e.g. \(column) >= \"2026-05-01\"")]
+            return [
+                .error(
+                    "type-mismatch",
+                    "filter '\(text)': '\(op.rawValue)' does not apply to timestamp column '\(column)'",
+                    hint: "compare dates with < or >, e.g. \(column) >= \"2026-05-01\"")
+            ]
         }
         if ignoreCase, field.type != .string, !op.isText {
-            return [.error("type-mismatch", "filter '\(text)': 'ignore case' needs a text column; '\(column)' is \(field.type)")]
+            return [
+                .error(
+                    "type-mismatch", "filter '\(text)': 'ignore case' needs a text column; '\(column)' is \(field.type)"
+                )
+            ]
         }
         return []
     }
@@ -182,7 +208,8 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         switch (v, type) {
         case (.number(let d), .int), (.number(let d), .float): return .double(d)
         case (.number(let d), .timestamp): return .double(d)
-        case (.string(let s), .timestamp): return TimestampFormat.common.lazy.compactMap { $0.parse(s) }.first.map { .double(Double($0)) }
+        case (.string(let s), .timestamp):
+            return TimestampFormat.common.lazy.compactMap { $0.parse(s) }.first.map { .double(Double($0)) }
         case (.bool(let b), .bool): return .double(b ? 1 : 0)
         case (.number(let d), .bool) where d == 0 || d == 1: return .double(d)
         case (.string(let s), .string): return .string(s)
@@ -211,7 +238,8 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
             return (0..<n).map { !col.isNull($0) && hits[Int(codes[$0])] }
         }
         if op.isText {
-            let test = try TextTest(op: op, targets: targets.map { if case .string(let s) = $0 { s } else { "" } }, ignoreCase: false)
+            let test = try TextTest(
+                op: op, targets: targets.map { if case .string(let s) = $0 { s } else { "" } }, ignoreCase: false)
             return (0..<n).map { r in col.value(r).idText.map(test.holds) ?? false }
         }
         let nums = targets.map { $0.doubleValue ?? .nan }

@@ -75,7 +75,8 @@ public enum BadRowLimit: Sendable, Hashable {
         switch self {
         case .count(let n): rejected > n
         case .percent(let p): rowsIn > 0 && Double(rejected) * 100 > p * Double(rowsIn)
-        case .percentAbove(let p, let n): rejected > n && BadRowLimit.percent(p).exceeded(rejected: rejected, rowsIn: rowsIn)
+        case .percentAbove(let p, let n):
+            rejected > n && BadRowLimit.percent(p).exceeded(rejected: rejected, rowsIn: rowsIn)
         }
     }
 
@@ -151,7 +152,9 @@ public struct IngestResult: Sendable {
     public var duplicateRows = 0
     public var firstReplacedUTF8: (line: Int, column: String)?
 
-    package init(table: Table, rowsIn: Int, rowsOk: Int, rowsRejected: Int, rejects: [RejectedRow], schema: [ColumnSpec]) {
+    package init(
+        table: Table, rowsIn: Int, rowsOk: Int, rowsRejected: Int, rejects: [RejectedRow], schema: [ColumnSpec]
+    ) {
         self.table = table
         self.rowsIn = rowsIn
         self.rowsOk = rowsOk

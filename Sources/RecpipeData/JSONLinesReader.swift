@@ -14,12 +14,19 @@ public enum JSONLinesReader {
 
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null }
-            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-            else if let i = try? c.decode(Int64.self) { self = .int(i) }
-            else if let d = try? c.decode(Double.self) { self = .double(d) }
-            else if let s = try? c.decode(String.self) { self = .string(s) }
-            else { self = .nested }
+            if c.decodeNil() {
+                self = .null
+            } else if let b = try? c.decode(Bool.self) {
+                self = .bool(b)
+            } else if let i = try? c.decode(Int64.self) {
+                self = .int(i)
+            } else if let d = try? c.decode(Double.self) {
+                self = .double(d)
+            } else if let s = try? c.decode(String.self) {
+                self = .string(s)
+            } else {
+                self = .nested
+            }
         }
     }
 
@@ -59,7 +66,8 @@ public enum JSONLinesReader {
             if let obj = try? decoder.decode([String: JSONValue].self, from: raw) {
                 objects.append((line, obj, raw))
             } else {
-                rejects.append(RejectedRow(line: line, raw: String(decoding: raw, as: UTF8.self), reason: "not a JSON object"))
+                rejects.append(
+                    RejectedRow(line: line, raw: String(decoding: raw, as: UTF8.self), reason: "not a JSON object"))
             }
         }
 
@@ -70,9 +78,13 @@ public enum JSONLinesReader {
             let sample = objects.prefix(options.inferenceRows)
             let keys = Set(sample.flatMap { $0.1.keys }).subtracting(given).sorted()
             for key in keys { specs.append(infer(key, sample.map { $0.1[key] ?? .null })) }
-        } else if let missing = specs.first(where: { s in !objects.prefix(options.inferenceRows).contains { $0.1[s.name] != nil } }) {
+        } else if let missing = specs.first(where: { s in
+            !objects.prefix(options.inferenceRows).contains { $0.1[s.name] != nil }
+        }) {
             let seen = Set(objects.prefix(options.inferenceRows).flatMap { $0.1.keys })
-            throw IngestError(.missingColumn, path: path, "no object has the key '\(missing.name)'", hint: Suggestions.hint(for: missing.name, in: seen))
+            throw IngestError(
+                .missingColumn, path: path, "no object has the key '\(missing.name)'",
+                hint: Suggestions.hint(for: missing.name, in: seen))
         }
         let formats = try specs.map { try CSVReader.timestampFormats($0, path: path) }
 
@@ -82,7 +94,10 @@ public enum JSONLinesReader {
             var row: [Value] = []
             for (j, spec) in specs.enumerated() {
                 guard let v = convert(obj[spec.name] ?? .null, spec.type, formats[j]) else {
-                    rejects.append(RejectedRow(line: line, raw: String(decoding: raw, as: UTF8.self), reason: "key '\(spec.name)': value does not fit type \(spec.type)"))
+                    rejects.append(
+                        RejectedRow(
+                            line: line, raw: String(decoding: raw, as: UTF8.self),
+                            reason: "key '\(spec.name)': value does not fit type \(spec.type)"))
                     continue rowLoop
                 }
                 row.append(v)
@@ -91,11 +106,15 @@ public enum JSONLinesReader {
             ok += 1
         }
         rejects.sort { $0.line < $1.line }
-        try CSVReader.enforce(policy: options, rejects: rejects, rejected: rejects.count, rowsIn: ok + rejects.count, path: path)
-        let columns = try specs.enumerated().map { j, s in try Column(name: s.outputName, type: s.type, values: cells[j]) }
+        try CSVReader.enforce(
+            policy: options, rejects: rejects, rejected: rejects.count, rowsIn: ok + rejects.count, path: path)
+        let columns = try specs.enumerated().map { j, s in
+            try Column(name: s.outputName, type: s.type, values: cells[j])
+        }
         let table: Table
         do { table = try Table(columns: columns) } catch {
-            throw IngestError(.invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
+            throw IngestError(
+                .invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
         }
         return IngestResult(
             table: table, rowsIn: ok + rejects.count, rowsOk: ok, rowsRejected: rejects.count,

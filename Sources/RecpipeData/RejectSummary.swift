@@ -49,7 +49,8 @@ public struct RejectSummary: Sendable, Hashable, CustomStringConvertible {
         let share = examined == count ? "all \(count)" : "\(count) of \(examined)"
         guard let column else { return "\(share) rejects: \(reason)" }
         let most = value.map { ", most often '\($0)'" } ?? ""
-        let detail = reason.hasPrefix("column '\(column)': ") ? String(reason.dropFirst("column '\(column)': ".count)) : reason
+        let detail =
+            reason.hasPrefix("column '\(column)': ") ? String(reason.dropFirst("column '\(column)': ".count)) : reason
         return "column '\(column)' caused \(share) rejects\(most) (\(detail))"
     }
 

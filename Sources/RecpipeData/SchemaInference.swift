@@ -39,7 +39,9 @@ public enum SchemaInference {
     }
 
     private static func quotedKey(_ s: String) -> String {
-        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0) }
+        let plain =
+            !s.isEmpty
+            && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0) }
             && !("0"..."9").contains(s.unicodeScalars.first!)
         return plain ? s : quoted(s)
     }

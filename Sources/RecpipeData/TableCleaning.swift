@@ -47,7 +47,8 @@ extension Table {
     /// Keeps one row per distinct key (nulls compare equal to each other). With `orderBy`,
     /// "first"/"last" refer to that column's ascending order (stable, nulls first); the kept rows
     /// stay in their original order. O(n log n) with `orderBy`, else O(n).
-    public func deduplicated(on keys: [String], keep: DedupKeep = .first, orderBy: String? = nil) throws -> CleanResult {
+    public func deduplicated(on keys: [String], keep: DedupKeep = .first, orderBy: String? = nil) throws -> CleanResult
+    {
         let cols = try keys.map { self.columns[try requireColumn($0)] }
         var order = Array(0..<rowCount)
         if let orderBy {
@@ -92,7 +93,8 @@ extension Table {
 
     /// Clips or drops outliers of a numeric column; nulls are left alone.
     /// O(n log n) for IQR (sorting), O(n) for z-score.
-    public func handlingOutliers(in column: String, method: OutlierMethod = .iqr(), action: OutlierAction = .drop) throws
+    public func handlingOutliers(in column: String, method: OutlierMethod = .iqr(), action: OutlierAction = .drop)
+        throws
         -> CleanResult
     {
         let j = try requireColumn(column)
@@ -152,7 +154,9 @@ extension Table {
     /// Iteratively drops rows of users with fewer than `minUserEvents` rows and items with fewer
     /// than `minItemEvents`, until every remaining user and item meets its minimum (a fixed
     /// point). Rows with a null user or item are dropped. O(rounds × n).
-    public func kCore(userColumn: String, itemColumn: String, minUserEvents: Int, minItemEvents: Int) throws -> CleanResult {
+    public func kCore(userColumn: String, itemColumn: String, minUserEvents: Int, minItemEvents: Int) throws
+        -> CleanResult
+    {
         let users = Self.denseIDs(columns[try requireColumn(userColumn)])
         let items = Self.denseIDs(columns[try requireColumn(itemColumn)])
         var alive = (0..<rowCount).filter { users.ids[$0] >= 0 && items.ids[$0] >= 0 }

@@ -87,7 +87,8 @@ public enum TableWriter {
             if quoteEmpty { buf.append(contentsOf: [34, 34]) }
             return
         }
-        let needs = utf8.contains { $0 == delimiter || $0 == 34 || $0 == 10 || $0 == 13 }
+        let needs =
+            utf8.contains { $0 == delimiter || $0 == 34 || $0 == 10 || $0 == 13 }
             || (quoteEmpty && (s == "NA" || s == "NULL" || s == "null"))
         guard needs else {
             buf.append(contentsOf: utf8)

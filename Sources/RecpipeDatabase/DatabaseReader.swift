@@ -10,7 +10,9 @@ import RecpipeData
 package enum DatabaseReader {
     package static let chunkSize = 10_000
 
-    package static func read(_ target: DatabaseTarget, query: String, options: IngestOptions) async throws -> IngestResult {
+    package static func read(_ target: DatabaseTarget, query: String, options: IngestOptions) async throws
+        -> IngestResult
+    {
         switch target {
         case .sqlite(let path): try readSQLite(path: path, query: query, options: options)
         case .postgres(let l): try await readPostgres(l, query: query, options: options, label: target.description)
@@ -22,7 +24,8 @@ package enum DatabaseReader {
     /// statement run as written. The first column of the first row, as text ("null" for NULL).
     package static func state(_ target: DatabaseTarget, query: String, changesWith: String) async throws -> String {
         let trimmed = changesWith.trimmingCharacters(in: .whitespacesAndNewlines)
-        let sql = trimmed.lowercased().hasPrefix("select")
+        let sql =
+            trimmed.lowercased().hasPrefix("select")
             ? trimmed : "SELECT \(trimmed) FROM (\(query)) AS recpipe_source"
         var options = IngestOptions()
         options.onBadRow = .fail
@@ -36,7 +39,9 @@ package enum DatabaseReader {
     package static func readSQLite(path: String, query: String, options: IngestOptions) throws -> IngestResult {
         let label = DatabaseTarget.sqlite(path: path).description
         guard FileManager.default.fileExists(atPath: path) else {
-            throw DatabaseFailure(.connectionFailed, "\(label): no such database file", hint: "check the path (relative to the pipeline file)")
+            throw DatabaseFailure(
+                .connectionFailed, "\(label): no such database file",
+                hint: "check the path (relative to the pipeline file)")
         }
         var config = Configuration()
         config.readonly = true
@@ -60,7 +65,9 @@ package enum DatabaseReader {
                 return try builder.finish()
             }
         } catch let e as GRDB.DatabaseError {
-            throw DatabaseFailure(.queryFailed, "\(label): the query failed: \(e.message ?? "\(e)")", hint: "check the SQL; run it with sqlite3 to see")
+            throw DatabaseFailure(
+                .queryFailed, "\(label): the query failed: \(e.message ?? "\(e)")",
+                hint: "check the SQL; run it with sqlite3 to see")
         }
     }
 
@@ -76,7 +83,9 @@ package enum DatabaseReader {
 
     // MARK: - PostgreSQL
 
-    static func readPostgres(_ l: PostgresLocation, query: String, options: IngestOptions, label: String) async throws -> IngestResult {
+    static func readPostgres(_ l: PostgresLocation, query: String, options: IngestOptions, label: String) async throws
+        -> IngestResult
+    {
         let connection = try await PostgresSession.connect(l)
         do {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: query), logger: PostgresSession.logger)
@@ -84,7 +93,9 @@ package enum DatabaseReader {
             var chunk: [[Value]] = []
             chunk.reserveCapacity(chunkSize)
             for try await row in rows {
-                if builder == nil { builder = try RowTableBuilder(names: row.map(\.columnName), options: options, label: label) }
+                if builder == nil {
+                    builder = try RowTableBuilder(names: row.map(\.columnName), options: options, label: label)
+                }
                 chunk.append(try row.map { try postgresValue($0) })
                 if chunk.count == chunkSize {
                     builder!.add(chunk)
@@ -98,7 +109,9 @@ package enum DatabaseReader {
         } catch {
             try? await connection.close()
             if error is DatabaseFailure || error is IngestError { throw error }
-            throw DatabaseFailure(.queryFailed, "\(label): the query failed: \(DatabaseFailure.reason(error))", hint: "check the SQL; run it with psql to see")
+            throw DatabaseFailure(
+                .queryFailed, "\(label): the query failed: \(DatabaseFailure.reason(error))",
+                hint: "check the SQL; run it with psql to see")
         }
     }
 
@@ -115,12 +128,14 @@ package enum DatabaseReader {
         case .numeric: return .double(NSDecimalNumber(decimal: try cell.decode(Decimal.self)).doubleValue)
         case .bool: return .bool(try cell.decode(Bool.self))
         case .text, .varchar, .bpchar, .name: return .string(try cell.decode(String.self))
-        case .timestamp, .timestamptz: return .timestamp(Int64(try cell.decode(Date.self).timeIntervalSince1970.rounded(.down)))
+        case .timestamp, .timestamptz:
+            return .timestamp(Int64(try cell.decode(Date.self).timeIntervalSince1970.rounded(.down)))
         case .date: return .timestamp(Int64(try cell.decode(Date.self).timeIntervalSince1970))
         case .uuid: return .string(try cell.decode(UUID.self).uuidString.lowercased())
         default:
             throw DatabaseFailure(
-                .unsupportedType, "column '\(cell.columnName)' has PostgreSQL type \(cell.dataType), which recpipe does not read",
+                .unsupportedType,
+                "column '\(cell.columnName)' has PostgreSQL type \(cell.dataType), which recpipe does not read",
                 hint: "cast it in the query, e.g. \(cell.columnName)::text")
         }
     }

@@ -22,12 +22,18 @@ extension DatabaseTarget {
             // The export's own TLS settings (sslmode), with a shorter connect timeout.
             guard let config = try? PostgresSession.configuration(l, connectTimeout: .seconds(3)) else { return nil }
             let loop = PostgresConnection.defaultEventLoopGroup.any()
-            guard let connection = try? PostgresConnection.connect(on: loop, configuration: config, id: 2, logger: PostgresSession.logger).wait()
+            guard
+                let connection = try? PostgresConnection.connect(
+                    on: loop, configuration: config, id: 2, logger: PostgresSession.logger
+                ).wait()
             else { return nil }
             defer { try? connection.close().wait() }
             var binds = PostgresBindings()
             binds.append(runID)
-            guard let result = try? connection.query(PostgresQuery(unsafeSQL: sql + "$1", binds: binds), logger: PostgresSession.logger).wait(),
+            guard
+                let result = try? connection.query(
+                    PostgresQuery(unsafeSQL: sql + "$1", binds: binds), logger: PostgresSession.logger
+                ).wait(),
                 let row = result.rows.first, let n = try? row.decode(Int.self)
             else { return nil }
             return n

@@ -53,14 +53,18 @@ package struct PostgresExporter: Sendable {
         case .upsert:
             try await ensureTable(t, c)
             let temp = try SQLIdentifier(table: t.table.name + "__rp_up")
-            try await PostgresSession.run("CREATE TEMP TABLE \(temp.quoted) (\(columnDefinitions(t))) ON COMMIT DROP", c)
+            try await PostgresSession.run(
+                "CREATE TEMP TABLE \(temp.quoted) (\(columnDefinitions(t))) ON COMMIT DROP", c)
             try await copy(t, into: temp, c)
             let cols = t.allColumns.map(\.quoted).joined(separator: ", ")
             let keySet = Set(t.keys.map(\.name))
-            let updates = t.allColumns.filter { !keySet.contains($0.name) }.map { "\($0.quoted) = EXCLUDED.\($0.quoted)" }
+            let updates = t.allColumns.filter { !keySet.contains($0.name) }.map {
+                "\($0.quoted) = EXCLUDED.\($0.quoted)"
+            }
             let action = updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", ")
             try await PostgresSession.run(
-                "INSERT INTO \(table) (\(cols)) SELECT \(cols) FROM \(temp.quoted) ON CONFLICT (\(t.keys.map(\.quoted).joined(separator: ", "))) DO \(action)", c)
+                "INSERT INTO \(table) (\(cols)) SELECT \(cols) FROM \(temp.quoted) ON CONFLICT (\(t.keys.map(\.quoted).joined(separator: ", "))) DO \(action)",
+                c)
             try await PostgresSession.run("DROP TABLE \(temp.quoted)", c)
         }
     }
@@ -92,13 +96,15 @@ package struct PostgresExporter: Sendable {
         }
         if t.mode == .upsert {
             let keys = t.keys.map(\.quoted).joined(separator: ", ")
-            try await PostgresSession.run("CREATE UNIQUE INDEX IF NOT EXISTS \(t.keyIndexName.quoted) ON \(t.table.quoted) (\(keys))", c)
+            try await PostgresSession.run(
+                "CREATE UNIQUE INDEX IF NOT EXISTS \(t.keyIndexName.quoted) ON \(t.table.quoted) (\(keys))", c)
         }
     }
 
     func copy(_ t: TableExport, into table: SQLIdentifier, _ c: PostgresConnection) async throws {
         var encoder = PostgresCopyEncoder(t)
-        try await c.copyFrom(table: table.name, columns: t.allColumns.map(\.name), logger: PostgresSession.logger) { writer in
+        try await c.copyFrom(table: table.name, columns: t.allColumns.map(\.name), logger: PostgresSession.logger) {
+            writer in
             var buffer = ByteBuffer()
             buffer.reserveCapacity(1 << 20)
             var row = 0

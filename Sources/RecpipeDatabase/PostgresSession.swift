@@ -48,7 +48,8 @@ enum PostgresSession {
     static func columns(of table: String, _ connection: PostgresConnection) async throws -> [String] {
         var b = PostgresBindings()
         b.append(table)
-        let sql = "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+        let sql =
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
         var out: [String] = []
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger) {
             out.append(try row.decode(String.self))

@@ -25,7 +25,8 @@ package struct RowTableBuilder {
         self.label = label
         for spec in options.schema ?? [] where !names.contains(spec.name) {
             throw IngestError(
-                .missingColumn, path: label, "the schema names column '\(spec.name)' but the query returns: \(names.joined(separator: ", "))",
+                .missingColumn, path: label,
+                "the schema names column '\(spec.name)' but the query returns: \(names.joined(separator: ", "))",
                 hint: "select the column in the query, or remove it from the schema")
         }
     }
@@ -52,7 +53,8 @@ package struct RowTableBuilder {
             if let failure {
                 rejected += 1
                 if options.onBadRow != .skip || rejects.count < 5 {
-                    rejects.append(RejectedRow(line: rowsIn, raw: row.map(\.description).joined(separator: ","), reason: failure))
+                    rejects.append(
+                        RejectedRow(line: rowsIn, raw: row.map(\.description).joined(separator: ","), reason: failure))
                 }
                 continue
             }
@@ -69,7 +71,9 @@ package struct RowTableBuilder {
         do {
             table = try Table(columns: zip(plans, columns).map { $1.column(named: $0.name) })
         } catch {
-            throw IngestError(.invalidOption, path: label, "\(error)", hint: "give the columns distinct names (AS in the query, or `rename`)")
+            throw IngestError(
+                .invalidOption, path: label, "\(error)",
+                hint: "give the columns distinct names (AS in the query, or `rename`)")
         }
         let schema = plans.map { p in
             ColumnSpec(names[p.index], p.type, rename: p.name == names[p.index] ? nil : p.name)

@@ -45,7 +45,9 @@ package struct SQLIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// `s` with every character outside `[A-Za-z0-9_]` turned into `_` (and a leading `_` before
     /// a digit), cut to the table length limit: the default table name of a stage.
     package static func plainName(from s: String) -> String {
-        var bytes = s.utf8.map { $0 == UInt8(ascii: "_") || isLetter($0) || (48...57).contains($0) ? $0 : UInt8(ascii: "_") }
+        var bytes = s.utf8.map {
+            $0 == UInt8(ascii: "_") || isLetter($0) || (48...57).contains($0) ? $0 : UInt8(ascii: "_")
+        }
         if bytes.isEmpty || (48...57).contains(bytes[0]) { bytes.insert(UInt8(ascii: "_"), at: 0) }
         return String(decoding: bytes.prefix(maxTableLength), as: UTF8.self)
     }

@@ -33,7 +33,8 @@ package struct SQLiteExporter: Sendable {
         } catch {
             try? pool.close()
             throw DatabaseFailure(
-                .writeFailed, "SQLite \(path): cannot write table '\(current)': \(Self.reason(error)); the previous tables are unchanged",
+                .writeFailed,
+                "SQLite \(path): cannot write table '\(current)': \(Self.reason(error)); the previous tables are unchanged",
                 hint: Self.hint(for: error))
         }
     }
@@ -46,7 +47,9 @@ package struct SQLiteExporter: Sendable {
             config.busyMode = .timeout(10)
             return try DatabasePool(path: path, configuration: config)
         } catch {
-            throw DatabaseFailure(.connectionFailed, "SQLite \(path): cannot open the database: \(error)", hint: "check that the directory is writable")
+            throw DatabaseFailure(
+                .connectionFailed, "SQLite \(path): cannot open the database: \(error)",
+                hint: "check that the directory is writable")
         }
     }
 
@@ -59,8 +62,10 @@ package struct SQLiteExporter: Sendable {
         guard let e = error as? GRDB.DatabaseError else { return nil }
         switch e.resultCode {
         case .SQLITE_FULL: return "the disk is full"
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "another process holds a write lock on the file; retry when it is done"
-        case .SQLITE_CONSTRAINT: return "the rows break a constraint of the table (for upsert: duplicate keys in one export?)"
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return "another process holds a write lock on the file; retry when it is done"
+        case .SQLITE_CONSTRAINT:
+            return "the rows break a constraint of the table (for upsert: duplicate keys in one export?)"
         case .SQLITE_READONLY: return "the file or its directory is read-only"
         default: return nil
         }
@@ -107,7 +112,8 @@ package struct SQLiteExporter: Sendable {
     /// columns are this export's.
     func ensureTable(_ t: TableExport, _ db: Database) throws {
         let table = t.table.quoted
-        let existing = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [t.table.name]).map { $0[0] as String }
+        let existing = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [t.table.name]).map
+        { $0[0] as String }
         if existing.isEmpty {
             try db.execute(sql: "CREATE TABLE \(table) (\(columnDefinitions(t)))")
             if t.mode == .append {
@@ -124,7 +130,8 @@ package struct SQLiteExporter: Sendable {
 
     func insert(_ t: TableExport, into table: String, _ db: Database, upsert: Bool) throws {
         let cols = t.allColumns
-        var sql = "INSERT INTO \(table) (\(cols.map(\.quoted).joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))"
+        var sql =
+            "INSERT INTO \(table) (\(cols.map(\.quoted).joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))"
         if upsert {
             let keySet = Set(t.keys.map(\.name))
             let updates = cols.filter { !keySet.contains($0.name) }.map { "\($0.quoted) = excluded.\($0.quoted)" }

@@ -41,7 +41,9 @@ struct SQLiteRowBinder {
                     stamp.removeAll(keepingCapacity: true)
                     Timestamp.append(a[r], iso: false, to: &stamp)
                     stamp.withUnsafeBufferPointer { p in
-                        _ = sqlite3_bind_text(stmt, i, UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(p.count), SQLITE_TRANSIENT)
+                        _ = sqlite3_bind_text(
+                            stmt, i, UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self),
+                            Int32(p.count), SQLITE_TRANSIENT)
                     }
                 case .string(_, let codes):
                     let (p, length) = arena.string(j, Int(codes[r]))
@@ -54,7 +56,8 @@ struct SQLiteRowBinder {
             let rc = sqlite3_step(stmt)
             sqlite3_reset(stmt)
             guard rc == SQLITE_DONE else {
-                throw GRDB.DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                throw GRDB.DatabaseError(
+                    resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
         }
     }

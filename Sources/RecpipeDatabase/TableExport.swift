@@ -32,7 +32,8 @@ package struct TableExport: Sendable {
         let cols = try data.columnNames.map { try SQLIdentifier(column: $0, table: table) }
         for reserved in [Self.runIDColumn, Self.asOfColumn] where data.columnIndex(reserved) != nil {
             throw DatabaseFailure(
-                .badIdentifier, "table '\(table)': the data already has a column '\(reserved)', which recpipe adds to every exported table",
+                .badIdentifier,
+                "table '\(table)': the data already has a column '\(reserved)', which recpipe adds to every exported table",
                 hint: "rename that column upstream")
         }
         let all = data.columnNames + [Self.runIDColumn, Self.asOfColumn]
@@ -40,14 +41,18 @@ package struct TableExport: Sendable {
         for k in keys {
             guard all.contains(k) else {
                 throw DatabaseFailure(
-                    .badIdentifier, "table '\(table)': key column '\(k)' is not a column; columns are: \(all.joined(separator: ", "))",
+                    .badIdentifier,
+                    "table '\(table)': key column '\(k)' is not a column; columns are: \(all.joined(separator: ", "))",
                     hint: "set `keys:` to columns of the exported artifact")
             }
-            keyIDs.append(k == Self.runIDColumn || k == Self.asOfColumn ? try SQLIdentifier(column: k, table: table) : cols[data.columnIndex(k)!])
+            keyIDs.append(
+                k == Self.runIDColumn || k == Self.asOfColumn
+                    ? try SQLIdentifier(column: k, table: table) : cols[data.columnIndex(k)!])
         }
         if mode == .upsert && keyIDs.isEmpty {
             throw DatabaseFailure(
-                .badIdentifier, "table '\(table)': mode upsert needs key columns", hint: "set `keys: { \(table): [col, …] }`")
+                .badIdentifier, "table '\(table)': mode upsert needs key columns",
+                hint: "set `keys: { \(table): [col, …] }`")
         }
         if mode == .upsert { try Self.checkUniqueKeys(data, keys: keys, table: table) }
         self.table = t
@@ -84,7 +89,10 @@ package struct TableExport: Sendable {
 
     /// Every column of the database table, data columns first.
     package var allColumns: [SQLIdentifier] {
-        columns + [try! SQLIdentifier(column: Self.runIDColumn, table: table.name), try! SQLIdentifier(column: Self.asOfColumn, table: table.name)]
+        columns + [
+            try! SQLIdentifier(column: Self.runIDColumn, table: table.name),
+            try! SQLIdentifier(column: Self.asOfColumn, table: table.name),
+        ]
     }
 
     /// The table a replace loads into before the swap.

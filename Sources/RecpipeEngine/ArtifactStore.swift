@@ -125,7 +125,9 @@ public struct ArtifactStore: Sendable {
     }
 
     /// Whether the cache still holds the artifact of `fingerprint` (older results are pruned).
-    public func hasArtifact(_ fingerprint: String) -> Bool { FileManager.default.fileExists(atPath: artifactPath(fingerprint)) }
+    public func hasArtifact(_ fingerprint: String) -> Bool {
+        FileManager.default.fileExists(atPath: artifactPath(fingerprint))
+    }
 
     /// The store an experiment's results are remembered in: the same artifacts, its own state
     /// file (`state/<pipeline>@<experiment>.json`), so production's current and previous results
@@ -148,7 +150,9 @@ public struct ArtifactStore: Sendable {
     /// Removes the temporary files of writers that died (a killed run's half-written artifact,
     /// state or manifest). Called while holding the run lock.
     func removeDeadTemporaries() {
-        for dir in [root, artifactsDirectory, stateDirectory, runsDirectory] { AtomicFile.removeDeadTemporaries(in: dir) }
+        for dir in [root, artifactsDirectory, stateDirectory, runsDirectory] {
+            AtomicFile.removeDeadTemporaries(in: dir)
+        }
     }
 
     /// Removes artifacts that no stage's current or previous result refers to, in this pipeline's

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import RecpipeCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Content hashes of input files, remembered by (size, modification time) as DVC does, so an
 /// unchanged 500 MB CSV is not re-read on every run. Directories hash their sorted entries.

@@ -33,7 +33,8 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         inputFingerprints: [String: [(stage: String, fingerprint: String)]], files: FileHashCache,
         source: String? = nil
     ) -> Fingerprint {
-        let code = "\(declaration.kind)@\(declaration.version)/engine\(engineVersion)/format\(ArtifactEnvelope.formatVersion)"
+        let code =
+            "\(declaration.kind)@\(declaration.version)/engine\(engineVersion)/format\(ArtifactEnvelope.formatVersion)"
         var params: [String: String] = [:]
         for (name, value) in stage.params {
             var h = ContentHasher()
@@ -56,7 +57,8 @@ public struct Fingerprint: Sendable, Codable, Hashable {
         if pipeline.engine(of: stage, declares: declaration.param("engine") != nil) == .spark {
             settings += ";engine=spark;\(pipeline.spark.canonicalText)"
         }
-        let parts = Parts(code: code, params: params, inputs: inputs, files: fileHashes, settings: settings, source: source)
+        let parts = Parts(
+            code: code, params: params, inputs: inputs, files: fileHashes, settings: settings, source: source)
 
         var h = ContentHasher()
         h.update(code)

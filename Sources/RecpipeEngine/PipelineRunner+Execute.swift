@@ -85,9 +85,10 @@ extension PipelineRunner {
         }
         report.reason = runReason
         if job.cacheOnly {
-            report.fail(StageError(
-                "stage '\(job.spec.name)' is needed by the selected stages but has no up-to-date cached result (\(runReason)); add `--only \(job.spec.name)` or run without --only",
-                code: "not-cached"))
+            report.fail(
+                StageError(
+                    "stage '\(job.spec.name)' is needed by the selected stages but has no up-to-date cached result (\(runReason)); add `--only \(job.spec.name)` or run without --only",
+                    code: "not-cached"))
             return Outcome(report: report, fingerprint: fp)
         }
         if job.dryRun {
@@ -95,7 +96,8 @@ extension PipelineRunner {
             report.artifactKind = stageType.declaration.output(job.spec.params)
             return Outcome(report: report, fingerprint: fp)
         }
-        return await run(stageType, job: job, fingerprint: fp, report: report, start: start, store: store, observer: observer)
+        return await run(
+            stageType, job: job, fingerprint: fp, report: report, start: start, store: store, observer: observer)
     }
 
     // MARK: - The cache path
@@ -114,7 +116,8 @@ extension PipelineRunner {
         case .hit(let meta):
             let slot = ArtifactSlot(value: nil, kind: meta.kind, fingerprint: fp.value, store: store)
             if meta.kind == .files {
-                let intact = ((try? slot.get()) as? any ExternalOutputs)?.isIntact(base: job.pipeline.baseDirectory) ?? false
+                let intact =
+                    ((try? slot.get()) as? any ExternalOutputs)?.isIntact(base: job.pipeline.baseDirectory) ?? false
                 guard intact else { return .rerun("output files changed or missing") }
             }
             report.status = .cached

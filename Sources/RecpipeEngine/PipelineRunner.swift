@@ -26,7 +26,8 @@ public struct PipelineRunner: Sendable {
     }
 
     public func store(for spec: PipelineSpec, options: RunOptions) -> ArtifactStore {
-        ArtifactStore(root: cacheDirectory(for: spec, options: options), artifactTypes: artifactTypes, pipeline: spec.name)
+        ArtifactStore(
+            root: cacheDirectory(for: spec, options: options), artifactTypes: artifactTypes, pipeline: spec.name)
     }
 
     /// Runs the pipeline, holding the cache directory's ``RunLock``. Throws for invalid options
@@ -51,9 +52,12 @@ public struct PipelineRunner: Sendable {
         let selection = try Selection.make(spec: spec, graph: graph, options: options)
         let store = store(for: spec, options: options)
         // One run at a time per cache directory (a dry run writes nothing and needs no lock).
-        let lock = options.dryRun ? nil : try RunLock.acquire(
-            cacheDirectory: cacheDirectory(for: spec, options: options), pipeline: spec.name,
-            wait: options.waitForLock, waiting: { observer.waitingForLock(held: $0) })
+        let lock =
+            options.dryRun
+            ? nil
+            : try RunLock.acquire(
+                cacheDirectory: cacheDirectory(for: spec, options: options), pipeline: spec.name,
+                wait: options.waitForLock, waiting: { observer.waitingForLock(held: $0) })
         defer { withExtendedLifetime(lock) {} }
         if lock != nil { store.removeDeadTemporaries() }
         let started = Date()
@@ -88,7 +92,9 @@ public struct PipelineRunner: Sendable {
                         let deps = graph.dependencies[name]!.filter { selection.needed.contains($0) }
                         if let bad = deps.first(where: { [.failed, .skipped].contains(reports[$0]?.status) }) {
                             var r = StageReport(stage: name, kind: specs[name]!.kind, status: .skipped)
-                            r.reason = reports[bad]!.status == .failed ? "upstream '\(bad)' failed" : "upstream '\(bad)' was skipped"
+                            r.reason =
+                                reports[bad]!.status == .failed
+                                ? "upstream '\(bad)' failed" : "upstream '\(bad)' was skipped"
                             reports[name] = r
                             launched.insert(name)
                             observer.stageFinished(r)
@@ -141,7 +147,8 @@ public struct PipelineRunner: Sendable {
         report.record.experiment = options.experiment
         report.record.pipelineResolved = .init(spec)
         guard !options.dryRun else { return report }
-        report.record.filesWritten = Self.filesWritten(ordered, slots: slots, base: spec.baseDirectory, runDirectory: runDirectory)
+        report.record.filesWritten = Self.filesWritten(
+            ordered, slots: slots, base: spec.baseDirectory, runDirectory: runDirectory)
 
         // Remember what each stage's current result is (an experiment apart from production),
         // then write the manifest.
@@ -155,7 +162,9 @@ public struct PipelineRunner: Sendable {
         }
         // A result that cannot be remembered, or a manifest that cannot be written, fails the
         // run: exit 0 must mean everything it printed is on disk.
-        do { try resultStore.saveState(results) } catch { report.errors.append("cannot save the cache state: \(error)") }
+        do { try resultStore.saveState(results) } catch {
+            report.errors.append("cannot save the cache state: \(error)")
+        }
         if options.experiment == nil { state = results }
         store.prune(keeping: state)
         do { try files.save() } catch { report.errors.append("cannot save the remembered file hashes: \(error)") }
@@ -200,7 +209,8 @@ public struct PipelineRunner: Sendable {
             let newer = ran.filter { graph.downstream(of: [$0]).contains(name) }
             guard !newer.isEmpty else { continue }
             let list = newer.map { "'\($0)'" }.joined(separator: ", ")
-            let what = specs[name]?.kind == "export"
+            let what =
+                specs[name]?.kind == "export"
                 ? "its files (\(specs[name]?.params["to"]?.stringValue ?? "the export directory")) still hold results from before \(list) ran in this run"
                 : "its cached result is older than \(list), which ran in this run"
             reports[name]!.warnings.append(
@@ -217,13 +227,21 @@ public struct PipelineRunner: Sendable {
         for r in reports where r.status == .ran && r.artifactKind == .files {
             guard let outputs = (try? slots[r.stage]?.get()) as? any ExternalOutputs else { continue }
             for path in outputs.outputPaths {
-                if let f = RunRecord.written(stage: r.stage, path: path, absolute: StageContext.resolve(path, base: base)) { out.append(f) }
+                if let f = RunRecord.written(
+                    stage: r.stage, path: path, absolute: StageContext.resolve(path, base: base))
+                {
+                    out.append(f)
+                }
             }
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runDirectory)) ?? []
         for name in names.sorted() where name != "manifest.json" && !name.hasPrefix(".") {
             let stage = name.split(separator: ".").first.map(String.init) ?? ""
-            if let f = RunRecord.written(stage: stage, path: runDirectory + "/" + name, absolute: runDirectory + "/" + name) { out.append(f) }
+            if let f = RunRecord.written(
+                stage: stage, path: runDirectory + "/" + name, absolute: runDirectory + "/" + name)
+            {
+                out.append(f)
+            }
         }
         return out
     }
@@ -233,7 +251,8 @@ public struct PipelineRunner: Sendable {
     static func strict(_ report: StageReport) -> StageReport {
         guard report.status == .ran || report.status == .cached, !report.warnings.isEmpty else { return report }
         var r = report
-        r.fail(StageError("--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])", code: "strict-warning"))
+        r.fail(
+            StageError("--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])", code: "strict-warning"))
         return r
     }
 

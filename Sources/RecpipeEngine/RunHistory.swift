@@ -27,7 +27,9 @@ public struct RunHistory: Sendable {
     public func producer(of fingerprint: String, stage: String, excluding id: String? = nil) -> RunReport? {
         runs.first { r in
             r.runID != id && r.record.experiment == nil
-                && r.stages.contains { $0.stage == stage && $0.fingerprint == fingerprint && ($0.status == .ran || $0.status == .cached) }
+                && r.stages.contains {
+                    $0.stage == stage && $0.fingerprint == fingerprint && ($0.status == .ran || $0.status == .cached)
+                }
         }
     }
 
@@ -41,7 +43,8 @@ public struct RunHistory: Sendable {
             let after = new.pipelineResolved?.stages.first(where: { $0.name == stage })
         else { return out }
         for name in Set(before.params.keys).union(after.params.keys).sorted() {
-            let a = before.params[name].map { "\($0.value)" } ?? "(unset)", b = after.params[name].map { "\($0.value)" } ?? "(unset)"
+            let a = before.params[name].map { "\($0.value)" } ?? "(unset)",
+                b = after.params[name].map { "\($0.value)" } ?? "(unset)"
             if a != b { out.append("\(stage).\(name) \(a) → \(b)") }
         }
         return out

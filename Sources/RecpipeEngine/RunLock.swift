@@ -38,26 +38,38 @@ public final class RunLock: Sendable {
         do {
             try WriteError.createDirectory(cacheDirectory)
         } catch {
-            throw DiagnosticsError([.error("run-lock-failed", "cannot use the cache directory: \(error)", hint: "the cache needs a writable directory; pass --cache-dir DIR to put it elsewhere")])
+            throw DiagnosticsError([
+                .error(
+                    "run-lock-failed", "cannot use the cache directory: \(error)",
+                    hint: "the cache needs a writable directory; pass --cache-dir DIR to put it elsewhere")
+            ])
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let error = WriteError(code: errno, operation: "writing", path: path)
-            throw DiagnosticsError([.error("run-lock-failed", "cannot take the run lock: \(error)", hint: "the cache needs a writable directory; pass --cache-dir DIR to put it elsewhere")])
+            throw DiagnosticsError([
+                .error(
+                    "run-lock-failed", "cannot take the run lock: \(error)",
+                    hint: "the cache needs a writable directory; pass --cache-dir DIR to put it elsewhere")
+            ])
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.holder(path)
             guard wait else {
                 close(fd)
-                throw DiagnosticsError([.error(
-                    "run-locked", "another run is using the cache '\(cacheDirectory)' (\(holder))",
-                    hint: "wait for it to finish, or pass --wait to start when it does")])
+                throw DiagnosticsError([
+                    .error(
+                        "run-locked", "another run is using the cache '\(cacheDirectory)' (\(holder))",
+                        hint: "wait for it to finish, or pass --wait to start when it does")
+                ])
             }
             waiting(holder)
             while flock(fd, LOCK_EX) != 0 {
                 guard errno == EINTR else {
                     close(fd)
-                    throw DiagnosticsError([.error("run-lock-failed", "cannot lock '\(path)': \(String(cString: strerror(errno)))")])
+                    throw DiagnosticsError([
+                        .error("run-lock-failed", "cannot lock '\(path)': \(String(cString: strerror(errno)))")
+                    ])
                 }
             }
         }

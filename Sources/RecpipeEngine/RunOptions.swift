@@ -46,7 +46,9 @@ struct Selection {
     var cacheOnly: Set<String>
 
     /// Checks the stage names in the options; unknown names are diagnostics with a hint.
-    static func make(spec: PipelineSpec, graph: PipelineGraph, options: RunOptions) throws(DiagnosticsError) -> Selection {
+    static func make(spec: PipelineSpec, graph: PipelineGraph, options: RunOptions) throws(DiagnosticsError)
+        -> Selection
+    {
         let all = Set(spec.stages.map(\.name))
         var problems: [Diagnostic] = []
         for (flag, names) in [("--only", options.only), ("--from", options.from), ("--to", options.to)] {

@@ -107,7 +107,8 @@ public struct RunRecord: Sendable, Codable {
             let f = ISO8601DateFormatter()
             f.formatOptions = [.withInternetDateTime]
             guard let d = f.date(from: s) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not an ISO 8601 time: \(s)")
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: c, debugDescription: "not an ISO 8601 time: \(s)")
             }
             return d
         }

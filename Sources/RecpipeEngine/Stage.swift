@@ -83,7 +83,9 @@ public struct StageError: Error, Sendable, CustomStringConvertible {
     public var location: SourceLocation?
     public var hint: String?
 
-    public init(_ message: String, code: String = "stage-failed", at location: SourceLocation? = nil, hint: String? = nil) {
+    public init(
+        _ message: String, code: String = "stage-failed", at location: SourceLocation? = nil, hint: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.location = location

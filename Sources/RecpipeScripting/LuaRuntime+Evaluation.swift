@@ -100,12 +100,15 @@ extension LuaRuntime {
         case LUA_TNIL: return nil
         case LUA_TSTRING:
             let name = try tagString(ruleIndex, user: segment, kind: "name_segment", noun: "name")
-            guard !name.isEmpty else { throw typeError(ruleIndex, user: segment, item: nil, "name_segment rule returned an empty name") }
+            guard !name.isEmpty else {
+                throw typeError(ruleIndex, user: segment, item: nil, "name_segment rule returned an empty name")
+            }
             return name
         default:
             throw typeError(
                 ruleIndex, user: segment, item: nil,
-                "name_segment rule returned a \(typeName(-1)); return true (the rule's name), a name string, or false/nil")
+                "name_segment rule returned a \(typeName(-1)); return true (the rule's name), a name string, or false/nil"
+            )
         }
     }
 
@@ -227,7 +230,9 @@ extension LuaRuntime {
 
     /// The tag string on top of the stack, at most ``Limits/maxTagBytes`` bytes.
     @inline(__always)
-    private func tagString(_ ruleIndex: Int, user: Int, kind: String = "tag", noun: String = "tag") throws(RuleError) -> String {
+    private func tagString(_ ruleIndex: Int, user: Int, kind: String = "tag", noun: String = "tag") throws(RuleError)
+        -> String
+    {
         var length = 0
         let p = recpipe_tostring(L, -1, &length)!
         guard length <= limits.maxTagBytes else {

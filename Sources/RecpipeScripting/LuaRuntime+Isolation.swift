@@ -97,8 +97,10 @@ extension LuaRuntime {
             "rule '\(rule)' assigns to '\(first.name)', a variable created while the file loaded; "
             + "rules keep no state between users and items (declare it `local` inside the function)"
         if found.count > 1 {
-            message += "; also "
-                + found.dropFirst().map { w, r in "'\(w.name)' at line \(w.line) (rule '\(r)')" }.joined(separator: ", ")
+            message +=
+                "; also "
+                + found.dropFirst().map { w, r in "'\(w.name)' at line \(w.line) (rule '\(r)')" }.joined(
+                    separator: ", ")
         }
         let chunk = Int(first.source.dropFirst(2)) ?? 0
         throw RuleError(kind: .isolation, file: file(ofChunk: chunk), line: first.line, rule: rule, message: message)

@@ -107,13 +107,15 @@ extension LuaRuntime {
         }
         let n = Int(lua_rawlen(L, t))
         guard n <= Self.maxRowsPerCall else {
-            throw pluginError(index, entity: group, "finish returned \(n) rows; at most \(Self.maxRowsPerCall) per group")
+            throw pluginError(
+                index, entity: group, "finish returned \(n) rows; at most \(Self.maxRowsPerCall) per group")
         }
         for i in 1...n {
             _ = lua_rawgeti(L, t, lua_Integer(i))
             guard lua_type(L, -1) == LUA_TTABLE else {
                 throw pluginError(
-                    index, entity: group, "finish returned a list whose element \(i) is a \(luaTypeName(-1)), not a row")
+                    index, entity: group, "finish returned a list whose element \(i) is a \(luaTypeName(-1)), not a row"
+                )
             }
             row.removeAll(keepingCapacity: true)
             try readRow(lua_gettop(L), index, columns: columns, entity: group, into: &row)
@@ -127,7 +129,9 @@ extension LuaRuntime {
 
     /// Runs `candidates` for `user` (a row of the bound user source) with the plugin context as
     /// the second argument: `{ {item, score}, ... }` appended to `out` (item ids as text).
-    public func callCandidates(_ index: Int, user: Int, into out: inout [(item: String, score: Double)]) throws(RuleError) {
+    public func callCandidates(_ index: Int, user: Int, into out: inout [(item: String, score: Double)])
+        throws(RuleError)
+    {
         ctx.pointee.views.0!.pointee.row = lua_Integer(user)
         _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(index + 1))
         lua_pushvalue(L, Self.userViewSlot)
@@ -154,7 +158,8 @@ extension LuaRuntime {
             defer { recpipe_pop(L, 1) }
             guard lua_type(L, -1) == LUA_TTABLE else {
                 throw pluginError(
-                    index, user: user, "candidates returned a list whose element \(i + 1) is a \(luaTypeName(-1)), "
+                    index, user: user,
+                    "candidates returned a list whose element \(i + 1) is a \(luaTypeName(-1)), "
                         + "not an {item, score} pair")
             }
             _ = lua_rawgeti(L, -1, 1)
@@ -170,7 +175,8 @@ extension LuaRuntime {
             }
             guard lua_type(L, -1) == LUA_TNUMBER else {
                 throw pluginError(
-                    index, user: user, "candidate \(i + 1) ('\(item)'): the score is a \(luaTypeName(-1)), not a number")
+                    index, user: user, "candidate \(i + 1) ('\(item)'): the score is a \(luaTypeName(-1)), not a number"
+                )
             }
             let score = lua_tonumberx(L, -1, nil)
             guard score.isFinite else {
@@ -254,7 +260,8 @@ extension LuaRuntime {
             recpipe_pop(L, 1)
             if !declared.contains(key) {
                 lua_settop(L, Self.baseTop)
-                var message = "the row has field '\(key)', which is not a declared column ("
+                var message =
+                    "the row has field '\(key)', which is not a declared column ("
                     + columns.map(\.description).joined(separator: ", ") + ")"
                 if let hint = Self.nearest(key, in: columns.map(\.name)) { message += "; did you mean '\(hint)'?" }
                 throw pluginError(index, entity: entity, message)
@@ -281,7 +288,8 @@ extension LuaRuntime {
     func pluginError(_ index: Int, user: Int? = nil, entity: String? = nil, _ message: String) -> RuleError {
         let rule = rules[index]
         var e = RuleError(
-            kind: .type, file: rule.file, line: rule.line, rule: rule.name, user: user.flatMap { userSource?.id(row: $0) },
+            kind: .type, file: rule.file, line: rule.line, rule: rule.name,
+            user: user.flatMap { userSource?.id(row: $0) },
             message: message)
         e.entity = entity
         e.isPlugin = true

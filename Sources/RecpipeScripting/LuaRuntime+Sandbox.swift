@@ -237,7 +237,8 @@ extension LuaRuntime {
         }
         let names =
             api == .rules
-            ? ["tag", "filter", "promote", "pin", "bury", "name_segment", "map", "aggregate", "candidates", "score"] : ["case"]
+            ? ["tag", "filter", "promote", "pin", "bury", "name_segment", "map", "aggregate", "candidates", "score"]
+            : ["case"]
         for name in names {
             _ = lua_getfield(L, -1, name)
             lua_setfield(L, g, name)

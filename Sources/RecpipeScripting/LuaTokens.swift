@@ -85,8 +85,9 @@ struct LuaTokens {
                 while i < s.count && (isNameStart(s[i]) || isDigit(s[i])) { i += 1 }
                 tokens.append(Token(kind: .name, text: text(start, i), line: line, column: column))
             } else if isDigit(c) || (c == UInt8(ascii: ".") && i + 1 < s.count && isDigit(s[i + 1])) {
-                while i < s.count && (isDigit(s[i]) || isNameStart(s[i]) || s[i] == UInt8(ascii: ".")
-                    || ((s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-")) && "eEpP".utf8.contains(s[i - 1])))
+                while i < s.count
+                    && (isDigit(s[i]) || isNameStart(s[i]) || s[i] == UInt8(ascii: ".")
+                        || ((s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-")) && "eEpP".utf8.contains(s[i - 1])))
                 {
                     i += 1
                 }

@@ -88,8 +88,10 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         case .budget: "make the rule cheaper, or raise the instruction budget"
         case .memory: "the rule allocates too much; avoid building large strings or tables per call"
         case .limit: "tags are labels: return a few short strings, and keep long values in features"
-        case .isolation: "move the variable into the rule function, or compute the value once at the top level and only read it in rules"
-        case .type: "tag rules return true/false, a tag string or a list of tags; filters and `when` return true or false"
+        case .isolation:
+            "move the variable into the rule function, or compute the value once at the top level and only read it in rules"
+        case .type:
+            "tag rules return true/false, a tag string or a list of tags; filters and `when` return true or false"
         default: nil
         }
     }

@@ -220,12 +220,14 @@ extension RuleSourceScan {
                 followed[x.text] = nil  // reassigned: no longer the record
             } else if j + 2 < f.end, t[j + 1].text == ".", t[j + 2].kind == .name {
                 out.append(
-                    FieldRead(line: t[j + 2].line, column: t[j + 2].column, object: x.text, field: t[j + 2].text,
-                              ruleKind: kind, rule: rule, parameter: p))
+                    FieldRead(
+                        line: t[j + 2].line, column: t[j + 2].column, object: x.text, field: t[j + 2].text,
+                        ruleKind: kind, rule: rule, parameter: p))
             } else if j + 3 < f.end, t[j + 1].text == "[", t[j + 3].text == "]", let field = unquoted(t[j + 2].text) {
                 out.append(
-                    FieldRead(line: t[j + 2].line, column: t[j + 2].column, object: x.text, field: field,
-                              ruleKind: kind, rule: rule, parameter: p))
+                    FieldRead(
+                        line: t[j + 2].line, column: t[j + 2].column, object: x.text, field: field,
+                        ruleKind: kind, rule: rule, parameter: p))
             }
             j += 1
         }
@@ -251,7 +253,8 @@ extension RuleSourceScan {
             for n in names.indices {
                 guard e < end, t[e].kind == .name else { break }
                 let next = e + 1 < end ? t[e + 1] : nil
-                let single = next == nil || next!.text == "," || next!.text == ";"
+                let single =
+                    next == nil || next!.text == "," || next!.text == ";"
                     || (next!.kind == .name && !["and", "or"].contains(next!.text))
                 if single { aliases[n] = followed[t[e].text] }
                 guard let next, next.text == "," else { break }

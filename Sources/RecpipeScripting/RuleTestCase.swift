@@ -34,7 +34,9 @@ public struct RuleTestCase: Sendable, Hashable {
     public var expectRows: [[String: ScriptValue]]?
     public var expectCandidates: [String]?
 
-    public static func == (a: RuleTestCase, b: RuleTestCase) -> Bool { a.name == b.name && a.file == b.file && a.line == b.line }
+    public static func == (a: RuleTestCase, b: RuleTestCase) -> Bool {
+        a.name == b.name && a.file == b.file && a.line == b.line
+    }
     public func hash(into h: inout Hasher) {
         h.combine(name)
         h.combine(file)

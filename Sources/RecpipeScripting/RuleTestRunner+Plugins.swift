@@ -79,10 +79,12 @@ extension RuleTestRunner {
                 let got = try pluginCandidates(c, plugin: plugin, index: index, in: lua)
                 if let expected = c.expectCandidates, expected != got {
                     failures.append(
-                        "expected candidates [\(expected.joined(separator: ", "))] but got [\(got.joined(separator: ", "))]")
+                        "expected candidates [\(expected.joined(separator: ", "))] but got [\(got.joined(separator: ", "))]"
+                    )
                 }
             default:
-                failures.append("\(plugin.kind.rawValue) plugins have no test cases; test map, aggregate and candidates")
+                failures.append(
+                    "\(plugin.kind.rawValue) plugins have no test cases; test map, aggregate and candidates")
             }
         } catch let e {
             error = e
@@ -122,7 +124,9 @@ extension RuleTestRunner {
             var row: [ScriptValue] = []
             for r in c.rows.indices {
                 row.removeAll()
-                if try lua.callMap(index, row: r, columns: columns, into: &row) { out.append(named(row, columns.map(\.name))) }
+                if try lua.callMap(index, row: r, columns: columns, into: &row) {
+                    out.append(named(row, columns.map(\.name)))
+                }
             }
             return out
         }
@@ -151,7 +155,9 @@ extension RuleTestRunner {
         _ c: RuleTestCase, plugin: RegisteredRule, index: Int, in lua: LuaRuntime
     ) throws(RuleError) -> [String] {
         var fields = c.user
-        if fields["items"] == nil { fields["items"] = .list((c.userSets["seen"] ?? []).sorted().map(ScriptValue.string)) }
+        if fields["items"] == nil {
+            fields["items"] = .list((c.userSets["seen"] ?? []).sorted().map(ScriptValue.string))
+        }
         lua.bind(users: DictionaryRecordSource(records: [.init(id: c.name, fields: fields, sets: c.userSets)]))
         var data = PluginContext()
         let itemFields = Array(Set(c.items.values.flatMap(\.keys))).sorted()

@@ -83,7 +83,8 @@ public enum RuleTestRunner {
             records: [.init(id: "item", fields: c.item ?? [:], sets: c.itemSets)],
             fieldNames: itemFields.map { Array(Set($0).union((c.item ?? [:]).keys)).sorted() })
         if let plugin = lua.pluginIndex {
-            return RuleTestResult(name: c.name, file: c.file, line: c.line, failures: runPlugin(c, plugin: plugin, in: lua))
+            return RuleTestResult(
+                name: c.name, file: c.file, line: c.line, failures: runPlugin(c, plugin: plugin, in: lua))
         }
         lua.bind(users: users)
         lua.bind(items: items)

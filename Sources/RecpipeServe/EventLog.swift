@@ -31,7 +31,9 @@ package final class EventLog: Sendable {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ServeError.setup("cannot open the event log '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw ServeError.setup("cannot open the event log '\(path)': \(String(cString: strerror(errno)))")
+        }
         var st = stat()
         let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : 0
         state.withLock { $0.bytes = size }
@@ -40,7 +42,9 @@ package final class EventLog: Sendable {
     deinit { Glibc.close(fd) }
 
     /// Figures for `/v1/status`: bytes in the file, lines and fsyncs since start.
-    package var figures: (bytes: Int64, lines: Int, commits: Int) { state.withLock { ($0.bytes, $0.lines, $0.commits) } }
+    package var figures: (bytes: Int64, lines: Int, commits: Int) {
+        state.withLock { ($0.bytes, $0.lines, $0.commits) }
+    }
 
     /// One log line per event (`lines` are compact JSON objects), with the receive time added.
     package static func stamp(_ lines: [String], at ms: Int64) -> Data {
@@ -112,7 +116,9 @@ package final class EventLog: Sendable {
             return nil
         }
         if let failed { return .failed("cannot write the event log '\(path)': \(failed)") }
-        guard fsync(fd) == 0 else { return .failed("cannot fsync the event log '\(path)': \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else {
+            return .failed("cannot fsync the event log '\(path)': \(String(cString: strerror(errno)))")
+        }
         return nil
     }
 

@@ -34,7 +34,8 @@ package enum EventReplay {
         for (k, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
             result.lines += 1
             guard let o = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                result.unreadable.append("\(path):\(k + 1): not a JSON object (a line torn by a crash is never acknowledged)")
+                result.unreadable.append(
+                    "\(path):\(k + 1): not a JSON object (a line torn by a crash is never acknowledged)")
                 continue
             }
             let received = (o[EventLog.receivedKey] as? NSNumber)?.int64Value ?? Int64.max
@@ -62,13 +63,16 @@ package enum EventReplay {
             }
         }
         result.unknownItems = unknown.values.reduce(0, +)
-        result.unknownExamples = unknown.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map { ($0.key, $0.value) }
+        result.unknownExamples = unknown.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map {
+            ($0.key, $0.value)
+        }
         state.noteReplay(result)
         return result
     }
 
     /// Applies the events on known items; counts the others by item. Returns the applied count.
-    private static func apply(_ events: [EventSchema.Parsed], _ state: ServeState, unknown: inout [String: Int]) -> Int {
+    private static func apply(_ events: [EventSchema.Parsed], _ state: ServeState, unknown: inout [String: Int]) -> Int
+    {
         var known: [EventSchema.Parsed] = []
         for e in events {
             if state.pipeline.ranker.knows(item: e.item) { known.append(e) } else { unknown[e.item, default: 0] += 1 }

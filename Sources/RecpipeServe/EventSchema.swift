@@ -30,7 +30,9 @@ package struct EventSchema: Sendable {
     /// Walks from `encoder` (an encode stage) up its events input to the ingest stage.
     init(encoder: StageSpec?, stages: [String: StageSpec]) throws {
         guard let encoder else {
-            throw ServeError.setup("cannot find the stage that encodes events (a `user_features` or `interactions` encode stage under the rank stage)")
+            throw ServeError.setup(
+                "cannot find the stage that encodes events (a `user_features` or `interactions` encode stage under the rank stage)"
+            )
         }
         var current = encoder.inputs["events"]?.first.flatMap { stages[$0] }
         var hops = 0
@@ -106,10 +108,15 @@ package struct EventSchema: Sendable {
             o[EventLog.receivedKey] = nil
             return o
         }
-        guard !objects.isEmpty else { throw .badRequest("the body has no events: send a JSON array of event objects or JSON Lines") }
+        guard !objects.isEmpty else {
+            throw .badRequest("the body has no events: send a JSON array of event objects or JSON Lines")
+        }
         var lines: [String] = []
         for o in objects {
-            guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            guard
+                let data = try? JSONSerialization.data(
+                    withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes])
+            else {
                 throw .badRequest("an event cannot be written back as JSON")
             }
             lines.append(String(decoding: data, as: UTF8.self))
@@ -124,7 +131,8 @@ package struct EventSchema: Sendable {
         let t = result.table
         guard let u = t.columnIndex(userColumn), let i = t.columnIndex(itemColumn) else {
             let keys = declared.map { "\($0.key) (\($0.type))" }.joined(separator: ", ")
-            throw .badRequest("events need '\(userColumn)' and '\(itemColumn)'; the schema of '\(ingestStage)' declares: \(keys)")
+            throw .badRequest(
+                "events need '\(userColumn)' and '\(itemColumn)'; the schema of '\(ingestStage)' declares: \(keys)")
         }
         let e = t.columnIndex(eventColumn), ts = t.columnIndex(timestampColumn)
         let q = t.columnIndex(quantityColumn), p = t.columnIndex(priceColumn)
@@ -133,7 +141,8 @@ package struct EventSchema: Sendable {
         var dropped: [(encoder: String, keep: [Bool])] = []
         for f in rowFilters where !f.isEmpty {
             do { dropped.append((f.encoder, try f.mask(t))) } catch {
-                throw .badRequest("the events cannot be filtered as the clean stages before '\(f.encoder)' filter them: \(error)")
+                throw .badRequest(
+                    "the events cannot be filtered as the clean stages before '\(f.encoder)' filter them: \(error)")
             }
         }
         var out: [Parsed] = []
@@ -151,7 +160,8 @@ package struct EventSchema: Sendable {
                 continue
             }
             var event = Parsed(
-                user: user, item: item, type: e.flatMap { t.string(row: r, col: $0) }, time: ts.flatMap { t.timestamp(row: r, col: $0) },
+                user: user, item: item, type: e.flatMap { t.string(row: r, col: $0) },
+                time: ts.flatMap { t.timestamp(row: r, col: $0) },
                 quantity: q.flatMap { t.double(row: r, col: $0) }, price: p.flatMap { t.double(row: r, col: $0) },
                 amount: a.flatMap { t.double(row: r, col: $0) }, order: o.flatMap { t.value(row: r, col: $0).idText },
                 line: lines[n - 1])
@@ -181,7 +191,9 @@ package struct EventSchema: Sendable {
     static func objects(_ body: Data) throws(ServeError) -> [[String: Any]] {
         let first = body.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         if first == UInt8(ascii: "[") {
-            guard let any = try? JSONSerialization.jsonObject(with: body) else { throw .badRequest("the body is not valid JSON") }
+            guard let any = try? JSONSerialization.jsonObject(with: body) else {
+                throw .badRequest("the body is not valid JSON")
+            }
             guard let array = any as? [Any] else { throw .badRequest("the body is not a JSON array") }
             var out: [[String: Any]] = []
             for (k, v) in array.enumerated() {

@@ -9,7 +9,9 @@ enum OpenAPIDocument {
     static let loaded: Result<String, ServeError> = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
             return .failure(
-                .setup("openapi.yaml is missing beside the recpipe binary (recpipe_RecpipeServe.resources); reinstall recpipe with its resources folder"))
+                .setup(
+                    "openapi.yaml is missing beside the recpipe binary (recpipe_RecpipeServe.resources); reinstall recpipe with its resources folder"
+                ))
         }
         do {
             return .success(try String(contentsOf: url, encoding: .utf8))

@@ -17,7 +17,9 @@ package enum ServeError: Error, Sendable, CustomStringConvertible {
 
     package var description: String {
         switch self {
-        case .setup(let m), .badRequest(let m), .notFound(let m), .unauthorized(let m), .tooLarge(let m), .failed(let m): m
+        case .setup(let m), .badRequest(let m), .notFound(let m), .unauthorized(let m), .tooLarge(let m),
+            .failed(let m):
+            m
         }
     }
 

@@ -12,35 +12,51 @@ package struct ServeMetrics: Sendable {
 
     /// Latency buckets: 100 µs … 5 s.
     static let buckets: [Duration] = [
-        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        .seconds(5),
     ]
 
     package init() {
         eventsAccepted = registry.makeCounter(
-            descriptor: .init(namespace: "recpipe", metricName: "events_accepted", unitName: "total", helpText: "Events written to the log and applied"))
+            descriptor: .init(
+                namespace: "recpipe", metricName: "events_accepted", unitName: "total",
+                helpText: "Events written to the log and applied"))
         eventsRejected = registry.makeCounter(
-            descriptor: .init(namespace: "recpipe", metricName: "events_rejected", unitName: "total", helpText: "Events in requests answered 4xx"))
+            descriptor: .init(
+                namespace: "recpipe", metricName: "events_rejected", unitName: "total",
+                helpText: "Events in requests answered 4xx"))
         ruleErrors = registry.makeCounter(
-            descriptor: .init(namespace: "recpipe", metricName: "rule_errors", unitName: "total", helpText: "Lua rule failures while tagging or ranking"))
+            descriptor: .init(
+                namespace: "recpipe", metricName: "rule_errors", unitName: "total",
+                helpText: "Lua rule failures while tagging or ranking"))
         foldIn = registry.makeDurationHistogram(
-            descriptor: .init(namespace: "recpipe", metricName: "als_fold_in_duration", unitName: "seconds", helpText: "ALS fold-in of one user"),
+            descriptor: .init(
+                namespace: "recpipe", metricName: "als_fold_in_duration", unitName: "seconds",
+                helpText: "ALS fold-in of one user"),
             buckets: Self.buckets)
         onlineUsers = registry.makeGauge(
-            descriptor: .init(namespace: "recpipe", metricName: "online_users", unitName: "count", helpText: "Users changed by events since the loaded run"))
+            descriptor: .init(
+                namespace: "recpipe", metricName: "online_users", unitName: "count",
+                helpText: "Users changed by events since the loaded run"))
     }
 
     /// The latency histogram of one route (`GET /v1/users/{id}/profile`, …) and status class.
     func requests(route: String, status: String) -> DurationHistogram {
         registry.makeDurationHistogram(
-            descriptor: .init(namespace: "recpipe", metricName: "http_request_duration", unitName: "seconds", helpText: "Request latency per route"),
+            descriptor: .init(
+                namespace: "recpipe", metricName: "http_request_duration", unitName: "seconds",
+                helpText: "Request latency per route"),
             labels: [("route", route), ("status", status)], buckets: Self.buckets)
     }
 
     /// Rules reloads by result (`ok`, `error`).
     func reloads(_ result: String) -> Counter {
         registry.makeCounter(
-            descriptor: .init(namespace: "recpipe", metricName: "rule_reloads", unitName: "total", helpText: "Rules reloads by result"),
+            descriptor: .init(
+                namespace: "recpipe", metricName: "rule_reloads", unitName: "total", helpText: "Rules reloads by result"
+            ),
             labels: [("result", result)])
     }
 

@@ -12,7 +12,9 @@ struct ServeMiddleware: RouterMiddleware {
     /// The router's routes, filled in once they are registered.
     let routes = RouteTable()
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let start = ContinuousClock.now
         let response: Response
         do {
@@ -24,9 +26,12 @@ struct ServeMiddleware: RouterMiddleware {
             let allowed = e.status == .notFound ? routes.methods(path: request.uri.path) : []
             if !allowed.isEmpty {
                 let list = allowed.map(\.rawValue).joined(separator: ", ")
-                var r = Self.error("\(request.method) is not allowed on \(request.uri.path) (allowed: \(list)); see /openapi.yaml", status: .methodNotAllowed)
+                var r = Self.error(
+                    "\(request.method) is not allowed on \(request.uri.path) (allowed: \(list)); see /openapi.yaml",
+                    status: .methodNotAllowed)
                 r.headers[.allow] = list
-                metrics.requests(route: "\(request.method) unmatched", status: "4xx").record(ContinuousClock.now - start)
+                metrics.requests(route: "\(request.method) unmatched", status: "4xx").record(
+                    ContinuousClock.now - start)
                 return r
             }
             switch e.status {
@@ -52,7 +57,8 @@ struct ServeMiddleware: RouterMiddleware {
         guard let token = options.token else { return }
         guard let header = request.headers[.authorization], header == "Bearer \(token)" else {
             throw ServeError.unauthorized(
-                "this server requires a bearer token for writes: send `Authorization: Bearer <token>` (the token of RECPIPE_SERVE_TOKEN or --token-file)")
+                "this server requires a bearer token for writes: send `Authorization: Bearer <token>` (the token of RECPIPE_SERVE_TOKEN or --token-file)"
+            )
         }
     }
 }
@@ -73,7 +79,9 @@ final class RouteTable: Sendable {
         return entries.withLock { all in
             all.filter { e in
                 e.segments.count == asked.count
-                    && zip(e.segments, asked).allSatisfy { p, a in p.hasPrefix(":") || p.hasPrefix("{") ? !a.isEmpty : p == a }
+                    && zip(e.segments, asked).allSatisfy { p, a in
+                        p.hasPrefix(":") || p.hasPrefix("{") ? !a.isEmpty : p == a
+                    }
             }.map(\.method)
         }
     }

@@ -33,7 +33,8 @@ package struct ServeOptions: Sendable {
         }
         if !isLoopback && token == nil {
             throw ServeError.setup(
-                "--host \(host) accepts connections from other machines: set a bearer token for writes (RECPIPE_SERVE_TOKEN=… or --token-file FILE), or bind to 127.0.0.1")
+                "--host \(host) accepts connections from other machines: set a bearer token for writes (RECPIPE_SERVE_TOKEN=… or --token-file FILE), or bind to 127.0.0.1"
+            )
         }
     }
 }

@@ -7,7 +7,9 @@ import RecpipeStages
 /// The HTTP API of `recpipe serve` (described in `openapi.yaml`, served at `/openapi.yaml`).
 package enum ServeRoutes {
     /// A router with every route of the API over `state`.
-    package static func router(_ state: ServeState, options: ServeOptions, log: EventLog?) -> Router<BasicRequestContext> {
+    package static func router(_ state: ServeState, options: ServeOptions, log: EventLog?) -> Router<
+        BasicRequestContext
+    > {
         let router = Router(context: BasicRequestContext.self)
         let middleware = ServeMiddleware(metrics: state.metrics, options: options)
         router.add(middleware: middleware)
@@ -31,7 +33,9 @@ package enum ServeRoutes {
             let online = state.profile(user: user)?.online ?? 0
             var items: [JSONValue] = []
             for (k, r) in list.items.prefix(n).enumerated() {
-                var o: [(String, JSONValue)] = [("rank", .int(Int64(k + 1))), ("item", .string(r.item)), ("score", .double(Double(r.score)))]
+                var o: [(String, JSONValue)] = [
+                    ("rank", .int(Int64(k + 1))), ("item", .string(r.item)), ("score", .double(Double(r.score))),
+                ]
                 if explain { o.append(("provenance", .string(r.provenance))) }
                 items.append(.object(o))
             }
@@ -60,8 +64,13 @@ package enum ServeRoutes {
             let similar = try state.similar(item: item, n: n)
             return json(
                 .object([
-                    ("item", .string(item)), ("basis", .string("cosine of the ALS item factors of '\(state.pipeline.factorsStage ?? "")'")),
-                    ("items", .array(similar.map { .object([("item", .string($0.item)), ("score", .double(Double($0.score)))]) })),
+                    ("item", .string(item)),
+                    ("basis", .string("cosine of the ALS item factors of '\(state.pipeline.factorsStage ?? "")'")),
+                    (
+                        "items",
+                        .array(
+                            similar.map { .object([("item", .string($0.item)), ("score", .double(Double($0.score)))]) })
+                    ),
                 ]))
         }
         router.post("/v1/events") { request, context in
@@ -71,7 +80,9 @@ package enum ServeRoutes {
                 body = try await request.body.collect(upTo: options.maxBodyBytes)
             } catch is NIOTooManyBytesError {
                 state.metrics.eventsRejected.increment()
-                throw ServeError.tooLarge("the body is over the limit of \(options.maxBodyBytes) bytes (--max-body); send fewer events per request")
+                throw ServeError.tooLarge(
+                    "the body is over the limit of \(options.maxBodyBytes) bytes (--max-body); send fewer events per request"
+                )
             }
             let data = Data(body.readBytes(length: body.readableBytes) ?? [])
             let events: [EventSchema.Parsed]
@@ -119,13 +130,17 @@ package enum ServeRoutes {
 
     static func unknownUser(_ user: String, _ state: ServeState) -> ServeError {
         .notFound(
-            "user '\(user)' is not in the loaded run of '\(state.pipeline.rankStage)' (\(state.pipeline.ranker.userCount) users) and has sent no events; POST /v1/events to add them")
+            "user '\(user)' is not in the loaded run of '\(state.pipeline.rankStage)' (\(state.pipeline.ranker.userCount) users) and has sent no events; POST /v1/events to add them"
+        )
     }
 
-    static func intParameter(_ request: Request, _ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
+    static func intParameter(_ request: Request, _ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int
+    {
         guard let text = request.uri.queryParameters[Substring(name)] else { return d }
         guard let n = Int(text), range.contains(n) else {
-            throw ServeError.badRequest("query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound) (got '\(text)')")
+            throw ServeError.badRequest(
+                "query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound) (got '\(text)')"
+            )
         }
         return n
     }
@@ -162,7 +177,10 @@ package enum ServeRoutes {
             ("als_fold_in", p.factorsStage.map { .string($0) } ?? .null),
             ("item_knn_rescored", .array(p.itemKNN.map { .string($0.knn.stage) })),
             ("lists_kept_from_run", .array(p.keptSources.map { .string($0) })),
-            ("item_similarities", .string("item factors and item-kNN neighbour lists are the loaded run's; the next run recomputes them")),
+            (
+                "item_similarities",
+                .string("item factors and item-kNN neighbour lists are the loaded run's; the next run recomputes them")
+            ),
             ("clean_steps_not_applied", .array(unapplied.map { .string($0) })),
         ])
     }
@@ -175,26 +193,34 @@ package enum ServeRoutes {
             ("pipeline", .string(p.spec.name)), ("file", .string(p.spec.file)), ("rank_stage", .string(p.rankStage)),
             ("loaded_run", .string(p.rankFingerprint)), ("as_of", .string(p.ranker.asOf)),
             ("started_at", .string(ISO8601DateFormatter().string(from: state.startedAt))),
-            ("counts", .object([
-                ("users", .int(Int64(p.ranker.userCount))), ("items", .int(Int64(p.ranker.itemIDs.count))),
-                ("profiles", .int(Int64(p.profiles.rowCount))), ("online_users", .int(Int64(state.onlineUsers))),
-                ("events_accepted", .int(Int64(c.accepted))), ("events_replayed", .int(Int64(c.replayed))),
-                ("replay_skipped_unknown_items", .int(Int64(c.replaySkippedUnknownItems))),
-                ("replay_unreadable_lines", .int(Int64(c.replayUnreadableLines))),
-                ("knn_rescores", .int(Int64(c.knnRescores))),
-                ("requests_rejected", .int(Int64(c.rejectedRequests))), ("fold_ins", .int(Int64(c.foldIns))),
-                ("events_without_als_effect", .int(Int64(c.skippedForALS))), ("rule_errors", .int(Int64(c.ruleErrors))),
-            ])),
+            (
+                "counts",
+                .object([
+                    ("users", .int(Int64(p.ranker.userCount))), ("items", .int(Int64(p.ranker.itemIDs.count))),
+                    ("profiles", .int(Int64(p.profiles.rowCount))), ("online_users", .int(Int64(state.onlineUsers))),
+                    ("events_accepted", .int(Int64(c.accepted))), ("events_replayed", .int(Int64(c.replayed))),
+                    ("replay_skipped_unknown_items", .int(Int64(c.replaySkippedUnknownItems))),
+                    ("replay_unreadable_lines", .int(Int64(c.replayUnreadableLines))),
+                    ("knn_rescores", .int(Int64(c.knnRescores))),
+                    ("requests_rejected", .int(Int64(c.rejectedRequests))), ("fold_ins", .int(Int64(c.foldIns))),
+                    ("events_without_als_effect", .int(Int64(c.skippedForALS))),
+                    ("rule_errors", .int(Int64(c.ruleErrors))),
+                ])
+            ),
             ("last_rule_error", c.lastRuleError.map { .string($0) } ?? .null),
             ("rules_generation", .int(Int64(state.rulesGeneration))),
             ("rules", .array(state.ruleFiles.map(ruleFile))),
             ("online_refresh", onlineRefresh(p)),
-            ("event_log", log.map { l in
-                .object([
-                    ("path", .string(l.path)), ("bytes", .int(figures?.bytes ?? 0)), ("lines_since_start", .int(Int64(figures?.lines ?? 0))),
-                    ("fsyncs_since_start", .int(Int64(figures?.commits ?? 0))),
-                ])
-            } ?? .null),
+            (
+                "event_log",
+                log.map { l in
+                    .object([
+                        ("path", .string(l.path)), ("bytes", .int(figures?.bytes ?? 0)),
+                        ("lines_since_start", .int(Int64(figures?.lines ?? 0))),
+                        ("fsyncs_since_start", .int(Int64(figures?.commits ?? 0))),
+                    ])
+                } ?? .null
+            ),
         ])
     }
 }

@@ -12,7 +12,8 @@ import ServiceLifecycle
 package enum ServeServer {
     /// The state and the open event log of a pipeline's last run, with the log replayed.
     package static func prepare(
-        _ spec: PipelineSpec, store: ArtifactStore, pipelinePath: String, options: ServeOptions, rankStage: String? = nil
+        _ spec: PipelineSpec, store: ArtifactStore, pipelinePath: String, options: ServeOptions,
+        rankStage: String? = nil
     ) throws -> (state: ServeState, log: EventLog?, replay: EventReplay.Result) {
         _ = try OpenAPIDocument.text()
         let pipeline = try ServedPipeline.load(spec, store: store, rankStage: rankStage, pipelinePath: pipelinePath)
@@ -28,7 +29,8 @@ package enum ServeServer {
 
     /// Serves `state` until a termination signal; `onRunning` is called once the port is bound.
     package static func run(
-        _ state: ServeState, log: EventLog?, options: ServeOptions, onRunning: @escaping @Sendable (String) -> Void = { _ in }
+        _ state: ServeState, log: EventLog?, options: ServeOptions,
+        onRunning: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws {
         var logger = Logger(label: "recpipe.serve")
         logger.logLevel = .warning

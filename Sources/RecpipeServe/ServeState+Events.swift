@@ -26,7 +26,9 @@ extension ServeState {
     package func unknownItems(_ events: [EventSchema.Parsed]) -> [String] {
         var out: [String] = []
         for (k, e) in events.enumerated() where !pipeline.ranker.knows(item: e.item) {
-            out.append("event \(k + 1): item '\(e.item)' is not in the catalogue of '\(pipeline.rankStage)' (\(pipeline.ranker.itemIDs.count) items)")
+            out.append(
+                "event \(k + 1): item '\(e.item)' is not in the catalogue of '\(pipeline.rankStage)' (\(pipeline.ranker.itemIDs.count) items)"
+            )
         }
         return out
     }
@@ -58,7 +60,8 @@ extension ServeState {
                     }
                 }
                 if let row {
-                    online.override.profile = try? row.appending(.strings(TagColumn.name, [TagColumn.text(online.override.tags)]))
+                    online.override.profile = try? row.appending(
+                        .strings(TagColumn.name, [TagColumn.text(online.override.tags)]))
                 }
                 // ALS fold-in (new users too), item-kNN re-scoring, and re-rank.
                 if let fold = foldIn(user: user, online.posted) {
@@ -66,7 +69,8 @@ extension ServeState {
                     folds += 1
                 }
                 for (knn, rows) in pipeline.itemKNN {
-                    online.override.lists[knn.stage] = knn.candidates(rows.row(user: user, events: Self.reaching(rows, online.posted)).row)
+                    online.override.lists[knn.stage] = knn.candidates(
+                        rows.row(user: user, events: Self.reaching(rows, online.posted)).row)
                     rescored += 1
                 }
                 online.list = nil
@@ -97,7 +101,8 @@ extension ServeState {
         applied.warnings = ruleErrors
         if skippedALS > 0 {
             applied.warnings.append(
-                "\(skippedALS) event(s) did not change the ALS factors (type without a weight in the ALS input's encoder, or item without factors)")
+                "\(skippedALS) event(s) did not change the ALS factors (type without a weight in the ALS input's encoder, or item without factors)"
+            )
         }
         return applied
     }
@@ -110,7 +115,8 @@ extension ServeState {
         for item in p.ranker.seenItems(user: user) where totals.items.insert(item).inserted {
             if let c = p.itemInfo[item]?.category { totals.categoryCounts[c, default: 0] += 1 }
         }
-        totals.purchasedItems = Set(p.purchasedRows.map { $0.batchRow(user: user).map { p.purchasedRows!.matrix.items[$0.item] } } ?? [])
+        totals.purchasedItems = Set(
+            p.purchasedRows.map { $0.batchRow(user: user).map { p.purchasedRows!.matrix.items[$0.item] } } ?? [])
         if let batchRow { p.updater.startTotals(&totals, row: p.profiles.row(batchRow)) }
         if let days = p.eventDays[user] { (totals.firstDay, totals.lastDay) = (days.first, days.last) }
         var o = UserOverride(user: user)
@@ -126,7 +132,9 @@ extension ServeState {
         let amount = p.events.amountColumn != nil ? (e.amount ?? 0) : quantity * (e.price ?? info?.price ?? 0)
         if !e.excludedBy.contains(p.featuresStage ?? "") {
             p.updater.apply(
-                .init(item: e.item, type: e.type, time: e.time, amount: amount, kind: e.kind, quantity: quantity, order: e.order),
+                .init(
+                    item: e.item, type: e.type, time: e.time, amount: amount, kind: e.kind, quantity: quantity,
+                    order: e.order),
                 category: info?.category, to: &online.row, totals: &online.totals)
         }
         if ServedPipeline.counts(e.type, in: p.seenWeights) != nil, !e.excludedBy.contains(p.seenStage ?? "") {
@@ -139,7 +147,8 @@ extension ServeState {
         }
         online.posted.append(e)
         guard let rows = p.alsRows else { return }
-        if e.excludedBy.contains(rows.stage) || rows.weight(type: e.type, time: e.time) == nil || rows.matrix.items[e.item] == nil
+        if e.excludedBy.contains(rows.stage) || rows.weight(type: e.type, time: e.time) == nil
+            || rows.matrix.items[e.item] == nil
             || p.factors?.items[e.item] == nil
         {
             skippedALS += 1
@@ -150,11 +159,13 @@ extension ServeState {
     /// events since, combined as the ALS input's encoder does; its items excluded), with the
     /// model's `YᵀY` computed once at load.
     private func foldIn(user: String, _ posted: [EventSchema.Parsed]) -> [(item: String, score: Float)]? {
-        guard let model = pipeline.model, let f = pipeline.factors, let stage = pipeline.factorsStage, let rows = pipeline.alsRows
+        guard let model = pipeline.model, let f = pipeline.factors, let stage = pipeline.factorsStage,
+            let rows = pipeline.alsRows
         else { return nil }
         let start = ContinuousClock.now
         defer { metrics.foldIn.record(ContinuousClock.now - start) }
-        let history = rows.row(user: user, events: Self.reaching(rows, posted)).row.compactMap { e -> (item: Int, value: Float)? in
+        let history = rows.row(user: user, events: Self.reaching(rows, posted)).row.compactMap {
+            e -> (item: Int, value: Float)? in
             f.items[rows.matrix.items[e.item]].map { ($0, e.value) }
         }
         guard !history.isEmpty else { return nil }
@@ -167,7 +178,9 @@ extension ServeState {
     }
 
     /// The events that reach the encoder of `rows` (its clean steps keep them), in order.
-    static func reaching(_ rows: OnlineInteractions, _ posted: [EventSchema.Parsed]) -> [(item: String, type: String?, time: Int64?)] {
+    static func reaching(_ rows: OnlineInteractions, _ posted: [EventSchema.Parsed]) -> [(
+        item: String, type: String?, time: Int64?
+    )] {
         posted.compactMap { $0.excludedBy.contains(rows.stage) ? nil : ($0.item, $0.type, $0.time) }
     }
 }

@@ -15,14 +15,20 @@ extension ServeState {
             for param in ["filters", "promotions"] {
                 guard let file = rank.params[param]?.stringValue else { continue }
                 let path = StageContext.resolve(file, base: base)
-                out.append(RuleFile(file: file, path: path, kind: "rank \(param)", state: "ok", loadedAt: Date(), modified: modified(path)))
+                out.append(
+                    RuleFile(
+                        file: file, path: path, kind: "rank \(param)", state: "ok", loadedAt: Date(),
+                        modified: modified(path)))
             }
         }
         if let tagger = p.tagger, !tagger.isInline, let tag = p.spec.stages.first(where: { $0.name == p.tagStage }),
             let file = tag.params["script"]?.stringValue
         {
             let path = StageContext.resolve(file, base: base)
-            out.append(RuleFile(file: file, path: path, kind: "tag script", state: "ok", loadedAt: Date(), modified: modified(path)))
+            out.append(
+                RuleFile(
+                    file: file, path: path, kind: "tag script", state: "ok", loadedAt: Date(), modified: modified(path))
+            )
         }
         return out
     }
@@ -78,7 +84,9 @@ extension ServeState {
                 }
             }
         }
-        if let tagger, let file = files.first(where: { $0.kind == "tag script" }), let text = texts[file.file], text != tagger.text {
+        if let tagger, let file = files.first(where: { $0.kind == "tag script" }), let text = texts[file.file],
+            text != tagger.text
+        {
             do throws(RuleError) {
                 newTagger = try tagger.replacingText(text)
                 mark({ $0 == "tag script" }, error: nil)

@@ -126,10 +126,13 @@ package final class ServeState: Sendable {
     /// Items closest to `item` by cosine of the ALS item factors.
     package func similar(item: String, n: Int) throws(ServeError) -> [(item: String, score: Float)] {
         guard let factors = pipeline.factors, let model = pipeline.model else {
-            throw .badRequest("similar items need ALS factors: the rank stage '\(pipeline.rankStage)' has no als candidate source")
+            throw .badRequest(
+                "similar items need ALS factors: the rank stage '\(pipeline.rankStage)' has no als candidate source")
         }
         guard let i = factors.items[item] else {
-            let hint = pipeline.ranker.knows(item: item) ? " (it is in the catalogue but has no interactions in the training data)" : ""
+            let hint =
+                pipeline.ranker.knows(item: item)
+                ? " (it is in the catalogue but has no interactions in the training data)" : ""
             throw .notFound("item '\(item)' is not in the trained factors (\(factors.items.count) items)\(hint)")
         }
         do {

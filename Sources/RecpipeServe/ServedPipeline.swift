@@ -58,26 +58,33 @@ package struct ServedPipeline: Sendable {
     }
 
     /// Loads the last run of `rankStage` (default: the pipeline's only rank stage) from `store`.
-    package static func load(_ spec: PipelineSpec, store: ArtifactStore, rankStage: String? = nil, pipelinePath: String) throws -> ServedPipeline {
+    package static func load(_ spec: PipelineSpec, store: ArtifactStore, rankStage: String? = nil, pipelinePath: String)
+        throws -> ServedPipeline
+    {
         let ranks = spec.stages.filter { $0.kind == "rank" && $0.derivedFrom == nil }
         let stage: StageSpec
         if let name = rankStage {
             guard let s = ranks.first(where: { $0.name == name }) else {
                 throw ServeError.setup(
-                    "'\(name)' is not a rank stage of the pipeline (rank stages: \(ranks.map(\.name).joined(separator: ", ")))")
+                    "'\(name)' is not a rank stage of the pipeline (rank stages: \(ranks.map(\.name).joined(separator: ", ")))"
+                )
             }
             stage = s
         } else if ranks.count == 1 {
             stage = ranks[0]
         } else if ranks.isEmpty {
             throw ServeError.setup(
-                "the pipeline has no rank stage: serve answers from a rank stage's plan (add a `uses: rank` stage; see pipelines/demo.yaml)")
+                "the pipeline has no rank stage: serve answers from a rank stage's plan (add a `uses: rank` stage; see pipelines/demo.yaml)"
+            )
         } else {
-            throw ServeError.setup("the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage")
+            throw ServeError.setup(
+                "the pipeline has several rank stages (\(ranks.map(\.name).joined(separator: ", "))); choose one with --stage"
+            )
         }
         let state = store.loadState()
         guard let rankFP = state.stages[stage.name]?.current.value else {
-            throw ServeError.setup("stage '\(stage.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipelinePath)")
+            throw ServeError.setup(
+                "stage '\(stage.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipelinePath)")
         }
         let context = try Self.context(stage, spec: spec, store: store, state: state, pipelinePath: pipelinePath)
         let ranker = try OnlineRanker(context: context)
@@ -144,7 +151,8 @@ package struct ServedPipeline: Sendable {
 
         // Event schema (the ingest under the features encoder) and feature settings.
         let featuresSpec = tagSpec.flatMap { $0.inputs["features"]?.first }.flatMap { byName[$0] }
-        let encoder = featuresSpec ?? factorsStage.flatMap { byName[$0]?.inputs.values.first?.first }.flatMap { byName[$0] }
+        let encoder =
+            featuresSpec ?? factorsStage.flatMap { byName[$0]?.inputs.values.first?.first }.flatMap { byName[$0] }
         var events = try EventSchema(encoder: encoder, stages: byName)
         let updater = ProfileUpdater(profiles: profiles, encoder: featuresSpec, asOf: asOf)
         var eventDays: [String: (first: Int, last: Int)] = [:]
@@ -157,14 +165,18 @@ package struct ServedPipeline: Sendable {
         var itemInfo: [String: ItemInfo] = [:]
         if let items = context.inputs["items"]?.first?.artifact as? Table {
             let idCol = items.columnIndex(stage.params["item_id_column"]?.stringValue ?? "item_id")
-            let catName = featuresSpec?.params["category_shares"]?.stringValue ?? stage.params["category_column"]?.stringValue ?? "category"
+            let catName =
+                featuresSpec?.params["category_shares"]?.stringValue ?? stage.params["category_column"]?.stringValue
+                ?? "category"
             let catCol = items.columnIndex(catName)
             let priceCol = items.columnIndex(featuresSpec?.params["price_column"]?.stringValue ?? "price")
             if let idCol {
                 for r in 0..<items.rowCount {
                     guard let id = items.value(row: r, col: idCol).idText else { continue }
                     itemInfo[id] = ItemInfo(
-                        category: catCol.flatMap { items.isNull(row: r, col: $0) ? nil : items.value(row: r, col: $0).idText },
+                        category: catCol.flatMap {
+                            items.isNull(row: r, col: $0) ? nil : items.value(row: r, col: $0).idText
+                        },
                         price: priceCol.flatMap { items.double(row: r, col: $0) })
                 }
             }
@@ -177,11 +189,16 @@ package struct ServedPipeline: Sendable {
             }
         }
         return ServedPipeline(
-            spec: spec, rankStage: stage.name, rankFingerprint: rankFP, ranker: ranker, tagStage: tagSpec?.name, tagger: tagger,
-            profiles: profiles, profileIDColumn: idColumn, batchTags: batchTags, factorsStage: factorsStage, factors: factors,
-            model: model, gram: gram, alsRows: alsRows, itemKNN: itemKNN, keptSources: keptSources, seenWeights: weights(stage.inputs["seen"]?.first),
-            purchasedWeights: weights(stage.inputs["purchased"]?.first), purchasedRows: purchasedRows, events: events, featuresStage: featuresSpec?.name, seenStage: stage.inputs["seen"]?.first,
-            purchasedStage: stage.inputs["purchased"]?.first, updater: updater, eventDays: eventDays, itemInfo: itemInfo)
+            spec: spec, rankStage: stage.name, rankFingerprint: rankFP, ranker: ranker, tagStage: tagSpec?.name,
+            tagger: tagger,
+            profiles: profiles, profileIDColumn: idColumn, batchTags: batchTags, factorsStage: factorsStage,
+            factors: factors,
+            model: model, gram: gram, alsRows: alsRows, itemKNN: itemKNN, keptSources: keptSources,
+            seenWeights: weights(stage.inputs["seen"]?.first),
+            purchasedWeights: weights(stage.inputs["purchased"]?.first), purchasedRows: purchasedRows, events: events,
+            featuresStage: featuresSpec?.name, seenStage: stage.inputs["seen"]?.first,
+            purchasedStage: stage.inputs["purchased"]?.first, updater: updater, eventDays: eventDays, itemInfo: itemInfo
+        )
     }
 
     /// `stage`'s inputs loaded from the cache, as a run would hand them to it.
@@ -193,7 +210,8 @@ package struct ServedPipeline: Sendable {
             inputs[port] = try names.map { name in
                 guard let fp = state.stages[name]?.current.value else {
                     throw ServeError.setup(
-                        "stage '\(name)' (input '\(port)' of '\(stage.name)') has no result yet; run the pipeline first:\n  recpipe run \(pipelinePath)")
+                        "stage '\(name)' (input '\(port)' of '\(stage.name)') has no result yet; run the pipeline first:\n  recpipe run \(pipelinePath)"
+                    )
                 }
                 let loaded = try store.load(fp)
                 return StageContext.Input(stage: name, kind: loaded.kind, artifact: loaded.artifact)
@@ -203,7 +221,8 @@ package struct ServedPipeline: Sendable {
             throw ServeError.setup("stage '\(stage.name)' has kind '\(stage.kind)', which recpipe does not know")
         }
         return StageContext(
-            spec: stage, declaration: declaration, pipeline: spec, inputs: inputs, runDirectory: NSTemporaryDirectory(), threads: 1)
+            spec: stage, declaration: declaration, pipeline: spec, inputs: inputs, runDirectory: NSTemporaryDirectory(),
+            threads: 1)
     }
 
     /// Whether an event of `type` counts under an encoder's `weights` (none given: every type).

@@ -28,7 +28,8 @@ struct LocatedValue: Sendable {
         case .scalar: shape = .scalar(node.value)
         case .sequence(let items): shape = .list(items.map(LocatedValue.init))
         case .mapping(let pairs):
-            shape = .map(pairs.map { (key: $0.key.scalarText ?? $0.key.value.description, value: LocatedValue($0.value)) })
+            shape = .map(
+                pairs.map { (key: $0.key.scalarText ?? $0.key.value.description, value: LocatedValue($0.value)) })
         }
     }
 
@@ -98,7 +99,8 @@ struct Interpolator {
 
     private enum Piece { case text(String), reference(String) }
 
-    private func expand(_ s: String, at location: SourceLocation, into diagnostics: inout [Diagnostic]) -> LocatedValue? {
+    private func expand(_ s: String, at location: SourceLocation, into diagnostics: inout [Diagnostic]) -> LocatedValue?
+    {
         guard s.contains("${") else { return LocatedValue(.scalar(.string(s)), at: location) }
         var pieces: [Piece] = []
         var text = ""
@@ -110,9 +112,10 @@ struct Interpolator {
             } else if s[i...].hasPrefix("${") {
                 let start = s.index(i, offsetBy: 2)
                 guard let close = s[start...].firstIndex(of: "}") else {
-                    diagnostics.append(.error(
-                        "bad-interpolation", "unterminated '${' in \"\(Self.excerpt(s))\"", at: location,
-                        hint: "write `${vars.NAME}`, or `$${` for a literal '${'"))
+                    diagnostics.append(
+                        .error(
+                            "bad-interpolation", "unterminated '${' in \"\(Self.excerpt(s))\"", at: location,
+                            hint: "write `${vars.NAME}`, or `$${` for a literal '${'"))
                     return nil
                 }
                 if !text.isEmpty { pieces.append(.text(text)); text = "" }
@@ -146,9 +149,12 @@ struct Interpolator {
             }
             // Vars that each repeat the one above double at every step: stop before memory does.
             guard out.utf8.count <= Self.maxExpandedBytes else {
-                diagnostics.append(.error(
-                    "bad-interpolation", "\"\(Self.excerpt(s))\" expands to more than \(Self.maxExpandedBytes / 1_048_576) MiB",
-                    at: location, hint: "a var that repeats other vars grows with each level; keep large text in a file"))
+                diagnostics.append(
+                    .error(
+                        "bad-interpolation",
+                        "\"\(Self.excerpt(s))\" expands to more than \(Self.maxExpandedBytes / 1_048_576) MiB",
+                        at: location,
+                        hint: "a var that repeats other vars grows with each level; keep large text in a file"))
                 return nil
             }
         }
@@ -165,9 +171,12 @@ struct Interpolator {
         _ ref: String, in s: String, at location: SourceLocation, into diagnostics: inout [Diagnostic]
     ) -> ParamValue? {
         guard ref.hasPrefix("vars.") else {
-            diagnostics.append(.error(
-                "bad-interpolation", "cannot interpolate '${\(ref)}' in \"\(Self.excerpt(s))\": only `${vars.NAME}` is supported",
-                at: location, hint: "declare the value under `vars:` and write `${vars.NAME}`, or `$${` for a literal '${'"))
+            diagnostics.append(
+                .error(
+                    "bad-interpolation",
+                    "cannot interpolate '${\(ref)}' in \"\(Self.excerpt(s))\": only `${vars.NAME}` is supported",
+                    at: location,
+                    hint: "declare the value under `vars:` and write `${vars.NAME}`, or `$${` for a literal '${'"))
             return nil
         }
         let name = String(ref.dropFirst(5))
@@ -182,7 +191,8 @@ struct Interpolator {
         } else {
             hint = "declared vars: " + vars.keys.sorted().joined(separator: ", ")
         }
-        diagnostics.append(.error("unknown-var", "unknown variable '\(name)' in \"\(Self.excerpt(s))\"", at: location, hint: hint))
+        diagnostics.append(
+            .error("unknown-var", "unknown variable '\(name)' in \"\(Self.excerpt(s))\"", at: location, hint: hint))
         return nil
     }
 }

@@ -40,7 +40,8 @@ struct Override: Sendable {
             }
             let key = String(text[..<eq]).trimmingSpaces
             let raw = String(text[text.index(after: eq)...])
-            let valueAt = SourceLocation(file: file, line: i + 1, column: text.distance(from: text.startIndex, to: eq) + 2)
+            let valueAt = SourceLocation(
+                file: file, line: i + 1, column: text.distance(from: text.startIndex, to: eq) + 2)
             let target: Target
             if key == "seed" {
                 target = .seed
@@ -57,17 +58,24 @@ struct Override: Sendable {
             {
                 target = .param(stage: String(key[..<dot]), param: String(key[key.index(after: dot)...]))
             } else {
-                let hint = Suggestions.hint(for: key, in: ["seed", "as_of", "engine"]).map { "\($0) (\(forms))" } ?? forms
-                diagnostics.append(.error("bad-override", "override '\(text)' sets '\(key)', which cannot be overridden", at: at, hint: hint))
+                let hint =
+                    Suggestions.hint(for: key, in: ["seed", "as_of", "engine"]).map { "\($0) (\(forms))" } ?? forms
+                diagnostics.append(
+                    .error(
+                        "bad-override", "override '\(text)' sets '\(key)', which cannot be overridden", at: at,
+                        hint: hint))
                 continue
             }
             switch parseValue(raw.trimmingSpaces, at: valueAt) {
             case .success(let value):
                 out.append(Override(text: text, target: target, value: value, location: at))
             case .failure(let problem):
-                diagnostics.append(.error(
-                    "bad-override", "cannot parse the value of override '\(text)': \(problem.message)", at: valueAt,
-                    hint: "write lists as [a, b] and mappings as {k: v}; quote strings that contain ',', ':' or brackets"))
+                diagnostics.append(
+                    .error(
+                        "bad-override", "cannot parse the value of override '\(text)': \(problem.message)", at: valueAt,
+                        hint:
+                            "write lists as [a, b] and mappings as {k: v}; quote strings that contain ',', ':' or brackets"
+                    ))
             }
         }
         return (out, diagnostics)

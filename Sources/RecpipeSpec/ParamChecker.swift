@@ -33,20 +33,26 @@ struct ParamChecker {
             return inRange(d, v, path, &diagnostics) ? .double(d) : nil
         case (.bool, .scalar(.bool(let b))):
             return .bool(b)
-        case (.string, .scalar(.string(let s))), (.path, .scalar(.string(let s))), (.outputPath, .scalar(.string(let s))):
+        case (.string, .scalar(.string(let s))), (.path, .scalar(.string(let s))),
+            (.outputPath, .scalar(.string(let s))):
             return .string(s)
         case (.choice(let choices), .scalar(.string(let s))):
             if choices.contains(s) { return .string(s) }
-            diagnostics.append(.error(
-                "invalid-choice",
-                "\(subject(path)) must be one of \(choices.joined(separator: ", ")); found '\(s)'",
-                at: v.location, hint: Suggestions.hint(for: s, in: choices)))
+            diagnostics.append(
+                .error(
+                    "invalid-choice",
+                    "\(subject(path)) must be one of \(choices.joined(separator: ", ")); found '\(s)'",
+                    at: v.location, hint: Suggestions.hint(for: s, in: choices)))
             return nil
         case (.list(let element), .list(let items)):
             var out: [ParamValue] = []
             var ok = true
             for (i, item) in items.enumerated() {
-                if let e = check(item, as: element, path: "\(path)[\(i)]", into: &diagnostics) { out.append(e) } else { ok = false }
+                if let e = check(item, as: element, path: "\(path)[\(i)]", into: &diagnostics) {
+                    out.append(e)
+                } else {
+                    ok = false
+                }
             }
             return ok ? .list(out) : nil
         case (.list(let element), .scalar) where !v.value.isNull && matchesShape(v, element):
@@ -126,8 +132,9 @@ struct ParamChecker {
         case (false, true): bound = "at most \(Self.format(range.upperBound))"
         default: bound = "between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound))"
         }
-        diagnostics.append(.error(
-            "out-of-range", "\(subject(path)) must be \(bound), found \(v.value)", at: v.location))
+        diagnostics.append(
+            .error(
+                "out-of-range", "\(subject(path)) must be \(bound), found \(v.value)", at: v.location))
         return false
     }
 
@@ -143,7 +150,9 @@ struct ParamChecker {
         case (.int, .string(let s)), (.float, .string(let s)):
             if YAMLNode.resolvePlain(s).doubleValue != nil { hint = "remove the quotes to make it a number: \(s)" }
         case (_, .null):
-            hint = spec.defaultValue.map { "remove the line to use the default (\($0))" } ?? "give a value or remove the line"
+            hint =
+                spec.defaultValue.map { "remove the line to use the default (\($0))" }
+                ?? "give a value or remove the line"
         default:
             break
         }

@@ -14,19 +14,23 @@ extension PipelineDecoder {
         for i in drafts.indices {
             for ref in drafts[i].references {
                 if ref.name == drafts[i].name {
-                    report(.error(
-                        "self-input",
-                        ref.port == nil && drafts[i].after.contains(ref.name)
-                            ? "stage '\(ref.name)' cannot run after itself" : "stage '\(ref.name)' names itself as an input",
-                        at: ref.location, hint: "name the stage that produces this stage's input"), stage: i)
+                    report(
+                        .error(
+                            "self-input",
+                            ref.port == nil && drafts[i].after.contains(ref.name)
+                                ? "stage '\(ref.name)' cannot run after itself"
+                                : "stage '\(ref.name)' names itself as an input",
+                            at: ref.location, hint: "name the stage that produces this stage's input"), stage: i)
                 } else if let p = index[ref.name] {
                     // Stages are visited in order, so a repeat of i can only be the last entry.
                     if dependents[p].last != i { dependents[p].append(i) }
                 } else {
-                    report(.error(
-                        "unknown-stage", "stage '\(drafts[i].name)' refers to unknown stage '\(ref.name)'",
-                        at: ref.location,
-                        hint: Suggestions.hint(for: ref.name, in: names) ?? "stages: " + names.joined(separator: ", ")),
+                    report(
+                        .error(
+                            "unknown-stage", "stage '\(drafts[i].name)' refers to unknown stage '\(ref.name)'",
+                            at: ref.location,
+                            hint: Suggestions.hint(for: ref.name, in: names) ?? "stages: "
+                                + names.joined(separator: ", ")),
                         stage: i)
                 }
             }
@@ -68,10 +72,11 @@ extension PipelineDecoder {
                 node = parent[node]!
             }
             let cycle = [start] + path.dropFirst().reversed() + [start]
-            report(.error(
-                "cycle", "stages form a cycle: " + cycle.map { drafts[$0].name }.joined(separator: " -> "),
-                at: drafts[start].location,
-                hint: "a stage runs after its inputs; remove one of these `input`/`inputs`/`after` references"))
+            report(
+                .error(
+                    "cycle", "stages form a cycle: " + cycle.map { drafts[$0].name }.joined(separator: " -> "),
+                    at: drafts[start].location,
+                    hint: "a stage runs after its inputs; remove one of these `input`/`inputs`/`after` references"))
             for m in component { drafts[m].failed = true }
         }
     }
@@ -90,11 +95,12 @@ extension PipelineDecoder {
                 let produced = producer.output(drafts[p].params)
                 guard !port.accepts.contains(produced) else { continue }
                 let accepts = port.accepts.map { "'\($0)'" }.joined(separator: " or ")
-                report(.error(
-                    "artifact-mismatch",
-                    "stage '\(drafts[i].name)' input '\(ref.name)' produces '\(produced)', but port '\(port.name)' of '\(drafts[i].name)' accepts \(accepts)",
-                    at: ref.location,
-                    hint: adapterHint(from: produced, to: port.accepts, between: ref.name, and: drafts[i].name)),
+                report(
+                    .error(
+                        "artifact-mismatch",
+                        "stage '\(drafts[i].name)' input '\(ref.name)' produces '\(produced)', but port '\(port.name)' of '\(drafts[i].name)' accepts \(accepts)",
+                        at: ref.location,
+                        hint: adapterHint(from: produced, to: port.accepts, between: ref.name, and: drafts[i].name)),
                     stage: i)
             }
         }
@@ -104,7 +110,9 @@ extension PipelineDecoder {
     /// accepts `produced` and whose output is accepted, either with one choice parameter that
     /// selects the output set to the right value (named in the hint), or with its defaults.
     /// Kinds are tried in name order.
-    func adapterHint(from produced: ArtifactKind, to accepts: [ArtifactKind], between upstream: String, and consumer: String) -> String {
+    func adapterHint(
+        from produced: ArtifactKind, to accepts: [ArtifactKind], between upstream: String, and consumer: String
+    ) -> String {
         for declaration in catalog.kinds.compactMap({ catalog[$0] }) {
             guard let first = declaration.inputs.first, first.accepts.contains(produced) else { continue }
             var defaults: [String: ParamValue] = [:]
@@ -116,7 +124,9 @@ extension PipelineDecoder {
                     params[p.name] = .string(choice)
                     return (choice, declaration.output(params))
                 }
-                guard Set(outputs.map(\.1)).count > 1, let hit = outputs.first(where: { accepts.contains($0.1) }) else { continue }
+                guard Set(outputs.map(\.1)).count > 1, let hit = outputs.first(where: { accepts.contains($0.1) }) else {
+                    continue
+                }
                 return "insert \(kind) with \(p.name): \(hit.0) between '\(upstream)' and '\(consumer)'"
             }
             if accepts.contains(declaration.output(defaults)) {

@@ -16,13 +16,15 @@ extension PipelineDecoder {
                 let path = Self.standardized(written, base: baseDirectory)
                 if let other = seen.first(where: { Self.overlaps($0.path, path) }) {
                     let same = other.path == path
-                    report(.error(
-                        "output-conflict",
-                        "stages '\(drafts[other.stage].name)' and '\(drafts[i].name)' both write "
-                            + (same ? "'\(written)'" : "into '\(written)' (one directory inside the other)"),
-                        at: drafts[i].paramLocations[spec.name] ?? drafts[i].location,
-                        hint: "an output directory holds one stage's files and switches as a whole; "
-                            + "list every artifact in one export stage's `inputs: { data: [...] }`, or choose another `\(spec.name)`"),
+                    report(
+                        .error(
+                            "output-conflict",
+                            "stages '\(drafts[other.stage].name)' and '\(drafts[i].name)' both write "
+                                + (same ? "'\(written)'" : "into '\(written)' (one directory inside the other)"),
+                            at: drafts[i].paramLocations[spec.name] ?? drafts[i].location,
+                            hint: "an output directory holds one stage's files and switches as a whole; "
+                                + "list every artifact in one export stage's `inputs: { data: [...] }`, or choose another `\(spec.name)`"
+                        ),
                         stage: i)
                 } else {
                     seen.append((path, i, spec.name))

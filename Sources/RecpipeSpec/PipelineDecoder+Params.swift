@@ -14,41 +14,48 @@ extension PipelineDecoder {
             let path = dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             let param = path[0]
             guard let i = drafts.firstIndex(where: { $0.name == stage }) else {
-                report(.error(
-                    "bad-override", "override '\(o.text)' names stage '\(stage)', which the pipeline does not have",
-                    at: o.location,
-                    hint: Suggestions.hint(for: stage, in: stageNames) ?? "stages: " + stageNames.joined(separator: ", ")))
+                report(
+                    .error(
+                        "bad-override", "override '\(o.text)' names stage '\(stage)', which the pipeline does not have",
+                        at: o.location,
+                        hint: Suggestions.hint(for: stage, in: stageNames) ?? "stages: "
+                            + stageNames.joined(separator: ", ")))
                 continue
             }
             guard let declaration = drafts[i].declaration else { continue }  // unknown kind already reported
             guard let spec = declaration.param(param) else {
                 let params = declaration.params.map(\.name)
-                report(.error(
-                    "bad-override",
-                    "override '\(o.text)' sets parameter '\(param)', which stage '\(stage)' (\(declaration.kind)) does not have",
-                    at: o.location,
-                    hint: Suggestions.hint(for: param, in: params)
-                        ?? (params.isEmpty ? "this kind takes no parameters" : "parameters: " + params.joined(separator: ", "))))
+                report(
+                    .error(
+                        "bad-override",
+                        "override '\(o.text)' sets parameter '\(param)', which stage '\(stage)' (\(declaration.kind)) does not have",
+                        at: o.location,
+                        hint: Suggestions.hint(for: param, in: params)
+                            ?? (params.isEmpty
+                                ? "this kind takes no parameters" : "parameters: " + params.joined(separator: ", "))))
                 continue
             }
             let j = drafts[i].rawParams.firstIndex(where: { $0.name == param })
             var value = o.value
             if path.count > 1 {
                 guard !path.contains("") else {
-                    report(.error(
-                        "bad-override", "override '\(o.text)': '\(dotted)' has an empty key", at: o.location,
-                        hint: "write STAGE.PARAM.KEY=VALUE, or set the whole value: --set \(stage).\(param)=VALUE"))
+                    report(
+                        .error(
+                            "bad-override", "override '\(o.text)': '\(dotted)' has an empty key", at: o.location,
+                            hint: "write STAGE.PARAM.KEY=VALUE, or set the whole value: --set \(stage).\(param)=VALUE"))
                     continue
                 }
-                let current = j.map { drafts[i].rawParams[$0].value }
+                let current =
+                    j.map { drafts[i].rawParams[$0].value }
                     ?? spec.defaultValue.map { LocatedValue(lifting: $0, at: o.location) }
                     ?? LocatedValue(.map([]), at: o.location)
                 switch Self.setting(Array(path.dropFirst()), to: o.value, in: current) {
                 case .success(let v): value = v
                 case .failure(let problem):
-                    report(.error(
-                        "bad-override", "override '\(o.text)': \(problem.message)", at: o.location,
-                        hint: "set the whole value instead: --set \(stage).\(param)=VALUE"))
+                    report(
+                        .error(
+                            "bad-override", "override '\(o.text)': \(problem.message)", at: o.location,
+                            hint: "set the whole value instead: --set \(stage).\(param)=VALUE"))
                     continue
                 }
             }
@@ -73,8 +80,9 @@ extension PipelineDecoder {
         let here = walked.isEmpty ? key : walked + "." + key
         guard case .map(var entries) = container.shape else {
             let what = walked.isEmpty ? "the parameter" : "'\(walked)'"
-            return .failure(NestedOverrideProblem(
-                message: "cannot set key '\(key)': \(what) is \(container.typeName), not a mapping"))
+            return .failure(
+                NestedOverrideProblem(
+                    message: "cannot set key '\(key)': \(what) is \(container.typeName), not a mapping"))
         }
         let index = entries.firstIndex(where: { $0.key == key })
         var newValue = value
@@ -113,19 +121,23 @@ extension PipelineDecoder {
         }
         drafts[i].params = StageParameters(drafts[i].params, declaration: declaration, written: given).values
         for spec in declaration.params where spec.required && spec.defaultValue == nil && !given.contains(spec.name) {
-            report(.error(
-                "missing-required", "stage '\(name)' (\(declaration.kind)) is missing required parameter '\(spec.name)'",
-                at: drafts[i].location,
-                hint: "add `\(spec.name): <\(spec.type)>` under `with:` (\(spec.doc))"), stage: i)
+            report(
+                .error(
+                    "missing-required",
+                    "stage '\(name)' (\(declaration.kind)) is missing required parameter '\(spec.name)'",
+                    at: drafts[i].location,
+                    hint: "add `\(spec.name): <\(spec.type)>` under `with:` (\(spec.doc))"), stage: i)
         }
         if drafts[i].portsBound {
             for port in declaration.inputs where port.required && !drafts[i].mentionedPorts.contains(port.name) {
-                let how = port.name == declaration.inputs.first?.name
+                let how =
+                    port.name == declaration.inputs.first?.name
                     ? "add `input: STAGE`" : "add `inputs: { \(port.name): STAGE }`"
-                report(.error(
-                    "missing-required",
-                    "stage '\(name)' (\(declaration.kind)) needs an input for port '\(port.name)' (accepts \(port.accepts.map(\.rawValue).joined(separator: ", ")))",
-                    at: drafts[i].location, hint: "\(how) naming a stage that produces it"), stage: i)
+                report(
+                    .error(
+                        "missing-required",
+                        "stage '\(name)' (\(declaration.kind)) needs an input for port '\(port.name)' (accepts \(port.accepts.map(\.rawValue).joined(separator: ", ")))",
+                        at: drafts[i].location, hint: "\(how) naming a stage that produces it"), stage: i)
             }
         }
     }

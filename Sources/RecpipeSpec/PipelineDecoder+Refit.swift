@@ -40,12 +40,14 @@ extension PipelineDecoder {
                 continue
             }
             guard fromSources.contains(model) else {
-                report(.error(
-                    "cannot-refit",
-                    "stage '\(stage.name)': model '\(model)' is not computed from \(sourceList), the data split '\(splitName)' "
-                        + "holds out, so it cannot be refitted on the split (scoring it as is would count what it was trained on)",
-                    at: location(of: model, port: port, in: stage.name) ?? stage.location,
-                    hint: "evaluate models computed from \(sourceList), or split the data '\(model)' is trained on"))
+                report(
+                    .error(
+                        "cannot-refit",
+                        "stage '\(stage.name)': model '\(model)' is not computed from \(sourceList), the data split '\(splitName)' "
+                            + "holds out, so it cannot be refitted on the split (scoring it as is would count what it was trained on)",
+                        at: location(of: model, port: port, in: stage.name) ?? stage.location,
+                        hint: "evaluate models computed from \(sourceList), or split the data '\(model)' is trained on")
+                )
                 continue
             }
             for name in spec.upstream(of: [model]).intersection(fromSources) where clones[name] == nil {
@@ -71,15 +73,21 @@ extension PipelineDecoder {
     /// Every port of `stage` that reads one of `sources` must take a split in its place.
     private mutating func checkSplitPorts(of stage: StageSpec, sources: Set<String>, split: String, evaluate: String) {
         guard let declaration = catalog[stage.kind] else { return }
-        for (port, names) in stage.inputs.sorted(by: { $0.key < $1.key }) where names.contains(where: sources.contains) {
-            guard let spec = declaration.inputs.first(where: { $0.name == port }), !spec.accepts.contains(.split) else { continue }
+        for (port, names) in stage.inputs.sorted(by: { $0.key < $1.key }) where names.contains(where: sources.contains)
+        {
+            guard let spec = declaration.inputs.first(where: { $0.name == port }), !spec.accepts.contains(.split) else {
+                continue
+            }
             let source = names.first(where: sources.contains)!
-            report(.error(
-                "cannot-refit",
-                "stage '\(evaluate)' refits '\(stage.name)' on split '\(split)', but port '\(port)' of a \(stage.kind) stage "
-                    + "takes \(spec.accepts.map(\.rawValue).joined(separator: " or ")), not a split (it reads '\(source)')",
-                at: location(of: source, port: port, in: stage.name) ?? stage.location,
-                hint: "evaluate a model trained on '\(split)' instead (a copy of '\(stage.name)' with `input: \(split)`)"))
+            report(
+                .error(
+                    "cannot-refit",
+                    "stage '\(evaluate)' refits '\(stage.name)' on split '\(split)', but port '\(port)' of a \(stage.kind) stage "
+                        + "takes \(spec.accepts.map(\.rawValue).joined(separator: " or ")), not a split (it reads '\(source)')",
+                    at: location(of: source, port: port, in: stage.name) ?? stage.location,
+                    hint:
+                        "evaluate a model trained on '\(split)' instead (a copy of '\(stage.name)' with `input: \(split)`)"
+                ))
         }
     }
 

@@ -67,26 +67,30 @@ struct PipelineDecoder {
         overrides = parsed.overrides
         diagnostics += parsed.diagnostics
         guard let pairs = root.pairs else {
-            report(.error(
-                "type-mismatch", "the top level of a pipeline file must be a mapping, found \(root.typeName)",
-                at: root.location, hint: "start the file with `pipeline: NAME` and a `stages:` mapping"))
+            report(
+                .error(
+                    "type-mismatch", "the top level of a pipeline file must be a mapping, found \(root.typeName)",
+                    at: root.location, hint: "start the file with `pipeline: NAME` and a `stages:` mapping"))
             return nil
         }
         var nodes: [String: YAMLNode] = [:]
         var keys: [String: YAMLNode] = [:]
         for pair in pairs {
             guard let key = pair.key.scalarText else {
-                report(.error("type-mismatch", "keys must be plain names, found \(pair.key.typeName)", at: pair.key.location))
+                report(
+                    .error(
+                        "type-mismatch", "keys must be plain names, found \(pair.key.typeName)", at: pair.key.location))
                 continue
             }
             if Self.topLevelKeys.contains(key) {
                 nodes[key] = pair.value
                 keys[key] = pair.key
             } else {
-                report(.error(
-                    "unknown-key", "unknown top-level key '\(key)'", at: pair.key.location,
-                    hint: Suggestions.hint(for: key, in: Self.topLevelKeys)
-                        ?? "allowed keys: " + Self.topLevelKeys.joined(separator: ", ")))
+                report(
+                    .error(
+                        "unknown-key", "unknown top-level key '\(key)'", at: pair.key.location,
+                        hint: Suggestions.hint(for: key, in: Self.topLevelKeys)
+                            ?? "allowed keys: " + Self.topLevelKeys.joined(separator: ", ")))
             }
         }
         let name = decodeName(nodes["pipeline"], root: root)
@@ -122,13 +126,16 @@ struct PipelineDecoder {
 
     private mutating func decodeName(_ node: YAMLNode?, root: YAMLNode) -> String? {
         guard let node else {
-            report(.error(
-                "missing-required", "missing required key 'pipeline'", at: root.location,
-                hint: "add `pipeline: NAME` at the top of the file"))
+            report(
+                .error(
+                    "missing-required", "missing required key 'pipeline'", at: root.location,
+                    hint: "add `pipeline: NAME` at the top of the file"))
             return nil
         }
         guard let text = node.scalarText, !node.isNull else {
-            report(.error("type-mismatch", "'pipeline' expects a name (a string), found \(node.typeName)", at: node.location))
+            report(
+                .error(
+                    "type-mismatch", "'pipeline' expects a name (a string), found \(node.typeName)", at: node.location))
             return nil
         }
         return text
@@ -147,7 +154,10 @@ struct PipelineDecoder {
             if case .scalar(.int(let i)) = o.value.shape {
                 seed = i
             } else {
-                report(.error("bad-override", "override '\(o.text)': seed expects an integer, found \(o.value.typeName)", at: o.value.location))
+                report(
+                    .error(
+                        "bad-override", "override '\(o.text)': seed expects an integer, found \(o.value.typeName)",
+                        at: o.value.location))
             }
         }
         return seed
@@ -163,10 +173,17 @@ struct PipelineDecoder {
                 } else if Self.isDate(s) {
                     asOf = s
                 } else {
-                    report(.error("invalid-date", "'as_of' expects a date YYYY-MM-DD, found '\(s)'", at: node.location, hint: "for example `as_of: 2024-06-30`, or `as_of: today` for the day the run starts (UTC)"))
+                    report(
+                        .error(
+                            "invalid-date", "'as_of' expects a date YYYY-MM-DD, found '\(s)'", at: node.location,
+                            hint: "for example `as_of: 2024-06-30`, or `as_of: today` for the day the run starts (UTC)")
+                    )
                 }
             } else {
-                report(.error("type-mismatch", "'as_of' expects a date YYYY-MM-DD, found \(node.typeName)", at: node.location, hint: "for example `as_of: 2024-06-30`"))
+                report(
+                    .error(
+                        "type-mismatch", "'as_of' expects a date YYYY-MM-DD, found \(node.typeName)", at: node.location,
+                        hint: "for example `as_of: 2024-06-30`"))
             }
         }
         for o in overrides where o.target == .asOf {
@@ -174,7 +191,11 @@ struct PipelineDecoder {
                 asOf = s == "today" ? PipelineSpec.today() : s
                 asOfToday = s == "today"
             } else {
-                report(.error("bad-override", "override '\(o.text)': as_of expects a date YYYY-MM-DD, found '\(o.value.value)'", at: o.value.location, hint: "for example --set as_of=2024-06-30"))
+                report(
+                    .error(
+                        "bad-override",
+                        "override '\(o.text)': as_of expects a date YYYY-MM-DD, found '\(o.value.value)'",
+                        at: o.value.location, hint: "for example --set as_of=2024-06-30"))
             }
         }
         return asOf
@@ -202,13 +223,19 @@ struct PipelineDecoder {
             if let pairs = node.pairs {
                 for pair in pairs {
                     guard let key = pair.key.scalarText else {
-                        report(.error("type-mismatch", "var names must be plain names, found \(pair.key.typeName)", at: pair.key.location))
+                        report(
+                            .error(
+                                "type-mismatch", "var names must be plain names, found \(pair.key.typeName)",
+                                at: pair.key.location))
                         continue
                     }
                     entries.append((key, LocatedValue(pair.value)))
                 }
             } else {
-                report(.error("type-mismatch", "'vars' expects a mapping of name: value, found \(node.typeName)", at: node.location))
+                report(
+                    .error(
+                        "type-mismatch", "'vars' expects a mapping of name: value, found \(node.typeName)",
+                        at: node.location))
             }
         }
         let names = entries.map(\.name)
@@ -217,10 +244,14 @@ struct PipelineDecoder {
             if let i = entries.firstIndex(where: { $0.name == name }) {
                 entries[i].value = o.value
             } else {
-                report(.error(
-                    "bad-override", "override '\(o.text)' sets var '\(name)', which the pipeline does not declare",
-                    at: o.location,
-                    hint: Suggestions.hint(for: name, in: names) ?? (names.isEmpty ? "declare it under `vars:` first" : "declared vars: " + names.joined(separator: ", "))))
+                report(
+                    .error(
+                        "bad-override", "override '\(o.text)' sets var '\(name)', which the pipeline does not declare",
+                        at: o.location,
+                        hint: Suggestions.hint(for: name, in: names)
+                            ?? (names.isEmpty
+                                ? "declare it under `vars:` first" : "declared vars: " + names.joined(separator: ", ")))
+                )
             }
         }
         // One interpolator that learns each var in turn (O(n) for n vars, no copies).

@@ -61,11 +61,15 @@ public enum PipelineLoader {
             text = decoded
         } catch {
             let exists = FileManager.default.fileExists(atPath: path)
-            return failure(path, overrides, .error(
-                "io-error",
-                exists ? "cannot read pipeline file '\(path)': \(error.localizedDescription)"
-                    : "pipeline file '\(path)' does not exist",
-                hint: exists ? "check the file's permissions" : "check the path, or run from the directory that holds it"))
+            return failure(
+                path, overrides,
+                .error(
+                    "io-error",
+                    exists
+                        ? "cannot read pipeline file '\(path)': \(error.localizedDescription)"
+                        : "pipeline file '\(path)' does not exist",
+                    hint: exists
+                        ? "check the file's permissions" : "check the path, or run from the directory that holds it"))
         }
         let directory = (path as NSString).deletingLastPathComponent
         return load(
@@ -97,7 +101,8 @@ public enum PipelineLoader {
         diagnostics = sorted(diagnostics)
         let failed = diagnostics.contains { $0.severity == .error }
         return PipelineLoadResult(
-            spec: failed ? nil : spec, diagnostics: diagnostics, source: text, file: file, overrides: overrides, decoded: spec)
+            spec: failed ? nil : spec, diagnostics: diagnostics, source: text, file: file, overrides: overrides,
+            decoded: spec)
     }
 
     // MARK: - Helpers
@@ -127,12 +132,17 @@ public enum PipelineLoader {
                 if line != lastLine {
                     lastLine = line
                     if found.count < limit {
-                        let shown = bytes[offset..<offset + length].map { "0x" + String($0, radix: 16, uppercase: true) }
-                        found.append(.error(
-                            "invalid-utf8",
-                            "pipeline file is not valid UTF-8: byte\(length > 1 ? "s" : "") \(shown.joined(separator: " ")) here",
-                            at: SourceLocation(file: file, line: line, column: column),
-                            hint: "save the file as UTF-8 (it may be Latin-1, Windows-1252 or UTF-16); the bad bytes show as \u{FFFD}"))
+                        let shown = bytes[offset..<offset + length].map {
+                            "0x" + String($0, radix: 16, uppercase: true)
+                        }
+                        found.append(
+                            .error(
+                                "invalid-utf8",
+                                "pipeline file is not valid UTF-8: byte\(length > 1 ? "s" : "") \(shown.joined(separator: " ")) here",
+                                at: SourceLocation(file: file, line: line, column: column),
+                                hint:
+                                    "save the file as UTF-8 (it may be Latin-1, Windows-1252 or UTF-16); the bad bytes show as \u{FFFD}"
+                            ))
                     } else {
                         more += 1
                     }
@@ -141,9 +151,11 @@ public enum PipelineLoader {
                 column += 1
             case .emptyInput:
                 if more > 0 {
-                    found.append(.error(
-                        "invalid-utf8", "\(more) more line\(more == 1 ? "" : "s") of '\(file)' hold bytes that are not UTF-8",
-                        hint: "save the file as UTF-8"))
+                    found.append(
+                        .error(
+                            "invalid-utf8",
+                            "\(more) more line\(more == 1 ? "" : "s") of '\(file)' hold bytes that are not UTF-8",
+                            hint: "save the file as UTF-8"))
                 }
                 return found
             }

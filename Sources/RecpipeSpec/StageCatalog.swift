@@ -30,7 +30,9 @@ public struct StageCatalog: Sendable {
     /// case, `-` and `_` ignored), else the closest kind name. Nil when nothing is close.
     public func suggestion(for name: String) -> String? {
         let key = name.lowercased().filter { $0 != "-" && $0 != "_" }
-        if let d = declarations.first(where: { $0.aliases.contains { $0.lowercased().filter { $0 != "-" && $0 != "_" } == key } }) {
+        if let d = declarations.first(where: {
+            $0.aliases.contains { $0.lowercased().filter { $0 != "-" && $0 != "_" } == key }
+        }) {
             return d.kind
         }
         return Suggestions.closest(to: name, in: kinds)

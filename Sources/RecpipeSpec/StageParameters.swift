@@ -38,7 +38,9 @@ public struct StageParameters: Sendable {
     public func string(_ name: String) -> String { required(name, "a string", \.stringValue) }
     public func strings(_ name: String) -> [String] { required(name, "a string list", \.stringList) }
     public func ints(_ name: String) -> [Int] { required(name, "an int list") { $0.listValue?.compactMap(\.intValue) } }
-    public func doubles(_ name: String) -> [Double] { required(name, "a number list") { $0.listValue?.compactMap(\.doubleValue) } }
+    public func doubles(_ name: String) -> [Double] {
+        required(name, "a number list") { $0.listValue?.compactMap(\.doubleValue) }
+    }
     /// A `.choice` parameter as the enum whose raw values are its choices.
     public func choice<T: RawRepresentable>(_ name: String, as type: T.Type = T.self) -> T where T.RawValue == String {
         required(name, "one of \(T.self)'s raw values") { $0.stringValue.flatMap(T.init(rawValue:)) }

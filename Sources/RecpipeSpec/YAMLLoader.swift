@@ -38,9 +38,11 @@ public enum YAMLLoader {
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) != 0 else {
-            return YAMLLoadResult(root: nil, diagnostics: [
-                .error("yaml-syntax", "cannot initialize the YAML parser (out of memory)")
-            ])
+            return YAMLLoadResult(
+                root: nil,
+                diagnostics: [
+                    .error("yaml-syntax", "cannot initialize the YAML parser (out of memory)")
+                ])
         }
         defer { yaml_parser_delete(parser) }
         return bytes.withUnsafeMutableBufferPointer { buffer in
@@ -106,10 +108,11 @@ private struct TreeBuilder {
         }
         if !failed, documents == 0 || root.map(isEmptyDocument) == true {
             root = nil
-            diagnostics.append(.error(
-                "empty-file", "the YAML document is empty",
-                at: SourceLocation(file: file, line: 1, column: 1),
-                hint: "write a mapping such as `pipeline: NAME` followed by `stages:`"))
+            diagnostics.append(
+                .error(
+                    "empty-file", "the YAML document is empty",
+                    at: SourceLocation(file: file, line: 1, column: 1),
+                    hint: "write a mapping such as `pipeline: NAME` followed by `stages:`"))
         }
     }
 
@@ -126,11 +129,12 @@ private struct TreeBuilder {
         }
         let index = Int(p.problem_mark.index)
         let isTab = source.map { index < $0.count && $0[index] == UInt8(ascii: "\t") } ?? false
-        diagnostics.append(.error(
-            "yaml-syntax", "YAML syntax error: \(message)", at: location(p.problem_mark),
-            hint: isTab
-                ? "this is a tab: YAML indents with spaces only; replace the tab with spaces"
-                : "check the indentation and that `key: value` pairs have a space after the colon"))
+        diagnostics.append(
+            .error(
+                "yaml-syntax", "YAML syntax error: \(message)", at: location(p.problem_mark),
+                hint: isTab
+                    ? "this is a tab: YAML indents with spaces only; replace the tab with spaces"
+                    : "check the indentation and that `key: value` pairs have a space after the colon"))
     }
 
     private mutating func handle(_ event: yaml_event_t) {
@@ -141,19 +145,26 @@ private struct TreeBuilder {
             if documents > 1 {
                 failed = true
                 root = nil
-                diagnostics.append(.error(
-                    "multiple-documents", "found a second YAML document; a pipeline file holds exactly one",
-                    at: at, hint: "remove the `---` line and merge the documents"))
+                diagnostics.append(
+                    .error(
+                        "multiple-documents", "found a second YAML document; a pipeline file holds exactly one",
+                        at: at, hint: "remove the `---` line and merge the documents"))
             }
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
             let text = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
-            let node = YAMLNode(.scalar(text: text, style: style(s.style), tag: s.tag.map { String(cString: $0) }), at: at)
+            let node = YAMLNode(
+                .scalar(text: text, style: style(s.style), tag: s.tag.map { String(cString: $0) }), at: at)
             complete(node, anchor: s.anchor.map { String(cString: $0) }, size: 1)
         case YAML_SEQUENCE_START_EVENT:
-            open(Frame(isMapping: false, location: at, anchor: event.data.sequence_start.anchor.map { String(cString: $0) }))
+            open(
+                Frame(
+                    isMapping: false, location: at, anchor: event.data.sequence_start.anchor.map { String(cString: $0) }
+                ))
         case YAML_MAPPING_START_EVENT:
-            open(Frame(isMapping: true, location: at, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }))
+            open(
+                Frame(
+                    isMapping: true, location: at, anchor: event.data.mapping_start.anchor.map { String(cString: $0) }))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
             let content: YAMLNode.Content = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
@@ -164,9 +175,10 @@ private struct TreeBuilder {
             guard let target = anchors[name] else {
                 failed = true
                 root = nil
-                diagnostics.append(.error(
-                    "yaml-syntax", "alias '*\(name)' refers to an anchor that is not defined above it",
-                    at: at, hint: "define it first with `&\(name)` on the value to reuse"))
+                diagnostics.append(
+                    .error(
+                        "yaml-syntax", "alias '*\(name)' refers to an anchor that is not defined above it",
+                        at: at, hint: "define it first with `&\(name)` on the value to reuse"))
                 return
             }
             complete(target.node, anchor: nil, size: target.size, at: at)
@@ -190,10 +202,11 @@ private struct TreeBuilder {
         guard stack.count < YAMLLoader.maxDepth else {
             failed = true
             root = nil
-            diagnostics.append(.error(
-                "yaml-too-deep", "lists and mappings are nested more than \(YAMLLoader.maxDepth) levels deep here",
-                at: frame.location,
-                hint: "a pipeline needs a few levels; check for unbalanced `[` or `{`"))
+            diagnostics.append(
+                .error(
+                    "yaml-too-deep", "lists and mappings are nested more than \(YAMLLoader.maxDepth) levels deep here",
+                    at: frame.location,
+                    hint: "a pipeline needs a few levels; check for unbalanced `[` or `{`"))
             return
         }
         nodeCount += 1
@@ -210,9 +223,10 @@ private struct TreeBuilder {
         if nodeCount > YAMLLoader.maxNodes {
             failed = true
             root = nil
-            diagnostics.append(.error(
-                "yaml-syntax", "the document expands to more than \(YAMLLoader.maxNodes) nodes (through aliases)",
-                at: at ?? node.location, hint: "reduce the use of `*alias` references"))
+            diagnostics.append(
+                .error(
+                    "yaml-syntax", "the document expands to more than \(YAMLLoader.maxNodes) nodes (through aliases)",
+                    at: at ?? node.location, hint: "reduce the use of `*alias` references"))
             return
         }
         if let anchor { anchors[anchor] = (node, size) }
@@ -235,9 +249,12 @@ private struct TreeBuilder {
         if let text = node.scalarText {
             if let first = stack[top].seen[text] {
                 stack[top].skipValue = true
-                diagnostics.append(.error(
-                    "duplicate-key", "duplicate key '\(text)' in this mapping", at: node.location,
-                    hint: "'\(text)' is first defined at line \(first.line), column \(first.column); remove or rename one of them"))
+                diagnostics.append(
+                    .error(
+                        "duplicate-key", "duplicate key '\(text)' in this mapping", at: node.location,
+                        hint:
+                            "'\(text)' is first defined at line \(first.line), column \(first.column); remove or rename one of them"
+                    ))
             } else {
                 stack[top].seen[text] = node.location
             }

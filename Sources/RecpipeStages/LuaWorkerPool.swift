@@ -16,7 +16,8 @@ struct LuaWorkerPool: Sendable {
 
     /// A pool of `min(threads, chunks)` workers (at least 1) over chunks of `chunkSize`.
     init(count: Int, chunkSize: Int, threads: Int) {
-        self.init(count: count, chunkSize: chunkSize, workers: max(1, min(threads, (count + chunkSize - 1) / chunkSize)))
+        self.init(
+            count: count, chunkSize: chunkSize, workers: max(1, min(threads, (count + chunkSize - 1) / chunkSize)))
     }
 
     init(count: Int, chunkSize: Int, workers: Int) {

@@ -30,8 +30,9 @@ struct RuleComparisonCheck {
                 let line = c.line + script.lineOffset
                 guard let rule = ruleLines.last(where: { $0.line <= line }) else { continue }
                 let header = headers.last { $0.line <= c.line && $0.line + script.lineOffset >= rule.line }
-                guard let position = header?.parameters.firstIndex(of: c.object)
-                    ?? Self.usualNames.firstIndex(where: { $0.contains(c.object) }),
+                guard
+                    let position = header?.parameters.firstIndex(of: c.object)
+                        ?? Self.usualNames.firstIndex(where: { $0.contains(c.object) }),
                     position < records.count, let table = records[position],
                     let column = table.column(named: c.field),
                     let fieldType = Self.luaType(column.data), let example = Self.example(column)
@@ -42,7 +43,9 @@ struct RuleComparisonCheck {
                     "\(rule.kind.rawValue) '\(rule.name)' (\(script.file):\(line)): \(c.object).\(c.field) \(c.op) \(c.literal) "
                         + "compares a \(fieldType) field with a \(literalType), which is never equal in Lua "
                         + "(\(c.object).\(c.field) is a \(fieldType), e.g. \(example)); "
-                        + (fieldType == "number" ? "write \(c.object).\(c.field) \(c.op) \(Self.unquoted(c.literal))" : "compare with a \(fieldType)"))
+                        + (fieldType == "number"
+                            ? "write \(c.object).\(c.field) \(c.op) \(Self.unquoted(c.literal))"
+                            : "compare with a \(fieldType)"))
             }
         }
         return out

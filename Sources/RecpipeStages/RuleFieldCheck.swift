@@ -43,7 +43,8 @@ package struct RuleFieldCheck {
             guard read.parameter < bound.count, let record = bound[read.parameter], record.columns.complete,
                 !record.columns.has(read.field), !Self.methods.contains(read.field)
             else { continue }
-            let at = SourceLocation(file: script.file, line: read.line + script.lineOffset, column: read.column + script.columnOffset)
+            let at = SourceLocation(
+                file: script.file, line: read.line + script.lineOffset, column: read.column + script.columnOffset)
             guard seen.insert(at).inserted else { continue }
             let names = record.columns.names + record.columns.families.map(\.name)
             let rule = read.rule.map { "\(read.ruleKind) '\($0)'" } ?? "a \(read.ruleKind) rule"
@@ -75,11 +76,13 @@ package struct RuleFieldCheck {
         guard let input = spec.inputs[port]?.first else {
             return Record(
                 role: role, source: "'\(spec.name)' has no \(port) input, so only \(fallback.joined(separator: ", "))",
-                columns: KnownColumns(entries: fallback.map { .init(name: $0, type: "string", doc: "") }, complete: true))
+                columns: KnownColumns(
+                    entries: fallback.map { .init(name: $0, type: "string", doc: "") }, complete: true))
         }
         guard let columns = StageColumns.of(input, in: pipeline) else { return nil }
-        return Record(role: role, source: "the \(port) input is stage '\(input)'; see `recpipe columns PIPELINE \(input)`",
-                      columns: columns)
+        return Record(
+            role: role, source: "the \(port) input is stage '\(input)'; see `recpipe columns PIPELINE \(input)`",
+            columns: columns)
     }
 }
 
@@ -100,7 +103,8 @@ extension RuleFieldCheck {
                     PipelinePath.resolve(p, base: pipeline.baseDirectory) == target
                 else { continue }
                 found = true
-                let check = spec.kind == "tag"
+                let check =
+                    spec.kind == "tag"
                     ? RuleFieldCheck { $0 == "tag" ? [TagStage.userRecord(spec, pipeline)] : [] }
                     : RankStage.fieldCheck(spec, pipeline)
                 out += check.diagnostics(.init(file: path, text: text))
@@ -111,13 +115,18 @@ extension RuleFieldCheck {
     }
 
     /// The field problems of a script against given user and item fields (nil: not checked).
-    package static func problems(ofScript path: String, text: String, userFields: [String]?, itemFields: [String]?) -> [Diagnostic] {
+    package static func problems(ofScript path: String, text: String, userFields: [String]?, itemFields: [String]?)
+        -> [Diagnostic]
+    {
         func record(_ role: String, _ names: [String]?) -> Record? {
             names.map { n in
-                Record(role: role, source: "the \(role) fields given", columns: .init(entries: n.map { .init(name: $0, type: "", doc: "") }, complete: true))
+                Record(
+                    role: role, source: "the \(role) fields given",
+                    columns: .init(entries: n.map { .init(name: $0, type: "", doc: "") }, complete: true))
             }
         }
         let user = record("user", userFields), item = record("item", itemFields)
-        return RuleFieldCheck { $0 == "tag" ? [user] : $0 == "name_segment" ? [] : [user, item] }.diagnostics(.init(file: path, text: text))
+        return RuleFieldCheck { $0 == "tag" ? [user] : $0 == "name_segment" ? [] : [user, item] }.diagnostics(
+            .init(file: path, text: text))
     }
 }

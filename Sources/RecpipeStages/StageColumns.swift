@@ -32,7 +32,8 @@ package struct KnownColumns: Sendable {
         guard complete, !has(name) else { return nil }
         let list = (names + families.map(\.name)).joined(separator: ", ")
         return .error(
-            "unknown-column", "stage '\(stage)': \(what) names column '\(name)', which its input does not have", at: location,
+            "unknown-column", "stage '\(stage)': \(what) names column '\(name)', which its input does not have",
+            at: location,
             hint: (Suggestions.hint(for: name, in: names).map { $0 + " " } ?? "") + "columns: \(list)")
     }
 
@@ -48,9 +49,12 @@ package struct KnownColumns: Sendable {
 
     /// Problems of `filter` against these columns: unknown columns (when complete) and literal
     /// types against declared types.
-    package func check(_ filter: FilterExpression, stage: String, what: String, at location: SourceLocation?) -> [Diagnostic] {
+    package func check(_ filter: FilterExpression, stage: String, what: String, at location: SourceLocation?)
+        -> [Diagnostic]
+    {
         if !has(filter.column) {
-            return problem(filter.column, what: "\(what) '\(filter.text)'", stage: stage, at: location).map { [$0] } ?? []
+            return problem(filter.column, what: "\(what) '\(filter.text)'", stage: stage, at: location).map { [$0] }
+                ?? []
         }
         guard typedFields.contains(where: { $0.name == filter.column }) else { return [] }
         return filter.check(against: typedFields).map { d in
@@ -64,8 +68,11 @@ package enum StageColumns {
     package static func documented(kind: String) -> (title: String, columns: KnownColumns)? {
         switch kind {
         case "encode":
-            ("target: user_features — one row per user", UserFeaturesStage.columnDocs(
-                eventColumn: true, itemColumn: true, windows: [30, 90], rfm: true, shares: true, scaled: true))
+            (
+                "target: user_features — one row per user",
+                UserFeaturesStage.columnDocs(
+                    eventColumn: true, itemColumn: true, windows: [30, 90], rfm: true, shares: true, scaled: true)
+            )
         default: nil
         }
     }
@@ -81,7 +88,9 @@ package enum StageColumns {
         case "clean":
             guard var c = input("table") else { return nil }
             for cast in (try? CleanStage.casts(stage)) ?? [] {
-                if let i = c.entries.firstIndex(where: { $0.name == cast.column }) { c.entries[i].type = cast.type.rawValue }
+                if let i = c.entries.firstIndex(where: { $0.name == cast.column }) {
+                    c.entries[i].type = cast.type.rawValue
+                }
             }
             return c
         case "encode" where stage.params["target"]?.stringValue == "user_features":
@@ -89,7 +98,8 @@ package enum StageColumns {
         case "cluster":
             return KnownColumns(
                 entries: [
-                    .init(name: "user_id", type: "string", doc: "user id"), .init(name: "segment", type: "int", doc: "segment number"),
+                    .init(name: "user_id", type: "string", doc: "user id"),
+                    .init(name: "segment", type: "int", doc: "segment number"),
                     .init(name: "segment_name", type: "string", doc: "segment name (generated or from `names`)"),
                 ], complete: true)
         case "tag":
@@ -109,7 +119,8 @@ package enum StageColumns {
             }
             return KnownColumns(
                 entries: [
-                    .init(name: "user_id", type: "string", doc: "user id"), .init(name: "rank", type: "int", doc: "1 = first"),
+                    .init(name: "user_id", type: "string", doc: "user id"),
+                    .init(name: "rank", type: "int", doc: "1 = first"),
                     .init(name: "item_id", type: "string", doc: "recommended item"),
                 ] + extra + [
                     .init(name: "score", type: "float", doc: "blended score after promotions"),

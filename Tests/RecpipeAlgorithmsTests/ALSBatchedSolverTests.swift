@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// The four-row kernels of the CG solver against their one-row counterparts.
@@ -82,7 +83,9 @@ import Testing
         }
         #expect(together != start)
         for k in 0..<(4 * f) {
-            #expect(abs(together[k] - alone[k]) <= 1e-4 * max(1, abs(alone[k])), "element \(k): \(together[k]) vs \(alone[k])")
+            #expect(
+                abs(together[k] - alone[k]) <= 1e-4 * max(1, abs(alone[k])),
+                "element \(k): \(together[k]) vs \(alone[k])")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// Explicit-rating ALS (weighted-λ, biases): low-rank recovery, monotone loss, clipping, fold-in.
@@ -30,10 +31,14 @@ import Testing
     @Test(arguments: [true, false])
     func recoversLowRankMatrix(useBiases: Bool) throws {
         let (train, held) = Self.lowRank(seed: 21)
-        let model = try ALS.fitExplicit(train, options: ALSExplicitOptions(
-            factors: useBiases ? 2 : 3, iterations: 40, regularization: 0.001, useBiases: useBiases,
-            seed: 1, computeLoss: true))
-        let trainEntries = (0..<train.rows).flatMap { u in train.rowRange(u).map { (u, Int(train.columns[$0]), train.values[$0]) } }
+        let model = try ALS.fitExplicit(
+            train,
+            options: ALSExplicitOptions(
+                factors: useBiases ? 2 : 3, iterations: 40, regularization: 0.001, useBiases: useBiases,
+                seed: 1, computeLoss: true))
+        let trainEntries = (0..<train.rows).flatMap { u in
+            train.rowRange(u).map { (u, Int(train.columns[$0]), train.values[$0]) }
+        }
         #expect(Self.rmse(model, trainEntries) < 0.05)
         #expect(Self.rmse(model, held) < 0.15)
         for k in 1..<model.losses.count { #expect(model.losses[k] <= model.losses[k - 1] * (1 + 1e-6)) }
@@ -46,8 +51,10 @@ import Testing
 
     @Test func predictionsAreClippedToRatingRange() throws {
         let m = SparseMatrix(rows: 2, cols: 2, triplets: [(0, 0, 5), (0, 1, 5), (1, 0, 1)])
-        let model = try ALS.fitExplicit(m, options: ALSExplicitOptions(
-            factors: 2, iterations: 10, regularization: 0.01, ratingRange: 1...5))
+        let model = try ALS.fitExplicit(
+            m,
+            options: ALSExplicitOptions(
+                factors: 2, iterations: 10, regularization: 0.01, ratingRange: 1...5))
         for u in 0..<2 {
             for i in 0..<2 { #expect((1...5).contains(model.predict(user: u, item: i))) }
         }

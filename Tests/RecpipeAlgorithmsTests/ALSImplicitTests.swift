@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// Implicit-feedback ALS: confidence weights, loss monotonicity, determinism, empty rows,
@@ -29,9 +30,11 @@ import Testing
     @Test(arguments: [ALSConfidence.linear, .onePlus, .log(epsilon: 0.5)])
     func lossNeverIncreasesWithCholesky(confidence: ALSConfidence) throws {
         for scaling in [ALSRegularizationScaling.none, .perCount] {
-            let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
-                factors: 5, iterations: 8, regularization: 0.1, alpha: 2, confidence: confidence,
-                regularizationScaling: scaling, solver: .cholesky, seed: 1, computeLoss: true))
+            let model = try ALS.fitImplicit(
+                Self.matrix,
+                options: ALSImplicitOptions(
+                    factors: 5, iterations: 8, regularization: 0.1, alpha: 2, confidence: confidence,
+                    regularizationScaling: scaling, solver: .cholesky, seed: 1, computeLoss: true))
             #expect(model.losses.count == 8)
             for k in 1..<model.losses.count {
                 #expect(model.losses[k] <= model.losses[k - 1] * (1 + 1e-6))
@@ -42,8 +45,10 @@ import Testing
     @Test func lossNeverIncreasesWithWarmStartedCG() throws {
         // Each warm-started CG step cannot raise a row's quadratic objective, so the loss is
         // monotone up to Float rounding.
-        let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
-            factors: 6, iterations: 10, regularization: 0.05, seed: 2, computeLoss: true))
+        let model = try ALS.fitImplicit(
+            Self.matrix,
+            options: ALSImplicitOptions(
+                factors: 6, iterations: 10, regularization: 0.05, seed: 2, computeLoss: true))
         for k in 1..<model.losses.count {
             #expect(model.losses[k] <= model.losses[k - 1] * (1 + 1e-5))
         }
@@ -52,8 +57,11 @@ import Testing
 
     @Test func progressAndEarlyStopping() throws {
         var reports: [ALSIterationReport] = []
-        let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
-            factors: 4, iterations: 50, regularization: 0.1, solver: .cholesky, tolerance: 1e-3)) {
+        let model = try ALS.fitImplicit(
+            Self.matrix,
+            options: ALSImplicitOptions(
+                factors: 4, iterations: 50, regularization: 0.1, solver: .cholesky, tolerance: 1e-3)
+        ) {
             reports.append($0)
         }
         #expect(reports.count < 50)
@@ -105,8 +113,10 @@ import Testing
 
     @Test(arguments: [(ALSSolver.cholesky, Float(1e-4)), (.conjugateGradient(steps: 3), 1e-2)])
     func foldInReproducesTrainedUserVector(solver: ALSSolver, tolerance: Float) throws {
-        let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
-            factors: 5, iterations: 30, regularization: 0.1, solver: solver, seed: 3))
+        let model = try ALS.fitImplicit(
+            Self.matrix,
+            options: ALSImplicitOptions(
+                factors: 5, iterations: 30, regularization: 0.1, solver: solver, seed: 3))
         for user in [0, 7, 19] {
             let r = Self.matrix.rowRange(user)
             let row = zip(Self.matrix.columns[r], Self.matrix.values[r]).map { (item: Int($0), value: $1) }
@@ -120,8 +130,10 @@ import Testing
     }
 
     @Test func foldInWithPrecomputedGramIsBitIdentical() throws {
-        let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
-            factors: 6, iterations: 5, regularization: 0.1, alpha: 2, seed: 5))
+        let model = try ALS.fitImplicit(
+            Self.matrix,
+            options: ALSImplicitOptions(
+                factors: 6, iterations: 5, regularization: 0.1, alpha: 2, seed: 5))
         let gram = model.itemGram()
         #expect(gram.values.count == 36)
         for user in 0..<Self.matrix.rows {
@@ -135,14 +147,17 @@ import Testing
     }
 
     @Test func explainContributionsSumToScore() throws {
-        let model = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(
-            factors: 5, iterations: 10, regularization: 0.1, alpha: 2, seed: 4))
+        let model = try ALS.fitImplicit(
+            Self.matrix,
+            options: ALSImplicitOptions(
+                factors: 5, iterations: 10, regularization: 0.1, alpha: 2, seed: 4))
         let user = 3, item = 5
         let all = try model.explain(user: user, in: Self.matrix, item: item, n: 100)
         let sum = all.contributions.reduce(Float(0)) { $0 + $1.score }
         #expect(abs(sum - all.score) < 1e-4 * max(1, abs(all.score)))
         let r = Self.matrix.rowRange(user)
-        let folded = try model.foldIn(zip(Self.matrix.columns[r], Self.matrix.values[r]).map { (item: Int($0), value: $1) })
+        let folded = try model.foldIn(
+            zip(Self.matrix.columns[r], Self.matrix.values[r]).map { (item: Int($0), value: $1) })
         let direct = zip(folded.factors, model.itemVector(item)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
         #expect(abs(direct - all.score) < 1e-4 * max(1, abs(direct)))
         let top2 = try model.explain(user: user, in: Self.matrix, item: item, n: 2)
@@ -161,7 +176,8 @@ import Testing
         #expect(message(ALSImplicitOptions(regularization: -1))?.contains("regularization must be") == true)
         #expect(message(ALSImplicitOptions(alpha: 0))?.contains("alpha must be > 0") == true)
         #expect(message(ALSImplicitOptions(iterations: 0))?.contains("iterations must be >= 1") == true)
-        #expect(message(ALSImplicitOptions(solver: .conjugateGradient(steps: 0)))?.contains("steps must be >= 1") == true)
+        #expect(
+            message(ALSImplicitOptions(solver: .conjugateGradient(steps: 0)))?.contains("steps must be >= 1") == true)
         #expect(message(ALSImplicitOptions(confidence: .log(epsilon: 0)))?.contains("epsilon") == true)
         #expect(message(ALSImplicitOptions(threads: -1))?.contains("threads") == true)
         let bad = SparseMatrix(rows: 1, cols: 1, triplets: [(0, 0, .nan)])

@@ -1,19 +1,23 @@
 import Foundation
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// Top-N recommendation, exclusion, deterministic ties, similar items, recommendAll.
 @Suite struct ALSRecommendTests {
     /// f = 2; user 0 = (1, 0), user 1 = (0, 1); items (3,0) (1,1) (1,1) (0,2) (−1,0).
     static func handModel() -> ALSModel {
-        ALSModel(unchecked: .implicit(ALSImplicitOptions(factors: 2)), factors: 2, userCount: 2, itemCount: 5,
-                 userFactors: [1, 0, 0, 1], itemFactors: [3, 0, 1, 1, 1, 1, 0, 2, -1, 0])
+        ALSModel(
+            unchecked: .implicit(ALSImplicitOptions(factors: 2)), factors: 2, userCount: 2, itemCount: 5,
+            userFactors: [1, 0, 0, 1], itemFactors: [3, 0, 1, 1, 1, 1, 0, 2, -1, 0])
     }
 
     @Test func recommendRanksByScoreWithTiesByItemIndex() throws {
         let m = Self.handModel()
-        #expect(try m.recommend(user: 0, n: 3) == [
-            ALSScoredItem(item: 0, score: 3), ALSScoredItem(item: 1, score: 1), ALSScoredItem(item: 2, score: 1)])
+        #expect(
+            try m.recommend(user: 0, n: 3) == [
+                ALSScoredItem(item: 0, score: 3), ALSScoredItem(item: 1, score: 1), ALSScoredItem(item: 2, score: 1),
+            ])
         #expect(try m.recommend(user: 1, n: 2).map(\.item) == [3, 1])
         #expect(try m.recommend(user: 0, n: 0).isEmpty)
         #expect(try m.recommend(user: 0, n: 10).count == 5)
@@ -45,20 +49,26 @@ import Testing
         #expect(throws: ALSError.self) { try m.recommend(user: 0, n: -1) }
         #expect(throws: ALSError.self) { try m.similarItems(item: 5, n: 1) }
         #expect(throws: ALSError.self) { try m.recommend(vector: [1], n: 1) }
-        #expect(throws: ALSError.self) { try m.recommend(user: 0, n: 1, exclude: SparseMatrix(rows: 2, cols: 4, triplets: [])) }
+        #expect(throws: ALSError.self) {
+            try m.recommend(user: 0, n: 1, exclude: SparseMatrix(rows: 2, cols: 4, triplets: []))
+        }
     }
 
     @Test func publicInitChecksSizesAndRoundTripsThroughCodable() throws {
         let m = Self.handModel()
-        let rebuilt = try ALSModel(kind: m.kind, factors: 2, userCount: 2, itemCount: 5,
-                                   userFactors: m.userFactors, itemFactors: m.itemFactors)
+        let rebuilt = try ALSModel(
+            kind: m.kind, factors: 2, userCount: 2, itemCount: 5,
+            userFactors: m.userFactors, itemFactors: m.itemFactors)
         #expect(rebuilt == m)
         #expect(throws: ALSError.self) {
-            try ALSModel(kind: m.kind, factors: 2, userCount: 3, itemCount: 5, userFactors: m.userFactors, itemFactors: m.itemFactors)
+            try ALSModel(
+                kind: m.kind, factors: 2, userCount: 3, itemCount: 5, userFactors: m.userFactors,
+                itemFactors: m.itemFactors)
         }
         #expect(throws: ALSError.self) {
-            try ALSModel(kind: m.kind, factors: 2, userCount: 2, itemCount: 5, userFactors: m.userFactors,
-                         itemFactors: m.itemFactors, userBiases: [1, 2])
+            try ALSModel(
+                kind: m.kind, factors: 2, userCount: 2, itemCount: 5, userFactors: m.userFactors,
+                itemFactors: m.itemFactors, userBiases: [1, 2])
         }
         let data = try JSONEncoder().encode(m)
         #expect(try JSONDecoder().decode(ALSModel.self, from: data) == m)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// Hand-checked normal equations and agreement of the CG and Cholesky row solvers.
@@ -54,10 +55,14 @@ import Testing
 
     @Test func fullModelCGMatchesCholeskyWithEnoughSteps() throws {
         let m = ALSTestData.random(users: 25, items: 30, density: 0.2, seed: 3)
-        let exact = try ALS.fitImplicit(m, options: ALSImplicitOptions(
-            factors: 6, iterations: 1, regularization: 0.1, solver: .cholesky, seed: 9))
-        let cg = try ALS.fitImplicit(m, options: ALSImplicitOptions(
-            factors: 6, iterations: 1, regularization: 0.1, solver: .conjugateGradient(steps: 40), seed: 9))
+        let exact = try ALS.fitImplicit(
+            m,
+            options: ALSImplicitOptions(
+                factors: 6, iterations: 1, regularization: 0.1, solver: .cholesky, seed: 9))
+        let cg = try ALS.fitImplicit(
+            m,
+            options: ALSImplicitOptions(
+                factors: 6, iterations: 1, regularization: 0.1, solver: .conjugateGradient(steps: 40), seed: 9))
         // One iteration: users from identical initial items, then items from (nearly) identical users.
         for k in 0..<exact.userFactors.count { #expect(abs(exact.userFactors[k] - cg.userFactors[k]) < 1e-4) }
         for k in 0..<exact.itemFactors.count { #expect(abs(exact.itemFactors[k] - cg.itemFactors[k]) < 1e-4) }

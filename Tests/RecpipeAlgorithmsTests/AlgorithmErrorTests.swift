@@ -13,8 +13,11 @@ import Testing
     @Test func everyFamilyThrowsTheOneTypeWithItsCode() {
         let ui = SparseMatrix(rows: 2, cols: 2, triplets: [(0, 0, 1), (1, 1, 1)])
         #expect(caught { _ = try KNNItemRecommender(userItems: ui, neighbors: 0) }?.code == .invalidParameter)
-        #expect(caught { _ = try ALS.fitImplicit(ui, options: ALSImplicitOptions(factors: 0)) }?.code == .invalidParameter)
-        #expect(caught { _ = try ALS.fitImplicit(SparseMatrix(rows: 1, cols: 1, triplets: [(0, 0, .nan)])) }?.code == .failed)
+        #expect(
+            caught { _ = try ALS.fitImplicit(ui, options: ALSImplicitOptions(factors: 0)) }?.code == .invalidParameter)
+        #expect(
+            caught { _ = try ALS.fitImplicit(SparseMatrix(rows: 1, cols: 1, triplets: [(0, 0, .nan)])) }?.code
+                == .failed)
         let scaler = Scaler.fit(.minMax, columns: [[1, 2], [3, 4]])
         let shape = caught { _ = try scaler.transform(columns: [[1]]) }
         #expect(shape?.code == .shapeMismatch(expected: 2, actual: 1))

@@ -1,5 +1,5 @@
-import Testing
 import RecpipeAlgorithms
+import Testing
 
 @Suite("k-means guard rails")
 struct KMeansErrorTests {
@@ -54,7 +54,8 @@ struct KMeansErrorTests {
         #expect(e?.message.contains("NaN") == true)
         var inf = Self.data
         inf[6] = -.infinity
-        #expect(error { _ = try KMeans(k: 2).fit(inf, rows: 4, columns: 2) }?.code == .nonFiniteValue(row: 3, column: 0))
+        #expect(
+            error { _ = try KMeans(k: 2).fit(inf, rows: 4, columns: 2) }?.code == .nonFiniteValue(row: 3, column: 0))
     }
 
     @Test("invalid options")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 @Suite("k-means")
@@ -74,7 +75,9 @@ struct KMeansTests {
                     .fit(data, rows: 5000, columns: 4)
                 #expect(other == reference)
             }
-            #expect(try KMeans(k: 6, nInit: 2, seed: 5, algorithm: algorithm).fit(data, rows: 5000, columns: 4) == reference)
+            #expect(
+                try KMeans(k: 6, nInit: 2, seed: 5, algorithm: algorithm).fit(data, rows: 5000, columns: 4) == reference
+            )
         }
     }
 
@@ -117,7 +120,9 @@ struct KMeansTests {
         }
     }
 
-    @Test("running out of iterations is reported, and labels still match the centroids", arguments: [KMeans.Algorithm.lloyd, .elkan, .hamerly])
+    @Test(
+        "running out of iterations is reported, and labels still match the centroids",
+        arguments: [KMeans.Algorithm.lloyd, .elkan, .hamerly])
     func maxIterExhausted(algorithm: KMeans.Algorithm) throws {
         let data = KMeansTestData.uniform(n: 1200, d: 2, seed: 6)
         let r = try KMeans(k: 6, maxIter: 2, tol: 0, seed: 2, algorithm: algorithm).fit(data, rows: 1200, columns: 2)
@@ -128,17 +133,21 @@ struct KMeansTests {
         var inertia = 0.0
         for i in 0..<1200 {
             let c = r.centroid(r.labels[i])
-            for t in 0..<2 { inertia += (data[i * 2 + t] - c[c.startIndex + t]) * (data[i * 2 + t] - c[c.startIndex + t]) }
+            for t in 0..<2 {
+                inertia += (data[i * 2 + t] - c[c.startIndex + t]) * (data[i * 2 + t] - c[c.startIndex + t])
+            }
         }
         #expect(abs(inertia - r.inertia) <= 1e-9 * inertia)
     }
 
     // MARK: - Empty clusters
 
-    @Test("an empty cluster is re-seeded with the farthest point", arguments: [KMeans.Algorithm.lloyd, .elkan, .hamerly])
+    @Test(
+        "an empty cluster is re-seeded with the farthest point", arguments: [KMeans.Algorithm.lloyd, .elkan, .hamerly])
     func emptyClusterReseed(algorithm: KMeans.Algorithm) throws {
         let data: [Double] = [0, 1, 10, 11, 12]
-        let r = try KMeans(k: 3, algorithm: algorithm).fit(data, rows: 5, columns: 1, initialCentroids: [0.5, 11, 1000])
+        let r = try KMeans(k: 3, algorithm: algorithm).fit(
+            data, rows: 5, columns: 1, initialCentroids: [0.5, 11, 1000])
         #expect(r.emptyClusterReseeds == 1)
         #expect(r.labels == [0, 0, 2, 1, 1])
         #expect(r.centroids == [0.5, 11.5, 10])

@@ -1,16 +1,19 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 @Suite struct KNNIndexTests {
     /// Row 0 = {0, 1}; rows 1–3 each share one column with row 0 and have two entries
     /// (jaccard 1/3 each); row 4 equals row 0 (jaccard 1).
-    let m = KNNTestFixtures.matrix(5, 6, [
-        (0, 0, 1), (0, 1, 1),
-        (1, 0, 1), (1, 2, 1),
-        (2, 1, 1), (2, 3, 1),
-        (3, 0, 1), (3, 4, 1),
-        (4, 0, 1), (4, 1, 1),
-    ])
+    let m = KNNTestFixtures.matrix(
+        5, 6,
+        [
+            (0, 0, 1), (0, 1, 1),
+            (1, 0, 1), (1, 2, 1),
+            (2, 1, 1), (2, 3, 1),
+            (3, 0, 1), (3, 4, 1),
+            (4, 0, 1), (4, 1, 1),
+        ])
 
     @Test func listsAreSortedDescendingWithTiesByIndex() throws {
         let lists = try KNNIndex.build(m, neighbors: 10, options: SimilarityOptions(measure: .jaccard))
@@ -37,12 +40,14 @@ import Testing
     }
 
     @Test func refusesOverMemoryLimitWithClearMessage() throws {
-        let items = SparseMatrix(rows: 1682, cols: 1, rowPointers: [Int](repeating: 0, count: 1683), columns: [], values: [])
+        let items = SparseMatrix(
+            rows: 1682, cols: 1, rowPointers: [Int](repeating: 0, count: 1683), columns: [], values: [])
         let need = KNNMemory.estimateBytes(rows: 1682, nonZeros: 0, neighbors: 100)
         #expect(need > 1682 * 100 * 8)
         do {
-            _ = try KNNIndex.build(items, neighbors: 100, options: SimilarityOptions(measure: .cosine),
-                                   maxMemoryBytes: 1_000_000, entity: "item")
+            _ = try KNNIndex.build(
+                items, neighbors: 100, options: SimilarityOptions(measure: .cosine),
+                maxMemoryBytes: 1_000_000, entity: "item")
             Issue.record("expected a memory refusal")
         } catch {
             #expect(error.code == .memoryLimitExceeded)
@@ -50,7 +55,8 @@ import Testing
             #expect(error.message.hasSuffix("over max_memory 1.0 MB; lower `neighbors` or raise `max_memory`"))
         }
         // Under the limit it computes.
-        _ = try KNNIndex.build(items, neighbors: 100, options: SimilarityOptions(measure: .cosine), maxMemoryBytes: need)
+        _ = try KNNIndex.build(
+            items, neighbors: 100, options: SimilarityOptions(measure: .cosine), maxMemoryBytes: need)
     }
 
     @Test func rejectsInvalidParameters() {

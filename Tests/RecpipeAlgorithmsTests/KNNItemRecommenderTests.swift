@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeAlgorithms
 
 @Suite struct KNNWeightingTests {
@@ -38,7 +39,8 @@ import Testing
 @Suite struct KNNItemRecommenderTests {
     /// Binary: u0 = {i0, i1}, u1 = {i0, i1}, u2 = {i0, i2}, u3 = {i3}.
     /// cos(i0, i1) = 2/√6, cos(i0, i2) = 1/√3, cos(i1, i2) = 0; i3 is isolated.
-    let ui = KNNTestFixtures.matrix(4, 4, [(0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1), (2, 0, 1), (2, 2, 1), (3, 3, 1)])
+    let ui = KNNTestFixtures.matrix(
+        4, 4, [(0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1), (2, 0, 1), (2, 2, 1), (3, 3, 1)])
 
     @Test func neighbourListsIncludeTheItemItself() throws {
         let model = try KNNItemRecommender(userItems: ui, neighbors: 3)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// Reference checks on MovieLens 100k (skipped when the data set is absent).
@@ -10,7 +11,9 @@ import Testing
 
     /// u.data, ids shifted to 0-based, loaded once for all tests.
     static let ratings: Ratings? = {
-        guard let rows = try? KNNTestFixtures.readIntegerRows(KNNTestFixtures.ratingsPath, separator: 9, skipHeader: false)
+        guard
+            let rows = try? KNNTestFixtures.readIntegerRows(
+                KNNTestFixtures.ratingsPath, separator: 9, skipHeader: false)
         else { return nil }
         var r = Ratings()
         for row in rows where row.count >= 3 {
@@ -30,8 +33,9 @@ import Testing
     }
 
     static func matrix(_ r: Ratings, _ entries: [Int], rows: Int, cols: Int) -> SparseMatrix {
-        KNNTestFixtures.csr(rows: rows, cols: cols, rowOf: entries.map { Int(r.users[$0]) },
-                            colOf: entries.map { Int(r.items[$0]) }, values: entries.map { r.values[$0] })
+        KNNTestFixtures.csr(
+            rows: rows, cols: cols, rowOf: entries.map { Int(r.users[$0]) },
+            colOf: entries.map { Int(r.items[$0]) }, values: entries.map { r.values[$0] })
     }
 
     @Test(.enabled(if: KNNTestFixtures.hasRatings, "needs ml-100k/u.data under shared/data"))
@@ -43,7 +47,8 @@ import Testing
         let clock = ContinuousClock()
         let start = clock.now
         let model = try KNNPredictor(ratings: train, configuration: .init(kind: .withMeans, userBased: true, k: 40))
-        let predictions = try model.predict(users: split.test.map { Int(r.users[$0]) }, items: split.test.map { Int(r.items[$0]) })
+        let predictions = try model.predict(
+            users: split.test.map { Int(r.users[$0]) }, items: split.test.map { Int(r.items[$0]) })
         let elapsed = clock.now - start
         let rmse = try Metrics.rmse(predicted: predictions.map(\.value), actual: split.test.map { r.values[$0] })
         let mae = try Metrics.mae(predicted: predictions.map(\.value), actual: split.test.map { r.values[$0] })
@@ -51,7 +56,9 @@ import Testing
         #expect(rmse < 0.97)
     }
 
-    @Test(.enabled(if: KNNTestFixtures.hasSplit, "needs ml-100k/split-ml-100k-pos-ge4-test20-seed42.csv under shared/data"))
+    @Test(
+        .enabled(
+            if: KNNTestFixtures.hasSplit, "needs ml-100k/split-ml-100k-pos-ge4-test20-seed42.csv under shared/data"))
     func itemKNNCosinePrecisionAt10OnThePositiveSplit() throws {
         var trainUsers: [Int] = [], trainItems: [Int] = []
         var test: [[Int32]] = Array(repeating: [], count: 943)
@@ -66,8 +73,9 @@ import Testing
                 test[u].append(Int32(i))
             }
         }
-        let ui = KNNTestFixtures.csr(rows: 943, cols: 1682, rowOf: trainUsers, colOf: trainItems,
-                                     values: [Float](repeating: 1, count: trainUsers.count))
+        let ui = KNNTestFixtures.csr(
+            rows: 943, cols: 1682, rowOf: trainUsers, colOf: trainItems,
+            values: [Float](repeating: 1, count: trainUsers.count))
         var popularity = [Int](repeating: 0, count: 1682)
         for c in ui.columns { popularity[Int(c)] += 1 }
         let clock = ContinuousClock()
@@ -77,10 +85,13 @@ import Testing
             let model = try KNNItemRecommender(userItems: ui, neighbors: 20, weighting: w)
             let recs = try model.recommend(userItems: ui, count: 10)
             let elapsed = clock.now - start
-            let report = try Metrics.ranking(recommendations: recs.indexLists(), relevant: test, k: 10,
-                                             catalogSize: 1682, itemPopularity: popularity)
-            lines.append("ml-100k pos-ge4 item-kNN \(name) K=20: P@10 \(report.precision) R@10 \(report.recall) "
-                + "NDCG@10 \(report.ndcg) MAP@10 \(report.map) users \(report.usersEvaluated), fit+recommend \(elapsed)")
+            let report = try Metrics.ranking(
+                recommendations: recs.indexLists(), relevant: test, k: 10,
+                catalogSize: 1682, itemPopularity: popularity)
+            lines.append(
+                "ml-100k pos-ge4 item-kNN \(name) K=20: P@10 \(report.precision) R@10 \(report.recall) "
+                    + "NDCG@10 \(report.ndcg) MAP@10 \(report.map) users \(report.usersEvaluated), fit+recommend \(elapsed)"
+            )
             if name == "cosine" { #expect(report.precision > 0.1) }
         }
         print(lines.joined(separator: "\n"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// users × items:      i0 i1 i2 i3
@@ -8,14 +9,18 @@ import Testing
 ///                 u3   ·  ·  3  ·     mean 3
 /// msd: sim(u0,u1) = 1/(1+1) = 1/2, sim(u0,u2) = 1/((16+4)/2 + 1) = 1/11, sim(u3,u0) = 1/2.
 @Suite struct KNNPredictorTests {
-    let r = KNNTestFixtures.matrix(4, 5, [
-        (0, 0, 5), (0, 1, 3), (0, 2, 4),
-        (1, 0, 4), (1, 1, 2), (1, 3, 5),
-        (2, 0, 1), (2, 1, 5), (2, 3, 2),
-        (3, 2, 3),
-    ])
+    let r = KNNTestFixtures.matrix(
+        4, 5,
+        [
+            (0, 0, 5), (0, 1, 3), (0, 2, 4),
+            (1, 0, 4), (1, 1, 2), (1, 3, 5),
+            (2, 0, 1), (2, 1, 5), (2, 3, 2),
+            (3, 2, 3),
+        ])
 
-    func predictor(k: Int = 40, minK: Int = 1, userBased: Bool = true, scale: ClosedRange<Float> = 0...10) throws -> KNNPredictor {
+    func predictor(k: Int = 40, minK: Int = 1, userBased: Bool = true, scale: ClosedRange<Float> = 0...10) throws
+        -> KNNPredictor
+    {
         try KNNPredictor(ratings: r, configuration: .init(userBased: userBased, k: k, minK: minK, ratingScale: scale))
     }
 
@@ -63,7 +68,8 @@ import Testing
         let ratings = KNNTestFixtures.randomRatings(rows: 120, cols: 60, density: 0.15, seed: 11)
         for kind in [KNNPredictor.Kind.withMeans, .baseline] {
             for userBased in [true, false] {
-                let model = try KNNPredictor(ratings: ratings, configuration: .init(kind: kind, userBased: userBased, k: 5))
+                let model = try KNNPredictor(
+                    ratings: ratings, configuration: .init(kind: kind, userBased: userBased, k: 5))
                 var users: [Int] = [], items: [Int] = []
                 var rng = SeededGenerator(seed: 5)
                 for _ in 0..<600 {
@@ -79,8 +85,10 @@ import Testing
     }
 
     @Test func baselinePredictionFormula() throws {
-        let model = try KNNPredictor(ratings: r, configuration: .init(
-            kind: .baseline, similarity: SimilarityOptions(measure: .msd), ratingScale: 0...10))
+        let model = try KNNPredictor(
+            ratings: r,
+            configuration: .init(
+                kind: .baseline, similarity: SimilarityOptions(measure: .msd), ratingScale: 0...10))
         let b = try #require(model.baselines)
         // u3 → i0: neighbour u0 (sim ½) rated 5: b(u3,i0) + (5 − b(u0,i0)).
         let expected = b.estimate(user: 3, item: 0) + (5 - b.estimate(user: 0, item: 0))
@@ -102,9 +110,12 @@ import Testing
 }
 
 @Suite struct BaselineModelTests {
-    let r = KNNTestFixtures.matrix(4, 5, [
-        (0, 0, 5), (0, 1, 3), (0, 2, 4), (1, 0, 4), (1, 1, 2), (1, 3, 5), (2, 0, 1), (2, 1, 5), (2, 3, 2), (3, 2, 3),
-    ])
+    let r = KNNTestFixtures.matrix(
+        4, 5,
+        [
+            (0, 0, 5), (0, 1, 3), (0, 2, 4), (1, 0, 4), (1, 1, 2), (1, 3, 5), (2, 0, 1), (2, 1, 5), (2, 3, 2),
+            (3, 2, 3),
+        ])
 
     @Test func oneEpochMatchesTheClosedForm() throws {
         let m = try BaselineModel(ratings: r, options: .init(epochs: 1))
@@ -126,12 +137,15 @@ import Testing
                 shifted.values[p] = min(5, max(1, ratings.values[p] * 0.3 + Float(u % 3) + Float(i % 2)))
             }
         }
-        let m = try BaselineModel(ratings: shifted, options: .init(epochs: 10, userRegularization: 1, itemRegularization: 1))
+        let m = try BaselineModel(
+            ratings: shifted, options: .init(epochs: 10, userRegularization: 1, itemRegularization: 1))
         var seBase = 0.0, seMean = 0.0
         for u in 0..<shifted.rows {
             for p in shifted.rowRange(u) {
                 let v = Double(shifted.values[p])
-                seBase += (v - m.estimate(user: u, item: Int(shifted.columns[p]))) * (v - m.estimate(user: u, item: Int(shifted.columns[p])))
+                seBase +=
+                    (v - m.estimate(user: u, item: Int(shifted.columns[p])))
+                    * (v - m.estimate(user: u, item: Int(shifted.columns[p])))
                 seMean += (v - m.globalMean) * (v - m.globalMean)
             }
         }

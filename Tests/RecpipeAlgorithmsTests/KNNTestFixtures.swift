@@ -1,5 +1,6 @@
 import Foundation
 import RecpipeTestSupport
+
 @testable import RecpipeAlgorithms
 
 /// Small helpers shared by the kNN / similarity / metric tests.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeAlgorithms
 
 @Suite struct MetricsTests {
@@ -53,8 +54,9 @@ import Testing
         let recs: [[Int32]] = [[5, 3, 9, 1], [0, 1], [2]]
         let test: [[Int32]] = [[3, 1, 7], [], [2]]
         let popularity = [10, 1, 5, 3, 0, 8, 2, 2, 2, 4]
-        let r = try Metrics.ranking(recommendations: recs, relevant: test, k: 3, catalogSize: 10,
-                                    itemPopularity: popularity, groups: [0: "a", 1: "a", 2: "b"])
+        let r = try Metrics.ranking(
+            recommendations: recs, relevant: test, k: 3, catalogSize: 10,
+            itemPopularity: popularity, groups: [0: "a", 1: "a", 2: "b"])
         #expect(r.usersEvaluated == 2 && r.usersWithoutTest == 1)
         #expect(abs(r.precision - (1.0 / 3 + 1.0 / 3) / 2) < 1e-12)
         #expect(abs(r.recall - (1.0 / 3 + 1) / 2) < 1e-12)
@@ -73,23 +75,32 @@ import Testing
         #expect(a.usersEvaluated == 1 && a.usersWithoutTest == 1)
         #expect(a.precision == 1.0 / 3)
         #expect(try #require(r.groups["b"]).precision == 1.0 / 3)
-        #expect(r.values.map(\.name).allSatisfy { name in
-            Metrics.definitions.keys.contains(name.replacingOccurrences(of: "@3", with: "@k"))
-        })
+        #expect(
+            r.values.map(\.name).allSatisfy { name in
+                Metrics.definitions.keys.contains(name.replacingOccurrences(of: "@3", with: "@k"))
+            })
     }
 
     @Test func reportValidatesItsInputs() {
-        #expect(throws: KNNError.self) { try Metrics.ranking(recommendations: [[1]], relevant: [], k: 3, catalogSize: 5) }
-        #expect(throws: KNNError.self) { try Metrics.ranking(recommendations: [[1]], relevant: [[1]], k: 0, catalogSize: 5) }
-        #expect(throws: KNNError.self) { try Metrics.ranking(recommendations: [[9]], relevant: [[1]], k: 3, catalogSize: 5) }
+        #expect(throws: KNNError.self) {
+            try Metrics.ranking(recommendations: [[1]], relevant: [], k: 3, catalogSize: 5)
+        }
+        #expect(throws: KNNError.self) {
+            try Metrics.ranking(recommendations: [[1]], relevant: [[1]], k: 0, catalogSize: 5)
+        }
+        #expect(throws: KNNError.self) {
+            try Metrics.ranking(recommendations: [[9]], relevant: [[1]], k: 3, catalogSize: 5)
+        }
         #expect(throws: KNNError.self) {
             try Metrics.ranking(recommendations: [[1]], relevant: [[1]], k: 3, catalogSize: 5, itemPopularity: [1])
         }
     }
 
     @Test func definitionsCoverEveryMetric() {
-        for key in ["rmse", "mae", "precision@k", "recall@k", "ndcg@k", "map@k", "hit_rate@k", "coverage@k",
-                    "popularity@k", "popularity_percentile@k"] {
+        for key in [
+            "rmse", "mae", "precision@k", "recall@k", "ndcg@k", "map@k", "hit_rate@k", "coverage@k",
+            "popularity@k", "popularity_percentile@k",
+        ] {
             #expect(Metrics.definitions[key] != nil)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// The two-hop top-N kernel shared by the `cf` stage and `KNNItemRecommender.recommend`.
@@ -66,9 +67,10 @@ import Testing
             let seen = Set(m.columns[m.rowRange(u)])
             #expect(a.row(u).allSatisfy { !seen.contains($0.index) })
             let row = a.row(u)
-            #expect(zip(row, row.dropFirst()).allSatisfy {
-                $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index)
-            })
+            #expect(
+                zip(row, row.dropFirst()).allSatisfy {
+                    $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index)
+                })
         }
     }
 }
@@ -101,9 +103,11 @@ import Testing
     /// Linear and one-plus confidences read on the fly give the bits of the stored signed matrix.
     @Test(arguments: [ALSConfidence.linear, .onePlus])
     func onTheFlyConfidencesEqualTheStoredMatrix(confidence: ALSConfidence) throws {
-        let m = SparseMatrix(rows: 3, cols: 4, triplets: [
-            (0, 0, 2), (0, 2, -1.5), (1, 1, 0.3), (1, 3, 4), (2, 0, -2), (2, 3, 1),
-        ])
+        let m = SparseMatrix(
+            rows: 3, cols: 4,
+            triplets: [
+                (0, 0, 2), (0, 2, -1.5), (1, 1, 0.3), (1, 3, 4), (2, 0, -2), (2, 3, 1),
+            ])
         let options = ALSImplicitOptions(factors: 3, alpha: 1.7, confidence: confidence)
         let stored = ALS.confidenceMatrix(m, options: options)
         let (source, encoding) = ALS.confidenceSource(m, options: options)

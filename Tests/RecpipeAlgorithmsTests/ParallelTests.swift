@@ -1,6 +1,6 @@
+import RecpipeAlgorithms
 import Synchronization
 import Testing
-import RecpipeAlgorithms
 
 @Suite("parallel loops")
 struct ParallelTests {

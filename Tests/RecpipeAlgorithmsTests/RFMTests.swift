@@ -1,5 +1,5 @@
-import Testing
 import RecpipeAlgorithms
+import Testing
 
 @Suite("RFM")
 struct RFMTests {

@@ -1,14 +1,15 @@
-import Testing
 import RecpipeAlgorithms
+import Testing
 
 @Suite("scalers")
 struct ScalerTests {
     static let columns: [[Double]] = [[1, 2, 3, 4], [5, 5, 5, 5], [10, 0, 30, 20]]
 
     func close(_ a: [[Double]], _ b: [[Double]], _ eps: Double = 1e-12) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { x, y in
-            x.count == y.count && zip(x, y).allSatisfy { abs($0 - $1) <= eps || ($0.isNaN && $1.isNaN) }
-        }
+        a.count == b.count
+            && zip(a, b).allSatisfy { x, y in
+                x.count == y.count && zip(x, y).allSatisfy { abs($0 - $1) <= eps || ($0.isNaN && $1.isNaN) }
+            }
     }
 
     @Test("standard: mean and population std; a constant column keeps scale 1")

@@ -1,5 +1,5 @@
-import Testing
 import RecpipeAlgorithms
+import Testing
 
 @Suite("silhouette, adjusted Rand index, automatic k")
 struct SilhouetteTests {
@@ -50,7 +50,9 @@ struct SilhouetteTests {
         // One cluster vs all singletons: no agreement beyond chance.
         #expect(Clustering.adjustedRandIndex([0, 0, 0, 0], [0, 1, 2, 3]) == 0)
         // Symmetric.
-        #expect(Clustering.adjustedRandIndex([0, 0, 1, 2], [0, 0, 1, 1]) == Clustering.adjustedRandIndex([0, 0, 1, 1], [0, 0, 1, 2]))
+        #expect(
+            Clustering.adjustedRandIndex([0, 0, 1, 2], [0, 0, 1, 1])
+                == Clustering.adjustedRandIndex([0, 0, 1, 1], [0, 0, 1, 2]))
     }
 
     // MARK: - Automatic k
@@ -58,14 +60,16 @@ struct SilhouetteTests {
     @Test("selectK finds the planted number of blobs")
     func selectPlanted() throws {
         let (data, truth) = KMeansTestData.blobs(n: 900, d: 3, k: 4, spread: 15, seed: 4)
-        let sel = try KMeans.selectK(range: 2...7, data: data, rows: 900, columns: 3, nInit: 2, seed: 3, sampleSize: 300)
+        let sel = try KMeans.selectK(
+            range: 2...7, data: data, rows: 900, columns: 3, nInit: 2, seed: 3, sampleSize: 300)
         #expect(sel.k == 4)
         #expect(sel.candidates == [2, 3, 4, 5, 6, 7])
         #expect(sel.silhouettes.count == 6)
         #expect(sel.silhouettes.max() == sel.silhouettes[2])
         #expect(sel.result.k == 4)
         #expect(Clustering.adjustedRandIndex(sel.result.labels, truth) > 0.99)
-        let again = try KMeans.selectK(range: 2...7, data: data, rows: 900, columns: 3, nInit: 2, seed: 3, sampleSize: 300)
+        let again = try KMeans.selectK(
+            range: 2...7, data: data, rows: 900, columns: 3, nInit: 2, seed: 3, sampleSize: 300)
         #expect(again == sel)
     }
 

@@ -1,17 +1,24 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 /// Rows: A = [1, 2, 3, 4, ·], B = [2, 4, 3, ·, 5], C = [3, 3, 3, ·, ·].
 /// A and B co-rate columns 0–2: a = (1, 2, 3), b = (2, 4, 3).
 @Suite struct SimilarityTests {
-    let m = KNNTestFixtures.matrix(3, 5, [
-        (0, 0, 1), (0, 1, 2), (0, 2, 3), (0, 3, 4),
-        (1, 0, 2), (1, 1, 4), (1, 2, 3), (1, 4, 5),
-        (2, 0, 3), (2, 1, 3), (2, 2, 3),
-    ])
+    let m = KNNTestFixtures.matrix(
+        3, 5,
+        [
+            (0, 0, 1), (0, 1, 2), (0, 2, 3), (0, 3, 4),
+            (1, 0, 2), (1, 1, 4), (1, 2, 3), (1, 4, 5),
+            (2, 0, 3), (2, 1, 3), (2, 2, 3),
+        ])
 
-    func sim(_ measure: SimilarityMeasure, minSupport: Int = 1, shrinkage: Double? = nil, biases: BiasTerms? = nil) throws -> Double {
-        try KNNIndex.similarity(m, 0, 1, options: SimilarityOptions(measure: measure, minSupport: minSupport, shrinkage: shrinkage), biases: biases)
+    func sim(_ measure: SimilarityMeasure, minSupport: Int = 1, shrinkage: Double? = nil, biases: BiasTerms? = nil)
+        throws -> Double
+    {
+        try KNNIndex.similarity(
+            m, 0, 1, options: SimilarityOptions(measure: measure, minSupport: minSupport, shrinkage: shrinkage),
+            biases: biases)
     }
 
     @Test func cosineUsesCoRatedNormsOnly() throws {
@@ -62,7 +69,8 @@ import Testing
     func kernelMatchesPairwiseReferenceAndIsSymmetric(_ measure: SimilarityMeasure) throws {
         let r = KNNTestFixtures.randomRatings(rows: 40, cols: 30, density: 0.3, seed: 7)
         let biases = try BaselineModel(ratings: r).biasTerms(userBased: true)
-        let options = SimilarityOptions(measure: measure, minSupport: 2, shrinkage: measure == .pearsonBaseline ? 10 : 1)
+        let options = SimilarityOptions(
+            measure: measure, minSupport: 2, shrinkage: measure == .pearsonBaseline ? 10 : 1)
         let lists = try KNNIndex.build(r, neighbors: nil, options: options, biases: biases, keepNonPositive: true)
         var table = [[Float]](repeating: [Float](repeating: .nan, count: 40), count: 40)
         for x in 0..<40 { for (j, s) in lists.row(x) { table[x][Int(j)] = s } }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeAlgorithms
 
 @Suite struct SplitTests {
@@ -43,8 +44,12 @@ import Testing
         #expect(folds.map(\.test.count) == [21, 21, 21, 20, 20])
         #expect(folds.flatMap(\.test).sorted() == Array(0..<103))
         for f in folds { #expect((f.train + f.test).sorted() == Array(0..<103)) }
-        #expect(try Split.foldAssignment(count: 103, folds: 5, seed: 7) == (try Split.foldAssignment(count: 103, folds: 5, seed: 7)))
-        #expect(try Split.foldAssignment(count: 103, folds: 5, seed: 7) != (try Split.foldAssignment(count: 103, folds: 5, seed: 8)))
+        #expect(
+            try Split.foldAssignment(count: 103, folds: 5, seed: 7)
+                == (try Split.foldAssignment(count: 103, folds: 5, seed: 7)))
+        #expect(
+            try Split.foldAssignment(count: 103, folds: 5, seed: 7)
+                != (try Split.foldAssignment(count: 103, folds: 5, seed: 8)))
         #expect(throws: KNNError.self) { try Split.kFold(count: 3, folds: 5, seed: 1) }
         #expect(throws: KNNError.self) { try Split.kFold(count: 30, folds: 1, seed: 1) }
     }

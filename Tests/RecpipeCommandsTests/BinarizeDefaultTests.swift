@@ -39,7 +39,9 @@ import Testing
     @Test func lineCountsAreBinarizedByDefault() async throws {
         let r = try await Self.run("")
         #expect(r.values == ["u1/A": "1.0", "u1/B": "1.0", "u2/A": "1.0"], "\(r.values)")
-        #expect(r.out.contains("binarize: auto stored 1 per pair: these rows carry no value_column or distinct weights"), "\(r.out)")
+        #expect(
+            r.out.contains("binarize: auto stored 1 per pair: these rows carry no value_column or distinct weights"),
+            "\(r.out)")
         // One weight for every counted type is still a line count.
         let same = try await Self.run(", weights: { purchase: 2, view: 2 }")
         #expect(same.values == ["u1/A": "1.0", "u1/B": "1.0", "u2/A": "1.0"], "\(same.values)")
@@ -56,8 +58,10 @@ import Testing
     @Test func anExplicitFalseOnLineCountsGetsAHint() async throws {
         let r = try await Self.run(", binarize: false")
         #expect(r.values == ["u1/A": "3.0", "u1/B": "1.0", "u2/A": "1.0"], "\(r.values)")
-        #expect(r.out.contains(
-            "these values look like line counts: 1 of 3 pairs (33.3%) sum several rows, up to 3 rows; summed line counts measured worse"),
+        #expect(
+            r.out.contains(
+                "these values look like line counts: 1 of 3 pairs (33.3%) sum several rows, up to 3 rows; summed line counts measured worse"
+            ),
             "\(r.out)")
         let forced = try await Self.run(", binarize: true, value_column: quantity")
         #expect(forced.values == ["u1/A": "1.0", "u1/B": "1.0", "u2/A": "1.0"])

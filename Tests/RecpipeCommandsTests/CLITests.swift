@@ -182,7 +182,9 @@ import Testing
         let r = await recpipe("run", p)
         #expect(r.code == 1)
         #expect(r.err.contains("\(p):3:\(column): error: stage 'events' (ingest) failed: "), "\(r.err)")
-        #expect(r.err.contains("[missing-file]\n    \(line)\n    " + String(repeating: " ", count: column - 1) + "^"), "\(r.err)")
+        #expect(
+            r.err.contains("[missing-file]\n    \(line)\n    " + String(repeating: " ", count: column - 1) + "^"),
+            "\(r.err)")
         let json = await recpipe("run", p, "--json")
         #expect(json.code == 1)
         #expect(json.out.contains("\"error_code\" : \"missing-file\""), "\(json.out)")

@@ -35,7 +35,10 @@ import Testing
         let r = await recpipe("recommend", p, "--user", "u0")
         #expect(r.code == 1)
         #expect(r.out.isEmpty, "\(r.out)")
-        #expect(r.err.contains("error: the stored result of stage 'recs' cannot be read (artifact checksum does not match its contents (corrupt file))"), "\(r.err)")
+        #expect(
+            r.err.contains(
+                "error: the stored result of stage 'recs' cannot be read (artifact checksum does not match its contents (corrupt file))"
+            ), "\(r.err)")
         #expect(r.err.contains("recpipe run \(p)"))
         #expect(!r.err.contains("has no result yet") && !r.err.contains("using the factors"))
 
@@ -52,7 +55,9 @@ import Testing
         try FileManager.default.removeItem(atPath: path)
         let r = await recpipe("recommend", p, "--user", "u0")
         #expect(r.code == 1 && r.out.isEmpty)
-        #expect(r.err.contains("error: the stored result of stage 'recs' cannot be read (cannot read cached artifact"), "\(r.err)")
+        #expect(
+            r.err.contains("error: the stored result of stage 'recs' cannot be read (cannot read cached artifact"),
+            "\(r.err)")
     }
 
     @Test func aUserMissingFromTheRankResultIsAnErrorNotTheALSList() async throws {
@@ -68,7 +73,9 @@ import Testing
         // Without the interactions the seen items could not be excluded: no list.
         let seen = await recpipe("factors", p, "--user", "u0")
         #expect(seen.code == 1 && seen.out.isEmpty)
-        #expect(seen.err.contains("error: the stored result of stage 'matrix' cannot be read (artifact checksum"), "\(seen.err)")
+        #expect(
+            seen.err.contains("error: the stored result of stage 'matrix' cannot be read (artifact checksum"),
+            "\(seen.err)")
         // A fold-in from given items does not read the training interactions: it still answers.
         let items = await recpipe("recommend", p, "--items", "a1")
         #expect(items.code == 0, "\(items.err)")
@@ -76,7 +83,9 @@ import Testing
         try corrupt("mf", of: p)
         let factors = await recpipe("factors", p, "--similar", "a1")
         #expect(factors.code == 1 && factors.out.isEmpty)
-        #expect(factors.err.contains("error: the stored result of stage 'mf' cannot be read (artifact checksum"), "\(factors.err)")
+        #expect(
+            factors.err.contains("error: the stored result of stage 'mf' cannot be read (artifact checksum"),
+            "\(factors.err)")
     }
 
     @Test func withoutARankStageCorruptFactorsAreAnErrorNotAMissingStage() async throws {
@@ -93,6 +102,8 @@ import Testing
         try corrupt("recs", of: p)
         let r = await recpipe("run", p, "--only", "events", "--diff")
         #expect(r.code == 0, "\(r.err)")
-        #expect(r.out.contains("diff of 'recs': the stored result of stage 'recs' cannot be read (artifact checksum"), "\(r.out)")
+        #expect(
+            r.out.contains("diff of 'recs': the stored result of stage 'recs' cannot be read (artifact checksum"),
+            "\(r.out)")
     }
 }

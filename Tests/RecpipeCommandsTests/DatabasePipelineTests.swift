@@ -12,7 +12,8 @@ import Testing
 
     func orders(_ rows: [(String, String)], mode: ExportMode, run: String) throws {
         let t = try Table(
-            schema: [.init("user_id", .string), .init("amount", .string)], rows: rows.map { [.string($0.0), .string($0.1)] })
+            schema: [.init("user_id", .string), .init("amount", .string)],
+            rows: rows.map { [.string($0.0), .string($0.1)] })
         _ = try SQLiteExporter(path: dir + "/shop.sqlite").export([
             try TableExport(table: "orders", data: t, keys: [], runID: run, asOf: "2026-12-01", mode: mode)
         ])
@@ -52,7 +53,8 @@ import Testing
         #expect(first.err.contains("column 'amount': 'oops' is not a float"), "\(first.err)")
         #expect(first.out.contains("table user_orders replaced (2 rows"), "\(first.out)")
         let t = try exported()
-        #expect((0..<t.rowCount).map { "\(t.value(row: $0, col: 0))=\(t.value(row: $0, col: 1))" } == ["u1=3.5", "u3=1.0"])
+        #expect(
+            (0..<t.rowCount).map { "\(t.value(row: $0, col: 0))=\(t.value(row: $0, col: 1))" } == ["u1=3.5", "u3=1.0"])
 
         let second = await recpipe("run", p)
         #expect(second.out.contains("db: 0 ran, 2 cached"), "\(second.out)")
@@ -65,7 +67,8 @@ import Testing
 
         // Someone empties the exported table: the cached export is not trusted, it re-runs.
         _ = try SQLiteExporter(path: dir + "/recpipe.sqlite").export([
-            try TableExport(table: "user_orders", data: Table(), keys: [], runID: "manual", asOf: "2026-12-01", mode: .replace)
+            try TableExport(
+                table: "user_orders", data: Table(), keys: [], runID: "manual", asOf: "2026-12-01", mode: .replace)
         ])
         let fourth = await recpipe("run", p)
         #expect(fourth.out.contains("db: 1 ran, 1 cached"), "\(fourth.out)")
@@ -118,7 +121,8 @@ import Testing
             """, to: "down.yaml", in: dir)
         let r = await recpipe("run", p)
         #expect(r.code == 1)
-        #expect((r.out + r.err).contains("PostgreSQL 127.0.0.1:1/shop: cannot connect as 'recpipe'"), "\(r.out)\(r.err)")
+        #expect(
+            (r.out + r.err).contains("PostgreSQL 127.0.0.1:1/shop: cannot connect as 'recpipe'"), "\(r.out)\(r.err)")
         #expect((r.out + r.err).contains("down.yaml:7:"), "\(r.out)\(r.err)")
     }
 
@@ -140,8 +144,10 @@ import Testing
         let r = await recpipe("run", p, "--experiment", "try1")
         let output = r.out + r.err
         #expect(r.code == 1)
-        #expect(output.contains("stage 'out': experiment 'try1' would write the production PostgreSQL tables at "
-                                + "postgres://recpipe@127.0.0.1:1/shop?sslmode=disable"), "\(output)")
+        #expect(
+            output.contains(
+                "stage 'out': experiment 'try1' would write the production PostgreSQL tables at "
+                    + "postgres://recpipe@127.0.0.1:1/shop?sslmode=disable"), "\(output)")
         #expect(output.contains("exp.yaml:7:"), "\(output)")
         #expect(output.contains("--production"), "\(output)")
         #expect(!output.contains("cannot connect"), "\(output)")

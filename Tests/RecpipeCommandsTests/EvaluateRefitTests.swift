@@ -12,10 +12,12 @@ import Testing
     /// stages `extra` adds (hand-written copies, for the old style).
     func project(models: String, extra: String = "", rules: String? = nil) async throws -> String {
         let dir = TestSupport.temporaryDirectory("evaluate-refit")
-        let data = await recpipe("demo-data", "--out", dir + "/data", "--users", "200", "--items", "60", "--events", "4000")
+        let data = await recpipe(
+            "demo-data", "--out", dir + "/data", "--users", "200", "--items", "60", "--events", "4000")
         #expect(data.code == 0, "\(data.err)")
         TestSupport.write(
-            rules ?? "promote{ name = \"coats\", boost = 1.3, when = function(u, item) return item.category == \"coats\" end }\n",
+            rules
+                ?? "promote{ name = \"coats\", boost = 1.3, when = function(u, item) return item.category == \"coats\" end }\n",
             to: "promotions.lua", in: dir)
         return TestSupport.write(
             """
@@ -67,7 +69,9 @@ import Testing
         #expect(after.code == 0, "\(after.err)")
         // The refits run as their own stages, named after the evaluate stage.
         for stage in ["quality.itemcf", "quality.als"] {
-            #expect(after.out.split(separator: "\n").contains { $0.hasPrefix(stage + " ") && $0.contains(" ran ") }, "\(after.out)")
+            #expect(
+                after.out.split(separator: "\n").contains { $0.hasPrefix(stage + " ") && $0.contains(" ran ") },
+                "\(after.out)")
         }
         let (a, b) = (try metrics(old), try metrics(new))
         #expect(a["als_eval"] != nil && a["itemcf_eval"] != nil)
@@ -92,7 +96,8 @@ import Testing
         #expect(changed["als"]?["ndcg@5"] != base["als"]?["ndcg@5"], "\(changed) vs \(base)")
         #expect(changed["itemcf"] == base["itemcf"])
         // The resolved pipeline the manifest records has the setting on the refit too.
-        let spec = try #require(PipelineLoader.load(path: p, overrides: ["als.factors=3"], catalog: StageRegistry.catalog).spec)
+        let spec = try #require(
+            PipelineLoader.load(path: p, overrides: ["als.factors=3"], catalog: StageRegistry.catalog).spec)
         #expect(spec.stage("quality.als")?.params["factors"] == .int(3))
         #expect(spec.stage("quality.als")?.derivedFrom == "als")
         #expect(spec.stage("quality.als")?.inputs["interactions"] == ["holdout"])
@@ -120,11 +125,15 @@ import Testing
         #expect(second.code == 0, "\(second.err)")
         let out = second.out
         #expect(out.contains("diff of 'recs' against its previous result:"), "\(out)")
-        #expect(out.contains("  relevance of 'recs' ('quality', refitted as 'quality.recs' on 'holdout'), before → after:"), "\(out)")
+        #expect(
+            out.contains("  relevance of 'recs' ('quality', refitted as 'quality.recs' on 'holdout'), before → after:"),
+            "\(out)")
         #expect(out.contains(/\n    ndcg@5 0\.\d{4} → 0\.\d{4} \([+-]0\.\d{4}\)/), "\(out)")
         // The rank-only edit left the other model's metrics alone; recs is not printed twice.
-        #expect(out.contains("metric change of 'quality': the other models' metrics are unchanged\n"
-            + "  ('recs': shown under the diff of the rank stage above)"), "\(out)")
+        #expect(
+            out.contains(
+                "metric change of 'quality': the other models' metrics are unchanged\n"
+                    + "  ('recs': shown under the diff of the rank stage above)"), "\(out)")
         #expect(!out.contains("  quality: recs ndcg@5"), "\(out)")
     }
 
@@ -138,7 +147,10 @@ import Testing
                 """)
         let r = await recpipe("validate", p)
         #expect(r.code != 0)
-        #expect(r.err.contains("stage 'quality' refits 'other' on split 'holdout', but port 'interactions' of a split stage takes interactions, not a split"), "\(r.err)")
+        #expect(
+            r.err.contains(
+                "stage 'quality' refits 'other' on split 'holdout', but port 'interactions' of a split stage takes interactions, not a split"
+            ), "\(r.err)")
         // Not computed from what the split holds out: scoring it would count its training data.
         let q = try await project(
             models: "[pop2]",
@@ -149,6 +161,9 @@ import Testing
         let s = await recpipe("validate", q)
         #expect(s.code != 0)
         #expect(s.err.contains("p.yaml:"), "\(s.err)")
-        #expect(s.err.contains("model 'pop2' is not computed from 'matrix', the data split 'holdout' holds out, so it cannot be refitted"), "\(s.err)")
+        #expect(
+            s.err.contains(
+                "model 'pop2' is not computed from 'matrix', the data split 'holdout' holds out, so it cannot be refitted"
+            ), "\(s.err)")
     }
 }

@@ -1,15 +1,17 @@
 import Foundation
 import RecpipeCore
-@testable import RecpipeStages
 import RecpipeTestSupport
 import Testing
+
+@testable import RecpipeStages
 
 /// `export` writes a run's files as one set behind a link, escapes spreadsheet formulas in CSV,
 /// and cleans what killed runs left; a run whose results cannot be saved fails.
 @Suite struct ExportSetTests {
     func pipeline(_ dir: String, escape: Bool? = nil) -> String {
         TestSupport.write(
-            "user_id,item_id,event\nu1,i1,view\nu1,=HYPERLINK(\"http://x\"),purchase\n-5,@SUM(A1),cart\n", to: "events.csv", in: dir)
+            "user_id,item_id,event\nu1,i1,view\nu1,=HYPERLINK(\"http://x\"),purchase\n-5,@SUM(A1),cart\n",
+            to: "events.csv", in: dir)
         let escapeParam = escape.map { ", csv_escape_formulas: \($0)" } ?? ""
         return TestSupport.write(
             """
@@ -25,7 +27,10 @@ import Testing
     func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<missing>" }
 
     func files(_ dir: String) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: ["events.csv", "events.jsonl", "matrix.csv", "matrix.jsonl"].map { ($0, read(dir + "/out/" + $0)) })
+        Dictionary(
+            uniqueKeysWithValues: ["events.csv", "events.jsonl", "matrix.csv", "matrix.jsonl"].map {
+                ($0, read(dir + "/out/" + $0))
+            })
     }
 
     @Test func aRunsFilesSwitchTogetherBehindALink() async throws {
@@ -81,7 +86,10 @@ import Testing
         let r = await recpipe("run", pipeline(dir))
         #expect(r.code == 0, "\(r.err)")
         let csv = read(dir + "/out/events.csv")
-        #expect(csv == "user_id,item_id,event\nu1,i1,view\nu1,\"'=HYPERLINK(\"\"http://x\"\")\",purchase\n-5,'@SUM(A1),cart\n")
+        #expect(
+            csv
+                == "user_id,item_id,event\nu1,i1,view\nu1,\"'=HYPERLINK(\"\"http://x\"\")\",purchase\n-5,'@SUM(A1),cart\n"
+        )
         #expect(read(dir + "/out/events.jsonl").contains(#""item_id":"=HYPERLINK(\"http://x\")""#))
         #expect(r.out.contains("formula_cells_escaped 4"), "\(r.out)")  // 2 in events.csv, 2 in matrix.csv
 
@@ -107,7 +115,9 @@ import Testing
         let r = await recpipe("validate", p)
         #expect(r.code == 2)
         #expect(r.err.contains("\(p):5:62: error: stages 'a' and 'b' both write 'out/'"), "\(r.err)")
-        #expect(r.err.contains("\(p):6:62: error: stages 'a' and 'c' both write into 'out/sub' (one directory inside the other)"))
+        #expect(
+            r.err.contains(
+                "\(p):6:62: error: stages 'a' and 'c' both write into 'out/sub' (one directory inside the other)"))
     }
 
     @Test func aKilledRunsHalfWrittenCacheFilesAreRemovedByTheNextRun() async throws {
@@ -131,7 +141,10 @@ import Testing
         let r = await recpipe("run", p)
         #expect(r.code == 1)
         #expect(!r.out.contains("manifest:"), "\(r.out)")
-        #expect(r.err.contains("error: cannot write the run manifest: not a directory (creating directory \(dir)/.recpipe/runs)"), "\(r.err)")
+        #expect(
+            r.err.contains(
+                "error: cannot write the run manifest: not a directory (creating directory \(dir)/.recpipe/runs)"),
+            "\(r.err)")
     }
 
     @Test func aResultThatCannotBeCachedFailsItsStage() async throws {
@@ -142,7 +155,9 @@ import Testing
         let r = await recpipe("run", p)
         #expect(r.code == 1)
         #expect(
-            r.err.contains("error: stage 'events' (ingest) failed: cannot save the result to the cache: not a directory (creating directory \(dir)/.recpipe/artifacts)"),
+            r.err.contains(
+                "error: stage 'events' (ingest) failed: cannot save the result to the cache: not a directory (creating directory \(dir)/.recpipe/artifacts)"
+            ),
             "\(r.err)")
     }
 }

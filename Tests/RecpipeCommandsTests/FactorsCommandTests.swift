@@ -1,11 +1,12 @@
 import Foundation
 import RecpipeAlgorithms
-@testable import RecpipeCommands
 import RecpipeData
 import RecpipeStages
 import RecpipeTestSupport
 import Synchronization
 import Testing
+
+@testable import RecpipeCommands
 
 @Suite struct FactorsCommandTests {
     // MARK: - Fixtures
@@ -22,7 +23,8 @@ import Testing
     /// 5 users × 6 items (two taste groups, u4 bridges them), implicit counts.
     static let interactions: Interactions = {
         let rows: [[(Int, Float)]] = [
-            [(0, 2), (1, 1), (2, 1)], [(0, 1), (1, 3)], [(1, 1), (2, 2), (3, 1)], [(3, 1), (4, 2), (5, 1)], [(0, 1), (4, 1), (5, 3)],
+            [(0, 2), (1, 1), (2, 1)], [(0, 1), (1, 3)], [(1, 1), (2, 2), (3, 1)], [(3, 1), (4, 2), (5, 1)],
+            [(0, 1), (4, 1), (5, 3)],
         ]
         let triplets = rows.enumerated().flatMap { u, r in r.map { (row: u, col: $0.0, value: $0.1) } }
         return Interactions(
@@ -40,14 +42,17 @@ import Testing
         }
         let lists = try model.recommendAll(n: 3, exclude: m).map { $0.map { (item: Int32($0.item), score: $0.score) } }
         return Factors(
-            users: interactions.users, items: interactions.items, factors: model.factors, userFactors: model.userFactors,
+            users: interactions.users, items: interactions.items, factors: model.factors,
+            userFactors: model.userFactors,
             itemFactors: model.itemFactors, settings: ALSSettings.encode(kind), globalMean: model.globalMean,
             userBias: model.userBiases, itemBias: model.itemBiases,
             candidates: Candidates(source: "als", users: interactions.users, items: interactions.items, lists: lists))
     }
 
     static let implicitKind = ALSModel.Kind.implicit(
-        ALSImplicitOptions(factors: 3, iterations: 20, regularization: 0.1, alpha: 2, confidence: .onePlus, solver: .cholesky, seed: 5))
+        ALSImplicitOptions(
+            factors: 3, iterations: 20, regularization: 0.1, alpha: 2, confidence: .onePlus, solver: .cholesky, seed: 5)
+    )
 
     // MARK: - ALSQueries
 
@@ -55,15 +60,19 @@ import Testing
         let f = try Self.factors(Self.implicitKind)
         for u in 0..<5 {
             let user = "u\(u)"
-            let trained = try ALSQueries.recommendations(factors: f, seen: Self.interactions, user: user, items: [], n: 3, explain: false)
+            let trained = try ALSQueries.recommendations(
+                factors: f, seen: Self.interactions, user: user, items: [], n: 3, explain: false)
             let history = Self.interactions.matrix.rowRange(u).map {
                 "i\(Self.interactions.matrix.columns[$0]):\(Self.interactions.matrix.values[$0])"
             }
-            let folded = try ALSQueries.recommendations(factors: f, seen: nil, user: user, items: history, n: 3, explain: false)
+            let folded = try ALSQueries.recommendations(
+                factors: f, seen: nil, user: user, items: history, n: 3, explain: false)
             #expect(trained.rows.map(\.item) == folded.rows.map(\.item), "\(user)")
             for (a, b) in zip(trained.rows, folded.rows) { #expect(abs(a.score - b.score) < 1e-3, "\(user)") }
             // The stored candidates are the same lists.
-            #expect(trained.rows.map(\.item) == f.candidates.range(user: u).map { f.items[Int(f.candidates.itemIndices[$0])] })
+            #expect(
+                trained.rows.map(\.item)
+                    == f.candidates.range(user: u).map { f.items[Int(f.candidates.itemIndices[$0])] })
             #expect(trained.basis == "trained vector, \(Self.interactions.matrix.rowCount(u)) seen items excluded")
             #expect(folded.basis.hasSuffix("instead of the trained vector"))
         }
@@ -71,7 +80,8 @@ import Testing
 
     @Test func itemsFoldInANewUserAndExcludeThoseItems() throws {
         let f = try Self.factors(Self.implicitKind)
-        let lines = try ALSQueries.recommend(factors: f, seen: Self.interactions, user: "newcomer", items: ["i4", "i5:2"], n: 2, explain: false)
+        let lines = try ALSQueries.recommend(
+            factors: f, seen: Self.interactions, user: "newcomer", items: ["i4", "i5:2"], n: 2, explain: false)
         #expect(lines.first == "recommendations for 'newcomer' (folded in from 2 items):")
         #expect(lines.count == 3)
         #expect(!lines.dropFirst().contains { $0.contains(" i4 ") || $0.contains(" i5 ") })
@@ -82,14 +92,16 @@ import Testing
 
     @Test func explainListsContributionsSummingToTheExactScore() throws {
         let f = try Self.factors(Self.implicitKind)
-        let r = try ALSQueries.recommendations(factors: f, seen: Self.interactions, user: "u1", items: [], n: 2, explain: true)
+        let r = try ALSQueries.recommendations(
+            factors: f, seen: Self.interactions, user: "u1", items: [], n: 2, explain: true)
         #expect(r.rows.count == 2)
         for row in r.rows {
             #expect(!row.because.isEmpty && row.because.allSatisfy { ["i0", "i1"].contains($0.item) })
             // With the exact solver the trained score equals the explained total.
             #expect(abs(row.because.map(\.contribution).reduce(0, +) - row.score) < 1e-3)
         }
-        let lines = try ALSQueries.recommend(factors: f, seen: Self.interactions, user: "u1", items: [], n: 2, explain: true)
+        let lines = try ALSQueries.recommend(
+            factors: f, seen: Self.interactions, user: "u1", items: [], n: 2, explain: true)
         #expect(lines.count == 5 && lines[2].hasPrefix("      because: i"))
     }
 
@@ -110,9 +122,12 @@ import Testing
     }
 
     @Test func explicitModelsFoldInWithBiasesAndRefuseExplain() throws {
-        let f = try Self.factors(.explicit(ALSExplicitOptions(factors: 2, iterations: 10, regularization: 0.1, ratingRange: 1...5, seed: 2)))
-        let trained = try ALSQueries.recommendations(factors: f, seen: Self.interactions, user: "u2", items: [], n: 2, explain: false)
-        let folded = try ALSQueries.recommendations(factors: f, seen: nil, user: nil, items: ["i1:1", "i2:2", "i3:1"], n: 2, explain: false)
+        let f = try Self.factors(
+            .explicit(ALSExplicitOptions(factors: 2, iterations: 10, regularization: 0.1, ratingRange: 1...5, seed: 2)))
+        let trained = try ALSQueries.recommendations(
+            factors: f, seen: Self.interactions, user: "u2", items: [], n: 2, explain: false)
+        let folded = try ALSQueries.recommendations(
+            factors: f, seen: nil, user: nil, items: ["i1:1", "i2:2", "i3:1"], n: 2, explain: false)
         #expect(trained.rows.map(\.item) == folded.rows.map(\.item))
         for (a, b) in zip(trained.rows, folded.rows) { #expect(abs(a.score - b.score) < 1e-3) }
         let e = #expect(throws: ALSQueryError.self) {
@@ -128,12 +143,14 @@ import Testing
         var csv = "user_id,item_id,rating,split\n"
         for u in 0..<5 {
             for k in Self.interactions.matrix.rowRange(u) {
-                csv += "u\(u),i\(Self.interactions.matrix.columns[k]),\(Int(Self.interactions.matrix.values[k])),train\n"
+                csv +=
+                    "u\(u),i\(Self.interactions.matrix.columns[k]),\(Int(Self.interactions.matrix.values[k])),train\n"
             }
         }
         csv += "u0,i3,1,test\n"
         TestSupport.write(csv, to: "split.csv", in: dir)
-        let pipeline = TestSupport.write("""
+        let pipeline = TestSupport.write(
+            """
             pipeline: factors-test
             seed: 3
             stages:
@@ -155,7 +172,10 @@ import Testing
         let lines = user.out.split(separator: "\n").map(String.init)
         #expect(lines.first == "recommendations for 'u0' (trained vector, 3 seen items excluded):")
         #expect(lines.count == 5 && lines[1].hasPrefix("  1. i") && lines[2].hasPrefix("      because: "))
-        #expect(!lines.contains { $0.hasPrefix("  ") && ($0.contains(". i0 ") || $0.contains(". i1 ") || $0.contains(". i2 ")) })
+        #expect(
+            !lines.contains {
+                $0.hasPrefix("  ") && ($0.contains(". i0 ") || $0.contains(". i1 ") || $0.contains(". i2 "))
+            })
 
         let items = await Self.cli(["factors", pipeline, "--items", "i4, i5", "-n", "1", "--stage", "mf"])
         #expect(items.code == 0 && items.out.hasPrefix("recommendations for the given items (folded in from 2 items):"))

@@ -29,7 +29,8 @@ import Testing
 
     /// The last run's folder (`runs/latest` holds its id).
     static func runDirectory(_ dir: String) throws -> String {
-        let id = try String(contentsOfFile: dir + "/.recpipe/runs/latest", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = try String(contentsOfFile: dir + "/.recpipe/runs/latest", encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return dir + "/.recpipe/runs/" + id
     }
 
@@ -56,34 +57,44 @@ import Testing
         for counter in ["duplicate_item_rows", "negative_prices", "huge_quantities"] {
             #expect(manifest.contains("\"name\" : \"\(counter)\",\n          \"value\" : 1\n"), "\(counter)")
         }
-        #expect(all.contains("1 rows of the items table repeat an item id; the first row of each is used (as rank does)"), "\(all)")
-        #expect(all.contains("1 events have a negative price, counted in monetary as written; `price: { type: float, min: 0 }`"), "\(all)")
+        #expect(
+            all.contains("1 rows of the items table repeat an item id; the first row of each is used (as rank does)"),
+            "\(all)")
+        #expect(
+            all.contains(
+                "1 events have a negative price, counted in monetary as written; `price: { type: float, min: 0 }`"),
+            "\(all)")
         #expect(all.contains("1 events have a quantity of a billion or more"), "\(all)")
     }
 
     @Test func uniqueOnTheItemsIngestRejectsTheRepeatWithItsLine() async throws {
         let dir = TestSupport.temporaryDirectory("hostile-unique")
-        let r = await recpipe("run", Self.pipeline(dir, events: Self.events, items: Self.items, itemsExtra: ", unique: item_id"))
+        let r = await recpipe(
+            "run", Self.pipeline(dir, events: Self.events, items: Self.items, itemsExtra: ", unique: item_id"))
         #expect(r.code == 0, "\(r.err)\(r.out)")
         let all = r.out + r.err
         #expect(all.contains("rows_ok 3, rows_rejected 1, duplicates 1"), "\(all)")
         #expect(all.contains("1 row repeats the item_id of an earlier row; kept the first of each"), "\(all)")
         #expect(!all.contains("rows of the items table repeat an item id"), "\(all)")
         let rejects = try String(contentsOfFile: Self.runDirectory(dir) + "/items.rejects.csv", encoding: .utf8)
-        #expect(rejects == "line,reason,raw\n4,\"duplicate item_id 'A' (the first one, line 2, is kept)\",\"A,books\"\n")
+        #expect(
+            rejects == "line,reason,raw\n4,\"duplicate item_id 'A' (the first one, line 2, is kept)\",\"A,books\"\n")
     }
 
     @Test func onDuplicateFailStopsTheRun() async throws {
         let dir = TestSupport.temporaryDirectory("hostile-fail")
         let r = await recpipe(
-            "run", Self.pipeline(dir, events: Self.events, items: Self.items, itemsExtra: ", unique: item_id, on_duplicate: fail"))
+            "run",
+            Self.pipeline(
+                dir, events: Self.events, items: Self.items, itemsExtra: ", unique: item_id, on_duplicate: fail"))
         #expect(r.code == 1)
         #expect((r.out + r.err).contains("item_id 'A' appears twice, at lines 2 and 4"), "\(r.out + r.err)")
     }
 
     @Test func infiniteFeatureNamesTheUser() async throws {
         let dir = TestSupport.temporaryDirectory("hostile-inf")
-        let events = "user_id,item_id,event,timestamp,price,quantity\nU1,A,purchase,2026-10-01,2.5,1\nU7,A,purchase,2026-10-01,1e308,10\n"
+        let events =
+            "user_id,item_id,event,timestamp,price,quantity\nU1,A,purchase,2026-10-01,2.5,1\nU7,A,purchase,2026-10-01,1e308,10\n"
         let r = await recpipe("run", Self.pipeline(dir, events: events, items: Self.items))
         #expect(r.code == 1)
         let all = r.out + r.err
@@ -100,6 +111,9 @@ import Testing
         #expect(r.code == 0, "\(r.err)\(r.out)")
         let all = r.out + r.err
         #expect(all.contains("invalid_utf8_replaced 1"), "\(all)")
-        #expect(all.contains("1 text field held bytes that are not UTF-8, kept with U+FFFD in their place (first: line 3, column 'category')"), "\(all)")
+        #expect(
+            all.contains(
+                "1 text field held bytes that are not UTF-8, kept with U+FFFD in their place (first: line 3, column 'category')"
+            ), "\(all)")
     }
 }

@@ -33,7 +33,8 @@ import Testing
     static func project(_ name: String, plugins: [String: String], stages: String, events: String = events) -> String {
         let dir = TestSupport.temporaryDirectory(name)
         TestSupport.write(events, to: "events.csv", in: dir)
-        TestSupport.write("item_id,title,category\nA,Apron,home\nB,Bowl,home\nC,Cap,bags\nD,Dice,toys\n", to: "items.csv", in: dir)
+        TestSupport.write(
+            "item_id,title,category\nA,Apron,home\nB,Bowl,home\nC,Cap,bags\nD,Dice,toys\n", to: "items.csv", in: dir)
         for (file, text) in plugins { TestSupport.write(text, to: file, in: dir) }
         return TestSupport.write(
             """
@@ -78,7 +79,8 @@ import Testing
         let r = await recpipe("run", p)
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.contains("rows_dropped_by_map 3"), "\(r.out)")
-        #expect(r.out.contains("map 'amounts' (amounts.lua:1): 8 rows in, 5 out, 3 dropped (fn returned nil)"), "\(r.out)")
+        #expect(
+            r.out.contains("map 'amounts' (amounts.lua:1): 8 rows in, 5 out, 3 dropped (fn returned nil)"), "\(r.out)")
         let csv = try Self.exported(p, "amounts.csv")
         #expect(
             csv == """
@@ -139,7 +141,8 @@ import Testing
         for i in 0..<6000 {
             let minute = i * 7 + g.next(40)
             let t = String(format: "2026-10-%02d %02d:%02d:00", 1 + minute / 1440 % 28, minute / 60 % 24, minute % 60)
-            events += "U\(g.next(700)),\(["A", "B", "C", "D"][g.next(4)]),\(g.next(3) == 0 ? "purchase" : "view"),\(t),1,2.0\n"
+            events +=
+                "U\(g.next(700)),\(["A", "B", "C", "D"][g.next(4)]),\(g.next(3) == 0 ? "purchase" : "view"),\(t),1,2.0\n"
         }
         var outputs: [String] = []
         for jobs in ["1", "2"] {
@@ -242,7 +245,10 @@ import Testing
                 + "  finish = function(acc) return { n = acc } end }",
             "plugin.lua:1:1: column 'n' is declared int, but the row has a number 22.5 (plugin 'aggregate', group 'U1')"
         ),
-        ("map{ columns = {\"n:integer\"}, fn = function(row) end }", "plugin.lua:1:1: error: map 'map': column 'n' has unknown type 'integer'"),
+        (
+            "map{ columns = {\"n:integer\"}, fn = function(row) end }",
+            "plugin.lua:1:1: error: map 'map': column 'n' has unknown type 'integer'"
+        ),
         ("tag(\"x\", function(u) return true end)", "the script registers no plugin"),
         (
             "map{ columns = {\"n:int\"}, fn = function(row) end }\naggregate{ by = \"user_id\", columns = {\"n:int\"}, step = function() end }",
@@ -259,10 +265,12 @@ import Testing
     }
 
     @Test func skipRecordCountsTheRowsAPluginFailsOn() async throws {
-        let script = "map{ columns = {\"n:float\"}, fn = function(row)\n  return { n = row.event == \"view\" and row.nope or row.price }\nend }"
+        let script =
+            "map{ columns = {\"n:float\"}, fn = function(row)\n  return { n = row.event == \"view\" and row.nope or row.price }\nend }"
         let p = Self.project(
             "plugin-skip", plugins: ["plugin.lua": script],
-            stages: "  x: { uses: lua, inputs: { data: events }, with: { script: plugin.lua, on_error: skip_record } }\n")
+            stages:
+                "  x: { uses: lua, inputs: { data: events }, with: { script: plugin.lua, on_error: skip_record } }\n")
         let r = await recpipe("run", p)
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.contains("rows_skipped_on_error 3"), "\(r.out)")
@@ -279,7 +287,10 @@ import Testing
                 """)
         let r = await recpipe("run", p)
         #expect(r.code != 0)
-        #expect(r.err.contains("candidates 'together' (together.lua:1) makes candidates, but the stage says `output: table`"), "\(r.err)")
+        #expect(
+            r.err.contains(
+                "candidates 'together' (together.lua:1) makes candidates, but the stage says `output: table`"),
+            "\(r.err)")
         #expect(r.err.contains("set `output: candidates`"), "\(r.err)")
     }
 
@@ -295,9 +306,14 @@ import Testing
                 """)
         let r = await recpipe("validate", p)
         #expect(r.code == 2)
-        #expect(r.err.contains("stage 'sessions': aggregate `by` names column 'usr_id', which its input does not have"), "\(r.err)")
+        #expect(
+            r.err.contains("stage 'sessions': aggregate `by` names column 'usr_id', which its input does not have"),
+            "\(r.err)")
         #expect(r.err.contains("did you mean 'user_id'?"), "\(r.err)")
-        #expect(r.err.contains("candidates 'together' (together.lua:1) makes candidates, but the stage says `output: table`"), "\(r.err)")
+        #expect(
+            r.err.contains(
+                "candidates 'together' (together.lua:1) makes candidates, but the stage says `output: table`"),
+            "\(r.err)")
         #expect(r.err.contains("map 'amounts' (amounts.lua:1) needs rows: connect a `data` input"), "\(r.err)")
     }
 
@@ -311,7 +327,10 @@ import Testing
                 """)
         let r = await recpipe("validate", p)
         #expect(r.code == 2)
-        #expect(r.err.contains("amounts.lua:1:1: error: filters: map 'amounts' is a plugin; rank runs filter, promote, pin and bury rules"), "\(r.err)")
+        #expect(
+            r.err.contains(
+                "amounts.lua:1:1: error: filters: map 'amounts' is a plugin; rank runs filter, promote, pin and bury rules"
+            ), "\(r.err)")
     }
 
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -346,7 +365,8 @@ import Testing
         #expect(r.out.contains("FAIL wrong"), "\(r.out)")
         #expect(
             r.out.contains(
-                "row 1: expected {amount = 6, big = false, item_id = \"A\", user_id = \"U1\"} but got {amount = 5.0, big = false, item_id = \"A\", user_id = \"U1\"}"),
+                "row 1: expected {amount = 6, big = false, item_id = \"A\", user_id = \"U1\"} but got {amount = 5.0, big = false, item_id = \"A\", user_id = \"U1\"}"
+            ),
             "\(r.out)")
         #expect(r.out.contains("2 passed, 1 failed"), "\(r.out)")
     }

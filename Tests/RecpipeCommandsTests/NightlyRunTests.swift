@@ -26,15 +26,24 @@ import Testing
     }
 
     @Test func strictFailsARunWhoseRuleMatchedNothingAndSkipsTheExport() async throws {
-        let p = makePipeline(promotions: "promote{ name = \"xmas\", boost = 2, when = function(u, item) return item.category == \"Toys\" end }\n")
+        let p = makePipeline(
+            promotions:
+                "promote{ name = \"xmas\", boost = 2, when = function(u, item) return item.category == \"Toys\" end }\n"
+        )
         let lenient = await recpipe("run", p)
         #expect(lenient.code == 0, "\(lenient.err)")
-        #expect(lenient.err.contains("warning: recs: promote 'xmas' (promotions.lua:1) matched no candidate"), "\(lenient.err)")
-        #expect(lenient.out.contains("rule promote 'xmas' (promotions.lua:1) ×2: matched 0 candidates for 0 users"), "\(lenient.out)")
+        #expect(
+            lenient.err.contains("warning: recs: promote 'xmas' (promotions.lua:1) matched no candidate"),
+            "\(lenient.err)")
+        #expect(
+            lenient.out.contains("rule promote 'xmas' (promotions.lua:1) ×2: matched 0 candidates for 0 users"),
+            "\(lenient.out)")
 
         let strict = await recpipe("run", p, "--strict", "--force")
         #expect(strict.code == 1)
-        #expect(strict.err.contains("stage 'recs' (rank) failed: --strict: 1 warning(s), the first: promote 'xmas'"), "\(strict.err)")
+        #expect(
+            strict.err.contains("stage 'recs' (rank) failed: --strict: 1 warning(s), the first: promote 'xmas'"),
+            "\(strict.err)")
         #expect(strict.out.contains("upstream 'recs' failed"), "\(strict.out)")
     }
 
@@ -57,9 +66,12 @@ import Testing
         let files = try #require(m["files_written"] as? [[String: Any]])
         // A run with --set is an experiment: its export lands beside production's.
         #expect(m["experiment"] as? String == "recs.top=1")
-        let csv = try #require(files.first { $0["path"] as? String == "experiments/recs.top=1/out/recs.csv" }, "\(files)")
+        let csv = try #require(
+            files.first { $0["path"] as? String == "experiments/recs.top=1/out/recs.csv" }, "\(files)")
         let dir = (p as NSString).deletingLastPathComponent
-        let size = try FileManager.default.attributesOfItem(atPath: dir + "/experiments/recs.top=1/out/recs.csv")[.size] as? Int
+        let size =
+            try FileManager.default.attributesOfItem(atPath: dir + "/experiments/recs.top=1/out/recs.csv")[.size]
+            as? Int
         #expect(csv["bytes"] as? Int == size)
         #expect((csv["xxh64"] as? String)?.count == 16)
     }
@@ -82,7 +94,8 @@ import Testing
         let today = PipelineSpec.today()
         for (line, source) in [(nil as String?, "today (as_of not set)"), ("as_of: today", "today (as_of: today)")] {
             let p = makePipeline(
-                promotions: "promote{ name = \"now\", boost = 2, from = \"\(today)\", to = \"\(today)\", when = function(u, item) return true end }\n",
+                promotions:
+                    "promote{ name = \"now\", boost = 2, from = \"\(today)\", to = \"\(today)\", when = function(u, item) return true end }\n",
                 asOf: line ?? "")
             let r = await recpipe("run", p)
             #expect(r.code == 0, "\(r.err)")
@@ -104,12 +117,15 @@ import Testing
         #expect(!same.err.contains("not run (left out"), "\(same.err)")
 
         let dir = (p as NSString).deletingLastPathComponent
-        TestSupport.write("promote{ name = \"toys\", boost = 0.1, when = function(u, item) return item.category == \"toys\" end }\n", to: "promotions.lua", in: dir)
+        TestSupport.write(
+            "promote{ name = \"toys\", boost = 0.1, when = function(u, item) return item.category == \"toys\" end }\n",
+            to: "promotions.lua", in: dir)
         let r = await recpipe("run", p, "--only", "recs")
         #expect(r.code == 0, "\(r.err)")
         #expect(
             r.err.contains(
-                "warning: out: not run (left out by --only/--to): its files (out) still hold results from before 'recs' ran in this run; bring it up to date with `--from recs`"),
+                "warning: out: not run (left out by --only/--to): its files (out) still hold results from before 'recs' ran in this run; bring it up to date with `--from recs`"
+            ),
             "\(r.err)")
     }
 }

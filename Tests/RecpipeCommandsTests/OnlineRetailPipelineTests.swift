@@ -7,14 +7,16 @@ import Testing
 /// accounted for, every customer profiled, segments that are not one big segment. Runs up to the
 /// profiles (the models after them are covered by the kNN/ALS suites and benchmarks).
 @Suite struct OnlineRetailPipelineTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     static let data = TestSupport.sharedData("online-retail/online-retail.csv")
 
     @Test(.enabled(if: data != nil, "the Online Retail file is not at ../shared/data/online-retail/online-retail.csv"))
     func runsOnTheRealFileWithNoEdits() async throws {
         let dir = TestSupport.temporaryDirectory("online-retail")
         try FileManager.default.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Self.repo + "/pipelines/online-retail.yaml", toPath: dir + "/pipelines/online-retail.yaml")
+        try FileManager.default.copyItem(
+            atPath: Self.repo + "/pipelines/online-retail.yaml", toPath: dir + "/pipelines/online-retail.yaml")
         try FileManager.default.copyItem(atPath: Self.repo + "/pipelines/rules", toPath: dir + "/pipelines/rules")
         try FileManager.default.copyItem(atPath: Self.repo + "/pipelines/plugins", toPath: dir + "/pipelines/plugins")
         let p = dir + "/pipelines/online-retail.yaml"
@@ -41,7 +43,9 @@ import Testing
         // Segments are not degenerate: at least 3, none above 90% of the customers.
         let shares = out.split(separator: "\n").compactMap { line -> Double? in
             let cells = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard cells.count > 4, Int(cells[0]) != nil, let pct = cells.first(where: { $0.hasSuffix("%") && Double($0.dropLast()) != nil }) else { return nil }
+            guard cells.count > 4, Int(cells[0]) != nil,
+                let pct = cells.first(where: { $0.hasSuffix("%") && Double($0.dropLast()) != nil })
+            else { return nil }
             return Double(pct.dropLast())
         }
         #expect(shares.count >= 3, "\(out)")

@@ -26,7 +26,9 @@ import Testing
             D,toys,1
             E,toys,1
             """, to: "items.csv", in: dir)
-        TestSupport.write("promote{ name = \"toys\", boost = 1.5, when = function(u, item) return item.category == \"toys\" end }\n", to: "promotions.lua", in: dir)
+        TestSupport.write(
+            "promote{ name = \"toys\", boost = 1.5, when = function(u, item) return item.category == \"toys\" end }\n",
+            to: "promotions.lua", in: dir)
         return TestSupport.write(
             """
             pipeline: rank-cli

@@ -115,7 +115,9 @@ import Testing
         #expect(await recpipe("run", noRank).code == 0)
         let ambiguous = await recpipe("recommend", noRank, "--items", "a1")
         #expect(ambiguous.code == 2)
-        #expect(ambiguous.err.contains("several als stages (mf, mf2) and none of them feeds a rank stage; choose one with --als-stage"))
+        #expect(
+            ambiguous.err.contains(
+                "several als stages (mf, mf2) and none of them feeds a rank stage; choose one with --als-stage"))
     }
 
     // MARK: - --user without a rank result
@@ -147,9 +149,14 @@ import Testing
     @Test func itemsGoThroughTheRankStagesFiltersAndPromotions() async throws {
         let p = makePipeline(rank: false)
         let dir = (p as NSString).deletingLastPathComponent
-        TestSupport.write("item_id,category,name\na1,a,Apple\na2,a,Apricot\na3,a,Avocado\nb1,b,Banana\nb2,b,Blueberry\nb3,b,Blackberry\n", to: "items.csv", in: dir)
-        TestSupport.write("filter(\"no_b\", function(u, item) return item.category ~= \"b\" end)\n", to: "filters.lua", in: dir)
-        TestSupport.write("promote{ name = \"avocado\", boost = 3, when = function(u, item) return item.item_id == \"a3\" end }\n", to: "promotions.lua", in: dir)
+        TestSupport.write(
+            "item_id,category,name\na1,a,Apple\na2,a,Apricot\na3,a,Avocado\nb1,b,Banana\nb2,b,Blueberry\nb3,b,Blackberry\n",
+            to: "items.csv", in: dir)
+        TestSupport.write(
+            "filter(\"no_b\", function(u, item) return item.category ~= \"b\" end)\n", to: "filters.lua", in: dir)
+        TestSupport.write(
+            "promote{ name = \"avocado\", boost = 3, when = function(u, item) return item.item_id == \"a3\" end }\n",
+            to: "promotions.lua", in: dir)
         var yaml = try String(contentsOfFile: p, encoding: .utf8)
         yaml += """
               items: { uses: ingest, with: { path: items.csv } }

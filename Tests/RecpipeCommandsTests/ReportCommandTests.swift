@@ -8,13 +8,15 @@ import Testing
     /// The repository's demo pipeline and rules, copied beside a small generated shop.
     func demoProject() async throws -> String {
         let dir = TestSupport.temporaryDirectory("report-demo")
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/pipelines", withIntermediateDirectories: true)
         try fm.copyItem(atPath: repo + "/pipelines/demo.yaml", toPath: dir + "/pipelines/demo.yaml")
         try fm.copyItem(atPath: repo + "/pipelines/rules", toPath: dir + "/pipelines/rules")
         try fm.copyItem(atPath: repo + "/pipelines/plugins", toPath: dir + "/pipelines/plugins")
-        let data = await recpipe("demo-data", "--out", dir + "/data/demo", "--users", "300", "--items", "80", "--events", "6000")
+        let data = await recpipe(
+            "demo-data", "--out", dir + "/data/demo", "--users", "300", "--items", "80", "--events", "6000")
         #expect(data.code == 0, "\(data.err)")
         return dir + "/pipelines/demo.yaml"
     }
@@ -25,7 +27,8 @@ import Testing
         #expect(first.code == 0, "\(first.err)")
         // A rule change and a second run: the Rules section shows the before/after.
         let rules = (p as NSString).deletingLastPathComponent + "/rules/promotions.lua"
-        let text = try String(contentsOfFile: rules, encoding: .utf8).replacingOccurrences(of: "boost = 1.3", with: "boost = 3.0")
+        let text = try String(contentsOfFile: rules, encoding: .utf8).replacingOccurrences(
+            of: "boost = 1.3", with: "boost = 3.0")
         try text.write(toFile: rules, atomically: true, encoding: .utf8)
         let second = await recpipe("run", p)
         #expect(second.code == 0, "\(second.err)")
@@ -43,10 +46,13 @@ import Testing
             "<section id=\"run\">", "<section id=\"customers\">", "<section id=\"models\">", "<section id=\"rules\">",
             "<strong>Pipeline</strong>", "<strong>Ingest accounting</strong>", "<strong>Segments — segments</strong>",
             "<strong>Segment profiles — segments</strong>", "<strong>R × F grid — profiles</strong>",
-            "<strong>Named RFM segments — profiles</strong>", "<strong>Tags — profiles</strong>", "<strong>Tag overlaps — profiles</strong>",
+            "<strong>Named RFM segments — profiles</strong>", "<strong>Tags — profiles</strong>",
+            "<strong>Tag overlaps — profiles</strong>",
             "<strong>Distribution of monetary (spend) — profiles</strong>", "<strong>Model quality — quality</strong>",
-            "<strong>Popularity bias</strong>", "<strong>Catalogue coverage</strong>", "<strong>Rule effects — recs</strong>",
-            "<strong>Category shares before and after — recs</strong>", "<h3>Items entering lists most often — recs</h3>",
+            "<strong>Popularity bias</strong>", "<strong>Catalogue coverage</strong>",
+            "<strong>Rule effects — recs</strong>",
+            "<strong>Category shares before and after — recs</strong>",
+            "<h3>Items entering lists most often — recs</h3>",
             "<td>winter-coats</td><td>promote: boosted in lists</td>",
             "<td>winter-coats</td><td>matched: candidates its condition held for (users, for a pin)</td>",
         ] {
@@ -65,18 +71,24 @@ import Testing
         let latest = await recpipe("report", p)
         #expect(latest.code == 0)
         #expect(latest.out.contains("/.recpipe/runs/") && latest.out.contains("/report.html ("))
-        let runs = try FileManager.default.contentsOfDirectory(atPath: (p as NSString).deletingLastPathComponent + "/.recpipe/runs")
-            .filter { $0 != "latest" }.sorted()
+        let runs = try FileManager.default.contentsOfDirectory(
+            atPath: (p as NSString).deletingLastPathComponent + "/.recpipe/runs"
+        )
+        .filter { $0 != "latest" }.sorted()
         let older = await recpipe("report", p, "--run", runs[0], "--out", out)
         #expect(older.code == 0, "\(older.err)")
         // The first run's rank result is no longer the latest: its diff is not known, and it says so.
         let olderHTML = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(olderHTML.contains("this run&#39;s result is no longer the latest") || olderHTML.contains("this run's result is no longer the latest"))
+        #expect(
+            olderHTML.contains("this run&#39;s result is no longer the latest")
+                || olderHTML.contains("this run's result is no longer the latest"))
     }
 
     @Test func aPipelineWithoutProfilesOrModelsSaysSo() async throws {
         let dir = TestSupport.temporaryDirectory("report-small")
-        TestSupport.write("user_id,item_id,event\nU1,A,view\nU1,B,view\nU2,A,view\nU2,C,view\nU3,A,view\nU3,x,y,z\n", to: "events.csv", in: dir)
+        TestSupport.write(
+            "user_id,item_id,event\nU1,A,view\nU1,B,view\nU2,A,view\nU2,C,view\nU3,A,view\nU3,x,y,z\n",
+            to: "events.csv", in: dir)
         let p = TestSupport.write(
             """
             pipeline: report-small
@@ -94,7 +106,8 @@ import Testing
         let out = dir + "/r.html"
         let r = await recpipe("report", p, "--out", out)
         #expect(r.code == 0, "\(r.err)")
-        #expect(r.out.contains("  customers: 0 charts, 0 tables — this pipeline has no customer profiles: add"), "\(r.out)")
+        #expect(
+            r.out.contains("  customers: 0 charts, 0 tables — this pipeline has no customer profiles: add"), "\(r.out)")
         #expect(r.out.contains("  rules: 0 charts, 0 tables — no rank stage in this pipeline"), "\(r.out)")
         #expect(r.out.contains("  models: 2 charts, 0 tables"), "\(r.out)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
@@ -117,7 +130,8 @@ import Testing
     @Test func aFailedRunIsReportedWithWhatFailed() async throws {
         let dir = TestSupport.temporaryDirectory("report-failed")
         TestSupport.write("user_id,item_id,event\nU1,A,view\nU2,A,view\nU2,B,view\n", to: "events.csv", in: dir)
-        TestSupport.write("filter(\"boom\", function(u, item) error(\"boom at \" .. item.item_id) end)\n", to: "f.lua", in: dir)
+        TestSupport.write(
+            "filter(\"boom\", function(u, item) error(\"boom at \" .. item.item_id) end)\n", to: "f.lua", in: dir)
         let p = TestSupport.write(
             """
             pipeline: report-failed
@@ -167,9 +181,15 @@ import Testing
 @Suite struct ReportStageTests {
     func project() -> String {
         let dir = TestSupport.temporaryDirectory("report-stage")
-        TestSupport.write("user_id,item_id,event\nU1,A,view\nU1,B,view\nU2,A,view\nU2,C,view\nU3,A,view\nU3,D,view\n", to: "events.csv", in: dir)
-        TestSupport.write("item_id,title,category,stock\nA,Apple,fruit,1\nB,Bread,bakery,1\nC,Cake,bakery,1\nD,Date,fruit,1\n", to: "items.csv", in: dir)
-        TestSupport.write("promote{ name = \"fruit\", boost = 1.5, when = function(u, item) return item.category == \"fruit\" end }\n", to: "promotions.lua", in: dir)
+        TestSupport.write(
+            "user_id,item_id,event\nU1,A,view\nU1,B,view\nU2,A,view\nU2,C,view\nU3,A,view\nU3,D,view\n",
+            to: "events.csv", in: dir)
+        TestSupport.write(
+            "item_id,title,category,stock\nA,Apple,fruit,1\nB,Bread,bakery,1\nC,Cake,bakery,1\nD,Date,fruit,1\n",
+            to: "items.csv", in: dir)
+        TestSupport.write(
+            "promote{ name = \"fruit\", boost = 1.5, when = function(u, item) return item.category == \"fruit\" end }\n",
+            to: "promotions.lua", in: dir)
         return TestSupport.write(
             """
             pipeline: report-stage
@@ -206,7 +226,9 @@ import Testing
         let second = await recpipe("run", p, "--jobs", "1")
         #expect(second.code == 0, "\(second.err)")
         let after = try String(contentsOfFile: dir + "/out/report.html", encoding: .utf8)
-        #expect(after.contains("recs against its previous result: 2 of 3 users&#39; lists changed (66.7%), 2 of them only reordered"))
+        #expect(
+            after.contains(
+                "recs against its previous result: 2 of 3 users&#39; lists changed (66.7%), 2 of them only reordered"))
         #expect(after.contains("<strong>Category shares before and after — recs</strong>"))
         #expect(after.contains("written by stage &#39;page&#39; during the run") || after.contains("had not finished"))
         // Unchanged inputs: the page stays, cached; a deleted page is written again.

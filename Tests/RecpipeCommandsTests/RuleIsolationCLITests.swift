@@ -24,7 +24,8 @@ import Testing
         """
 
     /// A fresh pipeline folder (its own cache, so nothing is reused between the two runs).
-    static func makePipeline(tags: String = tags, filters: String = filters, onError: String = "skip_record") -> String {
+    static func makePipeline(tags: String = tags, filters: String = filters, onError: String = "skip_record") -> String
+    {
         let dir = TestSupport.temporaryDirectory("isolation")
         var events = "user_id,item_id,event\n"
         var profiles = "user_id,monetary\n"
@@ -76,7 +77,8 @@ import Testing
             let r = await recpipe("run", p, "--jobs", jobs)
             #expect(r.code == 0, "\(r.err)")
             // Every leak attempt is an error at its line, counted, never a value from another user.
-            #expect(r.out.contains("rule_errors_skipped") || r.err.contains("rule errors skipped"), "\(r.out)\n\(r.err)")
+            #expect(
+                r.out.contains("rule_errors_skipped") || r.err.contains("rule errors skipped"), "\(r.out)\n\(r.err)")
             outputs.append(try Self.files(in: (p as NSString).deletingLastPathComponent))
         }
         #expect(!outputs[0].isEmpty)
@@ -96,7 +98,8 @@ import Testing
             let r = await recpipe("run", p, "--jobs", jobs)
             #expect(r.code != 0)
             #expect(r.err.contains("tags.lua:4:"), "\(r.err)")
-            #expect(r.err.contains("rule 'leak' assigns to 'last', a variable created while the file loaded"), "\(r.err)")
+            #expect(
+                r.err.contains("rule 'leak' assigns to 'last', a variable created while the file loaded"), "\(r.err)")
             errors.append(
                 r.err.replacingOccurrences(of: (p as NSString).deletingLastPathComponent, with: "DIR")
                     .split(separator: "\n").filter { $0.contains("assigns") }.joined(separator: "\n"))

@@ -60,7 +60,8 @@ import Testing
 
     @Test func testAllPassingExitsZeroWithExplicitRules() async {
         let dir = Self.files()
-        TestSupport.write(#"case{ name = "rich", user = { monetary = 900 }, expect_tags = { "vip" } }"#, to: "cases.lua", in: dir)
+        TestSupport.write(
+            #"case{ name = "rich", user = { monetary = 900 }, expect_tags = { "vip" } }"#, to: "cases.lua", in: dir)
         let r = await recpipe("rules", "test", dir + "/cases.lua", "--rules", dir + "/tags.lua")
         #expect(r.code == 0)
         #expect(r.out.contains("1 passed, 0 failed"))
@@ -75,9 +76,12 @@ import Testing
     @Test func runPrintsTagsFiltersAndCost() async {
         let dir = Self.files()
         let users = TestSupport.write(
-            #"{"user_id": "U1", "monetary": 900, "top_category": "bags"}"# + "\n" + #"{"user_id": "U2", "monetary": 5.5, "top_category": null}"# + "\n",
+            #"{"user_id": "U1", "monetary": 900, "top_category": "bags"}"# + "\n"
+                + #"{"user_id": "U2", "monetary": 5.5, "top_category": null}"# + "\n",
             to: "users.jsonl", in: dir)
-        let items = TestSupport.write(#"{"item_id": "I1", "stock": 0}"# + "\n" + #"{"item_id": "I2", "stock": 3}"# + "\n", to: "items.jsonl", in: dir)
+        let items = TestSupport.write(
+            #"{"item_id": "I1", "stock": 0}"# + "\n" + #"{"item_id": "I2", "stock": 3}"# + "\n", to: "items.jsonl",
+            in: dir)
         let r = await recpipe("rules", "run", dir + "/tags.lua", "--input", users, "--items", items)
         #expect(r.code == 0, "\(r.err)")
         let lines = r.out.split(separator: "\n").map(String.init)

@@ -36,8 +36,11 @@ import Testing
 
     /// user id → segment name, from the exported segments.
     static func names(_ p: String) throws -> [String: String] {
-        let csv = try String(contentsOfFile: (p as NSString).deletingLastPathComponent + "/out/segments.csv", encoding: .utf8)
-        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let csv = try String(
+            contentsOfFile: (p as NSString).deletingLastPathComponent + "/out/segments.csv", encoding: .utf8)
+        let rows = csv.split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         let user = rows[0].firstIndex(of: "user_id")!, name = rows[0].firstIndex(of: "segment_name")!
         return Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[user], $0[name]) })
     }
@@ -55,8 +58,10 @@ import Testing
         #expect(["u4", "u5", "u6"].allSatisfy { names[$0] == "Small baskets (3 users / 1 orders)" }, "\(names)")
         #expect(r.out.contains("rule name_segment 'Big spenders' (names.lua:1): named segment "), "\(r.out)")
         #expect(r.out.contains("' Small baskets") == false)
-        let summary = try String(contentsOfFile: (p as NSString).deletingLastPathComponent + "/out/segments.summary.csv", encoding: .utf8)
-        #expect(summary.contains("Big spenders") && summary.contains("Small baskets (3 users / 1 orders)"), "\(summary)")
+        let summary = try String(
+            contentsOfFile: (p as NSString).deletingLastPathComponent + "/out/segments.summary.csv", encoding: .utf8)
+        #expect(
+            summary.contains("Big spenders") && summary.contains("Small baskets (3 users / 1 orders)"), "\(summary)")
     }
 
     @Test func aSegmentNoRuleNamesKeepsItsNameAndRepeatsAreToldApart() async throws {
@@ -72,8 +77,11 @@ import Testing
         let t = await recpipe("run", twice)
         #expect(t.code == 0, "\(t.err)")
         #expect(Set(try Self.names(twice).values) == ["Shoppers", "Shoppers 2"])
-        #expect((t.out + t.err).contains("name_segment 'Shoppers' (names.lua:1) gave segment 1 the name 'Shoppers' of segment 0: it is called 'Shoppers 2'"),
-                "\(t.out)\(t.err)")
+        #expect(
+            (t.out + t.err).contains(
+                "name_segment 'Shoppers' (names.lua:1) gave segment 1 the name 'Shoppers' of segment 0: it is called 'Shoppers 2'"
+            ),
+            "\(t.out)\(t.err)")
     }
 
     @Test func aRuleReturningSomethingElseFailsTheStageAtItsLine() async {
@@ -81,8 +89,11 @@ import Testing
         let r = await recpipe("run", p)
         #expect(r.code == 1)
         #expect(r.err.contains("names.lua:2"), "\(r.err)")
-        #expect(r.err.contains("name_segment rule returned a number; return true (the rule's name), a name string, or false/nil (rule 'n', segment 0"),
-                "\(r.err)")
+        #expect(
+            r.err.contains(
+                "name_segment rule returned a number; return true (the rule's name), a name string, or false/nil (rule 'n', segment 0"
+            ),
+            "\(r.err)")
     }
 
     @Test func validateChecksTheScriptAndTheFieldsItReads() async {
@@ -94,10 +105,16 @@ import Testing
         let r = await recpipe("validate", p)
         #expect(r.code == 2, "\(r.err)")
         let dir = (p as NSString).deletingLastPathComponent
-        #expect(r.err.contains("\(dir)/names.lua:1:42: error: name_segment 'Big' reads s.monetry_index, but the segment records have no field 'monetry_index'"),
-                "\(r.err)")
-        #expect(r.err.contains("did you mean 'monetary_index'? segment fields: segment, name, size, share, monetary, monetary_index, orders, orders_index"),
-                "\(r.err)")
+        #expect(
+            r.err.contains(
+                "\(dir)/names.lua:1:42: error: name_segment 'Big' reads s.monetry_index, but the segment records have no field 'monetry_index'"
+            ),
+            "\(r.err)")
+        #expect(
+            r.err.contains(
+                "did you mean 'monetary_index'? segment fields: segment, name, size, share, monetary, monetary_index, orders, orders_index"
+            ),
+            "\(r.err)")
         #expect(r.err.contains("names.lua:1:65: error: name_segment 'Big' reads s.sharee"), "\(r.err)")
         #expect(r.err.contains("names_script: a tag rule ('t') has no effect in a cluster stage"), "\(r.err)")
         let missing = Self.project("")

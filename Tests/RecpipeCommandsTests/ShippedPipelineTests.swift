@@ -6,7 +6,8 @@ import Testing
 /// does nothing (the old `not_purchased` filter duplicated `exclude_seen` and warned every run),
 /// no warning at all, and its evaluation scores the production models and the rank plan.
 @Suite struct ShippedPipelineTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     @Test func theDemoPassesStrictWithoutAWarning() async throws {
         let dir = TestSupport.temporaryDirectory("shipped-demo")
@@ -23,7 +24,8 @@ import Testing
         #expect(!r.out.lowercased().contains("warning"), "\(r.out)")
         // The evaluation refits the served models and the rank plan, and scores each.
         for stage in ["quality.itemcf", "quality.als", "quality.popular", "quality.recs"] {
-            #expect(r.out.split(separator: "\n").contains { $0.hasPrefix(stage + " ") && $0.contains(" ran ") }, "\(r.out)")
+            #expect(
+                r.out.split(separator: "\n").contains { $0.hasPrefix(stage + " ") && $0.contains(" ran ") }, "\(r.out)")
         }
         for model in ["itemcf: precision@10 ", "als: precision@10 ", "recs: precision@10 "] {
             #expect(r.out.contains("\n" + model), "\(r.out)")

@@ -48,7 +48,9 @@ import Testing
         #expect(r.code == 0, "\(r.err)\(r.out)")
         #expect(r.out.contains("return_rows 1"), "\(r.out)")
         let csv = try String(contentsOfFile: dir + "/out/features.csv", encoding: .utf8)
-        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let rows = csv.split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         let header = rows[0]
         func cell(_ user: String, _ name: String) -> String? {
             rows.first { $0.first == user }.map { $0[header.firstIndex(of: name)!] }
@@ -63,11 +65,19 @@ import Testing
         let dir = TestSupport.temporaryDirectory("shop")
         // `CustomerID: bool` rejects every row: above the default max_bad_rows of 1% (and 10 rows).
         let p = Self.pipeline(dir, schemaID: "bool")
-        TestSupport.write(Self.invoices + String(repeating: "536381,22086,2,2010-12-03 10:00:00,2.55,17850.0,France\n", count: 16), to: "lines.csv", in: dir)
+        TestSupport.write(
+            Self.invoices + String(repeating: "536381,22086,2,2010-12-03 10:00:00,2.55,17850.0,France\n", count: 16),
+            to: "lines.csv", in: dir)
         let r = await recpipe("run", p)
         #expect(r.code == 1, "\(r.out)")
-        #expect(r.err.contains("20 of 20 rows were rejected (100.0%), more than max_bad_rows (1.0% of rows, and more than 10)"), "\(r.err)")
-        #expect(r.err.contains("column 'user_id' caused all 20 rejects, most often '17850.0' (cannot parse '17850.0' as bool); first: line 2"), "\(r.err)")
+        #expect(
+            r.err.contains(
+                "20 of 20 rows were rejected (100.0%), more than max_bad_rows (1.0% of rows, and more than 10)"),
+            "\(r.err)")
+        #expect(
+            r.err.contains(
+                "column 'user_id' caused all 20 rejects, most often '17850.0' (cannot parse '17850.0' as bool); first: line 2"
+            ), "\(r.err)")
     }
 
     @Test func maxBadRowsCanBeRaised() async {
@@ -90,7 +100,9 @@ import Testing
         #expect(r.code == 2)
         #expect(r.err.contains("unknown stage kind 'kmeans'"), "\(r.err)")
         #expect(r.err.contains("did you mean 'cluster'? (k-means segments of users"), "\(r.err)")
-        #expect(r.err.contains("parameter 'k' of stage 'more' expects an integer or one of auto, found a string ('5')"), "\(r.err)")
+        #expect(
+            r.err.contains("parameter 'k' of stage 'more' expects an integer or one of auto, found a string ('5')"),
+            "\(r.err)")
         #expect(r.err.contains("remove the quotes to make it a number: 5"), "\(r.err)")
         #expect(!r.err.contains("did you mean 'clean'"))
     }
@@ -101,23 +113,33 @@ import Testing
         let dir = TestSupport.temporaryDirectory("shop")
         let p = Self.pipeline(dir)
         var yaml = (try? String(contentsOfFile: p, encoding: .utf8)) ?? ""
-        yaml = yaml.replacingOccurrences(of: "  features:\n", with: """
-              kept:
-                uses: clean
-                input: lines
-                with: { drop_nulls: [user_idd], filters: ["quantiy > 0", "invoice startswith C"], dedupe_on: [invoice] }
-              features:
+        yaml = yaml.replacingOccurrences(
+            of: "  features:\n",
+            with: """
+                  kept:
+                    uses: clean
+                    input: lines
+                    with: { drop_nulls: [user_idd], filters: ["quantiy > 0", "invoice startswith C"], dedupe_on: [invoice] }
+                  features:
 
-            """)
-        yaml = yaml.replacingOccurrences(of: "returns_when: \"invoice startswith C\"", with: "returns_when: \"invoce startswith C\"")
-        yaml += "\n  segments: { uses: cluster, input: features, with: { columns: [monetry, orders], transform: { return_rat: log1p } } }\n"
+                """)
+        yaml = yaml.replacingOccurrences(
+            of: "returns_when: \"invoice startswith C\"", with: "returns_when: \"invoce startswith C\"")
+        yaml +=
+            "\n  segments: { uses: cluster, input: features, with: { columns: [monetry, orders], transform: { return_rat: log1p } } }\n"
         TestSupport.write(yaml, to: "p.yaml", in: dir)
         let r = await recpipe("validate", p)
         #expect(r.code == 2, "\(r.err)")
-        #expect(r.err.contains("stage 'kept': drop_nulls names column 'user_idd', which its input does not have"), "\(r.err)")
-        #expect(r.err.contains("did you mean 'user_id'? columns: invoice, item_id, quantity, timestamp, price, user_id, country"), "\(r.err)")
+        #expect(
+            r.err.contains("stage 'kept': drop_nulls names column 'user_idd', which its input does not have"),
+            "\(r.err)")
+        #expect(
+            r.err.contains(
+                "did you mean 'user_id'? columns: invoice, item_id, quantity, timestamp, price, user_id, country"),
+            "\(r.err)")
         #expect(r.err.contains("stage 'kept': filter 'quantiy > 0' names column 'quantiy'"), "\(r.err)")
-        #expect(r.err.contains("stage 'features': returns_when 'invoce startswith C' names column 'invoce'"), "\(r.err)")
+        #expect(
+            r.err.contains("stage 'features': returns_when 'invoce startswith C' names column 'invoce'"), "\(r.err)")
         #expect(r.err.contains("stage 'segments': columns names column 'monetry'"), "\(r.err)")
         #expect(r.err.contains("did you mean 'monetary'?"), "\(r.err)")
         #expect(r.err.contains("stage 'segments': transform names column 'return_rat'"), "\(r.err)")
@@ -138,7 +160,10 @@ import Testing
         let bad = await recpipe("columns", p, "featurs")
         #expect(bad.code == 2 && bad.err.contains("did you mean 'features'?"))
         let stages = await recpipe("stages", "encode")
-        for name in ["units", "distinct_items", "orders", "avg_basket_size", "tenure_days", "mean_days_between_orders", "orders_per_month", "returns", "return_rate", "share_<value>"] {
+        for name in [
+            "units", "distinct_items", "orders", "avg_basket_size", "tenure_days", "mean_days_between_orders",
+            "orders_per_month", "returns", "return_rate", "share_<value>",
+        ] {
             #expect(stages.out.contains("\n  \(name) "), "\(name)")
         }
     }
@@ -163,6 +188,8 @@ import Testing
         let r = await recpipe("run", p)
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.contains("popularity baseline: precision@3"), "\(r.out)")
-        #expect(r.err.contains("pop_eval is at or below popularity") || r.out.contains("pop_eval is at or below popularity"), "\(r.out)\(r.err)")
+        #expect(
+            r.err.contains("pop_eval is at or below popularity")
+                || r.out.contains("pop_eval is at or below popularity"), "\(r.out)\(r.err)")
     }
 }

@@ -18,18 +18,22 @@ import Testing
         #expect(first.code == 0, "\(first.err)")
         let firstID = try runID(first.out)
         TestSupport.write(
-            "promote{ name = \"toys\", boost = 0.1, when = function(u, item) return item.category == \"toys\" end }\n", to: "promotions.lua", in: dir)
+            "promote{ name = \"toys\", boost = 0.1, when = function(u, item) return item.category == \"toys\" end }\n",
+            to: "promotions.lua", in: dir)
         let second = await recpipe("run", p, "--diff")
         let secondID = try runID(second.out)
         #expect(second.out.contains("diff of 'recs' against its previous result:"), "\(second.out)")
         #expect(second.out.contains("  baseline: run \(firstID) ("), "\(second.out)")
-        #expect(second.out.contains(", production); settings that differ: file 'promotions.lua' changed"), "\(second.out)")
+        #expect(
+            second.out.contains(", production); settings that differ: file 'promotions.lua' changed"), "\(second.out)")
         let production = try String(contentsOfFile: dir + "/out/recs.csv", encoding: .utf8)
 
         // The trial: beside production, diffed against it.
         let trial = await recpipe("run", p, "--set", "recs.top=1", "--diff")
         #expect(trial.code == 0, "\(trial.err)")
-        #expect(trial.out.contains("diff of 'recs' (experiment 'recs.top=1') against the production result:"), "\(trial.out)")
+        #expect(
+            trial.out.contains("diff of 'recs' (experiment 'recs.top=1') against the production result:"),
+            "\(trial.out)")
         #expect(trial.out.contains("  baseline: run \(secondID) ("), "\(trial.out)")
         #expect(trial.out.contains("settings that differ: recs.top 2 → 1"), "\(trial.out)")
         #expect(trial.err.contains("experiment 'recs.top=1': outputs are under experiments/recs.top=1/"))
@@ -41,7 +45,8 @@ import Testing
 
         // The next production run is compared with production, not with the trial.
         TestSupport.write(
-            "promote{ name = \"toys\", boost = 0.2, when = function(u, item) return item.category == \"toys\" end }\n", to: "promotions.lua", in: dir)
+            "promote{ name = \"toys\", boost = 0.2, when = function(u, item) return item.category == \"toys\" end }\n",
+            to: "promotions.lua", in: dir)
         let third = await recpipe("run", p, "--diff")
         #expect(third.out.contains("  baseline: run \(secondID) ("), "\(third.out)")
         #expect(!third.out.contains("users whose top-N changed: 3 of 3"), "\(third.out)")
@@ -50,7 +55,9 @@ import Testing
         #expect(against.out.contains("diff of 'recs' against run \(secondID):"), "\(against.out)")
         #expect(against.out.contains("  baseline: run \(secondID) ("), "\(against.out)")
         let pruned = await recpipe("run", p, "--diff", "--against", firstID)
-        #expect(pruned.out.contains("diff of 'recs': the result of run \(firstID) is no longer in the cache"), "\(pruned.out)")
+        #expect(
+            pruned.out.contains("diff of 'recs': the result of run \(firstID) is no longer in the cache"),
+            "\(pruned.out)")
         let unknown = await recpipe("run", p, "--diff", "--against", "nope")
         #expect(unknown.out.contains("--diff --against nope: no run with that id"), "\(unknown.out)")
 

@@ -50,8 +50,12 @@ import Testing
         var flipped = wrapped
         flipped[flipped.count - 2] ^= 1
         #expect(throws: ArtifactEnvelope.DecodeError.checksumMismatch) { try ArtifactEnvelope.unwrap(flipped) }
-        #expect(throws: ArtifactEnvelope.DecodeError.truncated) { try ArtifactEnvelope.unwrap(Array(wrapped.dropLast())) }
-        #expect(throws: ArtifactEnvelope.DecodeError.badMagic) { try ArtifactEnvelope.unwrap(Array("nope, not it".utf8)) }
+        #expect(throws: ArtifactEnvelope.DecodeError.truncated) {
+            try ArtifactEnvelope.unwrap(Array(wrapped.dropLast()))
+        }
+        #expect(throws: ArtifactEnvelope.DecodeError.badMagic) {
+            try ArtifactEnvelope.unwrap(Array("nope, not it".utf8))
+        }
     }
 
     @Test func readerRejectsImpossibleCounts() {
@@ -68,7 +72,8 @@ import Testing
         let d = Diagnostic.error(
             "unknown-kind", "unknown stage kind 'clustr'",
             at: SourceLocation(file: "p.yaml", line: 3, column: 14), hint: "did you mean 'cluster'?")
-        let lines = DiagnosticRenderer(sources: ["p.yaml": text]).render(d).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = DiagnosticRenderer(sources: ["p.yaml": text]).render(d).split(
+            separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 4)
         #expect(lines[0] == "p.yaml:3:14: error: unknown stage kind 'clustr'")
         #expect(lines[1] == "      a: { uses: clustr }")

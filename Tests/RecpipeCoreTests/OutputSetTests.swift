@@ -10,7 +10,9 @@ import Testing
 
     /// Writes `files` as one committed set.
     @discardableResult
-    func commitSet(_ set: OutputSet, _ runID: String, _ files: [String: String], keep: Int = 3) throws -> OutputSet.Commit {
+    func commitSet(_ set: OutputSet, _ runID: String, _ files: [String: String], keep: Int = 3) throws
+        -> OutputSet.Commit
+    {
         let staging = try set.begin(runID: runID)
         for (name, text) in files { try AtomicFile.write(text, to: staging.path(for: name)) }
         return try set.commit(staging, keep: keep)
@@ -22,7 +24,9 @@ import Testing
         #expect(set.path == dir + "/out/demo")
         try commitSet(set, "20260101T000001Z-aaaa", ["recs.csv": "r1", "profiles.csv": "p1"], keep: 2)
         #expect(read(dir + "/out/demo/recs.csv") == "r1" && read(dir + "/out/demo/profiles.csv") == "p1")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/out/demo") == "demo.runs/20260101T000001Z-aaaa")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/out/demo")
+                == "demo.runs/20260101T000001Z-aaaa")
         try commitSet(set, "20260101T000002Z-bbbb", ["recs.csv": "r2", "profiles.csv": "p2"], keep: 2)
         let third = try commitSet(set, "20260101T000003Z-cccc", ["recs.csv": "r3", "profiles.csv": "p3"], keep: 2)
         #expect(read(dir + "/out/demo/recs.csv") == "r3" && read(dir + "/out/demo/profiles.csv") == "p3")
@@ -44,7 +48,9 @@ import Testing
         // temporary file of the write it was in.
         let staging = try set.begin(runID: "20260101T000002Z-bbbb")
         try AtomicFile.write("new recs", to: staging.path(for: "recs.csv"))
-        #expect(FileManager.default.createFile(atPath: staging.path(for: ".tmp-profiles.csv-1-2"), contents: Data("new pro".utf8)))
+        #expect(
+            FileManager.default.createFile(
+                atPath: staging.path(for: ".tmp-profiles.csv-1-2"), contents: Data("new pro".utf8)))
         let dead = try TestSupport.deadPID()
         let killed = set.runsDirectory + "/.tmp-20260101T000002Z-bbbb-\(dead)-77"
         try FileManager.default.moveItem(atPath: staging.directory, toPath: killed)
@@ -56,7 +62,8 @@ import Testing
         #expect(read(dir + "/out/profiles.csv") == "old profiles")
 
         // The next run publishes its set and removes what the killed run left.
-        let next = try commitSet(set, "20260101T000003Z-cccc", ["recs.csv": "new recs", "profiles.csv": "new profiles"])
+        let next = try commitSet(
+            set, "20260101T000003Z-cccc", ["recs.csv": "new recs", "profiles.csv": "new profiles"])
         #expect(read(dir + "/out/recs.csv") == "new recs" && read(dir + "/out/profiles.csv") == "new profiles")
         #expect(next.removedTemporaries == 2)
         #expect(next.removedBytes == 8 + 7 + 10)  // two files and the link's own size
@@ -115,7 +122,9 @@ import Testing
         #expect(
             "\(WriteError(code: ENOSPC, operation: "writing", path: "/x/.recpipe/state/demo.json"))"
                 == "no space left on device (writing /x/.recpipe/state/demo.json)")
-        #expect("\(WriteError(code: EROFS, operation: "creating directory", path: "/x/out"))" == "read-only file system (creating directory /x/out)")
+        #expect(
+            "\(WriteError(code: EROFS, operation: "creating directory", path: "/x/out"))"
+                == "read-only file system (creating directory /x/out)")
     }
 
     @Test func aFileWhereADirectoryShouldBeIsNamed() throws {

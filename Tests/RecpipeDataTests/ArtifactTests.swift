@@ -1,5 +1,6 @@
-import Testing
 import RecpipeCore
+import Testing
+
 @testable import RecpipeData
 
 @Suite struct ArtifactTests {
@@ -36,7 +37,9 @@ import RecpipeCore
 
     @Test func wrongKindIsReported() throws {
         let bytes = try TableTests.sample().envelopeBytes(kind: .features)
-        #expect(throws: ArtifactEnvelope.DecodeError.wrongKind(expected: "table", found: "features")) { try Table(envelope: bytes) }
+        #expect(throws: ArtifactEnvelope.DecodeError.wrongKind(expected: "table", found: "features")) {
+            try Table(envelope: bytes)
+        }
         #expect(try Table(envelope: bytes, kind: .features).rowCount == 3)
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeData
 
 @Suite struct CSVReaderTests {
@@ -41,7 +42,11 @@ import Testing
     }
 
     @Test func customDelimiterAndQuote() throws {
-        let r = try csv("a;b\n'x;y';2\n", configure: { $0.delimiter = UInt8(ascii: ";"); $0.quote = UInt8(ascii: "'") })
+        let r = try csv(
+            "a;b\n'x;y';2\n",
+            configure: {
+                $0.delimiter = UInt8(ascii: ";"); $0.quote = UInt8(ascii: "'")
+            })
         #expect(cells(r.table, "a") == [.string("x;y")])
         #expect(cells(r.table, "b") == [.int(2)])
         #expect(throws: IngestError.self) { try csv("a\n1\n") { $0.delimiter = $0.quote } }
@@ -49,23 +54,31 @@ import Testing
 
     @Test func typedColumnsRenameAndFormats() throws {
         let text = "when,day,us,price,flag,epoch\n2026-05-01 10:20:30,2026-05-02,5/3/2026 07:05,1.25,yes,86400\n"
-        let r = try csv(text, schema: [
-            ColumnSpec("when", .timestamp, format: "%Y-%m-%d %H:%M:%S"), ColumnSpec("day", .timestamp, rename: "d"),
-            ColumnSpec("us", .timestamp, format: "%m/%d/%Y %H:%M"), ColumnSpec("price", .float),
-            ColumnSpec("flag", .bool), ColumnSpec("epoch", .timestamp, format: "unix"),
-        ])
+        let r = try csv(
+            text,
+            schema: [
+                ColumnSpec("when", .timestamp, format: "%Y-%m-%d %H:%M:%S"), ColumnSpec("day", .timestamp, rename: "d"),
+                ColumnSpec("us", .timestamp, format: "%m/%d/%Y %H:%M"), ColumnSpec("price", .float),
+                ColumnSpec("flag", .bool), ColumnSpec("epoch", .timestamp, format: "unix"),
+            ])
         #expect(r.rowsOk == 1)
         #expect(r.table.columnNames == ["when", "d", "us", "price", "flag", "epoch"])
-        #expect(cells(r.table, "when") == [.timestamp(Timestamp.seconds(year: 2026, month: 5, day: 1, hour: 10, minute: 20, second: 30)!)])
+        #expect(
+            cells(r.table, "when") == [
+                .timestamp(Timestamp.seconds(year: 2026, month: 5, day: 1, hour: 10, minute: 20, second: 30)!)
+            ])
         #expect(cells(r.table, "d") == [.timestamp(Timestamp.seconds(year: 2026, month: 5, day: 2)!)])
-        #expect(cells(r.table, "us") == [.timestamp(Timestamp.seconds(year: 2026, month: 5, day: 3, hour: 7, minute: 5)!)])
+        #expect(
+            cells(r.table, "us") == [.timestamp(Timestamp.seconds(year: 2026, month: 5, day: 3, hour: 7, minute: 5)!)])
         #expect(cells(r.table, "price") == [.double(1.25)])
         #expect(cells(r.table, "flag") == [.bool(true)])
         #expect(cells(r.table, "epoch") == [.timestamp(86_400)])
     }
 
     @Test func onlySchemaColumnsSelectsInSchemaOrder() throws {
-        let r = try csv("a,b,c\n1,2,3\n", schema: [ColumnSpec("c", .int), ColumnSpec("a", .string)]) { $0.onlySchemaColumns = true }
+        let r = try csv("a,b,c\n1,2,3\n", schema: [ColumnSpec("c", .int), ColumnSpec("a", .string)]) {
+            $0.onlySchemaColumns = true
+        }
         #expect(r.table.columnNames == ["c", "a"])
         #expect(r.table.row(0) == [.int(3), .string("1")])
     }

@@ -1,9 +1,13 @@
 import Foundation
 import Testing
+
 @testable import RecpipeData
 
 @Suite struct CSVRejectTests {
-    static let schema = [ColumnSpec("id", .int), ColumnSpec("price", .float), ColumnSpec("ok", .bool), ColumnSpec("at", .timestamp, format: "%Y-%m-%d")]
+    static let schema = [
+        ColumnSpec("id", .int), ColumnSpec("price", .float), ColumnSpec("ok", .bool),
+        ColumnSpec("at", .timestamp, format: "%Y-%m-%d"),
+    ]
 
     @Test func everyRejectReason() throws {
         let text = """
@@ -39,7 +43,9 @@ import Testing
         #expect(skip.rowsRejected == 1)
         #expect(skip.rejects.isEmpty)
         #expect(skip.rowsIn == skip.rowsOk + skip.rowsRejected)
-        let e = #expect(throws: IngestError.self) { try csv(text, schema: [ColumnSpec("id", .int)]) { $0.onBadRow = .fail } }
+        let e = #expect(throws: IngestError.self) {
+            try csv(text, schema: [ColumnSpec("id", .int)]) { $0.onBadRow = .fail }
+        }
         #expect(e?.code == .badRow)
         #expect(e?.description.contains("test.csv") == true)
         #expect(e?.description.contains("line 3") == true)
@@ -56,7 +62,11 @@ import Testing
         #expect(try csv(text, schema: spec) { $0.maxBadRows = .percent(20) }.rowsOk == 8)
         #expect(throws: IngestError.self) { try csv(text, schema: spec) { $0.maxBadRows = .percent(19.9) } }
         // skip mode still names the first bad lines when the limit is exceeded
-        let s = #expect(throws: IngestError.self) { try csv(text, schema: spec) { $0.onBadRow = .skip; $0.maxBadRows = .count(0) } }
+        let s = #expect(throws: IngestError.self) {
+            try csv(text, schema: spec) {
+                $0.onBadRow = .skip; $0.maxBadRows = .count(0)
+            }
+        }
         #expect(s?.message.contains("line 3") == true)
     }
 
@@ -71,9 +81,11 @@ import Testing
         let folder = #expect(throws: IngestError.self) { try CSVReader.read(path: dir) }
         #expect(folder?.code == .unreadableFile)
         try "".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
-        #expect((#expect(throws: IngestError.self) { try CSVReader.read(path: dir + "/empty.csv") })?.code == .emptyFile)
+        #expect(
+            (#expect(throws: IngestError.self) { try CSVReader.read(path: dir + "/empty.csv") })?.code == .emptyFile)
         try "\n\n".write(toFile: dir + "/blank.csv", atomically: true, encoding: .utf8)
-        #expect((#expect(throws: IngestError.self) { try CSVReader.read(path: dir + "/blank.csv") })?.code == .emptyFile)
+        #expect(
+            (#expect(throws: IngestError.self) { try CSVReader.read(path: dir + "/blank.csv") })?.code == .emptyFile)
         let col = #expect(throws: IngestError.self) {
             try CSVReader.read(path: dir + "/events.csv", options: IngestOptions(schema: [ColumnSpec("b", .int)]))
         }
@@ -86,7 +98,8 @@ import Testing
         #expect(hinted?.hint == "did you mean 'user_id'?")
         #expect(hinted?.diagnostic.code == "missing-column")
         let fmt = #expect(throws: IngestError.self) {
-            try CSVReader.read(path: dir + "/u.csv", options: IngestOptions(schema: [ColumnSpec("user_id", .timestamp, format: "%Q")]))
+            try CSVReader.read(
+                path: dir + "/u.csv", options: IngestOptions(schema: [ColumnSpec("user_id", .timestamp, format: "%Q")]))
         }
         #expect(fmt?.code == .invalidOption)
     }

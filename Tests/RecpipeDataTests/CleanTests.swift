@@ -1,17 +1,23 @@
 import RecpipeAlgorithms
 import RecpipeCore
 import Testing
+
 @testable import RecpipeData
 
 @Suite struct CleanTests {
     static func events() throws -> Table {
-        try Table(schema: [Field("user", .string), Field("item", .string), Field("qty", .int), Field("price", .float), Field("at", .int)], rows: [
-            [.string("u1"), .string("a"), .int(1), .double(10), .int(5)],
-            [.string("u1"), .string("a"), .int(2), .double(11), .int(3)],
-            [.null, .string("b"), .int(1), .double(12), .int(1)],
-            [.string("u2"), .null, .int(-1), .double(9), .int(2)],
-            [.string("u2"), .string("b"), .int(3), .double(1000), .int(4)],
-        ])
+        try Table(
+            schema: [
+                Field("user", .string), Field("item", .string), Field("qty", .int), Field("price", .float),
+                Field("at", .int),
+            ],
+            rows: [
+                [.string("u1"), .string("a"), .int(1), .double(10), .int(5)],
+                [.string("u1"), .string("a"), .int(2), .double(11), .int(3)],
+                [.null, .string("b"), .int(1), .double(12), .int(1)],
+                [.string("u2"), .null, .int(-1), .double(9), .int(2)],
+                [.string("u2"), .string("b"), .int(3), .double(1000), .int(4)],
+            ])
     }
 
     @Test func dropNulls() throws {
@@ -39,10 +45,13 @@ import Testing
     @Test func filterExpressions() throws {
         let t = try Self.events()
         #expect(try t.filtered(by: [FilterExpression(parsing: "qty > 0")]).removed == 1)
-        let both = try t.filtered(by: [FilterExpression(parsing: "qty > 0"), FilterExpression(parsing: "price <= 100.5")])
+        let both = try t.filtered(by: [
+            FilterExpression(parsing: "qty > 0"), FilterExpression(parsing: "price <= 100.5"),
+        ])
         #expect(cells(both.table, "qty") == [.int(1), .int(2), .int(1)])
         #expect(try t.filtered(by: [FilterExpression(parsing: "user in [u2, 'u3']")]).table.rowCount == 2)
-        #expect(try t.filtered(by: [FilterExpression(parsing: "user not in [u2]")]).table.rowCount == 2)  // null dropped
+        // The null user is dropped.
+        #expect(try t.filtered(by: [FilterExpression(parsing: "user not in [u2]")]).table.rowCount == 2)
         #expect(try t.filtered(by: [FilterExpression(parsing: "item == \"a\"")]).table.rowCount == 2)
         #expect(try t.filtered(by: [FilterExpression(parsing: "qty != 1")]).table.rowCount == 3)
         #expect(try t.filtered(by: [FilterExpression(parsing: "user is not null")]).removed == 1)
@@ -51,9 +60,12 @@ import Testing
     }
 
     @Test func outliersIQRAndZScore() throws {
-        let t = try Table(schema: [Field("x", .float), Field("n", .int)], rows: [
-            [.double(1), .int(1)], [.double(2), .int(2)], [.double(3), .int(3)], [.double(4), .int(4)], [.double(100), .int(100)], [.null, .null],
-        ])
+        let t = try Table(
+            schema: [Field("x", .float), Field("n", .int)],
+            rows: [
+                [.double(1), .int(1)], [.double(2), .int(2)], [.double(3), .int(3)], [.double(4), .int(4)],
+                [.double(100), .int(100)], [.null, .null],
+            ])
         // Q1 = 2, Q3 = 4, IQR = 2 → [-1, 7].
         let dropped = try t.handlingOutliers(in: "x", method: .iqr(k: 1.5), action: .drop)
         #expect(dropped.removed == 1)
@@ -70,9 +82,11 @@ import Testing
     }
 
     @Test func castColumns() throws {
-        let t = try Table(schema: [Field("id", .float), Field("s", .string)], rows: [
-            [.double(17850), .string("12")], [.double(1.5), .string("x")], [.null, .string("2026-05-01")],
-        ])
+        let t = try Table(
+            schema: [Field("id", .float), Field("s", .string)],
+            rows: [
+                [.double(17850), .string("12")], [.double(1.5), .string("x")], [.null, .string("2026-05-01")],
+            ])
         let asString = try t.casting("id", to: .string)
         #expect(cells(asString.table, "id") == [.string("17850"), .string("1.5"), .null])
         let asInt = try t.casting("id", to: .int)

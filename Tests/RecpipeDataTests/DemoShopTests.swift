@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeData
 
 @Suite struct DemoShopTests {
@@ -15,7 +16,9 @@ import Testing
             #expect(x == (try Data(contentsOf: URL(fileURLWithPath: b + "/" + f))), "\(f) differs for the same seed")
             #expect(!x.isEmpty)
         }
-        #expect(try Data(contentsOf: URL(fileURLWithPath: a + "/events.csv")) != (try Data(contentsOf: URL(fileURLWithPath: c + "/events.csv"))))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: a + "/events.csv"))
+                != (try Data(contentsOf: URL(fileURLWithPath: c + "/events.csv"))))
     }
 
     @Test func filesHaveTheDocumentedShape() throws {
@@ -23,7 +26,11 @@ import Testing
         let summary = try DemoShop.generate(users: 60, items: 48, events: 2_000, seed: 3, to: dir)
         #expect(summary.events == 2_000)
         let users = try CSVReader.read(path: dir + "/users.csv")
-        #expect(users.table.schema == [Field("user_id", .string), Field("age", .int), Field("gender", .string), Field("city", .string), Field("signup_date", .timestamp)])
+        #expect(
+            users.table.schema == [
+                Field("user_id", .string), Field("age", .int), Field("gender", .string), Field("city", .string),
+                Field("signup_date", .timestamp),
+            ])
         #expect(users.table.rowCount == 60)
         #expect(users.table.string(row: 0, col: 0) == "U00001")
         let items = try CSVReader.read(path: dir + "/items.csv")
@@ -35,7 +42,11 @@ import Testing
         let events = try CSVReader.read(path: dir + "/events.csv")
         #expect(events.rowsRejected == 0)
         #expect(events.rowsOk == 2_000)
-        #expect(events.table.schema == [Field("user_id", .string), Field("item_id", .string), Field("event", .string), Field("timestamp", .timestamp), Field("quantity", .int), Field("price", .float)])
+        #expect(
+            events.table.schema == [
+                Field("user_id", .string), Field("item_id", .string), Field("event", .string),
+                Field("timestamp", .timestamp), Field("quantity", .int), Field("price", .float),
+            ])
         let ts = (0..<2_000).compactMap { events.table.timestamp(row: $0, col: 3) }
         #expect(ts == ts.sorted())
         #expect(ts.first! >= Timestamp.seconds(year: 2026, month: 5, day: 1)!)
@@ -57,7 +68,9 @@ import Testing
         var category: [String: String] = [:]
         for r in 0..<items.rowCount { category[items.string(row: r, col: 0)!] = items.string(row: r, col: 2)! }
         var top: [String: Set<Substring>] = [:]
-        for r in 0..<tastes.rowCount { top[tastes.string(row: r, col: 0)!] = Set(tastes.string(row: r, col: 1)!.split(separator: "|")) }
+        for r in 0..<tastes.rowCount {
+            top[tastes.string(row: r, col: 0)!] = Set(tastes.string(row: r, col: 1)!.split(separator: "|"))
+        }
         var hits = 0, total = 0
         for r in 0..<events.rowCount {
             guard let u = events.string(row: r, col: 0), let i = events.string(row: r, col: 1) else { continue }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeData
 
 /// CSV values that used to pass silently (issue #20, item 9): floats that are not finite, and
@@ -26,7 +27,9 @@ import Testing
 
     @Test func overflowReasonSaysInfinity() throws {
         let r = try csv("price\n1e400\n", schema: [ColumnSpec("price", .float)])
-        #expect(r.rejects.first?.reason.hasPrefix("column 'price': cannot parse '1e400' as a finite float (it reads as inf);") == true)
+        #expect(
+            r.rejects.first?.reason.hasPrefix(
+                "column 'price': cannot parse '1e400' as a finite float (it reads as inf);") == true)
     }
 
     @Test func inferredFloatColumnRejectsNonFiniteToo() throws {
@@ -41,7 +44,8 @@ import Testing
         #expect(r.rowsOk == 4)
         #expect(r.rowsRejected == 0)
         let c = try #require(r.table.column(named: "score"))
-        guard case .double(let a) = c.value(0), case .double(let b) = c.value(1), case .double(let n) = c.value(2) else {
+        guard case .double(let a) = c.value(0), case .double(let b) = c.value(1), case .double(let n) = c.value(2)
+        else {
             Issue.record("not floats")
             return
         }
@@ -65,7 +69,8 @@ import Testing
 
     @Test func invalidUTF8IsReplacedAndCounted() throws {
         let r = try read([
-            text("name,n\ncafé,1\ncaf"), [0xE9], text(",2\n\"qu\"\"o"), [0xFF], text("\",3\ncaf"), [0xE9], text(",4\nok,5\n"),
+            text("name,n\ncafé,1\ncaf"), [0xE9], text(",2\n\"qu\"\"o"), [0xFF], text("\",3\ncaf"), [0xE9],
+            text(",4\nok,5\n"),
         ])
         #expect(r.rowsOk == 5)
         #expect(r.rowsRejected == 0)
@@ -73,9 +78,11 @@ import Testing
         #expect(r.replacedUTF8Fields == 3)
         #expect(r.firstReplacedUTF8?.line == 3)
         #expect(r.firstReplacedUTF8?.column == "name")
-        #expect(cells(r.table, "name") == [
-            .string("café"), .string("caf\u{FFFD}"), .string("qu\"o\u{FFFD}"), .string("caf\u{FFFD}"), .string("ok"),
-        ])
+        #expect(
+            cells(r.table, "name") == [
+                .string("café"), .string("caf\u{FFFD}"), .string("qu\"o\u{FFFD}"), .string("caf\u{FFFD}"),
+                .string("ok"),
+            ])
     }
 
     @Test func validUTF8IsNotCounted() throws {
@@ -85,11 +92,14 @@ import Testing
     }
 
     @Test func invalidUTF8CanBeRejected() throws {
-        let r = try read([text("name,n\ncafé,1\ncaf"), [0xE9], text(",2\n"), [0xC3, 0x28], text(",3\nok,4\n")], policy: .reject)
+        let r = try read(
+            [text("name,n\ncafé,1\ncaf"), [0xE9], text(",2\n"), [0xC3, 0x28], text(",3\nok,4\n")], policy: .reject)
         #expect(r.rowsIn == 4)
         #expect(r.rowsOk == 2)
         #expect(r.rejects.map(\.line) == [3, 4])
-        #expect(r.rejects.first?.reason == "column 'name': cannot parse 'caf\u{FFFD}' as UTF-8 text (on_invalid_utf8: reject)")
+        #expect(
+            r.rejects.first?.reason
+                == "column 'name': cannot parse 'caf\u{FFFD}' as UTF-8 text (on_invalid_utf8: reject)")
         #expect(r.replacedUTF8Fields == 0)
         #expect(cells(r.table, "name") == [.string("café"), .string("ok")])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeData
 
 @Suite struct JSONLinesTests {
@@ -13,7 +14,11 @@ import Testing
         var o = IngestOptions()
         o.inferenceRows = 2
         let r = try JSONLinesReader.read(text: text, options: o)
-        #expect(r.table.schema == [Field("at", .timestamp), Field("n", .int), Field("note", .string), Field("price", .float), Field("user", .string), Field("vip", .bool)])
+        #expect(
+            r.table.schema == [
+                Field("at", .timestamp), Field("n", .int), Field("note", .string), Field("price", .float),
+                Field("user", .string), Field("vip", .bool),
+            ])
         #expect(r.rowsIn == 4)
         #expect(r.rowsOk == 2)
         #expect(r.rejects.map(\.line) == [4, 5])
@@ -32,7 +37,8 @@ import Testing
         only.onlySchemaColumns = true
         let e = #expect(throws: IngestError.self) { try JSONLinesReader.read(text: text, options: only) }
         #expect(e?.code == .missingColumn)
-        let ok = try JSONLinesReader.read(text: text, options: IngestOptions(schema: [ColumnSpec("a", .int, rename: "b")]))
+        let ok = try JSONLinesReader.read(
+            text: text, options: IngestOptions(schema: [ColumnSpec("a", .int, rename: "b")]))
         #expect(ok.table.columnNames == ["b"])
         #expect(ok.rowsRejected == 1)
         #expect(throws: IngestError.self) { try JSONLinesReader.read(text: "\n \n") }

@@ -1,6 +1,7 @@
 import Foundation
 import RecpipeCore
 import Testing
+
 @testable import RecpipeData
 
 /// Real shop exports (#12.2, #12.4): ids written `17850.0`, the rejects' main cause named, and
@@ -12,7 +13,10 @@ import Testing
         #expect((0..<4).map { r.table.columns[0].value($0) } == [.int(17850), .int(13047), .int(12583), .int(-5)])
         // A fraction is still not an int; nor is a lone dot.
         let bad = try csv("id\n1.5\n.0\n2.\n", schema: [ColumnSpec("id", .int)])
-        #expect(bad.rejects.map(\.reason) == ["column 'id': cannot parse '1.5' as int", "column 'id': cannot parse '.0' as int"])
+        #expect(
+            bad.rejects.map(\.reason) == [
+                "column 'id': cannot parse '1.5' as int", "column 'id': cannot parse '.0' as int",
+            ])
         #expect(bad.table.columns[0].value(0) == .int(2))
     }
 
@@ -30,7 +34,10 @@ import Testing
         }
         #expect(e?.code == .tooManyBadRows)
         let m = e?.message ?? ""
-        #expect(m.hasPrefix("3 of 100 rows were rejected (3.0%), more than max_bad_rows (1.0% of rows); column 'id' caused 2 of 3 rejects, most often 'x1'"), "\(m)")
+        #expect(
+            m.hasPrefix(
+                "3 of 100 rows were rejected (3.0%), more than max_bad_rows (1.0% of rows); column 'id' caused 2 of 3 rejects, most often 'x1'"
+            ), "\(m)")
         #expect(e?.hint?.contains("declare 'id' with the type its values have") == true)
     }
 
@@ -80,9 +87,11 @@ import Testing
 
     @Test func textOperatorsAreTypeChecked() throws {
         let schema = [Field("paid", .bool), Field("at", .timestamp), Field("n", .int)]
-        #expect(try FilterExpression(parsing: "paid startswith t").check(against: schema).first?.code == "type-mismatch")
+        #expect(
+            try FilterExpression(parsing: "paid startswith t").check(against: schema).first?.code == "type-mismatch")
         #expect(try FilterExpression(parsing: "at contains 2026").check(against: schema).first?.code == "type-mismatch")
-        #expect(try FilterExpression(parsing: "n == 3 ignore case").check(against: schema).first?.code == "type-mismatch")
+        #expect(
+            try FilterExpression(parsing: "n == 3 ignore case").check(against: schema).first?.code == "type-mismatch")
         #expect(try FilterExpression(parsing: "n startswith 3").check(against: schema).isEmpty)
         // `in` is a word: `inside` is a column-less typo, not `in side`.
         #expect(throws: FilterExpression.ParseError.self) { try FilterExpression(parsing: "code inside [a]") }

@@ -1,14 +1,19 @@
 import Testing
+
 @testable import RecpipeData
 
 @Suite struct TableTests {
-    static let schema = [Field("id", .int), Field("name", .string), Field("score", .float), Field("ok", .bool), Field("at", .timestamp)]
+    static let schema = [
+        Field("id", .int), Field("name", .string), Field("score", .float), Field("ok", .bool), Field("at", .timestamp),
+    ]
     static func sample() throws -> Table {
-        try Table(schema: schema, rows: [
-            [.int(1), .string("张三"), .double(1.5), .bool(true), .timestamp(0)],
-            [.int(2), .null, .int(2), .bool(false), .timestamp(86_400)],
-            [.null, .string("bob"), .null, .null, .null],
-        ])
+        try Table(
+            schema: schema,
+            rows: [
+                [.int(1), .string("张三"), .double(1.5), .bool(true), .timestamp(0)],
+                [.int(2), .null, .int(2), .bool(false), .timestamp(86_400)],
+                [.null, .string("bob"), .null, .null, .null],
+            ])
     }
 
     @Test func buildsFromRowsAndReadsTypedCells() throws {

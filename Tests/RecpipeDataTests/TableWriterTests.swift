@@ -1,17 +1,22 @@
 import Foundation
 import Testing
+
 @testable import RecpipeData
 
 @Suite struct TableWriterTests {
     static func tricky() throws -> Table {
-        try Table(schema: [Field("s", .string), Field("n", .int), Field("x", .float), Field("b", .bool), Field("t", .timestamp)], rows: [
-            [.string("a,b"), .int(1), .double(0.5), .bool(true), .timestamp(0)],
-            [.string("say \"hi\"\nbye"), .null, .double(2), .null, .null],
-            [.string(""), .int(-3), .null, .bool(false), .timestamp(1_777_593_600)],
-            [.null, .int(4), .double(.nan), .bool(true), .timestamp(86_399)],
-            [.string("羊毛大衣 Wool Coat\t\u{1}"), .int(5), .double(1e-7), .bool(false), .timestamp(60)],
-            [.string("NA"), .int(6), .double(3), .bool(false), .timestamp(60)],
-        ])
+        try Table(
+            schema: [
+                Field("s", .string), Field("n", .int), Field("x", .float), Field("b", .bool), Field("t", .timestamp),
+            ],
+            rows: [
+                [.string("a,b"), .int(1), .double(0.5), .bool(true), .timestamp(0)],
+                [.string("say \"hi\"\nbye"), .null, .double(2), .null, .null],
+                [.string(""), .int(-3), .null, .bool(false), .timestamp(1_777_593_600)],
+                [.null, .int(4), .double(.nan), .bool(true), .timestamp(86_399)],
+                [.string("羊毛大衣 Wool Coat\t\u{1}"), .int(5), .double(1e-7), .bool(false), .timestamp(60)],
+                [.string("NA"), .int(6), .double(3), .bool(false), .timestamp(60)],
+            ])
     }
 
     @Test func csvQuotesAndRoundTrips() throws {
@@ -19,12 +24,18 @@ import Testing
         let t = try Self.tricky()
         try TableWriter.writeCSV(t, to: dir + "/t.csv")
         let text = try readText(dir + "/t.csv")
-        #expect(text.hasPrefix("s,n,x,b,t\n\"a,b\",1,0.5,true,1970-01-01 00:00:00\n\"say \"\"hi\"\"\nbye\",,2.0,,\n\"\",-3,,false,2026-05-01 00:00:00\n,4,nan,true,"))
+        #expect(
+            text.hasPrefix(
+                "s,n,x,b,t\n\"a,b\",1,0.5,true,1970-01-01 00:00:00\n\"say \"\"hi\"\"\nbye\",,2.0,,\n\"\",-3,,false,2026-05-01 00:00:00\n,4,nan,true,"
+            ))
         // The table holds a NaN, so reading it back needs a schema that allows non-finite floats.
-        let back = try CSVReader.read(path: dir + "/t.csv", options: IngestOptions(schema: [
-            ColumnSpec("s", .string), ColumnSpec("n", .int), ColumnSpec("x", .float, allowNonFinite: true), ColumnSpec("b", .bool),
-            ColumnSpec("t", .timestamp),
-        ]))
+        let back = try CSVReader.read(
+            path: dir + "/t.csv",
+            options: IngestOptions(schema: [
+                ColumnSpec("s", .string), ColumnSpec("n", .int), ColumnSpec("x", .float, allowNonFinite: true),
+                ColumnSpec("b", .bool),
+                ColumnSpec("t", .timestamp),
+            ]))
         #expect(back.rowsOk == 6)
         #expect(cells(back.table, "s") == cells(t, "s"))
         #expect(cells(back.table, "n") == cells(t, "n"))

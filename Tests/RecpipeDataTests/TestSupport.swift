@@ -1,9 +1,12 @@
 import Foundation
+
 @testable import RecpipeData
 
 /// A fresh temporary directory per call.
 func makeTempDir(_ label: String = #function) throws -> String {
-    let dir = NSTemporaryDirectory() + "recpipe-data-tests/\(label.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString)"
+    let dir =
+        NSTemporaryDirectory()
+        + "recpipe-data-tests/\(label.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
@@ -13,7 +16,9 @@ func readText(_ path: String) throws -> String {
 }
 
 /// Parses CSV text with an optional schema.
-func csv(_ text: String, schema: [ColumnSpec]? = nil, configure: (inout IngestOptions) -> Void = { _ in }) throws -> IngestResult {
+func csv(_ text: String, schema: [ColumnSpec]? = nil, configure: (inout IngestOptions) -> Void = { _ in }) throws
+    -> IngestResult
+{
     var o = IngestOptions(schema: schema)
     configure(&o)
     return try CSVReader.read(text: text, path: "test.csv", options: o)

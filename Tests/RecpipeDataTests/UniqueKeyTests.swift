@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeData
 
 /// Items tables with repeated ids and values outside the schema's bounds (issue #20, item 10):
@@ -83,14 +84,18 @@ import Testing
 
     @Test func valuesOutsideTheSchemaBoundsAreBadRows() throws {
         let text = "user_id,price,quantity\nU1,2.5,1\nU2,-11062.06,1\nU3,3,9223372036854775807\nU4,0,100000\n"
-        let r = try csv(text, schema: [
-            ColumnSpec("price", .float, minimum: 0), ColumnSpec("quantity", .int, minimum: -100_000, maximum: 100_000),
-        ])
+        let r = try csv(
+            text,
+            schema: [
+                ColumnSpec("price", .float, minimum: 0),
+                ColumnSpec("quantity", .int, minimum: -100_000, maximum: 100_000),
+            ])
         #expect(r.rowsOk == 2)
         #expect(r.rejects.map(\.line) == [3, 4])
-        #expect(r.rejects.map(\.reason) == [
-            "column 'price': cannot parse '-11062.06' as float ≥ 0 (the schema's min)",
-            "column 'quantity': cannot parse '9223372036854775807' as int ≤ 100000 (the schema's max)",
-        ])
+        #expect(
+            r.rejects.map(\.reason) == [
+                "column 'price': cannot parse '-11062.06' as float ≥ 0 (the schema's min)",
+                "column 'quantity': cannot parse '9223372036854775807' as int ≤ 100000 (the schema's max)",
+            ])
     }
 }

@@ -30,7 +30,9 @@ import Testing
         let reserved = #expect(throws: DatabaseFailure.self) {
             try TableExport(table: "t", data: t, keys: [], runID: "r", asOf: "2026-01-01", mode: .replace)
         }
-        #expect(reserved?.message == "table 't': the data already has a column 'run_id', which recpipe adds to every exported table")
+        #expect(
+            reserved?.message
+                == "table 't': the data already has a column 'run_id', which recpipe adds to every exported table")
         let u = try Table(schema: [.init("user_id", .string)], rows: [[.string("x")]])
         let key = #expect(throws: DatabaseFailure.self) {
             try TableExport(table: "t", data: u, keys: ["usr"], runID: "r", asOf: "2026-01-01", mode: .upsert)
@@ -45,8 +47,10 @@ import Testing
     // MARK: - URLs and credentials
 
     @Test func urlsParseWithoutPasswords() throws {
-        let l = try PostgresLocation(url: "postgres://shop@db.internal:6432/analytics?sslmode=require", environment: [:])
-        #expect(l == PostgresLocation(host: "db.internal", port: 6432, user: "shop", database: "analytics", tls: .require))
+        let l = try PostgresLocation(
+            url: "postgres://shop@db.internal:6432/analytics?sslmode=require", environment: [:])
+        #expect(
+            l == PostgresLocation(host: "db.internal", port: 6432, user: "shop", database: "analytics", tls: .require))
         #expect(l.description == "db.internal:6432/analytics")
         let d = try PostgresLocation(url: "postgresql://localhost/shop", environment: ["PGUSER": "etl"])
         #expect(d == PostgresLocation(host: "localhost", port: 5432, user: "etl", database: "shop", tls: .prefer))
@@ -57,7 +61,8 @@ import Testing
     @Test func sslmodeDecidesTheTLSOfEveryConnection() throws {
         func tls(_ mode: String) throws -> (allowed: Bool, enforced: Bool) {
             let url = "postgres://shop@db.internal/analytics?sslmode=\(mode)"
-            let c = try PostgresSession.configuration(PostgresLocation(url: url, environment: [:]), connectTimeout: .seconds(3))
+            let c = try PostgresSession.configuration(
+                PostgresLocation(url: url, environment: [:]), connectTimeout: .seconds(3))
             return (c.tls.isAllowed, c.tls.isEnforced)
         }
         #expect(try tls("disable") == (false, false))
@@ -70,7 +75,9 @@ import Testing
     }
 
     @Test func aPasswordInTheURLIsRefused() {
-        let e = #expect(throws: DatabaseFailure.self) { try PostgresLocation(url: "postgres://shop:s3cret@db/analytics", environment: [:]) }
+        let e = #expect(throws: DatabaseFailure.self) {
+            try PostgresLocation(url: "postgres://shop:s3cret@db/analytics", environment: [:])
+        }
         #expect(e?.code == .passwordInURL)
         #expect(e?.message.contains("s3cret") == false)
         #expect(e?.hint?.contains("PGPASSWORD") == true)
@@ -92,7 +99,9 @@ import Testing
             *:*:*:*:fallback
             """
         #expect(PostgresLocation.password(inPassFile: file, for: l) == "pa:ss")
-        #expect(PostgresLocation.password(inPassFile: file, for: PostgresLocation(host: "x", user: "y", database: "z")) == "fallback")
+        #expect(
+            PostgresLocation.password(inPassFile: file, for: PostgresLocation(host: "x", user: "y", database: "z"))
+                == "fallback")
         #expect(l.password(environment: ["PGPASSFILE": "/nonexistent"]) == nil)
     }
 }

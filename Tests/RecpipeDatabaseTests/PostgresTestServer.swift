@@ -8,12 +8,14 @@ import Testing
 /// or ~/.pgpass. Tests needing it skip when it cannot be reached, except under `CI=true`
 /// (`.ci/run` starts one), where they run and fail loudly.
 enum PostgresTestServer {
-    static let url = ProcessInfo.processInfo.environment["RECPIPE_TEST_POSTGRES"]
+    static let url =
+        ProcessInfo.processInfo.environment["RECPIPE_TEST_POSTGRES"]
         ?? "postgres://recpipe@127.0.0.1:5432/recpipe_test?sslmode=disable"
 
     static var location: PostgresLocation { try! PostgresLocation(url: url) }
 
-    static let skipReason: Comment = "needs a PostgreSQL server at \(url) (set RECPIPE_TEST_POSTGRES, and PGPASSWORD or ~/.pgpass; .ci/run starts one)"
+    static let skipReason: Comment =
+        "needs a PostgreSQL server at \(url) (set RECPIPE_TEST_POSTGRES, and PGPASSWORD or ~/.pgpass; .ci/run starts one)"
 
     /// Whether to run: always under CI, else only when a connection succeeds.
     static func available() async -> Bool {
@@ -44,15 +46,23 @@ enum Fixtures {
         var rows: [[Value]] = []
         for u in users {
             for (rank, item) in ["a", "b"].enumerated() {
-                rows.append([.string(u), .int(Int64(rank + 1)), .string(item), .double(Double(2 - rank) + scoreOffset), .string("als")])
+                rows.append([
+                    .string(u), .int(Int64(rank + 1)), .string(item), .double(Double(2 - rank) + scoreOffset),
+                    .string("als"),
+                ])
             }
         }
         return try! Table(
-            schema: [.init("user_id", .string), .init("rank", .int), .init("item_id", .string), .init("score", .float), .init("provenance", .string)],
+            schema: [
+                .init("user_id", .string), .init("rank", .int), .init("item_id", .string), .init("score", .float),
+                .init("provenance", .string),
+            ],
             rows: rows)
     }
 
-    static func export(_ data: Table, table: String, mode: ExportMode, run: String = "run1", keys: [String] = ["user_id", "item_id"]) throws -> TableExport {
+    static func export(
+        _ data: Table, table: String, mode: ExportMode, run: String = "run1", keys: [String] = ["user_id", "item_id"]
+    ) throws -> TableExport {
         try TableExport(table: table, data: data, keys: keys, runID: run, asOf: "2026-12-01", mode: mode)
     }
 }

@@ -14,7 +14,9 @@ import Testing
         let q = try DatabaseQueue(path: path)
         defer { try? q.close() }
         return try q.read { db in
-            try Row.fetchAll(db, sql: sql).map { row in row.databaseValues.map { $0.isNull ? "NULL" : "\($0.storage.value!)" } }
+            try Row.fetchAll(db, sql: sql).map { row in
+                row.databaseValues.map { $0.isNull ? "NULL" : "\($0.storage.value!)" }
+            }
         }
     }
 
@@ -22,48 +24,73 @@ import Testing
         let t = try Fixtures.export(Fixtures.recommendations(), table: "recs", mode: .replace)
         let done = try SQLiteExporter(path: path).export([t])
         #expect(done == [ExportedTable(table: "recs", rows: 4, mode: .replace)])
-        #expect(try read("SELECT user_id, rank, item_id, score, provenance, run_id, as_of FROM recs WHERE user_id = 'u2' ORDER BY rank") == [
-            ["u2", "1", "a", "2.0", "als", "run1", "2026-12-01"], ["u2", "2", "b", "1.0", "als", "run1", "2026-12-01"],
-        ])
-        #expect(try read("SELECT name, type FROM pragma_table_info('recs')") == [
-            ["user_id", "TEXT"], ["rank", "INTEGER"], ["item_id", "TEXT"], ["score", "REAL"], ["provenance", "TEXT"],
-            ["run_id", "TEXT"], ["as_of", "TEXT"],
-        ])
+        #expect(
+            try read(
+                "SELECT user_id, rank, item_id, score, provenance, run_id, as_of FROM recs WHERE user_id = 'u2' ORDER BY rank"
+            ) == [
+                ["u2", "1", "a", "2.0", "als", "run1", "2026-12-01"],
+                ["u2", "2", "b", "1.0", "als", "run1", "2026-12-01"],
+            ])
+        #expect(
+            try read("SELECT name, type FROM pragma_table_info('recs')") == [
+                ["user_id", "TEXT"], ["rank", "INTEGER"], ["item_id", "TEXT"], ["score", "REAL"],
+                ["provenance", "TEXT"],
+                ["run_id", "TEXT"], ["as_of", "TEXT"],
+            ])
         #expect(try read("PRAGMA journal_mode") == [["wal"]])
         // A second replace swaps the whole table; no staging table is left behind.
-        let t2 = try Fixtures.export(Fixtures.recommendations(scoreOffset: 10, users: ["u3"]), table: "recs", mode: .replace, run: "run2")
+        let t2 = try Fixtures.export(
+            Fixtures.recommendations(scoreOffset: 10, users: ["u3"]), table: "recs", mode: .replace, run: "run2")
         _ = try SQLiteExporter(path: path).export([t2])
-        #expect(try read("SELECT user_id, score, run_id FROM recs ORDER BY rank") == [["u3", "12.0", "run2"], ["u3", "11.0", "run2"]])
+        #expect(
+            try read("SELECT user_id, score, run_id FROM recs ORDER BY rank") == [
+                ["u3", "12.0", "run2"], ["u3", "11.0", "run2"],
+            ])
         #expect(try read("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") == [["recs"]])
     }
 
     @Test func nullsTimestampsAndBoolsKeepTheirMeaning() throws {
         let data = try Table(
             schema: [.init("id", .int), .init("seen", .timestamp), .init("vip", .bool), .init("note", .string)],
-            rows: [[.int(1), .timestamp(86_400 + 3_661), .bool(true), .null], [.null, .null, .bool(false), .string("tab\there")]])
+            rows: [
+                [.int(1), .timestamp(86_400 + 3_661), .bool(true), .null],
+                [.null, .null, .bool(false), .string("tab\there")],
+            ])
         _ = try SQLiteExporter(path: path).export([try Fixtures.export(data, table: "t", mode: .replace, keys: [])])
-        #expect(try read("SELECT id, seen, vip, note FROM t ORDER BY id NULLS LAST") == [
-            ["1", "1970-01-02 01:01:01", "1", "NULL"], ["NULL", "NULL", "0", "tab\there"],
-        ])
+        #expect(
+            try read("SELECT id, seen, vip, note FROM t ORDER BY id NULLS LAST") == [
+                ["1", "1970-01-02 01:01:01", "1", "NULL"], ["NULL", "NULL", "0", "tab\there"],
+            ])
     }
 
     @Test func appendAddsRunsAndReplacesARerunOfTheSameRun() throws {
         let e = SQLiteExporter(path: path)
         _ = try e.export([try Fixtures.export(Fixtures.recommendations(), table: "recs", mode: .append, run: "r1")])
-        _ = try e.export([try Fixtures.export(Fixtures.recommendations(scoreOffset: 1), table: "recs", mode: .append, run: "r2")])
-        _ = try e.export([try Fixtures.export(Fixtures.recommendations(scoreOffset: 5), table: "recs", mode: .append, run: "r2")])
-        #expect(try read("SELECT run_id, count(*), sum(score) FROM recs GROUP BY run_id ORDER BY run_id") == [["r1", "4", "6.0"], ["r2", "4", "26.0"]])
+        _ = try e.export([
+            try Fixtures.export(Fixtures.recommendations(scoreOffset: 1), table: "recs", mode: .append, run: "r2")
+        ])
+        _ = try e.export([
+            try Fixtures.export(Fixtures.recommendations(scoreOffset: 5), table: "recs", mode: .append, run: "r2")
+        ])
+        #expect(
+            try read("SELECT run_id, count(*), sum(score) FROM recs GROUP BY run_id ORDER BY run_id") == [
+                ["r1", "4", "6.0"], ["r2", "4", "26.0"],
+            ])
     }
 
     @Test func upsertUpdatesByKeyAndInsertsNewKeys() throws {
         let e = SQLiteExporter(path: path)
         _ = try e.export([try Fixtures.export(Fixtures.recommendations(), table: "recs", mode: .upsert, run: "r1")])
-        _ = try e.export([try Fixtures.export(Fixtures.recommendations(scoreOffset: 10, users: ["u2", "u3"]), table: "recs", mode: .upsert, run: "r2")])
-        #expect(try read("SELECT user_id, item_id, score, run_id FROM recs ORDER BY user_id, item_id") == [
-            ["u1", "a", "2.0", "r1"], ["u1", "b", "1.0", "r1"],
-            ["u2", "a", "12.0", "r2"], ["u2", "b", "11.0", "r2"],
-            ["u3", "a", "12.0", "r2"], ["u3", "b", "11.0", "r2"],
+        _ = try e.export([
+            try Fixtures.export(
+                Fixtures.recommendations(scoreOffset: 10, users: ["u2", "u3"]), table: "recs", mode: .upsert, run: "r2")
         ])
+        #expect(
+            try read("SELECT user_id, item_id, score, run_id FROM recs ORDER BY user_id, item_id") == [
+                ["u1", "a", "2.0", "r1"], ["u1", "b", "1.0", "r1"],
+                ["u2", "a", "12.0", "r2"], ["u2", "b", "11.0", "r2"],
+                ["u3", "a", "12.0", "r2"], ["u3", "b", "11.0", "r2"],
+            ])
     }
 
     @Test func aFailedExportLeavesEveryPreviousTableUntouched() throws {
@@ -77,11 +104,14 @@ import Testing
         let other = try Fixtures.recommendations().selecting(["user_id", "item_id"])
         let error = #expect(throws: DatabaseFailure.self) {
             try e.export([
-                try Fixtures.export(Fixtures.recommendations(scoreOffset: 100), table: "recs", mode: .replace, run: "bad"),
+                try Fixtures.export(
+                    Fixtures.recommendations(scoreOffset: 100), table: "recs", mode: .replace, run: "bad"),
                 try Fixtures.export(other, table: "kept", mode: .append, run: "bad"),
             ])
         }
-        #expect(error?.message.hasPrefix("SQLite \(path): table 'kept' has columns") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.hasPrefix("SQLite \(path): table 'kept' has columns") == true, "\(String(describing: error))"
+        )
         #expect(try read("SELECT DISTINCT run_id, sum(score) FROM recs") == [["run1", "6.0"]])
         #expect(try read("SELECT DISTINCT run_id FROM kept") == [["run1"]])
         #expect(try read("SELECT count(*) FROM sqlite_master WHERE name LIKE '%rp_new'") == [["0"]])
@@ -94,18 +124,22 @@ import Testing
         let q = try DatabaseQueue(path: path)
         try q.write { db in
             try db.execute(sql: "CREATE TABLE audit (x INTEGER, run_id TEXT NOT NULL, as_of TEXT NOT NULL)")
-            try db.execute(sql: "CREATE TRIGGER closed BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit is closed'); END")
+            try db.execute(
+                sql: "CREATE TRIGGER closed BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit is closed'); END")
         }
         try q.close()
         let rows = try Table(schema: [.init("x", .int)], rows: [[.int(1)]])
         let error = #expect(throws: DatabaseFailure.self) {
             try e.export([
-                try Fixtures.export(Fixtures.recommendations(scoreOffset: 100), table: "recs", mode: .replace, run: "bad"),
+                try Fixtures.export(
+                    Fixtures.recommendations(scoreOffset: 100), table: "recs", mode: .replace, run: "bad"),
                 try TableExport(table: "audit", data: rows, keys: [], runID: "bad", asOf: "2026-12-01", mode: .append),
             ])
         }
         #expect(error?.code == .writeFailed)
-        #expect(error?.message.hasPrefix("SQLite \(path): cannot write table 'audit': ") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.hasPrefix("SQLite \(path): cannot write table 'audit': ") == true,
+            "\(String(describing: error))")
         #expect(error?.message.contains("audit is closed") == true)
         #expect(try read("SELECT DISTINCT run_id FROM recs") == [["run1"]])
         #expect(try read("SELECT count(*) FROM audit") == [["0"]])
@@ -115,7 +149,10 @@ import Testing
         let error = #expect(throws: DatabaseFailure.self) {
             try Fixtures.export(Fixtures.recommendations().take(rows: [0, 1, 0, 2]), table: "recs", mode: .upsert)
         }
-        #expect(error?.message == "table 'recs': 1 row repeats a key (user_id, item_id) of an earlier row, e.g. (u1, a); an upsert needs one row per key")
+        #expect(
+            error?.message
+                == "table 'recs': 1 row repeats a key (user_id, item_id) of an earlier row, e.g. (u1, a); an upsert needs one row per key"
+        )
     }
 
     @Test func appendingOtherColumnsIsASchemaMismatchNamingTheTable() throws {
@@ -126,14 +163,18 @@ import Testing
             try e.export([try Fixtures.export(other, table: "recs", mode: .append, run: "r2")])
         }
         #expect(error?.code == .schemaMismatch)
-        #expect(error?.message.contains("table 'recs' has columns (user_id, rank, item_id, score, provenance, run_id, as_of)") == true)
+        #expect(
+            error?.message.contains(
+                "table 'recs' has columns (user_id, rank, item_id, score, provenance, run_id, as_of)") == true)
     }
 
     /// A reader polling the table while replaces run sees, every time, one whole run: never an
     /// empty, missing or mixed table.
     @Test func aConcurrentReaderSeesTheOldOrTheNewTableNeverAMix() async throws {
         let users = (0..<20_000).map { "u\($0)" }
-        _ = try SQLiteExporter(path: path).export([try Fixtures.export(Fixtures.recommendations(users: users), table: "recs", mode: .replace, run: "r0")])
+        _ = try SQLiteExporter(path: path).export([
+            try Fixtures.export(Fixtures.recommendations(users: users), table: "recs", mode: .replace, run: "r0")
+        ])
         let path = self.path
         let reads = Mutex(0)
         let reader = Task.detached { () -> [String] in
@@ -143,7 +184,9 @@ import Testing
             var seen: [String] = []
             while !Task.isCancelled {
                 do {
-                    let snapshot = try pool.read { db in try Row.fetchAll(db, sql: "SELECT run_id, count(*) FROM recs GROUP BY run_id") }
+                    let snapshot = try pool.read { db in
+                        try Row.fetchAll(db, sql: "SELECT run_id, count(*) FROM recs GROUP BY run_id")
+                    }
                     seen.append(snapshot.map { "\($0[0] as String):\($0[1] as Int)" }.joined(separator: ","))
                 } catch {
                     seen.append("error: \(error)")
@@ -154,7 +197,10 @@ import Testing
         }
         while reads.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(1)) }
         for run in 1...5 {
-            _ = try SQLiteExporter(path: path).export([try Fixtures.export(Fixtures.recommendations(users: users), table: "recs", mode: .replace, run: "r\(run)")])
+            _ = try SQLiteExporter(path: path).export([
+                try Fixtures.export(
+                    Fixtures.recommendations(users: users), table: "recs", mode: .replace, run: "r\(run)")
+            ])
         }
         reader.cancel()
         let seen = try await reader.value

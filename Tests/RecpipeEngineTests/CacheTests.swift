@@ -81,8 +81,12 @@ import Testing
     @Test func twoPipelinesSharingACacheKeepTheirOwnState() async throws {
         let f = Fixture()
         let cache = f.dir + "/shared-cache"
-        let a = PipelineSpec(name: "first", file: f.dir + "/a.yaml", baseDirectory: f.dir, stages: [f.stage("m", "source", ["value": .int(1)])])
-        let b = PipelineSpec(name: "second", file: f.dir + "/b.yaml", baseDirectory: f.dir, stages: [f.stage("m", "source", ["value": .int(2)])])
+        let a = PipelineSpec(
+            name: "first", file: f.dir + "/a.yaml", baseDirectory: f.dir,
+            stages: [f.stage("m", "source", ["value": .int(1)])])
+        let b = PipelineSpec(
+            name: "second", file: f.dir + "/b.yaml", baseDirectory: f.dir,
+            stages: [f.stage("m", "source", ["value": .int(2)])])
         var o = RunOptions()
         o.cacheDirectory = cache
         _ = try await testRunner.run(a, options: o)

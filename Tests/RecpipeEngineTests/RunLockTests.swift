@@ -20,7 +20,9 @@ import Testing
         } catch {
             let d = try #require(error.diagnostics.first)
             #expect(d.code == "run-locked")
-            #expect(d.message.hasPrefix("another run is using the cache '\(dir)' (pid \(getpid()), pipeline 'nightly', since "))
+            #expect(
+                d.message.hasPrefix(
+                    "another run is using the cache '\(dir)' (pid \(getpid()), pipeline 'nightly', since "))
             #expect(d.hint == "wait for it to finish, or pass --wait to start when it does")
         }
         first = nil  // released

@@ -16,16 +16,19 @@ import Testing
         #expect(bad.error == "p.yaml:1:1: planned failure (this stage always fails)")
         #expect(bad.errorCode == "stage-failed")
         #expect(bad.errorLocation == "p.yaml:1:1")
-        #expect(bad.failure == .error(
-            "stage-failed", "planned failure", at: SourceLocation(file: "p.yaml", line: 1, column: 1),
-            hint: "this stage always fails"))
+        #expect(
+            bad.failure
+                == .error(
+                    "stage-failed", "planned failure", at: SourceLocation(file: "p.yaml", line: 1, column: 1),
+                    hint: "this stage always fails"))
     }
 
     @Test func theManifestRecordsTheCodeAndLocation() async throws {
         let f = Fixture()
         let r = try await f.run([f.stage("bad", "boom")])
         let path = try #require(r.manifestPath)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
         let stages = try #require(json["stages"] as? [[String: Any]])
         #expect(stages.first?["error_code"] as? String == "stage-failed")
         #expect(stages.first?["error_location"] as? String == "p.yaml:1:1")

@@ -1,8 +1,9 @@
 import Foundation
 import RecpipeCore
-@testable import RecpipeEngine
 import RecpipeSpec
 import Testing
+
+@testable import RecpipeEngine
 
 @Suite struct SchedulerTests {
     @Test func runsInDependencyOrderAndPassesArtifacts() async throws {
@@ -89,7 +90,9 @@ import Testing
         try "2\n".write(toFile: f.dir + "/two.txt", atomically: true, encoding: .utf8)
         _ = try await f.run([f.stage("a", "source", ["file": .string("one.txt")])])
         let r = try await f.run([f.stage("a", "source", ["file": .string("two.txt")])])
-        #expect(r.report("a")?.reason == "parameter 'file' changed; no longer reads file 'one.txt'; now reads file 'two.txt'")
+        #expect(
+            r.report("a")?.reason
+                == "parameter 'file' changed; no longer reads file 'one.txt'; now reads file 'two.txt'")
     }
 
     @Test func pipelinePathsAreRelativeToThePipelineUnlessWrittenAbsolute() {
@@ -127,7 +130,9 @@ import Testing
     func respectsTheJobsLimit(jobs: Int) async throws {
         let f = Fixture()
         let key = UUID().uuidString
-        let stages = (0..<6).map { f.stage("s\($0)", "source", ["sleep_ms": .int(60), "key": .string(key), "value": .int($0)]) }
+        let stages = (0..<6).map {
+            f.stage("s\($0)", "source", ["sleep_ms": .int(60), "key": .string(key), "value": .int($0)])
+        }
         let r = try await f.run(stages) { $0.jobs = jobs }
         #expect(r.exitCode == 0)
         #expect(Probe.peak(key) == jobs)

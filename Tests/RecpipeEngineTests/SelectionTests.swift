@@ -6,8 +6,10 @@ import Testing
 
 @Suite struct SelectionTests {
     func chain(_ f: Fixture) -> [StageSpec] {
-        [f.stage("a", "source"), f.stage("b", "add", inputs: ["a"]), f.stage("c", "add", inputs: ["b"]),
-         f.stage("x", "source")]
+        [
+            f.stage("a", "source"), f.stage("b", "add", inputs: ["a"]), f.stage("c", "add", inputs: ["b"]),
+            f.stage("x", "source"),
+        ]
     }
 
     @Test func onlyRunsTheNamedStageFromCachedInputs() async throws {
@@ -52,7 +54,9 @@ import Testing
     @Test func unknownStageNamesAreDiagnosedWithAHint() async throws {
         let f = Fixture()
         do {
-            _ = try await f.run(chain(f)) { $0.only = ["cc"]; $0.from = ["zzz"] }
+            _ = try await f.run(chain(f)) {
+                $0.only = ["cc"]; $0.from = ["zzz"]
+            }
             Issue.record("expected a diagnostics error")
         } catch let error as DiagnosticsError {
             #expect(error.diagnostics.count == 2)

@@ -2,8 +2,9 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeData
-@testable import RecpipeEngine
 import Testing
+
+@testable import RecpipeEngine
 
 /// The cache writes artifacts streamed and reads them back from the file: the same values, the
 /// same bytes as the in-memory envelope, and a timestamp column read only when used.

@@ -110,7 +110,9 @@ struct Fixture {
         _ name: String, _ kind: String, inputs: [String] = [], after: [String] = [],
         _ params: [String: ParamValue] = [:]
     ) -> StageSpec {
-        let declaration = [SourceStage.declaration, AddStage.declaration, FailStage.declaration].first { $0.kind == kind }
+        let declaration = [SourceStage.declaration, AddStage.declaration, FailStage.declaration].first {
+            $0.kind == kind
+        }
         let p = declaration.map { StageParameters(params, declaration: $0).values } ?? params
         return StageSpec(
             name: name, kind: kind, location: SourceLocation(file: "p.yaml", line: 1, column: 1),

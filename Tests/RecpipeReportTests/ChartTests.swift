@@ -35,7 +35,8 @@ func marks(_ svg: String) -> Int { svg.components(separatedBy: "class=\"mark").c
     @Test func groupedSeriesGetALegendAndOneColumnEach() {
         let chart = BarChart(
             categories: ["precision@10", "recall@10"],
-            series: [.init("als", [0.0888, 0.2284]), .init("itemcf", [0.0821, .nan])], categoryHeader: "metric", maximum: 1)
+            series: [.init("als", [0.0888, 0.2284]), .init("itemcf", [0.0821, .nan])], categoryHeader: "metric",
+            maximum: 1)
         let fig = chart.figure(title: "Metrics")
         #expect(marks(fig.svg) == 3)
         #expect(fig.svg.contains("class=\"legend\""))
@@ -67,7 +68,8 @@ func marks(_ svg: String) -> Int { svg.components(separatedBy: "class=\"mark").c
     }
 
     @Test func textIsEscapedAndLongLabelsCut() {
-        let chart = BarChart([("<b>&\"x\"</b> a very long category name that goes on and on", 2)], categoryHeader: "k", valueHeader: "v")
+        let chart = BarChart(
+            [("<b>&\"x\"</b> a very long category name that goes on and on", 2)], categoryHeader: "k", valueHeader: "v")
         let svg = chart.svg(title: "T & <U>").render()
         #expect(svg.contains("<title>T &amp; &lt;U&gt;</title>"))
         #expect(svg.contains("&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;"))
@@ -112,7 +114,9 @@ func marks(_ svg: String) -> Int { svg.components(separatedBy: "class=\"mark").c
         let flat = HeatMap(rows: ["a"], columns: ["b", "c"], values: [[1, 2]], rowHeader: "r").svg(title: "t").render()
         #expect(!flat.contains("rotate("))
         let cols = (0..<12).map { "share_category_\($0)" }
-        let turned = HeatMap(rows: ["a"], columns: cols, values: [cols.map { _ in 1.0 }], rowHeader: "r").svg(title: "t").render()
+        let turned = HeatMap(rows: ["a"], columns: cols, values: [cols.map { _ in 1.0 }], rowHeader: "r").svg(
+            title: "t"
+        ).render()
         #expect(turned.contains("rotate(-40"))
     }
 }
@@ -120,7 +124,10 @@ func marks(_ svg: String) -> Int { svg.components(separatedBy: "class=\"mark").c
 @Suite struct LineAndHistogramTests {
     @Test func linesHaveOnePointPerCategory() {
         let chart = LineChart(
-            categories: (1...10).map { "D\($0)" }, series: [.init("recs", (1...10).map { 1 / Double($0) }), .init("popular", [1] + Array(repeating: 0, count: 9))],
+            categories: (1...10).map { "D\($0)" },
+            series: [
+                .init("recs", (1...10).map { 1 / Double($0) }), .init("popular", [1] + Array(repeating: 0, count: 9)),
+            ],
             categoryHeader: "decile")
         let fig = chart.figure(title: "Deciles")
         #expect(marks(fig.svg) == 20)
@@ -167,10 +174,14 @@ func marks(_ svg: String) -> Int { svg.components(separatedBy: "class=\"mark").c
 @Suite struct GraphDrawingTests {
     @Test func rowsFollowTheLongestPath() {
         let g = GraphDrawing(
-            nodes: ["events", "clean", "matrix", "als", "recs", "items"].map { .init(id: $0, detail: "k", status: "ran") },
+            nodes: ["events", "clean", "matrix", "als", "recs", "items"].map {
+                .init(id: $0, detail: "k", status: "ran")
+            },
             edges: [
-                .init(from: "events", to: "clean"), .init(from: "clean", to: "matrix"), .init(from: "matrix", to: "als"),
-                .init(from: "als", to: "recs"), .init(from: "matrix", to: "recs"), .init(from: "items", to: "recs", dashed: true),
+                .init(from: "events", to: "clean"), .init(from: "clean", to: "matrix"),
+                .init(from: "matrix", to: "als"),
+                .init(from: "als", to: "recs"), .init(from: "matrix", to: "recs"),
+                .init(from: "items", to: "recs", dashed: true),
             ])
         let layers = g.layers()
         #expect(layers == ["events": 0, "clean": 1, "matrix": 2, "als": 3, "recs": 4, "items": 0])

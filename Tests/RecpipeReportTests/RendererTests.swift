@@ -10,11 +10,13 @@ import Testing
             title: "demo <shop>", subtitle: "run 1",
             facts: [.init("stages", "18 ran")],
             sections: [
-                .init(id: "run", title: "Run", intro: "What ran.", blocks: [
-                    .figure(bars.figure(title: "Counts", caption: "per name")),
-                    .table("Stages", DataTable(columns: ["stage", "rows"], rows: [["events", "60,000"]])),
-                    .notes(["1 bad row <quarantined>"], warning: true),
-                ]),
+                .init(
+                    id: "run", title: "Run", intro: "What ran.",
+                    blocks: [
+                        .figure(bars.figure(title: "Counts", caption: "per name")),
+                        .table("Stages", DataTable(columns: ["stage", "rows"], rows: [["events", "60,000"]])),
+                        .notes(["1 bad row <quarantined>"], warning: true),
+                    ]),
                 .init(id: "models", title: "Models", blocks: [.notes(["no evaluate stage"])]),
             ])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeScripting
 
 /// Issue 12.6 (syntax error columns) and 20.12 (memory errors at the allocating line).

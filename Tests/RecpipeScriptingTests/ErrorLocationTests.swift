@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RecpipeScripting
 
 @Suite struct ErrorLocationTests {
@@ -57,13 +58,15 @@ import Testing
     }
 
     @Test func unknownFieldSuggestsTheClosest() throws {
-        let error = try #require(Fixture.evalError("tostring(u.monetry)", user: ["monetary": .int(1), "recency_days": .int(2)]))
+        let error = try #require(
+            Fixture.evalError("tostring(u.monetry)", user: ["monetary": .int(1), "recency_days": .int(2)]))
         #expect(error.message == "unknown field 'monetry' on user (did you mean 'monetary'?)")
         #expect(error.line == 2)
     }
 
     @Test func recordsAreReadOnly() throws {
-        let error = try #require(Fixture.evalError("(function() u.monetary = 1 end)() or 'x'", user: ["monetary": .int(1)]))
+        let error = try #require(
+            Fixture.evalError("(function() u.monetary = 1 end)() or 'x'", user: ["monetary": .int(1)]))
         #expect(error.message.contains("records are read-only (tried to set field 'monetary')"))
     }
 
@@ -72,7 +75,9 @@ import Testing
         lua.bind(users: Fixture.users([[:]]))
         lua.bind(items: DictionaryRecordSource(records: [.init(id: "SKU-9", fields: [:])], fieldNames: ["stock"]))
         let error = try #require(throws: RuleError.self) { try lua.evaluateFilter(0, user: 0, item: 0) }
-        #expect(error.description == "rules/test.lua:2: attempt to compare number with nil (rule 'stock', user 'U1', item 'SKU-9')")
+        #expect(
+            error.description
+                == "rules/test.lua:2: attempt to compare number with nil (rule 'stock', user 'U1', item 'SKU-9')")
     }
 
     @Test(arguments: [
@@ -89,7 +94,9 @@ import Testing
     }
 
     @Test func filterMustReturnABoolean() throws {
-        let lua = try Fixture.runtime("filter('f', function(u, item) end)\npromote{ name = 'p', boost = 2, when = function(u, item) return 1 end }")
+        let lua = try Fixture.runtime(
+            "filter('f', function(u, item) end)\npromote{ name = 'p', boost = 2, when = function(u, item) return 1 end }"
+        )
         lua.bind(users: Fixture.users([[:]]))
         lua.bind(items: Fixture.items([[:]]))
         let f = try #require(throws: RuleError.self) { try lua.evaluateFilter(0, user: 0, item: 0) }

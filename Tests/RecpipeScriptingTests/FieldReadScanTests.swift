@@ -19,12 +19,13 @@ import Testing
             end)
             filter("cat", function(u, item) return item.categroy ~= u.top_category end)
             """
-        #expect(Self.reads(source) == [
-            "tag big 0 u.avg_quantity @2:12",
-            "tag big 0 u.monetary @2:35",
-            "filter cat 1 item.categroy @4:45",
-            "filter cat 0 u.top_category @4:59",
-        ])
+        #expect(
+            Self.reads(source) == [
+                "tag big 0 u.avg_quantity @2:12",
+                "tag big 0 u.monetary @2:35",
+                "filter cat 1 item.categroy @4:45",
+                "filter cat 0 u.top_category @4:59",
+            ])
     }
 
     @Test func promotionTablesAndFunctionsPassedByName() {
@@ -36,10 +37,11 @@ import Testing
             bury{ name = "old", when = function(u, it) return it.age_days > 90 end }
             pin{ name = "welcome", items = { "A" }, when = function(u) return u:has_tag("new") end }
             """
-        #expect(Self.reads(source) == [
-            "promote xmas 1 item.description @2:27",
-            "bury old 1 it.age_days @5:54",
-        ])
+        #expect(
+            Self.reads(source) == [
+                "promote xmas 1 item.description @2:27",
+                "bury old 1 it.age_days @5:54",
+            ])
     }
 
     @Test func simpleLocalAliasesAreFollowed() {
@@ -50,11 +52,12 @@ import Testing
               return c.stock > 0 and p.monetary > 1 and n.recency_days < 9
             end)
             """
-        #expect(Self.reads(source) == [
-            "filter f 1 c.stock @4:12",
-            "filter f 0 p.monetary @4:28",
-            "filter f 0 n.recency_days @4:47",
-        ])
+        #expect(
+            Self.reads(source) == [
+                "filter f 1 c.stock @4:12",
+                "filter f 0 p.monetary @4:28",
+                "filter f 0 n.recency_days @4:47",
+            ])
     }
 
     @Test func shadowedReassignedAndUnrelatedNamesAreNotGuessed() {
@@ -82,20 +85,22 @@ import Testing
               return u:purchased(item.item_id) and not u:seen(item.item_id) and ctx.params.u.x
             end)
             """
-        #expect(Self.reads(source) == [
-            "filter m 1 item.item_id @2:27",
-            "filter m 1 item.item_id @2:56",
-        ])
+        #expect(
+            Self.reads(source) == [
+                "filter m 1 item.item_id @2:27",
+                "filter m 1 item.item_id @2:56",
+            ])
     }
 
     @Test func nameSegmentRulesReadTheSegment() {
         let source = """
             name_segment("Big spenders", function(s) return s.monetary > 1000 and s.share < 0.2 end)
             """
-        #expect(Self.reads(source) == [
-            "name_segment Big spenders 0 s.monetary @1:51",
-            "name_segment Big spenders 0 s.share @1:73",
-        ])
+        #expect(
+            Self.reads(source) == [
+                "name_segment Big spenders 0 s.monetary @1:51",
+                "name_segment Big spenders 0 s.share @1:73",
+            ])
     }
 
     @Test func longStringsAndCommentsKeepColumnsRight() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeScripting
 
 /// Issue 20.1/20.2: a rule sees the same world for every entity, and one file cannot change what
@@ -26,7 +27,8 @@ import Testing
                 chunkName: "rules/filters.lua")
         }
         try lua.load(
-            source: "tag('t', function(u) return string.upper('ok') .. ('x'):upper() end)", chunkName: "rules/promotions.lua")
+            source: "tag('t', function(u) return string.upper('ok') .. ('x'):upper() end)",
+            chunkName: "rules/promotions.lua")
         lua.bind(users: Fixture.users([[:]]))
         #expect(try lua.evaluateTags(user: 0) == ["OKX"])
     }
@@ -121,7 +123,8 @@ import Testing
         let leak = try #require(throws: RuleError.self) { try lua.evaluateTag(0, user: 0) }
         #expect(leak.line == 2)
         #expect(leak.rule == "leak")
-        #expect(leak.message.hasPrefix("tables built while the rules file loads are read-only in rules (tried to set '2')"))
+        #expect(
+            leak.message.hasPrefix("tables built while the rules file loads are read-only in rules (tried to set '2')"))
         let insert = try #require(throws: RuleError.self) { try lua.evaluateTag(1, user: 0) }
         #expect(insert.message.hasPrefix("tables built while the rules file loads are read-only"))
         let meta = try #require(throws: RuleError.self) { try lua.evaluateTag(2, user: 0) }
@@ -148,14 +151,20 @@ import Testing
         #expect(try Fixture.eval(expression, prelude: prelude) == "abc3332abctrue23(1,2)true")
         let nested = try #require(
             Fixture.evalErrorWithPrelude("(function() map.y.z = 3 end)() or 'x'", prelude: prelude))
-        #expect(nested.message.hasPrefix("tables built while the rules file loads are read-only in rules (tried to set 'z')"))
+        #expect(
+            nested.message.hasPrefix(
+                "tables built while the rules file loads are read-only in rules (tried to set 'z')"))
     }
 
     @Test func sortingAFrozenListIsAnError() throws {
         let error = try #require(
-            Fixture.evalErrorWithPrelude("(function() table.sort(list) end)() or 'x'", prelude: "local list = { 3, 1, 2 }"))
+            Fixture.evalErrorWithPrelude(
+                "(function() table.sort(list) end)() or 'x'", prelude: "local list = { 3, 1, 2 }"))
         #expect(error.message.contains("read-only"))
-        #expect(try Fixture.eval("(function() local c = { table.unpack(list) } table.sort(c) return table.concat(c) end)()", prelude: "local list = { 3, 1, 2 }") == "123")
+        #expect(
+            try Fixture.eval(
+                "(function() local c = { table.unpack(list) } table.sort(c) return table.concat(c) end)()",
+                prelude: "local list = { 3, 1, 2 }") == "123")
     }
 }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeScripting
 
 @Suite struct SandboxTests {
@@ -112,7 +113,8 @@ import Testing
         func sequence(seed: UInt64) throws -> String? {
             let lua = try LuaRuntime(context: .init(asOf: "2026-01-01", seed: seed))
             try lua.load(
-                source: "tag('r', function(u) local t = {} for i = 1, 5 do t[i] = math.random(1000) end return table.concat(t, ',') end)",
+                source:
+                    "tag('r', function(u) local t = {} for i = 1, 5 do t[i] = math.random(1000) end return table.concat(t, ',') end)",
                 chunkName: "r.lua")
             lua.bind(users: Fixture.users([[:]]))
             return try lua.evaluateTags(user: 0).first
@@ -123,7 +125,8 @@ import Testing
         // randomseed() without an argument goes back to the run seed, not the clock.
         let lua = try LuaRuntime(context: .init(asOf: "2026-01-01", seed: 42))
         try lua.load(
-            source: "tag('r', function(u) math.randomseed() local t = {} for i = 1, 5 do t[i] = math.random(1000) end return table.concat(t, ',') end)",
+            source:
+                "tag('r', function(u) math.randomseed() local t = {} for i = 1, 5 do t[i] = math.random(1000) end return table.concat(t, ',') end)",
             chunkName: "r.lua")
         lua.bind(users: Fixture.users([[:]]))
         #expect(try lua.evaluateTags(user: 0).first == a)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeScripting
 
 /// Issue 20.3: the host's work per rule result is bounded and linear.
@@ -12,7 +13,8 @@ import Testing
         #expect(error.kind == .limit)
         #expect(
             error.description
-                == "rules/tags.lua:2: tag rule returned 10000 tags; at most 256 tags per user are allowed (rule 'many', user 'U1')")
+                == "rules/tags.lua:2: tag rule returned 10000 tags; at most 256 tags per user are allowed (rule 'many', user 'U1')"
+        )
     }
 
     @Test func aLongTagIsALocatedError() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RecpipeScripting
 
 @Suite struct ValueConversionTests {
@@ -85,7 +86,11 @@ import Testing
             tag("none", function(u) return nil end)
             tag("dup", function(u) return { "solo", "vip", "x", "x" } end)
             """)
-        lua.bind(users: Fixture.users([["monetary": .int(600), "top_category": .string("shoes")], ["monetary": .int(10), "top_category": .string("bags")]]))
+        lua.bind(
+            users: Fixture.users([
+                ["monetary": .int(600), "top_category": .string("shoes")],
+                ["monetary": .int(10), "top_category": .string("bags")],
+            ]))
         #expect(try lua.evaluateTags(user: 0) == ["vip", "likes_shoes", "solo", "x"])
         #expect(try lua.evaluateTags(user: 1) == ["likes_bags", "solo", "vip", "x"])
     }
@@ -100,11 +105,12 @@ import Testing
             pin{ name = "everyone", items = { "SKU-2" }, position = 2 }
             """)
         lua.bind(users: Fixture.users([[:]], sets: ["purchased": ["SKU-2"], "tags": ["new_user"]]))
-        lua.bind(items: Fixture.items([
-            ["id": .string("SKU-1"), "stock": .int(3), "category": .string("coats")],
-            ["id": .string("SKU-2"), "stock": .int(3), "category": .string("hats")],
-            ["id": .string("SKU-3"), "stock": .int(0), "category": .string("hats")],
-        ]))
+        lua.bind(
+            items: Fixture.items([
+                ["id": .string("SKU-1"), "stock": .int(3), "category": .string("coats")],
+                ["id": .string("SKU-2"), "stock": .int(3), "category": .string("hats")],
+                ["id": .string("SKU-3"), "stock": .int(0), "category": .string("hats")],
+            ]))
         #expect(try lua.firstRejectingFilter(user: 0, item: 0) == nil)
         #expect(try lua.firstRejectingFilter(user: 0, item: 1) == 1)
         #expect(try lua.firstRejectingFilter(user: 0, item: 2) == 0)

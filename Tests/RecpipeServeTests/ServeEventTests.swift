@@ -2,10 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import RecpipeData
-@testable import RecpipeServe
 import RecpipeStages
 import RecpipeTestSupport
 import Testing
+
+@testable import RecpipeServe
 
 /// `POST /v1/events`: durable log first, then profile, tags, fold-in and list, seen by the next
 /// read; every rejection is a 4xx naming the event.
@@ -18,7 +19,8 @@ import Testing
         let shop = await ServeShop()
         let (app, state) = try shop.app()
         try await app.test(.router) { client in
-            let events = #"[{"user_id":"n1","item_id":"b1","event":"purchase","timestamp":"2026-10-30 12:00:00","quantity":2,"price":10}]"#
+            let events =
+                #"[{"user_id":"n1","item_id":"b1","event":"purchase","timestamp":"2026-10-30 12:00:00","quantity":2,"price":10}]"#
             try await client.execute(uri: "/v1/events", method: .post, headers: Self.json, body: body(events)) { r in
                 #expect(r.status == .ok, "\(String(buffer: r.body))")
                 let o = try object(r)
@@ -56,7 +58,10 @@ import Testing
         #expect(state.counts_.accepted == 1)
         #expect(state.counts_.foldIns == 1)
         let log = try String(contentsOfFile: shop.logPath, encoding: .utf8)
-        #expect(log.hasPrefix(#"{"event":"purchase","item_id":"b1","price":10,"quantity":2,"timestamp":"2026-10-30 12:00:00","user_id":"n1","_received_ms":"#))
+        #expect(
+            log.hasPrefix(
+                #"{"event":"purchase","item_id":"b1","price":10,"quantity":2,"timestamp":"2026-10-30 12:00:00","user_id":"n1","_received_ms":"#
+            ))
     }
 
     /// A batch user's purchase: the item leaves their list at once (read-your-writes), and
@@ -65,9 +70,12 @@ import Testing
         let shop = await ServeShop()
         let (app, _) = try shop.app()
         try await app.test(.router) { client in
-            let before = try await client.execute(uri: "/v1/users/u2/recommendations", method: .get) { r in items(try object(r)) }
+            let before = try await client.execute(uri: "/v1/users/u2/recommendations", method: .get) { r in
+                items(try object(r))
+            }
             let bought = try #require(before.first)
-            let line = #"{"user_id":"u2","item_id":"\#(bought)","event":"purchase","timestamp":"2026-10-31 09:00:00","quantity":1,"price":1.5}"#
+            let line =
+                #"{"user_id":"u2","item_id":"\#(bought)","event":"purchase","timestamp":"2026-10-31 09:00:00","quantity":1,"price":1.5}"#
             try await client.execute(uri: "/v1/events", method: .post, body: body(line + "\n")) { r in
                 #expect(r.status == .ok, "\(String(buffer: r.body))")
             }
@@ -98,10 +106,16 @@ import Testing
                 ("[1]", .badRequest, "event 1: not a JSON object"),
                 ("[]", .badRequest, "the body has no events"),
                 (#"[{"user_id":"u1","item_id":"a1","quantity":"lots"}]"#, .badRequest, "event 1:"),
-                (#"[{"user_id":"u1","item_id":"zz"},{"user_id":"u1","item_id":"a1"},{"user_id":"u1","item_id":"yy"}]"#, .badRequest,
-                 "event 1: item 'zz' is not in the catalogue of 'recs' (8 items); event 3: item 'yy'"),
+                (
+                    #"[{"user_id":"u1","item_id":"zz"},{"user_id":"u1","item_id":"a1"},{"user_id":"u1","item_id":"yy"}]"#,
+                    .badRequest,
+                    "event 1: item 'zz' is not in the catalogue of 'recs' (8 items); event 3: item 'yy'"
+                ),
                 (#"[{"item_id":"a1"}]"#, .badRequest, "event 1: 'user_id' is missing"),
-                ("[" + String(repeating: #"{"user_id":"u1","item_id":"a1"},"#, count: 200) + "{}]", .contentTooLarge, "over the limit of 4096 bytes"),
+                (
+                    "[" + String(repeating: #"{"user_id":"u1","item_id":"a1"},"#, count: 200) + "{}]", .contentTooLarge,
+                    "over the limit of 4096 bytes"
+                ),
             ]
             for (text, status, message) in cases {
                 try await client.execute(uri: "/v1/events", method: .post, body: body(text)) { r in
@@ -158,9 +172,15 @@ import Testing
                     {"user_id":"n2","item_id":"a1","event":"view","timestamp":"2026-10-20 12:00:00"}
                     {"user_id":"n2","item_id":"a2","event":"purchase","timestamp":"2026-10-21 12:00:00","quantity":1,"price":60}
                     """
-                try await client.execute(uri: "/v1/events", method: .post, body: body(events)) { r in #expect(r.status == .ok) }
-                let profile = try await client.execute(uri: "/v1/users/n2/profile", method: .get) { r in Data(r.body.readableBytesView) }
-                let list = try await client.execute(uri: "/v1/users/n2/recommendations", method: .get) { r in items(try object(r)) }
+                try await client.execute(uri: "/v1/events", method: .post, body: body(events)) { r in
+                    #expect(r.status == .ok)
+                }
+                let profile = try await client.execute(uri: "/v1/users/n2/profile", method: .get) { r in
+                    Data(r.body.readableBytesView)
+                }
+                let list = try await client.execute(uri: "/v1/users/n2/recommendations", method: .get) { r in
+                    items(try object(r))
+                }
                 return (profile: profile, list: list)
             }
         }()
@@ -175,7 +195,9 @@ import Testing
         let features = try #require(firstProfile["features"] as? [String: Any])
         #expect(replayed["monetary"]?.doubleValue == 60)
         #expect(features["monetary"] as? Double == 60)
-        #expect(replayed["events"]?.doubleValue == features["events"] as? Double ?? Double(features["events"] as? Int ?? -1))
+        #expect(
+            replayed["events"]?.doubleValue == features["events"] as? Double ?? Double(features["events"] as? Int ?? -1)
+        )
         #expect(profile.online == 2)
         #expect(try state.recommendations(user: "n2")?.items.map(\.item) == first.list)
     }
@@ -205,7 +227,8 @@ import Testing
                 #expect(counts["events_replayed"] as? Int == 1)
             }
             try await client.execute(uri: "/metrics", method: .get) { r in
-                #expect(String(buffer: r.body).contains(#"recpipe_replay_skipped_events_total{reason="unknown_item"} 2"#))
+                #expect(
+                    String(buffer: r.body).contains(#"recpipe_replay_skipped_events_total{reason="unknown_item"} 2"#))
             }
         }
     }

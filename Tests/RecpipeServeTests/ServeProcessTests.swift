@@ -29,7 +29,8 @@ import Testing
     }
 
     static func start(_ shop: ServeShop) throws -> Server {
-        let binary = try #require(binary, "the recpipe binary is not built beside the tests (swift build --build-tests)")
+        let binary = try #require(
+            binary, "the recpipe binary is not built beside the tests (swift build --build-tests)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", shop.pipeline, "--port", "0"]
@@ -67,7 +68,8 @@ import Testing
         var acknowledged: [String] = []
         for k in 0..<5 {
             let user = "k\(k)"
-            let event = #"[{"user_id":"\#(user)","item_id":"a\#(k % 4 + 1)","event":"purchase","timestamp":"2026-10-30 12:00:00","quantity":1,"price":\#(k + 1)}]"#
+            let event =
+                #"[{"user_id":"\#(user)","item_id":"a\#(k % 4 + 1)","event":"purchase","timestamp":"2026-10-30 12:00:00","quantity":1,"price":\#(k + 1)}]"#
             if try await Self.post(server.base + "/v1/events", event) == 200 { acknowledged.append(user) }
         }
         #expect(acknowledged.count == 5)
@@ -79,7 +81,8 @@ import Testing
         #expect(run.code == 0, "\(run.err)")
         let spec = try shop.spec()
         let store = StageRegistry.runner.store(for: spec, options: RunOptions())
-        let profiles = try #require((try store.load(store.loadState().stages["profiles"]!.current.value).artifact) as? Table)
+        let profiles = try #require(
+            (try store.load(store.loadState().stages["profiles"]!.current.value).artifact) as? Table)
         let idCol = profiles.columnIndex("user_id")!
         let ids = Set((0..<profiles.rowCount).compactMap { profiles.string(row: $0, col: idCol) })
         for user in acknowledged { #expect(ids.contains(user), "\(user) is not in the batch run after kill -9") }

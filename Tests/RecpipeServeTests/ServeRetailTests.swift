@@ -3,9 +3,10 @@ import Hummingbird
 import HummingbirdTesting
 import RecpipeData
 import RecpipeEngine
-@testable import RecpipeServe
 import RecpipeStages
 import Testing
+
+@testable import RecpipeServe
 
 /// Online Retail-shaped data (no event column, orders are invoices, `C…` lines are returns):
 /// posted lines update the transaction features as a batch run over the same lines computes
@@ -30,7 +31,9 @@ import Testing
             }
             var out: [String: Data] = [:]
             for user in ["100", "104"] {
-                out[user] = try await client.execute(uri: "/v1/users/\(user)/profile", method: .get) { r in Data(r.body.readableBytesView) }
+                out[user] = try await client.execute(uri: "/v1/users/\(user)/profile", method: .get) { r in
+                    Data(r.body.readableBytesView)
+                }
             }
             return out
         }
@@ -45,16 +48,18 @@ import Testing
         let u = try #require(online["100"])
         let expected: [String: Double] = [
             "events": 7, "purchases": 5, "frequency": 3, "orders": 3, "monetary": 23.75, "avg_basket": 7.92, "units": 9,
-            "distinct_items": 4, "avg_basket_size": 3, "recency_days": 5, "tenure_days": 39, "mean_days_between_orders": 17,
+            "distinct_items": 4, "avg_basket_size": 3, "recency_days": 5, "tenure_days": 39,
+            "mean_days_between_orders": 17,
             "orders_per_month": 2.28, "returns": 2, "returned_units": 2, "returned_value": 3.75, "frequency_30d": 1,
             "spend_30d": 11, "frequency_90d": 3, "spend_90d": 23.75,
         ]
         for (name, value) in expected { #expect(Self.number(u[name]) == value, "\(name): \(u[name] ?? "nil")") }
         #expect(Self.number(u["return_rate"]).map { abs($0 - 2.0 / 7) < 1e-12 } == true)
         let n = try #require(online["104"])
-        for (name, value) in ["events": 1.0, "orders": 1, "monetary": 7.5, "units": 3, "tenure_days": 3, "mean_days_between_orders": 3,
-                              "orders_per_month": 1, "recency_days": 3, "return_rate": 0]
-        {
+        for (name, value) in [
+            "events": 1.0, "orders": 1, "monetary": 7.5, "units": 3, "tenure_days": 3, "mean_days_between_orders": 3,
+            "orders_per_month": 1, "recency_days": 3, "return_rate": 0,
+        ] {
             #expect(Self.number(n[name]) == value, "\(name): \(n[name] ?? "nil")")
         }
         #expect(state.counts_.accepted == 4)
@@ -67,7 +72,8 @@ import Testing
             #expect(row.online == 0)
             for (name, value) in row.fields where !Self.quantileColumns.contains(name) {
                 let got = online[user]?[name]
-                #expect(Self.same(JSONValue(value), got), "user \(user) \(name): batch \(value), online \(got ?? "nil")")
+                #expect(
+                    Self.same(JSONValue(value), got), "user \(user) \(name): batch \(value), online \(got ?? "nil")")
             }
             #expect(row.fields.count == online[user]?.count)
         }
@@ -82,10 +88,13 @@ import Testing
         #expect(knn.stage == "itemcf" && rows.stage == "matrix")
         let spec = try shop.spec()
         let store = StageRegistry.runner.store(for: spec, options: RunOptions())
-        let stored = try #require(try store.load(store.loadState().stages["itemcf"]!.current.value).artifact as? Candidates)
+        let stored = try #require(
+            try store.load(store.loadState().stages["itemcf"]!.current.value).artifact as? Candidates)
         for user in stored.users.ids {
             let u = stored.users[user]!
-            let batch = (stored.offsets[u]..<stored.offsets[u + 1]).map { (stored.items[Int(stored.itemIndices[$0])], stored.scores[$0]) }
+            let batch = (stored.offsets[u]..<stored.offsets[u + 1]).map {
+                (stored.items[Int(stored.itemIndices[$0])], stored.scores[$0])
+            }
             let again = knn.candidates(rows.batchRow(user: user))
             #expect(again.map(\.item) == batch.map(\.0), "user \(user)")
             #expect(again.map(\.score) == batch.map(\.1), "user \(user)")
@@ -98,7 +107,8 @@ import Testing
         let lists = state.users.withLock { $0.mapValues { $0.override.lists["itemcf"] ?? [] } }
         // 100 bought B and D again/new; the cancellation of C is not a purchase line of `matrix`.
         let row100 = rows.row(
-            user: "100", events: [("B", nil, nil), ("D", nil, nil)]).row
+            user: "100", events: [("B", nil, nil), ("D", nil, nil)]
+        ).row
         #expect(row100.map { rows.matrix.items[$0.item] } == ["A", "B", "C", "D"])
         #expect(lists["100"]?.map(\.item) == knn.candidates(row100).map(\.item))
         #expect(lists["100"]?.contains { ["A", "B", "C", "D"].contains($0.item) } == false)

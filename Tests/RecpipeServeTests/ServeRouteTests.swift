@@ -1,12 +1,12 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-
 import RecpipeData
 import RecpipeEngine
-@testable import RecpipeServe
 import RecpipeStages
 import Testing
+
+@testable import RecpipeServe
 
 /// The read routes over the tiny shop's last run, in-process (HummingbirdTesting's router
 /// framework): lists equal to the batch's, profiles, similar items, status, and every error a
@@ -17,7 +17,8 @@ import Testing
         let shop = await ServeShop()
         let spec = try shop.spec()
         let store = StageRegistry.runner.store(for: spec, options: RunOptions())
-        let recs = try #require(try store.load(store.loadState().stages["recs"]!.current.value).artifact as? Recommendations)
+        let recs = try #require(
+            try store.load(store.loadState().stages["recs"]!.current.value).artifact as? Recommendations)
         let (app, _) = try shop.app(logged: false)
         try await app.test(.router) { client in
             for user in recs.users.ids {
@@ -28,7 +29,9 @@ import Testing
                     #expect(r.status == .ok)
                     let o = try object(r)
                     #expect(items(o) == batch, "user \(user)")
-                    #expect(((o["items"] as? [[String: Any]]) ?? []).compactMap { $0["provenance"] as? String } == batchProvenance)
+                    #expect(
+                        ((o["items"] as? [[String: Any]]) ?? []).compactMap { $0["provenance"] as? String }
+                            == batchProvenance)
                     #expect(o["source"] as? String == "batch")
                     #expect(o["as_of"] as? String == "2026-11-01")
                 }
@@ -83,11 +86,20 @@ import Testing
         let (app, _) = try shop.app(logged: false)
         try await app.test(.router) { client in
             let cases: [(String, HTTPResponse.Status, String)] = [
-                ("/v1/users/nobody/recommendations", .notFound, "user 'nobody' is not in the loaded run of 'recs' (6 users)"),
+                (
+                    "/v1/users/nobody/recommendations", .notFound,
+                    "user 'nobody' is not in the loaded run of 'recs' (6 users)"
+                ),
                 ("/v1/users/nobody/profile", .notFound, "POST /v1/events to add them"),
-                ("/v1/users/u0/recommendations?n=0", .badRequest, "query parameter 'n' must be an integer from 1 to 10000 (got '0')"),
+                (
+                    "/v1/users/u0/recommendations?n=0", .badRequest,
+                    "query parameter 'n' must be an integer from 1 to 10000 (got '0')"
+                ),
                 ("/v1/users/u0/recommendations?n=ten", .badRequest, "(got 'ten')"),
-                ("/v1/users/u0/recommendations?explain=maybe", .badRequest, "query parameter 'explain' must be true or false"),
+                (
+                    "/v1/users/u0/recommendations?explain=maybe", .badRequest,
+                    "query parameter 'explain' must be true or false"
+                ),
                 ("/v1/items/zz/similar", .notFound, "item 'zz' is not in the trained factors (8 items)"),
                 ("/v1/nothing", .notFound, "no route GET /v1/nothing"),
             ]
@@ -123,7 +135,10 @@ import Testing
             try await client.execute(uri: "/v1/users/u0/recommendations", method: .get) { _ in }
             try await client.execute(uri: "/metrics", method: .get) { r in
                 let text = String(buffer: r.body)
-                #expect(text.contains(#"recpipe_http_request_duration_seconds_count{route="GET /v1/users/{id}/recommendations",status="2xx"} 1"#), "\(text)")
+                #expect(
+                    text.contains(
+                        #"recpipe_http_request_duration_seconds_count{route="GET /v1/users/{id}/recommendations",status="2xx"} 1"#
+                    ), "\(text)")
                 #expect(text.contains("recpipe_events_accepted_total 0"))
             }
         }

@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import RecpipeServe
 import RecpipeSpec
 import RecpipeTestSupport
 import Testing
+
+@testable import RecpipeServe
 
 /// Live rules: a broken file keeps the old rules and shows `file:line`; a good edit swaps in
 /// and every later list follows it; the OpenAPI document matches the routes and answers.
@@ -13,10 +14,14 @@ import Testing
         let shop = await ServeShop()
         let (app, state) = try shop.app(logged: false)
         try await app.test(.router) { client in
-            let before = try await client.execute(uri: "/v1/users/u0/recommendations", method: .get) { r in items(try object(r)) }
+            let before = try await client.execute(uri: "/v1/users/u0/recommendations", method: .get) { r in
+                items(try object(r))
+            }
             #expect(!before.isEmpty && before.first != "b4")
 
-            TestSupport.write("promote{ name = \"toys\", boost = 1.1,\n  when = function(u, item) return item.category == end }\n", to: "rules/promotions.lua", in: shop.dir)
+            TestSupport.write(
+                "promote{ name = \"toys\", boost = 1.1,\n  when = function(u, item) return item.category == end }\n",
+                to: "rules/promotions.lua", in: shop.dir)
             #expect(state.rulesChangedOnDisk())
             try await client.execute(uri: "/v1/rules/reload", method: .post) { r in
                 #expect(r.status == .unprocessableContent)
@@ -40,7 +45,9 @@ import Testing
             }
 
             // A good edit: pin b4 first for everyone.
-            TestSupport.write(ServeShop.promotions + "\npin{ name = \"hero\", items = { \"b4\" }, position = 1 }\n", to: "rules/promotions.lua", in: shop.dir)
+            TestSupport.write(
+                ServeShop.promotions + "\npin{ name = \"hero\", items = { \"b4\" }, position = 1 }\n",
+                to: "rules/promotions.lua", in: shop.dir)
             try await client.execute(uri: "/v1/rules/reload", method: .post) { r in
                 #expect(r.status == .ok)
                 let o = try object(r)
@@ -49,7 +56,9 @@ import Testing
             try await client.execute(uri: "/v1/users/u0/recommendations?explain=true", method: .get) { r in
                 let o = try object(r)
                 #expect(items(o).first == "b4")
-                #expect((((o["items"] as? [[String: Any]])?.first)?["provenance"] as? String)?.contains("pin hero @1") == true)
+                #expect(
+                    (((o["items"] as? [[String: Any]])?.first)?["provenance"] as? String)?.contains("pin hero @1")
+                        == true)
                 #expect(o["rules_generation"] as? Int == 1)
             }
             #expect(!state.rulesChangedOnDisk())
@@ -60,7 +69,8 @@ import Testing
     @Test func tagRulesReloadAppliesToTheNextEvent() async throws {
         let shop = await ServeShop()
         let (app, state) = try shop.app(logged: false)
-        TestSupport.write("tag(\"shopper\", function(u) return u.events >= 1 end)\n", to: "rules/tags.lua", in: shop.dir)
+        TestSupport.write(
+            "tag(\"shopper\", function(u) return u.events >= 1 end)\n", to: "rules/tags.lua", in: shop.dir)
         let files = state.reloadRules()
         #expect(files.allSatisfy { $0.state == "ok" })
         try await app.test(.router) { client in
@@ -85,16 +95,25 @@ import Testing
         let paths = try #require(parsed.root?["paths"]?.pairs)
         var documented: Set<String> = []
         for p in paths {
-            for op in p.value.pairs ?? [] { documented.insert("\(op.key.scalarText!.uppercased()) \(p.key.scalarText!)") }
+            for op in p.value.pairs ?? [] {
+                documented.insert("\(op.key.scalarText!.uppercased()) \(p.key.scalarText!)")
+            }
         }
         // Router paths are written `/v1/users/:id/profile`; the document's `/v1/users/{id}/profile`.
-        let served = Set(router.routes.map { route in
-            let path = "\(route.path)".hasPrefix("/") ? "\(route.path)" : "/\(route.path)"
-            let parts = path.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-            return "\(route.method.rawValue) \(parts.joined(separator: "/"))"
-        })
-        #expect(served.subtracting(documented).isEmpty, "served but not in openapi.yaml: \(served.subtracting(documented).sorted())")
-        #expect(documented.subtracting(served).isEmpty, "in openapi.yaml but not served: \(documented.subtracting(served).sorted())")
+        let served = Set(
+            router.routes.map { route in
+                let path = "\(route.path)".hasPrefix("/") ? "\(route.path)" : "/\(route.path)"
+                let parts = path.split(separator: "/", omittingEmptySubsequences: false).map {
+                    $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
+                }
+                return "\(route.method.rawValue) \(parts.joined(separator: "/"))"
+            })
+        #expect(
+            served.subtracting(documented).isEmpty,
+            "served but not in openapi.yaml: \(served.subtracting(documented).sorted())")
+        #expect(
+            documented.subtracting(served).isEmpty,
+            "in openapi.yaml but not served: \(documented.subtracting(served).sorted())")
         #expect(served.count == 9)
         // The served document is the file.
         try await Application(router: router).test(.router) { client in

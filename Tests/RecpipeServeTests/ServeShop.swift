@@ -117,7 +117,9 @@ struct ServeShop {
     }
 
     /// The server state over the last run (and the log replayed when `logged`).
-    func prepare(logged: Bool = true, token: String? = nil) throws -> (state: ServeState, log: EventLog?, options: ServeOptions, replay: EventReplay.Result) {
+    func prepare(logged: Bool = true, token: String? = nil) throws -> (
+        state: ServeState, log: EventLog?, options: ServeOptions, replay: EventReplay.Result
+    ) {
         let spec = try spec()
         var options = ServeOptions()
         options.logPath = logged ? logPath : nil
@@ -147,7 +149,8 @@ final class TextBuffer: @unchecked Sendable {
 /// The JSON object of a test response.
 func object(_ r: TestResponse) throws -> [String: Any] {
     let data = Data(r.body.readableBytesView)
-    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
+    return try #require(
+        try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
 }
 
 func body(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }

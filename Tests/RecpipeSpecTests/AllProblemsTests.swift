@@ -1,5 +1,6 @@
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 /// Everything is reported at once, in location order, and renders for a terminal.
@@ -22,18 +23,24 @@ import Testing
     @Test func fiveMistakesFiveLocatedDiagnostics() {
         let r = TestCatalog.load(Self.broken)
         #expect(r.spec == nil)
-        #expect(r.diagnostics.map(\.code) == ["unknown-key", "unknown-stage", "unknown-param", "unknown-kind", "type-mismatch"])
+        #expect(
+            r.diagnostics.map(\.code) == [
+                "unknown-key", "unknown-stage", "unknown-param", "unknown-kind", "type-mismatch",
+            ])
         #expect(r.diagnostics.map(\.location) == [loc(2, 1), loc(5, 32), loc(7, 44), loc(8, 21), loc(9, 48)])
-        #expect(r.diagnostics.map(\.message) == [
-            "unknown top-level key 'seeds'",
-            "stage 'clean' refers to unknown stage 'evnts'",
-            "stage 'als' (als) has no parameter 'factor'",
-            "unknown stage kind 'clustr'",
-            "parameter 'top' of stage 'recs' expects an integer, found a string",
-        ])
-        #expect(r.diagnostics.map(\.hint) == [
-            "did you mean 'seed'?", "did you mean 'events'?", "did you mean 'factors'?", "did you mean 'cluster'?", nil,
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "unknown top-level key 'seeds'",
+                "stage 'clean' refers to unknown stage 'evnts'",
+                "stage 'als' (als) has no parameter 'factor'",
+                "unknown stage kind 'clustr'",
+                "parameter 'top' of stage 'recs' expects an integer, found a string",
+            ])
+        #expect(
+            r.diagnostics.map(\.hint) == [
+                "did you mean 'seed'?", "did you mean 'events'?", "did you mean 'factors'?", "did you mean 'cluster'?",
+                nil,
+            ])
         #expect(r.errors.count == 5)
         #expect(r.hasErrors)
     }
@@ -41,21 +48,23 @@ import Testing
     @Test func rendersLineAndCaret() throws {
         let r = TestCatalog.load(Self.broken)
         let d = try #require(r.diagnostics.first { $0.code == "unknown-kind" })
-        #expect(DiagnosticRenderer(sources: r.sources).render(d) == """
-            p.yaml:8:21: error: unknown stage kind 'clustr'
-                  segments: { uses: clustr, input: matrix }
-                                    ^
-                hint: did you mean 'cluster'?
-            """)
+        #expect(
+            DiagnosticRenderer(sources: r.sources).render(d) == """
+                p.yaml:8:21: error: unknown stage kind 'clustr'
+                      segments: { uses: clustr, input: matrix }
+                                        ^
+                    hint: did you mean 'cluster'?
+                """)
     }
 
     @Test func rendersOverrideLine() {
         let r = TestCatalog.load(TestCatalog.demo, overrides: ["seed=1", "segments.k=99"])
-        #expect(r.rendered() == """
-            <--set>:2:12: error: parameter 'k' of stage 'segments' must be between 2 and 50, found 99
-                segments.k=99
-                           ^
-            """)
+        #expect(
+            r.rendered() == """
+                <--set>:2:12: error: parameter 'k' of stage 'segments' must be between 2 and 50, found 99
+                    segments.k=99
+                               ^
+                """)
     }
 
     @Test func diagnosticsAreSorted() {

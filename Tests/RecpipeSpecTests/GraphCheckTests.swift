@@ -1,5 +1,6 @@
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 /// References between stages, cycles, artifact kinds, and the graph queries on PipelineSpec.
@@ -13,7 +14,10 @@ import Testing
     }
 
     @Test func unknownInputWithHint() throws {
-        let d = try one(TestCatalog.load("pipeline: p\nstages:\n  events: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: evnets }\n"))
+        let d = try one(
+            TestCatalog.load(
+                "pipeline: p\nstages:\n  events: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: evnets }\n"
+            ))
         #expect(d.code == "unknown-stage")
         #expect(d.message == "stage 'c' refers to unknown stage 'evnets'")
         #expect(d.hint == "did you mean 'events'?")
@@ -21,7 +25,10 @@ import Testing
     }
 
     @Test func unknownAfterListsStages() throws {
-        let d = try one(TestCatalog.load("pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  b: { uses: ingest, after: [zzzzzz], with: { path: x } }\n"))
+        let d = try one(
+            TestCatalog.load(
+                "pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  b: { uses: ingest, after: [zzzzzz], with: { path: x } }\n"
+            ))
         #expect(d.hint == "stages: a, b")
         #expect(d.location == loc(4, 30))
     }
@@ -40,7 +47,8 @@ import Testing
     }
 
     @Test func cycleReportedOnceWithPath() throws {
-        let r = TestCatalog.load("""
+        let r = TestCatalog.load(
+            """
             pipeline: p
             stages:
               a: { uses: clean, input: c }
@@ -55,7 +63,8 @@ import Testing
     }
 
     @Test func twoCyclesAndAfterEdges() {
-        let r = TestCatalog.load("""
+        let r = TestCatalog.load(
+            """
             pipeline: p
             stages:
               e: { uses: ingest, with: { path: x } }
@@ -65,64 +74,81 @@ import Testing
               r: { uses: clean, input: q }
 
             """)
-        #expect(r.diagnostics.map(\.message) == [
-            "stages form a cycle: x -> y -> x", "stages form a cycle: q -> r -> q",
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "stages form a cycle: x -> y -> x", "stages form a cycle: q -> r -> q",
+            ])
         #expect(r.diagnostics.map(\.location) == [loc(4, 3), loc(6, 3)])
     }
 
     @Test func cyclePicksShortestLoopThroughFirstStage() throws {
         // a feeds b and c; b feeds c; c feeds a: the shortest loop through a is a -> c -> a.
-        let d = try one(TestCatalog.load("""
-            pipeline: p
-            stages:
-              a: { uses: clean, input: c }
-              b: { uses: clean, input: a }
-              c: { uses: clean, input: b, after: a }
+        let d = try one(
+            TestCatalog.load(
+                """
+                pipeline: p
+                stages:
+                  a: { uses: clean, input: c }
+                  b: { uses: clean, input: a }
+                  c: { uses: clean, input: b, after: a }
 
-            """))
+                """))
         #expect(d.message == "stages form a cycle: a -> c -> a")
     }
 
     @Test func artifactMismatchWithAdapterHint() throws {
-        let d = try one(TestCatalog.load("""
-            pipeline: p
-            stages:
-              events: { uses: ingest, with: { path: x } }
-              als: { uses: als, input: events }
+        let d = try one(
+            TestCatalog.load(
+                """
+                pipeline: p
+                stages:
+                  events: { uses: ingest, with: { path: x } }
+                  als: { uses: als, input: events }
 
-            """))
+                """))
         #expect(d.code == "artifact-mismatch")
-        #expect(d.message == "stage 'als' input 'events' produces 'table', but port 'interactions' of 'als' accepts 'interactions'")
+        #expect(
+            d.message
+                == "stage 'als' input 'events' produces 'table', but port 'interactions' of 'als' accepts 'interactions'"
+        )
         #expect(d.hint == "insert an `encode` stage with target: interactions between 'events' and 'als'")
         #expect(d.location == loc(4, 28))
     }
 
     @Test func artifactMismatchDependsOnUpstreamParams() throws {
-        let d = try one(TestCatalog.load("""
-            pipeline: p
-            stages:
-              e: { uses: ingest, with: { path: x } }
-              m: { uses: encode, input: e, with: { target: user_features } }
-              a: { uses: als, inputs: { interactions: m } }
+        let d = try one(
+            TestCatalog.load(
+                """
+                pipeline: p
+                stages:
+                  e: { uses: ingest, with: { path: x } }
+                  m: { uses: encode, input: e, with: { target: user_features } }
+                  a: { uses: als, inputs: { interactions: m } }
 
-            """))
-        #expect(d.message == "stage 'a' input 'm' produces 'features', but port 'interactions' of 'a' accepts 'interactions'")
+                """))
+        #expect(
+            d.message
+                == "stage 'a' input 'm' produces 'features', but port 'interactions' of 'a' accepts 'interactions'")
         #expect(d.hint == "connect a stage that produces interactions")
         #expect(d.location == loc(5, 43))
     }
 
     @Test func artifactMismatchOnMultiplePortAndDefaultAdapter() throws {
-        let d = try one(TestCatalog.load("""
-            pipeline: p
-            stages:
-              e: { uses: ingest, with: { path: x } }
-              m: { uses: encode, input: e, with: { target: interactions } }
-              a: { uses: als, input: m }
-              r: { uses: rank, inputs: { candidates: [a, m] } }
+        let d = try one(
+            TestCatalog.load(
+                """
+                pipeline: p
+                stages:
+                  e: { uses: ingest, with: { path: x } }
+                  m: { uses: encode, input: e, with: { target: interactions } }
+                  a: { uses: als, input: m }
+                  r: { uses: rank, inputs: { candidates: [a, m] } }
 
-            """))
-        #expect(d.message == "stage 'r' input 'm' produces 'interactions', but port 'candidates' of 'r' accepts 'factors' or 'candidates'")
+                """))
+        #expect(
+            d.message
+                == "stage 'r' input 'm' produces 'interactions', but port 'candidates' of 'r' accepts 'factors' or 'candidates'"
+        )
         #expect(d.hint == "insert an `als` stage between 'm' and 'r'")
         #expect(d.location == loc(6, 46))
     }
@@ -141,7 +167,8 @@ import Testing
     }
 
     @Test func topologicalOrderMovesStagesAfterTheirInputs() throws {
-        let r = TestCatalog.load("""
+        let r = TestCatalog.load(
+            """
             pipeline: p
             stages:
               r: { uses: rank, input: a }
@@ -157,11 +184,13 @@ import Testing
 
     @Test func topologicalOrderOnHandBuiltCycleAppendsRest() {
         let l = TestCatalog.loc(1, 1)
-        let spec = PipelineSpec(name: "p", file: "f", baseDirectory: ".", stages: [
-            StageSpec(name: "a", kind: "k", location: l, after: ["b"]),
-            StageSpec(name: "b", kind: "k", location: l, after: ["a"]),
-            StageSpec(name: "c", kind: "k", location: l),
-        ])
+        let spec = PipelineSpec(
+            name: "p", file: "f", baseDirectory: ".",
+            stages: [
+                StageSpec(name: "a", kind: "k", location: l, after: ["b"]),
+                StageSpec(name: "b", kind: "k", location: l, after: ["a"]),
+                StageSpec(name: "c", kind: "k", location: l),
+            ])
         #expect(spec.topologicalOrder() == ["c", "a", "b"])
     }
 

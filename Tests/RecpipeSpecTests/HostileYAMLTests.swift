@@ -1,6 +1,7 @@
 import Foundation
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 /// Pipeline files that are huge, deeply nested or not text: each is a located error or loads
@@ -13,7 +14,8 @@ import Testing
     /// Flow nesting of 19,000 levels overflowed the stack in interpolation (SIGSEGV).
     @Test func deepFlowNestingIsALocatedError() throws {
         let depth = 19_000
-        let text = "pipeline: p\nvars:\n  d: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        let text =
+            "pipeline: p\nvars:\n  d: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
             + "\nstages:\n  events: { uses: ingest, with: { path: e.csv } }\n"
         let r = TestCatalog.load(text)
         #expect(r.spec == nil)
@@ -129,7 +131,9 @@ import Testing
     /// quoted the 130 KB string (validate ran for minutes).
     @Test func manyUsesOfAnUnknownVarAreOneShortError() throws {
         let value = String(repeating: "x${vars.late}", count: 10_000)
-        let r = TestCatalog.load("pipeline: p\nvars:\n  early: \"\(value)\"\n  late: y\nstages:\n  events: { uses: ingest, with: { path: e.csv } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nvars:\n  early: \"\(value)\"\n  late: y\nstages:\n  events: { uses: ingest, with: { path: e.csv } }\n"
+        )
         #expect(r.diagnostics.count == 1)
         #expect(r.diagnostics.first?.message == "unknown variable 'late' in \"\(String(value.prefix(60)))…\"")
     }
@@ -160,14 +164,18 @@ import Testing
         let r = PipelineLoader.load(path: path, catalog: TestCatalog.catalog)
         #expect(r.spec == nil)
         #expect(r.diagnostics.map(\.code) == ["invalid-utf8", "invalid-utf8"])
-        #expect(r.diagnostics.map(\.location) == [
-            SourceLocation(file: path, line: 3, column: 40), SourceLocation(file: path, line: 4, column: 38),
-        ])
+        #expect(
+            r.diagnostics.map(\.location) == [
+                SourceLocation(file: path, line: 3, column: 40), SourceLocation(file: path, line: 4, column: 38),
+            ])
         #expect(r.diagnostics[0].message == "pipeline file is not valid UTF-8: byte 0xE9 here")
         #expect(r.diagnostics[1].message == "pipeline file is not valid UTF-8: byte 0xFF here")
         // The renderer echoes the line with U+FFFD and a caret under it.
         let rendered = r.rendered()
-        #expect(rendered.contains("      a: { uses: ingest, with: { path: \"caf\u{FFFD}.csv\" } }\n" + String(repeating: " ", count: 43) + "^"))
+        #expect(
+            rendered.contains(
+                "      a: { uses: ingest, with: { path: \"caf\u{FFFD}.csv\" } }\n" + String(repeating: " ", count: 43)
+                    + "^"))
     }
 
     @Test func invalidUTF8ReportsAtMostTenLines() throws {

@@ -1,5 +1,6 @@
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 /// `${vars.NAME}` expansion in `with:` and in `vars:`.
@@ -7,7 +8,8 @@ import Testing
     func loc(_ l: Int, _ c: Int) -> RecpipeCore.SourceLocation { TestCatalog.loc(l, c) }
 
     func valid(vars: String, with: String) throws -> StageSpec {
-        let r = TestCatalog.load("""
+        let r = TestCatalog.load(
+            """
             pipeline: p
             vars: \(vars)
             stages:
@@ -29,7 +31,9 @@ import Testing
     }
 
     @Test func plainUnquotedReferenceInBlockStyle() throws {
-        let r = TestCatalog.load("pipeline: p\nvars:\n  data: /d\nstages:\n  e:\n    uses: ingest\n    with:\n      path: ${vars.data}/e.csv\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nvars:\n  data: /d\nstages:\n  e:\n    uses: ingest\n    with:\n      path: ${vars.data}/e.csv\n"
+        )
         #expect(r.spec?.stage("e")?.params["path"] == .string("/d/e.csv"))
     }
 
@@ -39,20 +43,26 @@ import Testing
     }
 
     @Test func nestedInterpolationInsideMapsAndLists() throws {
-        let r = try valid(vars: "{ w: 0.7, src: f }", with: "{ blend: { f: \"${vars.w}\" }, extra: [\"${vars.src}\", \"x${vars.w}\"] }")
+        let r = try valid(
+            vars: "{ w: 0.7, src: f }",
+            with: "{ blend: { f: \"${vars.w}\" }, extra: [\"${vars.src}\", \"x${vars.w}\"] }")
         #expect(r.params["blend"] == .map([.init(key: "f", value: .double(0.7))]))
         #expect(r.params["extra"] == .list([.string("f"), .string("x0.7")]))
     }
 
     @Test func varsUseEarlierVars() throws {
-        let r = TestCatalog.load("pipeline: p\nvars:\n  root: /data\n  events: ${vars.root}/events.csv\nstages:\n  e: { uses: ingest, with: { path: \"${vars.events}\" } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nvars:\n  root: /data\n  events: ${vars.root}/events.csv\nstages:\n  e: { uses: ingest, with: { path: \"${vars.events}\" } }\n"
+        )
         #expect(r.diagnostics.isEmpty)
         #expect(r.spec?.vars.last?.value == .string("/data/events.csv"))
         #expect(r.spec?.stage("e")?.params["path"] == .string("/data/events.csv"))
     }
 
     @Test func varUsingLaterVarIsError() throws {
-        let r = TestCatalog.load("pipeline: p\nvars:\n  events: ${vars.root}/events.csv\n  root: /data\nstages:\n  e: { uses: ingest, with: { path: x } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nvars:\n  events: ${vars.root}/events.csv\n  root: /data\nstages:\n  e: { uses: ingest, with: { path: x } }\n"
+        )
         #expect(r.diagnostics.count == 1)
         let d = try #require(r.diagnostics.first)
         #expect(d.code == "unknown-var")
@@ -61,13 +71,19 @@ import Testing
     }
 
     @Test func typedVarMustStillMatchParamType() throws {
-        let r = TestCatalog.load("pipeline: p\nvars: { n: many }\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { min_user_events: \"${vars.n}\" } }\n")
-        #expect(r.diagnostics.map(\.message) == ["parameter 'min_user_events' of stage 'c' expects an integer, found a string"])
+        let r = TestCatalog.load(
+            "pipeline: p\nvars: { n: many }\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { min_user_events: \"${vars.n}\" } }\n"
+        )
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "parameter 'min_user_events' of stage 'c' expects an integer, found a string"
+            ])
         #expect(r.diagnostics.first?.location == loc(5, 56))
     }
 
     @Test func unknownVarWithHint() throws {
-        let r = TestCatalog.load("pipeline: p\nvars: { top_n: 5 }\nstages:\n  e: { uses: ingest, with: { path: \"${vars.topn}\" } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nvars: { top_n: 5 }\nstages:\n  e: { uses: ingest, with: { path: \"${vars.topn}\" } }\n")
         #expect(r.diagnostics.count == 1)
         let d = try #require(r.diagnostics.first)
         #expect(d.code == "unknown-var")
@@ -82,12 +98,15 @@ import Testing
     }
 
     @Test func badInterpolations() {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: \"${env.HOME}\" } }\n  f: { uses: ingest, with: { path: \"${vars.x\" } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: \"${env.HOME}\" } }\n  f: { uses: ingest, with: { path: \"${vars.x\" } }\n"
+        )
         #expect(r.diagnostics.map(\.code) == ["bad-interpolation", "bad-interpolation"])
-        #expect(r.diagnostics.map(\.message) == [
-            "cannot interpolate '${env.HOME}' in \"${env.HOME}\": only `${vars.NAME}` is supported",
-            "unterminated '${' in \"${vars.x\"",
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "cannot interpolate '${env.HOME}' in \"${env.HOME}\": only `${vars.NAME}` is supported",
+                "unterminated '${' in \"${vars.x\"",
+            ])
         // A failed expansion does not also report the parameter as missing.
         #expect(!r.diagnostics.contains { $0.code == "missing-required" })
     }

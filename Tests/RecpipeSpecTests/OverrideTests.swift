@@ -1,5 +1,6 @@
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 /// `--set KEY=VALUE` overrides, valid and invalid.
@@ -24,7 +25,9 @@ import Testing
         #expect(spec.stage("segments")?.params["k"] == .int(12))
         #expect(spec.stage("segments")?.paramLocations["k"] == set(5, 12))
         #expect(spec.stage("als")?.params["regularization"] == .double(1))
-        #expect(spec.stage("matrix")?.params["weights"] == .map([.init(key: "view", value: .double(2)), .init(key: "cart", value: .double(4))]))
+        #expect(
+            spec.stage("matrix")?.params["weights"]
+                == .map([.init(key: "view", value: .double(2)), .init(key: "cart", value: .double(4))]))
         #expect(spec.stage("clean")?.params["drop_nulls"] == .list([.string("user_id")]))
         #expect(spec.stage("recs")?.params["label"] == .string("hello world"))
     }
@@ -34,10 +37,12 @@ import Testing
         #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
         let spec = try #require(r.spec)
         // Written entries keep their order; a new key is appended.
-        #expect(spec.stage("matrix")?.params["weights"] == .map([
-            .init(key: "view", value: .double(1)), .init(key: "cart", value: .double(5)),
-            .init(key: "purchase", value: .double(9)),
-        ]))
+        #expect(
+            spec.stage("matrix")?.params["weights"]
+                == .map([
+                    .init(key: "view", value: .double(1)), .init(key: "cart", value: .double(5)),
+                    .init(key: "purchase", value: .double(9)),
+                ]))
         #expect(spec.stage("recs")?.params["blend"] == .map([.init(key: "als", value: .double(0.5))]))
     }
 
@@ -50,14 +55,16 @@ import Testing
 
     @Test func nestedKeyIntoANonMappingIsAnError() throws {
         let r = load(["segments.k.x=3", "matrix.weights.=1"])
-        #expect(r.diagnostics.map(\.message) == [
-            "override 'segments.k.x=3': cannot set key 'x': the parameter is an integer, not a mapping",
-            "override 'matrix.weights.=1': 'weights.' has an empty key",
-        ])
-        #expect(r.diagnostics.map(\.hint) == [
-            "set the whole value instead: --set segments.k=VALUE",
-            "write STAGE.PARAM.KEY=VALUE, or set the whole value: --set matrix.weights=VALUE",
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "override 'segments.k.x=3': cannot set key 'x': the parameter is an integer, not a mapping",
+                "override 'matrix.weights.=1': 'weights.' has an empty key",
+            ])
+        #expect(
+            r.diagnostics.map(\.hint) == [
+                "set the whole value instead: --set segments.k=VALUE",
+                "write STAGE.PARAM.KEY=VALUE, or set the whole value: --set matrix.weights=VALUE",
+            ])
         #expect(r.diagnostics.map(\.location) == [set(1, 1), set(2, 1)])
     }
 
@@ -85,10 +92,11 @@ import Testing
     @Test func unknownStageAndParam() {
         let r = load(["segmnts.k=3", "als.factor=8"])
         #expect(r.diagnostics.map(\.code) == ["bad-override", "bad-override"])
-        #expect(r.diagnostics.map(\.message) == [
-            "override 'segmnts.k=3' names stage 'segmnts', which the pipeline does not have",
-            "override 'als.factor=8' sets parameter 'factor', which stage 'als' (als) does not have",
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "override 'segmnts.k=3' names stage 'segmnts', which the pipeline does not have",
+                "override 'als.factor=8' sets parameter 'factor', which stage 'als' (als) does not have",
+            ])
         #expect(r.diagnostics.map(\.hint) == ["did you mean 'segments'?", "did you mean 'factors'?"])
         #expect(r.diagnostics.map(\.location) == [set(1, 1), set(2, 1)])
     }
@@ -111,17 +119,21 @@ import Testing
     }
 
     @Test func sedHintsSeed() {
-        #expect(load(["sed=1"]).diagnostics.first?.hint == "did you mean 'seed'? (use vars.NAME=VALUE, seed=N, as_of=YYYY-MM-DD, STAGE.PARAM=VALUE or STAGE.PARAM.KEY=VALUE)")
+        #expect(
+            load(["sed=1"]).diagnostics.first?.hint
+                == "did you mean 'seed'? (use vars.NAME=VALUE, seed=N, as_of=YYYY-MM-DD, STAGE.PARAM=VALUE or STAGE.PARAM.KEY=VALUE)"
+        )
     }
 
     @Test func badSeedDateAndFlowValue() {
         let r = load(["seed=abc", "as_of=2024-13-01", "clean.drop_nulls=[a, b"])
         #expect(r.diagnostics.map(\.code) == ["bad-override", "bad-override", "bad-override"])
-        #expect(r.diagnostics.map(\.message) == [
-            "override 'seed=abc': seed expects an integer, found a string",
-            "override 'as_of=2024-13-01': as_of expects a date YYYY-MM-DD, found '2024-13-01'",
-            "cannot parse the value of override 'clean.drop_nulls=[a, b': YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at line 1)",
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "override 'seed=abc': seed expects an integer, found a string",
+                "override 'as_of=2024-13-01': as_of expects a date YYYY-MM-DD, found '2024-13-01'",
+                "cannot parse the value of override 'clean.drop_nulls=[a, b': YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at line 1)",
+            ])
         #expect(r.diagnostics.map(\.location) == [set(1, 6), set(2, 7), set(3, 18)])
     }
 

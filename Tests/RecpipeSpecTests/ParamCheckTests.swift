@@ -1,5 +1,6 @@
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 /// Parameter names, types, ranges, choices, defaults and declaration checks.
@@ -9,7 +10,8 @@ import Testing
     /// A pipeline `e (ingest) -> c (clean) -> f (encode user_features) -> s (cluster WITH)`,
     /// whose `s` stage is on line 6 with the `with:` mapping starting at column 39.
     func cluster(_ with: String) -> PipelineLoadResult {
-        TestCatalog.load("""
+        TestCatalog.load(
+            """
             pipeline: p
             stages:
               e: { uses: ingest, with: { path: x } }
@@ -41,7 +43,9 @@ import Testing
     }
 
     @Test func stringForIntWithQuoteHint() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { min_user_events: \"3\" } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { min_user_events: \"3\" } }\n"
+        )
         let d = try one(r)
         #expect(d.message == "parameter 'min_user_events' of stage 'c' expects an integer, found a string")
         #expect(d.hint == "remove the quotes to make it a number: 3")
@@ -49,13 +53,20 @@ import Testing
     }
 
     @Test(arguments: ["2.5", "2.0"]) func nonIntegerRejectedForInt(value: String) throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { min_user_events: \(value) } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { min_user_events: \(value) } }\n"
+        )
         let d = try one(r)
-        #expect(d.message == "parameter 'min_user_events' of stage 'c' expects an integer, found a non-integer number (\(value == "2.0" ? "2" : value))")
+        #expect(
+            d.message
+                == "parameter 'min_user_events' of stage 'c' expects an integer, found a non-integer number (\(value == "2.0" ? "2" : value))"
+        )
     }
 
     @Test func floatAcceptsIntAndStoresDouble() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions } }\n  a: { uses: als, input: m, with: { regularization: 1 } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions } }\n  a: { uses: als, input: m, with: { regularization: 1 } }\n"
+        )
         #expect(r.diagnostics.isEmpty)
         #expect(r.spec?.stage("a")?.params["regularization"] == .double(1))
     }
@@ -75,12 +86,15 @@ import Testing
     }
 
     @Test func outOfRangeAndTypeInsideMap() {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions, weights: { view: -1, cart: x } } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions, weights: { view: -1, cart: x } } }\n"
+        )
         #expect(r.diagnostics.map(\.code) == ["out-of-range", "type-mismatch"])
-        #expect(r.diagnostics.map(\.message) == [
-            "parameter 'weights.view' of stage 'm' must be between 0 and 100, found -1",
-            "parameter 'weights.cart' of stage 'm' expects a number, found a string",
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "parameter 'weights.view' of stage 'm' must be between 0 and 100, found -1",
+                "parameter 'weights.cart' of stage 'm' expects a number, found a string",
+            ])
         #expect(r.diagnostics.map(\.location) == [loc(4, 79), loc(4, 89)])
     }
 
@@ -98,22 +112,30 @@ import Testing
     }
 
     @Test func choiceNotInList() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interaction } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interaction } }\n"
+        )
         let d = try one(r)
         #expect(d.code == "invalid-choice")
-        #expect(d.message == "parameter 'target' of stage 'm' must be one of interactions, user_features; found 'interaction'")
+        #expect(
+            d.message
+                == "parameter 'target' of stage 'm' must be one of interactions, user_features; found 'interaction'")
         #expect(d.hint == "did you mean 'interactions'?")
         #expect(d.location == loc(4, 48))
     }
 
     @Test func listPromotesSingleScalar() {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { drop_nulls: user_id } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { drop_nulls: user_id } }\n"
+        )
         #expect(r.diagnostics.isEmpty)
         #expect(r.spec?.stage("c")?.params["drop_nulls"] == .list([.string("user_id")]))
     }
 
     @Test func listElementWrongType() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { drop_nulls: [a, 5] } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, with: { drop_nulls: [a, 5] } }\n"
+        )
         let d = try one(r)
         #expect(d.message == "parameter 'drop_nulls[1]' of stage 'c' expects a string, found an integer")
         #expect(d.hint == "quote it to make it a string: \"5\"")
@@ -121,7 +143,9 @@ import Testing
     }
 
     @Test func mapParamRejectsList() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions, weights: [1] } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions, weights: [1] } }\n"
+        )
         let d = try one(r)
         #expect(d.message == "parameter 'weights' of stage 'm' expects a mapping of name: float, found a list")
     }
@@ -134,12 +158,16 @@ import Testing
     }
 
     @Test func anyAcceptsAnything() {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  r: { uses: rank, input: a, with: { extra: { x: [1, null] } } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  r: { uses: rank, input: a, with: { extra: { x: [1, null] } } }\n"
+        )
         #expect(r.diagnostics.map(\.code) == ["artifact-mismatch"])
     }
 
     @Test func unknownParamWithHint() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions } }\n  a:\n    uses: als\n    input: m\n    with:\n      factor: 8\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  m: { uses: encode, input: e, with: { target: interactions } }\n  a:\n    uses: als\n    input: m\n    with:\n      factor: 8\n"
+        )
         let d = try one(r)
         #expect(d.code == "unknown-param")
         #expect(d.message == "stage 'a' (als) has no parameter 'factor'")
@@ -173,7 +201,8 @@ import Testing
     }
 
     @Test func declarationCheckSkippedWhenStageHasErrors() throws {
-        let text = TestCatalog.demo.replacingOccurrences(of: "top: \"${vars.top_n}\", blend: { als: 1 }", with: "top: 0, blend: { alz: 1 }")
+        let text = TestCatalog.demo.replacingOccurrences(
+            of: "top: \"${vars.top_n}\", blend: { als: 1 }", with: "top: 0, blend: { alz: 1 }")
         let d = try one(TestCatalog.load(text))
         #expect(d.code == "out-of-range")
     }
@@ -182,17 +211,21 @@ import Testing
 @Suite struct ParamCheckerDirectTests {
     func check(_ value: ParamValue, _ spec: ParamSpec) -> (ParamValue?, [String]) {
         var ds: [Diagnostic] = []
-        let out = ParamChecker(stage: "s", spec: spec).check(LocatedValue(lifting: value, at: TestCatalog.loc(1, 1)), into: &ds)
+        let out = ParamChecker(stage: "s", spec: spec).check(
+            LocatedValue(lifting: value, at: TestCatalog.loc(1, 1)), into: &ds)
         return (out, ds.map(\.message))
     }
 
     @Test func openRangesReadNaturally() {
-        #expect(check(.int(-1), ParamSpec("n", .int, range: 0...Double.infinity, doc: "")).1
-            == ["parameter 'n' of stage 's' must be at least 0, found -1"])
-        #expect(check(.double(2.5), ParamSpec("x", .float, range: -Double.infinity...1, doc: "")).1
-            == ["parameter 'x' of stage 's' must be at most 1, found 2.5"])
-        #expect(check(.double(0.5), ParamSpec("x", .float, range: 0.25...0.375, doc: "")).1
-            == ["parameter 'x' of stage 's' must be between 0.25 and 0.375, found 0.5"])
+        #expect(
+            check(.int(-1), ParamSpec("n", .int, range: 0...Double.infinity, doc: "")).1
+                == ["parameter 'n' of stage 's' must be at least 0, found -1"])
+        #expect(
+            check(.double(2.5), ParamSpec("x", .float, range: -Double.infinity...1, doc: "")).1
+                == ["parameter 'x' of stage 's' must be at most 1, found 2.5"])
+        #expect(
+            check(.double(0.5), ParamSpec("x", .float, range: 0.25...0.375, doc: "")).1
+                == ["parameter 'x' of stage 's' must be between 0.25 and 0.375, found 0.5"])
     }
 
     @Test func listOfFloatsConvertsEachAndChecksRange() {
@@ -203,8 +236,9 @@ import Testing
     }
 
     @Test func boolAndPhrases() {
-        #expect(check(.string("yes"), ParamSpec("b", .bool, doc: "")).1
-            == ["parameter 'b' of stage 's' expects a boolean (true or false), found a string"])
+        #expect(
+            check(.string("yes"), ParamSpec("b", .bool, doc: "")).1
+                == ["parameter 'b' of stage 's' expects a boolean (true or false), found a string"])
         #expect(ParamChecker.phrase(.list(.int)) == "a list of int values")
         #expect(ParamChecker.phrase(.oneOf([.int, .choice(["auto", "none"])])) == "an integer or one of auto, none")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 /// Top-level structure, stage structure, defaults, and loading from disk.
@@ -35,7 +36,9 @@ import Testing
         #expect(als.params == ["factors": .int(64), "iterations": .int(10), "regularization": .double(0.1)])
         #expect(als.inputs == ["interactions": ["matrix"]])
         let matrix = try #require(spec.stage("matrix"))
-        #expect(matrix.params["weights"] == .map([.init(key: "view", value: .double(1)), .init(key: "cart", value: .double(3))]))
+        #expect(
+            matrix.params["weights"]
+                == .map([.init(key: "view", value: .double(1)), .init(key: "cart", value: .double(3))]))
         let recs = try #require(spec.stage("recs"))
         #expect(recs.inputs == ["candidates": ["als"], "profiles": ["segments"]])
         #expect(recs.params["top"] == .int(20))
@@ -44,14 +47,17 @@ import Testing
     }
 
     @Test func seedAndAsOf() throws {
-        let r = TestCatalog.load("pipeline: p\nseed: 7\nas_of: 2024-02-29\nstages:\n  e: { uses: ingest, with: { path: x } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nseed: 7\nas_of: 2024-02-29\nstages:\n  e: { uses: ingest, with: { path: x } }\n")
         let spec = try #require(r.spec)
         #expect(spec.seed == 7)
         #expect(spec.asOf == "2024-02-29")
     }
 
     @Test func afterIsOrderOnly() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  b: { uses: ingest, after: a, with: { path: y } }\n  c: { uses: ingest, after: [a, b], with: { path: z } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  b: { uses: ingest, after: a, with: { path: y } }\n  c: { uses: ingest, after: [a, b], with: { path: z } }\n"
+        )
         let spec = try #require(r.spec)
         #expect(spec.stage("b")?.after == ["a"])
         #expect(spec.stage("c")?.after == ["a", "b"])
@@ -109,7 +115,10 @@ import Testing
     }
 
     @Test func unknownTopLevelKeyWithHint() throws {
-        let d = try only(TestCatalog.load("pipeline: p\nstage:\n  a: { uses: ingest, with: { path: x } }\nstages: { e: { uses: ingest, with: { path: x } } }\n"))
+        let d = try only(
+            TestCatalog.load(
+                "pipeline: p\nstage:\n  a: { uses: ingest, with: { path: x } }\nstages: { e: { uses: ingest, with: { path: x } } }\n"
+            ))
         #expect(d.code == "unknown-key")
         #expect(d.message == "unknown top-level key 'stage'")
         #expect(d.hint == "did you mean 'stages'?")
@@ -124,11 +133,13 @@ import Testing
     }
 
     @Test func badSeedAndDate() {
-        let r = TestCatalog.load("pipeline: p\nseed: 1.5\nas_of: 2024-02-30\nstages:\n  e: { uses: ingest, with: { path: x } }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nseed: 1.5\nas_of: 2024-02-30\nstages:\n  e: { uses: ingest, with: { path: x } }\n")
         #expect(r.diagnostics.map(\.code) == ["type-mismatch", "invalid-date"])
-        #expect(r.diagnostics.map(\.message) == [
-            "'seed' expects an integer, found a number", "'as_of' expects a date YYYY-MM-DD, found '2024-02-30'",
-        ])
+        #expect(
+            r.diagnostics.map(\.message) == [
+                "'seed' expects an integer, found a number", "'as_of' expects a date YYYY-MM-DD, found '2024-02-30'",
+            ])
         #expect(r.diagnostics.map(\.location) == [loc(2, 7), loc(3, 8)])
     }
 
@@ -139,7 +150,10 @@ import Testing
     }
 
     @Test func duplicateStageName() throws {
-        let d = try only(TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  e: { uses: ingest, with: { path: y } }\n"))
+        let d = try only(
+            TestCatalog.load(
+                "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  e: { uses: ingest, with: { path: y } }\n"
+            ))
         #expect(d.code == "duplicate-key")
         #expect(d.location == loc(4, 3))
         #expect(d.hint == "'e' is first defined at line 3, column 3; remove or rename one of them")
@@ -148,7 +162,8 @@ import Testing
     // MARK: - Stage structure
 
     @Test func unknownStageKeyWithHint() throws {
-        let d = try only(TestCatalog.load("pipeline: p\nstages:\n  e: { use: ingest, uses: ingest, with: { path: x } }\n"))
+        let d = try only(
+            TestCatalog.load("pipeline: p\nstages:\n  e: { use: ingest, uses: ingest, with: { path: x } }\n"))
         #expect(d.code == "unknown-key")
         #expect(d.message == "unknown key 'use' in stage 'e'")
         #expect(d.hint == "did you mean 'uses'?")
@@ -199,7 +214,10 @@ import Testing
     // MARK: - Ports
 
     @Test func unknownPortWithHint() throws {
-        let d = try only(TestCatalog.load("pipeline: p\nstages:\n  m: { uses: ingest, with: { path: x } }\n  a: { uses: als, inputs: { interaction: m } }\n"))
+        let d = try only(
+            TestCatalog.load(
+                "pipeline: p\nstages:\n  m: { uses: ingest, with: { path: x } }\n  a: { uses: als, inputs: { interaction: m } }\n"
+            ))
         #expect(d.code == "unknown-port")
         #expect(d.message == "stage kind 'als' has no input port 'interaction'")
         #expect(d.hint == "did you mean 'interactions'?")
@@ -207,7 +225,10 @@ import Testing
     }
 
     @Test func inputOnKindWithoutPorts() throws {
-        let d = try only(TestCatalog.load("pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  b: { uses: ingest, input: a, with: { path: y } }\n"))
+        let d = try only(
+            TestCatalog.load(
+                "pipeline: p\nstages:\n  a: { uses: ingest, with: { path: x } }\n  b: { uses: ingest, input: a, with: { path: y } }\n"
+            ))
         #expect(d.code == "unknown-port")
         #expect(d.message == "stage kind 'ingest' takes no inputs, but stage 'b' has 'input'")
         #expect(d.location == loc(4, 22))
@@ -222,27 +243,37 @@ import Testing
     }
 
     @Test func optionalPortMayBeOmitted() {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e }\n  m: { uses: encode, input: c, with: { target: interactions } }\n  f: { uses: als, input: m }\n  r: { uses: rank, input: f }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e }\n  m: { uses: encode, input: c, with: { target: interactions } }\n  f: { uses: als, input: m }\n  r: { uses: rank, input: f }\n"
+        )
         #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
         #expect(r.spec?.stage("r")?.inputs == ["candidates": ["f"]])
     }
 
     @Test func listForSingleValuedPort() throws {
-        let d = try only(TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, inputs: { events: [e, e] } }\n"))
+        let d = try only(
+            TestCatalog.load(
+                "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, inputs: { events: [e, e] } }\n"
+            ))
         #expect(d.code == "type-mismatch")
         #expect(d.message == "port 'events' of stage 'c' takes one stage, found a list")
         #expect(d.location == loc(4, 39))
     }
 
     @Test func bothInputAndInputs() throws {
-        let d = try only(TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, inputs: { events: e } }\n"))
+        let d = try only(
+            TestCatalog.load(
+                "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e, inputs: { events: e } }\n"
+            ))
         #expect(d.code == "conflicting-inputs")
         #expect(d.message == "stage 'c' has both 'input' and 'inputs'")
         #expect(d.location == loc(4, 31))
     }
 
     @Test func multiplePortTakesList() throws {
-        let r = TestCatalog.load("pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e }\n  m: { uses: encode, input: c, with: { target: interactions } }\n  a: { uses: als, input: m }\n  b: { uses: als, input: m }\n  r: { uses: rank, input: [a, b] }\n")
+        let r = TestCatalog.load(
+            "pipeline: p\nstages:\n  e: { uses: ingest, with: { path: x } }\n  c: { uses: clean, input: e }\n  m: { uses: encode, input: c, with: { target: interactions } }\n  a: { uses: als, input: m }\n  b: { uses: als, input: m }\n  r: { uses: rank, input: [a, b] }\n"
+        )
         #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
         #expect(r.spec?.stage("r")?.inputs == ["candidates": ["a", "b"]])
     }

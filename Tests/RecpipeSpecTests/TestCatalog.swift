@@ -1,4 +1,5 @@
 import RecpipeCore
+
 @testable import RecpipeSpec
 
 /// Small fake stage kinds, shaped like the real ones, for loader tests.

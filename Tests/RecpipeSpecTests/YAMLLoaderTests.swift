@@ -1,5 +1,6 @@
 import RecpipeCore
 import Testing
+
 @testable import RecpipeSpec
 
 @Suite struct YAMLLoaderTests {
@@ -9,10 +10,13 @@ import Testing
         return try #require(r.root)
     }
 
-    func loc(_ line: Int, _ column: Int) -> RecpipeCore.SourceLocation { RecpipeCore.SourceLocation(file: "t.yaml", line: line, column: column) }
+    func loc(_ line: Int, _ column: Int) -> RecpipeCore.SourceLocation {
+        RecpipeCore.SourceLocation(file: "t.yaml", line: line, column: column)
+    }
 
     @Test func marksForKeysScalarsItemsAndNestedMaps() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             a: 1
             list:
               - x
@@ -38,7 +42,8 @@ import Testing
     }
 
     @Test func scalarStylesAndTags() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             plain: 12
             single: '12'
             double: "12"
@@ -81,10 +86,12 @@ import Testing
 
     @Test func valueConvertsCollectionsInOrder() throws {
         let root = try parse("m: { b: 1, a: [x, 2, null] }\n")
-        #expect(root["m"]?.value == .map([
-            .init(key: "b", value: .int(1)),
-            .init(key: "a", value: .list([.string("x"), .int(2), .null])),
-        ]))
+        #expect(
+            root["m"]?.value
+                == .map([
+                    .init(key: "b", value: .int(1)),
+                    .init(key: "a", value: .list([.string("x"), .int(2), .null])),
+                ]))
     }
 
     @Test func duplicateKeyReportedAtSecondWithFirstLine() {
@@ -112,7 +119,10 @@ import Testing
         let d = r.diagnostics.first
         #expect(r.diagnostics.count == 1)
         #expect(d?.code == "yaml-syntax")
-        #expect(d?.message == "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at line 2)")
+        #expect(
+            d?.message
+                == "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at line 2)"
+        )
         #expect(d?.location == loc(3, 2))
     }
 
@@ -127,9 +137,12 @@ import Testing
         let r = YAMLLoader.load("stages:\n\tevents: 1\n", file: "t.yaml")
         #expect(r.diagnostics.first?.code == "yaml-syntax")
         #expect(r.diagnostics.first?.location == loc(2, 1))
-        #expect(r.diagnostics.first?.hint == "this is a tab: YAML indents with spaces only; replace the tab with spaces")
+        #expect(
+            r.diagnostics.first?.hint == "this is a tab: YAML indents with spaces only; replace the tab with spaces")
         let other = YAMLLoader.load("a:\n  b: 1\n c: 2\n", file: "t.yaml")
-        #expect(other.diagnostics.first?.hint == "check the indentation and that `key: value` pairs have a space after the colon")
+        #expect(
+            other.diagnostics.first?.hint
+                == "check the indentation and that `key: value` pairs have a space after the colon")
     }
 
     @Test(arguments: ["", "\n\n", "# only a comment\n", "---\n"])

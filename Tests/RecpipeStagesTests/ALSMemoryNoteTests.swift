@@ -1,6 +1,7 @@
 import RecpipeCore
-@testable import RecpipeStages
 import Testing
+
+@testable import RecpipeStages
 
 @Suite struct ALSMemoryNoteTests {
     /// The `als` notes show the process's peak resident memory (what `scripts/bench_als.sh` compares).

@@ -2,11 +2,12 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeData
-@testable import RecpipeEngine
 import RecpipeSpec
-@testable import RecpipeStages
 import Synchronization
 import Testing
+
+@testable import RecpipeEngine
+@testable import RecpipeStages
 
 @Suite struct ALSStageTests {
     typealias F = RecommendFixtures
@@ -24,8 +25,11 @@ import Testing
 
     static let base: [String: ParamValue] = ["factors": .int(4), "iterations": .int(6), "candidates": .int(3)]
 
-    static func run(_ params: [String: ParamValue], input: any Artifact = shop, seed: Int = 42) async throws -> (Factors, StageOutput) {
-        let ctx = StageHarness.context("als", params: base.merging(params) { $1 }, inputs: ["interactions": [("m", input)]], seed: seed)
+    static func run(_ params: [String: ParamValue], input: any Artifact = shop, seed: Int = 42) async throws -> (
+        Factors, StageOutput
+    ) {
+        let ctx = StageHarness.context(
+            "als", params: base.merging(params) { $1 }, inputs: ["interactions": [("m", input)]], seed: seed)
         let out = try await ALSStage().run(ctx)
         return (try #require(out.artifact as? Factors), out)
     }
@@ -100,13 +104,18 @@ import Testing
 
     @Test func explicitModeWithARatingRangeStoresBiasesAndClips() async throws {
         let ratings = F.interactions(
-            [[("a", 5), ("b", 1)], [("a", 4), ("c", 2)], [("b", 1), ("c", 5), ("d", 3)], [("d", 5)]], items: ["a", "b", "c", "d"])
+            [[("a", 5), ("b", 1)], [("a", 4), ("c", 2)], [("b", 1), ("c", 5), ("d", 3)], [("d", 5)]],
+            items: ["a", "b", "c", "d"])
         let (f, out) = try await Self.run(
-            ["implicit": .bool(false), "rating_min": .double(1), "rating_max": .double(5), "regularization": .double(0.1)],
+            [
+                "implicit": .bool(false), "rating_min": .double(1), "rating_max": .double(5),
+                "regularization": .double(0.1),
+            ],
             input: ratings)
         #expect(f.userBias.count == 4 && f.itemBias.count == 4)
         #expect(abs(f.globalMean - 3.25) < 1e-6)
-        #expect(f.settings["implicit"] == "false" && f.settings["rating_min"] == "1.0" && f.settings["rating_max"] == "5.0")
+        #expect(
+            f.settings["implicit"] == "false" && f.settings["rating_min"] == "1.0" && f.settings["rating_max"] == "5.0")
         #expect(f.settings["regularization_scaling"] == "per_count")
         #expect(out.notes.first?.contains("explicit ALS (λ=0.1·n, biases, clipped to 1.0…5.0)") == true)
         let model = try ALSSettings.model(from: f)
@@ -119,11 +128,17 @@ import Testing
 
     @Test func settingsRoundTripForEveryMode() throws {
         let kinds: [ALSModel.Kind] = [
-            .implicit(ALSImplicitOptions(factors: 8, iterations: 3, regularization: 0.25, alpha: 40, confidence: .log(epsilon: 0.5),
-                                         regularizationScaling: .perCount, solver: .cholesky, seed: 9)),
-            .implicit(ALSImplicitOptions(factors: 2, regularization: 0.05, confidence: .onePlus, solver: .conjugateGradient(steps: 5))),
-            .explicit(ALSExplicitOptions(factors: 3, iterations: 4, regularization: 0.1, regularizationScaling: .none,
-                                         useBiases: false, ratingRange: 0.5...5, seed: 3)),
+            .implicit(
+                ALSImplicitOptions(
+                    factors: 8, iterations: 3, regularization: 0.25, alpha: 40, confidence: .log(epsilon: 0.5),
+                    regularizationScaling: .perCount, solver: .cholesky, seed: 9)),
+            .implicit(
+                ALSImplicitOptions(
+                    factors: 2, regularization: 0.05, confidence: .onePlus, solver: .conjugateGradient(steps: 5))),
+            .explicit(
+                ALSExplicitOptions(
+                    factors: 3, iterations: 4, regularization: 0.1, regularizationScaling: .none,
+                    useBiases: false, ratingRange: 0.5...5, seed: 3)),
         ]
         for kind in kinds { #expect(try ALSSettings.kind(ALSSettings.encode(kind)) == kind) }
         #expect(throws: ALSError.self) { try ALSSettings.kind(["model": "svd"]) }
@@ -150,7 +165,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("      factors: 0", "factors"), ("      iterations: 0", "iterations"), ("      regularization: -1", "regularization"),
+        ("      factors: 0", "factors"), ("      iterations: 0", "iterations"),
+        ("      regularization: -1", "regularization"),
         ("      alpha: 0", "alpha"), ("      confidence: cubic", "confidence"), ("      solver: lu", "solver"),
         ("      cg_steps: 0", "cg_steps"), ("      threads: -1", "threads"), ("      candidates: -5", "candidates"),
         ("      tolerance: 2", "tolerance"), ("      epsilon: 0\n      confidence: log", "epsilon"),
@@ -171,7 +187,11 @@ import Testing
     }
 
     @Test func goodParametersValidate() {
-        #expect(Self.diagnostics("      factors: 8\n      confidence: log\n      epsilon: 0.5\n      solver: cholesky").isEmpty)
-        #expect(Self.diagnostics("      implicit: false\n      rating_min: 1\n      rating_max: 5\n      biases: false").isEmpty)
+        #expect(
+            Self.diagnostics("      factors: 8\n      confidence: log\n      epsilon: 0.5\n      solver: cholesky")
+                .isEmpty)
+        #expect(
+            Self.diagnostics("      implicit: false\n      rating_min: 1\n      rating_max: 5\n      biases: false")
+                .isEmpty)
     }
 }

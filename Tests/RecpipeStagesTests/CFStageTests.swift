@@ -1,8 +1,9 @@
 import RecpipeAlgorithms
 import RecpipeData
 import RecpipeSpec
-@testable import RecpipeStages
 import Testing
+
+@testable import RecpipeStages
 
 @Suite struct CFStageTests {
     typealias F = RecommendFixtures
@@ -21,7 +22,8 @@ import Testing
     }
 
     @Test func minNeighborsDropsThinlySupportedCandidates() async throws {
-        let ctx = StageHarness.context("cf", params: ["min_neighbors": .int(2)], inputs: ["interactions": [("m", F.small)]])
+        let ctx = StageHarness.context(
+            "cf", params: ["min_neighbors": .int(2)], inputs: ["interactions": [("m", F.small)]])
         let c = try #require(try await CFStage().run(ctx).artifact as? Candidates)
         #expect(F.lists(c) == [["c"], ["b"], ["a"]])
     }
@@ -41,7 +43,8 @@ import Testing
     @Test func candidatesCapsListsAndSplitInputTrainsOnTrain() async throws {
         let split = EvaluationSplit(
             train: F.small, testOffsets: [0, 1, 1, 1], testItems: [2], testValues: [1], method: "hand")
-        let ctx = StageHarness.context("cf", params: ["candidates": .int(1)], inputs: ["interactions": [("split", split)]])
+        let ctx = StageHarness.context(
+            "cf", params: ["candidates": .int(1)], inputs: ["interactions": [("split", split)]])
         let c = try #require(try await CFStage().run(ctx).artifact as? Candidates)
         #expect(F.lists(c) == [["c"], ["b"], ["a"]])
     }
@@ -50,7 +53,8 @@ import Testing
         for sim in CFStage.similarities {
             for mode in ["user", "item"] {
                 let ctx = StageHarness.context(
-                    "cf", params: ["mode": .string(mode), "similarity": .string(sim)], inputs: ["interactions": [("m", F.small)]])
+                    "cf", params: ["mode": .string(mode), "similarity": .string(sim)],
+                    inputs: ["interactions": [("m", F.small)]])
                 let c = try #require(try await CFStage().run(ctx).artifact as? Candidates)
                 for u in 0..<3 {
                     let seen = Set(F.small.seen(user: u))
@@ -61,18 +65,23 @@ import Testing
     }
 
     @Test func memoryRefusalIsAClearStageError() async {
-        let ctx = StageHarness.context("cf", params: ["max_memory": .string("1KB")], inputs: ["interactions": [("m", F.small)]])
+        let ctx = StageHarness.context(
+            "cf", params: ["max_memory": .string("1KB")], inputs: ["interactions": [("m", F.small)]])
         let text = await F.errorText { _ = try await CFStage().run(ctx) }
         #expect(text.contains("item-kNN with 4 items"))
         #expect(text.contains("over max_memory 0.0 MB; lower `neighbors` or raise `max_memory`"))
         let user = StageHarness.context(
-            "cf", params: ["mode": .string("user"), "max_memory": .int(100)], inputs: ["interactions": [("m", F.small)]])
+            "cf", params: ["mode": .string("user"), "max_memory": .int(100)], inputs: ["interactions": [("m", F.small)]]
+        )
         #expect(await F.errorText { _ = try await CFStage().run(user) }.contains("user-kNN with 3 users"))
     }
 
     @Test func badMaxMemoryAndWeightingAreRejected() async {
-        let ctx = StageHarness.context("cf", params: ["max_memory": .string("lots")], inputs: ["interactions": [("m", F.small)]])
-        #expect(await F.errorText { _ = try await CFStage().run(ctx) }.contains("`max_memory` must be a positive byte count"))
+        let ctx = StageHarness.context(
+            "cf", params: ["max_memory": .string("lots")], inputs: ["interactions": [("m", F.small)]])
+        #expect(
+            await F.errorText { _ = try await CFStage().run(ctx) }.contains(
+                "`max_memory` must be a positive byte count"))
         let spec = StageHarness.context("cf", params: ["mode": .string("user"), "weighting": .string("bm25")]).spec
         let problems = CFStage.declaration.check(spec, StageHarness.context("cf").pipeline)
         #expect(problems.first?.message.contains("only applies to item mode") == true)

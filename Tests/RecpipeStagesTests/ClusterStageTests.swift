@@ -74,15 +74,20 @@ import Testing
     @Test func defaultColumnsSkipScoresScaledCopiesAndText() async throws {
         let t = try Self.twoGroups
             .appending(.ints("r_score", [1, 2, 3, 4, 5, 1])).appending(.doubles("x_scaled", [0, 0, 0, 1, 1, 1]))
-            .appending(.strings("rfm_segment", ["A", "A", "A", "B", "B", "B"])).appending(.ints("gender_label", [0, 1, 0, 1, 0, 1]))
+            .appending(.strings("rfm_segment", ["A", "A", "A", "B", "B", "B"])).appending(
+                .ints("gender_label", [0, 1, 0, 1, 0, 1]))
         let (s, _) = try await Self.run(t, [:])
         #expect(s.featureNames == ["x", "y"])
     }
 
     @Test func unknownOrTextColumnsAreErrors() async throws {
-        let unknown = await RecommendFixtures.errorText { _ = try await Self.run(Self.twoGroups, ["columns": .list([.string("z")])]) }
+        let unknown = await RecommendFixtures.errorText {
+            _ = try await Self.run(Self.twoGroups, ["columns": .list([.string("z")])])
+        }
         #expect(unknown.contains("unknown column 'z'"))
-        let text = await RecommendFixtures.errorText { _ = try await Self.run(Self.twoGroups, ["columns": .list([.string("user_id")])]) }
+        let text = await RecommendFixtures.errorText {
+            _ = try await Self.run(Self.twoGroups, ["columns": .list([.string("user_id")])])
+        }
         #expect(text.contains("column 'user_id' is text"))
     }
 
@@ -92,7 +97,8 @@ import Testing
             .doubles("x", [0, 0.5, 0, 10, 10.5, 10, 0, 0.5, 0]),
             .doubles("y", [0, 0, 0.5, 0, 0, 0.5, 10, 10, 10.5]),
         ])
-        let (s, out) = try await Self.run(t, ["k": .string("auto"), "k_range": .list([.int(2), .int(4)]), "scale": .string("none")])
+        let (s, out) = try await Self.run(
+            t, ["k": .string("auto"), "k_range": .list([.int(2), .int(4)]), "scale": .string("none")])
         #expect(s.k == 3)
         #expect(s.sizes == [3, 3, 3])
         #expect(out.notes.contains { $0.hasPrefix("k: auto chose 3") })

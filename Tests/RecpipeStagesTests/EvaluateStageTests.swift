@@ -2,8 +2,9 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeData
 import RecpipeSpec
-@testable import RecpipeStages
 import Testing
+
+@testable import RecpipeStages
 
 @Suite struct EvaluateStageTests {
     typealias F = RecommendFixtures
@@ -20,7 +21,8 @@ import Testing
 
     @Test func rankingMetricsMatchHandComputation() async throws {
         let ctx = StageHarness.context(
-            "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", Self.split)], "models": [("cf", Self.candidates)]])
+            "evaluate", params: ["k": .int(2)],
+            inputs: ["split": [("split", Self.split)], "models": [("cf", Self.candidates)]])
         let out = try await EvaluateStage().run(ctx)
         #expect(out.kind == .metrics)
         let t = try #require(out.artifact as? Table)
@@ -41,7 +43,8 @@ import Testing
     /// metrics of what users see after filters and promotions. Before: rejected on port 'models'.
     @Test func rankOutputIsEvaluatedAsWhatUsersSee() async throws {
         let recs = Recommendations(
-            users: IDMap(["u1", "u0"]), items: IDMap(["c", "d", "a", "b"]), offsets: [0, 2, 4], itemIndices: [0, 1, 2, 3],
+            users: IDMap(["u1", "u0"]), items: IDMap(["c", "d", "a", "b"]), offsets: [0, 2, 4],
+            itemIndices: [0, 1, 2, 3],
             scores: [0.9, 0.5, 0.9, 0.8], provenance: ["", "", "", ""], fallbackUsers: [])
         let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", Self.split)], "models": [("recs", recs)]])
@@ -53,26 +56,35 @@ import Testing
 
     @Test func aUserOutsideTheSplitIsIgnoredAndCountedOnlyWhenItHasAList() async throws {
         let recs = Recommendations(
-            users: IDMap(["u1", "u0", "nobody", "stranger"]), items: IDMap(["c", "d", "a", "b"]), offsets: [0, 2, 4, 4, 5],
-            itemIndices: [0, 1, 2, 3, 2], scores: [0.9, 0.5, 0.9, 0.8, 0.7], provenance: ["", "", "", "", ""], fallbackUsers: [])
+            users: IDMap(["u1", "u0", "nobody", "stranger"]), items: IDMap(["c", "d", "a", "b"]),
+            offsets: [0, 2, 4, 4, 5],
+            itemIndices: [0, 1, 2, 3, 2], scores: [0.9, 0.5, 0.9, 0.8, 0.7], provenance: ["", "", "", "", ""],
+            fallbackUsers: [])
         let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", Self.split)], "models": [("recs", recs)]])
         let out = try await EvaluateStage().run(ctx)
         // 'nobody' has no list: nothing is lost; 'stranger' has one that cannot be scored.
-        #expect(out.warnings.contains("recs: 1 users and 0 candidate items are not in the split and were ignored"), "\(out.warnings)")
+        #expect(
+            out.warnings.contains("recs: 1 users and 0 candidate items are not in the split and were ignored"),
+            "\(out.warnings)")
         #expect(F.metric(try #require(out.artifact as? Table), "recs", "precision@2") == 0.25)
     }
 
     @Test func anEmptyTestSplitGivesNAAndNullNotZero() async throws {
-        let empty = EvaluationSplit(train: Self.split.train, testOffsets: [0, 0, 0, 0], testItems: [], testValues: [], method: "hand")
+        let empty = EvaluationSplit(
+            train: Self.split.train, testOffsets: [0, 0, 0, 0], testItems: [], testValues: [], method: "hand")
         let ctx = StageHarness.context(
-            "evaluate", params: ["k": .int(2)], inputs: ["split": [("split", empty)], "models": [("cf", Self.candidates)]])
+            "evaluate", params: ["k": .int(2)],
+            inputs: ["split": [("split", empty)], "models": [("cf", Self.candidates)]])
         let out = try await EvaluateStage().run(ctx)
         let line = try #require(out.notes.first { $0.hasPrefix("cf: ") })
         #expect(line.hasPrefix("cf: precision@2 n/a, recall@2 n/a, ndcg@2 n/a"), "\(line)")
         #expect(line.hasSuffix("users_evaluated 0"))
         #expect(!line.contains("0.0000"))
-        #expect(out.warnings == ["cf: no user has both candidates and test entries (0 test entries), so its metrics are n/a"])
+        #expect(
+            out.warnings == [
+                "cf: no user has both candidates and test entries (0 test entries), so its metrics are n/a"
+            ])
         let t = try #require(out.artifact as? Table)
         #expect(F.metric(t, "cf", "precision@2") == nil)  // null, not 0
         #expect(F.metric(t, "cf", "users_evaluated") == 0)
@@ -94,11 +106,14 @@ import Testing
 
     @Test func segmentsBreakTheMetricsDown() async throws {
         let segments = Segments(
-            users: ["u0", "u1"], labels: [0, 1], k: 2, featureNames: [], centroidsScaled: [], centroids: [], sizes: [1, 1],
+            users: ["u0", "u1"], labels: [0, 1], k: 2, featureNames: [], centroidsScaled: [], centroids: [],
+            sizes: [1, 1],
             inertia: 0, names: ["loyal", "new"])
         let ctx = StageHarness.context(
             "evaluate", params: ["k": .int(2)],
-            inputs: ["split": [("split", Self.split)], "models": [("cf", Self.candidates)], "segments": [("seg", segments)]])
+            inputs: [
+                "split": [("split", Self.split)], "models": [("cf", Self.candidates)], "segments": [("seg", segments)],
+            ])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
         #expect(F.metric(t, "cf", "precision@2", group: "loyal") == 0.5)
         #expect(F.metric(t, "cf", "precision@2", group: "new") == 0)
@@ -106,12 +121,20 @@ import Testing
 
     @Test func ratingModelsReportRMSEOfTheKNNPredictor() async throws {
         let train = F.interactions(
-            [[("a", 5), ("b", 3), ("c", 4)], [("a", 4), ("b", 2), ("c", 5), ("d", 3)], [("a", 1), ("b", 5), ("d", 2)]],
+            [
+                [("a", 5), ("b", 3), ("c", 4)], [("a", 4), ("b", 2), ("c", 5), ("d", 3)],
+                [("a", 1), ("b", 5), ("d", 2)],
+            ],
             items: ["a", "b", "c", "d"])
-        let split = EvaluationSplit(train: train, testOffsets: [0, 1, 1, 2], testItems: [3, 2], testValues: [4, 3], method: "hand")
+        let split = EvaluationSplit(
+            train: train, testOffsets: [0, 1, 1, 2], testItems: [3, 2], testValues: [4, 3], method: "hand")
         let ctx = StageHarness.context(
             "evaluate",
-            params: ["rating_models": .list([.map([.init(key: "name", value: .string("m")), .init(key: "k", value: .int(2))])])],
+            params: [
+                "rating_models": .list([
+                    .map([.init(key: "name", value: .string("m")), .init(key: "k", value: .int(2))])
+                ])
+            ],
             inputs: ["split": [("split", split)]])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
         let model = try KNNPredictor(ratings: train.matrix, configuration: .init(k: 2))
@@ -122,11 +145,15 @@ import Testing
         let bad = StageHarness.context(
             "evaluate", params: ["rating_models": .list([.map([.init(key: "kind", value: .string("svd"))])])],
             inputs: ["split": [("split", split)]])
-        #expect(await F.errorText { _ = try await EvaluateStage().run(bad) }.contains("kind must be one of means, baseline"))
+        #expect(
+            await F.errorText { _ = try await EvaluateStage().run(bad) }.contains("kind must be one of means, baseline")
+        )
     }
 
     @Test func nothingToEvaluateIsACheckError() {
         let spec = StageHarness.context("evaluate").spec
-        #expect(EvaluateStage.declaration.check(spec, StageHarness.context("evaluate").pipeline).first?.message.contains("nothing to evaluate") == true)
+        #expect(
+            EvaluateStage.declaration.check(spec, StageHarness.context("evaluate").pipeline).first?.message.contains(
+                "nothing to evaluate") == true)
     }
 }

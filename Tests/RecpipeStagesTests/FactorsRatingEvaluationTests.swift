@@ -2,8 +2,9 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeData
 import RecpipeSpec
-@testable import RecpipeStages
 import Testing
+
+@testable import RecpipeStages
 
 /// `evaluate` scoring explicit-ALS factors by RMSE / MAE (FactorsRatingEvaluation).
 @Suite struct FactorsRatingEvaluationTests {
@@ -27,7 +28,8 @@ import Testing
     static let explicit = ALSModel.Kind.explicit(ALSExplicitOptions(factors: 1, useBiases: true, ratingRange: 1...5))
 
     @Test func explicitFactorsReportRMSEAndMAEByHand() async throws {
-        let ctx = StageHarness.context("evaluate", inputs: ["split": [("split", Self.split)], "models": [("als", Self.factors(Self.explicit))]])
+        let ctx = StageHarness.context(
+            "evaluate", inputs: ["split": [("split", Self.split)], "models": [("als", Self.factors(Self.explicit))]])
         let out = try await EvaluateStage().run(ctx)
         let t = try #require(out.artifact as? Table)
         // u0·c = 3 − 0.5 + 0 + 0.5 = 3 (err 0); u0·a = 5.5 → clipped 5 (err 0); u1·b = 3 + 0.5 + 1 − 2 = 2.5
@@ -35,7 +37,11 @@ import Testing
         #expect(abs(F.metric(t, "als", "rmse")! - (10.75 / 5).squareRoot()) < 1e-6)
         #expect(abs(F.metric(t, "als", "mae")! - 1.1) < 1e-6)
         #expect(F.metric(t, "als", "unknown_share") == 0.4)
-        #expect(out.notes.contains { $0.hasPrefix("als: rmse 1.4663, mae 1.1000, unknown_share 0.4000") && $0.contains("5 test ratings, 2 with an unknown user or item") })
+        #expect(
+            out.notes.contains {
+                $0.hasPrefix("als: rmse 1.4663, mae 1.1000, unknown_share 0.4000")
+                    && $0.contains("5 test ratings, 2 with an unknown user or item")
+            })
         #expect(out.notes.contains { $0.contains("RMSE = √") })
     }
 
@@ -51,7 +57,11 @@ import Testing
 
     @Test func implicitFactorsGetNoRatingMetrics() async throws {
         let ctx = StageHarness.context(
-            "evaluate", inputs: ["split": [("split", Self.split)], "models": [("als", Self.factors(.implicit(ALSImplicitOptions(factors: 1))))]])
+            "evaluate",
+            inputs: [
+                "split": [("split", Self.split)],
+                "models": [("als", Self.factors(.implicit(ALSImplicitOptions(factors: 1))))],
+            ])
         let t = try #require(try await EvaluateStage().run(ctx).artifact as? Table)
         #expect(F.metric(t, "als", "rmse") == nil)
         #expect(F.metric(t, "als", "users_evaluated") != nil)

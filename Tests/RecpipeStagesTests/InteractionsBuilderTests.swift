@@ -8,8 +8,13 @@ import Testing
     /// events: (user, item, event, timestamp seconds)
     func events(_ rows: [(String?, String?, String, Int64)]) throws -> Table {
         try Table(
-            schema: [Field("user_id", .string), Field("item_id", .string), Field("event", .string), Field("timestamp", .timestamp)],
-            rows: rows.map { [$0.0.map(Value.string) ?? .null, $0.1.map(Value.string) ?? .null, .string($0.2), .timestamp($0.3)] })
+            schema: [
+                Field("user_id", .string), Field("item_id", .string), Field("event", .string),
+                Field("timestamp", .timestamp),
+            ],
+            rows: rows.map {
+                [$0.0.map(Value.string) ?? .null, $0.1.map(Value.string) ?? .null, .string($0.2), .timestamp($0.3)]
+            })
     }
 
     let weights = ["view": 1.0, "cart": 3.0, "purchase": 5.0]
@@ -17,7 +22,9 @@ import Testing
     func dense(_ m: Interactions) -> [String: Float] {
         var out: [String: Float] = [:]
         for u in 0..<m.users.count {
-            for k in m.matrix.rowRange(u) { out["\(m.users[u])/\(m.items[Int(m.matrix.columns[k])])"] = m.matrix.values[k] }
+            for k in m.matrix.rowRange(u) {
+                out["\(m.users[u])/\(m.items[Int(m.matrix.columns[k])])"] = m.matrix.values[k]
+            }
         }
         return out
     }
@@ -25,10 +32,11 @@ import Testing
     @Test func weightsPerEventTypeAreSummedAndUnweightedTypesCounted() throws {
         var b = InteractionsBuilder()
         b.weights = weights
-        let r = try b.build(events([
-            ("u1", "i1", "view", 10), ("u1", "i1", "cart", 20), ("u1", "i2", "purchase", 30),
-            ("u2", "i1", "view", 40), ("u2", "i3", "share", 50), (nil, "i1", "view", 60),
-        ]))
+        let r = try b.build(
+            events([
+                ("u1", "i1", "view", 10), ("u1", "i1", "cart", 20), ("u1", "i2", "purchase", 30),
+                ("u2", "i1", "view", 40), ("u2", "i3", "share", 50), (nil, "i1", "view", 60),
+            ]))
         #expect(dense(r.interactions) == ["u1/i1": 4, "u1/i2": 5, "u2/i1": 1])
         #expect(r.interactions.users.ids == ["u1", "u2"])
         #expect(r.interactions.items.ids == ["i1", "i2"])
@@ -55,7 +63,10 @@ import Testing
         b.weights = weights
         b.halfLifeDays = 1
         b.asOf = 2 * 86_400
-        let r = try b.build(events([("u1", "i1", "purchase", 0), ("u1", "i2", "purchase", 86_400), ("u1", "i3", "purchase", 2 * 86_400)]))
+        let r = try b.build(
+            events([
+                ("u1", "i1", "purchase", 0), ("u1", "i2", "purchase", 86_400), ("u1", "i3", "purchase", 2 * 86_400),
+            ]))
         let d = dense(r.interactions)
         #expect(abs(d["u1/i1"]! - 1.25) < 1e-6)
         #expect(abs(d["u1/i2"]! - 2.5) < 1e-6)
@@ -66,7 +77,8 @@ import Testing
         var b = InteractionsBuilder()
         b.weights = weights
         b.binarize = true
-        let m = try b.build(events([("u1", "i2", "purchase", 1), ("u1", "i1", "cart", 2), ("u2", "i2", "view", 3)])).interactions
+        let m = try b.build(events([("u1", "i2", "purchase", 1), ("u1", "i1", "cart", 2), ("u2", "i2", "view", 3)]))
+            .interactions
         #expect(dense(m) == ["u1/i2": 1, "u1/i1": 1, "u2/i2": 1])
         let u1 = m.users["u1"]!, u2 = m.users["u2"]!
         let i1 = m.items["i1"]!, i2 = m.items["i2"]!

@@ -38,8 +38,9 @@ import Testing
                 .init(model: "pop", metric: "hit_rate@10", before: nil, after: 0.25),
                 .init(model: "cf", metric: "ndcg@10", before: 0.3, after: nil),
             ])
-        #expect(MetricChange.compare(before: before, after: after, group: "young")
-            == [.init(model: "als_eval", metric: "precision@10", before: 0.5, after: 0.9)])
+        #expect(
+            MetricChange.compare(before: before, after: after, group: "young")
+                == [.init(model: "als_eval", metric: "precision@10", before: 0.5, after: 0.9)])
     }
 
     @Test func rendersBeforeAfterAndTheChange() {
@@ -55,28 +56,36 @@ import Testing
     }
 
     @Test func sameMetricsAreUnchanged() {
-        #expect(MetricChange.report(stage: "quality", before: before, after: before, cached: false)
-            == "metric change of 'quality': unchanged (identical metrics)")
-        #expect(MetricChange.report(stage: "quality", before: before, after: after, cached: true)
-            == "metric change of 'quality': unchanged (the stage was reused from the cache)")
+        #expect(
+            MetricChange.report(stage: "quality", before: before, after: before, cached: false)
+                == "metric change of 'quality': unchanged (identical metrics)")
+        #expect(
+            MetricChange.report(stage: "quality", before: before, after: after, cached: true)
+                == "metric change of 'quality': unchanged (the stage was reused from the cache)")
         let partly = metrics([("m", "precision@10", "all", 0.5), ("m", "recall@10", "all", 0.25)])
         let moved = metrics([("m", "precision@10", "all", 0.5), ("m", "recall@10", "all", 0.5)])
-        #expect(MetricChange.report(stage: "q", before: partly, after: moved, cached: false) == """
-            metric change of 'q' (before → after):
-              q: m recall@10 0.2500 → 0.5000 (+0.2500)
-              (1 other metric unchanged)
-            """)
-        #expect(MetricChange(model: "m", metric: "map@10", before: 0.5, after: 0.5).line == "m map@10 0.5000 → 0.5000 (unchanged)")
+        #expect(
+            MetricChange.report(stage: "q", before: partly, after: moved, cached: false) == """
+                metric change of 'q' (before → after):
+                  q: m recall@10 0.2500 → 0.5000 (+0.2500)
+                  (1 other metric unchanged)
+                """)
+        #expect(
+            MetricChange(model: "m", metric: "map@10", before: 0.5, after: 0.5).line
+                == "m map@10 0.5000 → 0.5000 (unchanged)")
     }
 
     @Test func firstResultAndMissingResult() {
-        #expect(MetricChange.report(stage: "quality", before: nil, after: metrics([("m", "map@10", "all", 0.125)]), cached: false)
-            == """
-                metric change of 'quality': no previous result to compare with; current metrics:
-                  quality: m map@10 0.1250
-                """)
-        #expect(MetricChange.report(stage: "quality", before: nil, after: nil, cached: false)
-            == "metric change of 'quality': no result yet (the stage did not run)")
+        #expect(
+            MetricChange.report(
+                stage: "quality", before: nil, after: metrics([("m", "map@10", "all", 0.125)]), cached: false)
+                    == """
+                    metric change of 'quality': no previous result to compare with; current metrics:
+                      quality: m map@10 0.1250
+                    """)
+        #expect(
+            MetricChange.report(stage: "quality", before: nil, after: nil, cached: false)
+                == "metric change of 'quality': no result yet (the stage did not run)")
         // A table that is not a metrics table contributes no rows.
         #expect(MetricChange.compare(before: Table(), after: Table()).isEmpty)
     }

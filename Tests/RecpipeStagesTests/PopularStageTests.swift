@@ -2,8 +2,9 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeData
 import RecpipeSpec
-@testable import RecpipeStages
 import Testing
+
+@testable import RecpipeStages
 
 @Suite struct PopularStageTests {
     typealias F = RecommendFixtures

@@ -53,7 +53,8 @@ import Testing
     @Test func excludeSeenInStockAndCategories() async throws {
         let c = RankFixture.candidates("a", [("U1", [("I1", 5), ("I2", 4), ("I3", 3), ("I4", 2), ("I5", 1)])])
         let items = RankFixture.items([
-            ("I1", "shoes", 3, 10), ("I2", "coats", 0, 10), ("I3", "toys", 1, 10), ("I4", "shoes", 2, 10), ("I5", "books", 1, 10),
+            ("I1", "shoes", 3, 10), ("I2", "coats", 0, 10), ("I3", "toys", 1, 10), ("I4", "shoes", 2, 10),
+            ("I5", "books", 1, 10),
         ])
         let seen = RankFixture.seen([("U1", ["I4"])])
         let (r, out) = try await RankFixture.run(
@@ -67,7 +68,9 @@ import Testing
 
     @Test func categoryCap() async throws {
         let c = RankFixture.candidates("a", [("U1", [("I1", 5), ("I2", 4), ("I3", 3), ("I4", 2)])])
-        let items = RankFixture.items([("I1", "shoes", 1, 1), ("I2", "shoes", 1, 1), ("I3", "shoes", 1, 1), ("I4", "coats", 1, 1)])
+        let items = RankFixture.items([
+            ("I1", "shoes", 1, 1), ("I2", "shoes", 1, 1), ("I3", "shoes", 1, 1), ("I4", "coats", 1, 1),
+        ])
         let (r, _) = try await RankFixture.run(
             ["top": .int(3), "max_per_category": .int(2)], candidates: [("a", c)], items: items)
         #expect(RankFixture.list(r, "U1") == ["I1", "I2", "I4"])
@@ -96,7 +99,11 @@ import Testing
     @Test func parallelOutputIsDeterministic() async throws {
         var g = SeededGenerator(seed: 7)
         let lists = (0..<700).map { u in
-            ("U\(u)", (0..<30).map { _ in ("I\(Int.random(in: 0..<200, using: &g))", Float(Int.random(in: 0..<20, using: &g))) })
+            (
+                "U\(u)",
+                (0..<30).map { _ in ("I\(Int.random(in: 0..<200, using: &g))", Float(Int.random(in: 0..<20, using: &g)))
+                }
+            )
         }
         let c = RankFixture.candidates("a", lists)
         let (one, _) = try await RankFixture.run(["top": .int(10)], candidates: [("a", c)], threads: 1)

@@ -32,7 +32,8 @@ import Testing
         #expect(d.coverageBefore == 3 && d.coverageAfter == 5)
         #expect(
             d.categories == [
-                .init(category: "shoes", before: 0.875, after: 0.5), .init(category: "coats", before: 0.125, after: 0.375),
+                .init(category: "shoes", before: 0.875, after: 0.5),
+                .init(category: "coats", before: 0.125, after: 0.375),
                 .init(category: "toys", before: 0, after: 0.125),
             ])
         #expect(

@@ -31,9 +31,11 @@ import Testing
     }
 
     @Test func theEvaluatedRankSeesTheTrainPartOnly() async throws {
-        let cands = RankFixture.candidates("als", [("U1", [("I1", 5), ("I2", 4), ("I3", 3)]), ("U2", [("I1", 5), ("I2", 4)])])
+        let cands = RankFixture.candidates(
+            "als", [("U1", [("I1", 5), ("I2", 4), ("I3", 3)]), ("U2", [("I1", 5), ("I2", 4)])])
         let purchases = RankFixture.seen([("U1", ["I3"])])
-        let script = RankFixture.script(#"filter("not_purchased", function(u, item) return not u:purchased(item.item_id) end)"#)
+        let script = RankFixture.script(
+            #"filter("not_purchased", function(u, item) return not u:purchased(item.item_id) end)"#)
         let items = RankFixture.items([("I1", "shoes", 3, 10), ("I2", "coats", 3, 10), ("I3", "toys", 3, 10)])
         let context = StageHarness.context(
             "rank", name: "quality.recs", params: ["filters": .string(script), "exhaustive": .bool(true)],
@@ -51,6 +53,8 @@ import Testing
         #expect(RankFixture.list(r, "U1") == ["I1", "I3"])
         #expect(RankFixture.list(r, "U2") == ["I2"])
         #expect(RankFixture.counter(out, "removed_by_not_purchased") == 0)
-        #expect(out.notes.contains("evaluation: 1 purchases the split holds out are hidden from u:purchased"), "\(out.notes)")
+        #expect(
+            out.notes.contains("evaluation: 1 purchases the split holds out are hidden from u:purchased"),
+            "\(out.notes)")
     }
 }

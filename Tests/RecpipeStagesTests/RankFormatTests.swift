@@ -5,7 +5,9 @@ import Testing
 /// The byte-level fast paths of the rank worker agree with their plain definitions.
 @Suite struct RankFormatTests {
     @Test func appendScoreMatchesScore() {
-        var values: [Float] = [0, -0, 0.7, 1.005, 0.004, 0.005, -0.004, -0.006, -1.5, 12.345, 999.999, 100, .infinity, -.infinity, .nan]
+        var values: [Float] = [
+            0, -0, 0.7, 1.005, 0.004, 0.005, -0.004, -0.006, -1.5, 12.345, 999.999, 100, .infinity, -.infinity, .nan,
+        ]
         var rng = SplitMix(seed: 7)
         for _ in 0..<2000 { values.append(Float(rng.unit() * 2000 - 1000)) }
         for _ in 0..<2000 { values.append(Float(rng.unit())) }

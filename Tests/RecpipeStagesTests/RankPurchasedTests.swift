@@ -15,7 +15,9 @@ import Testing
     let events: [(String, String, String)] = [("U1", "I2", "view"), ("U1", "I3", "purchase"), ("U2", "I1", "view")]
     let cands = RankFixture.candidates(
         "als", [("U1", [("I1", 5), ("I2", 4), ("I3", 3), ("I4", 2)]), ("U2", [("I1", 5), ("I2", 4)])])
-    let items = RankFixture.items([("I1", "shoes", 3, 10), ("I2", "coats", 3, 10), ("I3", "toys", 3, 10), ("I4", "books", 3, 10)])
+    let items = RankFixture.items([
+        ("I1", "shoes", 3, 10), ("I2", "coats", 3, 10), ("I3", "toys", 3, 10), ("I4", "books", 3, 10),
+    ])
 
     /// The encode stage's interactions over `events` with `weights`.
     func encode(_ weights: [String: Double]) throws -> Interactions {
@@ -28,7 +30,9 @@ import Testing
         return try b.build(table).interactions
     }
 
-    func rank(_ filter: String, params: [String: ParamValue] = [:], purchased: Bool = true) async throws -> (Recommendations, StageOutput) {
+    func rank(_ filter: String, params: [String: ParamValue] = [:], purchased: Bool = true) async throws -> (
+        Recommendations, StageOutput
+    ) {
         let f = RankFixture.script(filter)
         var p = params
         p["filters"] = .string(f)
@@ -52,7 +56,8 @@ import Testing
     }
 
     @Test func notPurchasedRemovesThePurchaseOnly() async throws {
-        let (r, out) = try await rank(#"filter("not_purchased", function(u, item) return not u:purchased(item.item_id) end)"#)
+        let (r, out) = try await rank(
+            #"filter("not_purchased", function(u, item) return not u:purchased(item.item_id) end)"#)
         #expect(RankFixture.list(r, "U1") == ["I1", "I2", "I4"])
         #expect(RankFixture.list(r, "U2") == ["I1", "I2"])
         #expect(RankFixture.counter(out, "removed_by_not_purchased") == 1)
@@ -74,7 +79,8 @@ import Testing
     // MARK: - No purchased input
 
     @Test func purchasedWithoutTheInputIsALocatedRuleError() async throws {
-        let f = RankFixture.script("""
+        let f = RankFixture.script(
+            """
             filter("ok", function(u, item) return true end)
             filter("not_purchased", function(u, item)
               return not u:purchased(item.item_id)
@@ -99,7 +105,10 @@ import Testing
             params: ["on_error": .string("skip_record")], purchased: false)
         #expect(RankFixture.list(r, "U1") == ["I1", "I2", "I3", "I4"])
         #expect(RankFixture.counter(out, "rule_errors_not_purchased") == 2)
-        #expect(out.warnings.contains { $0.hasPrefix("rule 'not_purchased' failed for 2 user(s)") && $0.contains("u:purchased needs") })
+        #expect(
+            out.warnings.contains {
+                $0.hasPrefix("rule 'not_purchased' failed for 2 user(s)") && $0.contains("u:purchased needs")
+            })
     }
 
     // MARK: - Validation
@@ -110,7 +119,8 @@ import Testing
         let spec = StageSpec(
             name: "recs", kind: "rank", location: SourceLocation(file: "p.yaml", line: 9, column: 3),
             inputs: inputs, params: ["filters": .string("rules/filters.lua")])
-        let pipeline = PipelineSpec(name: "t", file: dir + "/p.yaml", baseDirectory: dir, asOf: "2026-11-01", stages: [spec])
+        let pipeline = PipelineSpec(
+            name: "t", file: dir + "/p.yaml", baseDirectory: dir, asOf: "2026-11-01", stages: [spec])
         return RankStage.declaration.check(spec, pipeline)
     }
 
@@ -131,7 +141,10 @@ import Testing
         #expect(e.message == "filters: " + RankUserSource.purchasedUnavailable)
         #expect(e.hint?.contains("purchased: <stage>") == true)
         #expect(check(script, inputs: ["candidates": ["als"], "seen": ["matrix"], "purchased": ["purchases"]]).isEmpty)
-        #expect(check(#"filter("s", function(u, item) return not u:seen(item.item_id) end)"#, inputs: ["candidates": ["als"]]).isEmpty)
+        #expect(
+            check(
+                #"filter("s", function(u, item) return not u:seen(item.item_id) end)"#, inputs: ["candidates": ["als"]]
+            ).isEmpty)
     }
 
     func load(purchasedFrom source: String) -> [Diagnostic] {
@@ -155,6 +168,9 @@ import Testing
         let d = try #require(load(purchasedFrom: "events").first)
         #expect(d.code == "artifact-mismatch")
         #expect(d.message.contains("port 'purchased' of 'recs' accepts 'interactions'"))
-        #expect(RankStage.declaration.inputs.contains { $0.name == "purchased" && !$0.required && $0.accepts == [.interactions] })
+        #expect(
+            RankStage.declaration.inputs.contains {
+                $0.name == "purchased" && !$0.required && $0.accepts == [.interactions]
+            })
     }
 }

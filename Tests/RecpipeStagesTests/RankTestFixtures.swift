@@ -2,10 +2,10 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeData
-@testable import RecpipeEngine
 import RecpipeSpec
 import RecpipeTestSupport
 
+@testable import RecpipeEngine
 @testable import RecpipeStages
 
 /// Small hand-made inputs for the rank stage and a way to run it without a pipeline file.
@@ -36,7 +36,9 @@ enum RankFixture {
 
     /// `user_id, segment, tags`.
     static func profiles(_ rows: [(String, String, String)]) -> Table {
-        .assemble([.strings("user_id", rows.map(\.0)), .strings("segment", rows.map(\.1)), .strings("tags", rows.map(\.2))])
+        .assemble([
+            .strings("user_id", rows.map(\.0)), .strings("segment", rows.map(\.1)), .strings("tags", rows.map(\.2)),
+        ])
     }
 
     static func seen(_ pairs: [(String, [String])]) -> Interactions {

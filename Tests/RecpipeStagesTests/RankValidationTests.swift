@@ -21,7 +21,8 @@ import Testing
     }
 
     @Test func boostNotPositiveIsLocated() throws {
-        let d = try #require(check("\n\npromote{ name = \"a\", boost = 0, when = function(u, item) return true end }").first)
+        let d = try #require(
+            check("\n\npromote{ name = \"a\", boost = 0, when = function(u, item) return true end }").first)
         #expect(d.code == "lua-registration")
         #expect(d.location?.file.hasSuffix("rules/promotions.lua") == true)
         #expect(d.location?.line == 3)
@@ -30,7 +31,9 @@ import Testing
 
     @Test func fromAfterToIsLocated() throws {
         let d = try #require(
-            check("promote{ name = \"a\", boost = 2, from = \"2026-12-01\", to = \"2026-11-01\", when = function(u, i) return true end }").first)
+            check(
+                "promote{ name = \"a\", boost = 2, from = \"2026-12-01\", to = \"2026-11-01\", when = function(u, i) return true end }"
+            ).first)
         #expect(d.location?.line == 1)
         #expect(d.message.contains("from (2026-12-01) is after to (2026-11-01)"))
     }

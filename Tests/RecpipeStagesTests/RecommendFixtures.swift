@@ -2,8 +2,9 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeData
-@testable import RecpipeEngine
 import RecpipeSpec
+
+@testable import RecpipeEngine
 @testable import RecpipeStages
 
 /// Hand-built contexts and artifacts for the cf / split / evaluate / popular stage tests.
@@ -21,7 +22,8 @@ enum RecommendFixtures {
         }
         let m = SparseMatrix(rows: rows.count, cols: items.count, triplets: triplets)
         let ts: [Int64]? = times == nil ? nil : stamps.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
-        return Interactions(users: IDMap((0..<rows.count).map { "u\($0)" }), items: IDMap(items), matrix: m, timestamps: ts)
+        return Interactions(
+            users: IDMap((0..<rows.count).map { "u\($0)" }), items: IDMap(items), matrix: m, timestamps: ts)
     }
 
     /// u0: a b · u1: a c · u2: b c d (all 1).
@@ -40,7 +42,9 @@ enum RecommendFixtures {
     /// The value of (model, metric, group) in a metrics table.
     static func metric(_ t: Table, _ model: String, _ metric: String, group: String = "all") -> Double? {
         for r in 0..<t.rowCount
-        where t.string(row: r, col: 0) == model && t.string(row: r, col: 1) == metric && t.string(row: r, col: 2) == group {
+        where t.string(row: r, col: 0) == model && t.string(row: r, col: 1) == metric
+            && t.string(row: r, col: 2) == group
+        {
             return t.double(row: r, col: 3)
         }
         return nil

@@ -13,7 +13,9 @@ import Testing
         // 6 users × 6 items, a deterministic pattern; each user's last item is test.
         for u in 0..<6 {
             let items = (0..<4).map { (u + $0 * ($0 + 1) / 2) % 6 }
-            for (n, i) in items.enumerated() { csv += "u\(u),i\(i),\(1 + (u + i) % 5),\(100 + n),\(n == 3 ? "test" : "train")\n" }
+            for (n, i) in items.enumerated() {
+                csv += "u\(u),i\(i),\(1 + (u + i) % 5),\(100 + n),\(n == 3 ? "test" : "train")\n"
+            }
         }
         TestSupport.write(csv, to: "split.csv", in: dir)
         let yaml = """
@@ -59,7 +61,8 @@ import Testing
 
     @Test func benchPipelinesValidate() {
         for name in ["cf-ratings.yaml", "cf-implicit.yaml"] {
-            let result = PipelineLoader.load(path: TestSupport.repositoryRoot + "/scripts/bench/" + name, catalog: StageRegistry.catalog)
+            let result = PipelineLoader.load(
+                path: TestSupport.repositoryRoot + "/scripts/bench/" + name, catalog: StageRegistry.catalog)
             #expect(result.diagnostics.filter { $0.severity == .error }.isEmpty, "\(name): \(result.diagnostics)")
         }
     }

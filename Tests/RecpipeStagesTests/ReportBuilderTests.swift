@@ -6,8 +6,9 @@ import Testing
 
 @Suite struct ReportBuilderTests {
     @Test func rejectReasonsFoldTheRowsOwnValues() {
-        #expect(ReportBuilder.foldQuoted("column 'Quantity': cannot parse 'abc' as int")
-            == "column 'Quantity': cannot parse '…' as int")
+        #expect(
+            ReportBuilder.foldQuoted("column 'Quantity': cannot parse 'abc' as int")
+                == "column 'Quantity': cannot parse '…' as int")
         #expect(ReportBuilder.foldQuoted("expected 8 fields, got 9") == "expected 8 fields, got 9")
         #expect(ReportBuilder.foldQuoted("bad value 'x' and value 'y'") == "bad value '…' and value '…'")
     }

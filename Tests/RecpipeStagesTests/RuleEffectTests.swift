@@ -14,13 +14,15 @@ import Testing
     let cands = RankFixture.candidates(
         "als", [("U1", [("I1", 5), ("I2", 4), ("I3", 3), ("I4", 2), ("I5", 1)]), ("U2", [("I1", 5), ("I2", 4)])])
     let items = RankFixture.items([
-        ("I1", "shoes", 3, 120), ("I2", "coats", 5, 80), ("I3", "coats", 1, 30), ("I4", "toys", 2, 15), ("I5", "books", 1, 9),
+        ("I1", "shoes", 3, 120), ("I2", "coats", 5, 80), ("I3", "coats", 1, 30), ("I4", "toys", 2, 15),
+        ("I5", "books", 1, 9),
     ])
 
     // MARK: - Problem 1: a pinned id that is not in the items table
 
     @Test func pinnedIDNotInTheItemsTableIsReportedAndNotPinned() async throws {
-        let p = RankFixture.script("pin{ name = \"hero\", items = { \"I9\", \"I4\" }, position = 1 }\n", name: "promotions.lua")
+        let p = RankFixture.script(
+            "pin{ name = \"hero\", items = { \"I9\", \"I4\" }, position = 1 }\n", name: "promotions.lua")
         let (r, out) = try await RankFixture.run(
             ["promotions": .string(p), "top": .int(3)], candidates: [("als", cands)], items: items)
         // Before: 'I9' joined the universe and took #1 for every user, silently.
@@ -29,35 +31,43 @@ import Testing
         #expect(!r.items.ids.contains("I9"))
         #expect(
             out.warnings.contains(
-                "pin 'hero' (\(p):1): item 'I9' is not in the items table (column 'item_id'), so it is not pinned (did you mean 'I1'?)"))
+                "pin 'hero' (\(p):1): item 'I9' is not in the items table (column 'item_id'), so it is not pinned (did you mean 'I1'?)"
+            ))
         #expect(out.notes.contains("rule pin 'hero' (\(p):1) @1: matched 2 users; pinned 2 items"))
     }
 
     // MARK: - Problem 2: a rule that matched nothing, a number compared with a string
 
     @Test func promotionMatchingNothingWarnsAndEveryRuleHasAnEffectLine() async throws {
-        let f = RankFixture.script("filter(\"cheap\", function(u, item) return item.price < 100 end)\n", name: "filters.lua")
+        let f = RankFixture.script(
+            "filter(\"cheap\", function(u, item) return item.price < 100 end)\n", name: "filters.lua")
         let p = RankFixture.script(
             """
             promote{ name = "christmas", boost = 2, when = function(u, item) return item.category == "Coats" end }
             promote{ name = "toys", boost = 1.5, when = function(u, item) return item.category == "toys" end }
             """, name: "promotions.lua")
         let (_, out) = try await RankFixture.run(
-            ["filters": .string(f), "promotions": .string(p), "exhaustive": .bool(true)], candidates: [("als", cands)], items: items)
+            ["filters": .string(f), "promotions": .string(p), "exhaustive": .bool(true)], candidates: [("als", cands)],
+            items: items)
         #expect(
             out.warnings.contains(
                 "promote 'christmas' (\(p):1) matched no candidate (of 7 examined): it boosted nothing; check its `when` against the data (values are case-sensitive)"
             ))
         #expect(!out.warnings.contains { $0.hasPrefix("promote 'toys'") })
         #expect(out.notes.contains("rule filter 'cheap' (\(f):1): removed 2 of 7 candidates examined"))
-        #expect(out.notes.contains("rule promote 'christmas' (\(p):1) ×2: matched 0 candidates for 0 users; 0 boosted in the top-20"))
-        #expect(out.notes.contains("rule promote 'toys' (\(p):2) ×1.5: matched 1 candidates for 1 users; 1 boosted in the top-20"))
+        #expect(
+            out.notes.contains(
+                "rule promote 'christmas' (\(p):1) ×2: matched 0 candidates for 0 users; 0 boosted in the top-20"))
+        #expect(
+            out.notes.contains(
+                "rule promote 'toys' (\(p):2) ×1.5: matched 1 candidates for 1 users; 1 boosted in the top-20"))
         #expect(RankFixture.counter(out, "matched_christmas") == 0)
     }
 
     @Test func rankRuleComparingANumberWithAStringWarnsWithAnExample() async throws {
         let p = RankFixture.script(
-            "bury{ name = \"cheap\", when = function(u, it) return it.price == \"9\" or it.category == 3 end }\n", name: "promotions.lua")
+            "bury{ name = \"cheap\", when = function(u, it) return it.price == \"9\" or it.category == 3 end }\n",
+            name: "promotions.lua")
         let (_, out) = try await RankFixture.run(["promotions": .string(p)], candidates: [("als", cands)], items: items)
         #expect(
             out.warnings.contains(
@@ -96,14 +106,19 @@ import Testing
             local s = "u.x == 'y'"
             """
         let found = RuleSourceScan.fieldComparisons(in: source)
-        #expect(found.map { "\($0.line) \($0.object).\($0.field) \($0.op) \($0.literal)" } == ["2 u.segment ~= \"b\"", "2 item.price == 3.5"])
+        #expect(
+            found.map { "\($0.line) \($0.object).\($0.field) \($0.op) \($0.literal)" } == [
+                "2 u.segment ~= \"b\"", "2 item.price == 3.5",
+            ])
         #expect(RuleSourceScan.functionHeaders(in: source).map(\.parameters) == [["u", "item"]])
     }
 
     // MARK: - Problem 3: the bury counter counts entries moved down
 
     @Test func buryCountsEntriesMovedDownIncludingThosePushedOut() async throws {
-        let p = RankFixture.script("bury{ name = \"shoes\", when = function(u, item) return item.category == \"shoes\" end }\n", name: "promotions.lua")
+        let p = RankFixture.script(
+            "bury{ name = \"shoes\", when = function(u, item) return item.category == \"shoes\" end }\n",
+            name: "promotions.lua")
         let (r, out) = try await RankFixture.run(
             ["promotions": .string(p), "top": .int(3)], candidates: [("als", cands)], items: items)
         // U1: [I1, I2, I3] → [I2, I3, I4] (I1 pushed out); U2: [I1, I2] → [I2, I1] (I1 one down).
@@ -111,7 +126,10 @@ import Testing
         #expect(RankFixture.list(r, "U2") == ["I2", "I1"])
         // Before: 1 (buried items still in the top-N), though U1 lost I1 altogether.
         #expect(RankFixture.counter(out, "buried_shoes") == 2)
-        #expect(out.notes.contains("rule bury 'shoes' (\(p):1): matched 2 candidates for 2 users; moved 2 list entries down (1 out of the top-3)"))
+        #expect(
+            out.notes.contains(
+                "rule bury 'shoes' (\(p):1): matched 2 candidates for 2 users; moved 2 list entries down (1 out of the top-3)"
+            ))
     }
 
     @Test func buryCountsAreTheSameWithEarlyStopAndExhaustive() async throws {
@@ -120,10 +138,13 @@ import Testing
         let many = RankFixture.candidates("als", lists)
         let table = RankFixture.items(ids.indices.map { (ids[$0], ["a", "b", "c"][$0 % 3], 1, Double($0)) })
         let p = RankFixture.script(
-            "bury{ name = \"b\", when = function(u, item) return item.category == \"b\" end }\n", name: "promotions.lua")
-        let (_, quick) = try await RankFixture.run(["promotions": .string(p), "top": .int(5)], candidates: [("als", many)], items: table)
+            "bury{ name = \"b\", when = function(u, item) return item.category == \"b\" end }\n", name: "promotions.lua"
+        )
+        let (_, quick) = try await RankFixture.run(
+            ["promotions": .string(p), "top": .int(5)], candidates: [("als", many)], items: table)
         let (_, full) = try await RankFixture.run(
-            ["promotions": .string(p), "top": .int(5), "exhaustive": .bool(true)], candidates: [("als", many)], items: table)
+            ["promotions": .string(p), "top": .int(5), "exhaustive": .bool(true)], candidates: [("als", many)],
+            items: table)
         #expect(RankFixture.counter(quick, "buried_b") == RankFixture.counter(full, "buried_b"))
         #expect((RankFixture.counter(full, "buried_b") ?? 0) > 0)
     }

@@ -16,18 +16,25 @@ import Testing
     static let skewed: Table = {
         var ids: [String] = [], spend: [Double] = [], orders: [Double] = [], rfm: [String] = []
         for i in 0..<100 {
-            ids.append(String(format: "a%03d", i)); spend.append(15 + Double(i % 11)); orders.append(1 + Double(i % 2)); rfm.append("Hibernating")
+            ids.append(String(format: "a%03d", i)); spend.append(15 + Double(i % 11)); orders.append(1 + Double(i % 2));
+            rfm.append("Hibernating")
         }
         for i in 0..<100 {
-            ids.append(String(format: "b%03d", i)); spend.append(1_500 + Double(i * 10)); orders.append(20 + Double(i % 10))
+            ids.append(String(format: "b%03d", i)); spend.append(1_500 + Double(i * 10));
+            orders.append(20 + Double(i % 10))
             rfm.append(i % 4 == 0 ? "Loyal" : "Champions")
         }
         for i in 0..<2 { ids.append("w\(i)"); spend.append(5_000_000); orders.append(500); rfm.append("Champions") }
-        return .assemble([.strings("user_id", ids), .doubles("monetary", spend), .doubles("orders", orders), .strings("rfm_segment", rfm)])
+        return .assemble([
+            .strings("user_id", ids), .doubles("monetary", spend), .doubles("orders", orders),
+            .strings("rfm_segment", rfm),
+        ])
     }()
 
     static func run(_ params: [String: ParamValue]) async throws -> (Segments, StageOutput) {
-        var p: [String: ParamValue] = ["k": .string("auto"), "k_range": .list([.int(2), .int(4)]), "n_init": .int(3), "scale": .string("standard")]
+        var p: [String: ParamValue] = [
+            "k": .string("auto"), "k_range": .list([.int(2), .int(4)]), "n_init": .int(3), "scale": .string("standard"),
+        ]
         for (k, v) in params { p[k] = v }
         let ctx = StageHarness.context(
             "cluster", params: p, inputs: ["features": [("features", FeatureSet(table: skewed, idColumn: "user_id"))]])
@@ -48,7 +55,8 @@ import Testing
             _ = try await Self.run(["k_range": .list([.int(2), .int(2)])])
         } throws: { e in
             let m = "\(e)"
-            return m.contains("every k tried puts more than 90% of the rows in one segment (k=2: 99%)") && m.contains("log1p")
+            return m.contains("every k tried puts more than 90% of the rows in one segment (k=2: 99%)")
+                && m.contains("log1p")
         }
     }
 
@@ -65,25 +73,38 @@ import Testing
     }
 
     @Test func perColumnTransformsAndUnknownColumns() async throws {
-        let (s, _) = try await Self.run(["transform": .map([.init(key: "monetary", value: .string("quantile")), .init(key: "orders", value: .string("quantile"))])])
+        let (s, _) = try await Self.run([
+            "transform": .map([
+                .init(key: "monetary", value: .string("quantile")), .init(key: "orders", value: .string("quantile")),
+            ])
+        ])
         #expect(Self.largestShare(s) <= 0.9)
         await #expect {
             _ = try await Self.run(["transform": .map([.init(key: "monetry", value: .string("log1p"))])])
-        } throws: { e in "\(e)".contains("transform names column 'monetry'") && "\(e)".contains("did you mean 'monetary'?") }
+        } throws: { e in
+            "\(e)".contains("transform names column 'monetry'") && "\(e)".contains("did you mean 'monetary'?")
+        }
     }
 
     @Test func namesFromYAMLAndTheSummaryExport() async throws {
         let (auto, _) = try await Self.run(["transform": .string("log1p"), "k": .int(2)])
         let generated = auto.names
-        let (s, out) = try await Self.run(["transform": .string("log1p"), "k": .int(2), "names": .map([.init(key: generated[0], value: .string("Regulars"))])])
+        let (s, out) = try await Self.run([
+            "transform": .string("log1p"), "k": .int(2),
+            "names": .map([.init(key: generated[0], value: .string("Regulars"))]),
+        ])
         #expect(s.names == ["Regulars", generated[1]])
-        let (listed, _) = try await Self.run(["transform": .string("log1p"), "k": .int(2), "names": .list([.string("A"), .string("B")])])
+        let (listed, _) = try await Self.run([
+            "transform": .string("log1p"), "k": .int(2), "names": .list([.string("A"), .string("B")]),
+        ])
         #expect(listed.names == ["A", "B"])
         await #expect {
             _ = try await Self.run(["transform": .string("log1p"), "k": .int(2), "names": .list([.string("A")])])
         } throws: { e in "\(e)".contains("names lists 1 names for 2 segments") }
         await #expect {
-            _ = try await Self.run(["transform": .string("log1p"), "k": .int(2), "names": .map([.init(key: "nope", value: .string("X"))])])
+            _ = try await Self.run([
+                "transform": .string("log1p"), "k": .int(2), "names": .map([.init(key: "nope", value: .string("X"))]),
+            ])
         } throws: { e in "\(e)".contains("no segment is called 'nope'") && "\(e)".contains(generated[0]) }
         // The summary: size, share, means, RFM mix — written by export as <stage>.summary.
         let extras = s.extraExports()
@@ -103,7 +124,8 @@ import Testing
 
     @Test func aFixedKWithADominantSegmentWarns() async throws {
         let (_, out) = try await Self.run(["k": .int(2)])
-        #expect(out.warnings.contains { $0.contains("one segment holds 200 of 202 users (99%), more than max_share 90%") })
+        #expect(
+            out.warnings.contains { $0.contains("one segment holds 200 of 202 users (99%), more than max_share 90%") })
     }
 
     @Test func quantileAndLog1pTransforms() {

@@ -41,8 +41,9 @@ import Testing
         let output = try String(contentsOfFile: log, encoding: .utf8)
         let summary = output.split(separator: "\n")
             .filter { $0.hasPrefix("Ran ") || $0.hasPrefix("OK") || $0.hasPrefix("FAILED") }
-        #expect(process.terminationStatus == 0,
-                "\(python) Tests/python/test_recpipe_spark_job.py:\n\(output.suffix(4000))")
+        #expect(
+            process.terminationStatus == 0,
+            "\(python) Tests/python/test_recpipe_spark_job.py:\n\(output.suffix(4000))")
         #expect(summary.first?.hasPrefix("Ran 13 tests in ") == true, "\(summary)")
         if summary.last?.contains("skipped") == true {
             print("SparkJobScriptTests: \(summary.last!) (pyspark is not importable by \(python))")

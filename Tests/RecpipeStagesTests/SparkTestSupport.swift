@@ -19,8 +19,10 @@ enum SparkTestSupport {
 
     /// spark-submit: `.venv-spark/bin` in the repository (what `.ci/run` installs), else `PATH`.
     static let submit: String? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [root.path + "/.venv-spark/bin/spark-submit"]
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let candidates =
+            [root.path + "/.venv-spark/bin/spark-submit"]
             + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/spark-submit" }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
@@ -31,11 +33,15 @@ enum SparkTestSupport {
     /// Run the Spark tests when Spark and Java are here, and always under CI (where a missing
     /// Spark is a failure, not a skip).
     static let enabled = (submit != nil && hasJava) || ProcessInfo.processInfo.environment["CI"] == "true"
-    static let reason = "needs spark-submit (python3 -m pip install pyspark into .venv-spark) and java on PATH; always runs with CI=true"
+    static let reason =
+        "needs spark-submit (python3 -m pip install pyspark into .venv-spark) and java on PATH; always runs with CI=true"
 
     static var settings: SparkSettings {
-        SparkSettings(master: "local[2]", submit: submit ?? "spark-submit",
-                      conf: [.init(key: "spark.ui.enabled", value: .string("false")),
-                             .init(key: "spark.sql.shuffle.partitions", value: .string("4"))])
+        SparkSettings(
+            master: "local[2]", submit: submit ?? "spark-submit",
+            conf: [
+                .init(key: "spark.ui.enabled", value: .string("false")),
+                .init(key: "spark.sql.shuffle.partitions", value: .string("4")),
+            ])
     }
 }

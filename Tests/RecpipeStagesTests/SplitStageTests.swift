@@ -2,9 +2,10 @@ import Foundation
 import RecpipeAlgorithms
 import RecpipeData
 import RecpipeSpec
-@testable import RecpipeStages
 import RecpipeTestSupport
 import Testing
+
+@testable import RecpipeStages
 
 @Suite struct SplitStageTests {
     typealias F = RecommendFixtures
@@ -14,8 +15,11 @@ import Testing
         [[("a", 5), ("b", 4), ("c", 3), ("d", 2), ("e", 1)], [("a", 1), ("b", 2), ("c", 3), ("d", 4)], [("a", 3)]],
         items: ["a", "b", "c", "d", "e"], times: [[10, 20, 30, 40, 50], [40, 30, 20, 10], [5]])
 
-    static func run(_ params: [String: ParamValue], seed: Int = 42, input: Interactions? = data) async throws -> EvaluationSplit {
-        let inputs: [String: [(stage: String, artifact: any Artifact)]] = input.map { ["interactions": [("m", $0)]] } ?? [:]
+    static func run(_ params: [String: ParamValue], seed: Int = 42, input: Interactions? = data) async throws
+        -> EvaluationSplit
+    {
+        let inputs: [String: [(stage: String, artifact: any Artifact)]] =
+            input.map { ["interactions": [("m", $0)]] } ?? [:]
         let out = try await SplitStage().run(StageHarness.context("split", params: params, inputs: inputs, seed: seed))
         return try #require(out.artifact as? EvaluationSplit)
     }
@@ -24,7 +28,9 @@ import Testing
     static func pairs(_ s: EvaluationSplit) -> (train: Set<String>, test: Set<String>) {
         var train = Set<String>(), test = Set<String>()
         for u in 0..<s.train.users.count {
-            for p in s.train.matrix.rowRange(u) { train.insert("\(s.train.users[u])/\(s.train.items[Int(s.train.matrix.columns[p])])") }
+            for p in s.train.matrix.rowRange(u) {
+                train.insert("\(s.train.users[u])/\(s.train.items[Int(s.train.matrix.columns[p])])")
+            }
             for p in s.testRange(user: u) { test.insert("\(s.train.users[u])/\(s.train.items[Int(s.testItems[p])])") }
         }
         return (train, test)
@@ -64,7 +70,9 @@ import Testing
             tests.formUnion(test)
         }
         #expect(tests.count == 10)
-        let text = await F.errorText { _ = try await Self.run(["method": .string("kfold"), "folds": .int(2), "fold": .int(2)]) }
+        let text = await F.errorText {
+            _ = try await Self.run(["method": .string("kfold"), "folds": .int(2), "fold": .int(2)])
+        }
         #expect(text.contains("`fold` 2 is not below `folds` 2"))
     }
 
@@ -96,7 +104,8 @@ import Testing
         #expect(s.testValues == [3, 5])
         #expect(s.train.timestamps == [100, 150, 300])
         #expect(s.method == "file split.csv")
-        let bad = StageHarness.context("split", params: params.merging(["split_column": .string("fold")]) { $1 }, base: dir)
+        let bad = StageHarness.context(
+            "split", params: params.merging(["split_column": .string("fold")]) { $1 }, base: dir)
         #expect(await F.errorText { _ = try await SplitStage().run(bad) }.contains("has no column 'fold'"))
     }
 
@@ -105,6 +114,8 @@ import Testing
         let problems = SplitStage.declaration.check(spec, StageHarness.context("split").pipeline).map(\.message)
         #expect(problems.contains { $0.contains("`method: file` needs `path`") })
         let holdout = StageHarness.context("split").spec
-        #expect(SplitStage.declaration.check(holdout, StageHarness.context("split").pipeline).first?.message.contains("needs an `interactions` input") == true)
+        #expect(
+            SplitStage.declaration.check(holdout, StageHarness.context("split").pipeline).first?.message.contains(
+                "needs an `interactions` input") == true)
     }
 }

@@ -21,7 +21,9 @@ enum StageHarness {
         context(
             kind, name: name, params: params,
             inputs: inputs.mapValues { list in
-                list.map { StageContext.Input(stage: $0.stage, kind: type(of: $0.artifact).kind, artifact: $0.artifact) }
+                list.map {
+                    StageContext.Input(stage: $0.stage, kind: type(of: $0.artifact).kind, artifact: $0.artifact)
+                }
             },
             file: file, location: location, base: base, seed: seed, asOf: asOf, engine: engine, spark: spark,
             runDirectory: runDirectory, threads: threads, progress: progress)

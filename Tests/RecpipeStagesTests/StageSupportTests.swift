@@ -30,7 +30,8 @@ import Testing
     @Test func rulesUnderHomeValidateAsTheyRun() throws {
         let name = ".recpipe-test-\(UUID().uuidString).lua"
         let file = Self.home + "/" + name
-        try "filter(\"in_stock\", function(u, item) return true end)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "filter(\"in_stock\", function(u, item) return true end)\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let (spec, pipeline) = rankSpec(filters: "~/" + name)
         let found = RankStage.declaration.check(spec, pipeline)

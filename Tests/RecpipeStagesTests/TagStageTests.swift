@@ -1,11 +1,11 @@
 import Foundation
 import RecpipeCore
 import RecpipeData
-@testable import RecpipeEngine
 import RecpipeSpec
 import RecpipeTestSupport
 import Testing
 
+@testable import RecpipeEngine
 @testable import RecpipeStages
 
 @Suite struct TagStageTests {
@@ -33,7 +33,10 @@ import Testing
         var yaml = "pipeline: t\nas_of: \"2026-11-01\"\nstages:\n  profiles:\n    uses: tag\n    \(wiring)\n    with:\n"
         yaml += "      on_error: \(onError)\n"
         if inline {
-            yaml += "      inline: |\n" + script.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(separator: "\n") + "\n"
+            yaml +=
+                "      inline: |\n"
+                + script.split(separator: "\n", omittingEmptySubsequences: false).map { "        " + $0 }.joined(
+                    separator: "\n") + "\n"
         } else {
             TestSupport.write(script, to: "rules/tags.lua", in: dir)
             yaml += "      script: rules/tags.lua\n"
@@ -44,11 +47,14 @@ import Testing
         let loaded = PipelineLoader.load(path: path, catalog: StageRegistry.catalog)
         let pipeline = try #require(loaded.spec, "\(loaded.rendered())")
         var inputs: [String: [StageContext.Input]] = [
-            "features": [.init(stage: "features", kind: .features, artifact: FeatureSet(table: profiles, idColumn: "user_id"))]
+            "features": [
+                .init(stage: "features", kind: .features, artifact: FeatureSet(table: profiles, idColumn: "user_id"))
+            ]
         ]
         if let segments { inputs["segments"] = [.init(stage: "segments", kind: .segments, artifact: segments)] }
         return StageContext(
-            spec: pipeline.stages[0], declaration: TagStage.declaration, pipeline: pipeline, inputs: inputs, runDirectory: dir,
+            spec: pipeline.stages[0], declaration: TagStage.declaration, pipeline: pipeline, inputs: inputs,
+            runDirectory: dir,
             threads: threads)
     }
 
@@ -127,7 +133,8 @@ import Testing
     }
 
     @Test func skipRecordCountsErrorsAndKeepsOtherTags() async throws {
-        let ctx = try Self.context(script: Self.failing.replacingOccurrences(of: "u.missing_threshold", with: "nil"), onError: "skip_record")
+        let ctx = try Self.context(
+            script: Self.failing.replacingOccurrences(of: "u.missing_threshold", with: "nil"), onError: "skip_record")
         let out = try await TagStage().run(ctx)
         #expect(Self.strings(out.artifact as! Table, "tags") == ["vip", "", ""])
         #expect(out.counters.contains(.init("rule_errors_skipped", 3)))
@@ -136,7 +143,8 @@ import Testing
 
     @Test func inlineRuntimeErrorPointsAtTheYAMLLine() async throws {
         // The inline block starts on YAML line 10 (after `inline: |` on line 9); `broken`'s body is its 3rd line.
-        let ctx = try Self.context(script: Self.failing.replacingOccurrences(of: "u.missing_threshold", with: "nil"), inline: true)
+        let ctx = try Self.context(
+            script: Self.failing.replacingOccurrences(of: "u.missing_threshold", with: "nil"), inline: true)
         let text = await RecommendFixtures.errorText { _ = try await TagStage().run(ctx) }
         #expect(text.contains("p.yaml:12:1: "), "\(text)")
         #expect(text.contains("rule 'broken', user 'U1'"))
@@ -166,8 +174,12 @@ import Testing
 
     @Test func fileSyntaxErrorIsFoundByValidationAtTheLuaLine() throws {
         let dir = TestSupport.temporaryDirectory("tag-file")
-        TestSupport.write("tag(\"ok\", function(u) return true end)\ntag(\"bad\", function(u) return u.x + end)\n", to: "rules/t.lua", in: dir)
-        let path = TestSupport.write("pipeline: t\nstages:\n  p:\n    uses: tag\n    input: features\n    with: { script: rules/t.lua }\n" + Self.featuresStage(dir), to: "p.yaml", in: dir)
+        TestSupport.write(
+            "tag(\"ok\", function(u) return true end)\ntag(\"bad\", function(u) return u.x + end)\n", to: "rules/t.lua",
+            in: dir)
+        let path = TestSupport.write(
+            "pipeline: t\nstages:\n  p:\n    uses: tag\n    input: features\n    with: { script: rules/t.lua }\n"
+                + Self.featuresStage(dir), to: "p.yaml", in: dir)
         let loaded = PipelineLoader.load(path: path, catalog: StageRegistry.catalog)
         let d = try #require(loaded.errors.first { $0.code == "lua-syntax" }, "\(loaded.rendered())")
         #expect(d.location?.file == "rules/t.lua")
@@ -176,10 +188,17 @@ import Testing
 
     @Test func missingScriptIsAValidationError() throws {
         let dir = TestSupport.temporaryDirectory("tag-missing")
-        let path = TestSupport.write("pipeline: t\nstages:\n  p:\n    uses: tag\n    input: features\n    with: { script: rules/none.lua }\n" + Self.featuresStage(dir), to: "p.yaml", in: dir)
+        let path = TestSupport.write(
+            "pipeline: t\nstages:\n  p:\n    uses: tag\n    input: features\n    with: { script: rules/none.lua }\n"
+                + Self.featuresStage(dir), to: "p.yaml", in: dir)
         let loaded = PipelineLoader.load(path: path, catalog: StageRegistry.catalog)
         #expect(loaded.errors.contains { $0.code == "missing-file" && $0.location?.line == 6 })
-        let none = TestSupport.write("pipeline: t\nstages:\n  p:\n    uses: tag\n    input: features\n" + Self.featuresStage(dir), to: "q.yaml", in: dir)
-        #expect(PipelineLoader.load(path: none, catalog: StageRegistry.catalog).errors.contains { $0.code == "missing-param" })
+        let none = TestSupport.write(
+            "pipeline: t\nstages:\n  p:\n    uses: tag\n    input: features\n" + Self.featuresStage(dir), to: "q.yaml",
+            in: dir)
+        #expect(
+            PipelineLoader.load(path: none, catalog: StageRegistry.catalog).errors.contains {
+                $0.code == "missing-param"
+            })
     }
 }

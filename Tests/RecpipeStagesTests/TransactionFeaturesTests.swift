@@ -10,13 +10,16 @@ import Testing
 /// Profiling invoice lines without an event column (#12.1): every row not a return is a purchase,
 /// returns are their own features, and the shop features are hand-checked (as_of 2026-01-31).
 @Suite struct TransactionFeaturesTests {
-    static func ts(_ m: Int, _ d: Int) -> Value { .timestamp(Timestamp.seconds(year: 2026, month: m, day: d, hour: 12)!) }
+    static func ts(_ m: Int, _ d: Int) -> Value {
+        .timestamp(Timestamp.seconds(year: 2026, month: m, day: d, hour: 12)!)
+    }
 
     /// c1: invoice A (01-10) 2×i1@10 + 1×i2@5; cancellation CA (01-12) −1×i1@10; invoice B (01-20) 3×i1@10.
     /// c2: invoice D (01-30) 1×i3@4.
     static let lines = try! Table(
         schema: [
-            Field("invoice", .string), Field("item_id", .string), Field("quantity", .int), Field("timestamp", .timestamp),
+            Field("invoice", .string), Field("item_id", .string), Field("quantity", .int),
+            Field("timestamp", .timestamp),
             Field("price", .float), Field("user_id", .int),
         ],
         rows: [
@@ -67,7 +70,8 @@ import Testing
 
     @Test func purchaseWhenAndReturnsWhenNarrowTheRows() throws {
         let (f, _) = try Self.run([
-            "purchase_when": .string("quantity > 1"), "returns_when": .string("invoice startswith C"), "order_column": .string("invoice"),
+            "purchase_when": .string("quantity > 1"), "returns_when": .string("invoice startswith C"),
+            "order_column": .string("invoice"),
         ])
         #expect(Self.col(f, "monetary") == [.double(0), .double(50)])
         #expect(Self.col(f, "orders") == [.int(0), .int(2)])

@@ -9,13 +9,16 @@ import Testing
 
 /// Hand-computed user features on a tiny shop (as_of 2026-01-31).
 @Suite struct UserFeaturesStageTests {
-    static func ts(_ y: Int, _ m: Int, _ d: Int) -> Value { .timestamp(Timestamp.seconds(year: y, month: m, day: d, hour: 12)!) }
+    static func ts(_ y: Int, _ m: Int, _ d: Int) -> Value {
+        .timestamp(Timestamp.seconds(year: y, month: m, day: d, hour: 12)!)
+    }
 
     /// u1: view i1 (01-01), order o1 = 2×i1@10 + 1×i2@5 (01-10), cart i2 (01-20), order o2 = i3@30 (01-25).
     /// u2: view i2 (2025-10-01), order o3 = i2@5 (2025-10-05). u3: view i3 (01-30), never purchased.
     static let events = try! Table(
         schema: [
-            Field("user_id", .string), Field("item_id", .string), Field("event", .string), Field("timestamp", .timestamp),
+            Field("user_id", .string), Field("item_id", .string), Field("event", .string),
+            Field("timestamp", .timestamp),
             Field("quantity", .int), Field("price", .float), Field("order_id", .string),
         ],
         rows: [
@@ -37,14 +40,18 @@ import Testing
     static let users = try! Table(
         schema: [Field("user_id", .string), Field("gender", .string), Field("age", .int)],
         rows: [
-            [.string("u1"), .string("F"), .int(30)], [.string("u2"), .string("M"), .null], [.string("u3"), .null, .int(40)],
+            [.string("u1"), .string("F"), .int(30)], [.string("u2"), .string("M"), .null],
+            [.string("u3"), .null, .int(40)],
         ])
 
-    static func run(_ params: [String: ParamValue], events: Table = events, asOf: String? = "2026-01-31") throws -> (FeatureSet, StageOutput) {
+    static func run(_ params: [String: ParamValue], events: Table = events, asOf: String? = "2026-01-31") throws -> (
+        FeatureSet, StageOutput
+    ) {
         var p: [String: ParamValue] = ["target": .string("user_features")]
         for (k, v) in params { p[k] = v }
         let ctx = StageHarness.context(
-            "encode", params: p, inputs: ["events": [("events", events)], "items": [("items", items)], "users": [("users", users)]],
+            "encode", params: p,
+            inputs: ["events": [("events", events)], "items": [("items", items)], "users": [("users", users)]],
             asOf: asOf)
         let out = try UserFeaturesStage.run(ctx, events: events)
         return (out.artifact as! FeatureSet, out)
@@ -109,7 +116,8 @@ import Testing
         #expect(names == ["share_coats_jackets", "share_books"])
         #expect(Self.col(f, "share_books") == [.double(1.0 / 3), .double(1), .double(0)])
         #expect(Self.col(f, "share_coats_jackets") == [.double(2.0 / 3), .double(0), .double(1)])
-        #expect(Self.col(f, "top_category") == [.string("Coats & Jackets"), .string("books"), .string("Coats & Jackets")])
+        #expect(
+            Self.col(f, "top_category") == [.string("Coats & Jackets"), .string("books"), .string("Coats & Jackets")])
         // price_index: geometric mean of price / category mean (coats 20, books 5).
         let pi = Self.col(f, "price_index")
         guard case .double(let u1) = pi[0] else { Issue.record("price_index is not a float"); return }
@@ -143,7 +151,8 @@ import Testing
         rows.append([.string("e"), .string("i1"), .string("purchase"), Self.ts(2026, 1, 30), .int(1), .double(10)])
         let events = try Table(
             schema: [
-                Field("user_id", .string), Field("item_id", .string), Field("event", .string), Field("timestamp", .timestamp),
+                Field("user_id", .string), Field("item_id", .string), Field("event", .string),
+                Field("timestamp", .timestamp),
                 Field("quantity", .int), Field("price", .float),
             ], rows: rows)
         let (f, _) = try Self.run([:], events: events)
@@ -163,7 +172,9 @@ import Testing
         #expect(s.method == "standard")
         #expect(abs(s.center - 20) < 1e-12)
         let monetary = [55.0, 5, 0]
-        let scaled = Self.col(decoded, "monetary_scaled").map { v -> Double in if case .double(let d) = v { d } else { .nan } }
+        let scaled = Self.col(decoded, "monetary_scaled").map { v -> Double in
+            if case .double(let d) = v { d } else { .nan }
+        }
         for (x, y) in zip(monetary, scaled) {
             #expect(abs((x - s.center) / s.scale - y) < 1e-12)
             #expect(abs(y * s.scale + s.center - x) < 1e-9)

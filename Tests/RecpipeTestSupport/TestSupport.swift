@@ -65,7 +65,11 @@ public enum TestSupport {
             guard f.count == 5, let u = Int(f[0]), let i = Int(f[1]), let r = Float(f[2]) else { continue }
             users = max(users, u)
             items = max(items, i)
-            if f[4] == "train" { train.append((row: u - 1, col: i - 1, value: r)) } else { test[u - 1, default: []].insert(i - 1) }
+            if f[4] == "train" {
+                train.append((row: u - 1, col: i - 1, value: r))
+            } else {
+                test[u - 1, default: []].insert(i - 1)
+            }
         }
         return (train, test, users, items)
     }

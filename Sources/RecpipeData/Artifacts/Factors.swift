@@ -84,7 +84,9 @@ public struct Factors: Artifact, Equatable {
     public func exportTable() -> Table {
         let n = users.count + items.count
         var cols: [Column] = [
-            .strings("side", [String](repeating: "user", count: users.count) + [String](repeating: "item", count: items.count)),
+            .strings(
+                "side",
+                [String](repeating: "user", count: users.count) + [String](repeating: "item", count: items.count)),
             .strings("id", users.ids + items.ids),
         ]
         for f in 0..<factors {

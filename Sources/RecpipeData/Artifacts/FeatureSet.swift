@@ -51,7 +51,9 @@ public struct FeatureSet: Artifact, Equatable {
         idColumn = try r.readString()
         let n = try r.readCount(elementSize: 8)
         scaling = try (0..<n).map { _ in
-            ScaledColumn(column: try r.readString(), method: try r.readString(), center: try r.readDouble(), scale: try r.readDouble())
+            ScaledColumn(
+                column: try r.readString(), method: try r.readString(), center: try r.readDouble(),
+                scale: try r.readDouble())
         }
     }
 

@@ -34,7 +34,8 @@ public struct Recommendations: Artifact, Equatable {
         users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float], provenance: [String],
         fallbackUsers: [Int32]
     ) {
-        precondition(offsets.count == users.count + 1 && itemIndices.count == scores.count && scores.count == provenance.count)
+        precondition(
+            offsets.count == users.count + 1 && itemIndices.count == scores.count && scores.count == provenance.count)
         self.users = users
         self.items = items
         lists = RankedLists(rowPointers: offsets, indices: itemIndices, scores: scores)
@@ -89,7 +90,9 @@ public struct Recommendations: Artifact, Equatable {
         if version == 2 {
             itemColumns = try r.readStrings()
             itemColumnValues = try itemColumns.map { _ in try r.readStrings() }
-            guard itemColumnValues.allSatisfy({ $0.count == items.count }) else { throw ArtifactDecodeError("inconsistent item columns") }
+            guard itemColumnValues.allSatisfy({ $0.count == items.count }) else {
+                throw ArtifactDecodeError("inconsistent item columns")
+            }
         }
         guard offsets.count == users.count + 1, offsets.last == scores.count, itemIndices.count == scores.count,
             provenance.count == scores.count, itemIndices.allSatisfy({ $0 >= 0 && Int($0) < items.count })
@@ -168,10 +171,12 @@ public struct EvaluationSplit: Artifact, Equatable {
         let m = train.matrix
         for user in 0..<train.users.count {
             for k in m.rowRange(user) {
-                u.append(train.users[user]); it.append(train.items[Int(m.columns[k])]); v.append(Double(m.values[k])); s.append("train")
+                u.append(train.users[user]); it.append(train.items[Int(m.columns[k])]); v.append(Double(m.values[k]));
+                s.append("train")
             }
             for k in testRange(user: user) {
-                u.append(train.users[user]); it.append(train.items[Int(testItems[k])]); v.append(Double(testValues[k])); s.append("test")
+                u.append(train.users[user]); it.append(train.items[Int(testItems[k])]); v.append(Double(testValues[k]));
+                s.append("test")
             }
         }
         return .assemble([.strings("user_id", u), .strings("item_id", it), .doubles("value", v), .strings("split", s)])

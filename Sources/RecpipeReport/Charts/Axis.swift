@@ -7,7 +7,10 @@ package enum Axis {
     }
 
     /// A horizontal axis at `y` with vertical grid lines up to `top`.
-    static func bottom(ticks: [Double], at y: Double, top: Double, position: (Double) -> Double, label: (Double) -> String, title: String? = nil, width: Double) -> SVGNode {
+    static func bottom(
+        ticks: [Double], at y: Double, top: Double, position: (Double) -> Double, label: (Double) -> String,
+        title: String? = nil, width: Double
+    ) -> SVGNode {
         var nodes: [SVGNode] = []
         for t in ticks {
             let x = position(t)
@@ -26,7 +29,10 @@ package enum Axis {
     }
 
     /// A vertical axis at `x` with horizontal grid lines across to `right`.
-    static func left(ticks: [Double], at x: Double, right: Double, position: (Double) -> Double, label: (Double) -> String, title: String? = nil) -> SVGNode {
+    static func left(
+        ticks: [Double], at x: Double, right: Double, position: (Double) -> Double, label: (Double) -> String,
+        title: String? = nil
+    ) -> SVGNode {
         var nodes: [SVGNode] = []
         for t in ticks {
             let y = position(t)
@@ -60,9 +66,11 @@ package enum Axis {
 
     /// The drawing of a chart without data: a framed "no data" message, marked `empty`.
     static func empty(title: String, width: Double, message: String = "no data") -> SVGNode {
-        .root(width: width, height: 60, title: title, cssClass: "chart empty", [
-            .rect(x: 0.5, y: 0.5, width: width - 1, height: 59, fill: "none", cssClass: "frame"),
-            .text(message, x: width / 2, y: 34, anchor: "middle", cssClass: "label"),
-        ])
+        .root(
+            width: width, height: 60, title: title, cssClass: "chart empty",
+            [
+                .rect(x: 0.5, y: 0.5, width: width - 1, height: 59, fill: "none", cssClass: "frame"),
+                .text(message, x: width / 2, y: 34, anchor: "middle", cssClass: "label"),
+            ])
     }
 }

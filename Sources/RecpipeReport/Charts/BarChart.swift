@@ -22,7 +22,8 @@ package struct BarChart: Sendable {
     package var width: Double = 680
 
     package init(
-        categories: [String], series: [Series], categoryHeader: String, maximum: Double? = nil, axisTitle: String? = nil,
+        categories: [String], series: [Series], categoryHeader: String, maximum: Double? = nil,
+        axisTitle: String? = nil,
         format: @escaping @Sendable (Double) -> String = NumberText.value
     ) {
         self.categories = categories
@@ -49,7 +50,8 @@ package struct BarChart: Sendable {
         DataTable(
             columns: [categoryHeader] + series.map(\.name),
             rows: categories.indices.map { c in
-                [categories[c]] + series.map { s in c < s.values.count && s.values[c].isFinite ? format(s.values[c]) : "–" }
+                [categories[c]]
+                    + series.map { s in c < s.values.count && s.values[c].isFinite ? format(s.values[c]) : "–" }
             })
     }
 
@@ -78,20 +80,25 @@ package struct BarChart: Sendable {
         let hi = max(maximum ?? values.max()!, values.max()!, 0)
         let scale = LinearScale(domain: Ticks.niceDomain(lo, hi), range: left...(width - right))
         let step = scale.tickStep()
-        nodes.append(Axis.bottom(
-            ticks: scale.ticks(), at: plotBottom, top: top, position: scale.callAsFunction,
-            label: { Ticks.label($0, step: step) }, title: axisTitle, width: width))
+        nodes.append(
+            Axis.bottom(
+                ticks: scale.ticks(), at: plotBottom, top: top, position: scale.callAsFunction,
+                label: { Ticks.label($0, step: step) }, title: axisTitle, width: width))
         var bars: [SVGNode] = []
         for (c, label) in labels.enumerated() {
             let y0 = top + groupHeight * Double(c) + 4
-            bars.append(.text(label, x: left - 6, y: y0 + barHeight * Double(series.count) / 2 + 3, anchor: "end", cssClass: "label"))
+            bars.append(
+                .text(
+                    label, x: left - 6, y: y0 + barHeight * Double(series.count) / 2 + 3, anchor: "end",
+                    cssClass: "label"))
             for (s, ser) in series.enumerated() where c < ser.values.count && ser.values[c].isFinite {
                 let v = ser.values[c]
                 let x0 = scale(min(0, v)), x1 = scale(max(0, v))
                 let y = y0 + barHeight * Double(s)
-                bars.append(.rect(
-                    x: x0, y: y, width: max(x1 - x0, v == 0 ? 0 : 1), height: barHeight - 2, fill: Palette.color(s),
-                    cssClass: "mark", title: "\(categories[c]) · \(ser.name): \(format(v))"))
+                bars.append(
+                    .rect(
+                        x: x0, y: y, width: max(x1 - x0, v == 0 ? 0 : 1), height: barHeight - 2, fill: Palette.color(s),
+                        cssClass: "mark", title: "\(categories[c]) · \(ser.name): \(format(v))"))
                 bars.append(.text(format(v), x: x1 + 4, y: y + barHeight - 5, cssClass: "value"))
             }
         }

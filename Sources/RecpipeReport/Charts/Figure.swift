@@ -42,7 +42,9 @@ package enum Palette {
         "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
     ]
 
-    package static func color(_ i: Int) -> String { categorical[((i % categorical.count) + categorical.count) % categorical.count] }
+    package static func color(_ i: Int) -> String {
+        categorical[((i % categorical.count) + categorical.count) % categorical.count]
+    }
 
     /// White → blue for `t` in 0…1.
     package static func sequential(_ t: Double) -> String {

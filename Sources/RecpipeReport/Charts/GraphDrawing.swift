@@ -98,7 +98,9 @@ package struct GraphDrawing: Sendable {
             let total = Double(row.count) * boxWidth + Double(row.count - 1) * gap
             let x0 = (width - total) / 2
             for (k, i) in row.enumerated() {
-                center[nodes[i].id] = (x0 + Double(k) * (boxWidth + gap) + boxWidth / 2, 12 + Double(r) * rowHeight + boxHeight / 2)
+                center[nodes[i].id] = (
+                    x0 + Double(k) * (boxWidth + gap) + boxWidth / 2, 12 + Double(r) * rowHeight + boxHeight / 2
+                )
             }
         }
         var edgeNodes: [SVGNode] = []
@@ -106,15 +108,22 @@ package struct GraphDrawing: Sendable {
             guard let a = center[e.from], let b = center[e.to] else { continue }
             let y1 = a.y + boxHeight / 2, y2 = b.y - boxHeight / 2
             let mid = (y1 + y2) / 2
-            let d = "M\(SVGNode.n(a.x)),\(SVGNode.n(y1)) C\(SVGNode.n(a.x)),\(SVGNode.n(mid)) \(SVGNode.n(b.x)),\(SVGNode.n(mid)) \(SVGNode.n(b.x)),\(SVGNode.n(y2 - 3))"
-            edgeNodes.append(SVGNode("path", [("d", d), ("class", e.dashed ? "edge after" : "edge"), ("marker-end", "url(#arrow)")]))
+            let d =
+                "M\(SVGNode.n(a.x)),\(SVGNode.n(y1)) C\(SVGNode.n(a.x)),\(SVGNode.n(mid)) \(SVGNode.n(b.x)),\(SVGNode.n(mid)) \(SVGNode.n(b.x)),\(SVGNode.n(y2 - 3))"
+            edgeNodes.append(
+                SVGNode("path", [("d", d), ("class", e.dashed ? "edge after" : "edge"), ("marker-end", "url(#arrow)")]))
         }
-        let marker = SVGNode("defs", children: [
-            SVGNode(
-                "marker",
-                [("id", "arrow"), ("viewBox", "0 0 8 8"), ("refX", "7"), ("refY", "4"), ("markerWidth", "7"), ("markerHeight", "7"), ("orient", "auto")],
-                children: [SVGNode("path", [("d", "M0,0 L8,4 L0,8 z"), ("class", "arrow-head")])]),
-        ])
+        let marker = SVGNode(
+            "defs",
+            children: [
+                SVGNode(
+                    "marker",
+                    [
+                        ("id", "arrow"), ("viewBox", "0 0 8 8"), ("refX", "7"), ("refY", "4"), ("markerWidth", "7"),
+                        ("markerHeight", "7"), ("orient", "auto"),
+                    ],
+                    children: [SVGNode("path", [("d", "M0,0 L8,4 L0,8 z"), ("class", "arrow-head")])])
+            ])
         var boxes: [SVGNode] = []
         let chars = Int(boxWidth / 7)
         for n in nodes {
@@ -125,9 +134,14 @@ package struct GraphDrawing: Sendable {
             box.attributes.append(("rx", "5"))
             boxes.append(box)
             boxes.append(.text(n.id.truncated(chars), x: c.x, y: c.y - 2, anchor: "middle", cssClass: "node-name"))
-            boxes.append(.text("\(n.detail) · \(n.status)".truncated(chars + 4), x: c.x, y: c.y + 12, anchor: "middle", cssClass: "node-detail"))
+            boxes.append(
+                .text(
+                    "\(n.detail) · \(n.status)".truncated(chars + 4), x: c.x, y: c.y + 12, anchor: "middle",
+                    cssClass: "node-detail"))
         }
         let height = 12 + Double(rows.count - 1) * rowHeight + boxHeight + 14
-        return .root(width: width, height: height, title: title, cssClass: "chart dag", [marker, .group("edges", edgeNodes), .group("nodes", boxes)])
+        return .root(
+            width: width, height: height, title: title, cssClass: "chart dag",
+            [marker, .group("edges", edgeNodes), .group("nodes", boxes)])
     }
 }

@@ -55,7 +55,9 @@ package struct HeatMap: Sendable {
     }
 
     package var table: DataTable {
-        DataTable(columns: [rowHeader] + columns, rows: rows.indices.map { r in [rows[r]] + columns.indices.map { text(r, $0) } })
+        DataTable(
+            columns: [rowHeader] + columns,
+            rows: rows.indices.map { r in [rows[r]] + columns.indices.map { text(r, $0) } })
     }
 
     package func figure(title: String, caption: String? = nil) -> Figure {
@@ -80,9 +82,10 @@ package struct HeatMap: Sendable {
         var nodes: [SVGNode] = []
         for (c, label) in colLabels.enumerated() {
             let x = left + cellWidth * (Double(c) + 0.5)
-            nodes.append(turned
-                ? .text(label, x: x, y: top - 6, anchor: "start", cssClass: "label", rotate: -40)
-                : .text(label, x: x, y: top - 8, anchor: "middle", cssClass: "label"))
+            nodes.append(
+                turned
+                    ? .text(label, x: x, y: top - 6, anchor: "start", cssClass: "label", rotate: -40)
+                    : .text(label, x: x, y: top - 8, anchor: "middle", cssClass: "label"))
         }
         var cells: [SVGNode] = []
         for (r, label) in rowLabels.enumerated() {
@@ -91,15 +94,21 @@ package struct HeatMap: Sendable {
             for c in columns.indices {
                 let x = left + cellWidth * Double(c)
                 guard let v = value(r, c) else {
-                    cells.append(.rect(x: x, y: y, width: cellWidth - 1, height: cellHeight - 1, fill: "#e6e6e6", cssClass: "missing"))
+                    cells.append(
+                        .rect(
+                            x: x, y: y, width: cellWidth - 1, height: cellHeight - 1, fill: "#e6e6e6",
+                            cssClass: "missing"))
                     continue
                 }
                 let t = intensity(v)
                 let fill = coloring == .sequential ? Palette.sequential(t) : Palette.diverging(t)
-                cells.append(.rect(
-                    x: x, y: y, width: cellWidth - 1, height: cellHeight - 1, fill: fill, cssClass: "mark",
-                    title: "\(rows[r]) · \(columns[c]): \(text(r, c))"))
-                var label = SVGNode.text(text(r, c).truncated(Int(cellWidth / 6.5)), x: x + cellWidth / 2, y: y + cellHeight / 2 + 4, anchor: "middle", cssClass: "cell")
+                cells.append(
+                    .rect(
+                        x: x, y: y, width: cellWidth - 1, height: cellHeight - 1, fill: fill, cssClass: "mark",
+                        title: "\(rows[r]) · \(columns[c]): \(text(r, c))"))
+                var label = SVGNode.text(
+                    text(r, c).truncated(Int(cellWidth / 6.5)), x: x + cellWidth / 2, y: y + cellHeight / 2 + 4,
+                    anchor: "middle", cssClass: "cell")
                 label.attributes.append(("fill", Palette.textColor(onIntensity: t)))
                 cells.append(label)
             }

@@ -43,24 +43,38 @@ package struct LineChart: Sendable {
         let step = y.tickStep()
         let x = BandScale(count: categories.count, range: left...right, padding: 0)
         var nodes: [SVGNode] = [legend.node]
-        nodes.append(Axis.left(ticks: y.ticks(), at: left, right: right, position: y.callAsFunction, label: { axisFormat($0, step) }))
+        nodes.append(
+            Axis.left(
+                ticks: y.ticks(), at: left, right: right, position: y.callAsFunction, label: { axisFormat($0, step) }))
         var xAxis: [SVGNode] = [.line(x1: left, y1: bottom, x2: right, y2: bottom, cssClass: "axis")]
         let every = max(1, Int((Double(categories.count) * 60 / (right - left)).rounded(.up)))
         for (i, c) in categories.enumerated() where i % every == 0 {
-            xAxis.append(.text(c.truncated(12), x: x.center(i), y: bottom + 16, anchor: "middle", cssClass: "tick-label"))
+            xAxis.append(
+                .text(c.truncated(12), x: x.center(i), y: bottom + 16, anchor: "middle", cssClass: "tick-label"))
         }
-        if let xTitle { xAxis.append(.text(xTitle, x: (left + right) / 2, y: bottom + 34, anchor: "middle", cssClass: "axis-title")) }
+        if let xTitle {
+            xAxis.append(.text(xTitle, x: (left + right) / 2, y: bottom + 34, anchor: "middle", cssClass: "axis-title"))
+        }
         nodes.append(.group("x-axis", xAxis))
         let labelled = categories.count * series.count <= 40
         for (s, ser) in series.enumerated() {
             let points = ser.values.indices.filter { $0 < categories.count && ser.values[$0].isFinite }
-            let path = points.map { "\(SVGNode.n(x.center($0))),\(SVGNode.n(y(ser.values[$0])))" }.joined(separator: " ")
-            var marks: [SVGNode] = [SVGNode("polyline", [("points", path), ("fill", "none"), ("stroke", Palette.color(s)), ("class", "line")])]
+            let path = points.map { "\(SVGNode.n(x.center($0))),\(SVGNode.n(y(ser.values[$0])))" }.joined(
+                separator: " ")
+            var marks: [SVGNode] = [
+                SVGNode(
+                    "polyline", [("points", path), ("fill", "none"), ("stroke", Palette.color(s)), ("class", "line")])
+            ]
             for i in points {
                 let v = ser.values[i]
-                marks.append(SVGNode(
-                    "circle", [("cx", SVGNode.n(x.center(i))), ("cy", SVGNode.n(y(v))), ("r", "3.5"), ("fill", Palette.color(s)), ("class", "mark")],
-                    children: [SVGNode("title", text: "\(ser.name) · \(categories[i]): \(format(v))")]))
+                marks.append(
+                    SVGNode(
+                        "circle",
+                        [
+                            ("cx", SVGNode.n(x.center(i))), ("cy", SVGNode.n(y(v))), ("r", "3.5"),
+                            ("fill", Palette.color(s)), ("class", "mark"),
+                        ],
+                        children: [SVGNode("title", text: "\(ser.name) · \(categories[i]): \(format(v))")]))
                 if labelled && series.count == 1 {
                     marks.append(.text(format(v), x: x.center(i), y: y(v) - 8, anchor: "middle", cssClass: "value"))
                 }

@@ -39,12 +39,16 @@ package struct LogHistogram: Sendable {
         var counts = [Int](repeating: 0, count: k1 - k0 + 1)
         for v in positive { counts[index(v) - k0] += 1 }
         bins = counts.indices.map { i in
-            Bin(lower: Ticks.clean(pow(10, Double(k0 + i) / per)), upper: Ticks.clean(pow(10, Double(k0 + i + 1) / per)), count: counts[i])
+            Bin(
+                lower: Ticks.clean(pow(10, Double(k0 + i) / per)),
+                upper: Ticks.clean(pow(10, Double(k0 + i + 1) / per)), count: counts[i])
         }
     }
 
     package var table: DataTable {
-        var rows = bins.map { [NumberText.value($0.lower) + " – " + NumberText.value($0.upper), NumberText.count($0.count)] }
+        var rows = bins.map {
+            [NumberText.value($0.lower) + " – " + NumberText.value($0.upper), NumberText.count($0.count)]
+        }
         if nonPositive > 0 { rows.insert(["≤ 0 (not on the log axis)", NumberText.count(nonPositive)], at: 0) }
         if missing > 0 { rows.append(["missing", NumberText.count(missing)]) }
         return DataTable(columns: [valueName, countName], rows: rows)
@@ -53,9 +57,13 @@ package struct LogHistogram: Sendable {
     package func figure(title: String, caption: String? = nil) -> Figure {
         var text = caption ?? ""
         if nonPositive > 0 {
-            text += (text.isEmpty ? "" : " ") + "\(NumberText.count(nonPositive)) \(countName) with \(valueName) ≤ 0 are not on the log axis (first row of the table)."
+            text +=
+                (text.isEmpty ? "" : " ")
+                + "\(NumberText.count(nonPositive)) \(countName) with \(valueName) ≤ 0 are not on the log axis (first row of the table)."
         }
-        return Figure(title: title, caption: text.isEmpty ? nil : text, svg: svg(title: title), table: table, isEmpty: bins.isEmpty)
+        return Figure(
+            title: title, caption: text.isEmpty ? nil : text, svg: svg(title: title), table: table,
+            isEmpty: bins.isEmpty)
     }
 
     package func svg(title: String) -> SVGNode {
@@ -65,7 +73,9 @@ package struct LogHistogram: Sendable {
         let y = LinearScale(covering: bins.map { Double($0.count) }, range: top...bottom, inverted: true)
         let step = y.tickStep()
         var nodes: [SVGNode] = [
-            Axis.left(ticks: y.ticks(), at: left, right: right, position: y.callAsFunction, label: { Ticks.label($0, step: step) }),
+            Axis.left(
+                ticks: y.ticks(), at: left, right: right, position: y.callAsFunction,
+                label: { Ticks.label($0, step: step) }),
             Axis.bottom(
                 ticks: x.ticks(), at: bottom, top: top, position: x.callAsFunction, label: { NumberText.value($0) },
                 title: "\(valueName) (log scale)", width: width),
@@ -73,10 +83,13 @@ package struct LogHistogram: Sendable {
         var columns: [SVGNode] = []
         for b in bins where b.count > 0 {
             let x0 = x(b.lower), x1 = x(b.upper)
-            columns.append(.rect(
-                x: x0 + 0.5, y: y(Double(b.count)), width: x1 - x0 - 1, height: bottom - y(Double(b.count)),
-                fill: Palette.color(0), cssClass: "mark",
-                title: "\(valueName) \(NumberText.value(b.lower)) – \(NumberText.value(b.upper)): \(NumberText.count(b.count)) \(countName)"))
+            columns.append(
+                .rect(
+                    x: x0 + 0.5, y: y(Double(b.count)), width: x1 - x0 - 1, height: bottom - y(Double(b.count)),
+                    fill: Palette.color(0), cssClass: "mark",
+                    title:
+                        "\(valueName) \(NumberText.value(b.lower)) – \(NumberText.value(b.upper)): \(NumberText.count(b.count)) \(countName)"
+                ))
         }
         nodes.append(.group("bars", columns))
         return .root(width: width, height: height, title: title, cssClass: "chart histogram", nodes)

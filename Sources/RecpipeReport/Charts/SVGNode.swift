@@ -16,13 +16,18 @@ package struct SVGNode: Sendable, Equatable {
     }
 
     package static func == (a: SVGNode, b: SVGNode) -> Bool {
-        a.name == b.name && a.attributes.elementsEqual(b.attributes, by: ==) && a.children == b.children && a.text == b.text
+        a.name == b.name && a.attributes.elementsEqual(b.attributes, by: ==) && a.children == b.children
+            && a.text == b.text
     }
 
     // MARK: - Shapes
 
-    package static func rect(x: Double, y: Double, width: Double, height: Double, fill: String, cssClass: String? = nil, title: String? = nil) -> SVGNode {
-        var attrs = [("x", n(x)), ("y", n(y)), ("width", n(max(0, width))), ("height", n(max(0, height))), ("fill", fill)]
+    package static func rect(
+        x: Double, y: Double, width: Double, height: Double, fill: String, cssClass: String? = nil, title: String? = nil
+    ) -> SVGNode {
+        var attrs = [
+            ("x", n(x)), ("y", n(y)), ("width", n(max(0, width))), ("height", n(max(0, height))), ("fill", fill),
+        ]
         if let cssClass { attrs.append(("class", cssClass)) }
         return SVGNode("rect", attrs, children: title.map { [SVGNode("title", text: $0)] } ?? [])
     }
@@ -32,7 +37,9 @@ package struct SVGNode: Sendable, Equatable {
     }
 
     /// Text at a point; `anchor` is `start`, `middle` or `end`.
-    package static func text(_ s: String, x: Double, y: Double, anchor: String = "start", cssClass: String = "label", rotate: Double? = nil) -> SVGNode {
+    package static func text(
+        _ s: String, x: Double, y: Double, anchor: String = "start", cssClass: String = "label", rotate: Double? = nil
+    ) -> SVGNode {
         var attrs = [("x", n(x)), ("y", n(y)), ("text-anchor", anchor), ("class", cssClass)]
         if let rotate { attrs.append(("transform", "rotate(\(n(rotate)) \(n(x)) \(n(y)))")) }
         return SVGNode("text", attrs, text: s)
@@ -44,11 +51,15 @@ package struct SVGNode: Sendable, Equatable {
 
     /// The root element: sized by its view box so it scales to the page width, with a title for
     /// screen readers.
-    package static func root(width: Double, height: Double, title: String, cssClass: String, _ children: [SVGNode]) -> SVGNode {
+    package static func root(width: Double, height: Double, title: String, cssClass: String, _ children: [SVGNode])
+        -> SVGNode
+    {
         SVGNode(
             "svg",
-            [("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(n(width)) \(n(height))"),
-             ("width", n(width)), ("height", n(height)), ("role", "img"), ("class", cssClass)],
+            [
+                ("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(n(width)) \(n(height))"),
+                ("width", n(width)), ("height", n(height)), ("role", "img"), ("class", cssClass),
+            ],
             children: [SVGNode("title", text: title)] + children)
     }
 

@@ -14,7 +14,9 @@ package struct LinearScale: Sendable, Equatable {
     }
 
     /// A scale over `values` widened to nice ticks and including zero (for bars).
-    package init(covering values: [Double], range: ClosedRange<Double>, inverted: Bool = false, includeZero: Bool = true) {
+    package init(
+        covering values: [Double], range: ClosedRange<Double>, inverted: Bool = false, includeZero: Bool = true
+    ) {
         let finite = values.filter(\.isFinite)
         let lo = finite.min() ?? 0, hi = finite.max() ?? 0
         self.init(

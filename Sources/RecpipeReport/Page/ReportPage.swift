@@ -51,7 +51,11 @@ package struct ReportPage: Sendable {
         package var isWarning: Bool
 
         package static func figure(_ f: Figure) -> Block { Block(figure: f, notes: [], isWarning: false) }
-        package static func table(_ title: String, _ t: DataTable) -> Block { Block(table: t, tableTitle: title, notes: [], isWarning: false) }
-        package static func notes(_ lines: [String], warning: Bool = false) -> Block { Block(notes: lines, isWarning: warning) }
+        package static func table(_ title: String, _ t: DataTable) -> Block {
+            Block(table: t, tableTitle: title, notes: [], isWarning: false)
+        }
+        package static func notes(_ lines: [String], warning: Bool = false) -> Block {
+            Block(notes: lines, isWarning: warning)
+        }
     }
 }

@@ -14,7 +14,8 @@ package struct ReportRenderer: Sendable {
     /// Loads the templates from `directory`, or from the module's resources when nil.
     package init(directory: String? = nil) throws {
         guard let dir = directory ?? Bundle.module.resourceURL?.appendingPathComponent("Templates").path else {
-            throw TemplateError(description: "the report templates are missing (recpipe_RecpipeReport.resources beside the binary)")
+            throw TemplateError(
+                description: "the report templates are missing (recpipe_RecpipeReport.resources beside the binary)")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         var templates: [String: MustacheTemplate] = [:]
@@ -125,7 +126,9 @@ struct TableView {
         heading = title
         let numeric = t.columns.indices.map { $0 < t.numeric.count && t.numeric[$0] }
         header = t.columns.enumerated().map { Cell(text: $1, numeric: numeric[$0], long: $1.count > 7) }
-        rows = t.rows.map { r in Row(cells: r.enumerated().map { Cell(text: $1, numeric: $0 < numeric.count && numeric[$0]) }) }
+        rows = t.rows.map { r in
+            Row(cells: r.enumerated().map { Cell(text: $1, numeric: $0 < numeric.count && numeric[$0]) })
+        }
         note = t.note
     }
 }

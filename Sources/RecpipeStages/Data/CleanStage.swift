@@ -14,17 +14,30 @@ struct CleanStage: Stage {
         inputs: [PortSpec("table", accepts: [.table], doc: "the table to clean")],
         params: [
             ParamSpec("cast", .map(.any), doc: "column → type (or {type, format}) to convert first"),
-            ParamSpec("cast_failures", .choice(["null", "reject"]), default: .string("null"), doc: "a value that does not convert becomes null, or its row is removed"),
+            ParamSpec(
+                "cast_failures", .choice(["null", "reject"]), default: .string("null"),
+                doc: "a value that does not convert becomes null, or its row is removed"),
             ParamSpec("drop_nulls", .list(.string), doc: "drop rows with a null in any of these columns"),
-            ParamSpec("filters", .list(.string), doc: "keep rows where every expression holds: `quantity > 0`, `country in [UK, France]`, `x is not null`"),
+            ParamSpec(
+                "filters", .list(.string),
+                doc:
+                    "keep rows where every expression holds: `quantity > 0`, `country in [UK, France]`, `x is not null`"
+            ),
             ParamSpec("dedupe_on", .list(.string), doc: "drop rows repeating these key columns"),
-            ParamSpec("dedupe_keep", .choice(["first", "last"]), default: .string("first"), doc: "which duplicate to keep"),
+            ParamSpec(
+                "dedupe_keep", .choice(["first", "last"]), default: .string("first"), doc: "which duplicate to keep"),
             ParamSpec("dedupe_order_by", .string, doc: "order duplicates by this column before keeping first/last"),
-            ParamSpec("outliers", .list(.any), doc: "list of {column, method: iqr|zscore, k: 1.5, threshold: 3, action: drop|clip}"),
+            ParamSpec(
+                "outliers", .list(.any),
+                doc: "list of {column, method: iqr|zscore, k: 1.5, threshold: 3, action: drop|clip}"),
             ParamSpec("user_column", .string, default: .string("user_id"), doc: "user id column for k-core filtering"),
             ParamSpec("item_column", .string, default: .string("item_id"), doc: "item id column for k-core filtering"),
-            ParamSpec("min_user_events", .int, default: .int(0), range: 0...1e9, doc: "iteratively drop users with fewer rows (k-core)"),
-            ParamSpec("min_item_events", .int, default: .int(0), range: 0...1e9, doc: "iteratively drop items with fewer rows (k-core)"),
+            ParamSpec(
+                "min_user_events", .int, default: .int(0), range: 0...1e9,
+                doc: "iteratively drop users with fewer rows (k-core)"),
+            ParamSpec(
+                "min_item_events", .int, default: .int(0), range: 0...1e9,
+                doc: "iteratively drop items with fewer rows (k-core)"),
         ],
         output: .table,
         check: { stage, pipeline in check(stage, pipeline) })
@@ -55,10 +68,14 @@ struct CleanStage: Stage {
         }
         if let keys = context.optionalStrings("dedupe_on"), !keys.isEmpty {
             let keep = context.choice("dedupe_keep", as: DedupKeep.self)
-            try step("dedupe") { try $0.deduplicated(on: keys, keep: keep, orderBy: context.optionalString("dedupe_order_by")) }
+            try step("dedupe") {
+                try $0.deduplicated(on: keys, keep: keep, orderBy: context.optionalString("dedupe_order_by"))
+            }
         }
         for o in try Self.outliers(context.spec) {
-            try step("outliers \(o.column)") { try $0.handlingOutliers(in: o.column, method: o.method, action: o.action) }
+            try step("outliers \(o.column)") {
+                try $0.handlingOutliers(in: o.column, method: o.method, action: o.action)
+            }
         }
         let minU = context.int("min_user_events"), minI = context.int("min_item_events")
         if minU > 0 || minI > 0 {
@@ -89,21 +106,29 @@ struct CleanStage: Stage {
             guard let t = ColumnType(rawValue: name) else {
                 throw StageError(
                     "cast of '\(e.key)': unknown type '\(name)'", at: stage.paramLocations["cast"],
-                    hint: Suggestions.hint(for: name, in: ColumnType.allCases.map(\.rawValue)) ?? "types: int, float, string, bool, timestamp")
+                    hint: Suggestions.hint(for: name, in: ColumnType.allCases.map(\.rawValue))
+                        ?? "types: int, float, string, bool, timestamp")
             }
             return (e.key, t, e.value["format"]?.stringValue)
         }
     }
 
-    static func outliers(_ stage: StageSpec) throws -> [(column: String, method: OutlierMethod, action: OutlierAction)] {
+    static func outliers(_ stage: StageSpec) throws -> [(column: String, method: OutlierMethod, action: OutlierAction)]
+    {
         let loc = stage.paramLocations["outliers"]
         return try (stage.params["outliers"]?.listValue ?? []).map { v in
-            guard let m = v.mapValue else { throw StageError("each outliers entry must be a mapping {column, method, action}", at: loc) }
+            guard let m = v.mapValue else {
+                throw StageError("each outliers entry must be a mapping {column, method, action}", at: loc)
+            }
             let allowed = ["column", "method", "k", "threshold", "action"]
             for k in m.map(\.key) where !allowed.contains(k) {
-                throw StageError("outliers: unknown key '\(k)'", at: loc, hint: Suggestions.hint(for: k, in: allowed) ?? "keys: \(allowed.joined(separator: ", "))")
+                throw StageError(
+                    "outliers: unknown key '\(k)'", at: loc,
+                    hint: Suggestions.hint(for: k, in: allowed) ?? "keys: \(allowed.joined(separator: ", "))")
             }
-            guard let column = v["column"]?.stringValue else { throw StageError("outliers entry needs a `column`", at: loc) }
+            guard let column = v["column"]?.stringValue else {
+                throw StageError("outliers entry needs a `column`", at: loc)
+            }
             let method: OutlierMethod
             switch v["method"]?.stringValue ?? "iqr" {
             case "iqr": method = .iqr(k: v["k"]?.doubleValue ?? 1.5)
@@ -123,7 +148,10 @@ struct CleanStage: Stage {
         var out: [Diagnostic] = []
         func record(_ body: () throws -> Void) {
             do { try body() } catch let e as StageError {
-                out.append(.error("invalid-param", "stage '\(stage.name)': \(e.message)", at: e.location ?? stage.location, hint: e.hint))
+                out.append(
+                    .error(
+                        "invalid-param", "stage '\(stage.name)': \(e.message)", at: e.location ?? stage.location,
+                        hint: e.hint))
             } catch {
                 out.append(.error("invalid-param", "stage '\(stage.name)': \(error)", at: stage.location))
             }
@@ -132,7 +160,9 @@ struct CleanStage: Stage {
         record { _ = try outliers(stage) }
         var parsed: [FilterExpression] = []
         record { parsed = try filters(stage) }
-        guard let input = stage.inputs["table"]?.first, let known = StageColumns.of(input, in: pipeline) else { return out }
+        guard let input = stage.inputs["table"]?.first, let known = StageColumns.of(input, in: pipeline) else {
+            return out
+        }
         let at = { (p: String) in stage.paramLocations[p] ?? stage.location }
         for f in parsed { out += known.check(f, stage: stage.name, what: "filter", at: at("filters")) }
         var named: [(String, String)] = []
@@ -140,7 +170,8 @@ struct CleanStage: Stage {
         if let c = stage.params["dedupe_order_by"]?.stringValue { named.append(("dedupe_order_by", c)) }
         for c in (try? casts(stage)) ?? [] { named.append(("cast", c.column)) }
         for o in (try? outliers(stage)) ?? [] { named.append(("outliers", o.column)) }
-        if (stage.params["min_user_events"]?.intValue ?? 0) > 0 || (stage.params["min_item_events"]?.intValue ?? 0) > 0 {
+        if (stage.params["min_user_events"]?.intValue ?? 0) > 0 || (stage.params["min_item_events"]?.intValue ?? 0) > 0
+        {
             for p in ["user_column", "item_column"] { if let c = stage.params[p]?.stringValue { named.append((p, c)) } }
         }
         for (p, c) in named {

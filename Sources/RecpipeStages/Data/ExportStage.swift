@@ -12,7 +12,8 @@ import Synchronization
 struct ExportStage: Stage {
     static let declaration = StageDeclaration(
         kind: "export",
-        summary: "Write artifacts to CSV/JSON Lines files (the whole set switched at once) and SQLite/PostgreSQL tables (swapped in one transaction).",
+        summary:
+            "Write artifacts to CSV/JSON Lines files (the whole set switched at once) and SQLite/PostgreSQL tables (swapped in one transaction).",
         version: 2,
         aliases: ["write", "save", "output", "sink", "to_csv"],
         inputs: [
@@ -23,11 +24,17 @@ struct ExportStage: Stage {
         params: [
             ParamSpec(
                 "to", .outputPath, required: true,
-                doc: "output directory, relative to the pipeline file; it becomes a link to `<to>.runs/<run-id>/` (one stage per directory)"),
-            ParamSpec("formats", .list(.choice(["csv", "jsonl"] + databaseFormats)), default: .list([.string("csv")]), doc: "file formats and databases to write"),
+                doc:
+                    "output directory, relative to the pipeline file; it becomes a link to `<to>.runs/<run-id>/` (one stage per directory)"
+            ),
+            ParamSpec(
+                "formats", .list(.choice(["csv", "jsonl"] + databaseFormats)), default: .list([.string("csv")]),
+                doc: "file formats and databases to write"),
             ParamSpec(
                 "csv_escape_formulas", .bool, default: .bool(true),
-                doc: "prefix CSV text cells starting with = + - @ (not plain numbers) with ' so spreadsheets do not run them as formulas; the count is shown; JSON Lines is never changed"),
+                doc:
+                    "prefix CSV text cells starting with = + - @ (not plain numbers) with ' so spreadsheets do not run them as formulas; the count is shown; JSON Lines is never changed"
+            ),
             ParamSpec(
                 "keep_runs", .int, default: .int(3), range: 1...1000,
                 doc: "complete sets kept in `<to>.runs/` (the current one and the newest before it)"),
@@ -69,7 +76,8 @@ struct ExportStage: Stage {
         do {
             let failAfter = Self.failAfterFiles.withLock { $0[set.path] }
             let tables = (context.inputs["data"] ?? []).flatMap { input in
-                [(input.stage, input.artifact.exportTable())] + input.artifact.extraExports().map { ("\(input.stage).\($0.suffix)", $0.table) }
+                [(input.stage, input.artifact.exportTable())]
+                    + input.artifact.extraExports().map { ("\(input.stage).\($0.suffix)", $0.table) }
             }
             for (stem, table) in tables {
                 rows += table.rowCount
@@ -78,12 +86,17 @@ struct ExportStage: Stage {
                     let name = "\(stem).\(format)"
                     context.progress(nil, "writing \(name)")
                     if format == "csv" {
-                        escaped += try TableWriter.writeCSV(table, to: staging.path(for: name), escapeFormulas: escapeFormulas)
+                        escaped += try TableWriter.writeCSV(
+                            table, to: staging.path(for: name), escapeFormulas: escapeFormulas)
                     } else {
                         try TableWriter.writeJSONLines(table, to: staging.path(for: name))
                     }
-                    let recorded = StageContext.pipelinePath("\(set.path)/\(name)", written: writtenDir, base: context.pipeline.baseDirectory)
-                    written.append(.init(path: recorded, hash: FileHashCache.hashFile(staging.path(for: name)) ?? "", rows: table.rowCount))
+                    let recorded = StageContext.pipelinePath(
+                        "\(set.path)/\(name)", written: writtenDir, base: context.pipeline.baseDirectory)
+                    written.append(
+                        .init(
+                            path: recorded, hash: FileHashCache.hashFile(staging.path(for: name)) ?? "",
+                            rows: table.rowCount))
                 }
             }
             databases = try await exportToDatabases(context, formats: formats)
@@ -114,7 +127,8 @@ struct ExportStage: Stage {
             notes.append("removed \(commit.removedTemporaries) leftover(s) of killed runs (\(mib))")
         }
         return StageOutput(
-            WrittenFiles(entries: written, tables: databases.tables), rowsIn: rows, rowsOut: rows, counters: counters, notes: notes, warnings: warnings)
+            WrittenFiles(entries: written, tables: databases.tables), rowsIn: rows, rowsOut: rows, counters: counters,
+            notes: notes, warnings: warnings)
     }
 }
 
@@ -168,16 +182,24 @@ struct WrittenFiles: Artifact, ExternalOutputs {
 
     init(decoding r: inout ByteReader) throws {
         let paths = try r.readStrings(), hashes = try r.readStrings(), rows = try r.readArray(Int.self)
-        guard paths.count == hashes.count, rows.count == paths.count else { throw ArtifactDecodeError("inconsistent file list") }
+        guard paths.count == hashes.count, rows.count == paths.count else {
+            throw ArtifactDecodeError("inconsistent file list")
+        }
         entries = (0..<paths.count).map { Entry(path: paths[$0], hash: hashes[$0], rows: rows[$0]) }
-        let targets = try r.readStrings(), names = try r.readStrings(), runs = try r.readStrings(), counts = try r.readArray(Int.self)
+        let targets = try r.readStrings(), names = try r.readStrings(), runs = try r.readStrings(),
+            counts = try r.readArray(Int.self)
         guard names.count == targets.count, runs.count == targets.count, counts.count == targets.count else {
             throw ArtifactDecodeError("inconsistent table list")
         }
-        tables = (0..<targets.count).map { TableEntry(target: targets[$0], table: names[$0], runID: runs[$0], rows: counts[$0]) }
+        tables = (0..<targets.count).map {
+            TableEntry(target: targets[$0], table: names[$0], runID: runs[$0], rows: counts[$0])
+        }
     }
 
     func exportTable() -> Table {
-        .assemble([.strings("path", entries.map(\.path)), .strings("hash", entries.map(\.hash)), .ints("rows", entries.map { Int64($0.rows) })])
+        .assemble([
+            .strings("path", entries.map(\.path)), .strings("hash", entries.map(\.hash)),
+            .ints("rows", entries.map { Int64($0.rows) }),
+        ])
     }
 }

@@ -9,15 +9,21 @@ extension IngestStage {
         let specs = stage.params["schema"]?.mapValue.flatMap { try? schema($0, stage) } ?? []
         let onlySchema = stage.params["only_schema_columns"]?.boolValue == true
         func entry(_ s: ColumnSpec) -> KnownColumns.Entry {
-            .init(name: s.outputName, type: s.type.rawValue, doc: s.rename == nil ? "from the schema" : "'\(s.name)' in the file")
+            .init(
+                name: s.outputName, type: s.type.rawValue,
+                doc: s.rename == nil ? "from the schema" : "'\(s.name)' in the file")
         }
         if onlySchema { return KnownColumns(entries: specs.map(entry), complete: true) }
-        guard let raw = stage.params["path"]?.stringValue, let header = Self.header(path: PipelinePath.resolve(raw, base: base), stage) else {
+        guard let raw = stage.params["path"]?.stringValue,
+            let header = Self.header(path: PipelinePath.resolve(raw, base: base), stage)
+        else {
             return specs.isEmpty ? nil : KnownColumns(entries: specs.map(entry), complete: false)
         }
         let entries = header.names.enumerated().map { j, name -> KnownColumns.Entry in
             if let s = specs.first(where: { $0.name == name }) { return entry(s) }
-            let type = SchemaInference.inferType(header.samples.compactMap { j < $0.count ? $0[j] : nil }.filter { !$0.isEmpty }).type
+            let type = SchemaInference.inferType(
+                header.samples.compactMap { j < $0.count ? $0[j] : nil }.filter { !$0.isEmpty }
+            ).type
             return .init(name: name, type: type.rawValue, doc: "inferred from the file's first lines", inferred: true)
         }
         return KnownColumns(entries: entries, complete: true)

@@ -14,7 +14,9 @@ import RecpipeSpec
 extension IngestStage {
     static let fromParam = ParamSpec(
         "from", .map(.any),
-        doc: "read a database instead of a file: { sqlite: PATH | postgres: URL, query: SQL, changes_with: EXPR|always }")
+        doc:
+            "read a database instead of a file: { sqlite: PATH | postgres: URL, query: SQL, changes_with: EXPR|always }"
+    )
 
     /// The source a `from:` map names.
     struct DatabaseSource {
@@ -28,10 +30,13 @@ extension IngestStage {
         let loc = stage.paramLocations["from"]
         let keys = ["sqlite", "postgres", "query", "changes_with"]
         guard let entries = from.mapValue else {
-            throw StageError("`from` must be a map: { sqlite: PATH, query: SQL } or { postgres: URL, query: SQL }", at: loc)
+            throw StageError(
+                "`from` must be a map: { sqlite: PATH, query: SQL } or { postgres: URL, query: SQL }", at: loc)
         }
         for e in entries where !keys.contains(e.key) {
-            throw StageError("`from` has unknown key '\(e.key)'", at: loc, hint: Suggestions.hint(for: e.key, in: keys) ?? "keys: \(keys.joined(separator: ", "))")
+            throw StageError(
+                "`from` has unknown key '\(e.key)'", at: loc,
+                hint: Suggestions.hint(for: e.key, in: keys) ?? "keys: \(keys.joined(separator: ", "))")
         }
         guard let query = from["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw StageError("`from` needs a `query` (the SELECT whose rows become the table)", at: loc)
@@ -67,28 +72,41 @@ extension IngestStage {
             _ = try databaseSource(stage, base: "/")
             return []
         } catch let e as StageError {
-            return [.error("invalid-param", "stage '\(stage.name)': \(e.message)", at: e.location ?? stage.location, hint: e.hint)]
+            return [
+                .error(
+                    "invalid-param", "stage '\(stage.name)': \(e.message)", at: e.location ?? stage.location,
+                    hint: e.hint)
+            ]
         } catch {
             return [.error("invalid-param", "stage '\(stage.name)': \(error)", at: stage.location)]
         }
     }
 
     static func sourceState(_ spec: StageSpec, pipeline: PipelineSpec) async throws -> String? {
-        guard let source = try databaseSource(spec, base: pipeline.baseDirectory), let changes = source.changesWith else { return nil }
+        guard let source = try databaseSource(spec, base: pipeline.baseDirectory), let changes = source.changesWith
+        else { return nil }
         if changes.trimmingCharacters(in: .whitespaces).lowercased() == "always" {
-            return "changes_with: always (read at \(Timestamp.format(Int64(Date().timeIntervalSince1970))), \(UUID().uuidString))"
+            return
+                "changes_with: always (read at \(Timestamp.format(Int64(Date().timeIntervalSince1970))), \(UUID().uuidString))"
         }
         do {
-            return "changes_with \(changes) = " + (try await DatabaseReader.state(source.target, query: source.query, changesWith: changes))
+            return "changes_with \(changes) = "
+                + (try await DatabaseReader.state(source.target, query: source.query, changesWith: changes))
         } catch let e as DatabaseFailure {
-            throw StageError("stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", at: spec.paramLocations["from"], hint: e.hint)
+            throw StageError(
+                "stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", at: spec.paramLocations["from"],
+                hint: e.hint)
         } catch let e as IngestError {
-            throw StageError("stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", at: spec.paramLocations["from"], hint: e.hint)
+            throw StageError(
+                "stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", at: spec.paramLocations["from"],
+                hint: e.hint)
         }
     }
 
     /// Reads the query's rows; errors point at `from`.
-    func readDatabase(_ source: DatabaseSource, _ context: StageContext, options: IngestOptions) async throws -> IngestResult {
+    func readDatabase(_ source: DatabaseSource, _ context: StageContext, options: IngestOptions) async throws
+        -> IngestResult
+    {
         context.progress(nil, "querying \(source.target)")
         do {
             return try await DatabaseReader.read(source.target, query: source.query, options: options)

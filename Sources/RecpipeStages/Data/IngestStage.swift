@@ -10,32 +10,59 @@ import RecpipeSpec
 struct IngestStage: Stage {
     static let declaration = StageDeclaration(
         kind: "ingest",
-        summary: "Read a CSV or JSON Lines file, or a SQLite/PostgreSQL query, into a table; bad rows go to a rejects file.",
+        summary:
+            "Read a CSV or JSON Lines file, or a SQLite/PostgreSQL query, into a table; bad rows go to a rejects file.",
         aliases: ["read", "load", "csv", "read_csv", "source", "import"],
         params: [
             ParamSpec("path", .path, doc: "the file to read, relative to the pipeline file (or `from` for a database)"),
             fromParam,
             ParamSpec(
                 "include", .path,
-                doc: "JSON Lines appended after `path` with the same schema: a file, or a folder of *.jsonl (e.g. `recpipe serve`'s event log, serve-log); missing = nothing to add"),
-            ParamSpec("format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"), doc: "file format; auto picks by extension (.jsonl/.ndjson → jsonl)"),
-            ParamSpec("schema", .map(.any), doc: "column → type (int|float|string|bool|timestamp) or {type, format, rename, non_finite, min, max}; inferred when absent. A float that is inf, nan or overflows (1e400) is a bad row unless its column says `non_finite: allow`; a number below `min` or above `max` is a bad row"),
-            ParamSpec("unique", .string, doc: "a column whose values must be unique (an items table's item_id); repeats are handled by on_duplicate (CSV input)"),
+                doc:
+                    "JSON Lines appended after `path` with the same schema: a file, or a folder of *.jsonl (e.g. `recpipe serve`'s event log, serve-log); missing = nothing to add"
+            ),
+            ParamSpec(
+                "format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"),
+                doc: "file format; auto picks by extension (.jsonl/.ndjson → jsonl)"),
+            ParamSpec(
+                "schema", .map(.any),
+                doc:
+                    "column → type (int|float|string|bool|timestamp) or {type, format, rename, non_finite, min, max}; inferred when absent. A float that is inf, nan or overflows (1e400) is a bad row unless its column says `non_finite: allow`; a number below `min` or above `max` is a bad row"
+            ),
+            ParamSpec(
+                "unique", .string,
+                doc:
+                    "a column whose values must be unique (an items table's item_id); repeats are handled by on_duplicate (CSV input)"
+            ),
             ParamSpec(
                 "on_duplicate", .choice(DuplicatePolicy.allCases.map(\.rawValue)), default: .string("first"),
-                doc: "a row repeating a `unique` value: first (keep the first row, the others are bad rows), last (keep the last), fail (stop, naming the value and both lines)"),
-            ParamSpec("only_schema_columns", .bool, default: .bool(false), doc: "drop columns the schema does not name"),
-            ParamSpec("delimiter", .string, default: .string(","), doc: "CSV field delimiter (one character; \\t for tab)"),
+                doc:
+                    "a row repeating a `unique` value: first (keep the first row, the others are bad rows), last (keep the last), fail (stop, naming the value and both lines)"
+            ),
+            ParamSpec(
+                "only_schema_columns", .bool, default: .bool(false), doc: "drop columns the schema does not name"),
+            ParamSpec(
+                "delimiter", .string, default: .string(","), doc: "CSV field delimiter (one character; \\t for tab)"),
             ParamSpec("quote", .string, default: .string("\""), doc: "CSV quote character"),
-            ParamSpec("null_values", .list(.string), default: .list(["", "NA", "NULL", "null"].map { .string($0) }), doc: "field texts read as null"),
-            ParamSpec("infer_rows", .int, default: .int(1000), range: 1...10_000_000, doc: "rows sampled to infer types of columns the schema does not name"),
+            ParamSpec(
+                "null_values", .list(.string), default: .list(["", "NA", "NULL", "null"].map { .string($0) }),
+                doc: "field texts read as null"),
+            ParamSpec(
+                "infer_rows", .int, default: .int(1000), range: 1...10_000_000,
+                doc: "rows sampled to infer types of columns the schema does not name"),
             ParamSpec(
                 "on_invalid_utf8", .choice(InvalidUTF8Policy.allCases.map(\.rawValue)), default: .string("replace"),
-                doc: "a text field that is not valid UTF-8: replace (keep the row, bad bytes become U+FFFD, counted as invalid_utf8_replaced) or reject (a bad row)"),
-            ParamSpec("on_bad_row", .choice(["quarantine", "skip", "fail"]), default: .string("quarantine"), doc: "quarantine: write to the rejects file; skip: count only; fail: stop at the first"),
+                doc:
+                    "a text field that is not valid UTF-8: replace (keep the row, bad bytes become U+FFFD, counted as invalid_utf8_replaced) or reject (a bad row)"
+            ),
+            ParamSpec(
+                "on_bad_row", .choice(["quarantine", "skip", "fail"]), default: .string("quarantine"),
+                doc: "quarantine: write to the rejects file; skip: count only; fail: stop at the first"),
             ParamSpec(
                 "max_bad_rows", .oneOf([.int, .string]), default: .string("1%"),
-                doc: "fail the stage (exit 1, naming the column and value behind most rejects) when more rows than this are bad: a count (100) or a percent (\"1%\"; \"100%\" never fails); the default tolerates up to 10 bad rows whatever their share"),
+                doc:
+                    "fail the stage (exit 1, naming the column and value behind most rejects) when more rows than this are bad: a count (100) or a percent (\"1%\"; \"100%\" never fails); the default tolerates up to 10 bad rows whatever their share"
+            ),
         ],
         output: .table,
         check: { stage, _ in checkSource(stage) + checkParams(stage) })
@@ -48,31 +75,41 @@ struct IngestStage: Stage {
         if let source {
             if let key = options.uniqueKey {
                 throw StageError(
-                    "unique: '\(key)' is only checked for CSV input, and this stage reads a database query", at: context.location(of: "unique"),
+                    "unique: '\(key)' is only checked for CSV input, and this stage reads a database query",
+                    at: context.location(of: "unique"),
                     hint: "remove `unique`, or add a UNIQUE constraint / DISTINCT ON in the database")
             }
             do {
                 result = try await readDatabase(source, context, options: options)
             } catch let e as IngestError {
-                throw StageError("\(e.path): \(e.message)", code: e.code.rawValue, at: context.location(of: "from"), hint: e.hint)
+                throw StageError(
+                    "\(e.path): \(e.message)", code: e.code.rawValue, at: context.location(of: "from"), hint: e.hint)
             }
             if source.changesWith == nil {
-                notes.append("re-read only when the query changes: add `changes_with: max(updated_at)` (or `always`) under `from:` to follow the data")
+                notes.append(
+                    "re-read only when the query changes: add `changes_with: max(updated_at)` (or `always`) under `from:` to follow the data"
+                )
             }
         } else {
             let path = context.path("path")
             let format = context.string("format")
-            let isJSONL = format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
+            let isJSONL =
+                format == "jsonl" || (format == "auto" && (path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson")))
             context.progress(nil, "reading \((path as NSString).lastPathComponent)")
             if isJSONL, let key = options.uniqueKey {
                 throw StageError(
-                    "unique: '\(key)' is only checked for CSV input, and this stage reads JSON Lines", at: context.location(of: "unique"),
+                    "unique: '\(key)' is only checked for CSV input, and this stage reads JSON Lines",
+                    at: context.location(of: "unique"),
                     hint: "remove `unique`, or convert the file to CSV")
             }
             do {
-                result = isJSONL ? try JSONLinesReader.read(path: path, options: options) : try CSVReader.read(path: path, options: options)
+                result =
+                    isJSONL
+                    ? try JSONLinesReader.read(path: path, options: options)
+                    : try CSVReader.read(path: path, options: options)
             } catch let e as IngestError {
-                throw StageError("'\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "path"), hint: e.hint)
+                throw StageError(
+                    "'\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "path"), hint: e.hint)
             }
         }
         var warnings: [String] = []
@@ -90,18 +127,24 @@ struct IngestStage: Stage {
                     part = try JSONLinesReader.read(path: file, options: options)
                 } catch let e as IngestError {
                     throw StageError(
-                        "include '\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "include"), hint: e.hint)
+                        "include '\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "include"),
+                        hint: e.hint)
                 }
                 do {
                     result.table = try result.table.concatenating(part.table)
                 } catch {
-                    throw StageError("include '\(file)' does not fit the columns of the main input: \(error)", at: context.location(of: "include"))
+                    throw StageError(
+                        "include '\(file)' does not fit the columns of the main input: \(error)",
+                        at: context.location(of: "include"))
                 }
                 rows += part.rowsOk
                 result.rowsIn += part.rowsIn
                 result.rowsOk += part.rowsOk
                 result.rowsRejected += part.rowsRejected
-                result.rejects += part.rejects.map { RejectedRow(line: $0.line, raw: $0.raw, reason: "\((file as NSString).lastPathComponent): \($0.reason)") }
+                result.rejects += part.rejects.map {
+                    RejectedRow(
+                        line: $0.line, raw: $0.raw, reason: "\((file as NSString).lastPathComponent): \($0.reason)")
+                }
             }
             notes.append(
                 "include: \(rows) row(s) from \(files.count) file(s) at \(context.string("include"))"
@@ -113,7 +156,8 @@ struct IngestStage: Stage {
         }
         if result.rowsRejected > 0 {
             let unit = source == nil ? "line" : "row"
-            let first = RejectSummary(result.rejects).map(\.description)
+            let first =
+                RejectSummary(result.rejects).map(\.description)
                 ?? result.rejects.prefix(3).map { "\(unit) \($0.line): \($0.reason)" }.joined(separator: "; ")
             if options.onBadRow == .quarantine {
                 let rejectsPath = "\(context.runDirectory)/\(context.stageName).rejects.csv"
@@ -123,7 +167,9 @@ struct IngestStage: Stage {
                 warnings.append("\(result.rowsRejected) bad rows skipped (\(first))")
             }
         }
-        var counters: [StageOutput.Counter] = [.init("rows_ok", result.rowsOk), .init("rows_rejected", result.rowsRejected)]
+        var counters: [StageOutput.Counter] = [
+            .init("rows_ok", result.rowsOk), .init("rows_rejected", result.rowsRejected),
+        ]
         if let key = options.uniqueKey {
             counters.append(.init("duplicates", result.duplicateRows))
             if result.duplicateRows > 0 {
@@ -151,7 +197,9 @@ struct IngestStage: Stage {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return [] }
         guard isDir.boolValue else { return [path] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson")) }.sorted().map { path + "/" + $0 }
+        return names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson")) }.sorted().map {
+            path + "/" + $0
+        }
     }
 
     // MARK: - Parameters
@@ -187,11 +235,14 @@ struct IngestStage: Stage {
 
     static func limit(_ v: ParamValue, _ stage: StageSpec) throws -> BadRowLimit {
         if let n = v.intValue, n >= 0 { return .count(n) }
-        if let s = v.stringValue, s.hasSuffix("%"), let p = Double(s.dropLast().trimmingCharacters(in: .whitespaces)), p >= 0, p <= 100 {
+        if let s = v.stringValue, s.hasSuffix("%"), let p = Double(s.dropLast().trimmingCharacters(in: .whitespaces)),
+            p >= 0, p <= 100
+        {
             return .percent(p)
         }
         throw StageError(
-            "max_bad_rows must be a count (e.g. 100) or a percent (e.g. \"1%\"), got '\(v)'", at: stage.paramLocations["max_bad_rows"])
+            "max_bad_rows must be a count (e.g. 100) or a percent (e.g. \"1%\"), got '\(v)'",
+            at: stage.paramLocations["max_bad_rows"])
     }
 
     static func schema(_ entries: [ParamValue.Entry], _ stage: StageSpec) throws -> [ColumnSpec] {
@@ -233,7 +284,8 @@ struct IngestStage: Stage {
                         throw StageError("schema column '\(e.key)': \(k) must be a number, got '\(v)'", at: loc)
                     }
                     guard t == ColumnType.float.rawValue || t == ColumnType.int.rawValue else {
-                        throw StageError("schema column '\(e.key)': \(k) applies to int and float columns, not \(t)", at: loc)
+                        throw StageError(
+                            "schema column '\(e.key)': \(k) applies to int and float columns, not \(t)", at: loc)
                     }
                     bounds[k] = d
                 }
@@ -241,7 +293,9 @@ struct IngestStage: Stage {
                     throw StageError("schema column '\(e.key)': min \(lo) is above max \(hi)", at: loc)
                 }
             } else {
-                throw StageError("schema column '\(e.key)' must be a type name or {type, format, rename, non_finite, min, max}", at: loc)
+                throw StageError(
+                    "schema column '\(e.key)' must be a type name or {type, format, rename, non_finite, min, max}",
+                    at: loc)
             }
             guard let type = ColumnType(rawValue: typeName) else {
                 throw StageError(
@@ -261,7 +315,11 @@ struct IngestStage: Stage {
             _ = try options(stage)
             return []
         } catch let e as StageError {
-            return [.error("invalid-param", "stage '\(stage.name)': \(e.message)", at: e.location ?? stage.location, hint: e.hint)]
+            return [
+                .error(
+                    "invalid-param", "stage '\(stage.name)': \(e.message)", at: e.location ?? stage.location,
+                    hint: e.hint)
+            ]
         } catch {
             return [.error("invalid-param", "stage '\(stage.name)': \(error)", at: stage.location)]
         }

@@ -142,7 +142,9 @@ package final class OnlineRanker: Sendable {
 
     private func list(_ r: RankChunkResult, plan: RankPlan) -> RankedList {
         RankedList(
-            items: r.items.indices.map { k in RankedItem(item: plan.itemIDs[Int(r.items[k])], score: r.scores[k], provenance: r.provenance[k]) },
+            items: r.items.indices.map { k in
+                RankedItem(item: plan.itemIDs[Int(r.items[k])], score: r.scores[k], provenance: r.provenance[k])
+            },
             fallback: !r.fallbackUsers.isEmpty)
     }
 }

@@ -20,7 +20,8 @@ package struct OnlineTagger: Sendable {
         plan = TagPlan(
             table: Table(), idColumn: "user_id", script: script,
             limits: RuleLimits.limits(params),
-            context: .init(asOf: pipeline.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(pipeline.seed))),
+            context: .init(
+                asOf: pipeline.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(pipeline.seed))),
             skipErrors: params.string("on_error") == "skip_record")
         _ = try Self.validated(plan)
     }

@@ -46,7 +46,8 @@ package struct ProfileUpdater: Sendable {
         }
 
         package init(
-            item: String, type: String?, time: Int64?, amount: Double, kind: Kind, quantity: Double = 1, order: String? = nil
+            item: String, type: String?, time: Int64?, amount: Double, kind: Kind, quantity: Double = 1,
+            order: String? = nil
         ) {
             self.item = item
             self.type = type
@@ -92,7 +93,8 @@ package struct ProfileUpdater: Sendable {
         shareColumn = shares
         func keys(_ name: String, _ higher: Bool) -> [Double] {
             guard let c = profiles.columnIndex(name) else { return [] }
-            return RFM.sortedKeys(values: (0..<profiles.rowCount).compactMap { profiles.double(row: $0, col: c) }, higherIsBetter: higher)
+            return RFM.sortedKeys(
+                values: (0..<profiles.rowCount).compactMap { profiles.double(row: $0, col: c) }, higherIsBetter: higher)
         }
         rKeys = keys("recency_days", false)
         fKeys = keys("frequency", true)
@@ -104,7 +106,9 @@ package struct ProfileUpdater: Sendable {
         schema.map { f in
             if f.name == idColumn { return .string(user) }
             if f.name == "price_index" { return .double(1) }
-            if ["segment", "segment_name", "top_category", "rfm_segment", "recency_days"].contains(f.name) { return .null }
+            if ["segment", "segment_name", "top_category", "rfm_segment", "recency_days"].contains(f.name) {
+                return .null
+            }
             switch f.type {
             case .int: return .int(0)
             case .float: return .double(0)
@@ -115,11 +119,14 @@ package struct ProfileUpdater: Sendable {
 
     /// Each user's first and last event day in the encoder's events table (events after the
     /// as-of day left out, as the batch does), so `active_span_days` can grow online. O(rows).
-    package func eventDays(_ events: Table, userColumn: String, timestampColumn: String) -> [String: (first: Int, last: Int)] {
+    package func eventDays(_ events: Table, userColumn: String, timestampColumn: String) -> [String: (
+        first: Int, last: Int
+    )] {
         guard let u = events.columnIndex(userColumn), let t = events.columnIndex(timestampColumn) else { return [:] }
         var out: [String: (first: Int, last: Int)] = [:]
         for r in 0..<events.rowCount {
-            guard let time = events.timestamp(row: r, col: t) ?? events.int(row: r, col: t), let user = events.value(row: r, col: u).idText
+            guard let time = events.timestamp(row: r, col: t) ?? events.int(row: r, col: t),
+                let user = events.value(row: r, col: u).idText
             else { continue }
             let day = Int(floorDiv(time, 86_400))
             guard day <= asOfDay else { continue }
@@ -219,9 +226,12 @@ package struct ProfileUpdater: Sendable {
         let total = totals.categoryCounts.values.reduce(0, +)
         guard total > 0 else { return }
         for (category, n) in totals.categoryCounts {
-            if let c = shareColumn["share_" + ColumnCodes.sanitize(category)] { row[c] = .double(Double(n) / Double(total)) }
+            if let c = shareColumn["share_" + ColumnCodes.sanitize(category)] {
+                row[c] = .double(Double(n) / Double(total))
+            }
         }
-        for (name, c) in shareColumn where totals.categoryCounts.keys.allSatisfy({ "share_" + ColumnCodes.sanitize($0) != name }) {
+        for (name, c) in shareColumn
+        where totals.categoryCounts.keys.allSatisfy({ "share_" + ColumnCodes.sanitize($0) != name }) {
             row[c] = .double(0)
         }
         let best = totals.categoryCounts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }

@@ -30,7 +30,8 @@ extension RankPlan {
             p.seenUserRow = [-1]
         }
         if let purchased {
-            p.purchased = Self.oneRow(purchased, user: o.user, row: u.map { Int(purchasedUserRow[$0]) } ?? -1, adding: o.purchased)
+            p.purchased = Self.oneRow(
+                purchased, user: o.user, row: u.map { Int(purchasedUserRow[$0]) } ?? -1, adding: o.purchased)
             p.purchasedUserRow = [0]
         } else {
             p.purchasedUserRow = [-1]

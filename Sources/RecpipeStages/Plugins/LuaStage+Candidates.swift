@@ -19,7 +19,8 @@ extension LuaStage {
         var printed: [String] = []
     }
 
-    static func runCandidates(_ plan: Plan, plugin: RegisteredRule, _ context: StageContext) async throws -> StageOutput {
+    static func runCandidates(_ plan: Plan, plugin: RegisteredRule, _ context: StageContext) async throws -> StageOutput
+    {
         let inputs = try PluginUsers(context)
         let data = try pluginContext(context, itemIDColumn: context.string("item_id_column"))
         let limit = plugin.limit ?? 100
@@ -69,7 +70,8 @@ extension LuaStage {
             part.printed = takePrinted(w.lua)
             return part
         }
-        let time = timing(since: start, count: parts.reduce(0) { $0 + $1.produced }, unit: "candidates", workers: pool.workers)
+        let time = timing(
+            since: start, count: parts.reduce(0) { $0 + $1.produced }, unit: "candidates", workers: pool.workers)
         var all = CandidatePart()
         for p in parts {
             all.lists += p.lists
@@ -81,7 +83,8 @@ extension LuaStage {
             all.skipped.merge(p.skipped)
             if all.printed.count < 20 { all.printed += p.printed }
         }
-        let out = Candidates(source: context.stageName, users: IDMap(inputs.userIDs), items: inputs.items, lists: all.lists)
+        let out = Candidates(
+            source: context.stageName, users: IDMap(inputs.userIDs), items: inputs.items, lists: all.lists)
         var notes = [
             "candidates '\(plugin.name)' (\(plugin.file):\(plugin.line)): \(all.produced) candidates for \(n) users "
                 + "(at most \(limit) each), \(all.empty) users with none",
@@ -90,7 +93,9 @@ extension LuaStage {
         if !data.neighborOwners.isEmpty {
             notes.append("ctx.neighbors: \(data.neighborOwners.count) items with co-occurrence lists")
         }
-        if !all.printed.isEmpty { notes.append("printed by the plugin: " + all.printed.prefix(5).joined(separator: " | ")) }
+        if !all.printed.isEmpty {
+            notes.append("printed by the plugin: " + all.printed.prefix(5).joined(separator: " | "))
+        }
         var warnings = all.skipped.warning("users")
         if all.unknown > 0 {
             warnings.append(

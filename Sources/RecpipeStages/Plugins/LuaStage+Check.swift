@@ -20,22 +20,28 @@ extension LuaStage {
             out.append(
                 .error(
                     "plugin-kind", "\(what) re-scores inside `rank`; a lua stage runs map, aggregate or candidates",
-                    at: spec.paramLocations["script"] ?? spec.location, hint: "name the script in rank's `scorers` parameter"))
+                    at: spec.paramLocations["script"] ?? spec.location,
+                    hint: "name the script in rank's `scorers` parameter"))
         } else if wanted != makes {
             out.append(
                 .error(
-                    "plugin-output", "\(what) makes \(makes == "table" ? "a table" : "candidates"), but the stage says `output: \(wanted)`",
+                    "plugin-output",
+                    "\(what) makes \(makes == "table" ? "a table" : "candidates"), but the stage says `output: \(wanted)`",
                     at: spec.paramLocations["output"] ?? spec.location, hint: "set `output: \(makes)`"))
         }
         switch plugin.kind {
         case .map, .aggregate:
             guard let data = spec.inputs["data"]?.first else {
-                out.append(.error("missing-input", "\(what) needs rows: connect a `data` input (a table)", at: spec.location))
+                out.append(
+                    .error("missing-input", "\(what) needs rows: connect a `data` input (a table)", at: spec.location))
                 break
             }
             if let known = StageColumns.of(data, in: pipeline) {
                 for name in plugin.by ?? [] {
-                    if let d = known.problem(name, what: "aggregate `by`", stage: spec.name, at: spec.paramLocations["script"] ?? spec.location) {
+                    if let d = known.problem(
+                        name, what: "aggregate `by`", stage: spec.name,
+                        at: spec.paramLocations["script"] ?? spec.location)
+                    {
                         out.append(d)
                     }
                 }
@@ -43,7 +49,9 @@ extension LuaStage {
         case .candidates:
             if (spec.inputs["users"] ?? []).isEmpty && (spec.inputs["seen"] ?? []).isEmpty {
                 out.append(
-                    .error("missing-input", "\(what) needs users: connect a `users` input (profiles) or a `seen` input", at: spec.location))
+                    .error(
+                        "missing-input", "\(what) needs users: connect a `users` input (profiles) or a `seen` input",
+                        at: spec.location))
             }
         default: break
         }
@@ -57,7 +65,8 @@ extension LuaStage {
         case .failure(let d): return .failure(d)
         case .success(let s): script = s
         }
-        let plan = Plan(script: script, limits: .init(), context: .init(asOf: pipeline.asOf ?? "1970-01-01"), skipErrors: false)
+        let plan = Plan(
+            script: script, limits: .init(), context: .init(asOf: pipeline.asOf ?? "1970-01-01"), skipErrors: false)
         do throws(RuleError) {
             let (lua, index) = try plan.makeRuntime()
             return .success(lua.rules[index])
@@ -68,14 +77,17 @@ extension LuaStage {
 
     /// The columns of a map or aggregate stage's table: `by` (typed as in the data) then the declared ones.
     static func knownColumns(_ spec: StageSpec, _ pipeline: PipelineSpec, data: KnownColumns?) -> KnownColumns? {
-        guard case .success(let plugin) = registered(spec, pipeline), plugin.kind == .map || plugin.kind == .aggregate else {
+        guard case .success(let plugin) = registered(spec, pipeline), plugin.kind == .map || plugin.kind == .aggregate
+        else {
             return nil
         }
         var entries: [KnownColumns.Entry] = (plugin.by ?? []).map { name in
             let type = data?.entries.first { $0.name == name }?.type ?? "string"
             return .init(name: name, type: type, doc: "group key (aggregate `by`)")
         }
-        entries += plugin.outputColumns.map { .init(name: $0.name, type: $0.type.rawValue, doc: "declared by \(plugin.kind.rawValue) '\(plugin.name)'") }
+        entries += plugin.outputColumns.map {
+            .init(name: $0.name, type: $0.type.rawValue, doc: "declared by \(plugin.kind.rawValue) '\(plugin.name)'")
+        }
         return KnownColumns(entries: entries, complete: true)
     }
 }

@@ -72,8 +72,13 @@ extension LuaStage {
         var all = TablePart()
         for p in parts { merge(p, into: &all) }
         let out = makeTable(columns, all.values, rows: all.rows)
-        var notes = ["map '\(plugin.name)' (\(plugin.file):\(plugin.line)): \(table.rowCount) rows in, \(all.rows) out, \(all.empty) dropped (fn returned nil)", time]
-        if !all.printed.isEmpty { notes.append("printed by the plugin: " + all.printed.prefix(5).joined(separator: " | ")) }
+        var notes = [
+            "map '\(plugin.name)' (\(plugin.file):\(plugin.line)): \(table.rowCount) rows in, \(all.rows) out, \(all.empty) dropped (fn returned nil)",
+            time,
+        ]
+        if !all.printed.isEmpty {
+            notes.append("printed by the plugin: " + all.printed.prefix(5).joined(separator: " | "))
+        }
         return StageOutput(
             out, rowsIn: table.rowCount, rowsOut: out.rowCount,
             counters: [.init("rows_dropped_by_map", all.empty), .init("rows_skipped_on_error", all.skipped.count)],
@@ -82,7 +87,8 @@ extension LuaStage {
 
     // MARK: - aggregate
 
-    static func runAggregate(_ plan: Plan, plugin: RegisteredRule, _ context: StageContext) async throws -> StageOutput {
+    static func runAggregate(_ plan: Plan, plugin: RegisteredRule, _ context: StageContext) async throws -> StageOutput
+    {
         let table = try dataTable(context, for: plugin)
         let by = plugin.by ?? []
         let keyColumns = try by.map { name in
@@ -142,7 +148,9 @@ extension LuaStage {
                 + by.joined(separator: ", ") + ", \(all.rows) rows out, \(all.empty) groups made no row",
             time,
         ]
-        if !all.printed.isEmpty { notes.append("printed by the plugin: " + all.printed.prefix(5).joined(separator: " | ")) }
+        if !all.printed.isEmpty {
+            notes.append("printed by the plugin: " + all.printed.prefix(5).joined(separator: " | "))
+        }
         return StageOutput(
             out, rowsIn: table.rowCount, rowsOut: out.rowCount,
             counters: [

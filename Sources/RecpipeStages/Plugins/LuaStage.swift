@@ -19,27 +19,42 @@ struct LuaStage: Stage {
         summary: "Run a Lua plugin: map rows, aggregate groups, or a candidates model per user.",
         aliases: ["plugin", "script", "map", "aggregate", "sessionize"],
         inputs: [
-            PortSpec("data", accepts: [.table, .profiles, .features], required: false, doc: "map, aggregate: the rows (`row` in the plugin)"),
+            PortSpec(
+                "data", accepts: [.table, .profiles, .features], required: false,
+                doc: "map, aggregate: the rows (`row` in the plugin)"),
             PortSpec(
                 "users", accepts: [.profiles, .table, .features], required: false,
                 doc: "candidates: user records (`u`); without it, the users of `seen`"),
             PortSpec(
                 "seen", accepts: [.interactions, .split], required: false,
-                doc: "candidates: u:seen(id), and u.items (the ids, best weight first); a split's train part when evaluated"),
+                doc:
+                    "candidates: u:seen(id), and u.items (the ids, best weight first); a split's train part when evaluated"
+            ),
             PortSpec(
                 "purchased", accepts: [.interactions, .split], required: false,
                 doc: "candidates: u:purchased(id) (purchase events only)"),
             PortSpec("items", accepts: [.table], required: false, doc: "candidates: ctx.items[id], the item's row"),
             PortSpec(
                 "neighbors", accepts: [.interactions, .split], required: false,
-                doc: "candidates: ctx.neighbors[id] = { items = {…}, scores = {…} }, the items most often in the same row (order, basket) of this matrix"),
+                doc:
+                    "candidates: ctx.neighbors[id] = { items = {…}, scores = {…} }, the items most often in the same row (order, basket) of this matrix"
+            ),
         ],
         params: [
-            ParamSpec("script", .path, required: true, doc: "Lua script registering one plugin: map{…}, aggregate{…} or candidates{…}"),
-            ParamSpec("output", .choice(["table", "candidates"]), default: .string("table"), doc: "what the plugin makes: a table (map, aggregate) or candidates"),
-            ParamSpec("item_id_column", .string, default: .string("item_id"), doc: "candidates: the items table's id column"),
-            ParamSpec("neighbors", .int, default: .int(50), range: 1...10_000, doc: "candidates: neighbours kept per item (most co-occurrences first)"),
-            ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a plugin error fails the stage, or skips that row, group or user (counted)"),
+            ParamSpec(
+                "script", .path, required: true,
+                doc: "Lua script registering one plugin: map{…}, aggregate{…} or candidates{…}"),
+            ParamSpec(
+                "output", .choice(["table", "candidates"]), default: .string("table"),
+                doc: "what the plugin makes: a table (map, aggregate) or candidates"),
+            ParamSpec(
+                "item_id_column", .string, default: .string("item_id"), doc: "candidates: the items table's id column"),
+            ParamSpec(
+                "neighbors", .int, default: .int(50), range: 1...10_000,
+                doc: "candidates: neighbours kept per item (most co-occurrences first)"),
+            ParamSpec(
+                "on_error", .choice(["fail", "skip_record"]), default: .string("fail"),
+                doc: "a plugin error fails the stage, or skips that row, group or user (counted)"),
         ] + RuleLimits.params(call: "plugin"),
         outputFor: { params in params["output"]?.stringValue == "candidates" ? .candidates : .table },
         check: { spec, pipeline in check(spec, pipeline) })
@@ -63,12 +78,15 @@ struct LuaStage: Stage {
             guard let index = lua.pluginIndex else {
                 throw RuleError(
                     kind: .registration, file: script.chunkName, line: nil,
-                    message: "the script registers no plugin; call map{…}, aggregate{…} or candidates{…} at its top level")
+                    message:
+                        "the script registers no plugin; call map{…}, aggregate{…} or candidates{…} at its top level")
             }
             if let rule = lua.rules.first(where: { !$0.kind.isPlugin }) {
                 throw RuleError(
                     kind: .registration, file: rule.file, line: rule.line,
-                    message: "a lua stage runs one plugin; \(rule.kind.rawValue) '\(rule.name)' is a rule (rules belong in tag and rank stages)")
+                    message:
+                        "a lua stage runs one plugin; \(rule.kind.rawValue) '\(rule.name)' is a rule (rules belong in tag and rank stages)"
+                )
             }
             return (lua, index)
         }
@@ -93,13 +111,15 @@ struct LuaStage: Stage {
         return Plan(
             script: script,
             limits: RuleLimits.limits(context.params),
-            context: .init(asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
+            context: .init(
+                asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
             skipErrors: context.string("on_error") == "skip_record")
     }
 
     static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<TagStage.Script, Diagnostic> {
         guard let p = spec.params["script"]?.stringValue else {
-            return .failure(.error("missing-param", "lua needs `script` (a Lua file registering one plugin)", at: spec.location))
+            return .failure(
+                .error("missing-param", "lua needs `script` (a Lua file registering one plugin)", at: spec.location))
         }
         let path = StageContext.resolve(p, base: pipeline.baseDirectory)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -138,7 +158,8 @@ struct LuaStage: Stage {
     static func dataTable(_ context: StageContext, for plugin: RegisteredRule) throws -> Table {
         guard let input = context.inputs["data"]?.first else {
             throw StageError(
-                "\(plugin.kind.rawValue) '\(plugin.name)' needs rows: connect a `data` input (a table)", at: context.spec.location)
+                "\(plugin.kind.rawValue) '\(plugin.name)' needs rows: connect a `data` input (a table)",
+                at: context.spec.location)
         }
         if let t = input.artifact as? Table { return t }
         if let f = input.artifact as? FeatureSet { return f.table }
@@ -168,7 +189,12 @@ struct LuaStage: Stage {
         }
 
         func warning(_ what: String) -> [String] {
-            count == 0 ? [] : ["\(count) \(what) skipped after plugin errors (on_error: skip_record); first: " + first.joined(separator: "; ")]
+            count == 0
+                ? []
+                : [
+                    "\(count) \(what) skipped after plugin errors (on_error: skip_record); first: "
+                        + first.joined(separator: "; ")
+                ]
         }
     }
 }

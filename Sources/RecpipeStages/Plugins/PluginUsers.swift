@@ -101,7 +101,8 @@ final class PluginUserSource: ScriptRecordSource {
         let m = seen.matrix
         let range = m.rowRange(Int(users.seenRow[row]))
         let order = range.sorted { a, b in
-            m.values[a] != m.values[b] ? m.values[a] > m.values[b] : seen.items[Int(m.columns[a])] < seen.items[Int(m.columns[b])]
+            m.values[a] != m.values[b]
+                ? m.values[a] > m.values[b] : seen.items[Int(m.columns[a])] < seen.items[Int(m.columns[b])]
         }
         return order.map { seen.items[Int(m.columns[$0])] }
     }

@@ -71,7 +71,10 @@ struct InteractionsBuilder {
         var rowsItem = [Int32](repeating: 0, count: n)
         var rowsWeight = [Double](repeating: 0, count: n)
         var rowsTime = [Int64](repeating: 0, count: n)
-        var result = Result(interactions: Interactions(users: IDMap([]), items: IDMap([]), matrix: SparseMatrix(rows: 0, cols: 0, rowPointers: [0], columns: [], values: [])))
+        var result = Result(
+            interactions: Interactions(
+                users: IDMap([]), items: IDMap([]),
+                matrix: SparseMatrix(rows: 0, cols: 0, rowPointers: [0], columns: [], values: [])))
         var unweighted = Set<String>()
         var maxTime = Int64.min
 
@@ -128,7 +131,9 @@ struct InteractionsBuilder {
         outCols.reserveCapacity(order.count)
         outVals.reserveCapacity(order.count)
         for u in 0..<nu {
-            var seg = order[ptr[u]..<ptr[u + 1]].sorted { (rowsItem[$0], rowsTime[$0], $0) < (rowsItem[$1], rowsTime[$1], $1) }
+            var seg = order[ptr[u]..<ptr[u + 1]].sorted {
+                (rowsItem[$0], rowsTime[$0], $0) < (rowsItem[$1], rowsTime[$1], $1)
+            }
             var k = 0
             while k < seg.count {
                 let item = rowsItem[seg[k]]
@@ -155,7 +160,8 @@ struct InteractionsBuilder {
             seg.removeAll()
             outPtr[u + 1] = outCols.count
         }
-        let matrix = SparseMatrix(rows: nu, cols: items.ids.count, rowPointers: outPtr, columns: outCols, values: outVals)
+        let matrix = SparseMatrix(
+            rows: nu, cols: items.ids.count, rowPointers: outPtr, columns: outCols, values: outVals)
         result.interactions = Interactions(
             users: IDMap(users.ids), items: IDMap(items.ids), matrix: matrix, timestamps: tc == nil ? nil : outTimes)
         result.unweightedTypes = unweighted.sorted()

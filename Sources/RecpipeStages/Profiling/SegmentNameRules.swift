@@ -18,7 +18,9 @@ import RecpipeSpec
 struct SegmentNameRules {
     static let param = ParamSpec(
         "names_script", .path,
-        doc: "Lua script of name_segment(\"Big spenders\", function(s) return s.monetary_index >= 2 end) rules naming segments from their summary (first matching rule wins; see docs/guides/lua-rules.md)")
+        doc:
+            "Lua script of name_segment(\"Big spenders\", function(s) return s.monetary_index >= 2 end) rules naming segments from their summary (first matching rule wins; see docs/guides/lua-rules.md)"
+    )
 
     struct Outcome {
         var names: [String]
@@ -35,7 +37,8 @@ struct SegmentNameRules {
 
     /// The summary fields every segment record has, for `columns` clustered.
     static func fieldNames(columns: [String], rfm: Bool) -> [String] {
-        ["segment", "name", "size", "share"] + columns.flatMap { [$0, $0 + "_index"] } + (rfm ? ["rfm_mix", "top_rfm"] : [])
+        ["segment", "name", "size", "share"] + columns.flatMap { [$0, $0 + "_index"] }
+            + (rfm ? ["rfm_mix", "top_rfm"] : [])
     }
 
     /// One record per segment; `overallMeans` are each column's mean over all users.
@@ -85,7 +88,9 @@ struct SegmentNameRules {
                 do throws(RuleError) {
                     answer = try lua.evaluateSegmentName(index, segment: c)
                 } catch {
-                    throw StageError("\(error.message) (rule '\(error.rule ?? "?")', segment \(c) '\(s.names[c])')", at: error.location)
+                    throw StageError(
+                        "\(error.message) (rule '\(error.rule ?? "?")', segment \(c) '\(s.names[c])')",
+                        at: error.location)
                 }
                 guard var name = answer else { continue }
                 if let earlier = used[name] {
@@ -108,7 +113,9 @@ struct SegmentNameRules {
             let named = namedBy[slot].map { "\($0) '\(out.names[$0])'" }
             out.notes.append(
                 "rule name_segment '\(rule.name)' (\(rule.file):\(rule.line)): "
-                    + (named.isEmpty ? "named no segment" : "named segment\(named.count == 1 ? "" : "s") \(named.joined(separator: ", "))"))
+                    + (named.isEmpty
+                        ? "named no segment"
+                        : "named segment\(named.count == 1 ? "" : "s") \(named.joined(separator: ", "))"))
         }
         let unnamed = (0..<s.k).filter { c in !namedBy.contains { $0.contains(c) } }
         if rules.isEmpty { out.warnings.append("names_script '\(file)' registers no name_segment rules") }
@@ -130,7 +137,11 @@ struct SegmentNameRules {
         let at = spec.paramLocations["names_script"] ?? spec.location
         let path = PipelinePath.resolve(p, base: pipeline.baseDirectory)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            return [.error("missing-file", "names_script: rules script '\(p)' not found or unreadable (looked at \(path))", at: at)]
+            return [
+                .error(
+                    "missing-file", "names_script: rules script '\(p)' not found or unreadable (looked at \(path))",
+                    at: at)
+            ]
         }
         let result = RuleChecker.check(source: text, file: path, context: .init(asOf: pipeline.asOf ?? "1970-01-01"))
         var out = result.errors.map(\.diagnostic)
@@ -138,8 +149,10 @@ struct SegmentNameRules {
         for r in result.rules where r.kind != .nameSegment {
             out.append(
                 Diagnostic(
-                    .warning, code: "lua-registration", "names_script: a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a cluster stage",
-                    at: SourceLocation(file: r.file, line: r.line, column: 1), hint: "a names_script holds name_segment rules"))
+                    .warning, code: "lua-registration",
+                    "names_script: a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a cluster stage",
+                    at: SourceLocation(file: r.file, line: r.line, column: 1),
+                    hint: "a names_script holds name_segment rules"))
         }
         if let columns = spec.params["columns"]?.stringList {
             let names = fieldNames(columns: columns, rfm: true)

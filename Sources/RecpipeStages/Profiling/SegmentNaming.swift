@@ -83,7 +83,10 @@ enum SegmentNaming {
         var header = ["segment", "name", "size", "share"] + shown
         var rows: [[String]] = []
         for c in 0..<s.k {
-            var row = [String(c), s.names[c], String(s.sizes[c]), String(format: "%.1f%%", s.users.isEmpty ? 0 : 100 * Double(s.sizes[c]) / Double(s.users.count))]
+            var row = [
+                String(c), s.names[c], String(s.sizes[c]),
+                String(format: "%.1f%%", s.users.isEmpty ? 0 : 100 * Double(s.sizes[c]) / Double(s.users.count)),
+            ]
             for j in 0..<shown.count { row.append(format(s.centroids[c * d + j])) }
             rows.append(row)
         }
@@ -92,10 +95,13 @@ enum SegmentNaming {
             header.append("rfm mix")
             for c in 0..<s.k { rows[c] += (d > maxFeatures ? [""] : []) + [s.rfmMix[c]] }
         }
-        let widths = header.indices.map { j in max(header[j].count, rows.map { j < $0.count ? $0[j].count : 0 }.max() ?? 0) }
+        let widths = header.indices.map { j in
+            max(header[j].count, rows.map { j < $0.count ? $0[j].count : 0 }.max() ?? 0)
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { j, cell in
-                j <= 1 || (j == cells.count - 1 && !s.rfmMix.isEmpty) ? cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
+                j <= 1 || (j == cells.count - 1 && !s.rfmMix.isEmpty)
+                    ? cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: max(0, widths[j] - cell.count)) + cell
             }.joined(separator: "  ")
         }

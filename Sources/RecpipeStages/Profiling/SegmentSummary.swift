@@ -29,7 +29,8 @@ enum SegmentSummary {
             guard list.count == generated.count else {
                 throw StageError(
                     "names lists \(list.count) names for \(generated.count) segments", at: location,
-                    hint: "give one name per segment in segment order, or map generated names: {\"\(generated[0])\": …}")
+                    hint: "give one name per segment in segment order, or map generated names: {\"\(generated[0])\": …}"
+                )
             }
             return list.map { $0.stringValue ?? "" }
         }
@@ -59,10 +60,15 @@ enum SegmentSummary {
         }
         return (0..<k).map { c in
             let top = counts[c].indices.filter { counts[c][$0] > 0 }
-                .sorted { counts[c][$0] > counts[c][$1] || (counts[c][$0] == counts[c][$1] && codes.values[$0] < codes.values[$1]) }
+                .sorted {
+                    counts[c][$0] > counts[c][$1]
+                        || (counts[c][$0] == counts[c][$1] && codes.values[$0] < codes.values[$1])
+                }
                 .prefix(3)
-            return top.map { "\(codes.values[$0]) \(Int((100 * Double(counts[c][$0]) / Double(max(1, sizes[c]))).rounded()))%" }
-                .joined(separator: ", ")
+            return top.map {
+                "\(codes.values[$0]) \(Int((100 * Double(counts[c][$0]) / Double(max(1, sizes[c]))).rounded()))%"
+            }
+            .joined(separator: ", ")
         }
     }
 }

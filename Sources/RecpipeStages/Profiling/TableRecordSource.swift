@@ -35,7 +35,8 @@ final class TableRecordSource: ScriptRecordSource {
     /// A profile table holds no interactions: `u:seen(id)` and `u:purchased(id)` fail at the
     /// rule's line instead of answering false for every item.
     func unavailableReason(set: String) -> String? {
-        set == "tags" ? nil
+        set == "tags"
+            ? nil
             : "u:\(set)(id) is not available in tag rules (a profile table has no interactions); use a column such as frequency, or move the rule to a rank filter or promotion"
     }
 }

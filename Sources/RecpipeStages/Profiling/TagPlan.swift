@@ -36,7 +36,8 @@ struct TagPlan: Sendable {
 
     /// Tags every row. Workers pull fixed chunks of ``TagStage/chunkSize`` users; each has its own
     /// Lua state (loaded once) reseeded per chunk, so results do not depend on `threads`.
-    func run(threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }) async throws -> Result {
+    func run(threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }) async throws -> Result
+    {
         let n = table.rowCount
         // Load once up front so load errors surface once, and learn the rule names.
         let all: [RegisteredRule]
@@ -47,7 +48,8 @@ struct TagPlan: Sendable {
         }
         if let p = all.first(where: { $0.kind.isPlugin }) {
             throw StageError(
-                "\(p.kind.rawValue) '\(p.name)' is a plugin; a tag stage runs tag rules", at: SourceLocation(file: p.file, line: p.line, column: 1),
+                "\(p.kind.rawValue) '\(p.name)' is a plugin; a tag stage runs tag rules",
+                at: SourceLocation(file: p.file, line: p.line, column: 1),
                 hint: "run plugins in a `lua` stage (uses: lua)")
         }
         let registered = all.filter { $0.kind == .tag }
@@ -117,6 +119,8 @@ struct TagPlan: Sendable {
     static func stageError(_ e: RuleError, skipHint: Bool) -> StageError {
         StageError(
             e.messageWithContext, at: e.location,
-            hint: skipHint ? "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)" : nil)
+            hint: skipHint
+                ? "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)"
+                : nil)
     }
 }

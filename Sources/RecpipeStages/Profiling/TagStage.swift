@@ -20,7 +20,9 @@ struct TagStage: Stage {
         params: [
             ParamSpec("script", .path, doc: "Lua script with tag(name, function(u) … end) rules"),
             ParamSpec("inline", .string, doc: "Lua rules written in the YAML as a literal block (`inline: |`)"),
-            ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a failing rule stops the stage, or is skipped for that user (counted)"),
+            ParamSpec(
+                "on_error", .choice(["fail", "skip_record"]), default: .string("fail"),
+                doc: "a failing rule stops the stage, or is skipped for that user (counted)"),
         ] + RuleLimits.params(),
         output: .profiles,
         check: { spec, pipeline in check(spec, pipeline) })
@@ -44,15 +46,22 @@ struct TagStage: Stage {
             let at = spec.paramLocations["inline"] ?? spec.location
             let yaml = yamlLines(pipeline)
             return .success(
-                Script(text: inline, chunkName: pipeline.file, lineOffset: inlineOffset(at, lines: yaml), columnOffset: inlineIndent(at, lines: yaml)))
+                Script(
+                    text: inline, chunkName: pipeline.file, lineOffset: inlineOffset(at, lines: yaml),
+                    columnOffset: inlineIndent(at, lines: yaml)))
         }
         guard let p = spec.params["script"]?.stringValue else {
-            return .failure(.error("missing-param", "tag needs `script` (a Lua file) or `inline` (rules in the YAML)", at: spec.location))
+            return .failure(
+                .error(
+                    "missing-param", "tag needs `script` (a Lua file) or `inline` (rules in the YAML)",
+                    at: spec.location))
         }
         let path = PipelinePath.resolve(p, base: pipeline.baseDirectory)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             return .failure(
-                .error("missing-file", "script: rules script '\(p)' not found or unreadable (looked at \(path))", at: spec.paramLocations["script"] ?? spec.location))
+                .error(
+                    "missing-file", "script: rules script '\(p)' not found or unreadable (looked at \(path))",
+                    at: spec.paramLocations["script"] ?? spec.location))
         }
         return .success(Script(text: text, chunkName: p, lineOffset: 0))
     }
@@ -94,25 +103,35 @@ struct TagStage: Stage {
 
     static func check(_ spec: StageSpec, _ pipeline: PipelineSpec) -> [Diagnostic] {
         if spec.params["inline"] != nil && spec.params["script"] != nil {
-            return [.error("conflicting-params", "give either `script` or `inline`, not both", at: spec.paramLocations["inline"] ?? spec.location)]
+            return [
+                .error(
+                    "conflicting-params", "give either `script` or `inline`, not both",
+                    at: spec.paramLocations["inline"] ?? spec.location)
+            ]
         }
         switch script(spec, pipeline) {
         case .failure(let d): return [d]
         case .success(let s):
             let result = RuleChecker.check(
-                source: s.text, file: s.chunkName, lineOffset: s.lineOffset, context: .init(asOf: pipeline.asOf ?? "1970-01-01"))
+                source: s.text, file: s.chunkName, lineOffset: s.lineOffset,
+                context: .init(asOf: pipeline.asOf ?? "1970-01-01"))
             var out = result.errors.map(\.diagnostic)
             if result.isValid {
                 let user = userRecord(spec, pipeline)
                 let fields = RuleFieldCheck { $0 == "tag" ? [user] : [] }
                 // A script file by its resolved path, so the diagnostic can echo its line.
-                let file = spec.params["script"]?.stringValue.map { PipelinePath.resolve($0, base: pipeline.baseDirectory) } ?? s.chunkName
-                out += fields.diagnostics(.init(file: file, text: s.text, lineOffset: s.lineOffset, columnOffset: s.columnOffset))
+                let file =
+                    spec.params["script"]?.stringValue.map { PipelinePath.resolve($0, base: pipeline.baseDirectory) }
+                    ?? s.chunkName
+                out += fields.diagnostics(
+                    .init(file: file, text: s.text, lineOffset: s.lineOffset, columnOffset: s.columnOffset))
                 for r in result.rules where r.kind != .tag {
                     out.append(
                         Diagnostic(
-                            .warning, code: "lua-registration", "a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a tag stage",
-                            at: SourceLocation(file: r.file, line: r.line, column: 1), hint: "filter and promotion rules belong in a rank stage"))
+                            .warning, code: "lua-registration",
+                            "a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a tag stage",
+                            at: SourceLocation(file: r.file, line: r.line, column: 1),
+                            hint: "filter and promotion rules belong in a rank stage"))
                 }
             }
             return out
@@ -122,11 +141,14 @@ struct TagStage: Stage {
     /// `u` in tag rules: the features input's columns, with `segment` and `segment_name` when
     /// segments are connected (not `tags`, which the rules produce).
     static func userRecord(_ spec: StageSpec, _ pipeline: PipelineSpec) -> RuleFieldCheck.Record? {
-        guard var columns = StageColumns.of(spec.name, in: pipeline), let input = spec.inputs["features"]?.first else { return nil }
+        guard var columns = StageColumns.of(spec.name, in: pipeline), let input = spec.inputs["features"]?.first else {
+            return nil
+        }
         columns.entries.removeAll { $0.name == "tags" }
         let segments = spec.inputs["segments"]?.first.map { " joined with the segments of '\($0)'" } ?? ""
         return .init(
-            role: "user", source: "the features of stage '\(input)'\(segments); see `recpipe columns PIPELINE \(input)`",
+            role: "user",
+            source: "the features of stage '\(input)'\(segments); see `recpipe columns PIPELINE \(input)`",
             columns: columns)
     }
 
@@ -146,7 +168,8 @@ struct TagStage: Stage {
         let plan = TagPlan(
             table: table, idColumn: idColumn, script: script,
             limits: RuleLimits.limits(context.params),
-            context: .init(asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
+            context: .init(
+                asOf: context.asOf ?? LuaRuntime.Context.today(), seed: UInt64(bitPattern: Int64(context.seed))),
             skipErrors: context.string("on_error") == "skip_record")
         let result = try await plan.run(threads: context.threads, progress: context.progress)
         let out = try table.appending(.strings(TagColumn.name, result.tags.map(TagColumn.text)))
@@ -157,24 +180,36 @@ struct TagStage: Stage {
         var counters: [StageOutput.Counter] = [.init("users_tagged", result.tags.count { !$0.isEmpty })]
         counters += ordered.map { .init("tag \($0.key)", $0.value) }
         counters.append(.init("rule_errors_skipped", result.errorCount))
-        var notes = ["tags: " + (ordered.isEmpty ? "none" : ordered.map { "\($0.key) \($0.value)" }.joined(separator: ", "))]
+        var notes = [
+            "tags: " + (ordered.isEmpty ? "none" : ordered.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        ]
         if result.rules.isEmpty { notes.append("the script registers no tag rules") }
         var warnings: [String] = []
         if result.errorCount > 0 {
-            warnings.append("\(result.errorCount) rule errors skipped (on_error: skip_record); first: " + result.firstErrors.joined(separator: "; "))
+            warnings.append(
+                "\(result.errorCount) rule errors skipped (on_error: skip_record); first: "
+                    + result.firstErrors.joined(separator: "; "))
         }
         for (i, rule) in result.registered.enumerated() where i < result.matched.count {
-            notes.append("rule tag '\(rule.name)' (\(rule.file):\(rule.line)): tagged \(result.matched[i]) of \(table.rowCount) users")
+            notes.append(
+                "rule tag '\(rule.name)' (\(rule.file):\(rule.line)): tagged \(result.matched[i]) of \(table.rowCount) users"
+            )
             if result.matched[i] == 0 && table.rowCount > 0 {
                 warnings.append(
-                    "tag '\(rule.name)' (\(rule.file):\(rule.line)) matched no user (of \(table.rowCount)): check its condition against the data")
+                    "tag '\(rule.name)' (\(rule.file):\(rule.line)) matched no user (of \(table.rowCount)): check its condition against the data"
+                )
             }
         }
         let check = RuleComparisonCheck(records: [table])
         warnings += check.warnings(
-            rules: result.registered, scripts: [.init(file: script.chunkName, text: script.text, lineOffset: script.lineOffset)])
-        if !result.printed.isEmpty { notes.append("printed by the rules: " + result.printed.prefix(5).joined(separator: " | ")) }
-        return StageOutput(out, kind: .profiles, rowsIn: table.rowCount, rowsOut: out.rowCount, counters: counters, notes: notes, warnings: warnings)
+            rules: result.registered,
+            scripts: [.init(file: script.chunkName, text: script.text, lineOffset: script.lineOffset)])
+        if !result.printed.isEmpty {
+            notes.append("printed by the rules: " + result.printed.prefix(5).joined(separator: " | "))
+        }
+        return StageOutput(
+            out, kind: .profiles, rowsIn: table.rowCount, rowsOut: out.rowCount, counters: counters, notes: notes,
+            warnings: warnings)
     }
 
     // MARK: - Inputs
@@ -197,7 +232,8 @@ struct TagStage: Stage {
         let ids = ColumnCodes(table.column(named: idColumn)!)
         let rows = ids.codes.map { $0 >= 0 ? index[ids.values[Int($0)]] ?? -1 : -1 }
         let valid = rows.map { $0 >= 0 }
-        let seg = Column(name: "segment", data: .int(rows.map { $0 >= 0 ? Int64(segments.labels[$0]) : 0 }), validity: valid)
+        let seg = Column(
+            name: "segment", data: .int(rows.map { $0 >= 0 ? Int64(segments.labels[$0]) : 0 }), validity: valid)
         var name = Column.strings("segment_name", rows.map { $0 >= 0 ? segments.names[Int(segments.labels[$0])] : "" })
         name.validity = valid.contains(false) ? valid : nil
         return try table.appending(seg).appending(name)

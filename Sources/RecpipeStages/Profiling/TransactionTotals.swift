@@ -48,7 +48,9 @@ struct TransactionTotals {
     mutating func notePurchase(user u: Int, units q: Double, item: Int32?, day: Int?, time: Int64?) {
         purchaseRows[u] += 1
         units[u] += q
-        if let item, item >= 0, purchasedPairs.insert(UInt64(u) << 32 | UInt64(UInt32(item))).inserted { distinctItems[u] += 1 }
+        if let item, item >= 0, purchasedPairs.insert(UInt64(u) << 32 | UInt64(UInt32(item))).inserted {
+            distinctItems[u] += 1
+        }
         if let day, day < firstPurchaseDay[u] { firstPurchaseDay[u] = day }
         if let time { timedOrders.insert(TimedOrder(user: Int32(u), time: time)) }
     }
@@ -67,7 +69,10 @@ struct TransactionTotals {
         ("orders", .int, "distinct orders with a purchase: order_column values, else distinct purchase timestamps"),
         ("avg_basket_size", .float, "units / orders (0 without orders)"),
         ("tenure_days", .int, "as_of day − first purchase day (first event day without purchases)"),
-        ("mean_days_between_orders", .float, "(last − first purchase day) / (orders − 1); with one order, days since it (the gap is at least that); without orders, tenure_days"),
+        (
+            "mean_days_between_orders", .float,
+            "(last − first purchase day) / (orders − 1); with one order, days since it (the gap is at least that); without orders, tenure_days"
+        ),
         ("orders_per_month", .float, "orders / max(1, (tenure_days + 1) / 30.4375)"),
         ("returns", .int, "return / cancellation rows (returns_when; default quantity < 0), never part of spend"),
         ("returned_units", .float, "Σ |quantity| over returns"),
@@ -84,28 +89,35 @@ struct TransactionTotals {
         var cols: [Column] = [.doubles("units", keep.map { units[$0] })]
         if hasItems { cols.append(.ints("distinct_items", keep.map { distinctItems[$0] })) }
         cols.append(.ints("orders", keep.map { orders[$0] }))
-        cols.append(.doubles("avg_basket_size", keep.map { orders[$0] > 0 ? round2(units[$0] / Double(orders[$0])) : 0 }))
+        cols.append(
+            .doubles("avg_basket_size", keep.map { orders[$0] > 0 ? round2(units[$0] / Double(orders[$0])) : 0 }))
         cols.append(.ints("tenure_days", tenure))
         cols.append(
-            .doubles("mean_days_between_orders", keep.indices.map { i in
-                let u = keep[i]
-                let dated = acc.lastPurchaseDay[u] != .min && firstPurchaseDay[u] != .max
-                if !dated || orders[u] == 0 { return Double(tenure[i]) }
-                if orders[u] == 1 { return Double(max(0, asOfDay - acc.lastPurchaseDay[u])) }
-                return round2(Double(acc.lastPurchaseDay[u] - firstPurchaseDay[u]) / Double(orders[u] - 1))
-            }))
+            .doubles(
+                "mean_days_between_orders",
+                keep.indices.map { i in
+                    let u = keep[i]
+                    let dated = acc.lastPurchaseDay[u] != .min && firstPurchaseDay[u] != .max
+                    if !dated || orders[u] == 0 { return Double(tenure[i]) }
+                    if orders[u] == 1 { return Double(max(0, asOfDay - acc.lastPurchaseDay[u])) }
+                    return round2(Double(acc.lastPurchaseDay[u] - firstPurchaseDay[u]) / Double(orders[u] - 1))
+                }))
         cols.append(
-            .doubles("orders_per_month", keep.indices.map { i in
-                round2(Double(orders[keep[i]]) / max(1, Double(tenure[i] + 1) / 30.4375))
-            }))
+            .doubles(
+                "orders_per_month",
+                keep.indices.map { i in
+                    round2(Double(orders[keep[i]]) / max(1, Double(tenure[i] + 1) / 30.4375))
+                }))
         cols.append(.ints("returns", keep.map { returns[$0] }))
         cols.append(.doubles("returned_units", keep.map { returnedUnits[$0] }))
         cols.append(.doubles("returned_value", keep.map { round2(returnedValue[$0]) }))
         cols.append(
-            .doubles("return_rate", keep.map { u in
-                let all = purchaseRows[u] + returns[u]
-                return all == 0 ? 0 : Double(returns[u]) / Double(all)
-            }))
+            .doubles(
+                "return_rate",
+                keep.map { u in
+                    let all = purchaseRows[u] + returns[u]
+                    return all == 0 ? 0 : Double(returns[u]) / Double(all)
+                }))
         return cols
     }
 }

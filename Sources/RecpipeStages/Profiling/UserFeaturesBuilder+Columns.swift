@@ -5,7 +5,8 @@ import RecpipeData
 /// Turning the per-user totals into feature columns (users without any counted event dropped).
 extension UserFeaturesBuilder {
     func makeColumns(
-        _ acc: Accumulators, _ tx: TransactionTotals, userIDs: [String], typeNames: [String], categories: [String], asOfDay: Int
+        _ acc: Accumulators, _ tx: TransactionTotals, userIDs: [String], typeNames: [String], categories: [String],
+        asOfDay: Int
     ) -> [Column] {
         let keep = userIDs.indices.filter { acc.events[$0] > 0 }
         let W = windows.count
@@ -24,7 +25,9 @@ extension UserFeaturesBuilder {
             .ints("recency_days", recency),
             .ints("frequency", frequency),
             .doubles("monetary", monetary),
-            .doubles("avg_basket", keep.map { acc.frequency[$0] > 0 ? Self.round2(acc.monetary[$0] / Double(acc.frequency[$0])) : 0 }),
+            .doubles(
+                "avg_basket",
+                keep.map { acc.frequency[$0] > 0 ? Self.round2(acc.monetary[$0] / Double(acc.frequency[$0])) : 0 }),
             .ints("events", keep.map { acc.events[$0] }),
         ]
         for (slot, name) in typeNames.enumerated() {
@@ -34,9 +37,11 @@ extension UserFeaturesBuilder {
             if slot < 3 || values.contains(where: { $0 > 0 }) { cols.append(.ints(name, values)) }
         }
         cols.append(
-            .ints("active_span_days", keep.map { u in
-                acc.lastEventDay[u] == .min ? 0 : Int64(acc.lastEventDay[u] - acc.firstEventDay[u])
-            }))
+            .ints(
+                "active_span_days",
+                keep.map { u in
+                    acc.lastEventDay[u] == .min ? 0 : Int64(acc.lastEventDay[u] - acc.firstEventDay[u])
+                }))
         cols += tx.columns(keep: keep, acc: acc, asOfDay: asOfDay)
         for (w, days) in windows.enumerated() {
             cols.append(.ints("frequency_\(days)d", keep.map { acc.frequencyW[$0 * W + w] }))
@@ -60,7 +65,9 @@ extension UserFeaturesBuilder {
         let C = acc.categories
         var totals = [Int64](repeating: 0, count: C)
         for u in keep { for c in 0..<C { totals[c] += acc.categoryCounts[u * C + c] } }
-        let ranked = (0..<C).filter { totals[$0] > 0 }.sorted { totals[$0] > totals[$1] || (totals[$0] == totals[$1] && categories[$0] < categories[$1]) }
+        let ranked = (0..<C).filter { totals[$0] > 0 }.sorted {
+            totals[$0] > totals[$1] || (totals[$0] == totals[$1] && categories[$0] < categories[$1])
+        }
         let top = ranked.prefix(topCategories)
         var used = Set<String>()
         var cols: [Column] = []
@@ -72,11 +79,13 @@ extension UserFeaturesBuilder {
                 suffix += 1
             }
             cols.append(
-                .doubles(name, keep.map { u in
-                    var total: Int64 = 0
-                    for j in 0..<C { total += acc.categoryCounts[u * C + j] }
-                    return total == 0 ? 0 : Double(acc.categoryCounts[u * C + c]) / Double(total)
-                }))
+                .doubles(
+                    name,
+                    keep.map { u in
+                        var total: Int64 = 0
+                        for j in 0..<C { total += acc.categoryCounts[u * C + j] }
+                        return total == 0 ? 0 : Double(acc.categoryCounts[u * C + c]) / Double(total)
+                    }))
         }
         // The user's most frequent value; ties go to the globally more frequent one.
         var favourite = [String?](repeating: nil, count: keep.count)
@@ -93,9 +102,11 @@ extension UserFeaturesBuilder {
         top_category.validity = favourite.contains(nil) ? favourite.map { $0 != nil } : nil
         cols.append(top_category)
         cols.append(
-            .doubles("price_index", keep.map { u in
-                acc.pricedEvents[u] == 0 ? 1 : exp(acc.logPriceRatio[u] / Double(acc.pricedEvents[u]))
-            }))
+            .doubles(
+                "price_index",
+                keep.map { u in
+                    acc.pricedEvents[u] == 0 ? 1 : exp(acc.logPriceRatio[u] / Double(acc.pricedEvents[u]))
+                }))
         return cols
     }
 

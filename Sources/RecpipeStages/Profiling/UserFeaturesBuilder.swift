@@ -85,15 +85,19 @@ struct UserFeaturesBuilder {
         case .timestamp(let a), .int(let a): times = a
         default:
             throw Failure(
-                param: "timestamp_column", message: "column '\(timestampColumn)' is \(timeCol.type), expected a timestamp",
-                hint: "declare it in the ingest schema, e.g. `\(timestampColumn): { type: timestamp, format: \"%Y-%m-%d %H:%M:%S\" }`")
+                param: "timestamp_column",
+                message: "column '\(timestampColumn)' is \(timeCol.type), expected a timestamp",
+                hint:
+                    "declare it in the ingest schema, e.g. `\(timestampColumn): { type: timestamp, format: \"%Y-%m-%d %H:%M:%S\" }`"
+            )
         }
         let timeValid = timeCol.validity
 
         // Codes.
         let users = ColumnCodes(userCol)
         let types = eventCol.map(ColumnCodes.init)
-        let purchaseMask = try purchaseWhen.map { f throws(Failure) in try Self.mask(f, events, param: "purchase_when") }
+        let purchaseMask = try purchaseWhen.map { f throws(Failure) in try Self.mask(f, events, param: "purchase_when")
+        }
         let returnMask = try returnsWhen.map { f throws(Failure) in try Self.mask(f, events, param: "returns_when") }
         let amount = try amountColumn.map { name throws(Failure) -> [Double] in
             let c = try column(events, name, param: "amount_column")
@@ -104,7 +108,8 @@ struct UserFeaturesBuilder {
         }
         let quantity = try events.column(named: quantityColumn).map { c throws(Failure) -> [Double] in
             guard let q = ColumnCodes.numbers(c) else {
-                throw Failure(param: "quantity_column", message: "column '\(quantityColumn)' is \(c.type), expected numbers")
+                throw Failure(
+                    param: "quantity_column", message: "column '\(quantityColumn)' is \(c.type), expected numbers")
             }
             return q
         }
@@ -141,7 +146,9 @@ struct UserFeaturesBuilder {
                 guard let cc = items.column(named: cat) else {
                     throw Failure(
                         param: "category_shares",
-                        message: "the items table has no column '\(cat)'; columns are: \(items.columnNames.joined(separator: ", "))")
+                        message:
+                            "the items table has no column '\(cat)'; columns are: \(items.columnNames.joined(separator: ", "))"
+                    )
                 }
                 let cats = ColumnCodes(cc)
                 categoryNames = cats.values
@@ -151,7 +158,9 @@ struct UserFeaturesBuilder {
                 }
             }
         } else if categoryColumn != nil {
-            throw Failure(param: "category_shares", message: "category_shares needs an `items` input with the '\(categoryColumn!)' column")
+            throw Failure(
+                param: "category_shares",
+                message: "category_shares needs an `items` input with the '\(categoryColumn!)' column")
         }
         if price == nil && itemPrice == nil && amount == nil {
             throw Failure(
@@ -170,7 +179,8 @@ struct UserFeaturesBuilder {
         let U = userIDs.count
 
         // Event types → slots (without an event column, only purchases).
-        let typeSlots = types.map { Self.typeColumns($0.values, purchase: purchaseEvent) } ?? (names: ["purchases"], slotOf: [])
+        let typeSlots =
+            types.map { Self.typeColumns($0.values, purchase: purchaseEvent) } ?? (names: ["purchases"], slotOf: [])
         let purchaseSlot = typeSlots.names.firstIndex(of: "purchases")!
         let purchaseCode = types.map { $0.values.firstIndex(of: purchaseEvent).map(Int32.init) ?? -2 } ?? -1
         // Distinct purchased items and orders.
@@ -180,13 +190,19 @@ struct UserFeaturesBuilder {
         // As-of.
         var maxTime = Int64.min
         for r in 0..<n where timeValid?[r] ?? true { maxTime = max(maxTime, times[r]) }
-        let asOfDay = asOf.map { Int(Self.floorDiv($0, 86_400)) } ?? Int(Self.floorDiv(maxTime == .min ? 0 : maxTime, 86_400))
+        let asOfDay =
+            asOf.map { Int(Self.floorDiv($0, 86_400)) } ?? Int(Self.floorDiv(maxTime == .min ? 0 : maxTime, 86_400))
         let cutoffExclusive = Int64(asOfDay + 1) * 86_400
 
-        var acc = Accumulators(users: U, typeCount: typeSlots.names.count, windows: windows.count, categories: categoryNames.count)
+        var acc = Accumulators(
+            users: U, typeCount: typeSlots.names.count, windows: windows.count, categories: categoryNames.count)
         var orders = OrderTracker(events: events, column: orderColumn)
         if orderColumn != nil, orders.codes == nil {
-            throw Failure(param: "order_column", message: "the events have no column '\(orderColumn!)'; columns are: \(events.columnNames.joined(separator: ", "))")
+            throw Failure(
+                param: "order_column",
+                message:
+                    "the events have no column '\(orderColumn!)'; columns are: \(events.columnNames.joined(separator: ", "))"
+            )
         }
         var result = Result(columns: [], userIDs: userIDs, asOfDay: asOfDay)
         result.duplicateItemRows = duplicateItemRows
@@ -215,7 +231,9 @@ struct UserFeaturesBuilder {
             let isReturn = returnMask?[r] ?? (q < 0)
             let isPurchase = !isReturn && tc == purchaseCode && (purchaseMask?[r] ?? true)
             // The purchases count is the rows counted as purchases (not returns, `purchase_when`).
-            if tc >= 0, typeSlots.slotOf[Int(tc)] != purchaseSlot { acc.typeCounts[u * acc.typeCount + typeSlots.slotOf[Int(tc)]] += 1 }
+            if tc >= 0, typeSlots.slotOf[Int(tc)] != purchaseSlot {
+                acc.typeCounts[u * acc.typeCount + typeSlots.slotOf[Int(tc)]] += 1
+            }
             if isPurchase { acc.typeCounts[u * acc.typeCount + purchaseSlot] += 1 }
             if dated {
                 if day > acc.lastEventDay[u] { acc.lastEventDay[u] = day }
@@ -243,7 +261,9 @@ struct UserFeaturesBuilder {
                 tx.noteReturn(user: u, units: abs(q), value: abs(spend))
                 continue
             }
-            tx.notePurchase(user: u, units: q, item: eventItems.map { $0.codes[r] }, day: dated ? day : nil, time: orders.codes == nil && dated ? t : nil)
+            tx.notePurchase(
+                user: u, units: q, item: eventItems.map { $0.codes[r] }, day: dated ? day : nil,
+                time: orders.codes == nil && dated ? t : nil)
             acc.monetary[u] += spend
             acc.purchaseEvents[u] += 1
             if dated && day > acc.lastPurchaseDay[u] { acc.lastPurchaseDay[u] = day }
@@ -272,7 +292,8 @@ struct UserFeaturesBuilder {
         if orders.codes == nil { tx.countTimedOrders() }
         result.purchaseRows = Int(tx.purchaseRows.reduce(0, +))
         result.returnRows = Int(tx.returns.reduce(0, +))
-        result.columns = makeColumns(acc, tx, userIDs: userIDs, typeNames: typeSlots.names, categories: categoryNames, asOfDay: asOfDay)
+        result.columns = makeColumns(
+            acc, tx, userIDs: userIDs, typeNames: typeSlots.names, categories: categoryNames, asOfDay: asOfDay)
         return result
     }
 

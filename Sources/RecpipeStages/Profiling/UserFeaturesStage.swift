@@ -25,10 +25,13 @@ enum UserFeaturesStage {
         var notes: [String] = []
         // An event column left at its default that the data does not have: invoice lines, every
         // row a purchase. Named explicitly, a missing column stays an error.
-        if let name = b.eventColumn, events.column(named: name) == nil, context.spec.paramLocations["event_column"] == nil {
+        if let name = b.eventColumn, events.column(named: name) == nil,
+            context.spec.paramLocations["event_column"] == nil
+        {
             b.eventColumn = nil
-            notes.append("no '\(name)' column: every row is a purchase" + (b.purchaseWhen.map { " where \($0.text)" } ?? "")
-                + ", except returns (\(b.returnsWhen?.text ?? "quantity < 0"))")
+            notes.append(
+                "no '\(name)' column: every row is a purchase" + (b.purchaseWhen.map { " where \($0.text)" } ?? "")
+                    + ", except returns (\(b.returnsWhen?.text ?? "quantity < 0"))")
         }
         b.windows = context.ints("windows")
         b.rfm = context.bool("rfm")
@@ -53,7 +56,9 @@ enum UserFeaturesStage {
         var columns = built.columns
         if b.asOf == nil {
             let (y, m, d) = Timestamp.civil(days: built.asOfDay)
-            notes.append(String(format: "as_of: %04d-%02d-%02d (the latest event; set `as_of` in the pipeline to fix it)", y, m, d))
+            notes.append(
+                String(
+                    format: "as_of: %04d-%02d-%02d (the latest event; set `as_of` in the pipeline to fix it)", y, m, d))
         }
 
         // Users-table encodings.
@@ -62,7 +67,8 @@ enum UserFeaturesStage {
             numeric: context.optionalStrings("numeric_user_columns") ?? [])
         if !encodings.isEmpty {
             guard let users else {
-                let param = ["one_hot", "label_encode", "numeric_user_columns"].first { context.param($0) != nil } ?? "one_hot"
+                let param =
+                    ["one_hot", "label_encode", "numeric_user_columns"].first { context.param($0) != nil } ?? "one_hot"
                 throw StageError("\(param) needs a `users` input (the users table)", at: context.location(of: param))
             }
             do {
@@ -83,7 +89,9 @@ enum UserFeaturesStage {
         try checkFinite(columns, context: context)
         let table = try Table(columns: columns)
         var warnings: [String] = []
-        if built.skippedNullUsers > 0 { warnings.append("\(built.skippedNullUsers) events without a user id were skipped") }
+        if built.skippedNullUsers > 0 {
+            warnings.append("\(built.skippedNullUsers) events without a user id were skipped")
+        }
         if built.eventsAfterAsOf > 0 {
             warnings.append("\(built.eventsAfterAsOf) events dated after as_of were left out")
         }
@@ -96,7 +104,8 @@ enum UserFeaturesStage {
         warnings += suspect.warnings(price: b.priceColumn, quantity: b.quantityColumn)
         notes.append("\(table.rowCount) users × \(table.columnCount - 1) features")
         return StageOutput(
-            FeatureSet(table: table, idColumn: "user_id", scaling: scaling), rowsIn: events.rowCount, rowsOut: table.rowCount,
+            FeatureSet(table: table, idColumn: "user_id", scaling: scaling), rowsIn: events.rowCount,
+            rowsOut: table.rowCount,
             counters: [
                 .init("users", table.rowCount), .init("features", table.columnCount - 1),
                 .init("purchase_rows", built.purchaseRows), .init("return_rows", built.returnRows),
@@ -118,7 +127,9 @@ enum UserFeaturesStage {
     // MARK: - Scaling
 
     /// Scaled copies `<col>_scaled` of every numeric feature except RFM scores and encodings.
-    static func scale(_ columns: [Column], method: String, exclude: Set<String>) -> ([Column], [FeatureSet.ScaledColumn]) {
+    static func scale(_ columns: [Column], method: String, exclude: Set<String>) -> (
+        [Column], [FeatureSet.ScaledColumn]
+    ) {
         let kind: Scaler.Kind = method == "minmax" ? .minMax : method == "robust" ? .robust : .standard
         let skip: Set<String> = ["r_score", "f_score", "m_score"]
         let chosen = columns.dropFirst().filter { c in
@@ -132,7 +143,8 @@ enum UserFeaturesStage {
             Column(name: c.name + "_scaled", data: .float(v.map { $0.isNaN ? 0 : $0 }), validity: c.validity)
         }
         let fitted = chosen.indices.map { i in
-            FeatureSet.ScaledColumn(column: chosen[i].name, method: method, center: scaler.centers[i], scale: scaler.scales[i])
+            FeatureSet.ScaledColumn(
+                column: chosen[i].name, method: method, center: scaler.centers[i], scale: scaler.scales[i])
         }
         return (out, fitted)
     }
@@ -143,7 +155,8 @@ enum UserFeaturesStage {
             guard case .float(let a) = c.data else { continue }
             for (r, x) in a.enumerated() where !x.isFinite && !c.isNull(r) {
                 throw StageError(
-                    "feature '\(c.name)' is \(x.isNaN ? "NaN" : "infinite") for user '\(columns[0].value(r))'", at: context.spec.location,
+                    "feature '\(c.name)' is \(x.isNaN ? "NaN" : "infinite") for user '\(columns[0].value(r))'",
+                    at: context.spec.location,
                     hint: "that user's events (or users-table row) hold a value too large to add up; bound prices and "
                         + "quantities in the ingest schema, e.g. `price: { type: float, min: 0, max: 100000 }`, so such rows "
                         + "are rejected with their line")

@@ -47,9 +47,11 @@ struct UserTableEncodings {
             let sorted = codes.values.indices.sorted { codes.values[$0] < codes.values[$1] }
             for c in sorted {
                 out.append(
-                    .ints(name + "_" + ColumnCodes.sanitize(codes.values[c]), rows.map { r in
-                        r >= 0 && codes.codes[r] == Int32(c) ? 1 : 0
-                    }))
+                    .ints(
+                        name + "_" + ColumnCodes.sanitize(codes.values[c]),
+                        rows.map { r in
+                            r >= 0 && codes.codes[r] == Int32(c) ? 1 : 0
+                        }))
             }
         }
         for name in label {
@@ -57,15 +59,20 @@ struct UserTableEncodings {
             let sorted = codes.values.indices.sorted { codes.values[$0] < codes.values[$1] }
             var rank = [Int64](repeating: -1, count: codes.values.count)
             for (i, c) in sorted.enumerated() { rank[c] = Int64(i) }
-            out.append(.ints(name + "_label", rows.map { r in r >= 0 && codes.codes[r] >= 0 ? rank[Int(codes.codes[r])] : -1 }))
+            out.append(
+                .ints(name + "_label", rows.map { r in r >= 0 && codes.codes[r] >= 0 ? rank[Int(codes.codes[r])] : -1 })
+            )
         }
         for name in numeric {
             let c = try source(name, "numeric_user_columns")
             guard let values = ColumnCodes.numbers(c) else {
-                throw .init(param: "numeric_user_columns", message: "users column '\(name)' is \(c.type), not numeric", hint: "use one_hot or label_encode for text columns")
+                throw .init(
+                    param: "numeric_user_columns", message: "users column '\(name)' is \(c.type), not numeric",
+                    hint: "use one_hot or label_encode for text columns")
             }
             let picked = rows.map { $0 >= 0 ? values[$0] : .nan }
-            out.append(Column(name: name, data: .float(picked.map { $0.isNaN ? 0 : $0 }), validity: picked.map { !$0.isNaN }))
+            out.append(
+                Column(name: name, data: .float(picked.map { $0.isNaN ? 0 : $0 }), validity: picked.map { !$0.isNaN }))
         }
         return out
     }

@@ -69,27 +69,39 @@ public struct MetricChange: Sendable, Equatable {
     ///   - cached: the stage was reused from the cache in this run (so nothing changed).
     ///   - shownAbove: models whose change is already printed under their rank stage's list diff;
     ///     their rows are left out here and named once.
-    public static func report(stage: String, before: Table?, after: Table?, cached: Bool, shownAbove: Set<String> = []) -> String {
+    public static func report(stage: String, before: Table?, after: Table?, cached: Bool, shownAbove: Set<String> = [])
+        -> String
+    {
         guard let after else { return "metric change of '\(stage)': no result yet (the stage did not run)" }
         if cached { return "metric change of '\(stage)': unchanged (the stage was reused from the cache)" }
         let all = compare(before: before, after: after)
         guard before != nil else {
-            return (["metric change of '\(stage)': no previous result to compare with; current metrics:"]
+            return
+                (["metric change of '\(stage)': no previous result to compare with; current metrics:"]
                 + all.map { "  \(stage): \($0.model) \($0.metric) \(format($0.after, metric: $0.metric))" })
                 .joined(separator: "\n")
         }
         let elsewhere = Set(all.map(\.model)).intersection(shownAbove).sorted()
         let changes = all.filter { !elsewhere.contains($0.model) }
-        let note = elsewhere.isEmpty
-            ? [] : ["  (" + elsewhere.map { "'\($0)'" }.joined(separator: ", ") + ": shown under the diff of the rank stage above)"]
+        let note =
+            elsewhere.isEmpty
+            ? []
+            : [
+                "  (" + elsewhere.map { "'\($0)'" }.joined(separator: ", ")
+                    + ": shown under the diff of the rank stage above)"
+            ]
         if changes.allSatisfy(\.isUnchanged) {
-            return ([elsewhere.isEmpty
-                ? "metric change of '\(stage)': unchanged (identical metrics)"
-                : "metric change of '\(stage)': the other models' metrics are unchanged"] + note).joined(separator: "\n")
+            return
+                ([
+                    elsewhere.isEmpty
+                        ? "metric change of '\(stage)': unchanged (identical metrics)"
+                        : "metric change of '\(stage)': the other models' metrics are unchanged"
+                ] + note).joined(separator: "\n")
         }
         // Only the metrics that moved; the others are counted.
         let same = changes.count(where: \.isUnchanged)
-        return (["metric change of '\(stage)' (before → after):"]
+        return
+            (["metric change of '\(stage)' (before → after):"]
             + changes.filter { !$0.isUnchanged }.map { "  \(stage): \($0.line)" }
             + (same > 0 ? ["  (\(same) other metric\(same == 1 ? "" : "s") unchanged)"] : []) + note)
             .joined(separator: "\n")

@@ -25,17 +25,28 @@ public enum RankFoldIn {
         var inputs: [String: [StageContext.Input]] = [
             "candidates": [.init(stage: source, kind: .candidates, artifact: list)]
         ]
-        if let items, let name = stage.inputs["items"]?.first { inputs["items"] = [.init(stage: name, kind: .table, artifact: items)] }
+        if let items, let name = stage.inputs["items"]?.first {
+            inputs["items"] = [.init(stage: name, kind: .table, artifact: items)]
+        }
         if let name = stage.inputs["seen"]?.first {
             let distinct = Array(Set(history)).sorted()
             let m = SparseMatrix(
-                rows: 1, cols: distinct.count, rowPointers: [0, distinct.count], columns: distinct.indices.map(Int32.init),
+                rows: 1, cols: distinct.count, rowPointers: [0, distinct.count],
+                columns: distinct.indices.map(Int32.init),
                 values: [Float](repeating: 1, count: distinct.count))
-            inputs["seen"] = [.init(stage: name, kind: .interactions, artifact: Interactions(users: IDMap([user]), items: IDMap(distinct), matrix: m))]
+            inputs["seen"] = [
+                .init(
+                    stage: name, kind: .interactions,
+                    artifact: Interactions(users: IDMap([user]), items: IDMap(distinct), matrix: m))
+            ]
         }
         if let name = stage.inputs["purchased"]?.first {
             let m = SparseMatrix(rows: 1, cols: 0, rowPointers: [0, 0], columns: [], values: [])
-            inputs["purchased"] = [.init(stage: name, kind: .interactions, artifact: Interactions(users: IDMap([user]), items: IDMap([]), matrix: m))]
+            inputs["purchased"] = [
+                .init(
+                    stage: name, kind: .interactions,
+                    artifact: Interactions(users: IDMap([user]), items: IDMap([]), matrix: m))
+            ]
         }
         // Only the fold-in's source is blended: its weight is the only one that counts.
         var spec = stage
@@ -46,7 +57,9 @@ public enum RankFoldIn {
             spec: spec, declaration: RankStage.declaration, pipeline: pipeline, inputs: inputs,
             runDirectory: FileManager.default.temporaryDirectory.path, threads: 1)
         let output = try await RankStage().run(context)
-        guard let recs = output.artifact as? Recommendations else { throw StageError("rank stage '\(stage.name)' returned no recommendations") }
+        guard let recs = output.artifact as? Recommendations else {
+            throw StageError("rank stage '\(stage.name)' returned no recommendations")
+        }
         return recs
     }
 }

@@ -74,7 +74,9 @@ extension RankPlan {
         }
 
         // User rows per source.
-        for i in sources.indices { sources[i].userRow = userRows(sources[i].candidates.users, userIndex, fallbackRow: nil) }
+        for i in sources.indices {
+            sources[i].userRow = userRows(sources[i].candidates.users, userIndex, fallbackRow: nil)
+        }
         if let p = popular {
             let ids = p.candidates.users
             let global = ids["*"] ?? ids["__all__"] ?? ids[""] ?? (ids.count == 1 ? 0 : nil)
@@ -111,11 +113,14 @@ extension RankPlan {
             self.items = items
             guard let idCol = items.columnIndex(itemIDColumn) else {
                 throw BuildError(
-                    description: "the items table has no '\(itemIDColumn)' column (columns: \(items.columnNames.joined(separator: ", ")))",
+                    description:
+                        "the items table has no '\(itemIDColumn)' column (columns: \(items.columnNames.joined(separator: ", ")))",
                     param: "item_id_column")
             }
             for r in 0..<items.rowCount {
-                if let g = itemIndex[items.value(row: r, col: idCol).idText ?? ""], itemRow[Int(g)] < 0 { itemRow[Int(g)] = Int32(r) }
+                if let g = itemIndex[items.value(row: r, col: idCol).idText ?? ""], itemRow[Int(g)] < 0 {
+                    itemRow[Int(g)] = Int32(r)
+                }
             }
             if let catCol = items.columnIndex(inputs.categoryColumn) {
                 var codes: [String: Int32] = [:]
@@ -136,12 +141,14 @@ extension RankPlan {
                 }
             } else if !inputs.excludeCategories.isEmpty || options.maxPerCategory != nil {
                 throw BuildError(
-                    description: "the items table has no '\(inputs.categoryColumn)' column, needed by exclude_categories/max_per_category",
+                    description:
+                        "the items table has no '\(inputs.categoryColumn)' column, needed by exclude_categories/max_per_category",
                     param: "category_column")
             }
             if options.inStockOnly {
                 guard let stockCol = items.columnIndex("stock") else {
-                    throw BuildError(description: "in_stock_only needs a 'stock' column in the items table", param: "in_stock_only")
+                    throw BuildError(
+                        description: "in_stock_only needs a 'stock' column in the items table", param: "in_stock_only")
                 }
                 inStock = (0..<itemIDs.count).map { g in
                     itemRow[g] >= 0 && (items.double(row: Int(itemRow[g]), col: stockCol) ?? 0) > 0
@@ -149,7 +156,8 @@ extension RankPlan {
             }
         } else if options.inStockOnly || !inputs.excludeCategories.isEmpty || options.maxPerCategory != nil {
             throw BuildError(
-                description: "in_stock_only, exclude_categories and max_per_category need the items table: connect an `items` input",
+                description:
+                    "in_stock_only, exclude_categories and max_per_category need the items table: connect an `items` input",
                 param: nil)
         }
 

@@ -57,7 +57,9 @@ final class RankUserSource: ScriptRecordSource {
             let r = Int(plan.profileRow[row])
             return r >= 0 && plan.profileTags[r].contains(key)
         case "purchased":
-            guard let bought = plan.purchased, plan.purchasedUserRow[row] >= 0, let i = bought.items[key] else { return false }
+            guard let bought = plan.purchased, plan.purchasedUserRow[row] >= 0, let i = bought.items[key] else {
+                return false
+            }
             return bought.hasSeen(user: Int(plan.purchasedUserRow[row]), item: i)
         case "seen":
             guard let seen = plan.seen, plan.seenUserRow[row] >= 0, let i = seen.items[key] else { return false }

@@ -27,7 +27,9 @@ struct RankRules: Sendable {
     init(_ rules: [RegisteredRule], asOf: String) {
         all = rules
         for (i, r) in rules.enumerated() {
-            if r.kind != .filter && r.kind != .tag && r.kind != .nameSegment && !r.kind.isPlugin && !r.isActive(on: asOf) {
+            if r.kind != .filter && r.kind != .tag && r.kind != .nameSegment && !r.kind.isPlugin
+                && !r.isActive(on: asOf)
+            {
                 inactive.append(r)
                 continue
             }
@@ -63,10 +65,13 @@ struct RankRules: Sendable {
             for r in result.rules where r.kind == .tag || r.kind == .nameSegment {
                 out.append(
                     Diagnostic(
-                        .warning, code: "lua-registration", "\(param): a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a rank stage",
+                        .warning, code: "lua-registration",
+                        "\(param): a \(r.kind.rawValue) rule ('\(r.name)') has no effect in a rank stage",
                         at: SourceLocation(file: r.file, line: r.line, column: 1),
                         hint: "rank uses filter, promote, pin and bury rules; "
-                            + (r.kind == .tag ? "tag rules belong in a tag stage" : "name_segment rules belong in a cluster stage's names_script")))
+                            + (r.kind == .tag
+                                ? "tag rules belong in a tag stage"
+                                : "name_segment rules belong in a cluster stage's names_script")))
             }
         }
         return out
@@ -75,7 +80,8 @@ struct RankRules: Sendable {
     /// A plugin registered in a rank script: plugins run in `lua` stages.
     static func pluginDiagnostic(_ r: RegisteredRule, param: String) -> Diagnostic {
         .error(
-            "lua-registration", "\(param): \(r.kind.rawValue) '\(r.name)' is a plugin; rank runs filter, promote, pin and bury rules and a score plugin",
+            "lua-registration",
+            "\(param): \(r.kind.rawValue) '\(r.name)' is a plugin; rank runs filter, promote, pin and bury rules and a score plugin",
             at: SourceLocation(file: r.file, line: r.line, column: 1),
             hint: "run map, aggregate and candidates plugins in a `lua` stage (uses: lua)")
     }

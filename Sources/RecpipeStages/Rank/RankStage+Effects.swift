@@ -31,7 +31,9 @@ extension RankStage {
     }
 
     /// `rule effects` notes (one line per active rule) and the warnings of rules that did nothing.
-    static func effects(_ plan: RankPlan, _ rules: RankRules, _ r: RankChunkResult) -> (notes: [String], warnings: [String]) {
+    static func effects(_ plan: RankPlan, _ rules: RankRules, _ r: RankChunkResult) -> (
+        notes: [String], warnings: [String]
+    ) {
         var notes: [String] = [], warnings: [String] = []
         let top = "top-\(plan.options.top)"
         func at(_ rule: RegisteredRule) -> String { "\(rule.kind.rawValue) '\(rule.name)' (\(rule.file):\(rule.line))" }
@@ -43,17 +45,20 @@ extension RankStage {
             notes.append("rule \(at(rules.all[i])): removed \(removed) of \(r.examined) candidates examined")
             if removed == 0 {
                 warnings.append(
-                    "\(at(rules.all[i])) removed no candidate (of \(r.examined) examined): it returned true for every one; check its condition against the data")
+                    "\(at(rules.all[i])) removed no candidate (of \(r.examined) examined): it returned true for every one; check its condition against the data"
+                )
             }
         }
         for (j, i) in rules.promotions.enumerated() {
             let rule = rules.all[i]
             let boosted = j < r.promoted.count ? r.promoted[j] : 0
             notes.append(
-                "rule \(at(rule)) ×\(RankFormat.boost(Float(rule.boost ?? 1))): matched \(matched(i)) candidates for \(users(i)) users; \(boosted) boosted in the \(top)")
+                "rule \(at(rule)) ×\(RankFormat.boost(Float(rule.boost ?? 1))): matched \(matched(i)) candidates for \(users(i)) users; \(boosted) boosted in the \(top)"
+            )
             if matched(i) == 0 {
                 warnings.append(
-                    "\(at(rule)) matched no candidate (of \(r.examined) examined): it boosted nothing; check its `when` against the data (values are case-sensitive)")
+                    "\(at(rule)) matched no candidate (of \(r.examined) examined): it boosted nothing; check its `when` against the data (values are case-sensitive)"
+                )
             }
         }
         for (j, i) in rules.pins.enumerated() {
@@ -61,23 +66,30 @@ extension RankStage {
             let pinned = j < r.pinned.count ? r.pinned[j] : 0
             notes.append("rule \(at(rule)) @\(rule.position ?? 1): matched \(users(i)) users; pinned \(pinned) items")
             if users(i) == 0 {
-                warnings.append("\(at(rule)) matched no user: nothing was pinned; check its `when` against the profiles")
+                warnings.append(
+                    "\(at(rule)) matched no user: nothing was pinned; check its `when` against the profiles")
             } else if pinned == 0 {
-                warnings.append("\(at(rule)) matched \(users(i)) users but pinned nothing (its items were unknown, excluded or found no free position)")
+                warnings.append(
+                    "\(at(rule)) matched \(users(i)) users but pinned nothing (its items were unknown, excluded or found no free position)"
+                )
             }
         }
         for (j, i) in rules.buries.enumerated() {
             let rule = rules.all[i]
             let moved = j < r.buried.count ? r.buried[j] : 0, out = j < r.buriedOut.count ? r.buriedOut[j] : 0
             notes.append(
-                "rule \(at(rule)): matched \(matched(i)) candidates for \(users(i)) users; moved \(moved) list entries down (\(out) out of the \(top))")
+                "rule \(at(rule)): matched \(matched(i)) candidates for \(users(i)) users; moved \(moved) list entries down (\(out) out of the \(top))"
+            )
             if matched(i) == 0 {
                 warnings.append(
-                    "\(at(rule)) matched no candidate (of \(r.examined) examined): nothing was buried; check its `when` against the data")
+                    "\(at(rule)) matched no candidate (of \(r.examined) examined): nothing was buried; check its `when` against the data"
+                )
             }
         }
         if let i = rules.scorer {
-            notes.append("plugin \(at(rules.all[i])): re-scored \(matched(i)) candidates for \(users(i)) users (every candidate is examined)")
+            notes.append(
+                "plugin \(at(rules.all[i])): re-scored \(matched(i)) candidates for \(users(i)) users (every candidate is examined)"
+            )
         }
         return (notes, warnings)
     }

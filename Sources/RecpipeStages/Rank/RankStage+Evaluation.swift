@@ -10,7 +10,9 @@ import RecpipeEngine
 extension RankStage {
     /// The `seen` and `purchased` interactions, and how many purchases were hidden because the
     /// split holds them out (0 outside an evaluation).
-    static func seenAndPurchased(_ context: StageContext) throws -> (seen: Interactions?, purchased: Interactions?, hidden: Int) {
+    static func seenAndPurchased(_ context: StageContext) throws -> (
+        seen: Interactions?, purchased: Interactions?, hidden: Int
+    ) {
         var split: EvaluationSplit?
         func read(_ port: String) throws -> Interactions? {
             guard let input = context.inputs[port]?.first else { return nil }
@@ -21,7 +23,9 @@ extension RankStage {
             return try context.input(port, as: Interactions.self)
         }
         let seen = try read("seen")
-        guard let purchased = try context.optionalInput("purchased", as: Interactions.self) else { return (seen, nil, 0) }
+        guard let purchased = try context.optionalInput("purchased", as: Interactions.self) else {
+            return (seen, nil, 0)
+        }
         guard let split else { return (seen, purchased, 0) }
         let (kept, hidden) = withoutHeldOut(purchased, split: split)
         return (seen, kept, hidden)
@@ -39,7 +43,8 @@ extension RankStage {
         values.reserveCapacity(m.nonZeroCount)
         var hidden = 0
         for u in 0..<m.rows {
-            let test = split.train.users[purchased.users.ids[u]].map { Set(split.testItems[split.testRange(user: $0)]) } ?? []
+            let test =
+                split.train.users[purchased.users.ids[u]].map { Set(split.testItems[split.testRange(user: $0)]) } ?? []
             for p in m.rowRange(u) {
                 let i = itemMap[Int(m.columns[p])]
                 if i >= 0 && test.contains(Int32(i)) {
@@ -54,6 +59,8 @@ extension RankStage {
         }
         guard hidden > 0 else { return (purchased, 0) }
         let matrix = SparseMatrix(rows: m.rows, cols: m.cols, rowPointers: pointers, columns: columns, values: values)
-        return (Interactions(users: purchased.users, items: purchased.items, matrix: matrix, timestamps: stamps), hidden)
+        return (
+            Interactions(users: purchased.users, items: purchased.items, matrix: matrix, timestamps: stamps), hidden
+        )
     }
 }

@@ -24,7 +24,8 @@ extension RankStage {
         let filterNames = RankWorker.yamlFilterNames + rules.filters.map { rules.all[$0].name }
         var removedLines: [String] = []
         for (i, name) in filterNames.enumerated() where i < r.removed.count {
-            let active = i >= RankWorker.yamlFilterNames.count
+            let active =
+                i >= RankWorker.yamlFilterNames.count
                 || (i == 0 && plan.options.excludeSeen && plan.seen != nil)
                 || (i == 1 && !plan.inStock.isEmpty) || (i == 2 && plan.excludedCategory.contains(true))
             guard active else { continue }
@@ -43,7 +44,8 @@ extension RankStage {
             counters.append(.init("buried_\(rules.all[rule].name)", r.buried[i]))
         }
         for i in rules.promotions + rules.pins + rules.buries where i < r.matched.count {
-            counters.append(.init("matched_\(rules.all[i].name)", rules.all[i].kind == .pin ? r.matchedUsers[i] : r.matched[i]))
+            counters.append(
+                .init("matched_\(rules.all[i].name)", rules.all[i].kind == .pin ? r.matchedUsers[i] : r.matched[i]))
         }
         for name in r.ruleErrors.keys.sorted() { counters.append(.init("rule_errors_\(name)", r.ruleErrors[name]!)) }
         let effects = effects(plan, rules, r)
@@ -54,10 +56,12 @@ extension RankStage {
                 + (plan.options.maxPerCategory.map { "; max \($0) per category" } ?? ""))
         if r.examined < r.considered {
             notes.append(
-                "rules ran on \(r.examined) of \(r.considered) candidates (the rest could not reach the top-\(plan.options.top)); filter counts cover those examined (exhaustive: true counts all)")
+                "rules ran on \(r.examined) of \(r.considered) candidates (the rest could not reach the top-\(plan.options.top)); filter counts cover those examined (exhaustive: true counts all)"
+            )
         }
         if !rules.inactive.isEmpty {
-            notes.append("inactive rules: " + rules.inactive.map { "\($0.kind.rawValue) '\($0.name)'" }.joined(separator: ", "))
+            notes.append(
+                "inactive rules: " + rules.inactive.map { "\($0.kind.rawValue) '\($0.name)'" }.joined(separator: ", "))
         }
 
         notes += effects.notes
@@ -69,18 +73,21 @@ extension RankStage {
             // job, said in the summary; a filter that blocks a pin is a conflict between rules.
             if parts[2] == "exclude_seen" {
                 notes.append(
-                    "pin '\(parts[0])': item '\(parts[1])' not pinned for \(r.blockedPins[key]!) user(s) who already interacted with it (exclude_seen)")
+                    "pin '\(parts[0])': item '\(parts[1])' not pinned for \(r.blockedPins[key]!) user(s) who already interacted with it (exclude_seen)"
+                )
                 continue
             }
             warnings.append(
-                "pin '\(parts[0])': item '\(parts[1])' was excluded by \(parts[2]) for \(r.blockedPins[key]!) user(s) and not pinned (filters run before pins)")
+                "pin '\(parts[0])': item '\(parts[1])' was excluded by \(parts[2]) for \(r.blockedPins[key]!) user(s) and not pinned (filters run before pins)"
+            )
         }
         if r.pinOverflow > 0 {
             warnings.append("\(r.pinOverflow) pinned item(s) found no free position in the top-\(plan.options.top)")
         }
         for name in r.ruleErrors.keys.sorted() {
             warnings.append(
-                "rule '\(name)' failed for \(r.ruleErrors[name]!) user(s) and was skipped for them (on_error: skip_record); first: \(r.firstErrors[name] ?? "")")
+                "rule '\(name)' failed for \(r.ruleErrors[name]!) user(s) and was skipped for them (on_error: skip_record); first: \(r.firstErrors[name] ?? "")"
+            )
         }
         if !r.fallbackUsers.isEmpty {
             notes.append("\(r.fallbackUsers.count) user(s) had no candidate left and got the popular fallback")
@@ -88,9 +95,12 @@ extension RankStage {
         if r.emptyUsers > 0 {
             warnings.append(
                 "\(r.emptyUsers) user(s) got no recommendation: every candidate was filtered out"
-                    + (plan.popular == nil ? " and no `popular` input is connected for a fallback" : " and the popular fallback had none left either"))
+                    + (plan.popular == nil
+                        ? " and no `popular` input is connected for a fallback"
+                        : " and the popular fallback had none left either"))
         }
-        return StageOutput(recs, rowsIn: r.considered, rowsOut: recs.rowCount, counters: counters, notes: notes, warnings: warnings)
+        return StageOutput(
+            recs, rowsIn: r.considered, rowsOut: recs.rowCount, counters: counters, notes: notes, warnings: warnings)
     }
 
     static func format(_ x: Double) -> String {

@@ -12,35 +12,65 @@ import RecpipeSpec
 struct RankStage: Stage {
     static let declaration = StageDeclaration(
         kind: "rank",
-        summary: "Blend candidates, apply filters and Lua promotions, cap categories: each user's top-N with provenance.",
+        summary:
+            "Blend candidates, apply filters and Lua promotions, cap categories: each user's top-N with provenance.",
         aliases: ["rerank", "ranking", "blend", "recommend", "promote"],
         inputs: [
-            PortSpec("candidates", accepts: [.candidates, .factors], multiple: true, doc: "candidate sources (cf, als, …), blended by `blend`"),
-            PortSpec("items", accepts: [.table], required: false, doc: "items table: fields for rules, category, stock"),
-            PortSpec("profiles", accepts: [.profiles, .table, .features], required: false, doc: "user profiles (`u` in rules; `tags` column for u:has_tag)"),
-            PortSpec("seen", accepts: [.interactions, .split], required: false, doc: "interactions (any event): exclude_seen, u:seen(id); a split: its train part (evaluation)"),
+            PortSpec(
+                "candidates", accepts: [.candidates, .factors], multiple: true,
+                doc: "candidate sources (cf, als, …), blended by `blend`"),
+            PortSpec(
+                "items", accepts: [.table], required: false, doc: "items table: fields for rules, category, stock"),
+            PortSpec(
+                "profiles", accepts: [.profiles, .table, .features], required: false,
+                doc: "user profiles (`u` in rules; `tags` column for u:has_tag)"),
+            PortSpec(
+                "seen", accepts: [.interactions, .split], required: false,
+                doc: "interactions (any event): exclude_seen, u:seen(id); a split: its train part (evaluation)"),
             PortSpec(
                 "purchased", accepts: [.interactions], required: false,
-                doc: "interactions of purchase events only (an encode stage with weights: { purchase: 1 }): u:purchased(id); without it, u:purchased is a rule error"),
-            PortSpec("popular", accepts: [.candidates], required: false, doc: "fallback list for users whose candidates are all filtered out"),
+                doc:
+                    "interactions of purchase events only (an encode stage with weights: { purchase: 1 }): u:purchased(id); without it, u:purchased is a rule error"
+            ),
+            PortSpec(
+                "popular", accepts: [.candidates], required: false,
+                doc: "fallback list for users whose candidates are all filtered out"),
         ],
         params: [
-            ParamSpec("blend", .map(.float), range: 0...1e9, doc: "weight per candidate source (stage name); default: equal weights"),
-            ParamSpec("normalize", .choice(["minmax", "rank"]), default: .string("minmax"), doc: "per-user, per-source score normalization before blending"),
+            ParamSpec(
+                "blend", .map(.float), range: 0...1e9,
+                doc: "weight per candidate source (stage name); default: equal weights"),
+            ParamSpec(
+                "normalize", .choice(["minmax", "rank"]), default: .string("minmax"),
+                doc: "per-user, per-source score normalization before blending"),
             ParamSpec("top", .int, default: .int(20), range: 1...100_000, doc: "recommendations per user"),
             ParamSpec("filters", .path, doc: "Lua script with filter(name, function(u, item)) rules"),
             ParamSpec("promotions", .path, doc: "Lua script with promote{…}, pin{…}, bury{…} rules"),
-            ParamSpec("exclude_seen", .bool, default: .bool(true), doc: "drop items the user already interacted with (needs `seen`)"),
-            ParamSpec("in_stock_only", .bool, default: .bool(false), doc: "drop items whose `stock` (items table) is not > 0"),
+            ParamSpec(
+                "exclude_seen", .bool, default: .bool(true),
+                doc: "drop items the user already interacted with (needs `seen`)"),
+            ParamSpec(
+                "in_stock_only", .bool, default: .bool(false), doc: "drop items whose `stock` (items table) is not > 0"),
             ParamSpec("exclude_categories", .list(.string), doc: "drop items of these categories"),
-            ParamSpec("category_column", .string, default: .string("category"), doc: "items column holding the category"),
+            ParamSpec(
+                "category_column", .string, default: .string("category"), doc: "items column holding the category"),
             ParamSpec("item_id_column", .string, default: .string("item_id"), doc: "items column holding the item id"),
             ParamSpec(
                 "item_columns", .list(.string),
-                doc: "items columns shown with each item (e.g. [description, category, price]): in exports, `recommend --explain` and the `--diff` lists"),
-            ParamSpec("max_per_category", .int, range: 1...100_000, doc: "at most this many items per category in a user's top-N (after promotions)"),
-            ParamSpec("on_error", .choice(["fail", "skip_record"]), default: .string("fail"), doc: "a rule error fails the stage, or skips that rule for that user (counted)"),
-            ParamSpec("exhaustive", .bool, default: .bool(false), doc: "evaluate rules on every candidate (exact filter counts) instead of stopping once the top-N is settled"),
+                doc:
+                    "items columns shown with each item (e.g. [description, category, price]): in exports, `recommend --explain` and the `--diff` lists"
+            ),
+            ParamSpec(
+                "max_per_category", .int, range: 1...100_000,
+                doc: "at most this many items per category in a user's top-N (after promotions)"),
+            ParamSpec(
+                "on_error", .choice(["fail", "skip_record"]), default: .string("fail"),
+                doc: "a rule error fails the stage, or skips that rule for that user (counted)"),
+            ParamSpec(
+                "exhaustive", .bool, default: .bool(false),
+                doc:
+                    "evaluate rules on every candidate (exact filter counts) instead of stopping once the top-N is settled"
+            ),
         ] + RuleLimits.params(),
         output: .recommendations,
         check: { spec, pipeline in checkRules(spec, pipeline) })
@@ -54,12 +84,17 @@ struct RankStage: Stage {
             guard let p = spec.params[param]?.stringValue else { continue }
             let path = PipelinePath.resolve(p, base: pipeline.baseDirectory)
             guard FileManager.default.fileExists(atPath: path) else {
-                out.append(.error("missing-file", "\(param): rules script '\(p)' not found (looked at \(path))", at: spec.paramLocations[param] ?? spec.location))
+                out.append(
+                    .error(
+                        "missing-file", "\(param): rules script '\(p)' not found (looked at \(path))",
+                        at: spec.paramLocations[param] ?? spec.location))
                 continue
             }
             let registration = RankRules.check(path: path, asOf: asOf, param: param)
             out += registration
-            if !registration.contains(where: { $0.severity == .error }), let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            if !registration.contains(where: { $0.severity == .error }),
+                let text = try? String(contentsOfFile: path, encoding: .utf8)
+            {
                 out += fieldCheck(spec, pipeline).diagnostics(.init(file: path, text: text))
             }
             if (spec.inputs["purchased"] ?? []).isEmpty {
@@ -71,7 +106,8 @@ struct RankStage: Stage {
             for e in blend where !names.contains(e.key) {
                 out.append(
                     .error(
-                        "unknown-source", "blend: '\(e.key)' is not one of the candidate inputs (\(names.joined(separator: ", ")))",
+                        "unknown-source",
+                        "blend: '\(e.key)' is not one of the candidate inputs (\(names.joined(separator: ", ")))",
                         at: spec.paramLocations["blend"] ?? spec.location,
                         hint: Suggestions.hint(for: e.key, in: names)))
             }
@@ -97,8 +133,10 @@ struct RankStage: Stage {
         let elapsed = ContinuousClock.now - clock
         let seconds = elapsed.seconds
         notes.append(
-            "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)")
-        let itemColumns = try Self.itemColumns(context.optionalStrings("item_columns") ?? [], plan: plan, at: context.location(of: "item_columns"))
+            "ranked \(plan.userIDs.count) users in \(Self.format(seconds)) s on \(min(context.threads, max(1, plan.userIDs.count / 64 + 1))) worker(s)"
+        )
+        let itemColumns = try Self.itemColumns(
+            context.optionalStrings("item_columns") ?? [], plan: plan, at: context.location(of: "item_columns"))
         var warnings = preparedWarnings
         let check = RuleComparisonCheck(records: [plan.profiles, plan.items])
         warnings += check.warnings(rules: rules.all, scripts: plan.scripts.map { .init(file: $0.file, text: $0.text) })
@@ -114,7 +152,9 @@ struct RankStage: Stage {
     /// The plan and rules of a run from the stage's inputs and parameters (rules loaded once to
     /// validate them), with the notes and warnings of the summary. `recpipe serve` builds its
     /// plan from the stored inputs with the same code.
-    static func prepare(_ context: StageContext) throws -> (plan: RankPlan, rules: RankRules, notes: [String], warnings: [String]) {
+    static func prepare(_ context: StageContext) throws -> (
+        plan: RankPlan, rules: RankRules, notes: [String], warnings: [String]
+    ) {
         var plan = RankPlan()
         var notes: [String] = [], warnings: [String] = []
         if let asOf = context.asOf {
@@ -176,7 +216,9 @@ struct RankStage: Stage {
         }
         let hidden: Int
         (inputs.seen, inputs.purchased, hidden) = try Self.seenAndPurchased(context)
-        if hidden > 0 { notes.append("evaluation: \(hidden) purchases the split holds out are hidden from u:purchased") }
+        if hidden > 0 {
+            notes.append("evaluation: \(hidden) purchases the split holds out are hidden from u:purchased")
+        }
         if let blend = context.param("blend")?.mapValue {
             inputs.weights = Dictionary(blend.map { ($0.key, $0.value.doubleValue ?? 1) }) { a, _ in a }
         }
@@ -191,7 +233,8 @@ struct RankStage: Stage {
         do {
             try plan.build(inputs)
         } catch {
-            throw StageError(error.description, at: error.param.map { context.location(of: $0) } ?? context.spec.location)
+            throw StageError(
+                error.description, at: error.param.map { context.location(of: $0) } ?? context.spec.location)
         }
         if plan.options.excludeSeen && plan.seen == nil {
             warnings.append("exclude_seen is on but no `seen` input is connected: seen items are not removed")
@@ -200,7 +243,9 @@ struct RankStage: Stage {
     }
 
     /// The `item_columns` as text per global item; a column the items table lacks is an error.
-    static func itemColumns(_ names: [String], plan: RankPlan, at location: SourceLocation?) throws -> [(name: String, values: [String])] {
+    static func itemColumns(_ names: [String], plan: RankPlan, at location: SourceLocation?) throws -> [(
+        name: String, values: [String]
+    )] {
         guard !names.isEmpty else { return [] }
         guard let items = plan.items else {
             throw StageError("item_columns needs the items table: connect an `items` input", at: location)
@@ -218,7 +263,8 @@ struct RankStage: Stage {
     /// Ranks every user on `threads` workers (one Lua runtime each) pulling chunks of users;
     /// chunk results are merged in user order.
     static func rankAll(
-        _ plan: RankPlan, rules: RankRules, threads: Int, progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
+        _ plan: RankPlan, rules: RankRules, threads: Int,
+        progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
     ) async throws -> RankChunkResult {
         let n = plan.userIDs.count
         let workers = max(1, min(threads, n / 64 + 1))

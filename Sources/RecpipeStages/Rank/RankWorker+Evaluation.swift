@@ -112,7 +112,8 @@ extension RankWorker {
 
     /// Evaluates filters, promotions and bury rules down the blended list; stops early once
     /// `slots` items that no unexamined candidate can overtake are known.
-    func walk(user u: Int, slots: Int, pinned: [Int32], into out: inout RankChunkResult) throws(RuleError) -> [Survivor] {
+    func walk(user u: Int, slots: Int, pinned: [Int32], into out: inout RankChunkResult) throws(RuleError) -> [Survivor]
+    {
         var survivors: [Survivor] = []
         guard slots > 0 else { return survivors }
         survivors.reserveCapacity(min(touched.count, max(64, slots * 4)))
@@ -193,9 +194,14 @@ extension RankWorker {
 
     /// What bury rules did to this user's list: each buried item that the list without bury
     /// rules (same survivors, same cap) holds at a better position than `natural` does, or at all.
-    func countBuried(_ survivors: [Survivor], _ natural: [Survivor], slots: Int, pinned: [Int32], into out: inout RankChunkResult) {
+    func countBuried(
+        _ survivors: [Survivor], _ natural: [Survivor], slots: Int, pinned: [Int32], into out: inout RankChunkResult
+    ) {
         guard survivors.contains(where: { $0.bury >= 0 }) else { return }
-        let unburied = select(survivors.map { var s = $0; s.bury = -1; return s }, slots: slots, pinned: pinned)
+        let unburied = select(
+            survivors.map {
+                var s = $0; s.bury = -1; return s
+            }, slots: slots, pinned: pinned)
         var position: [Int32: Int] = [:]
         for (p, s) in natural.enumerated() { position[s.item] = p }
         let buryOf = Dictionary(survivors.map { ($0.item, $0.bury) }) { a, _ in a }
@@ -257,7 +263,9 @@ extension RankWorker {
     /// Applies the `score` plugin to `score` (after promotions); returns new / old (1 without one,
     /// or when the plugin is skipped for this user).
     @inline(__always)
-    func rescore(_ score: inout Float, user u: Int, item g: Int, into out: inout RankChunkResult) throws(RuleError) -> Float {
+    func rescore(_ score: inout Float, user u: Int, item g: Int, into out: inout RankChunkResult) throws(RuleError)
+        -> Float
+    {
         guard let r = scoreRule, let lua, skipRule[r] != userStamp else { return 1 }
         do {
             let new = Float(try lua.callScore(r, user: u, item: g, score: Double(score)))

@@ -110,7 +110,8 @@ final class RankWorker {
         }
         pinPositions = rules.pins.map { rules.all[$0].position ?? 1 }
         buryRules = rules.buries
-        promoteTexts = zip(promoteRules, boosts).map { r, b in "; promote \(rules.all[r].name) ×\(RankFormat.boost(b))" }
+        promoteTexts = zip(promoteRules, boosts).map { r, b in "; promote \(rules.all[r].name) ×\(RankFormat.boost(b))"
+        }
         buryTexts = buryRules.map { "; bury \(rules.all[$0].name)" }
         maxBoost = max(1, boosts.max() ?? 1)
         scoreRule = rules.scorer

@@ -75,8 +75,10 @@ public struct RecommendationDiff: Sendable, Equatable {
         d.coverageAfter = Set(after.itemIndices).count
         if !categories.isEmpty {
             let b = shares(before, categories), a = shares(after, categories)
-            d.categories = Set(b.keys).union(a.keys).map { CategoryShare(category: $0, before: b[$0] ?? 0, after: a[$0] ?? 0) }
-                .sorted { $0.after > $1.after || ($0.after == $1.after && $0.category < $1.category) }
+            d.categories = Set(b.keys).union(a.keys).map {
+                CategoryShare(category: $0, before: b[$0] ?? 0, after: a[$0] ?? 0)
+            }
+            .sorted { $0.after > $1.after || ($0.after == $1.after && $0.category < $1.category) }
         }
         return d
     }
@@ -107,10 +109,12 @@ public struct RecommendationDiff: Sendable, Equatable {
         }
         lines.append("  coverage: \(coverageBefore) → \(coverageAfter) distinct items")
         if !entering.isEmpty {
-            lines.append("  entering most often: " + entering.map { "\($0.label) (+\($0.users))" }.joined(separator: ", "))
+            lines.append(
+                "  entering most often: " + entering.map { "\($0.label) (+\($0.users))" }.joined(separator: ", "))
         }
         if !leaving.isEmpty {
-            lines.append("  leaving most often:  " + leaving.map { "\($0.label) (-\($0.users))" }.joined(separator: ", "))
+            lines.append(
+                "  leaving most often:  " + leaving.map { "\($0.label) (-\($0.users))" }.joined(separator: ", "))
         }
         if !categories.isEmpty {
             lines.append("  category share (before → after):")

@@ -42,7 +42,9 @@ public enum ALSQueries {
         guard !result.rows.isEmpty else { return lines + ["  (none)"] }
         let width = result.rows.map(\.item.count).max() ?? 0
         for (k, r) in result.rows.enumerated() {
-            lines.append("\(rankLabel(k + 1)). \(r.item.padding(toLength: width, withPad: " ", startingAt: 0))  \(format(r.score))")
+            lines.append(
+                "\(rankLabel(k + 1)). \(r.item.padding(toLength: width, withPad: " ", startingAt: 0))  \(format(r.score))"
+            )
             if explain {
                 let parts = r.because.map { "\($0.item) \(format($0.contribution))" }
                 lines.append("      because: " + (parts.isEmpty ? "(no liked items)" : parts.joined(separator: ", ")))
@@ -67,8 +69,11 @@ public enum ALSQueries {
         if items.isEmpty {
             guard let u = knownUser else {
                 let id = user ?? ""
-                let hint = Suggestions.hint(for: id, in: Array(factors.users.ids.prefix(100_000))).map { " (\($0))" } ?? ""
-                throw ALSQueryError("user '\(id)' is not in the trained factors (\(factors.users.count) users)\(hint); pass --items a,b,c to fold in a new user from the items they interacted with")
+                let hint =
+                    Suggestions.hint(for: id, in: Array(factors.users.ids.prefix(100_000))).map { " (\($0))" } ?? ""
+                throw ALSQueryError(
+                    "user '\(id)' is not in the trained factors (\(factors.users.count) users)\(hint); pass --items a,b,c to fold in a new user from the items they interacted with"
+                )
             }
             history = seen.map { seenItems(of: factors.users[u], in: $0, factors: factors) } ?? []
             vector = Array(model.userVector(u))
@@ -80,10 +85,13 @@ public enum ALSQueries {
             vector = folded.factors
             if !model.userBiases.isEmpty { offset = model.globalMean + folded.bias }
             let distinct = Set(history.map(\.item)).count
-            basis = "folded in from \(distinct) item\(distinct == 1 ? "" : "s")"
+            basis =
+                "folded in from \(distinct) item\(distinct == 1 ? "" : "s")"
                 + (knownUser != nil ? " instead of the trained vector" : "")
         }
-        let top = try run { try model.recommend(vector: vector, n: n, exclude: Array(Set(history.map(\.item))).sorted()) }
+        let top = try run {
+            try model.recommend(vector: vector, n: n, exclude: Array(Set(history.map(\.item))).sorted())
+        }
         var rows: [Recommendation] = []
         for r in top {
             var because: [(item: String, contribution: Float)] = []
@@ -107,7 +115,9 @@ public enum ALSQueries {
         var lines = ["items similar to '\(item)' (cosine of item factors):"]
         let width = top.map { factors.items[$0.item].count }.max() ?? 0
         for (k, r) in top.enumerated() {
-            lines.append("\(rankLabel(k + 1)). \(factors.items[r.item].padding(toLength: width, withPad: " ", startingAt: 0))  \(format(r.score))")
+            lines.append(
+                "\(rankLabel(k + 1)). \(factors.items[r.item].padding(toLength: width, withPad: " ", startingAt: 0))  \(format(r.score))"
+            )
         }
         return lines
     }
@@ -119,7 +129,9 @@ public enum ALSQueries {
     }
 
     /// `(factor item index, value)` of a user's entries in `seen`, matched by id.
-    package static func seenItems(of user: String, in seen: Interactions, factors: Factors) -> [(item: Int, value: Float)] {
+    package static func seenItems(of user: String, in seen: Interactions, factors: Factors) -> [(
+        item: Int, value: Float
+    )] {
         guard let u = seen.users[user] else { return [] }
         return seen.matrix.rowRange(u).compactMap { k in
             factors.items[seen.items[Int(seen.matrix.columns[k])]].map { (item: $0, value: seen.matrix.values[k]) }
@@ -131,7 +143,8 @@ public enum ALSQueries {
         try items.map { text in
             if let i = factors.items[text] { return (i, 1) }
             if let colon = text.lastIndex(of: ":"), let value = Float(text[text.index(after: colon)...]),
-               let i = factors.items[String(text[..<colon])] {
+                let i = factors.items[String(text[..<colon])]
+            {
                 guard value.isFinite else { throw ALSQueryError("item '\(text)': the value must be a finite number") }
                 return (i, value)
             }

@@ -61,7 +61,8 @@ public enum ALSSettings {
     /// The model kind described by `settings` (the inverse of `encode`).
     public static func kind(_ settings: [String: String]) throws -> ALSModel.Kind {
         guard settings["model"] == "als" else {
-            throw ALSError.invalidOption("these factors were not produced by an als stage (settings: model=\(settings["model"] ?? "none"))")
+            throw ALSError.invalidOption(
+                "these factors were not produced by an als stage (settings: model=\(settings["model"] ?? "none"))")
         }
         let factors = try int(settings, "factors")
         let iterations = try int(settings, "iterations")
@@ -69,27 +70,33 @@ public enum ALSSettings {
         let scaling: ALSRegularizationScaling = settings["regularization_scaling"] == "per_count" ? .perCount : .none
         let seed = UInt64(settings["seed"] ?? "0") ?? 0
         if settings["implicit"] != "false" {
-            let confidence: ALSConfidence = switch settings["confidence"] {
-            case "one_plus": .onePlus
-            case "log": .log(epsilon: try float(settings, "epsilon"))
-            default: .linear
-            }
-            let solver: ALSSolver = settings["solver"] == "cholesky"
+            let confidence: ALSConfidence =
+                switch settings["confidence"] {
+                case "one_plus": .onePlus
+                case "log": .log(epsilon: try float(settings, "epsilon"))
+                default: .linear
+                }
+            let solver: ALSSolver =
+                settings["solver"] == "cholesky"
                 ? .cholesky : .conjugateGradient(steps: try int(settings, "cg_steps"))
-            return .implicit(ALSImplicitOptions(
-                factors: factors, iterations: iterations, regularization: lambda,
-                alpha: try float(settings, "alpha"), confidence: confidence, regularizationScaling: scaling,
-                solver: solver, seed: seed))
+            return .implicit(
+                ALSImplicitOptions(
+                    factors: factors, iterations: iterations, regularization: lambda,
+                    alpha: try float(settings, "alpha"), confidence: confidence, regularizationScaling: scaling,
+                    solver: solver, seed: seed))
         }
         var range: ClosedRange<Float>? = nil
         if settings["rating_min"] != nil {
             let lo = try float(settings, "rating_min"), hi = try float(settings, "rating_max")
-            guard lo <= hi else { throw ALSError.invalidOption("factor settings have rating_min \(lo) above rating_max \(hi)") }
+            guard lo <= hi else {
+                throw ALSError.invalidOption("factor settings have rating_min \(lo) above rating_max \(hi)")
+            }
             range = lo...hi
         }
-        return .explicit(ALSExplicitOptions(
-            factors: factors, iterations: iterations, regularization: lambda, regularizationScaling: scaling,
-            useBiases: settings["biases"] != "false", ratingRange: range, seed: seed))
+        return .explicit(
+            ALSExplicitOptions(
+                factors: factors, iterations: iterations, regularization: lambda, regularizationScaling: scaling,
+                useBiases: settings["biases"] != "false", ratingRange: range, seed: seed))
     }
 
     /// Rebuilds the trained model from a cached `Factors` artifact of an `als` stage.
@@ -104,14 +111,16 @@ public enum ALSSettings {
 
     static func int(_ s: [String: String], _ key: String) throws -> Int {
         guard let text = s[key], let v = Int(text) else {
-            throw ALSError.invalidOption("factor settings lack a valid `\(key)` (got \(s[key] ?? "nothing")); re-run the als stage")
+            throw ALSError.invalidOption(
+                "factor settings lack a valid `\(key)` (got \(s[key] ?? "nothing")); re-run the als stage")
         }
         return v
     }
 
     static func float(_ s: [String: String], _ key: String) throws -> Float {
         guard let text = s[key], let v = Float(text) else {
-            throw ALSError.invalidOption("factor settings lack a valid `\(key)` (got \(s[key] ?? "nothing")); re-run the als stage")
+            throw ALSError.invalidOption(
+                "factor settings lack a valid `\(key)` (got \(s[key] ?? "nothing")); re-run the als stage")
         }
         return v
     }

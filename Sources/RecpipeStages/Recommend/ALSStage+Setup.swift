@@ -27,32 +27,39 @@ struct ALSStageSetup {
         let threads = context.int("threads")
         let tolerance = context.optionalDouble("tolerance")
         let computeLoss = context.bool("compute_loss")
-        let scaling: ALSRegularizationScaling? = context.optionalString("regularization_scaling").map { $0 == "per_count" ? .perCount : .none }
+        let scaling: ALSRegularizationScaling? = context.optionalString("regularization_scaling").map {
+            $0 == "per_count" ? .perCount : .none
+        }
         if context.bool("implicit") {
-            let confidence: ALSConfidence = switch context.string("confidence") {
-            case "one_plus": .onePlus
-            case "log": .log(epsilon: Float(context.double("epsilon")))
-            default: .linear
-            }
-            let solver: ALSSolver = context.string("solver") == "cholesky"
+            let confidence: ALSConfidence =
+                switch context.string("confidence") {
+                case "one_plus": .onePlus
+                case "log": .log(epsilon: Float(context.double("epsilon")))
+                default: .linear
+                }
+            let solver: ALSSolver =
+                context.string("solver") == "cholesky"
                 ? .cholesky : .conjugateGradient(steps: context.int("cg_steps"))
-            kind = .implicit(ALSImplicitOptions(
-                factors: factors, iterations: iterations, regularization: lambda,
-                alpha: Float(context.double("alpha")), confidence: confidence,
-                regularizationScaling: scaling ?? .none, solver: solver, seed: seed, threads: threads,
-                computeLoss: computeLoss, tolerance: tolerance))
+            kind = .implicit(
+                ALSImplicitOptions(
+                    factors: factors, iterations: iterations, regularization: lambda,
+                    alpha: Float(context.double("alpha")), confidence: confidence,
+                    regularizationScaling: scaling ?? .none, solver: solver, seed: seed, threads: threads,
+                    computeLoss: computeLoss, tolerance: tolerance))
         } else {
             var range: ClosedRange<Float>? = nil
             if let lo = context.optionalDouble("rating_min"), let hi = context.optionalDouble("rating_max") {
                 guard lo < hi else {
-                    throw StageError("rating_min (\(lo)) must be below rating_max (\(hi))", at: context.location(of: "rating_min"))
+                    throw StageError(
+                        "rating_min (\(lo)) must be below rating_max (\(hi))", at: context.location(of: "rating_min"))
                 }
                 range = Float(lo)...Float(hi)
             }
-            kind = .explicit(ALSExplicitOptions(
-                factors: factors, iterations: iterations, regularization: lambda,
-                regularizationScaling: scaling ?? .perCount, useBiases: context.bool("biases"),
-                ratingRange: range, seed: seed, threads: threads, computeLoss: computeLoss, tolerance: tolerance))
+            kind = .explicit(
+                ALSExplicitOptions(
+                    factors: factors, iterations: iterations, regularization: lambda,
+                    regularizationScaling: scaling ?? .perCount, useBiases: context.bool("biases"),
+                    ratingRange: range, seed: seed, threads: threads, computeLoss: computeLoss, tolerance: tolerance))
         }
         self.iterations = iterations
         self.threads = threads
@@ -62,10 +69,11 @@ struct ALSStageSetup {
     var description: String {
         switch kind {
         case .implicit(let o):
-            let solver = switch o.solver {
-            case .cholesky: "cholesky"
-            case .conjugateGradient(let steps): "cg \(steps) steps"
-            }
+            let solver =
+                switch o.solver {
+                case .cholesky: "cholesky"
+                case .conjugateGradient(let steps): "cg \(steps) steps"
+                }
             return "implicit ALS (confidence \(ALSSettings.name(o.confidence)), α=\(o.alpha), λ=\(o.regularization)"
                 + "\(o.regularizationScaling == .perCount ? "·n" : ""), \(solver))"
         case .explicit(let o):
@@ -87,25 +95,37 @@ extension ALSStage {
         if lo != nil || hi != nil {
             let at = spec.paramLocations[lo != nil ? "rating_min" : "rating_max"] ?? spec.location
             if implicit {
-                out.append(.error("invalid-param", "stage '\(spec.name)': `rating_min`/`rating_max` only apply to explicit ALS", at: at,
-                                  hint: "add `implicit: false`, or remove the rating range"))
+                out.append(
+                    .error(
+                        "invalid-param", "stage '\(spec.name)': `rating_min`/`rating_max` only apply to explicit ALS",
+                        at: at,
+                        hint: "add `implicit: false`, or remove the rating range"))
             } else if lo == nil || hi == nil {
-                out.append(.error("invalid-param", "stage '\(spec.name)': give both `rating_min` and `rating_max`", at: at,
-                                  hint: "e.g. rating_min: 1, rating_max: 5"))
+                out.append(
+                    .error(
+                        "invalid-param", "stage '\(spec.name)': give both `rating_min` and `rating_max`", at: at,
+                        hint: "e.g. rating_min: 1, rating_max: 5"))
             } else if let lo, let hi, lo >= hi {
-                out.append(.error("invalid-param", "stage '\(spec.name)': `rating_min` (\(lo)) must be below `rating_max` (\(hi))",
-                                  at: at, hint: "e.g. rating_min: 1, rating_max: 5"))
+                out.append(
+                    .error(
+                        "invalid-param",
+                        "stage '\(spec.name)': `rating_min` (\(lo)) must be below `rating_max` (\(hi))",
+                        at: at, hint: "e.g. rating_min: 1, rating_max: 5"))
             }
         }
         if spec.params["confidence"]?.stringValue != "log", let at = spec.paramLocations["epsilon"] {
-            out.append(.error("invalid-param", "stage '\(spec.name)': `epsilon` only applies to `confidence: log`", at: at,
-                              hint: "add `confidence: log`, or remove `epsilon`"))
+            out.append(
+                .error(
+                    "invalid-param", "stage '\(spec.name)': `epsilon` only applies to `confidence: log`", at: at,
+                    hint: "add `confidence: log`, or remove `epsilon`"))
         }
         if !implicit {
             for name in ["alpha", "confidence", "solver", "cg_steps"] {
                 guard let at = spec.paramLocations[name] else { continue }
-                out.append(.error("invalid-param", "stage '\(spec.name)': `\(name)` only applies to implicit ALS", at: at,
-                                  hint: "remove `\(name)`, or set `implicit: true`"))
+                out.append(
+                    .error(
+                        "invalid-param", "stage '\(spec.name)': `\(name)` only applies to implicit ALS", at: at,
+                        hint: "remove `\(name)`, or set `implicit: true`"))
             }
         }
         return out

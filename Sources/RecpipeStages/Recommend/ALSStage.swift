@@ -22,31 +22,60 @@ import RecpipeSpec
 struct ALSStage: Stage {
     static let declaration = StageDeclaration(
         kind: "als",
-        summary: "ALS matrix factorization (implicit feedback or explicit ratings): user/item factors and top-N candidates.",
+        summary:
+            "ALS matrix factorization (implicit feedback or explicit ratings): user/item factors and top-N candidates.",
         aliases: ["mf", "matrix_factorization", "factorization", "implicit", "wals"],
         inputs: [
-            PortSpec("interactions", accepts: [.interactions, .split], doc: "the user×item matrix, or a split (trains on its train part)"),
+            PortSpec(
+                "interactions", accepts: [.interactions, .split],
+                doc: "the user×item matrix, or a split (trains on its train part)")
         ],
         params: [
-            ParamSpec("implicit", .bool, default: .bool(true), doc: "true: implicit feedback (values are interaction strengths); false: explicit ratings"),
+            ParamSpec(
+                "implicit", .bool, default: .bool(true),
+                doc: "true: implicit feedback (values are interaction strengths); false: explicit ratings"),
             ParamSpec("factors", .int, default: .int(64), range: 1...4096, doc: "latent dimension f"),
             ParamSpec("iterations", .int, default: .int(15), range: 1...10_000, doc: "ALS sweeps (items then users)"),
             ParamSpec("regularization", .float, default: .double(0.05), range: 0...1e9, doc: "λ of the L2 penalty"),
-            ParamSpec("alpha", .float, default: .double(1.0), range: 1e-12...1e12, doc: "implicit: confidence scale α (1 as implicit, 40 in the paper)"),
-            ParamSpec("confidence", .choice(["linear", "one_plus", "log"]), default: .string("linear"),
-                      doc: "implicit: linear c = α·r reproduces the implicit library (with regularization_scaling: none); one_plus c = 1 + α·r reproduces Spark MLlib (with per_count) and the paper (α = 40, none, solver: cholesky); log c = 1 + α·log(1 + r/ε) is the paper's log variant"),
-            ParamSpec("epsilon", .float, default: .double(1.0), range: 1e-12...1e12, doc: "implicit, confidence: log: ε"),
-            ParamSpec("regularization_scaling", .choice(["none", "per_count"]),
-                      doc: "λ or λ·n_u per row (per_count = ALS-WR / Spark); default none for implicit (implicit library, paper), per_count for explicit"),
-            ParamSpec("solver", .choice(["cg", "cholesky"]), default: .string("cg"), doc: "implicit: conjugate gradient warm-started (implicit's use_cg=True) or exact Cholesky"),
-            ParamSpec("cg_steps", .int, default: .int(3), range: 1...1000, doc: "implicit, solver: cg: CG steps per row and half-iteration"),
+            ParamSpec(
+                "alpha", .float, default: .double(1.0), range: 1e-12...1e12,
+                doc: "implicit: confidence scale α (1 as implicit, 40 in the paper)"),
+            ParamSpec(
+                "confidence", .choice(["linear", "one_plus", "log"]), default: .string("linear"),
+                doc:
+                    "implicit: linear c = α·r reproduces the implicit library (with regularization_scaling: none); one_plus c = 1 + α·r reproduces Spark MLlib (with per_count) and the paper (α = 40, none, solver: cholesky); log c = 1 + α·log(1 + r/ε) is the paper's log variant"
+            ),
+            ParamSpec(
+                "epsilon", .float, default: .double(1.0), range: 1e-12...1e12, doc: "implicit, confidence: log: ε"),
+            ParamSpec(
+                "regularization_scaling", .choice(["none", "per_count"]),
+                doc:
+                    "λ or λ·n_u per row (per_count = ALS-WR / Spark); default none for implicit (implicit library, paper), per_count for explicit"
+            ),
+            ParamSpec(
+                "solver", .choice(["cg", "cholesky"]), default: .string("cg"),
+                doc: "implicit: conjugate gradient warm-started (implicit's use_cg=True) or exact Cholesky"),
+            ParamSpec(
+                "cg_steps", .int, default: .int(3), range: 1...1000,
+                doc: "implicit, solver: cg: CG steps per row and half-iteration"),
             ParamSpec("biases", .bool, default: .bool(true), doc: "explicit: model rating ≈ μ + b_u + b_i + x_u·y_i"),
-            ParamSpec("rating_min", .float, doc: "explicit: predictions are clipped to [rating_min, rating_max] (give both)"),
+            ParamSpec(
+                "rating_min", .float, doc: "explicit: predictions are clipped to [rating_min, rating_max] (give both)"),
             ParamSpec("rating_max", .float, doc: "explicit: upper end of the rating scale"),
-            ParamSpec("threads", .int, default: .int(0), range: 0...4096, doc: "worker threads; 0 = all cores (results do not depend on it)"),
-            ParamSpec("compute_loss", .bool, default: .bool(false), doc: "compute the training loss after every iteration (shown in the progress line and the notes)"),
-            ParamSpec("tolerance", .float, range: 0...1, doc: "stop early once an iteration lowers the loss by less than this relative amount (turns on compute_loss)"),
-            ParamSpec("candidates", .int, default: .int(100), range: 0...1_000_000, doc: "top-N candidates per user stored in the factors (seen items excluded)"),
+            ParamSpec(
+                "threads", .int, default: .int(0), range: 0...4096,
+                doc: "worker threads; 0 = all cores (results do not depend on it)"),
+            ParamSpec(
+                "compute_loss", .bool, default: .bool(false),
+                doc: "compute the training loss after every iteration (shown in the progress line and the notes)"),
+            ParamSpec(
+                "tolerance", .float, range: 0...1,
+                doc:
+                    "stop early once an iteration lowers the loss by less than this relative amount (turns on compute_loss)"
+            ),
+            ParamSpec(
+                "candidates", .int, default: .int(100), range: 0...1_000_000,
+                doc: "top-N candidates per user stored in the factors (seen items excluded)"),
             ParamSpec("seed", .int, doc: "seed of the initial factors (default: the pipeline seed)"),
             SparkALS.engineParam,
         ],
@@ -57,8 +86,10 @@ struct ALSStage: Stage {
         let data = try context.trainingInteractions()
         let m = data.matrix
         guard m.rows > 0, m.cols > 0 else {
-            throw StageError("stage '\(context.stageName)': the interaction matrix is empty (\(m.rows) users × \(m.cols) items)",
-                             at: context.spec.location, hint: "check the upstream encode/split stage; ALS needs at least one interaction")
+            throw StageError(
+                "stage '\(context.stageName)': the interaction matrix is empty (\(m.rows) users × \(m.cols) items)",
+                at: context.spec.location,
+                hint: "check the upstream encode/split stage; ALS needs at least one interaction")
         }
         if context.engine == .spark { return try await SparkALS.run(context, data: data) }
         let setup = try ALSStageSetup(context)
@@ -85,8 +116,9 @@ struct ALSStage: Stage {
             throw StageError("stage '\(context.stageName)': \(error.message)", at: context.spec.location)
         }
         let fitSeconds = (clock.now - started).seconds
-        return try Self.output(context, data: data, model: model, setup: setup, iterationTimes: iterationTimes,
-                               fitSeconds: fitSeconds, extraNotes: [])
+        return try Self.output(
+            context, data: data, model: model, setup: setup, iterationTimes: iterationTimes,
+            fitSeconds: fitSeconds, extraNotes: [])
     }
 
     /// The `Factors` artifact of a trained model — candidates, settings, counters and notes — the
@@ -100,7 +132,8 @@ struct ALSStage: Stage {
         let clock = ContinuousClock()
         context.progress(0.96, "top-\(topN) candidates")
         let recStart = clock.now
-        var lists = topN == 0
+        var lists =
+            topN == 0
             ? [[ALSScoredItem]](repeating: [], count: m.rows)
             : try model.recommendAll(n: topN, exclude: m, threads: setup.threads)
         if case .implicit = setup.kind {
@@ -123,24 +156,28 @@ struct ALSStage: Stage {
         return StageOutput(
             factors, rowsIn: m.nonZeroCount, rowsOut: candidates.rowCount,
             counters: [.init("iterations", iterationTimes.count), .init("users_with_candidates", withCandidates)],
-            notes: Self.notes(setup: setup, model: model, times: iterationTimes, fit: fitSeconds,
-                              recommend: recommendSeconds, topN: topN, users: m.rows, items: m.cols,
-                              emptyUsers: emptyUsers) + extraNotes,
+            notes: Self.notes(
+                setup: setup, model: model, times: iterationTimes, fit: fitSeconds,
+                recommend: recommendSeconds, topN: topN, users: m.rows, items: m.cols,
+                emptyUsers: emptyUsers) + extraNotes,
             warnings: [])
     }
 
     // MARK: - Summary
 
-    static func notes(setup: ALSStageSetup, model: ALSModel, times: [Double], fit: Double, recommend: Double,
-                      topN: Int, users: Int, items: Int, emptyUsers: Int) -> [String] {
+    static func notes(
+        setup: ALSStageSetup, model: ALSModel, times: [Double], fit: Double, recommend: Double,
+        topN: Int, users: Int, items: Int, emptyUsers: Int
+    ) -> [String] {
         let perIteration = times.isEmpty ? 0 : times.reduce(0, +) / Double(times.count)
         let sorted = times.sorted()
         let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
         var notes = [
             "\(setup.description): \(users) users × \(items) items, f=\(model.factors), \(times.count)/\(setup.iterations) iterations"
                 + (times.count < setup.iterations ? " (converged early)" : ""),
-            String(format: "seconds per iteration: %.6f mean, %.6f median; fit %.3f s, top-%d candidates %.3f s",
-                   perIteration, median, fit, topN, recommend),
+            String(
+                format: "seconds per iteration: %.6f mean, %.6f median; fit %.3f s, top-%d candidates %.3f s",
+                perIteration, median, fit, topN, recommend),
             "peak memory \(ProcessMemory.describe(ProcessMemory.peakBytes)) (the process's largest resident set so far: "
                 + "input matrix, solver copies, factors)",
         ]
@@ -148,7 +185,9 @@ struct ALSStage: Stage {
             notes.append(String(format: "final training loss %.6g", loss))
         }
         if emptyUsers > 0 {
-            notes.append("\(emptyUsers) users have no training interactions: zero factors" + (model.itemBiases.isEmpty ? ", no candidates" : ", candidates by item bias"))
+            notes.append(
+                "\(emptyUsers) users have no training interactions: zero factors"
+                    + (model.itemBiases.isEmpty ? ", no candidates" : ", candidates by item bias"))
         }
         return notes
     }

@@ -20,30 +20,50 @@ struct CFStage: Stage {
         summary: "User- or item-based kNN collaborative filtering: top-N candidates per user (seen items excluded).",
         aliases: ["knn", "itemknn", "item_knn", "userknn", "user_knn", "itemcf", "usercf", "collaborative_filtering"],
         inputs: [
-            PortSpec("interactions", accepts: [.interactions, .split], doc: "the user×item matrix, or a split (trains on its train part)"),
+            PortSpec(
+                "interactions", accepts: [.interactions, .split],
+                doc: "the user×item matrix, or a split (trains on its train part)")
         ],
         params: [
             ParamSpec("mode", .choice(["user", "item"]), default: .string("item"), doc: "user-kNN or item-kNN"),
-            ParamSpec("similarity", .choice(similarities), default: .string("cosine"), doc: "similarity measure (Surprise definitions; item cosine = implicit's full-vector cosine)"),
-            ParamSpec("weighting", .choice(["none", "tfidf", "bm25"]), default: .string("none"), doc: "item mode with cosine: weighting before similarity, as implicit's Cosine/TFIDF/BM25 recommenders"),
+            ParamSpec(
+                "similarity", .choice(similarities), default: .string("cosine"),
+                doc: "similarity measure (Surprise definitions; item cosine = implicit's full-vector cosine)"),
+            ParamSpec(
+                "weighting", .choice(["none", "tfidf", "bm25"]), default: .string("none"),
+                doc: "item mode with cosine: weighting before similarity, as implicit's Cosine/TFIDF/BM25 recommenders"),
             ParamSpec("bm25_k1", .float, default: .double(1.2), range: 0...1000, doc: "BM25 k1"),
             ParamSpec("bm25_b", .float, default: .double(0.75), range: 0...1, doc: "BM25 b"),
-            ParamSpec("neighbors", .int, default: .int(50), range: 1...1_000_000, doc: "k: neighbours kept per user/item"),
-            ParamSpec("min_neighbors", .int, default: .int(1), range: 1...1_000_000, doc: "drop a candidate reached through fewer neighbours than this"),
-            ParamSpec("min_support", .int, default: .int(1), range: 1...1_000_000, doc: "pairs with fewer co-rated entries get similarity 0 (not for item cosine)"),
-            ParamSpec("shrinkage", .float, default: .double(0), range: 0...1e9, doc: "sim · n / (n + shrinkage) (not for item cosine)"),
+            ParamSpec(
+                "neighbors", .int, default: .int(50), range: 1...1_000_000, doc: "k: neighbours kept per user/item"),
+            ParamSpec(
+                "min_neighbors", .int, default: .int(1), range: 1...1_000_000,
+                doc: "drop a candidate reached through fewer neighbours than this"),
+            ParamSpec(
+                "min_support", .int, default: .int(1), range: 1...1_000_000,
+                doc: "pairs with fewer co-rated entries get similarity 0 (not for item cosine)"),
+            ParamSpec(
+                "shrinkage", .float, default: .double(0), range: 0...1e9,
+                doc: "sim · n / (n + shrinkage) (not for item cosine)"),
             ParamSpec("candidates", .int, default: .int(100), range: 1...1_000_000, doc: "top-N candidates per user"),
-            ParamSpec("max_memory", .oneOf([.int, .string]), doc: "refuse before computing when the neighbour lists would need more (bytes or \"2GB\"); default half of physical memory"),
+            ParamSpec(
+                "max_memory", .oneOf([.int, .string]),
+                doc:
+                    "refuse before computing when the neighbour lists would need more (bytes or \"2GB\"); default half of physical memory"
+            ),
         ],
         output: .candidates,
         check: { spec, _ in
             let params = StageParameters(spec, declaration: declaration)
             let mode = params.string("mode"), sim = params.string("similarity"), weighting = params.string("weighting")
             guard weighting != "none", mode == "user" || sim != "cosine" else { return [] }
-            return [.error(
-                "invalid-param", "stage '\(spec.name)': `weighting: \(weighting)` only applies to item mode with `similarity: cosine`",
-                at: spec.paramLocations["weighting"] ?? spec.location,
-                hint: "remove `weighting`, or use `mode: item` with `similarity: cosine`")]
+            return [
+                .error(
+                    "invalid-param",
+                    "stage '\(spec.name)': `weighting: \(weighting)` only applies to item mode with `similarity: cosine`",
+                    at: spec.paramLocations["weighting"] ?? spec.location,
+                    hint: "remove `weighting`, or use `mode: item` with `similarity: cosine`")
+            ]
         })
 
     func run(_ context: StageContext) async throws -> StageOutput {
@@ -65,9 +85,16 @@ struct CFStage: Stage {
         let mean = withCandidates > 0 ? Double(candidates.rowCount) / Double(withCandidates) : 0
         return StageOutput(
             candidates, rowsIn: m.nonZeroCount,
-            counters: [.init("users_with_candidates", withCandidates), .init("users_without_candidates", lists.rowCount - withCandidates)],
-            notes: [String(format: "%@: %d of %d users have candidates, %.1f per user on average (seen items excluded); fit + recommend %.3f s",
-                           description, withCandidates, lists.rowCount, mean, (clock.now - started).seconds)])
+            counters: [
+                .init("users_with_candidates", withCandidates),
+                .init("users_without_candidates", lists.rowCount - withCandidates),
+            ],
+            notes: [
+                String(
+                    format:
+                        "%@: %d of %d users have candidates, %.1f per user on average (seen items excluded); fit + recommend %.3f s",
+                    description, withCandidates, lists.rowCount, mean, (clock.now - started).seconds)
+            ])
     }
 
     // MARK: - Computation
@@ -87,7 +114,8 @@ struct CFStage: Stage {
     /// The settings of a `cf` stage's parameters.
     static func settings(_ context: StageContext) throws -> Settings {
         let options = SimilarityOptions(
-            measure: try measure(context), minSupport: context.int("min_support"), shrinkage: context.double("shrinkage"))
+            measure: try measure(context), minSupport: context.int("min_support"),
+            shrinkage: context.double("shrinkage"))
         return Settings(
             mode: context.string("mode"), k: context.int("neighbors"), count: context.int("candidates"),
             minNeighbors: context.int("min_neighbors"), maxMemory: try MemoryLimit.bytes(context), options: options,
@@ -127,16 +155,19 @@ struct CFStage: Stage {
         guard s.mode == "item" else { return nil }
         let measure = s.options.measure
         if measure == .cosine {
-            let w: KNNWeighting = switch s.weighting {
-            case "tfidf": .tfidf
-            case "bm25": .bm25(k1: s.bm25.k1, b: s.bm25.b)
-            default: .none
-            }
-            return try KNNItemRecommender(userItems: m, neighbors: s.k, weighting: w, maxMemoryBytes: s.maxMemory).neighbors
+            let w: KNNWeighting =
+                switch s.weighting {
+                case "tfidf": .tfidf
+                case "bm25": .bm25(k1: s.bm25.k1, b: s.bm25.b)
+                default: .none
+                }
+            return try KNNItemRecommender(userItems: m, neighbors: s.k, weighting: w, maxMemoryBytes: s.maxMemory)
+                .neighbors
         }
         let biases = measure == .pearsonBaseline ? try BaselineModel(ratings: m).biasTerms(userBased: false) : nil
         return try KNNIndex.build(
-            m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory, entity: "item")
+            m.transposed(), neighbors: s.k, options: s.options, biases: biases, maxMemoryBytes: s.maxMemory,
+            entity: "item")
     }
 
     // MARK: - Parameters
@@ -148,8 +179,9 @@ struct CFStage: Stage {
         case "pearson_baseline": return .pearsonBaseline
         default:
             guard let m = SimilarityMeasure(rawValue: name) else {
-                throw StageError("unknown similarity '\(name)'", at: context.location(of: "similarity"),
-                                 hint: "use one of \(similarities.joined(separator: ", "))")
+                throw StageError(
+                    "unknown similarity '\(name)'", at: context.location(of: "similarity"),
+                    hint: "use one of \(similarities.joined(separator: ", "))")
             }
             return m
         }

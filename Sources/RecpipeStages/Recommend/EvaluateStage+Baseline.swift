@@ -11,7 +11,9 @@ extension EvaluateStage {
     static func popularityBaseline(
         split: EvaluationSplit, relevant: [[Int32]], k: Int, popularity: [Int], context: StageContext
     ) throws -> RankingReport {
-        let order = popularity.indices.sorted { popularity[$0] > popularity[$1] || (popularity[$0] == popularity[$1] && $0 < $1) }
+        let order = popularity.indices.sorted {
+            popularity[$0] > popularity[$1] || (popularity[$0] == popularity[$1] && $0 < $1)
+        }
         let m = split.train.matrix
         let lists = (0..<split.train.users.count).map { u -> [Int32] in
             let seen = Set(m.columns[m.rowRange(u)])
@@ -22,7 +24,8 @@ extension EvaluateStage {
             }
             return list
         }
-        return try ranking(lists, relevant: relevant, k: k, split: split, popularity: popularity, groups: nil, context: context)
+        return try ranking(
+            lists, relevant: relevant, k: k, split: split, popularity: popularity, groups: nil, context: context)
     }
 
     /// A warning for a model whose precision@k and NDCG@k are both at or below the baseline's.
@@ -30,7 +33,8 @@ extension EvaluateStage {
         let (p, bp, n, bn) = (report.precision, baseline.precision, report.ndcg, baseline.ndcg)
         guard report.usersEvaluated > 0, p <= bp, n <= bn else { return nil }
         return String(
-            format: "%@ is at or below popularity: precision@%d %.4f vs %.4f, ndcg@%d %.4f vs %.4f for each user's most popular unseen items; "
+            format:
+                "%@ is at or below popularity: precision@%d %.4f vs %.4f, ndcg@%d %.4f vs %.4f for each user's most popular unseen items; "
                 + "on purchase data try `binarize: true` in the encode stage that feeds it (repeat lines otherwise dominate), or more neighbours / factors",
             name, k, p, bp, k, n, bn)
     }

@@ -36,12 +36,17 @@ enum FactorsRatingEvaluation {
             rows.append(r.name, "rmse", "all", r.rmse)
             rows.append(r.name, "mae", "all", r.mae)
             rows.append(r.name, "unknown_share", "all", r.unknownShare)
-            notes.append(EvaluateStage.line(r.name, [("rmse", r.rmse), ("mae", r.mae), ("unknown_share", r.unknownShare)])
-                + String(format: "  (explicit ALS; predict %.3f s, %d test ratings, %d with an unknown user or item → global mean)",
-                         r.predictSeconds, r.count, r.unknown))
+            notes.append(
+                EvaluateStage.line(r.name, [("rmse", r.rmse), ("mae", r.mae), ("unknown_share", r.unknownShare)])
+                    + String(
+                        format:
+                            "  (explicit ALS; predict %.3f s, %d test ratings, %d with an unknown user or item → global mean)",
+                        r.predictSeconds, r.count, r.unknown))
         }
         if !results.isEmpty {
-            notes.append("  unknown share = test ratings whose user or item has no trained factors (predicted as the train global mean) / all test ratings")
+            notes.append(
+                "  unknown share = test ratings whose user or item has no trained factors (predicted as the train global mean) / all test ratings"
+            )
         }
     }
 
@@ -50,17 +55,20 @@ enum FactorsRatingEvaluation {
     /// RMSE / MAE of every explicit-ALS `Factors` among `inputs` (others are skipped).
     static func run(_ inputs: [StageContext.Input], split: EvaluationSplit, context: StageContext) throws -> [Result] {
         let explicit = inputs.compactMap { input -> (String, Factors)? in
-            guard let f = input.artifact as? Factors, f.settings["model"] == "als", f.settings["implicit"] == "false" else { return nil }
+            guard let f = input.artifact as? Factors, f.settings["model"] == "als", f.settings["implicit"] == "false"
+            else { return nil }
             return (input.stage, f)
         }
         guard !explicit.isEmpty else { return [] }
         let scale = context.doubles("rating_scale")
         guard scale.count == 2, scale[0] <= scale[1] else {
-            throw StageError("`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
+            throw StageError(
+                "`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
         }
         let train = split.train
         guard train.matrix.nonZeroCount > 0 else {
-            throw StageError("the split's train part is empty; explicit ALS needs train ratings", at: context.spec.location)
+            throw StageError(
+                "the split's train part is empty; explicit ALS needs train ratings", at: context.spec.location)
         }
         let globalMean = Float(train.matrix.values.reduce(0.0) { $0 + Double($1) } / Double(train.matrix.nonZeroCount))
         var itemTrainCount = [Int](repeating: 0, count: train.items.count)
@@ -69,7 +77,8 @@ enum FactorsRatingEvaluation {
         for (name, factors) in explicit {
             let model: ALSModel
             do { model = try ALSSettings.model(from: factors) } catch let e as ALSError {
-                throw StageError("input '\(name)': \(e.message)", at: context.spec.location, hint: "re-run the als stage")
+                throw StageError(
+                    "input '\(name)': \(e.message)", at: context.spec.location, hint: "re-run the als stage")
             }
             var range = Float(scale[0])...Float(scale[1])
             if case .explicit(let o) = model.kind, let r = o.ratingRange { range = r }
@@ -106,11 +115,12 @@ enum FactorsRatingEvaluation {
                 throw StageError("the split has no test entries to predict for '\(name)'", at: context.spec.location)
             }
             do {
-                out.append(Result(
-                    name: name, rmse: try Metrics.rmse(predicted: predicted, actual: actual),
-                    mae: try Metrics.mae(predicted: predicted, actual: actual),
-                    unknownShare: Double(unknown) / Double(actual.count), unknown: unknown, count: actual.count,
-                    predictSeconds: elapsed))
+                out.append(
+                    Result(
+                        name: name, rmse: try Metrics.rmse(predicted: predicted, actual: actual),
+                        mae: try Metrics.mae(predicted: predicted, actual: actual),
+                        unknownShare: Double(unknown) / Double(actual.count), unknown: unknown, count: actual.count,
+                        predictSeconds: elapsed))
             } catch {
                 throw StageError("input '\(name)': \(error.message)", at: context.spec.location)
             }

@@ -19,13 +19,21 @@ struct PopularStage: Stage {
         summary: "Most popular unseen items per user (optionally recency-weighted and per segment).",
         aliases: ["popularity", "toppop", "most_popular", "baseline"],
         inputs: [
-            PortSpec("interactions", accepts: [.interactions, .split], doc: "the user×item matrix, or a split (uses its train part)"),
-            PortSpec("segments", accepts: [.segments, .profiles], required: false, doc: "per-user groups: popularity within each group"),
+            PortSpec(
+                "interactions", accepts: [.interactions, .split],
+                doc: "the user×item matrix, or a split (uses its train part)"),
+            PortSpec(
+                "segments", accepts: [.segments, .profiles], required: false,
+                doc: "per-user groups: popularity within each group"),
         ],
         params: [
             ParamSpec("candidates", .int, default: .int(100), range: 1...1_000_000, doc: "top-N items per user"),
-            ParamSpec("half_life_days", .float, range: 0.001...1e9, doc: "recency weighting: an interaction counts 0.5^(age/half_life)"),
-            ParamSpec("group_column", .string, default: .string("segment"), doc: "profiles input: the column naming each user's group"),
+            ParamSpec(
+                "half_life_days", .float, range: 0.001...1e9,
+                doc: "recency weighting: an interaction counts 0.5^(age/half_life)"),
+            ParamSpec(
+                "group_column", .string, default: .string("segment"),
+                doc: "profiles input: the column naming each user's group"),
         ],
         output: .candidates)
 
@@ -33,7 +41,8 @@ struct PopularStage: Stage {
         let data = try context.trainingInteractions()
         let m = data.matrix
         let count = context.int("candidates")
-        let weights = Self.entryWeights(data, halfLifeDays: context.optionalDouble("half_life_days"), asOf: context.asOf)
+        let weights = Self.entryWeights(
+            data, halfLifeDays: context.optionalDouble("half_life_days"), asOf: context.asOf)
         var groupOf = [Int](repeating: -1, count: m.rows)
         var groupNames: [String] = []
         if let labels = try context.userGroups(users: data.users) {
@@ -64,12 +73,16 @@ struct PopularStage: Stage {
         }
         let candidates = Candidates(source: context.stageName, users: data.users, items: data.items, lists: lists)
         let top = rankings[groupNames.count].prefix(5).map { data.items[$0] }.joined(separator: ", ")
-        var notes = ["most popular: \(top)" + (context.optionalDouble("half_life_days").map { " (half-life \($0) days)" } ?? "")]
+        var notes = [
+            "most popular: \(top)" + (context.optionalDouble("half_life_days").map { " (half-life \($0) days)" } ?? "")
+        ]
         if !groupNames.isEmpty { notes.append("popularity computed within \(groupNames.count) groups") }
         let withCandidates = lists.count { !$0.isEmpty }
         return StageOutput(
             candidates, rowsIn: m.nonZeroCount,
-            counters: [.init("users_with_candidates", withCandidates), .init("items_ranked", rankings[groupNames.count].count)],
+            counters: [
+                .init("users_with_candidates", withCandidates), .init("items_ranked", rankings[groupNames.count].count),
+            ],
             notes: notes)
     }
 

@@ -18,12 +18,15 @@ enum RatingEvaluation {
         var predictSeconds: Double
     }
 
-    static let keys: Set<String> = ["name", "kind", "mode", "similarity", "k", "min_k", "min_support", "shrinkage", "max_memory"]
+    static let keys: Set<String> = [
+        "name", "kind", "mode", "similarity", "k", "min_k", "min_support", "shrinkage", "max_memory",
+    ]
 
     static func run(_ specs: [ParamValue], split: EvaluationSplit, context: StageContext) throws -> [Result] {
         let scale = context.doubles("rating_scale")
         guard scale.count == 2, scale[0] <= scale[1] else {
-            throw StageError("`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
+            throw StageError(
+                "`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
         }
         var users: [Int] = [], items: [Int] = [], actual: [Float] = []
         for u in 0..<split.train.users.count {
@@ -48,11 +51,12 @@ enum RatingEvaluation {
                 let predictions = try model.predict(users: users, items: items)
                 let t2 = clock.now
                 let predicted = predictions.map { $0.value }
-                out.append(Result(
-                    name: name, rmse: try Metrics.rmse(predicted: predicted, actual: actual),
-                    mae: try Metrics.mae(predicted: predicted, actual: actual),
-                    fallbackShare: Double(predictions.count { $0.fellBack }) / Double(predictions.count),
-                    count: predictions.count, fitSeconds: (t1 - t0).seconds, predictSeconds: (t2 - t1).seconds))
+                out.append(
+                    Result(
+                        name: name, rmse: try Metrics.rmse(predicted: predicted, actual: actual),
+                        mae: try Metrics.mae(predicted: predicted, actual: actual),
+                        fallbackShare: Double(predictions.count { $0.fellBack }) / Double(predictions.count),
+                        count: predictions.count, fitSeconds: (t1 - t0).seconds, predictSeconds: (t2 - t1).seconds))
             } catch {
                 throw StageError("rating model '\(name)': \(error.message)", at: context.location(of: "rating_models"))
             }
@@ -66,20 +70,24 @@ enum RatingEvaluation {
     ) throws -> KNNPredictor.Configuration {
         let at = context.location(of: "rating_models")
         guard let entries = spec.mapValue else {
-            throw StageError("rating_models[\(index)] must be a mapping like {kind: means, similarity: msd, k: 40}", at: at)
+            throw StageError(
+                "rating_models[\(index)] must be a mapping like {kind: means, similarity: msd, k: 40}", at: at)
         }
         var m: [String: ParamValue] = [:]
         for e in entries {
             guard keys.contains(e.key) else {
-                throw StageError("rating_models[\(index)] has unknown key '\(e.key)'", at: at,
-                                 hint: "known keys: \(keys.sorted().joined(separator: ", "))")
+                throw StageError(
+                    "rating_models[\(index)] has unknown key '\(e.key)'", at: at,
+                    hint: "known keys: \(keys.sorted().joined(separator: ", "))")
             }
             m[e.key] = e.value
         }
         func choice(_ key: String, _ allowed: [String], _ fallback: String) throws -> String {
             let v = m[key]?.stringValue ?? fallback
             guard allowed.contains(v) else {
-                throw StageError("rating_models[\(index)].\(key) must be one of \(allowed.joined(separator: ", ")) (got \(v))", at: at)
+                throw StageError(
+                    "rating_models[\(index)].\(key) must be one of \(allowed.joined(separator: ", ")) (got \(v))",
+                    at: at)
             }
             return v
         }
@@ -93,11 +101,12 @@ enum RatingEvaluation {
         let kind = try choice("kind", ["means", "baseline"], "means")
         let mode = try choice("mode", ["user", "item"], "user")
         let simName = try choice("similarity", CFStage.similarities, kind == "baseline" ? "pearson_baseline" : "msd")
-        let measure: SimilarityMeasure = switch simName {
-        case "adjusted_cosine": .adjustedCosine
-        case "pearson_baseline": .pearsonBaseline
-        default: SimilarityMeasure(rawValue: simName) ?? .msd
-        }
+        let measure: SimilarityMeasure =
+            switch simName {
+            case "adjusted_cosine": .adjustedCosine
+            case "pearson_baseline": .pearsonBaseline
+            default: SimilarityMeasure(rawValue: simName) ?? .msd
+            }
         let shrinkage: Double? = try m["shrinkage"].map { raw in
             guard let v = raw.doubleValue, v >= 0 else {
                 throw StageError("rating_models[\(index)].shrinkage must be a number ≥ 0 (got \(raw))", at: at)
@@ -107,14 +116,16 @@ enum RatingEvaluation {
         var maxMemory = MemoryLimit.defaultBytes
         if let raw = m["max_memory"] {
             guard let b = raw.intValue ?? raw.stringValue.flatMap(MemoryLimit.parse), b > 0 else {
-                throw StageError("rating_models[\(index)].max_memory must be bytes or a size like \"2GB\" (got \(raw))", at: at)
+                throw StageError(
+                    "rating_models[\(index)].max_memory must be bytes or a size like \"2GB\" (got \(raw))", at: at)
             }
             maxMemory = b
         }
         return KNNPredictor.Configuration(
             kind: kind == "baseline" ? .baseline : .withMeans, userBased: mode == "user",
             k: try int("k", 40, min: 1), minK: try int("min_k", 1, min: 0),
-            similarity: SimilarityOptions(measure: measure, minSupport: try int("min_support", 1, min: 1), shrinkage: shrinkage),
+            similarity: SimilarityOptions(
+                measure: measure, minSupport: try int("min_support", 1, min: 1), shrinkage: shrinkage),
             ratingScale: scale, maxMemoryBytes: maxMemory)
     }
 }

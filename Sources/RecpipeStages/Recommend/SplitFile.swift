@@ -17,7 +17,9 @@ enum SplitFile {
         let table: Table
         do {
             var options = IngestOptions(
-                schema: [ColumnSpec(userColumn, .string), ColumnSpec(itemColumn, .string), ColumnSpec(splitColumn, .string)],
+                schema: [
+                    ColumnSpec(userColumn, .string), ColumnSpec(itemColumn, .string), ColumnSpec(splitColumn, .string),
+                ],
                 onBadRow: .fail)
             options.parallel = true
             table = try CSVReader.read(path: path, options: options).table
@@ -35,11 +37,13 @@ enum SplitFile {
         let uc = try column(userColumn, "user_column"), ic = try column(itemColumn, "item_column")
         let sc = try column(splitColumn, "split_column")
         let vc = table.columnIndex(valueColumn), tc = table.columnIndex(timeColumn)
-        return try assemble(table: table, uc: uc, ic: ic, sc: sc, vc: vc, tc: tc, testLabel: testLabel, path: path, context: context)
+        return try assemble(
+            table: table, uc: uc, ic: ic, sc: sc, vc: vc, tc: tc, testLabel: testLabel, path: path, context: context)
     }
 
     private static func assemble(
-        table: Table, uc: Int, ic: Int, sc: Int, vc: Int?, tc: Int?, testLabel: String, path: String, context: StageContext
+        table: Table, uc: Int, ic: Int, sc: Int, vc: Int?, tc: Int?, testLabel: String, path: String,
+        context: StageContext
     ) throws -> EvaluationSplit {
         var userIDs: [String] = [], itemIDs: [String] = []
         var userIndex: [String: Int32] = [:], itemIndex: [String: Int32] = [:]
@@ -56,8 +60,9 @@ enum SplitFile {
             guard let uid = table.string(row: r, col: uc), let iid = table.string(row: r, col: ic),
                 let label = table.string(row: r, col: sc)
             else {
-                throw StageError("split file '\(path)' row \(r + 2) has an empty user, item or split field",
-                                 at: context.location(of: "path"), hint: "every row needs a user, an item and train/test")
+                throw StageError(
+                    "split file '\(path)' row \(r + 2) has an empty user, item or split field",
+                    at: context.location(of: "path"), hint: "every row needs a user, an item and train/test")
             }
             let u = code(uid, &userIDs, &userIndex), i = code(iid, &itemIDs, &itemIndex)
             let v = Float(vc.flatMap { table.double(row: r, col: $0) } ?? 1)
@@ -83,7 +88,8 @@ enum SplitFile {
             times.append(e.t)
         }
         for r in 0..<rows { ptr[r + 1] += ptr[r] }
-        let orderedTest = test.enumerated().sorted { ($0.element.u, $0.offset) < ($1.element.u, $1.offset) }.map(\.element)
+        let orderedTest = test.enumerated().sorted { ($0.element.u, $0.offset) < ($1.element.u, $1.offset) }.map(
+            \.element)
         var testOffsets = [Int](repeating: 0, count: rows + 1)
         for e in orderedTest { testOffsets[Int(e.u) + 1] += 1 }
         for r in 0..<rows { testOffsets[r + 1] += testOffsets[r] }
@@ -93,7 +99,8 @@ enum SplitFile {
             timestamps: tc == nil ? nil : times)
         let name = URL(fileURLWithPath: path).lastPathComponent
         return EvaluationSplit(
-            train: interactions, testOffsets: testOffsets, testItems: orderedTest.map(\.i), testValues: orderedTest.map(\.v),
+            train: interactions, testOffsets: testOffsets, testItems: orderedTest.map(\.i),
+            testValues: orderedTest.map(\.v),
             method: "file \(name)")
     }
 }

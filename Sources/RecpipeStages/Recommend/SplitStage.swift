@@ -16,23 +16,40 @@ struct SplitStage: Stage {
         summary: "Train/test split (per-user holdout, leave-last-N, k-fold, or an external split file) for evaluate.",
         aliases: ["holdout", "train_test_split", "kfold"],
         inputs: [
-            PortSpec("interactions", accepts: [.interactions], required: false, doc: "the matrix to split (not used with `method: file`)"),
+            PortSpec(
+                "interactions", accepts: [.interactions], required: false,
+                doc: "the matrix to split (not used with `method: file`)")
         ],
         params: [
-            ParamSpec("method", .choice(["holdout", "leave_last", "kfold", "file"]), default: .string("holdout"), doc: "how to split"),
-            ParamSpec("test_fraction", .float, default: .double(0.2), range: 0...0.99, doc: "holdout: share of each user's entries held out (≥ 1 stays in train)"),
+            ParamSpec(
+                "method", .choice(["holdout", "leave_last", "kfold", "file"]), default: .string("holdout"),
+                doc: "how to split"),
+            ParamSpec(
+                "test_fraction", .float, default: .double(0.2), range: 0...0.99,
+                doc: "holdout: share of each user's entries held out (≥ 1 stays in train)"),
             ParamSpec("seed", .int, doc: "holdout/kfold: random seed (default: the pipeline seed)"),
-            ParamSpec("n", .int, default: .int(1), range: 1...1_000_000, doc: "leave_last: latest entries per user held out"),
+            ParamSpec(
+                "n", .int, default: .int(1), range: 1...1_000_000, doc: "leave_last: latest entries per user held out"),
             ParamSpec("folds", .int, default: .int(5), range: 2...1000, doc: "kfold: number of folds"),
             ParamSpec("fold", .int, default: .int(0), range: 0...999, doc: "kfold: the fold used as test (0-based)"),
-            ParamSpec("min_test_value", .float, doc: "only test entries with value ≥ this are kept as test positives; the others are dropped (from train too)"),
+            ParamSpec(
+                "min_test_value", .float,
+                doc:
+                    "only test entries with value ≥ this are kept as test positives; the others are dropped (from train too)"
+            ),
             ParamSpec("path", .path, doc: "file: CSV with user, item, value, split columns"),
             ParamSpec("user_column", .string, default: .string("user_id"), doc: "file: user id column"),
             ParamSpec("item_column", .string, default: .string("item_id"), doc: "file: item id column"),
-            ParamSpec("value_column", .string, default: .string("rating"), doc: "file: value column (1 for every entry when the file has no such column)"),
-            ParamSpec("timestamp_column", .string, default: .string("timestamp"), doc: "file: optional Unix-seconds column kept as the train entries' times"),
+            ParamSpec(
+                "value_column", .string, default: .string("rating"),
+                doc: "file: value column (1 for every entry when the file has no such column)"),
+            ParamSpec(
+                "timestamp_column", .string, default: .string("timestamp"),
+                doc: "file: optional Unix-seconds column kept as the train entries' times"),
             ParamSpec("split_column", .string, default: .string("split"), doc: "file: column saying train or test"),
-            ParamSpec("test_label", .string, default: .string("test"), doc: "file: the split column value marking test rows (every other value is train)"),
+            ParamSpec(
+                "test_label", .string, default: .string("test"),
+                doc: "file: the split column value marking test rows (every other value is train)"),
         ],
         output: .split,
         check: { spec, _ in
@@ -40,16 +57,22 @@ struct SplitStage: Stage {
             let method = params.string("method")
             var out: [Diagnostic] = []
             if method == "file", params.optionalString("path") == nil {
-                out.append(.error("invalid-param", "stage '\(spec.name)': `method: file` needs `path`", at: spec.location,
-                                  hint: "add `path: data/split.csv` (columns user_id,item_id,rating,split)"))
+                out.append(
+                    .error(
+                        "invalid-param", "stage '\(spec.name)': `method: file` needs `path`", at: spec.location,
+                        hint: "add `path: data/split.csv` (columns user_id,item_id,rating,split)"))
             }
             if method != "file", spec.inputs["interactions"]?.isEmpty ?? true {
-                out.append(.error("missing-input", "stage '\(spec.name)': `method: \(method)` needs an `interactions` input",
-                                  at: spec.location, hint: "add `input: <encode stage>`, or use `method: file`"))
+                out.append(
+                    .error(
+                        "missing-input", "stage '\(spec.name)': `method: \(method)` needs an `interactions` input",
+                        at: spec.location, hint: "add `input: <encode stage>`, or use `method: file`"))
             }
             if method == "kfold", case let (f, k) = (params.int("fold"), params.int("folds")), f >= k {
-                out.append(.error("invalid-param", "stage '\(spec.name)': `fold` \(f) is not below `folds` \(k)",
-                                  at: spec.paramLocations["fold"] ?? spec.location, hint: "folds are numbered 0..<folds"))
+                out.append(
+                    .error(
+                        "invalid-param", "stage '\(spec.name)': `fold` \(f) is not below `folds` \(k)",
+                        at: spec.paramLocations["fold"] ?? spec.location, hint: "folds are numbered 0..<folds"))
             }
             return out
         })
@@ -78,7 +101,9 @@ struct SplitStage: Stage {
                         throw StageError(
                             "`method: leave_last` needs event times, but the interactions have none",
                             at: context.location(of: "method"),
-                            hint: "give the encode stage a `timestamp_column` that exists in the events, or use `method: holdout`")
+                            hint:
+                                "give the encode stage a `timestamp_column` that exists in the events, or use `method: holdout`"
+                        )
                     }
                     let n = context.int("n")
                     indices = try Split.leaveLastN(users: users, timestamps: ts, n: n)
@@ -86,7 +111,8 @@ struct SplitStage: Stage {
                 case "kfold":
                     let folds = context.int("folds"), fold = context.int("fold")
                     guard fold < folds else {
-                        throw StageError("`fold` \(fold) is not below `folds` \(folds)", at: context.location(of: "fold"))
+                        throw StageError(
+                            "`fold` \(fold) is not below `folds` \(folds)", at: context.location(of: "fold"))
                     }
                     indices = try Split.kFold(count: users.count, folds: folds, seed: seed)[fold]
                     label = "kfold \(fold + 1)/\(folds) seed \(seed)"
@@ -111,8 +137,10 @@ struct SplitStage: Stage {
                 .init("train_entries", split.train.rowCount), .init("test_entries", split.testItems.count),
                 .init("users_with_test", testUsers), .init("test_dropped_below_min", dropped),
             ],
-            notes: ["\(split.method): \(split.train.rowCount) train, \(split.testItems.count) test entries; \(testUsers) of \(split.train.users.count) users have test items"
-                    + (dropped > 0 ? " (\(dropped) test entries below min_test_value dropped)" : "")])
+            notes: [
+                "\(split.method): \(split.train.rowCount) train, \(split.testItems.count) test entries; \(testUsers) of \(split.train.users.count) users have test items"
+                    + (dropped > 0 ? " (\(dropped) test entries below min_test_value dropped)" : "")
+            ])
     }
 
     // MARK: - Assembly
@@ -125,7 +153,9 @@ struct SplitStage: Stage {
     }
 
     /// Train matrix from the train entries, test lists from the test entries (both keep CSR order).
-    static func assemble(_ data: Interactions, users: [Int32], indices: Split.Indices, method: String) -> EvaluationSplit {
+    static func assemble(_ data: Interactions, users: [Int32], indices: Split.Indices, method: String)
+        -> EvaluationSplit
+    {
         let m = data.matrix
         var ptr = [Int](repeating: 0, count: m.rows + 1)
         var cols: [Int32] = [], vals: [Float] = [], times: [Int64] = []
@@ -148,7 +178,8 @@ struct SplitStage: Stage {
             users: data.users, items: data.items,
             matrix: SparseMatrix(rows: m.rows, cols: m.cols, rowPointers: ptr, columns: cols, values: vals),
             timestamps: data.timestamps == nil ? nil : times)
-        return EvaluationSplit(train: train, testOffsets: testOffsets, testItems: testItems, testValues: testValues, method: method)
+        return EvaluationSplit(
+            train: train, testOffsets: testOffsets, testItems: testItems, testValues: testValues, method: method)
     }
 
     /// Drops test entries with value below `minimum`. Returns the new split and how many were dropped.
@@ -163,6 +194,9 @@ struct SplitStage: Stage {
         }
         let dropped = split.testItems.count - items.count
         let method = split.method + " test value ≥ \(minimum)"
-        return (EvaluationSplit(train: split.train, testOffsets: offsets, testItems: items, testValues: values, method: method), dropped)
+        return (
+            EvaluationSplit(
+                train: split.train, testOffsets: offsets, testItems: items, testValues: values, method: method), dropped
+        )
     }
 }

@@ -13,7 +13,8 @@ extension ReportBuilder {
             blocks += segmentBlocks(seg, stage: stage.name)
         }
         // The profile table (tag stage), else the user features (encode) for RFM figures.
-        let profileStage = s.stages(kind: "tag").first?.name
+        let profileStage =
+            s.stages(kind: "tag").first?.name
             ?? s.stages(kind: "encode").first { s.artifact($0.name) is FeatureSet }?.name
         let profiles: Table? = profileStage.flatMap { name in
             switch s.artifact(name) {
@@ -30,10 +31,11 @@ extension ReportBuilder {
         if blocks.isEmpty, let why = s.withoutResult(kinds: ["tag", "cluster"]) {
             blocks.append(.notes(["no customer profiles to show: \(why)"], warning: true))
         } else if blocks.isEmpty {
-            blocks.append(.notes([
-                "this pipeline has no customer profiles: add an `encode` stage with `target: user_features` (RFM), "
-                    + "a `cluster` stage (segments) and a `tag` stage (Lua tags) to see them here",
-            ]))
+            blocks.append(
+                .notes([
+                    "this pipeline has no customer profiles: add an `encode` stage with `target: user_features` (RFM), "
+                        + "a `cluster` stage (segments) and a `tag` stage (Lua tags) to see them here"
+                ]))
         }
         return .init(
             id: "customers", title: "Customers",
@@ -51,8 +53,14 @@ extension ReportBuilder {
             labels.indices.map { (labels[$0], Double(seg.sizes[$0])) }, categoryHeader: "segment", valueHeader: "users",
             format: { NumberText.count(Int($0)) })
         sizes.format = { v in "\(NumberText.count(Int(v))) (\(NumberText.percent(v / total)))" }
-        var blocks: [ReportPage.Block] = [.figure(sizes.figure(
-            title: "Segments — \(stage)", caption: "Users per k-means segment (k = \(seg.k)) and their share of \(NumberText.count(seg.users.count)) users."))]
+        var blocks: [ReportPage.Block] = [
+            .figure(
+                sizes.figure(
+                    title: "Segments — \(stage)",
+                    caption:
+                        "Users per k-means segment (k = \(seg.k)) and their share of \(NumberText.count(seg.users.count)) users."
+                ))
+        ]
         let d = seg.featureNames.count
         if d > 0 {
             let heat = HeatMap(
@@ -64,13 +72,18 @@ extension ReportBuilder {
             let original = DataTable(
                 columns: ["segment", "users"] + seg.featureNames + (mix ? ["RFM mix"] : []),
                 rows: (0..<seg.k).map { c in
-                    [labels[c], NumberText.count(seg.sizes[c])] + (0..<d).map { NumberText.value(seg.centroids[c * d + $0]) }
+                    [labels[c], NumberText.count(seg.sizes[c])]
+                        + (0..<d).map { NumberText.value(seg.centroids[c * d + $0]) }
                         + (mix ? [seg.rfmMix[c]] : [])
                 },
                 numeric: [false, true] + seg.featureNames.map { _ in true } + (mix ? [false] : []))
-            blocks.append(.figure(heat.figure(
-                title: "Segment profiles — \(stage)",
-                caption: "Mean of each clustering feature per segment, in the scaled units k-means used (0 = all users' mean; red above, blue below).")))
+            blocks.append(
+                .figure(
+                    heat.figure(
+                        title: "Segment profiles — \(stage)",
+                        caption:
+                            "Mean of each clustering feature per segment, in the scaled units k-means used (0 = all users' mean; red above, blue below)."
+                    )))
             blocks.append(.table("Segment summary in the features' own units — \(stage)", original))
         }
         return blocks
@@ -85,7 +98,9 @@ extension ReportBuilder {
         var spend = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 5)
         var outside = 0
         for r in 0..<t.rowCount {
-            guard let rs = t.int(row: r, col: rc), let fs = t.int(row: r, col: fc), (1...5).contains(rs), (1...5).contains(fs) else {
+            guard let rs = t.int(row: r, col: rc), let fs = t.int(row: r, col: fc), (1...5).contains(rs),
+                (1...5).contains(fs)
+            else {
                 outside += 1
                 continue
             }
@@ -102,11 +117,16 @@ extension ReportBuilder {
         let grid = HeatMap(
             rows: (1...5).reversed().map { "R \($0)" }, columns: (1...5).map { "F \($0)" },
             values: count.map { $0.map { Optional(Double($0)) } }, rowHeader: "recency score", cellText: cellText)
-        var blocks: [ReportPage.Block] = [.figure(grid.figure(
-            title: "R × F grid — \(stage)",
-            caption: "Users per recency score (rows, 5 = most recent) and frequency score (columns, 5 = most frequent)"
-                + (mc == nil ? "." : "; each cell: users · mean monetary.")
-                + (outside > 0 ? " \(NumberText.count(outside)) users without scores are not in the grid." : "")))]
+        var blocks: [ReportPage.Block] = [
+            .figure(
+                grid.figure(
+                    title: "R × F grid — \(stage)",
+                    caption:
+                        "Users per recency score (rows, 5 = most recent) and frequency score (columns, 5 = most frequent)"
+                        + (mc == nil ? "." : "; each cell: users · mean monetary.")
+                        + (outside > 0 ? " \(NumberText.count(outside)) users without scores are not in the grid." : "")
+                ))
+        ]
         if let sc = t.columnIndex("rfm_segment") {
             var groups: [String: (n: Int, r: Double, f: Double, m: Double)] = [:]
             let rec = t.columnIndex("recency_days"), freq = t.columnIndex("frequency")
@@ -121,15 +141,21 @@ extension ReportBuilder {
             }
             let ordered = groups.sorted { $0.value.n > $1.value.n || ($0.value.n == $1.value.n && $0.key < $1.key) }
             let total = Double(t.rowCount)
-            var chart = BarChart(ordered.map { ($0.key, Double($0.value.n)) }, categoryHeader: "RFM segment", valueHeader: "users")
+            var chart = BarChart(
+                ordered.map { ($0.key, Double($0.value.n)) }, categoryHeader: "RFM segment", valueHeader: "users")
             chart.format = { v in "\(NumberText.count(Int(v))) (\(NumberText.percent(v / max(1, total))))" }
-            var fig = chart.figure(title: "Named RFM segments — \(stage)", caption: "Users per classic RFM segment (from the R, F and M scores).")
+            var fig = chart.figure(
+                title: "Named RFM segments — \(stage)",
+                caption: "Users per classic RFM segment (from the R, F and M scores).")
             fig.table = DataTable(
                 columns: ["RFM segment", "users", "share", "mean recency (days)", "mean frequency", "mean monetary"],
                 rows: ordered.map { e in
                     let n = Double(e.value.n)
-                    return [e.key, NumberText.count(e.value.n), NumberText.percent(n / total), NumberText.fixed(e.value.r / n, decimals: 1),
-                            NumberText.fixed(e.value.f / n, decimals: 2), NumberText.fixed(e.value.m / n, decimals: 2)]
+                    return [
+                        e.key, NumberText.count(e.value.n), NumberText.percent(n / total),
+                        NumberText.fixed(e.value.r / n, decimals: 1),
+                        NumberText.fixed(e.value.f / n, decimals: 2), NumberText.fixed(e.value.m / n, decimals: 2),
+                    ]
                 })
             blocks.append(.figure(fig))
         }
@@ -145,17 +171,26 @@ extension ReportBuilder {
             for tag in Set(tags) { counts[tag, default: 0] += 1 }
         }
         guard !counts.isEmpty else {
-            return [.notes(["\(stage): no user got a tag (\(NumberText.count(t.rowCount)) users; check the rules in the tag stage's script)"], warning: true)]
+            return [
+                .notes(
+                    [
+                        "\(stage): no user got a tag (\(NumberText.count(t.rowCount)) users; check the rules in the tag stage's script)"
+                    ], warning: true)
+            ]
         }
         let ordered = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         let untagged = lists.count { $0.isEmpty }
         let chart = BarChart(
             ordered.prefix(25).map { ($0.key, Double($0.value)) }, categoryHeader: "tag", valueHeader: "users",
             format: { NumberText.count(Int($0)) })
-        var blocks: [ReportPage.Block] = [.figure(chart.figure(
-            title: "Tags — \(stage)",
-            caption: "Users per tag; \(NumberText.count(untagged)) of \(NumberText.count(t.rowCount)) users have no tag."
-                + (ordered.count > 25 ? " The 25 most common of \(ordered.count) tags." : "")))]
+        var blocks: [ReportPage.Block] = [
+            .figure(
+                chart.figure(
+                    title: "Tags — \(stage)",
+                    caption:
+                        "Users per tag; \(NumberText.count(untagged)) of \(NumberText.count(t.rowCount)) users have no tag."
+                        + (ordered.count > 25 ? " The 25 most common of \(ordered.count) tags." : "")))
+        ]
         let top = ordered.prefix(limit).map(\.key)
         if top.count > 1 {
             let index = Dictionary(uniqueKeysWithValues: top.enumerated().map { ($1, $0) })
@@ -167,9 +202,12 @@ extension ReportBuilder {
             let heat = HeatMap(
                 rows: top, columns: top, values: both.map { $0.map { Optional(Double($0)) } }, rowHeader: "tag",
                 format: { NumberText.count(Int($0)) })
-            blocks.append(.figure(heat.figure(
-                title: "Tag overlaps — \(stage)",
-                caption: "Users carrying both tags (the diagonal: the tag alone)" + (ordered.count > limit ? "; the \(limit) most common tags." : "."))))
+            blocks.append(
+                .figure(
+                    heat.figure(
+                        title: "Tag overlaps — \(stage)",
+                        caption: "Users carrying both tags (the diagonal: the tag alone)"
+                            + (ordered.count > limit ? "; the \(limit) most common tags." : "."))))
         }
         return blocks
     }
@@ -177,16 +215,22 @@ extension ReportBuilder {
     // MARK: - Distributions
 
     static func distributionBlocks(_ t: Table, stage: String) -> [ReportPage.Block] {
-        [("recency_days", "recency (days)"), ("frequency", "frequency (orders)"), ("monetary", "monetary (spend)")].compactMap { col, label in
-            guard let c = t.columnIndex(col) else { return nil }
-            var values: [Double] = []
-            values.reserveCapacity(t.rowCount)
-            for r in 0..<t.rowCount { values.append(t.double(row: r, col: c) ?? .nan) }
-            let h = LogHistogram(values, valueName: label)
-            guard !h.bins.isEmpty else {
-                return .notes(["\(stage): no user has a \(label) above 0 (\(NumberText.count(values.count)) users), so there is no distribution to draw"])
+        [("recency_days", "recency (days)"), ("frequency", "frequency (orders)"), ("monetary", "monetary (spend)")]
+            .compactMap { col, label in
+                guard let c = t.columnIndex(col) else { return nil }
+                var values: [Double] = []
+                values.reserveCapacity(t.rowCount)
+                for r in 0..<t.rowCount { values.append(t.double(row: r, col: c) ?? .nan) }
+                let h = LogHistogram(values, valueName: label)
+                guard !h.bins.isEmpty else {
+                    return .notes([
+                        "\(stage): no user has a \(label) above 0 (\(NumberText.count(values.count)) users), so there is no distribution to draw"
+                    ])
+                }
+                return .figure(
+                    h.figure(
+                        title: "Distribution of \(label) — \(stage)",
+                        caption: "Users per range, on a log axis (four ranges per factor of ten)."))
             }
-            return .figure(h.figure(title: "Distribution of \(label) — \(stage)", caption: "Users per range, on a log axis (four ranges per factor of ten)."))
-        }
     }
 }

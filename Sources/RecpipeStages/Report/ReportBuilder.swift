@@ -11,16 +11,19 @@ import RecpipeSpec
 package enum ReportBuilder {
     /// The page for `run` of `spec`, reading artifacts from `store`.
     /// - Parameter live: the page is written by a `report` stage while the run goes on.
-    package static func page(spec: PipelineSpec, run: RunReport, store: ArtifactStore, live: Bool = false) -> ReportPage {
+    package static func page(spec: PipelineSpec, run: RunReport, store: ArtifactStore, live: Bool = false) -> ReportPage
+    {
         let sources = ReportSources(spec: spec, run: run, store: store, live: live)
         var sections = [
             runSection(sources), customersSection(sources), modelsSection(sources), rulesSection(sources),
         ]
         if !sources.unavailable.isEmpty {
-            sections[0].blocks.insert(.notes([
-                "results of \(sources.unavailable.map { "'\($0)'" }.joined(separator: ", ")) are no longer in the cache "
-                    + "(later runs replaced them); their charts are left out. Report the latest run, or run the pipeline again.",
-            ], warning: true), at: 0)
+            sections[0].blocks.insert(
+                .notes(
+                    [
+                        "results of \(sources.unavailable.map { "'\($0)'" }.joined(separator: ", ")) are no longer in the cache "
+                            + "(later runs replaced them); their charts are left out. Report the latest run, or run the pipeline again."
+                    ], warning: true), at: 0)
         }
         let counts = Dictionary(grouping: run.stages, by: \.status).mapValues(\.count)
         let status = [StageStatus.ran, .cached, .failed, .skipped, .notSelected].compactMap { s in

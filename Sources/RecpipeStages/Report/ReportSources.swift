@@ -59,7 +59,10 @@ final class ReportSources {
         guard !named.isEmpty else { return nil }
         return named.map { st in
             let status = report(st.name)?.status
-            let word = status == .failed ? "failed" : status == .skipped ? "was skipped" : status == .notSelected ? "was not selected" : "has no result"
+            let word =
+                status == .failed
+                ? "failed"
+                : status == .skipped ? "was skipped" : status == .notSelected ? "was not selected" : "has no result"
             return "'\(st.name)' \(word)"
         }.joined(separator: ", ") + " in this run"
     }
@@ -96,13 +99,19 @@ final class ReportSources {
     /// Item id → readable name and category from an items table: the first of `name`, `title`,
     /// `description`, `product_name` present, and `category`.
     func itemInfo(_ tableStage: String?, idColumn: String = "item_id") -> [String: (name: String, category: String)] {
-        guard let tableStage, let t = artifact(tableStage, as: Table.self), let id = t.columnIndex(idColumn) else { return [:] }
+        guard let tableStage, let t = artifact(tableStage, as: Table.self), let id = t.columnIndex(idColumn) else {
+            return [:]
+        }
         let nameCol = ["name", "title", "description", "product_name"].lazy.compactMap { t.columnIndex($0) }.first
         let catCol = t.columnIndex("category")
         var out: [String: (String, String)] = [:]
         for r in 0..<t.rowCount {
-            guard let key = t.string(row: r, col: id) ?? t.int(row: r, col: id).map(String.init), out[key] == nil else { continue }
-            out[key] = (nameCol.flatMap { t.string(row: r, col: $0) } ?? "", catCol.flatMap { t.string(row: r, col: $0) } ?? "")
+            guard let key = t.string(row: r, col: id) ?? t.int(row: r, col: id).map(String.init), out[key] == nil else {
+                continue
+            }
+            out[key] = (
+                nameCol.flatMap { t.string(row: r, col: $0) } ?? "", catCol.flatMap { t.string(row: r, col: $0) } ?? ""
+            )
         }
         return out
     }

@@ -20,7 +20,9 @@ import RecpipeSpec
 enum SparkALS {
     static let engineParam = ParamSpec(
         "engine", .choice(StageEngine.names),
-        doc: "native (default, or the pipeline's `engine:`) or spark: train on Spark MLlib with the pipeline's `spark:` settings")
+        doc:
+            "native (default, or the pipeline's `engine:`) or spark: train on Spark MLlib with the pipeline's `spark:` settings"
+    )
 
     // MARK: - Validation
 
@@ -46,13 +48,20 @@ enum SparkALS {
         let engineHint = "or run this stage with `engine: native`"
         for (name, why) in nativeOnly {
             guard let at = spec.paramLocations[name] else { continue }
-            out.append(.error("invalid-param", "stage '\(spec.name)': `\(name)` has no Spark equivalent (\(why))", at: at,
-                              hint: "remove `\(name)`, \(engineHint)"))
+            out.append(
+                .error(
+                    "invalid-param", "stage '\(spec.name)': `\(name)` has no Spark equivalent (\(why))", at: at,
+                    hint: "remove `\(name)`, \(engineHint)"))
         }
         for (name, value, why) in fixed {
-            guard let at = spec.paramLocations[name], let written = spec.params[name], written != value else { continue }
-            out.append(.error("invalid-param", "stage '\(spec.name)': on Spark `\(name)` can only be \(value) (\(why)); found \(written)",
-                              at: at, hint: "write `\(name): \(value)` or remove it, \(engineHint)"))
+            guard let at = spec.paramLocations[name], let written = spec.params[name], written != value else {
+                continue
+            }
+            out.append(
+                .error(
+                    "invalid-param",
+                    "stage '\(spec.name)': on Spark `\(name)` can only be \(value) (\(why)); found \(written)",
+                    at: at, hint: "write `\(name): \(value)` or remove it, \(engineHint)"))
         }
         return out
     }
@@ -65,16 +74,21 @@ enum SparkALS {
         let factors = context.int("factors")
         let iterations = context.int("iterations")
         let lambda = Float(context.double("regularization"))
-        let kind: ALSModel.Kind = context.bool("implicit")
-            ? .implicit(ALSImplicitOptions(
-                factors: factors, iterations: iterations, regularization: lambda,
-                alpha: Float(context.double("alpha")), confidence: .onePlus,
-                regularizationScaling: .perCount, solver: .cholesky, seed: seed))
-            : .explicit(ALSExplicitOptions(
-                factors: factors, iterations: iterations, regularization: lambda, regularizationScaling: .perCount,
-                useBiases: false,
-                ratingRange: context.optionalDouble("rating_min").flatMap { lo in context.optionalDouble("rating_max").map { Float(lo)...Float($0) } },
-                seed: seed))
+        let kind: ALSModel.Kind =
+            context.bool("implicit")
+            ? .implicit(
+                ALSImplicitOptions(
+                    factors: factors, iterations: iterations, regularization: lambda,
+                    alpha: Float(context.double("alpha")), confidence: .onePlus,
+                    regularizationScaling: .perCount, solver: .cholesky, seed: seed))
+            : .explicit(
+                ALSExplicitOptions(
+                    factors: factors, iterations: iterations, regularization: lambda, regularizationScaling: .perCount,
+                    useBiases: false,
+                    ratingRange: context.optionalDouble("rating_min").flatMap { lo in
+                        context.optionalDouble("rating_max").map { Float(lo)...Float($0) }
+                    },
+                    seed: seed))
         return ALSStageSetup(kind: kind, iterations: iterations, threads: 0)
     }
 
@@ -109,14 +123,18 @@ enum SparkALS {
         let f = setup.kind.factors
         let users = try dir.readVectors("users", count: m.rows, width: f)
         let items = try dir.readVectors("items", count: m.cols, width: f)
-        let model = try ALSModel(kind: setup.kind, factors: f, userCount: m.rows, itemCount: m.cols,
-                                 userFactors: users.values, itemFactors: items.values)
-        let note = String(format: "trained on Spark (master %@) in %.3f s including Spark's start-up; seconds per iteration are that time ÷ %d; %d users and %d items had no Spark factors (zero vectors)",
-                          context.pipeline.spark.master, seconds, setup.iterations, m.rows - users.found, m.cols - items.found)
+        let model = try ALSModel(
+            kind: setup.kind, factors: f, userCount: m.rows, itemCount: m.cols,
+            userFactors: users.values, itemFactors: items.values)
+        let note = String(
+            format:
+                "trained on Spark (master %@) in %.3f s including Spark's start-up; seconds per iteration are that time ÷ %d; %d users and %d items had no Spark factors (zero vectors)",
+            context.pipeline.spark.master, seconds, setup.iterations, m.rows - users.found, m.cols - items.found)
         return try ALSStage.output(
             context, data: data, model: model, setup: setup,
             iterationTimes: Array(repeating: seconds / Double(setup.iterations), count: setup.iterations),
-            fitSeconds: seconds, extraNotes: [note], extraSettings: ["engine": "spark", "spark_master": context.pipeline.spark.master])
+            fitSeconds: seconds, extraNotes: [note],
+            extraSettings: ["engine": "spark", "spark_master": context.pipeline.spark.master])
     }
 }
 

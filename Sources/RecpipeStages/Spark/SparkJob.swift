@@ -42,7 +42,9 @@ struct SparkJob {
     }
 
     /// spark-submit: `spark.submit`, else `$SPARK_HOME/bin/spark-submit`, else the first on `PATH`.
-    static func locateSubmit(_ context: StageContext, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    static func locateSubmit(
+        _ context: StageContext, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> String {
         let fm = FileManager.default
         if let written = context.pipeline.spark.submit {
             let path = context.resolve(written)
@@ -84,12 +86,14 @@ struct SparkJob {
     /// Runs the job in `workDir` (which holds its input) and returns its result line.
     func run(workDir: String, submit: String, context: StageContext) async throws -> Result {
         guard let script = Self.scriptPath else {
-            throw StageError("recpipe_spark_job.py is missing beside the recpipe binary (recpipe_RecpipeStages.resources)",
-                             at: context.spec.location, hint: "reinstall recpipe with its resources folder")
+            throw StageError(
+                "recpipe_spark_job.py is missing beside the recpipe binary (recpipe_RecpipeStages.resources)",
+                at: context.spec.location, hint: "reinstall recpipe with its resources folder")
         }
         var payload = params.mapValues(\.json)
         payload["stage"] = stageName
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
+        let json = String(
+            decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
         var arguments = ["--master", settings.master]
         for entry in settings.conf { arguments += ["--conf", "\(entry.key)=\(entry.value)"] }
         arguments += [script, job, workDir, json]

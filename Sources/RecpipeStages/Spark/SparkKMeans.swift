@@ -25,24 +25,35 @@ enum SparkKMeans {
         var out: [Diagnostic] = []
         let engineHint = "or run this stage with `engine: native`"
         if spec.params["k"]?.stringValue == "auto" {
-            out.append(.error("invalid-param", "stage '\(spec.name)': `k: auto` (silhouette selection) runs natively only",
-                              at: spec.paramLocations["k"] ?? spec.location, hint: "give k a number, \(engineHint)"))
+            out.append(
+                .error(
+                    "invalid-param", "stage '\(spec.name)': `k: auto` (silhouette selection) runs natively only",
+                    at: spec.paramLocations["k"] ?? spec.location, hint: "give k a number, \(engineHint)"))
         }
         for (name, why) in nativeOnly {
             guard let at = spec.paramLocations[name] else { continue }
-            out.append(.error("invalid-param", "stage '\(spec.name)': `\(name)` has no Spark equivalent (\(why))", at: at,
-                              hint: "remove `\(name)`, \(engineHint)"))
+            out.append(
+                .error(
+                    "invalid-param", "stage '\(spec.name)': `\(name)` has no Spark equivalent (\(why))", at: at,
+                    hint: "remove `\(name)`, \(engineHint)"))
         }
-        if let at = spec.paramLocations["algorithm"], let written = spec.params["algorithm"]?.stringValue, written != "auto" {
-            out.append(.error("invalid-param", "stage '\(spec.name)': on Spark `algorithm` can only be auto (Spark chooses its own); found \(written)",
-                              at: at, hint: "remove `algorithm`, \(engineHint)"))
+        if let at = spec.paramLocations["algorithm"], let written = spec.params["algorithm"]?.stringValue,
+            written != "auto"
+        {
+            out.append(
+                .error(
+                    "invalid-param",
+                    "stage '\(spec.name)': on Spark `algorithm` can only be auto (Spark chooses its own); found \(written)",
+                    at: at, hint: "remove `algorithm`, \(engineHint)"))
         }
         return out
     }
 
     /// Fits k-means on Spark: `data` is the scaled `rows × columns` matrix, row-major.
-    static func fit(_ context: StageContext, data: [Double], rows: Int, columns: Int, k: Int, nInit: Int,
-                    maxIter: Int, seed: Int) async throws -> (KMeansResult, [String]) {
+    static func fit(
+        _ context: StageContext, data: [Double], rows: Int, columns: Int, k: Int, nInit: Int,
+        maxIter: Int, seed: Int
+    ) async throws -> (KMeansResult, [String]) {
         let submit = try SparkJob.locateSubmit(context)
         let dir = try SparkWorkDirectory(context)
         defer { dir.remove() }
@@ -59,20 +70,26 @@ enum SparkKMeans {
         let started = clock.now
         let result = try await job.run(workDir: dir.path, submit: submit, context: context)
         let seconds = (clock.now - started).seconds
-        guard let centers = result["centroids"] as? [[Double]], let inertia = (result["inertia"] as? NSNumber)?.doubleValue,
-              let iterations = (result["iterations"] as? NSNumber)?.intValue,
-              centers.allSatisfy({ $0.count == columns }), (1...k).contains(centers.count)
+        guard let centers = result["centroids"] as? [[Double]],
+            let inertia = (result["inertia"] as? NSNumber)?.doubleValue,
+            let iterations = (result["iterations"] as? NSNumber)?.intValue,
+            centers.allSatisfy({ $0.count == columns }), (1...k).contains(centers.count)
         else {
-            throw StageError("stage '\(context.stageName)': the Spark job's result line lacks centroids, inertia or iterations for k = \(k)",
-                             at: context.spec.location)
+            throw StageError(
+                "stage '\(context.stageName)': the Spark job's result line lacks centroids, inertia or iterations for k = \(k)",
+                at: context.spec.location)
         }
         let labels = try dir.readLabels("labels", count: rows, k: centers.count)
         let run = (result["run"] as? NSNumber)?.intValue ?? 0
         let fit = KMeansResult(
-            labels: labels, centroids: centers.flatMap { $0 }, columns: columns, inertia: inertia, iterations: iterations,
-            inertiaHistory: [inertia], emptyClusterReseeds: 0, converged: iterations < maxIter, algorithm: .lloyd, run: run)
-        let note = String(format: "trained on Spark (master %@, k-means||, %d run%@, best run %d) in %.3f s including Spark's start-up",
-                          context.pipeline.spark.master, nInit, nInit == 1 ? "" : "s", run + 1, seconds)
+            labels: labels, centroids: centers.flatMap { $0 }, columns: columns, inertia: inertia,
+            iterations: iterations,
+            inertiaHistory: [inertia], emptyClusterReseeds: 0, converged: iterations < maxIter, algorithm: .lloyd,
+            run: run)
+        let note = String(
+            format:
+                "trained on Spark (master %@, k-means||, %d run%@, best run %d) in %.3f s including Spark's start-up",
+            context.pipeline.spark.master, nInit, nInit == 1 ? "" : "s", run + 1, seconds)
         var notes = [note]
         if centers.count < k {
             notes.append("Spark returned \(centers.count) clusters for k = \(k) (too few distinct points)")

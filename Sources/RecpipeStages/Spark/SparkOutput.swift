@@ -101,7 +101,9 @@ final class SparkOutput: @unchecked Sendable {
         let t = line.trimmingCharacters(in: .whitespaces)
         if t.isEmpty || t.hasPrefix("at ") || (t.hasPrefix("... ") && t.hasSuffix(" more")) { return false }
         if startupNoise.contains(where: { t.hasPrefix($0) }) { return false }
-        if line.range(of: #"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (INFO|DEBUG) "#, options: .regularExpression) != nil { return false }
+        if line.range(of: #"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (INFO|DEBUG) "#, options: .regularExpression) != nil {
+            return false
+        }
         return true
     }
 }

@@ -16,9 +16,10 @@ struct SparkWorkDirectory {
         do {
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw StageError("stage '\(context.stageName)': cannot create the Spark work directory \(path): \(error.localizedDescription)",
-                             at: context.pipeline.spark.location ?? context.spec.location,
-                             hint: "set `spark: { work_dir: … }` to a directory recpipe and Spark can both write")
+            throw StageError(
+                "stage '\(context.stageName)': cannot create the Spark work directory \(path): \(error.localizedDescription)",
+                at: context.pipeline.spark.location ?? context.spec.location,
+                hint: "set `spark: { work_dir: … }` to a directory recpipe and Spark can both write")
         }
     }
 
@@ -29,7 +30,9 @@ struct SparkWorkDirectory {
     /// Writes `name` line by line: `rows` calls of `body(row, emit)`, flushed in 1 MiB chunks.
     func write(_ name: String, rows: Int, _ body: (Int, (String) -> Void) -> Void) throws {
         let file = path + "/" + name
-        guard FileManager.default.createFile(atPath: file, contents: nil), let handle = FileHandle(forWritingAtPath: file) else {
+        guard FileManager.default.createFile(atPath: file, contents: nil),
+            let handle = FileHandle(forWritingAtPath: file)
+        else {
             throw StageError("stage '\(stageName)': cannot write \(file) for Spark")
         }
         defer { try? handle.close() }
@@ -53,7 +56,8 @@ struct SparkWorkDirectory {
     /// Every line of the part files in `name/` (Spark's `saveAsTextFile` output).
     func lines(_ name: String) throws -> [Substring] {
         let dir = path + "/" + name
-        let parts = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("part-") }.sorted()
+        let parts = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("part-") }
+            .sorted()
         guard FileManager.default.fileExists(atPath: dir + "/_SUCCESS") else {
             throw StageError("stage '\(stageName)': the Spark job left no complete result in \(dir) (no _SUCCESS file)")
         }
@@ -72,11 +76,14 @@ struct SparkWorkDirectory {
         var seen = [Bool](repeating: false, count: count)
         var found = 0
         for line in try lines(name) {
-            guard let comma = line.firstIndex(of: ","), let index = Int(line[..<comma]), (0..<count).contains(index) else {
+            guard let comma = line.firstIndex(of: ","), let index = Int(line[..<comma]), (0..<count).contains(index)
+            else {
                 throw malformed(name, line)
             }
             let numbers = line[line.index(after: comma)...].split(separator: " ").compactMap { Float($0) }
-            guard numbers.count == width, numbers.allSatisfy(\.isFinite), !seen[index] else { throw malformed(name, line) }
+            guard numbers.count == width, numbers.allSatisfy(\.isFinite), !seen[index] else {
+                throw malformed(name, line)
+            }
             seen[index] = true
             found += 1
             values.replaceSubrange(index * width..<(index + 1) * width, with: numbers)
@@ -89,8 +96,10 @@ struct SparkWorkDirectory {
         var labels = [Int](repeating: -1, count: count)
         for line in try lines(name) {
             let f = line.split(separator: ",")
-            guard f.count == 2, let row = Int(f[0]), let label = Int(f[1]), (0..<count).contains(row), (0..<k).contains(label),
-                  labels[row] == -1 else { throw malformed(name, line) }
+            guard f.count == 2, let row = Int(f[0]), let label = Int(f[1]), (0..<count).contains(row),
+                (0..<k).contains(label),
+                labels[row] == -1
+            else { throw malformed(name, line) }
             labels[row] = label
         }
         if let missing = labels.firstIndex(of: -1) {

@@ -11,7 +11,8 @@ enum RuleLimits {
             ParamSpec(
                 "instruction_budget", .int, default: .int(1_000_000), range: 1000...1e12,
                 doc: "Lua instructions per \(call) call"),
-            ParamSpec("memory_limit_mb", .int, default: .int(64), range: 1...65536, doc: "Lua memory per worker state, MiB"),
+            ParamSpec(
+                "memory_limit_mb", .int, default: .int(64), range: 1...65536, doc: "Lua memory per worker state, MiB"),
         ]
     }
 
