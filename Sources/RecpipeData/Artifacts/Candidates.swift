@@ -4,7 +4,7 @@ import RecpipeCore
 /// Per-user scored candidate lists from one model (`cf`, `als`, `popular`), the input of `rank`.
 /// Stored as ``RankedLists`` (the CSR layout of kNN lists and neighbour scoring): user `u`'s
 /// candidates are `itemIndices[offsets[u]..<offsets[u+1]]` with `scores`, best first.
-public struct Candidates: Artifact, Equatable {
+public struct Candidates: Artifact, Equatable, RankedListsArtifact {
     public static var kind: ArtifactKind { .candidates }
 
     /// The stage that produced them (provenance in `rank`).
@@ -13,18 +13,6 @@ public struct Candidates: Artifact, Equatable {
     public var items: IDMap
     /// One row per user.
     public var lists: RankedLists
-    public var offsets: [Int] {
-        get { lists.rowPointers }
-        _modify { yield &lists.rowPointers }
-    }
-    public var itemIndices: [Int32] {
-        get { lists.indices }
-        _modify { yield &lists.indices }
-    }
-    public var scores: [Float] {
-        get { lists.scores }
-        _modify { yield &lists.scores }
-    }
 
     public init(source: String, users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float]) {
         precondition(offsets.count == users.count + 1 && itemIndices.count == scores.count)

@@ -3,25 +3,13 @@ import RecpipeCore
 
 /// Final ranked recommendations (`rank`): per user the top-N items with their blended score and
 /// provenance text (`als 0.82, itemcf 0.40 → 0.70; promote winter-coats ×1.3`).
-public struct Recommendations: Artifact, Equatable {
+public struct Recommendations: Artifact, Equatable, RankedListsArtifact {
     public static var kind: ArtifactKind { .recommendations }
 
     public var users: IDMap
     public var items: IDMap
     /// One row per user, best first (the CSR layout of ``Candidates`` and kNN lists).
     public var lists: RankedLists
-    public var offsets: [Int] {
-        get { lists.rowPointers }
-        _modify { yield &lists.rowPointers }
-    }
-    public var itemIndices: [Int32] {
-        get { lists.indices }
-        _modify { yield &lists.indices }
-    }
-    public var scores: [Float] {
-        get { lists.scores }
-        _modify { yield &lists.scores }
-    }
     public var provenance: [String]
     /// Users whose list came from the popularity fallback.
     public var fallbackUsers: [Int32]
