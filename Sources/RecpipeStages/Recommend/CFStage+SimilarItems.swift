@@ -19,7 +19,7 @@ extension CFStage {
                     at: context.location(of: "output"))
             }
             neighbors = lists
-        } catch let error as KNNError {
+        } catch let error as AlgorithmError {
             throw Self.located(error, context)
         }
         let similar = SimilarItems(
