@@ -120,7 +120,7 @@ extension ALS {
         }
         if biased { targetBias = biasOut }
         if let bad = failures.elements.filter({ $0 >= 0 }).min() {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "explicit ALS \(side) \(bad): the normal equations are singular; use a regularization > 0 (now \(lambda))"
             )

@@ -48,7 +48,7 @@ extension ALSModel {
     /// O(n·f² + f³) with a gram.
     public func foldIn(_ interactions: [(item: Int, value: Float)], gram: ALSItemGram?) throws -> ALSFoldedUser {
         if let gram, gram.factors != factors || gram.itemCount != itemCount {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "the item gram matrix is of another model (\(gram.itemCount) items × \(gram.factors) factors; this one has \(itemCount) × \(factors))"
             )
@@ -81,7 +81,7 @@ extension ALSModel {
     /// `explain(_:item:n:)`).
     public func explain(user: Int, in matrix: SparseMatrix, item: Int, n: Int = 10) throws -> ALSExplanation {
         guard user >= 0 && user < matrix.rows else {
-            throw ALSError(message: "user index \(user) is out of range; the matrix has \(matrix.rows) rows")
+            throw AlgorithmError(message: "user index \(user) is out of range; the matrix has \(matrix.rows) rows")
         }
         let r = matrix.rowRange(user)
         return try explain(
@@ -95,11 +95,11 @@ extension ALSModel {
     /// Implicit models only. O(items·f² + n·f² + f³).
     public func explain(_ interactions: [(item: Int, value: Float)], item: Int, n: Int = 10) throws -> ALSExplanation {
         guard case .implicit(let options) = kind else {
-            throw ALSError(
+            throw AlgorithmError(
                 message: "explain needs an implicit-feedback ALS model; this one was trained on explicit ratings")
         }
         try checkItem(item)
-        guard n >= 0 else { throw ALSError(message: "n must be >= 0 (got \(n))") }
+        guard n >= 0 else { throw AlgorithmError(message: "n must be >= 0 (got \(n))") }
         let conf = ALS.confidenceMatrix(try interactionRow(interactions), options: options)
         guard conf.nonZeroCount > 0 else { return ALSExplanation(score: 0, contributions: []) }
         let f = factors
@@ -115,7 +115,7 @@ extension ALSModel {
             return ALSLinearAlgebra.choleskySolve(&a, &w, f)
         }
         guard ok else {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "explain: the user's normal equations are not positive definite; increase regularization (now \(options.regularization))"
             )
@@ -140,7 +140,7 @@ extension ALSModel {
         for (item, value) in interactions {
             try checkItem(item)
             guard value.isFinite else {
-                throw ALSError(message: "interaction with item \(item) has a non-finite value (\(value))")
+                throw AlgorithmError(message: "interaction with item \(item) has a non-finite value (\(value))")
             }
         }
         return SparseMatrix(

@@ -20,7 +20,7 @@ extension ALS {
     /// Factors start uniform in `[0, 0.01)` (like `implicit`), users first, from `options.seed`;
     /// the same seed gives bit-identical factors for any thread count.
     /// - Parameter progress: called after every iteration (on the calling thread).
-    /// - Throws: `ALSError` for invalid options, an empty or non-finite matrix, or a solve that
+    /// - Throws: `AlgorithmError` for invalid options, an empty or non-finite matrix, or a solve that
     ///   breaks down (raise the regularization).
     public static func fitImplicit(
         _ matrix: SparseMatrix, options: ALSImplicitOptions = ALSImplicitOptions(),
@@ -144,13 +144,13 @@ extension ALS {
             }
         }
         if let bad = failures.elements.filter({ $0 >= 0 }).min() {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "ALS \(side) \(bad): the normal equations are not positive definite; increase regularization (now \(lambda)) or use confidence 'onePlus' so that every confidence is >= 1"
             )
         }
         if let bad = target.firstIndex(where: { !$0.isFinite }) {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "ALS \(side) \(bad / f) got non-finite factors; increase regularization (now \(lambda)) or use the cholesky solver"
             )

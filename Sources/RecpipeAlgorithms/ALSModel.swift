@@ -58,7 +58,7 @@ public struct ALSModel: Sendable, Equatable, Codable {
         guard factors >= 1, userCount >= 0, itemCount >= 0,
             userFactors.count == userCount * factors, itemFactors.count == itemCount * factors
         else {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "ALS model parts do not fit: \(userFactors.count) user and \(itemFactors.count) item values for \(userCount) users, \(itemCount) items and \(factors) factors"
             )
@@ -67,7 +67,7 @@ public struct ALSModel: Sendable, Equatable, Codable {
             (userBiases.isEmpty && itemBiases.isEmpty)
                 || (userBiases.count == userCount && itemBiases.count == itemCount)
         else {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "ALS model biases must be empty or have one value per user (\(userCount)) and per item (\(itemCount))"
             )
@@ -117,14 +117,14 @@ public struct ALSModel: Sendable, Equatable, Codable {
 
     func checkUser(_ user: Int) throws {
         guard user >= 0 && user < userCount else {
-            throw ALSError(
+            throw AlgorithmError(
                 message: "user index \(user) is out of range; the model has \(userCount) users (0..<\(userCount))")
         }
     }
 
     func checkItem(_ item: Int) throws {
         guard item >= 0 && item < itemCount else {
-            throw ALSError(
+            throw AlgorithmError(
                 message: "item index \(item) is out of range; the model has \(itemCount) items (0..<\(itemCount))")
         }
     }
@@ -134,13 +134,13 @@ extension ALS {
     /// Checks the interaction matrix before training.
     static func checkMatrix(_ m: SparseMatrix) throws {
         guard m.rows > 0, m.cols > 0 else {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "the interaction matrix is empty (\(m.rows) users × \(m.cols) items); ALS needs at least one user and one item"
             )
         }
         if let bad = m.values.firstIndex(where: { !$0.isFinite }) {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "the interaction matrix holds a non-finite value (\(m.values[bad])) at entry \(bad); remove NaN/infinite values before training"
             )

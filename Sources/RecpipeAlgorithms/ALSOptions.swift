@@ -93,21 +93,21 @@ public struct ALSImplicitOptions: Sendable, Equatable, Codable {
         self.tolerance = tolerance
     }
 
-    /// Throws `ALSError.invalidOption` naming the first bad option.
+    /// Throws `AlgorithmError.invalidOption` naming the first bad option.
     public func validate() throws {
-        try ALSError.check(
+        try AlgorithmError.check(
             factors: factors, iterations: iterations, regularization: regularization,
             threads: threads, tolerance: tolerance)
         guard alpha > 0, alpha.isFinite else {
-            throw ALSError.invalidOption(
+            throw AlgorithmError.invalidOption(
                 "alpha must be > 0 (got \(alpha)); it scales the confidence of observed interactions, e.g. alpha: 1 (implicit) or 40 (the paper)"
             )
         }
         if case .log(let epsilon) = confidence, !(epsilon > 0 && epsilon.isFinite) {
-            throw ALSError.invalidOption("confidence log epsilon must be > 0 (got \(epsilon))")
+            throw AlgorithmError.invalidOption("confidence log epsilon must be > 0 (got \(epsilon))")
         }
         if case .conjugateGradient(let steps) = solver, steps < 1 {
-            throw ALSError.invalidOption(
+            throw AlgorithmError.invalidOption(
                 "conjugate-gradient steps must be >= 1 (got \(steps)); use 3 like implicit, or the cholesky solver for an exact solve"
             )
         }
@@ -149,7 +149,7 @@ public struct ALSExplicitOptions: Sendable, Equatable, Codable {
     }
 
     public func validate() throws {
-        try ALSError.check(
+        try AlgorithmError.check(
             factors: factors, iterations: iterations, regularization: regularization,
             threads: threads, tolerance: tolerance)
     }
@@ -158,8 +158,8 @@ public struct ALSExplicitOptions: Sendable, Equatable, Codable {
 // MARK: - Errors and progress
 
 /// ALS training and querying options checked (an ``AlgorithmError``, code `invalidParameter`).
-extension ALSError {
-    public static func invalidOption(_ message: String) -> ALSError { ALSError(.invalidParameter, message) }
+extension AlgorithmError {
+    public static func invalidOption(_ message: String) -> AlgorithmError { AlgorithmError(.invalidParameter, message) }
 
     static func check(
         factors: Int, iterations: Int, regularization: Float, threads: Int,

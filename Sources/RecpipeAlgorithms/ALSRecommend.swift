@@ -57,7 +57,8 @@ extension ALSModel {
     /// The top `n` items for an arbitrary user vector (e.g. from `foldIn`), skipping `exclude`.
     public func recommend(vector: [Float], n: Int, exclude: [Int] = []) throws -> [ALSScoredItem] {
         guard vector.count == factors else {
-            throw ALSError(message: "the user vector has \(vector.count) values but the model has \(factors) factors")
+            throw AlgorithmError(
+                message: "the user vector has \(vector.count) values but the model has \(factors) factors")
         }
         try checkTopN(n, seen: nil)
         let excluded =
@@ -79,7 +80,7 @@ extension ALSModel {
     public func recommendAll(n: Int, exclude seen: SparseMatrix? = nil, threads: Int = 0) throws -> [[ALSScoredItem]] {
         try checkTopN(n, seen: seen)
         guard threads >= 0 else {
-            throw ALSError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores")
+            throw AlgorithmError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores")
         }
         var out = [[ALSScoredItem]](repeating: [], count: userCount)
         guard userCount > 0 else { return out }
@@ -116,9 +117,9 @@ extension ALSModel {
     // MARK: - Helpers
 
     func checkTopN(_ n: Int, seen: SparseMatrix?) throws {
-        guard n >= 0 else { throw ALSError(message: "n must be >= 0 (got \(n))") }
+        guard n >= 0 else { throw AlgorithmError(message: "n must be >= 0 (got \(n))") }
         if let seen, seen.cols != itemCount {
-            throw ALSError(
+            throw AlgorithmError(
                 message:
                     "the exclusion matrix has \(seen.cols) items but the model has \(itemCount); pass the training matrix"
             )

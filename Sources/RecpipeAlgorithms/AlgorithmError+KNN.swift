@@ -1,6 +1,6 @@
 /// kNN, similarity, split and metric failures are ``AlgorithmError``s.
-extension KNNError {
-    static func invalid(_ message: String) -> KNNError { KNNError(.invalidParameter, message) }
+extension AlgorithmError {
+    static func invalid(_ message: String) -> AlgorithmError { AlgorithmError(.invalidParameter, message) }
 }
 
 /// Number formatting for messages (no Foundation).

@@ -2,9 +2,6 @@
 /// ALS, scalers) could not run: a message that says what went wrong and how to fix it, and a
 /// code callers branch on. One type for the whole module, an internal-cases-may-grow code enum
 /// like swift-subprocess's error; stages turn it into a located ``StageError``.
-///
-/// `KNNError`, `KMeansError`, `ALSError` and `ScalerError` name this type (for the call sites
-/// written before it); new code writes `AlgorithmError`.
 public struct AlgorithmError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The cause, with the numbers a caller may want to report; cases may grow.
     public enum Code: Sendable, Equatable {
@@ -48,13 +45,6 @@ public struct AlgorithmError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String { message }
 }
-
-// MARK: - The names each algorithm family used
-
-public typealias KNNError = AlgorithmError
-public typealias KMeansError = AlgorithmError
-public typealias ALSError = AlgorithmError
-public typealias ScalerError = AlgorithmError
 
 extension AlgorithmError {
     /// An ALS failure (code `failed`).

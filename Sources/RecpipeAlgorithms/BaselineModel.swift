@@ -25,12 +25,12 @@ public struct BaselineModel: Sendable, Equatable {
     public var itemBias: [Double]
 
     /// Fits the biases on a users × items rating matrix.
-    public init(ratings: SparseMatrix, options: Options = Options()) throws(KNNError) {
+    public init(ratings: SparseMatrix, options: Options = Options()) throws(AlgorithmError) {
         guard options.epochs >= 0 else {
-            throw KNNError.invalid("baseline `epochs` must be ≥ 0 (got \(options.epochs))")
+            throw AlgorithmError.invalid("baseline `epochs` must be ≥ 0 (got \(options.epochs))")
         }
         guard options.userRegularization >= 0, options.itemRegularization >= 0 else {
-            throw KNNError.invalid(
+            throw AlgorithmError.invalid(
                 "baseline regularization must be ≥ 0 (got reg_u \(options.userRegularization), "
                     + "reg_i \(options.itemRegularization))")
         }

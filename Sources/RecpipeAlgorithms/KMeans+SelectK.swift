@@ -23,21 +23,21 @@ extension KMeans {
     ///
     /// k values above the number of distinct rows are skipped.
     /// Complexity: Σ_k (k-means cost) + |range| · O(s²·d) for a sample of s rows.
-    /// - Throws: ``KMeansError`` when `range` starts below 2 (a silhouette needs two clusters),
+    /// - Throws: ``AlgorithmError`` when `range` starts below 2 (a silhouette needs two clusters),
     ///   when even its lower bound exceeds the distinct rows, or for any k-means input error.
     public static func selectK(
         range: ClosedRange<Int>, data: [Double], rows: Int, columns: Int,
         nInit: Int = 1, maxIter: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0,
         algorithm: Algorithm = .auto, threads: Int? = nil, sampleSize: Int = 5000, maxShare: Double = 1
-    ) throws(KMeansError) -> KSelection {
+    ) throws(AlgorithmError) -> KSelection {
         if range.lowerBound < 2 {
-            throw KMeansError(
+            throw AlgorithmError(
                 .invalidK(range.lowerBound),
                 "k range \(range.lowerBound)...\(range.upperBound) is invalid for automatic k: "
                     + "the silhouette needs at least 2 clusters, start the range at 2 or more")
         }
         if sampleSize < 2 {
-            throw KMeansError.option("sampleSize", "= \(sampleSize) is invalid: use at least 2 rows")
+            throw AlgorithmError.option("sampleSize", "= \(sampleSize) is invalid: use at least 2 rows")
         }
         var template = KMeans(
             k: range.lowerBound, nInit: nInit, maxIter: maxIter, tol: tol, seed: seed,
@@ -47,7 +47,7 @@ extension KMeans {
         try checkFinite(data, columns: columns)
         let distinct = distinctRowCount(data, rows: rows, columns: columns, stopAt: range.upperBound)
         if distinct < range.lowerBound {
-            throw KMeansError.tooFewDistinct(k: range.lowerBound, distinct: distinct)
+            throw AlgorithmError.tooFewDistinct(k: range.lowerBound, distinct: distinct)
         }
         let candidates = Array(range.lowerBound...min(range.upperBound, distinct))
 
@@ -83,7 +83,7 @@ extension KMeans {
         }
         guard let best else {
             let tried = zip(candidates, shares).map { "k=\($0): \(Int(($1 * 100).rounded()))%" }.joined(separator: ", ")
-            throw KMeansError(
+            throw AlgorithmError(
                 .dominantCluster(share: shares.min() ?? 1),
                 "every k tried puts more than \(Int((maxShare * 100).rounded()))% of the rows in one segment (\(tried)): "
                     + "outliers are being split off the bulk; transform skewed columns (log1p, quantile), choose other columns, or raise max_share"

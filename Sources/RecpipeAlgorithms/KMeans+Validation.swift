@@ -4,48 +4,48 @@ extension KMeans {
     /// Checks options, shape and values; throws the first problem found.
     /// O(n·d) for the finiteness scan, plus the distinct-row count (stops as soon as `k` distinct
     /// rows are seen, so usually O(k·d)).
-    func validate(_ data: [Double], rows: Int, columns: Int) throws(KMeansError) {
+    func validate(_ data: [Double], rows: Int, columns: Int) throws(AlgorithmError) {
         try validateOptions()
         try Self.validateShape(count: data.count, rows: rows, columns: columns)
         try Self.checkFinite(data, columns: columns)
         let distinct = Self.distinctRowCount(data, rows: rows, columns: columns, stopAt: k)
-        if distinct < k { throw KMeansError.tooFewDistinct(k: k, distinct: distinct) }
+        if distinct < k { throw AlgorithmError.tooFewDistinct(k: k, distinct: distinct) }
     }
 
-    func validateOptions() throws(KMeansError) {
-        if k < 1 { throw KMeansError.invalidK(k) }
-        if nInit < 1 { throw KMeansError.option("nInit", "= \(nInit) is invalid: use at least 1 restart") }
-        if maxIter < 1 { throw KMeansError.option("maxIter", "= \(maxIter) is invalid: use at least 1 iteration") }
+    func validateOptions() throws(AlgorithmError) {
+        if k < 1 { throw AlgorithmError.invalidK(k) }
+        if nInit < 1 { throw AlgorithmError.option("nInit", "= \(nInit) is invalid: use at least 1 restart") }
+        if maxIter < 1 { throw AlgorithmError.option("maxIter", "= \(maxIter) is invalid: use at least 1 iteration") }
         if !(tol >= 0) || !tol.isFinite {
-            throw KMeansError.option("tol", "= \(tol) is invalid: use a finite tolerance >= 0 (default 1e-4)")
+            throw AlgorithmError.option("tol", "= \(tol) is invalid: use a finite tolerance >= 0 (default 1e-4)")
         }
         if let t = threads, t < 1 {
-            throw KMeansError.option("threads", "= \(t) is invalid: use at least 1 thread (or leave it unset)")
+            throw AlgorithmError.option("threads", "= \(t) is invalid: use at least 1 thread (or leave it unset)")
         }
     }
 
-    static func validateShape(count: Int, rows: Int, columns: Int) throws(KMeansError) {
+    static func validateShape(count: Int, rows: Int, columns: Int) throws(AlgorithmError) {
         if rows < 1 {
-            throw KMeansError(.noRows, "the data has no rows: k-means needs at least one point")
+            throw AlgorithmError(.noRows, "the data has no rows: k-means needs at least one point")
         }
         if columns < 1 {
-            throw KMeansError(.noColumns, "the data has no columns: k-means needs at least one feature")
+            throw AlgorithmError(.noColumns, "the data has no columns: k-means needs at least one feature")
         }
         if count != rows * columns {
-            throw KMeansError(
+            throw AlgorithmError(
                 .shapeMismatch(expected: rows * columns, actual: count),
                 "the data holds \(count) values but \(rows) rows × \(columns) columns need "
                     + "\(rows * columns): pass a row-major matrix of exactly rows × columns values")
         }
     }
 
-    static func checkFinite(_ data: [Double], columns: Int) throws(KMeansError) {
+    static func checkFinite(_ data: [Double], columns: Int) throws(AlgorithmError) {
         // Fast path: a sum of x·0 is NaN iff some x is NaN or infinite.
         var probe = 0.0
         for x in data { probe += x * 0 }
         if probe == 0 { return }
         for (i, x) in data.enumerated() where !x.isFinite {
-            throw KMeansError.nonFinite(row: i / columns, column: i % columns, value: x)
+            throw AlgorithmError.nonFinite(row: i / columns, column: i % columns, value: x)
         }
     }
 

@@ -52,9 +52,9 @@ public struct KMeans: Sendable {
     // MARK: - Fitting
 
     /// Clusters `rows × columns` values (row-major).
-    /// - Throws: ``KMeansError`` for k < 1, k above the number of distinct rows, an empty or
+    /// - Throws: ``AlgorithmError`` for k < 1, k above the number of distinct rows, an empty or
     ///   mis-shaped matrix, NaN/infinite values, or invalid options.
-    public func fit(_ data: [Double], rows: Int, columns: Int) throws(KMeansError) -> KMeansResult {
+    public func fit(_ data: [Double], rows: Int, columns: Int) throws(AlgorithmError) -> KMeansResult {
         try validate(data, rows: rows, columns: columns)
         let tolScaled = Self.scaledTolerance(data, rows: rows, columns: columns, tol: tol)
         var best: KMeansResult?
@@ -72,7 +72,7 @@ public struct KMeans: Sendable {
     }
 
     /// Clusters `Float` data (converted to `Double` once; O(n·d) extra memory).
-    public func fit(_ data: [Float], rows: Int, columns: Int) throws(KMeansError) -> KMeansResult {
+    public func fit(_ data: [Float], rows: Int, columns: Int) throws(AlgorithmError) -> KMeansResult {
         try fit(data.map(Double.init), rows: rows, columns: columns)
     }
 
@@ -80,10 +80,10 @@ public struct KMeans: Sendable {
     /// not used. Lets callers compare algorithms from one start or warm-start from a stored model.
     public func fit(
         _ data: [Double], rows: Int, columns: Int, initialCentroids: [Double]
-    ) throws(KMeansError) -> KMeansResult {
+    ) throws(AlgorithmError) -> KMeansResult {
         try validate(data, rows: rows, columns: columns)
         if initialCentroids.count != k * columns {
-            throw KMeansError(
+            throw AlgorithmError(
                 .shapeMismatch(expected: k * columns, actual: initialCentroids.count),
                 "initialCentroids holds \(initialCentroids.count) values but k = \(k) centroids × "
                     + "\(columns) columns need \(k * columns)")

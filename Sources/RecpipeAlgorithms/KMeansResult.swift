@@ -56,8 +56,8 @@ public struct KMeansResult: Sendable, Equatable {
 
     /// Assigns new rows (row-major, same columns, same scaling as the fitted data) to the nearest
     /// centroid; ties go to the lowest cluster index. O(rows·k·d).
-    /// - Throws: ``KMeansError`` for a mis-shaped matrix or a non-finite value.
-    public func predict(_ data: [Double], rows: Int) throws(KMeansError) -> [Int] {
+    /// - Throws: ``AlgorithmError`` for a mis-shaped matrix or a non-finite value.
+    public func predict(_ data: [Double], rows: Int) throws(AlgorithmError) -> [Int] {
         try KMeans.validateShape(count: data.count, rows: rows, columns: columns)
         try KMeans.checkFinite(data, columns: columns)
         let d = columns, k = self.k

@@ -25,9 +25,10 @@ public enum KNNIndex {
     public static func build(
         _ matrix: SparseMatrix, neighbors: Int?, options: SimilarityOptions, biases: BiasTerms? = nil,
         keepNonPositive: Bool = false, maxMemoryBytes: Int? = nil, entity: String = "row"
-    ) throws(KNNError) -> NeighborLists {
+    ) throws(AlgorithmError) -> NeighborLists {
         if let neighbors, neighbors < 1 {
-            throw KNNError.invalid("`neighbors` must be at least 1 (got \(neighbors)); use a positive list length")
+            throw AlgorithmError.invalid(
+                "`neighbors` must be at least 1 (got \(neighbors)); use a positive list length")
         }
         try KNNMemory.check(
             rows: matrix.rows, nonZeros: matrix.nonZeroCount, neighbors: neighbors, maxBytes: maxMemoryBytes,
@@ -52,7 +53,7 @@ public enum KNNIndex {
     /// reference the parallel kernel must agree with. O(len(a) + len(b)) after the transform.
     public static func similarity(
         _ matrix: SparseMatrix, _ a: Int, _ b: Int, options: SimilarityOptions, biases: BiasTerms? = nil
-    ) throws(KNNError) -> Double {
+    ) throws(AlgorithmError) -> Double {
         let data = try transformed(matrix, options: options, biases: biases)
         var stats = SimilarityStatistics()
         var p = data.rowPointers[a], q = data.rowPointers[b]
@@ -78,7 +79,7 @@ public enum KNNIndex {
     /// residuals (pearson baseline).
     static func transformed(
         _ matrix: SparseMatrix, options: SimilarityOptions, biases: BiasTerms?
-    ) throws(KNNError) -> SparseMatrix {
+    ) throws(AlgorithmError) -> SparseMatrix {
         var out = matrix
         switch options.measure {
         case .cosine, .pearson, .jaccard, .msd:
@@ -96,10 +97,11 @@ public enum KNNIndex {
             }
         case .pearsonBaseline:
             guard let biases else {
-                throw KNNError.invalid("similarity `pearsonBaseline` needs baselines; fit a `BaselineModel` first")
+                throw AlgorithmError.invalid(
+                    "similarity `pearsonBaseline` needs baselines; fit a `BaselineModel` first")
             }
             guard biases.rowBias.count == matrix.rows, biases.columnBias.count == matrix.cols else {
-                throw KNNError(
+                throw AlgorithmError(
                     .dimensionMismatch,
                     "baselines have \(biases.rowBias.count) row and \(biases.columnBias.count) column biases but the "
                         + "matrix is \(matrix.rows) × \(matrix.cols); fit them on the same matrix and orientation")

@@ -19,10 +19,10 @@ public struct KNNItemRecommender: Sendable {
     /// Fits on a users × items matrix of interaction strengths.
     public init(
         userItems: SparseMatrix, neighbors k: Int = 20, weighting: KNNWeighting = .none, maxMemoryBytes: Int? = nil
-    ) throws(KNNError) {
-        guard k >= 1 else { throw KNNError.invalid("`neighbors` must be at least 1 (got \(k))") }
+    ) throws(AlgorithmError) {
+        guard k >= 1 else { throw AlgorithmError.invalid("`neighbors` must be at least 1 (got \(k))") }
         if case .bm25(let k1, let b) = weighting, !(k1 >= 0) || !(b >= 0 && b <= 1) {
-            throw KNNError.invalid("BM25 needs k1 ≥ 0 and 0 ≤ b ≤ 1 (got k1 \(k1), b \(b))")
+            throw AlgorithmError.invalid("BM25 needs k1 ≥ 0 and 0 ≤ b ≤ 1 (got k1 \(k1), b \(b))")
         }
         try KNNMemory.check(
             rows: userItems.cols, nonZeros: userItems.nonZeroCount, neighbors: k, maxBytes: maxMemoryBytes,
@@ -46,16 +46,16 @@ public struct KNNItemRecommender: Sendable {
     /// matrix); with `excludeSeen` its items are never recommended.
     public func recommend(
         userItems: SparseMatrix, count: Int, users: [Int]? = nil, excludeSeen: Bool = true
-    ) throws(KNNError) -> RankedLists {
-        guard count >= 1 else { throw KNNError.invalid("top-N `count` must be at least 1 (got \(count))") }
+    ) throws(AlgorithmError) -> RankedLists {
+        guard count >= 1 else { throw AlgorithmError.invalid("top-N `count` must be at least 1 (got \(count))") }
         guard userItems.cols == itemCount else {
-            throw KNNError(
+            throw AlgorithmError(
                 .dimensionMismatch,
                 "the user × item matrix has \(userItems.cols) items but the model was "
                     + "fitted on \(itemCount); use the same item encoding")
         }
         if let bad = users?.first(where: { $0 < 0 || $0 >= userItems.rows }) {
-            throw KNNError.invalid("user index \(bad) is outside 0..<\(userItems.rows)")
+            throw AlgorithmError.invalid("user index \(bad) is outside 0..<\(userItems.rows)")
         }
         return NeighborScoring.topN(
             first: userItems, second: neighbors.matrix(columns: itemCount), seen: excludeSeen ? userItems : nil,

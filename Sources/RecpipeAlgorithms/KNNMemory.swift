@@ -19,12 +19,12 @@ public enum KNNMemory {
     /// `entity` names the rows in the message ("item" → "item-kNN with 1,682 items").
     public static func check(
         rows: Int, nonZeros: Int, neighbors: Int?, maxBytes: Int?, entity: String, workers: Int? = nil
-    ) throws(KNNError) {
+    ) throws(AlgorithmError) {
         guard let maxBytes else { return }
         let need = estimateBytes(rows: rows, nonZeros: nonZeros, neighbors: neighbors, workers: workers)
         if need > maxBytes {
             let k = neighbors.map { "\(KNNFormat.grouped($0)) neighbours" } ?? "all neighbours"
-            throw KNNError(
+            throw AlgorithmError(
                 .memoryLimitExceeded,
                 "\(entity)-kNN with \(KNNFormat.grouped(rows)) \(entity)s × \(k) needs ~\(KNNFormat.megabytes(need)) MB, "
                     + "over max_memory \(KNNFormat.megabytes(maxBytes)) MB; lower `neighbors` or raise `max_memory`")

@@ -27,9 +27,9 @@ extension KNNPredictor {
 
     /// Predicts every (user, item) pair, in parallel; results are in input order and identical to
     /// single `predict` calls. O(pairs × raters(y) log k + distinct x × list length).
-    public func predict(users: [Int], items: [Int]) throws(KNNError) -> [KNNPrediction] {
+    public func predict(users: [Int], items: [Int]) throws(AlgorithmError) -> [KNNPrediction] {
         guard users.count == items.count else {
-            throw KNNError(
+            throw AlgorithmError(
                 .dimensionMismatch,
                 "predict got \(users.count) users but \(items.count) items; pass one of each per pair")
         }

@@ -71,10 +71,10 @@ public struct KNNPredictor: Sendable {
     let biasTerms: BiasTerms?
 
     /// Fits on a users × items rating matrix (absent entries = unrated).
-    public init(ratings: SparseMatrix, configuration: Configuration = Configuration()) throws(KNNError) {
-        guard configuration.k >= 1 else { throw KNNError.invalid("`k` must be ≥ 1 (got \(configuration.k))") }
+    public init(ratings: SparseMatrix, configuration: Configuration = Configuration()) throws(AlgorithmError) {
+        guard configuration.k >= 1 else { throw AlgorithmError.invalid("`k` must be ≥ 1 (got \(configuration.k))") }
         guard configuration.minK >= 0 else {
-            throw KNNError.invalid("`min_k` must be ≥ 0 (got \(configuration.minK))")
+            throw AlgorithmError.invalid("`min_k` must be ≥ 0 (got \(configuration.minK))")
         }
         self.configuration = configuration
         byX = configuration.userBased ? ratings : ratings.transposed()

@@ -29,7 +29,7 @@ public enum Metrics {
     // MARK: - Rating error
 
     /// Root mean squared error. O(n).
-    public static func rmse(predicted: [Float], actual: [Float]) throws(KNNError) -> Double {
+    public static func rmse(predicted: [Float], actual: [Float]) throws(AlgorithmError) -> Double {
         try checkPairs(predicted, actual)
         var s = 0.0
         for (p, a) in zip(predicted, actual) { s += (Double(p) - Double(a)) * (Double(p) - Double(a)) }
@@ -37,19 +37,19 @@ public enum Metrics {
     }
 
     /// Mean absolute error. O(n).
-    public static func mae(predicted: [Float], actual: [Float]) throws(KNNError) -> Double {
+    public static func mae(predicted: [Float], actual: [Float]) throws(AlgorithmError) -> Double {
         try checkPairs(predicted, actual)
         var s = 0.0
         for (p, a) in zip(predicted, actual) { s += abs(Double(p) - Double(a)) }
         return s / Double(actual.count)
     }
 
-    private static func checkPairs(_ p: [Float], _ a: [Float]) throws(KNNError) {
+    private static func checkPairs(_ p: [Float], _ a: [Float]) throws(AlgorithmError) {
         guard p.count == a.count else {
-            throw KNNError(
+            throw AlgorithmError(
                 .dimensionMismatch, "got \(p.count) predictions for \(a.count) ratings; pass one prediction per rating")
         }
-        guard !a.isEmpty else { throw KNNError.invalid("no ratings to evaluate: the test set is empty") }
+        guard !a.isEmpty else { throw AlgorithmError.invalid("no ratings to evaluate: the test set is empty") }
     }
 
     // MARK: - Per-user ranking metrics

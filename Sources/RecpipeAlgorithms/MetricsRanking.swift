@@ -44,23 +44,24 @@ extension Metrics {
     public static func ranking(
         recommendations: [[Int32]], relevant: [[Int32]], k: Int, catalogSize: Int,
         itemPopularity: [Int]? = nil, groups: [Int: String]? = nil
-    ) throws(KNNError) -> RankingReport {
-        guard k >= 1 else { throw KNNError.invalid("ranking metrics need k ≥ 1 (got \(k))") }
+    ) throws(AlgorithmError) -> RankingReport {
+        guard k >= 1 else { throw AlgorithmError.invalid("ranking metrics need k ≥ 1 (got \(k))") }
         guard recommendations.count == relevant.count else {
-            throw KNNError(
+            throw AlgorithmError(
                 .dimensionMismatch,
                 "got recommendations for \(recommendations.count) users but test items "
                     + "for \(relevant.count); pass one (possibly empty) list per user to both")
         }
-        guard catalogSize >= 1 else { throw KNNError.invalid("catalogue size must be ≥ 1 (got \(catalogSize))") }
+        guard catalogSize >= 1 else { throw AlgorithmError.invalid("catalogue size must be ≥ 1 (got \(catalogSize))") }
         if let itemPopularity, itemPopularity.count != catalogSize {
-            throw KNNError(
+            throw AlgorithmError(
                 .dimensionMismatch,
                 "item popularity has \(itemPopularity.count) entries for a catalogue of \(catalogSize)")
         }
         for list in recommendations {
             if let bad = list.first(where: { $0 < 0 || Int($0) >= catalogSize }) {
-                throw KNNError.invalid("recommended item index \(bad) is outside the catalogue 0..<\(catalogSize)")
+                throw AlgorithmError.invalid(
+                    "recommended item index \(bad) is outside the catalogue 0..<\(catalogSize)")
             }
         }
         let percentile = itemPopularity.map(popularityPercentiles)

@@ -82,27 +82,27 @@ public struct Scaler: Sendable, Equatable {
     // MARK: - Applying
 
     /// Scales columns (one array per column, as fitted). O(n·d).
-    /// - Throws: ``ScalerError`` when the number of columns differs from the fitted one.
-    public func transform(columns: [[Double]]) throws(ScalerError) -> [[Double]] {
+    /// - Throws: ``AlgorithmError`` when the number of columns differs from the fitted one.
+    public func transform(columns: [[Double]]) throws(AlgorithmError) -> [[Double]] {
         try checkColumns(columns.count)
         return columns.enumerated().map { c, column in column.map { ($0 - centers[c]) / scales[c] } }
     }
 
     /// Undoes ``transform(columns:)``.
-    public func inverseTransform(columns: [[Double]]) throws(ScalerError) -> [[Double]] {
+    public func inverseTransform(columns: [[Double]]) throws(AlgorithmError) -> [[Double]] {
         try checkColumns(columns.count)
         return columns.enumerated().map { c, column in column.map { $0 * scales[c] + centers[c] } }
     }
 
     /// Scales a row-major matrix with `columnCount` columns.
-    public func transform(matrix: [Double]) throws(ScalerError) -> [Double] {
+    public func transform(matrix: [Double]) throws(AlgorithmError) -> [Double] {
         try checkMatrix(matrix.count)
         let d = columnCount
         return matrix.enumerated().map { i, x in (x - centers[i % d]) / scales[i % d] }
     }
 
     /// Undoes ``transform(matrix:)``.
-    public func inverseTransform(matrix: [Double]) throws(ScalerError) -> [Double] {
+    public func inverseTransform(matrix: [Double]) throws(AlgorithmError) -> [Double] {
         try checkMatrix(matrix.count)
         let d = columnCount
         return matrix.enumerated().map { i, y in y * scales[i % d] + centers[i % d] }
@@ -110,18 +110,18 @@ public struct Scaler: Sendable, Equatable {
 
     // MARK: - Helpers
 
-    func checkColumns(_ count: Int) throws(ScalerError) {
+    func checkColumns(_ count: Int) throws(AlgorithmError) {
         if count != columnCount {
-            throw ScalerError(
+            throw AlgorithmError(
                 expected: columnCount, actual: count,
                 message: "the scaler was fitted on \(columnCount) column\(columnCount == 1 ? "" : "s") "
                     + "but got \(count): pass the same feature columns, in the same order, as when fitting")
         }
     }
 
-    func checkMatrix(_ count: Int) throws(ScalerError) {
+    func checkMatrix(_ count: Int) throws(AlgorithmError) {
         if columnCount == 0 || count % columnCount != 0 {
-            throw ScalerError(
+            throw AlgorithmError(
                 expected: columnCount, actual: count,
                 message: "a matrix of \(count) values is not a whole number of rows of \(columnCount) "
                     + "columns: pass row-major rows with the fitted columns")

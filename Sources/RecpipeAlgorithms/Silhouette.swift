@@ -15,15 +15,15 @@ public enum Silhouette {
     ///   - points: `labels.count × columns` values, row-major.
     ///   - columns: features per point.
     ///   - labels: any integers; equal values mean the same cluster.
-    /// - Throws: ``KMeansError`` for a mis-shaped matrix, non-finite values, or fewer than two
+    /// - Throws: ``AlgorithmError`` for a mis-shaped matrix, non-finite values, or fewer than two
     ///   clusters.
-    public static func score(points: [Double], columns: Int, labels: [Int]) throws(KMeansError) -> Double {
+    public static func score(points: [Double], columns: Int, labels: [Int]) throws(AlgorithmError) -> Double {
         let s = try samples(points: points, columns: columns, labels: labels)
         return s.reduce(0, +) / Double(s.count)
     }
 
     /// The silhouette coefficient of every point, in input order.
-    public static func samples(points: [Double], columns: Int, labels: [Int]) throws(KMeansError) -> [Double] {
+    public static func samples(points: [Double], columns: Int, labels: [Int]) throws(AlgorithmError) -> [Double] {
         let m = labels.count
         try KMeans.validateShape(count: points.count, rows: m, columns: columns)
         try KMeans.checkFinite(points, columns: columns)
@@ -39,7 +39,7 @@ public enum Silhouette {
         }
         let clusters = index.count
         if clusters < 2 {
-            throw KMeansError(
+            throw AlgorithmError(
                 .tooFewClusters(found: clusters),
                 "the silhouette needs at least 2 clusters but the labels form \(clusters): "
                     + "score a clustering with k >= 2")

@@ -17,9 +17,9 @@ public enum Split {
     /// Per-user random holdout: each user's entries are shuffled (seeded) and
     /// round(fraction × count) of them go to test, keeping at least one in train.
     /// O(entries) time after grouping (O(entries log entries)).
-    public static func holdout(users: [Int32], testFraction: Double, seed: UInt64) throws(KNNError) -> Indices {
+    public static func holdout(users: [Int32], testFraction: Double, seed: UInt64) throws(AlgorithmError) -> Indices {
         guard testFraction >= 0 && testFraction < 1 else {
-            throw KNNError.invalid("`test_fraction` must be in [0, 1) (got \(testFraction))")
+            throw AlgorithmError.invalid("`test_fraction` must be in [0, 1) (got \(testFraction))")
         }
         var rng = SeededGenerator(seed: seed)
         var isTest = [Bool](repeating: false, count: users.count)
@@ -35,12 +35,12 @@ public enum Split {
     /// Per-user leave-last-N: each user's `n` latest entries by timestamp go to test (ties broken
     /// by the later entry index counting as later), keeping at least one entry in train.
     /// O(entries log entries).
-    public static func leaveLastN(users: [Int32], timestamps: [Int64], n: Int) throws(KNNError) -> Indices {
+    public static func leaveLastN(users: [Int32], timestamps: [Int64], n: Int) throws(AlgorithmError) -> Indices {
         guard users.count == timestamps.count else {
-            throw KNNError(
+            throw AlgorithmError(
                 .dimensionMismatch, "leave-last-N got \(users.count) users but \(timestamps.count) timestamps")
         }
-        guard n >= 1 else { throw KNNError.invalid("leave-last-N needs `n` ≥ 1 (got \(n))") }
+        guard n >= 1 else { throw AlgorithmError.invalid("leave-last-N needs `n` ≥ 1 (got \(n))") }
         var isTest = [Bool](repeating: false, count: users.count)
         for var entries in groupByUser(users) {
             entries.sort { (timestamps[$0], $0) > (timestamps[$1], $1) }
@@ -52,10 +52,10 @@ public enum Split {
     /// The fold (0..<folds) of each of `count` entries: a seeded shuffle of all entries cut into
     /// `folds` contiguous parts, the first `count % folds` parts one entry larger (the shape of
     /// Surprise's `KFold`; the exact assignment differs). O(count).
-    public static func foldAssignment(count: Int, folds: Int, seed: UInt64) throws(KNNError) -> [Int] {
-        guard folds >= 2 else { throw KNNError.invalid("k-fold needs at least 2 folds (got \(folds))") }
+    public static func foldAssignment(count: Int, folds: Int, seed: UInt64) throws(AlgorithmError) -> [Int] {
+        guard folds >= 2 else { throw AlgorithmError.invalid("k-fold needs at least 2 folds (got \(folds))") }
         guard count >= folds else {
-            throw KNNError.invalid("k-fold with \(folds) folds needs at least \(folds) entries (got \(count))")
+            throw AlgorithmError.invalid("k-fold with \(folds) folds needs at least \(folds) entries (got \(count))")
         }
         var rng = SeededGenerator(seed: seed)
         var order = Array(0..<count)
@@ -71,7 +71,7 @@ public enum Split {
     }
 
     /// K-fold cross-validation splits: split f tests on fold f and trains on the rest.
-    public static func kFold(count: Int, folds: Int, seed: UInt64) throws(KNNError) -> [Indices] {
+    public static func kFold(count: Int, folds: Int, seed: UInt64) throws(AlgorithmError) -> [Indices] {
         let assignment = try foldAssignment(count: count, folds: folds, seed: seed)
         return (0..<folds).map { f in partition(assignment.map { $0 == f }) }
     }

@@ -79,11 +79,13 @@ import Testing
 
     @Test func validationAndExplainErrors() throws {
         let m = SparseMatrix(rows: 1, cols: 1, triplets: [(0, 0, 4)])
-        #expect(throws: ALSError.invalidOption("factors must be >= 1 (got 0); typical values are 32–256")) {
+        #expect(throws: AlgorithmError.invalidOption("factors must be >= 1 (got 0); typical values are 32–256")) {
             try ALS.fitExplicit(m, options: ALSExplicitOptions(factors: 0))
         }
-        #expect(throws: ALSError.self) { try ALS.fitExplicit(m, options: ALSExplicitOptions(regularization: -0.5)) }
+        #expect(throws: AlgorithmError.self) {
+            try ALS.fitExplicit(m, options: ALSExplicitOptions(regularization: -0.5))
+        }
         let model = try ALS.fitExplicit(m, options: ALSExplicitOptions(factors: 1, iterations: 1))
-        #expect(throws: ALSError.self) { try model.explain([(item: 0, value: 1)], item: 0) }
+        #expect(throws: AlgorithmError.self) { try model.explain([(item: 0, value: 1)], item: 0) }
     }
 }

@@ -126,7 +126,7 @@ import Testing
             for (a, b) in zip(folded.factors, trained) { #expect(abs(a - b) / scale < tolerance) }
         }
         #expect(try model.foldIn([]).factors.allSatisfy { $0 == 0 })
-        #expect(throws: ALSError.self) { try model.foldIn([(item: 99, value: 1)]) }
+        #expect(throws: AlgorithmError.self) { try model.foldIn([(item: 99, value: 1)]) }
     }
 
     @Test func foldInWithPrecomputedGramIsBitIdentical() throws {
@@ -143,7 +143,7 @@ import Testing
         }
         // A gram of another model is refused, not used.
         let other = try ALS.fitImplicit(Self.matrix, options: ALSImplicitOptions(factors: 3, iterations: 1, seed: 5))
-        #expect(throws: ALSError.self) { try model.foldIn([(item: 0, value: 1)], gram: other.itemGram()) }
+        #expect(throws: AlgorithmError.self) { try model.foldIn([(item: 0, value: 1)], gram: other.itemGram()) }
     }
 
     @Test func explainContributionsSumToScore() throws {
@@ -181,7 +181,7 @@ import Testing
         #expect(message(ALSImplicitOptions(confidence: .log(epsilon: 0)))?.contains("epsilon") == true)
         #expect(message(ALSImplicitOptions(threads: -1))?.contains("threads") == true)
         let bad = SparseMatrix(rows: 1, cols: 1, triplets: [(0, 0, .nan)])
-        #expect(throws: ALSError.self) { try ALS.fitImplicit(bad) }
-        #expect(throws: ALSError.self) { try ALS.fitImplicit(SparseMatrix(rows: 0, cols: 0, triplets: [])) }
+        #expect(throws: AlgorithmError.self) { try ALS.fitImplicit(bad) }
+        #expect(throws: AlgorithmError.self) { try ALS.fitImplicit(SparseMatrix(rows: 0, cols: 0, triplets: [])) }
     }
 }

@@ -45,11 +45,11 @@ import Testing
 
     @Test func queryErrors() {
         let m = Self.handModel()
-        #expect(throws: ALSError.self) { try m.recommend(user: 2, n: 1) }
-        #expect(throws: ALSError.self) { try m.recommend(user: 0, n: -1) }
-        #expect(throws: ALSError.self) { try m.similarItems(item: 5, n: 1) }
-        #expect(throws: ALSError.self) { try m.recommend(vector: [1], n: 1) }
-        #expect(throws: ALSError.self) {
+        #expect(throws: AlgorithmError.self) { try m.recommend(user: 2, n: 1) }
+        #expect(throws: AlgorithmError.self) { try m.recommend(user: 0, n: -1) }
+        #expect(throws: AlgorithmError.self) { try m.similarItems(item: 5, n: 1) }
+        #expect(throws: AlgorithmError.self) { try m.recommend(vector: [1], n: 1) }
+        #expect(throws: AlgorithmError.self) {
             try m.recommend(user: 0, n: 1, exclude: SparseMatrix(rows: 2, cols: 4, triplets: []))
         }
     }
@@ -60,12 +60,12 @@ import Testing
             kind: m.kind, factors: 2, userCount: 2, itemCount: 5,
             userFactors: m.userFactors, itemFactors: m.itemFactors)
         #expect(rebuilt == m)
-        #expect(throws: ALSError.self) {
+        #expect(throws: AlgorithmError.self) {
             try ALSModel(
                 kind: m.kind, factors: 2, userCount: 3, itemCount: 5, userFactors: m.userFactors,
                 itemFactors: m.itemFactors)
         }
-        #expect(throws: ALSError.self) {
+        #expect(throws: AlgorithmError.self) {
             try ALSModel(
                 kind: m.kind, factors: 2, userCount: 2, itemCount: 5, userFactors: m.userFactors,
                 itemFactors: m.itemFactors, userBiases: [1, 2])

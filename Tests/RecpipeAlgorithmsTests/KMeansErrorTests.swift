@@ -5,12 +5,12 @@ import Testing
 struct KMeansErrorTests {
     static let data: [Double] = [0, 0, 1, 1, 2, 2, 3, 3]
 
-    func error(_ body: () throws -> Void) -> KMeansError? {
+    func error(_ body: () throws -> Void) -> AlgorithmError? {
         do {
             try body()
             return nil
         } catch {
-            return error as? KMeansError
+            return error as? AlgorithmError
         }
     }
 

@@ -60,11 +60,11 @@ import Testing
     }
 
     @Test func rejectsInvalidParameters() {
-        #expect(throws: KNNError.invalid("`neighbors` must be at least 1 (got 0); use a positive list length")) {
+        #expect(throws: AlgorithmError.invalid("`neighbors` must be at least 1 (got 0); use a positive list length")) {
             try KNNIndex.build(m, neighbors: 0, options: SimilarityOptions(measure: .cosine))
         }
         let bad = BiasTerms(globalMean: 0, rowBias: [0], columnBias: [0])
-        #expect(throws: KNNError.self) {
+        #expect(throws: AlgorithmError.self) {
             try KNNIndex.build(m, neighbors: 2, options: SimilarityOptions(measure: .pearsonBaseline), biases: bad)
         }
     }

@@ -94,13 +94,15 @@ import Testing
     }
 
     @Test func rejectsBadArguments() throws {
-        #expect(throws: KNNError.self) { try KNNItemRecommender(userItems: ui, neighbors: 0) }
-        #expect(throws: KNNError.self) { try KNNItemRecommender(userItems: ui, weighting: .bm25(k1: 1.2, b: 2)) }
+        #expect(throws: AlgorithmError.self) { try KNNItemRecommender(userItems: ui, neighbors: 0) }
+        #expect(throws: AlgorithmError.self) { try KNNItemRecommender(userItems: ui, weighting: .bm25(k1: 1.2, b: 2)) }
         let model = try KNNItemRecommender(userItems: ui)
-        #expect(throws: KNNError.self) { try model.recommend(userItems: ui, count: 0) }
-        #expect(throws: KNNError.self) { try model.recommend(userItems: ui, count: 3, users: [7]) }
+        #expect(throws: AlgorithmError.self) { try model.recommend(userItems: ui, count: 0) }
+        #expect(throws: AlgorithmError.self) { try model.recommend(userItems: ui, count: 3, users: [7]) }
         let wrong = KNNTestFixtures.matrix(2, 9, [])
-        #expect(throws: KNNError.self) { try model.recommend(userItems: wrong, count: 3) }
-        #expect(throws: KNNError.self) { try KNNItemRecommender(userItems: ui, neighbors: 50, maxMemoryBytes: 100) }
+        #expect(throws: AlgorithmError.self) { try model.recommend(userItems: wrong, count: 3) }
+        #expect(throws: AlgorithmError.self) {
+            try KNNItemRecommender(userItems: ui, neighbors: 50, maxMemoryBytes: 100)
+        }
     }
 }

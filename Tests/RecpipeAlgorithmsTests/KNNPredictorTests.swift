@@ -81,7 +81,7 @@ import Testing
             }
         }
         let model = try KNNPredictor(ratings: ratings)
-        #expect(throws: KNNError.self) { try model.predict(users: [0], items: []) }
+        #expect(throws: AlgorithmError.self) { try model.predict(users: [0], items: []) }
     }
 
     @Test func baselinePredictionFormula() throws {
@@ -101,9 +101,9 @@ import Testing
     }
 
     @Test func rejectsInvalidConfiguration() {
-        #expect(throws: KNNError.self) { try KNNPredictor(ratings: r, configuration: .init(k: 0)) }
-        #expect(throws: KNNError.self) { try KNNPredictor(ratings: r, configuration: .init(minK: -1)) }
-        #expect(throws: KNNError.self) {
+        #expect(throws: AlgorithmError.self) { try KNNPredictor(ratings: r, configuration: .init(k: 0)) }
+        #expect(throws: AlgorithmError.self) { try KNNPredictor(ratings: r, configuration: .init(minK: -1)) }
+        #expect(throws: AlgorithmError.self) {
             try KNNPredictor(ratings: r, configuration: .init(maxMemoryBytes: 10))
         }
     }
@@ -150,6 +150,6 @@ import Testing
             }
         }
         #expect(seBase < 0.5 * seMean)
-        #expect(throws: KNNError.self) { try BaselineModel(ratings: shifted, options: .init(epochs: -1)) }
+        #expect(throws: AlgorithmError.self) { try BaselineModel(ratings: shifted, options: .init(epochs: -1)) }
     }
 }

@@ -13,8 +13,8 @@ import Testing
         // errors −1, 0, 2
         #expect(abs(try Metrics.rmse(predicted: [1, 2, 4], actual: [2, 2, 2]) - (5.0 / 3).squareRoot()) < 1e-12)
         #expect(try Metrics.mae(predicted: [1, 2, 4], actual: [2, 2, 2]) == 1)
-        #expect(throws: KNNError.self) { try Metrics.rmse(predicted: [1], actual: [1, 2]) }
-        #expect(throws: KNNError.self) { try Metrics.mae(predicted: [], actual: []) }
+        #expect(throws: AlgorithmError.self) { try Metrics.rmse(predicted: [1], actual: [1, 2]) }
+        #expect(throws: AlgorithmError.self) { try Metrics.mae(predicted: [], actual: []) }
     }
 
     @Test func metricsAtThree() {
@@ -82,16 +82,16 @@ import Testing
     }
 
     @Test func reportValidatesItsInputs() {
-        #expect(throws: KNNError.self) {
+        #expect(throws: AlgorithmError.self) {
             try Metrics.ranking(recommendations: [[1]], relevant: [], k: 3, catalogSize: 5)
         }
-        #expect(throws: KNNError.self) {
+        #expect(throws: AlgorithmError.self) {
             try Metrics.ranking(recommendations: [[1]], relevant: [[1]], k: 0, catalogSize: 5)
         }
-        #expect(throws: KNNError.self) {
+        #expect(throws: AlgorithmError.self) {
             try Metrics.ranking(recommendations: [[9]], relevant: [[1]], k: 3, catalogSize: 5)
         }
-        #expect(throws: KNNError.self) {
+        #expect(throws: AlgorithmError.self) {
             try Metrics.ranking(recommendations: [[1]], relevant: [[1]], k: 3, catalogSize: 5, itemPopularity: [1])
         }
     }

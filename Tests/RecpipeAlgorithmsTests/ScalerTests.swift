@@ -72,8 +72,8 @@ struct ScalerTests {
     @Test("column count mismatches are errors")
     func mismatch() {
         let s = Scaler.fit(.minMax, columns: Self.columns)
-        #expect(throws: ScalerError.self) { try s.transform(columns: [[1]]) }
-        #expect(throws: ScalerError.self) { try s.inverseTransform(matrix: [1, 2, 3, 4]) }
+        #expect(throws: AlgorithmError.self) { try s.transform(columns: [[1]]) }
+        #expect(throws: AlgorithmError.self) { try s.inverseTransform(matrix: [1, 2, 3, 4]) }
         do {
             _ = try s.transform(columns: [[1], [2]])
         } catch {

@@ -54,7 +54,7 @@ import Testing
         let raw = 0.5 / (2.25 * 1.5).squareRoot()
         #expect(abs(try sim(.pearsonBaseline, shrinkage: 0, biases: b) - raw) < 1e-12)
         #expect(abs(try sim(.pearsonBaseline, biases: b) - raw * 2 / 102) < 1e-12)  // default shrinkage 100
-        #expect(throws: KNNError.self) { try sim(.pearsonBaseline) }
+        #expect(throws: AlgorithmError.self) { try sim(.pearsonBaseline) }
     }
 
     @Test func shrinkageAndMinSupport() throws {

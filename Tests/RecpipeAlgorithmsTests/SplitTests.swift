@@ -21,7 +21,7 @@ import Testing
         let a = try Split.holdout(users: big, testFraction: 0.3, seed: 1)
         #expect(a == (try Split.holdout(users: big, testFraction: 0.3, seed: 1)))
         #expect(a != (try Split.holdout(users: big, testFraction: 0.3, seed: 2)))
-        #expect(throws: KNNError.self) { try Split.holdout(users: big, testFraction: 1, seed: 1) }
+        #expect(throws: AlgorithmError.self) { try Split.holdout(users: big, testFraction: 1, seed: 1) }
     }
 
     @Test func leaveLastNPicksTheLatestPerUser() throws {
@@ -30,8 +30,8 @@ import Testing
         // user 0: timestamps 5,9,3,2,8,6,1,10,4,0 at entries 0,2,3,5,6,8,10,11,13,15 → latest 11 (10), 2 (9)
         // user 1: 1,7,2,3,5 at entries 1,4,9,12,14 → latest 4 (7), 14 (5); user 2: single entry stays.
         #expect(s.test == [2, 4, 11, 14])
-        #expect(throws: KNNError.self) { try Split.leaveLastN(users: users, timestamps: [1], n: 1) }
-        #expect(throws: KNNError.self) { try Split.leaveLastN(users: users, timestamps: ts, n: 0) }
+        #expect(throws: AlgorithmError.self) { try Split.leaveLastN(users: users, timestamps: [1], n: 1) }
+        #expect(throws: AlgorithmError.self) { try Split.leaveLastN(users: users, timestamps: ts, n: 0) }
     }
 
     @Test func leaveLastNBreaksTimestampTiesByEntryOrder() throws {
@@ -50,7 +50,7 @@ import Testing
         #expect(
             try Split.foldAssignment(count: 103, folds: 5, seed: 7)
                 != (try Split.foldAssignment(count: 103, folds: 5, seed: 8)))
-        #expect(throws: KNNError.self) { try Split.kFold(count: 3, folds: 5, seed: 1) }
-        #expect(throws: KNNError.self) { try Split.kFold(count: 30, folds: 1, seed: 1) }
+        #expect(throws: AlgorithmError.self) { try Split.kFold(count: 3, folds: 5, seed: 1) }
+        #expect(throws: AlgorithmError.self) { try Split.kFold(count: 30, folds: 1, seed: 1) }
     }
 }

@@ -141,8 +141,8 @@ import Testing
                     useBiases: false, ratingRange: 0.5...5, seed: 3)),
         ]
         for kind in kinds { #expect(try ALSSettings.kind(ALSSettings.encode(kind)) == kind) }
-        #expect(throws: ALSError.self) { try ALSSettings.kind(["model": "svd"]) }
-        #expect(throws: ALSError.self) { try ALSSettings.kind(["model": "als", "factors": "x"]) }
+        #expect(throws: AlgorithmError.self) { try ALSSettings.kind(["model": "svd"]) }
+        #expect(throws: AlgorithmError.self) { try ALSSettings.kind(["model": "als", "factors": "x"]) }
     }
 
     // MARK: - Validation

@@ -157,9 +157,9 @@ public enum ALSQueries {
         return ALSQueryError("item '\(item)' is not in the trained factors (\(factors.items.count) items)\(hint)")
     }
 
-    /// Turns `ALSError`s into query errors.
+    /// Turns `AlgorithmError`s into query errors.
     package static func run<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as ALSError { throw ALSQueryError(e.message) }
+        do { return try body() } catch let e as AlgorithmError { throw ALSQueryError(e.message) }
     }
 
     package static func format(_ x: Float) -> String { String(format: "%.4f", Double(x)) }

@@ -61,7 +61,7 @@ public enum ALSSettings {
     /// The model kind described by `settings` (the inverse of `encode`).
     public static func kind(_ settings: [String: String]) throws -> ALSModel.Kind {
         guard settings["model"] == "als" else {
-            throw ALSError.invalidOption(
+            throw AlgorithmError.invalidOption(
                 "these factors were not produced by an als stage (settings: model=\(settings["model"] ?? "none"))")
         }
         let factors = try int(settings, "factors")
@@ -89,7 +89,7 @@ public enum ALSSettings {
         if settings["rating_min"] != nil {
             let lo = try float(settings, "rating_min"), hi = try float(settings, "rating_max")
             guard lo <= hi else {
-                throw ALSError.invalidOption("factor settings have rating_min \(lo) above rating_max \(hi)")
+                throw AlgorithmError.invalidOption("factor settings have rating_min \(lo) above rating_max \(hi)")
             }
             range = lo...hi
         }
@@ -111,7 +111,7 @@ public enum ALSSettings {
 
     static func int(_ s: [String: String], _ key: String) throws -> Int {
         guard let text = s[key], let v = Int(text) else {
-            throw ALSError.invalidOption(
+            throw AlgorithmError.invalidOption(
                 "factor settings lack a valid `\(key)` (got \(s[key] ?? "nothing")); re-run the als stage")
         }
         return v
@@ -119,7 +119,7 @@ public enum ALSSettings {
 
     static func float(_ s: [String: String], _ key: String) throws -> Float {
         guard let text = s[key], let v = Float(text) else {
-            throw ALSError.invalidOption(
+            throw AlgorithmError.invalidOption(
                 "factor settings lack a valid `\(key)` (got \(s[key] ?? "nothing")); re-run the als stage")
         }
         return v

@@ -112,7 +112,7 @@ struct ALSStage: Stage {
             case .implicit(let o): model = try ALS.fitImplicit(m, options: o, progress: report)
             case .explicit(let o): model = try ALS.fitExplicit(m, options: o, progress: report)
             }
-        } catch let error as ALSError {
+        } catch let error as AlgorithmError {
             throw StageError("stage '\(context.stageName)': \(error.message)", at: context.spec.location)
         }
         let fitSeconds = (clock.now - started).seconds

@@ -124,7 +124,7 @@ struct CFStage: Stage {
     }
 
     /// A similarity failure located at the parameter that bounds it.
-    static func located(_ error: KNNError, _ context: StageContext) -> StageError {
+    static func located(_ error: AlgorithmError, _ context: StageContext) -> StageError {
         let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
         return StageError(error.message, at: context.location(of: param))
     }
@@ -132,7 +132,7 @@ struct CFStage: Stage {
     /// Neighbour lists, then top-N scoring; returns the lists and a one-line description.
     static func compute(
         _ m: SparseMatrix, _ s: Settings
-    ) throws(KNNError) -> (RankedLists, String) {
+    ) throws(AlgorithmError) -> (RankedLists, String) {
         let measure = s.options.measure
         if let neighbors = try itemNeighbors(m, s) {
             let lists = NeighborScoring.topN(
@@ -151,7 +151,7 @@ struct CFStage: Stage {
     }
 
     /// Item mode: every item's `k` nearest items (the second hop of the scoring); user mode: nil.
-    static func itemNeighbors(_ m: SparseMatrix, _ s: Settings) throws(KNNError) -> NeighborLists? {
+    static func itemNeighbors(_ m: SparseMatrix, _ s: Settings) throws(AlgorithmError) -> NeighborLists? {
         guard s.mode == "item" else { return nil }
         let measure = s.options.measure
         if measure == .cosine {

@@ -76,7 +76,7 @@ enum FactorsRatingEvaluation {
         var out: [Result] = []
         for (name, factors) in explicit {
             let model: ALSModel
-            do { model = try ALSSettings.model(from: factors) } catch let e as ALSError {
+            do { model = try ALSSettings.model(from: factors) } catch let e as AlgorithmError {
                 throw StageError(
                     "input '\(name)': \(e.message)", at: context.spec.location, hint: "re-run the als stage")
             }

@@ -121,7 +121,7 @@ struct SplitStage: Stage {
                     indices = try Split.holdout(users: users, testFraction: f, seed: seed)
                     label = "holdout \(f) seed \(seed)"
                 }
-            } catch let e as KNNError {
+            } catch let e as AlgorithmError {
                 throw StageError(e.message, at: context.location(of: "method"))
             }
             split = Self.assemble(data, users: users, indices: indices, method: label)
