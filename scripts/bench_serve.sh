@@ -39,9 +39,10 @@ prepare_shop() {
   mkdir -p "$dir"
   [ -f "$dir/data/events.csv" ] || "$BIN" demo-data --out "$dir/data" --users "$users" --items "$items" --events "$events" >/dev/null
   ln -sfn "$(pwd)/pipelines/rules" "$dir/rules"
+  ln -sfn "$(pwd)/pipelines/plugins" "$dir/plugins"
   sed -e "s#^  data: .*#  data: $dir/data#" -e 's/factors: 8,/factors: 64,/' pipelines/demo.yaml > "$dir/shop.yaml"
   echo "== $name: batch run (--to recs)"
-  "$BIN" run "$dir/shop.yaml" --to recs --quiet
+  "$BIN" run "$dir/shop.yaml" --to recs --quiet || { echo "!! the batch run of $name failed"; exit 1; }
 }
 
 # wrk → "requests/s p50_ms p99_ms"
@@ -57,7 +58,9 @@ def ms(label):
 rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 if errors: print("!! non-2xx responses:", errors.group(1), file=sys.stderr)
-print(f"{float(rps.group(1)) if rps else float(\"nan\"):.0f} {ms(\"50%\"):.3f} {ms(\"99%\"):.3f}")'
+rate = float(rps.group(1)) if rps else float("nan")
+p50, p99 = ms("50%"), ms("99%")
+print(f"{rate:.0f} {p50:.3f} {p99:.3f}")'
 }
 
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' /proc/$1/status; }
