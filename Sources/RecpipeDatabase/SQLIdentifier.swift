@@ -21,7 +21,9 @@ package struct SQLIdentifier: Sendable, Hashable, CustomStringConvertible {
         let table = parts.last ?? ""
         let schemaOK = parts.count == 1 || (parts.count == 2 && Self.isPlain(parts[0]) && parts[0].utf8.count <= 63)
         guard schemaOK, Self.isPlain(table), table.utf8.count <= Self.maxTableLength else {
-            let suggestion = parts.count == 2 ? Self.plainName(from: parts[0]) + "." + Self.plainName(from: table) : Self.plainName(from: name)
+            let qualified = parts.count == 2 && !parts[0].isEmpty && !table.isEmpty
+            let suggestion =
+                qualified ? Self.plainName(from: parts[0]) + "." + Self.plainName(from: table) : Self.plainName(from: name)
             throw DatabaseFailure(
                 .badIdentifier,
                 "invalid table name '\(name)': use a letter or '_' followed by letters, digits and '_' (at most \(Self.maxTableLength) characters), optionally after a schema and '.' (analytics.recs)",
