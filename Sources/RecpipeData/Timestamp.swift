@@ -46,6 +46,13 @@ public enum Timestamp {
             + Int64(hour * 3600 + minute * 60 + second)
     }
 
+    /// `YYYY-MM-DD` (an `as_of` date) → Unix seconds at 00:00 UTC, or nil when it is not one.
+    package static func date(_ s: String) -> Int64? {
+        let parts = s.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return seconds(year: parts[0], month: parts[1], day: parts[2])
+    }
+
     // MARK: - Formatting
 
     /// `YYYY-MM-DD HH:MM:SS` (or ISO-8601 `YYYY-MM-DDTHH:MM:SSZ` when `iso` is true).
