@@ -76,7 +76,7 @@ public enum Timestamp {
         if iso { out.append(UInt8(ascii: "Z")) }
     }
 
-    @inline(__always) static func appendDigits(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
+    @inline(__always) package static func appendDigits(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
         var n = v, count = 0
         withUnsafeMutableBytes(of: &digits) { buf in
