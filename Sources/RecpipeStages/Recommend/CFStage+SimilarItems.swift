@@ -16,7 +16,7 @@ extension CFStage {
             guard let lists = try Self.itemNeighbors(data.matrix, s) else {
                 throw StageError(
                     "stage '\(context.stageName)': `output: similar_items` needs `mode: item`",
-                    at: context.location(of: "output"))
+                    code: .invalidParam, at: context.location(of: "output"))
             }
             neighbors = lists
         } catch let error as AlgorithmError {
