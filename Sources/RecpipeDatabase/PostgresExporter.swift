@@ -51,7 +51,8 @@ package struct PostgresExporter: Sendable {
             try await copy(t, into: staging, constants: !defaults, c)
             if defaults {
                 try await PostgresSession.run(
-                    "ALTER TABLE \(staging.quoted) ALTER COLUMN run_id DROP DEFAULT, ALTER COLUMN as_of DROP DEFAULT", c)
+                    "ALTER TABLE \(staging.quoted) ALTER COLUMN run_id DROP DEFAULT, ALTER COLUMN as_of DROP DEFAULT", c
+                )
             }
             if !t.index.isEmpty {
                 try await PostgresSession.run(

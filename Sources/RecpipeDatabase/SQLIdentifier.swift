@@ -23,7 +23,8 @@ package struct SQLIdentifier: Sendable, Hashable, CustomStringConvertible {
         guard schemaOK, Self.isPlain(table), table.utf8.count <= Self.maxTableLength else {
             let qualified = parts.count == 2 && !parts[0].isEmpty && !table.isEmpty
             let suggestion =
-                qualified ? Self.plainName(from: parts[0]) + "." + Self.plainName(from: table) : Self.plainName(from: name)
+                qualified
+                ? Self.plainName(from: parts[0]) + "." + Self.plainName(from: table) : Self.plainName(from: name)
             throw DatabaseFailure(
                 .badIdentifier,
                 "invalid table name '\(name)': use a letter or '_' followed by letters, digits and '_' (at most \(Self.maxTableLength) characters), optionally after a schema and '.' (analytics.recs)",

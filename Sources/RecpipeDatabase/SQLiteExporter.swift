@@ -16,7 +16,9 @@ package struct SQLiteExporter: Sendable {
             throw DatabaseFailure(
                 .badIdentifier,
                 "SQLite \(path): table '\(qualified.table.name)': SQLite has no schemas (a name before '.' would be an attached database)",
-                hint: "give the SQLite tables plain names (`tables:`), and export schema-qualified PostgreSQL tables from a stage of their own")
+                hint:
+                    "give the SQLite tables plain names (`tables:`), and export schema-qualified PostgreSQL tables from a stage of their own"
+            )
         }
         let pool = try open()
         var current = tables.first?.table.name ?? "-"

@@ -121,7 +121,8 @@ import Testing
         let r = await recpipe("validate", p)
         #expect(r.code == 2)
         #expect(
-            r.err.contains("qualified.yaml:7:") && r.err.contains("table 'analytics.recs' is schema-qualified, but SQLite has no schemas"),
+            r.err.contains("qualified.yaml:7:")
+                && r.err.contains("table 'analytics.recs' is schema-qualified, but SQLite has no schemas"),
             "\(r.err)")
     }
 

@@ -65,7 +65,9 @@ struct PostgresIndexSchemaTests {
         let odd = "it's run 1"
         let t = try export(name, mode: .replace, run: odd, index: [])
         #expect(!PostgresExporter.constantsAsDefaults(t))
-        #expect(try PostgresExporter.constantsAsDefaults(export(name, mode: .replace, run: "20261205T001700Z-4d7d", index: [])))
+        #expect(
+            try PostgresExporter.constantsAsDefaults(
+                export(name, mode: .replace, run: "20261205T001700Z-4d7d", index: [])))
         _ = try await server.export([t])
         #expect(try await rows("SELECT DISTINCT run_id FROM \(name)") == [[odd]])
         #expect(try await indexes(name).isEmpty)
@@ -80,7 +82,9 @@ struct PostgresIndexSchemaTests {
         _ = try await server.export([try export(name, mode: .replace, run: "r2", index: ["user_id", "rank"])])
         #expect(try await rows("SELECT count(*)::text, min(run_id) FROM \(schema).\(base)") == [["4", "r2"]])
         #expect(try await indexes(base, schema: schema).map { $0.prefix(while: { $0 != ":" }) } == ["\(base)__rp_idx"])
-        #expect(try await PostgresTestServer.scalar("SELECT count(*) FROM pg_tables WHERE tablename = '\(base)' AND schemaname <> '\(schema)'") == "0")
+        #expect(
+            try await PostgresTestServer.scalar(
+                "SELECT count(*) FROM pg_tables WHERE tablename = '\(base)' AND schemaname <> '\(schema)'") == "0")
 
         let appended = "\(schema).\(base)_log"
         for run in ["a1", "a2"] {

@@ -105,7 +105,10 @@ import Testing
                 try Fixtures.export(Fixtures.recommendations(), table: "analytics.recs", mode: .replace)
             ])
         }
-        #expect(error?.message == "SQLite \(path): table 'analytics.recs': SQLite has no schemas (a name before '.' would be an attached database)")
+        #expect(
+            error?.message
+                == "SQLite \(path): table 'analytics.recs': SQLite has no schemas (a name before '.' would be an attached database)"
+        )
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
