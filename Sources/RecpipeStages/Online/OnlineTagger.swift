@@ -13,7 +13,7 @@ package struct OnlineTagger: Sendable {
     package init(stage spec: StageSpec, pipeline: PipelineSpec) throws {
         let script: TagStage.Script
         switch TagStage.script(spec, pipeline) {
-        case .failure(let d): throw StageError(d.message, at: d.location, hint: d.hint)
+        case .failure(let d): throw StageError(d)
         case .success(let s): script = s
         }
         let params = StageParameters(spec, declaration: TagStage.declaration)

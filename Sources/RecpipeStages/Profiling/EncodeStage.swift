@@ -141,7 +141,7 @@ struct EncodeStage: Stage {
         do {
             result = try b.build(events)
         } catch let e as TableError {
-            throw StageError("\(e)", at: context.spec.location)
+            throw StageError("\(e)", code: .init(rawValue: e.errorCode), at: context.spec.location)
         }
         var warnings: [String] = []
         if !result.unweightedTypes.isEmpty {

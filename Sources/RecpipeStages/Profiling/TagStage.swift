@@ -157,7 +157,7 @@ struct TagStage: Stage {
     func run(_ context: StageContext) async throws -> StageOutput {
         let script: Script
         switch Self.script(context.spec, context.pipeline) {
-        case .failure(let d): throw StageError(d.message, at: d.location, hint: d.hint)
+        case .failure(let d): throw StageError(d)
         case .success(let s): script = s
         }
         let (base, idColumn) = try Self.profileBase(context)
@@ -216,13 +216,16 @@ struct TagStage: Stage {
 
     static func profileBase(_ context: StageContext) throws -> (Table, String) {
         guard let input = context.inputs["features"]?.first else {
-            throw StageError("stage '\(context.stageName)' has no features input", at: context.spec.location)
+            throw StageError(
+                "stage '\(context.stageName)' has no features input", code: .missingInput, at: context.spec.location)
         }
         if let f = input.artifact as? FeatureSet { return (f.table, f.idColumn) }
         if let t = input.artifact as? Table, t.columnCount > 0 {
             return (t, t.columnIndex("user_id") != nil ? "user_id" : t.columnNames[0])
         }
-        throw StageError("input '\(input.stage)' (\(input.kind)) has no user rows to tag", at: context.spec.location)
+        throw StageError(
+            "input '\(input.stage)' (\(input.kind)) has no user rows to tag", code: .wrongInput,
+            at: context.spec.location)
     }
 
     /// Adds `segment` and `segment_name` by user id (null for users the segments do not cover).

@@ -88,7 +88,7 @@ struct ALSStage: Stage {
         guard m.rows > 0, m.cols > 0 else {
             throw StageError(
                 "stage '\(context.stageName)': the interaction matrix is empty (\(m.rows) users × \(m.cols) items)",
-                at: context.spec.location,
+                code: .emptyInput, at: context.spec.location,
                 hint: "check the upstream encode/split stage; ALS needs at least one interaction")
         }
         if context.engine == .spark { return try await SparkALS.run(context, data: data) }
@@ -113,7 +113,8 @@ struct ALSStage: Stage {
             case .explicit(let o): model = try ALS.fitExplicit(m, options: o, progress: report)
             }
         } catch let error as AlgorithmError {
-            throw StageError("stage '\(context.stageName)': \(error.message)", at: context.spec.location)
+            throw StageError(
+                "stage '\(context.stageName)': \(error.message)", code: .init(error.code), at: context.spec.location)
         }
         let fitSeconds = (clock.now - started).seconds
         return try Self.output(

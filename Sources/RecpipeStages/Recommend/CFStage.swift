@@ -126,7 +126,7 @@ struct CFStage: Stage {
     /// A similarity failure located at the parameter that bounds it.
     static func located(_ error: AlgorithmError, _ context: StageContext) -> StageError {
         let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
-        return StageError(error.message, at: context.location(of: param))
+        return StageError(error.message, code: .init(error.code), at: context.location(of: param))
     }
 
     /// Neighbour lists, then top-N scoring; returns the lists and a one-line description.
@@ -180,7 +180,7 @@ struct CFStage: Stage {
         default:
             guard let m = SimilarityMeasure(rawValue: name) else {
                 throw StageError(
-                    "unknown similarity '\(name)'", at: context.location(of: "similarity"),
+                    "unknown similarity '\(name)'", code: .invalidParam, at: context.location(of: "similarity"),
                     hint: "use one of \(similarities.joined(separator: ", "))")
             }
             return m
