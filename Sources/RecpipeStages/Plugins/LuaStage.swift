@@ -66,7 +66,7 @@ struct LuaStage: Stage {
 
     /// What every worker needs (values only).
     struct Plan: Sendable {
-        var script: TagStage.Script
+        var script: RuleScript
         var limits: LuaRuntime.Limits
         var context: LuaRuntime.Context
         var skipErrors: Bool
@@ -103,7 +103,7 @@ struct LuaStage: Stage {
     }
 
     static func plan(_ context: StageContext) throws -> Plan {
-        let script: TagStage.Script
+        let script: RuleScript
         switch Self.script(context.spec, context.pipeline) {
         case .failure(let d): throw StageError(d)
         case .success(let s): script = s
@@ -116,7 +116,7 @@ struct LuaStage: Stage {
             skipErrors: context.string("on_error") == "skip_record")
     }
 
-    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<TagStage.Script, Diagnostic> {
+    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<RuleScript, Diagnostic> {
         guard let p = spec.params["script"]?.stringValue else {
             return .failure(
                 .error("missing-param", "lua needs `script` (a Lua file registering one plugin)", at: spec.location))

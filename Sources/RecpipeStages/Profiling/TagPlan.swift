@@ -7,7 +7,7 @@ import RecpipeScripting
 struct TagPlan: Sendable {
     var table: Table
     var idColumn: String
-    var script: TagStage.Script
+    var script: RuleScript
     var limits: LuaRuntime.Limits
     var context: LuaRuntime.Context
     var skipErrors: Bool

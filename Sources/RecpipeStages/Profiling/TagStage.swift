@@ -32,21 +32,13 @@ struct TagStage: Stage {
 
     // MARK: - Script
 
-    struct Script: Sendable {
-        var text: String
-        var chunkName: String
-        var lineOffset: Int
-        /// Columns before the script's text on each of its lines in the YAML (inline scripts).
-        var columnOffset = 0
-    }
-
     /// The script of a stage spec: the `script` file or the `inline` text located in the YAML.
-    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<Script, Diagnostic> {
+    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<RuleScript, Diagnostic> {
         if let inline = spec.params["inline"]?.stringValue {
             let at = spec.paramLocations["inline"] ?? spec.location
             let yaml = yamlLines(pipeline)
             return .success(
-                Script(
+                RuleScript(
                     text: inline, chunkName: pipeline.file, lineOffset: inlineOffset(at, lines: yaml),
                     columnOffset: inlineIndent(at, lines: yaml)))
         }
@@ -63,7 +55,7 @@ struct TagStage: Stage {
                     "missing-file", "script: rules script '\(p)' not found or unreadable (looked at \(path))",
                     at: spec.paramLocations["script"] ?? spec.location))
         }
-        return .success(Script(text: text, chunkName: p, lineOffset: 0))
+        return .success(RuleScript(text: text, chunkName: p, lineOffset: 0))
     }
 
     /// Lines before the inline script's first line: a block scalar (`|` / `>`) starts on the line
@@ -155,7 +147,7 @@ struct TagStage: Stage {
     // MARK: - Run
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let script: Script
+        let script: RuleScript
         switch Self.script(context.spec, context.pipeline) {
         case .failure(let d): throw StageError(d)
         case .success(let s): script = s

@@ -38,7 +38,7 @@ enum UserFeaturesStage {
         b.categoryColumn = context.optionalString("category_shares")
         b.topCategories = context.int("top_categories")
         if let asOf = context.asOf {
-            guard let t = EncodeStage.parseDate(asOf) else {
+            guard let t = Timestamp.date(asOf) else {
                 throw StageError(
                     "as_of '\(asOf)' is not a YYYY-MM-DD date", code: .invalidParam, at: context.spec.location)
             }
