@@ -3,7 +3,8 @@
 #   map        over the 541,909 Online Retail lines (scripts/bench/plugin_map.lua), rows/s;
 #              peers: the same map with pandas DataFrame.apply and a plain Python loop;
 #   candidates bought_together (pipelines/plugins/bought_together.lua) for 100,000 synthetic users
-#              (10 baskets of 3 items each, 5,000 items), candidates/s.
+#              (10 baskets of 3 items each, 5,000 items), candidates kept/s (host sort and cut
+#              included); peer: the same model in plain Python over the same co-occurrence lists.
 # Median of RUNS (default 3) interleaved runs, with the spread. Goals: >= 2 M rows/s/core (map),
 # >= 1 M candidates/s/core. Builds recpipe in release and creates .venv-bench with pandas.
 set -euo pipefail
