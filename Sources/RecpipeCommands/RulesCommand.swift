@@ -96,7 +96,7 @@ struct RulesCommand: AsyncParsableCommand {
             if let spec {
                 guard let problems = RuleFieldCheck.problems(ofScript: file, in: spec) else {
                     Console.error(
-                        "error: no stage of '\(pipeline!)' loads '\(file)' (tag `script`, rank `filters` or `promotions`)"
+                        "error: no stage of '\(pipeline!)' loads '\(file)' (tag or lua `script`, rank `filters` or `promotions`)"
                     )
                     throw ExitCode(2)
                 }

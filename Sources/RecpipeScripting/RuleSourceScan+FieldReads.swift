@@ -8,26 +8,51 @@
 /// `local a, b = u, item`) read as the parameter. A name that is declared again inside the rule
 /// (`local u = …`, a loop variable, an inner function's parameter) or assigned stops being
 /// followed from there on, so a read that cannot be attributed is skipped, never guessed.
+///
+/// Plugins (`map{ fn = function(row) … end }`, `aggregate{ step = …, finish = … }`,
+/// `candidates{ fn = function(u, ctx) … end }`, `score{ … }`) are read the same way. Reads deeper
+/// in a parameter (`ctx.items[id].title`, or `it.title` after `local it = ctx.items[id]`) carry
+/// the path from the parameter to the record read (`["items", "[]"]`), and each function the key
+/// it is given under (`fn`, `step`, `finish`), so a check can bind every level to its columns.
 extension RuleSourceScan {
     /// One read of `object.field` (or `object["field"]`) inside a rule function.
     public struct FieldRead: Sendable, Equatable {
         /// Line and 1-based column of the field name (of the string for `u["x"]`).
         public var line: Int
         public var column: Int
-        /// The name the code reads through (the parameter or an alias of it).
+        /// What the code reads through, as written: the parameter or an alias of it, with the
+        /// steps before the field (`ctx.items[…]`).
         public var object: String
         public var field: String
-        /// The registering call: `tag`, `filter`, `promote`, `pin`, `bury` or `name_segment`.
+        /// The registering call: `tag`, `filter`, `promote`, `pin`, `bury`, `name_segment`, or a
+        /// plugin's `map`, `aggregate`, `candidates` or `score`.
         public var ruleKind: String
         /// The rule's name when written as a literal string, else nil.
         public var rule: String?
         /// 0 for the rule function's first parameter (the user, or the segment), 1 for the second
         /// (the item).
         public var parameter: Int
+        /// The steps from the parameter to the record read: field names, and `[]` for an index by
+        /// an expression (`ctx.items[id].title`: `["items", "[]"]`); empty for the parameter itself.
+        public var path: [String] = []
+        /// The key the function is given under in the registering table (`fn`, `step`, `finish`,
+        /// `when`); nil for a positional argument.
+        public var slot: String? = nil
     }
 
-    /// The registering functions whose arguments hold rule functions.
-    public static let registrations: Set<String> = ["tag", "filter", "promote", "pin", "bury", "name_segment"]
+    /// The registering functions whose arguments hold rule (or plugin) functions.
+    public static let registrations: Set<String> = [
+        "tag", "filter", "promote", "pin", "bury", "name_segment", "map", "aggregate", "candidates", "score",
+    ]
+
+    /// The registering functions of plugins.
+    public static let pluginKinds: Set<String> = ["map", "aggregate", "candidates", "score"]
+
+    /// What a followed name stands for: parameter `parameter`, or a record `path` steps inside it.
+    struct Alias: Equatable {
+        var parameter: Int
+        var path: [String] = []
+    }
 
     /// Every field read through a rule function's parameters, in source order. O(length of `source`).
     public static func fieldReads(in source: String) -> [FieldRead] {
@@ -50,10 +75,10 @@ extension RuleSourceScan {
                 } else if x.kind == .symbol && [")", "}", "]"].contains(x.text) {
                     depth -= 1
                 } else if depth == 0, x.kind == .name, x.text == "function", let f = function(t, at: j) {
-                    out += reads(t, f, kind: t[i].text, rule: rule)
+                    out += reads(t, f, kind: t[i].text, rule: rule, slot: slot(t, j))
                     j = f.end
                 } else if depth == 0, x.kind == .name, let f = named[x.text], isValuePosition(t, j) {
-                    out += reads(t, f, kind: t[i].text, rule: rule)
+                    out += reads(t, f, kind: t[i].text, rule: rule, slot: slot(t, j))
                 }
                 j += 1
             }
@@ -140,6 +165,11 @@ extension RuleSourceScan {
         return i == 0 || ![".", ":", "function", "local"].contains(t[i - 1].text)
     }
 
+    /// The key of a table field whose value starts at `j` (`step` in `step = function…`).
+    static func slot(_ t: [LuaTokens.Token], _ j: Int) -> String? {
+        j >= 2 && t[j - 1].text == "=" && t[j - 2].kind == .name ? t[j - 2].text : nil
+    }
+
     /// Whether the name at `j` is a whole argument or table value (`, f)`, `when = f }`).
     static func isValuePosition(_ t: [LuaTokens.Token], _ j: Int) -> Bool {
         guard j > 0, j + 1 < t.count else { return false }
@@ -186,9 +216,11 @@ extension RuleSourceScan {
     // MARK: - Reads in a body
 
     /// The reads through `f`'s parameters (and their aliases) in its body.
-    static func reads(_ t: [LuaTokens.Token], _ f: FunctionSpan, kind: String, rule: String?) -> [FieldRead] {
-        var followed: [String: Int] = [:]
-        for (p, name) in f.parameters.enumerated() where name != "..." { followed[name] = p }
+    static func reads(_ t: [LuaTokens.Token], _ f: FunctionSpan, kind: String, rule: String?, slot: String?)
+        -> [FieldRead]
+    {
+        var followed: [String: Alias] = [:]
+        for (p, name) in f.parameters.enumerated() where name != "..." { followed[name] = Alias(parameter: p) }
         var out: [FieldRead] = []
         var j = f.bodyStart
         while j < f.end {
@@ -212,31 +244,43 @@ extension RuleSourceScan {
                 j = inner.bodyStart
                 continue
             }
-            guard x.kind == .name, let p = followed[x.text], j == 0 || ![".", ":"].contains(t[j - 1].text) else {
+            guard x.kind == .name, let alias = followed[x.text], j == 0 || ![".", ":"].contains(t[j - 1].text) else {
                 j += 1
                 continue
             }
             if j + 1 < f.end, t[j + 1].text == "=" {
                 followed[x.text] = nil  // reassigned: no longer the record
-            } else if j + 2 < f.end, t[j + 1].text == ".", t[j + 2].kind == .name {
-                out.append(
-                    FieldRead(
-                        line: t[j + 2].line, column: t[j + 2].column, object: x.text, field: t[j + 2].text,
-                        ruleKind: kind, rule: rule, parameter: p))
-            } else if j + 3 < f.end, t[j + 1].text == "[", t[j + 3].text == "]", let field = unquoted(t[j + 2].text) {
-                out.append(
-                    FieldRead(
-                        line: t[j + 2].line, column: t[j + 2].column, object: x.text, field: field,
-                        ruleKind: kind, rule: rule, parameter: p))
+                j += 1
+                continue
             }
-            j += 1
+            let chain = self.chain(t, after: j, end: f.end)
+            // `u.x = …` writes the last step: every step before it is a read.
+            let assigned = chain.next < f.end && t[chain.next].text == "="
+            var path = alias.path
+            var written = x.text
+            for (n, step) in chain.steps.enumerated() {
+                guard let field = step.field else {
+                    path.append("[]")
+                    written += "[…]"
+                    continue
+                }
+                if assigned && n == chain.steps.count - 1 { break }
+                out.append(
+                    FieldRead(
+                        line: step.line, column: step.column, object: written, field: field, ruleKind: kind,
+                        rule: rule, parameter: alias.parameter, path: path, slot: slot))
+                path.append(field)
+                written += "." + field
+            }
+            j += 1  // an index expression (`ctx.items[u.fav]`) is scanned on its own
         }
         return out
     }
 
-    /// `local a, b = x, y` (or `local a`): names aliasing a followed name stay followed, every
-    /// other declared name stops being followed. Returns the index after the names list.
-    static func declaration(_ t: [LuaTokens.Token], _ at: Int, end: Int, followed: inout [String: Int]) -> Int {
+    /// `local a, b = x, y.f[k]` (or `local a`): names aliasing a followed name, or a path inside
+    /// one, stay followed; every other declared name stops being followed. Returns the index
+    /// after the names list.
+    static func declaration(_ t: [LuaTokens.Token], _ at: Int, end: Int, followed: inout [String: Alias]) -> Int {
         var k = at + 1
         if k < end, t[k].text == "function" { return k }  // `local function f`: its parameters, as any function
         var names: [String] = []
@@ -247,18 +291,22 @@ extension RuleSourceScan {
             guard k < end, t[k].text == "," else { break }
             k += 1
         }
-        var aliases: [Int?] = names.map { _ in nil }
+        var aliases: [Alias?] = names.map { _ in nil }
         if k < end, t[k].text == "=" {
             var e = k + 1
             for n in names.indices {
                 guard e < end, t[e].kind == .name else { break }
-                let next = e + 1 < end ? t[e + 1] : nil
+                let chain = self.chain(t, after: e, end: end)
+                let next = chain.next < end ? t[chain.next] : nil
                 let single =
                     next == nil || next!.text == "," || next!.text == ";"
                     || (next!.kind == .name && !["and", "or"].contains(next!.text))
-                if single { aliases[n] = followed[t[e].text] }
+                if single, var alias = followed[t[e].text] {
+                    alias.path += chain.steps.map { $0.field ?? "[]" }
+                    aliases[n] = alias
+                }
                 guard let next, next.text == "," else { break }
-                e += 2
+                e = chain.next + 1
             }
         }
         for (n, name) in names.enumerated() { followed[name] = aliases[n] }

@@ -12,11 +12,13 @@ import RecpipeSpec
 package struct RuleFieldCheck {
     /// What one rule parameter is bound to.
     struct Record {
-        /// `user`, `item` or `segment`, for messages.
+        /// `user`, `item`, `segment` or `row`, for messages.
         var role: String
         /// Where its fields come from, for messages: `the profiles of stage 'profiles'`.
         var source: String
         var columns: KnownColumns
+        /// What has no such field, for messages; `the <role> records` when nil.
+        var noun: String? = nil
     }
 
     /// A script as the stage loads it; an inline script's lines start `lineOffset` lines and
@@ -28,9 +30,24 @@ package struct RuleFieldCheck {
         var columnOffset = 0
     }
 
-    /// The records bound to a rule's parameters (first, second), by registering function;
-    /// nil when the stage does not run that kind of rule or its columns are unknown.
-    var records: (_ ruleKind: String) -> [Record?]
+    /// The record a read reaches: by its registering function, the key its function is given
+    /// under, its parameter and its path; nil when that is not checked (the stage does not run
+    /// that kind of rule, or its columns are unknown).
+    var record: (RuleSourceScan.FieldRead) -> Record?
+
+    /// A check of rule parameters themselves (`u.x`, not `u.x.y`): the records bound to a rule's
+    /// parameters (first, second), by registering function.
+    init(_ records: @escaping (_ ruleKind: String) -> [Record?]) {
+        record = { read in
+            let bound = records(read.ruleKind)
+            return read.path.isEmpty && read.parameter < bound.count ? bound[read.parameter] : nil
+        }
+    }
+
+    /// A check that binds every read itself (plugins: paths inside parameters, per function).
+    init(reads: @escaping (RuleSourceScan.FieldRead) -> Record?) {
+        record = reads
+    }
 
     /// Fields every record has besides its columns: the membership methods (`u.has_tag` reads the method).
     static let methods = ScriptRecordSet.allCases.map(\.methodName)
@@ -39,25 +56,34 @@ package struct RuleFieldCheck {
         var out: [Diagnostic] = []
         var seen = Set<SourceLocation>()
         for read in RuleSourceScan.fieldReads(in: script.text) {
-            let bound = records(read.ruleKind)
-            guard read.parameter < bound.count, let record = bound[read.parameter], record.columns.complete,
-                !record.columns.has(read.field), !Self.methods.contains(read.field)
+            guard let record = record(read), record.columns.complete, !record.columns.has(read.field),
+                !Self.methods.contains(read.field)
             else { continue }
             let at = SourceLocation(
                 file: script.file, line: read.line + script.lineOffset, column: read.column + script.columnOffset)
             guard seen.insert(at).inserted else { continue }
             let names = record.columns.names + record.columns.families.map(\.name)
-            let rule = read.rule.map { "\(read.ruleKind) '\($0)'" } ?? "a \(read.ruleKind) rule"
+            let plugin = RuleSourceScan.pluginKinds.contains(read.ruleKind)
+            let rule =
+                read.rule.map { "\(plugin ? "plugin" : read.ruleKind) '\($0)'" }
+                ?? "a \(read.ruleKind) \(plugin ? "plugin" : "rule")"
+            let what = record.noun.map { "\($0) has" } ?? "the \(record.role) records have"
             out.append(
                 .error(
                     "unknown-field",
-                    "\(rule) reads \(read.object).\(read.field), but the \(record.role) records have no field '\(read.field)' "
-                        + "(\(record.source))",
+                    "\(rule) reads \(read.object).\(read.field), but \(what) no field "
+                        + "'\(read.field)' (\(record.source))",
                     at: at,
-                    hint: (Self.nearest(read.field, in: names + Self.methods).map { "did you mean '\($0)'? " } ?? "")
-                        + "\(record.role) fields: \(names.joined(separator: ", "))"))
+                    hint: Self.hint(read.field, record: record.role, names: names)))
         }
         return out
+    }
+
+    /// `did you mean 'x'? user fields: a, b`; without fields, only the suggestion (or nil).
+    static func hint(_ field: String, record role: String, names: [String]) -> String? {
+        let guess = nearest(field, in: names + Self.methods).map { "did you mean '\($0)'?" }
+        guard !names.isEmpty else { return guess }
+        return (guess.map { $0 + " " } ?? "") + "\(role) fields: \(names.joined(separator: ", "))"
     }
 
     /// The one name `field` begins (`recency` → `recency_days`), else the closest by edit distance.
@@ -90,24 +116,32 @@ package struct RuleFieldCheck {
 
 extension RuleFieldCheck {
     /// The field problems of the script at `path` in every stage of `pipeline` that loads it
-    /// (tag `script`, rank `filters`/`promotions`); nil when no stage loads it.
+    /// (tag and lua `script`, rank `filters`/`promotions`); nil when no stage loads it.
     package static func problems(ofScript path: String, in pipeline: PipelineSpec) -> [Diagnostic]? {
         let target = URL(fileURLWithPath: path).standardizedFileURL.path
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         var found = false
         var out: [Diagnostic] = []
         for spec in pipeline.stages {
-            let params = spec.kind == "tag" ? ["script"] : spec.kind == "rank" ? ["filters", "promotions"] : []
+            let params =
+                spec.kind == "tag" || spec.kind == "lua"
+                ? ["script"] : spec.kind == "rank" ? ["filters", "promotions"] : []
             for param in params {
                 guard let p = spec.params[param]?.stringValue,
                     PipelinePath.resolve(p, base: pipeline.baseDirectory) == target
                 else { continue }
                 found = true
-                let check =
-                    spec.kind == "tag"
-                    ? RuleFieldCheck { $0 == "tag" ? [TagStage.userRecord(spec, pipeline)] : [] }
-                    : RankStage.fieldCheck(spec, pipeline)
-                out += check.diagnostics(.init(file: path, text: text))
+                switch spec.kind {
+                case "lua":
+                    if case .success(let plugin) = LuaStage.registered(spec, pipeline) {
+                        out += LuaStage.fieldCheck(spec, pipeline, by: plugin.kind == .aggregate ? plugin.by : nil)
+                            .diagnostics(.init(file: path, text: text))
+                    }
+                case "tag":
+                    out += RuleFieldCheck { $0 == "tag" ? [TagStage.userRecord(spec, pipeline)] : [] }
+                        .diagnostics(.init(file: path, text: text))
+                default: out += RankStage.fieldCheck(spec, pipeline).diagnostics(.init(file: path, text: text))
+                }
             }
         }
         var seen = Set<String>()

@@ -109,4 +109,39 @@ import Testing
         #expect(Self.reads("") == [])
         #expect(Self.reads("tag(") == [])
     }
+
+    /// `kind slot param path object.field @line:col`, for plugins.
+    static func pluginReads(_ source: String) -> [String] {
+        RuleSourceScan.fieldReads(in: source).map {
+            "\($0.ruleKind) \($0.slot ?? "-") \($0.parameter) [\($0.path.joined(separator: ","))] "
+                + "\($0.object).\($0.field) @\($0.line):\($0.column)"
+        }
+    }
+
+    @Test func pluginFunctionsCarryTheirKeyAndReadsInsideParametersTheirPath() {
+        let source = """
+            aggregate{ by = { "user_id" }, step = function(acc, row) acc.n = row.qty end,
+              finish = function(acc, key) return { a = key.day } end }
+            candidates{ fn = function(u, ctx)
+              local it, n = ctx.items[u.items[1]], ctx.neighbors["A"]
+              local s = n.scores
+              u.x = ctx.items[1]["title"] .. it.brand .. s.first .. n.items[2]
+            end }
+            """
+        #expect(
+            Self.pluginReads(source) == [
+                "aggregate step 1 [] row.qty @1:70",
+                "aggregate finish 1 [] key.day @2:48",
+                "candidates fn 1 [] ctx.items @4:21",
+                "candidates fn 0 [] u.items @4:29",
+                "candidates fn 1 [] ctx.neighbors @4:44",
+                "candidates fn 1 [neighbors] ctx.neighbors.A @4:54",
+                "candidates fn 1 [neighbors,A] n.scores @5:15",
+                "candidates fn 1 [] ctx.items @6:13",
+                "candidates fn 1 [items,[]] ctx.items[…].title @6:22",
+                "candidates fn 1 [items,[]] it.brand @6:37",
+                "candidates fn 1 [neighbors,A,scores] s.first @6:48",
+                "candidates fn 1 [neighbors,A] n.items @6:59",
+            ])
+    }
 }

@@ -21,7 +21,7 @@ extension LuaStage {
                 .error(
                     "plugin-kind", "\(what) re-scores inside `rank`; a lua stage runs map, aggregate or candidates",
                     at: spec.paramLocations["script"] ?? spec.location,
-                    hint: "name the script in rank's `scorers` parameter"))
+                    hint: "register score{…} in a rank stage's `filters` or `promotions` script"))
         } else if wanted != makes {
             out.append(
                 .error(
@@ -55,6 +55,7 @@ extension LuaStage {
             }
         default: break
         }
+        if plugin.kind != .score { out += fieldDiagnostics(spec, pipeline, plugin: plugin) }
         return out
     }
 

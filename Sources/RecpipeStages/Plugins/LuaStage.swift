@@ -149,7 +149,7 @@ struct LuaStage: Stage {
         case .candidates: return try await Self.runCandidates(plan, plugin: plugin, context)
         default:
             throw StageError(
-                "\(plugin.kind.rawValue) '\(plugin.name)' (\(plugin.file):\(plugin.line)) runs inside `rank` (its `scorers` parameter), not as a lua stage",
+                "\(plugin.kind.rawValue) '\(plugin.name)' (\(plugin.file):\(plugin.line)) runs inside `rank` (in its `filters` or `promotions` script), not as a lua stage",
                 at: context.location(of: "script"))
         }
     }

@@ -115,12 +115,13 @@ struct RankStage: Stage {
         return out
     }
 
-    /// `u` (the profiles input) and `item` (the items input) of filter and promotion rules.
+    /// `u` (the profiles input) and `item` (the items input) of filter and promotion rules and
+    /// of `score` plugins.
     static func fieldCheck(_ spec: StageSpec, _ pipeline: PipelineSpec) -> RuleFieldCheck {
         let user = RuleFieldCheck.record(spec, pipeline, port: "profiles", role: "user", fallback: ["user_id"])
         let itemID = StageParameters(spec, declaration: declaration).string("item_id_column")
         let item = RuleFieldCheck.record(spec, pipeline, port: "items", role: "item", fallback: [itemID])
-        return RuleFieldCheck { ["filter", "promote", "pin", "bury"].contains($0) ? [user, item] : [] }
+        return RuleFieldCheck { ["filter", "promote", "pin", "bury", "score"].contains($0) ? [user, item] : [] }
     }
 
     // MARK: - Run
