@@ -8,7 +8,8 @@
 //                        │                 ├→ RecpipeReport     (SVG charts, HTML page templates) → Mustache
 //                        │                 └→ RecpipeDatabase   (SQLite via GRDB, PostgreSQL via postgres-nio)
 //                        │                                       → RecpipeData
-//                        └→ RecpipeServe (HTTP: Hummingbird, service-lifecycle, Prometheus) → RecpipeStages
+//                        ├→ RecpipeServe (HTTP: Hummingbird, service-lifecycle, Prometheus) → RecpipeStages
+//                        └─ (holds DemoShop, the `demo-data` generator: a command's feature, not a data type)
 //   RecpipeData → RecpipeAlgorithms (SparseMatrix and RankedLists inside its artifacts; Parallel for
 //                 chunked CSV parsing), CFileGuard (SIGBUS guard for memory-mapped input files)
 //   RecpipeSpec → CYAML (libyaml)

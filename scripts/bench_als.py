@@ -232,19 +232,24 @@ def bench_synthetic(args):
             _, secs, _ = measured([args.recpipe, "demo-data", "--out", data, "--users", str(users),
                                    "--items", str(items), "--events", str(events)])
             print(f"   generated in {secs:.1f} s")
-        cache = f"{args.work}/cache-synthetic-{events}"
+        # Each side keeps its own cache: an older build's cached input is not the newer one's.
+        caches = {name: f"{args.work}/cache-synthetic-{events}" + ("" if name == "recpipe" else f"-{name}")
+                  for name, _ in sides}
         base = [f"vars.iterations={its}", f"vars.data={os.path.abspath(data)}"]
         # Ingest, encode and the CSV export for the peer first, so that nothing else runs beside als
         # (the export would otherwise share the two cores with it).
-        _, secs, _ = measured([args.recpipe, "run", "scripts/bench/als-synthetic.yaml", "--cache-dir", cache,
-                               "--to", "matrix_csv", "--production"] + [x for s in base for x in ("--set", s)])
-        print(f"\n-- {events:,} events: data prepared (ingest, encode, export; cached after the first run) in {secs:.1f} s")
+        for name, binary in sides:
+            _, secs, _ = measured([binary, "run", "scripts/bench/als-synthetic.yaml", "--cache-dir", caches[name],
+                                   "--to", "matrix_csv" if name == "recpipe" else "matrix", "--production"]
+                                  + [x for s in base for x in ("--set", s)])
+            print(f"\n-- {events:,} events: data prepared by {name} (ingest, encode, export; cached after the first run) "
+                  f"in {secs:.1f} s")
         for f in args.factors:
             runs = {name: [] for name, _ in sides}
             runs["implicit"] = []
             for r in range(args.runs):
                 for name, binary in sides:
-                    runs[name].append(als_run(binary, base + [f"vars.factors={f}"], cache))
+                    runs[name].append(als_run(binary, base + [f"vars.factors={f}"], caches[name]))
                 p = peer(args, "synthetic", f"{data}/export/matrix.csv", f, its)
                 runs["implicit"].append(p)
                 line = "   ".join(f"{n} {runs[n][-1]['sec_per_iter']:.4f} s/iter {runs[n][-1]['rss']:.1f} MiB" for n in runs)

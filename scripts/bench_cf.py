@@ -130,14 +130,19 @@ def topn_metrics(recs, test, k=10):
 
 
 def implicit_bench(args):
-    out, _ = run_recpipe(args.recpipe, args.implicit_pipeline, [f"vars.split_file={os.path.abspath(args.split)}"], args.cache)
     metric = re.compile(r"^(cosine|bm25): precision@10 ([\d.]+), recall@10 [\d.]+, ndcg@10 ([\d.]+)", re.M)
     timing = re.compile(r"^── (cosine|bm25) ──\n.*fit \+ recommend ([\d.]+) s", re.M)
-    ours = {m.group(1): (float(m.group(2)), float(m.group(3))) for m in metric.finditer(out)}
-    our_time = {m.group(1): float(m.group(2)) for m in timing.finditer(out)}
-    theirs = {}
+    names = [("cosine", "CosineRecommender"), ("bm25", "BM25Recommender")]
+
+    def recpipe_side(binary):
+        out, _ = run_recpipe(binary, args.implicit_pipeline, [f"vars.split_file={os.path.abspath(args.split)}"], args.cache)
+        quality = {m.group(1): (float(m.group(2)), float(m.group(3))) for m in metric.finditer(out)}
+        seconds = {m.group(1): float(m.group(2)) for m in timing.finditer(out)}
+        return {n: quality.get(n, (float("nan"), float("nan"))) + (seconds.get(n, float("nan")),) for n, _ in names}
+
+    peer = None
     try:
-        import implicit
+        import implicit  # noqa: F401
         from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
         from scipy.sparse import csr_matrix
         train, test = read_split(args.split)
@@ -154,29 +159,55 @@ def implicit_bench(args):
         truth = {}
         for u, i, _ in test:
             truth.setdefault(users[u], set()).add(items[i])
-        for name, make in [("cosine", lambda: CosineRecommender(K=20)), ("bm25", lambda: BM25Recommender(K=20, K1=1.2, B=0.75))]:
-            model = make()
-            start = time.perf_counter()
-            model.fit(m, show_progress=False)
-            ids = np.arange(m.shape[0])
-            recs, _ = model.recommend(ids, m[ids].tocsr(), N=10, filter_already_liked_items=True)
-            elapsed = time.perf_counter() - start
-            lists = {u: [int(i) for i in recs[u] if i >= 0] for u in ids}
-            theirs[name] = topn_metrics(lists, truth) + (elapsed,)
+        makers = {"cosine": lambda: CosineRecommender(K=20), "bm25": lambda: BM25Recommender(K=20, K1=1.2, B=0.75)}
+
+        def peer():
+            result = {}
+            for name, _ in names:
+                model = makers[name]()
+                start = time.perf_counter()
+                model.fit(m, show_progress=False)
+                ids = np.arange(m.shape[0])
+                recs, _ = model.recommend(ids, m[ids].tocsr(), N=10, filter_already_liked_items=True)
+                elapsed = time.perf_counter() - start
+                lists = {u: [int(i) for i in recs[u] if i >= 0] for u in ids}
+                result[name] = topn_metrics(lists, truth) + (elapsed,)
+            return result
+        peer()  # warm-up (first calls load the library's code), not counted
     except ImportError as e:
         print(f"!! implicit is not available ({e}); printing recpipe's figures only")
-    print(f"\n(b) {os.path.basename(args.split)}: item-kNN K=20, top-10, full ranking, seen items excluded")
-    print(f"{'model':<10}{'implicit':<18}{'recpipe P@10':>13}{'implicit P@10':>14}{'recpipe NDCG@10':>16}{'implicit NDCG@10':>17}"
-          f"{'recpipe s':>10}{'implicit s':>11}{'time ratio':>11}")
-    for name, label in [("cosine", "CosineRecommender"), ("bm25", "BM25Recommender")]:
-        o = ours.get(name, (float("nan"), float("nan")))
-        ot = our_time.get(name, float("nan"))
-        if name in theirs:
-            t = theirs[name]
-            print(f"{name:<10}{label:<18}{o[0]:>13.4f}{t[0]:>14.4f}{o[1]:>16.4f}{t[1]:>17.4f}{ot:>10.3f}{t[2]:>11.3f}{ot / t[2]:>10.2f}x")
-        else:
-            print(f"{name:<10}{label:<18}{o[0]:>13.4f}{'-':>14}{o[1]:>16.4f}{'-':>17}{ot:>10.3f}")
-    print("   (times: fit + recommend-all; recpipe's from the cf stage note, excluding CSV reading)")
+
+    sides = {"recpipe": [], "before": [], "implicit": []}
+    for _ in range(args.runs):  # interleaved: recpipe, [before,] implicit
+        sides["recpipe"].append(recpipe_side(args.recpipe))
+        if args.before:
+            sides["before"].append(recpipe_side(args.before))
+        if peer:
+            sides["implicit"].append(peer())
+
+    def med(xs):
+        xs = sorted(xs)
+        return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+    print(f"\n(b) {os.path.basename(args.split)}: item-kNN K=20, top-10, full ranking, seen items excluded; "
+          f"{args.runs} interleaved runs, seconds as median (min–max)")
+    print(f"{'model':<8}{'side':<10}{'P@10':>8}{'NDCG@10':>9}{'seconds':>26}")
+    for name, label in names:
+        for side, runs in sides.items():
+            if not runs:
+                continue
+            secs = [r[name][2] for r in runs]
+            p, n = runs[0][name][0], runs[0][name][1]
+            tag = label if side == "implicit" else side
+            print(f"{name:<8}{tag:<10}{p:>8.4f}{n:>9.4f}{med(secs):>12.3f} ({min(secs):.3f}–{max(secs):.3f})")
+        ours = [r[name][2] for r in sides["recpipe"]]
+        for other in ("implicit", "before"):
+            if sides[other]:
+                theirs = [r[name][2] for r in sides[other]]
+                per = [o / t for o, t in zip(ours, theirs)]
+                print(f"{'':<8}time recpipe/{other}: {med(ours) / med(theirs):.2f} (per run {min(per):.2f}–{max(per):.2f})")
+    print("   (times: fit + recommend-all; recpipe's from the cf stage note, excluding CSV reading; "
+          "implicit's in-process, after one warm-up call)")
 
 
 def main():
@@ -188,6 +219,8 @@ def main():
     ap.add_argument("--ratings-pipeline", required=True)
     ap.add_argument("--implicit-pipeline", required=True)
     ap.add_argument("--only", choices=["ratings", "implicit"])
+    ap.add_argument("--runs", type=int, default=5, help="interleaved runs of the item-kNN part (median and spread)")
+    ap.add_argument("--before", help="an older recpipe binary, run interleaved as a third side (before/after figures)")
     args = ap.parse_args()
     args.cache = os.path.join(args.work, "cache")
     if args.only != "implicit":

@@ -2,7 +2,8 @@
 # Benchmark of the cf / split / evaluate stages against scikit-surprise (rating prediction,
 # MovieLens 100k 5-fold CV on the same fold files) and implicit (item-kNN top-N on the fixed
 # implicit split file). Builds recpipe in release and creates .venv-bench with the peers.
-#   scripts/bench_cf.sh [--only ratings|implicit]
+#   scripts/bench_cf.sh [--only ratings|implicit] [--runs 5] [--before OLD_RECPIPE]   (--runs and --before:
+#   the item-kNN part, interleaved, median and spread)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh

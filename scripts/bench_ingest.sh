@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CSV ingest benchmark (issue 3): the UCI Online Retail file (48 MB) and a 10x copy (~480 MB):
 # recpipe's ingest stage vs pandas.read_csv and polars.read_csv, same files, same run.
-# Builds recpipe in release and creates .venv-bench with pandas and polars.
+# Builds recpipe in release and creates .venv-bench with pandas and polars. Median (min–max) of
+# 3 interleaved runs per file; `--before OLD_RECPIPE` adds an older build as a third side:
+#   scripts/bench_ingest.sh [--runs 3] [--before OLD_RECPIPE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
@@ -20,4 +22,4 @@ if [[ ! -f "$WORK/online-retail-x10.csv" ]]; then
 fi
 sync  # the copies' writeback would otherwise overlap the first timed read
 "$PY" scripts/bench_ingest.py --recpipe "$RECPIPE" --pipeline scripts/bench/ingest.yaml \
-  --python "$PY" "$WORK/online-retail.csv" "$WORK/online-retail-x10.csv"
+  --python "$PY" "$@" "$WORK/online-retail.csv" "$WORK/online-retail-x10.csv"

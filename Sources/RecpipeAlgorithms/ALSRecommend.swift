@@ -96,6 +96,51 @@ extension ALSModel {
         return out
     }
 
+    /// ``recommendAll(n:exclude:threads:)`` written straight into per-user lists' storage: one
+    /// slot of `n` entries per user, filled in parallel and compacted in place where a list is
+    /// shorter, so the lists are built once (8 bytes per entry, no per-user arrays). With
+    /// `onlyUsersWithHistory`, a user whose row of `seen` is empty gets an empty list (an implicit
+    /// model's zero vector scores every item 0). Same entries as `recommendAll`. O(users·items·f).
+    public func recommendAllLists(
+        n: Int, exclude seen: SparseMatrix? = nil, threads: Int = 0, onlyUsersWithHistory: Bool = false
+    ) throws -> RankedLists {
+        try checkTopN(n, seen: seen)
+        guard threads >= 0 else {
+            throw AlgorithmError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores")
+        }
+        var counts = [Int](repeating: 0, count: userCount)
+        var indices = [Int32](repeating: 0, count: userCount * n)
+        var scores = [Float](repeating: 0, count: userCount * n)
+        if userCount > 0 && n > 0 {
+            userFactors.withRows(width: factors) { u in
+                counts.withMutableRows(width: 1) { c in
+                    indices.withMutableRows(width: n) { slotIndices in
+                        scores.withMutableRows(width: n) { slotScores in
+                            Parallel.forEachInterleavedChunk(count: userCount, chunk: 16, threads: threads) {
+                                range, _ in
+                                for user in range {
+                                    if onlyUsersWithHistory, let seen, user >= seen.rows || seen.rowCount(user) == 0 {
+                                        continue
+                                    }
+                                    let top = topItems(
+                                        vector: u.row(user), offset: bias(user: user), n: n, seen: seen, row: user)
+                                    c[user] = top.count
+                                    let (i, s) = (slotIndices.row(user), slotScores.row(user))
+                                    for (k, e) in top.enumerated() {
+                                        i[k] = Int32(e.item)
+                                        s[k] = e.score
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let rowPointers = RankedLists.compactInPlace(width: n, counts: counts, indices: &indices, scores: &scores)
+        return RankedLists(rowPointers: rowPointers, indices: indices, scores: scores)
+    }
+
     /// The `n` items most similar to `item` by cosine of the item factors (zero vectors have
     /// similarity 0), excluding `item` itself unless `includeSelf`. O(items·f).
     public func similarItems(item: Int, n: Int, includeSelf: Bool = false) throws -> [ALSScoredItem] {

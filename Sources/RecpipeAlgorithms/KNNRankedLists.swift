@@ -56,6 +56,30 @@ public struct RankedLists: Sendable, Equatable {
 }
 
 extension RankedLists {
+    /// Turns per-row slots of a fixed width (row `r` owns the first `counts[r]` entries of
+    /// `indices[r*width ..< (r+1)*width]`) into list storage in place: entries move left over the
+    /// unused slot ends and the arrays are cut to the entry count. Returns the row pointers.
+    /// No copy when every slot is full. O(entries).
+    static func compactInPlace(width: Int, counts: [Int], indices: inout [Int32], scores: inout [Float]) -> [Int] {
+        precondition(indices.count == counts.count * width && scores.count == indices.count)
+        var pointers = [Int](repeating: 0, count: counts.count + 1)
+        for r in counts.indices { pointers[r + 1] = pointers[r] + counts[r] }
+        let total = pointers[counts.count]
+        guard total < indices.count else { return pointers }
+        for r in counts.indices where pointers[r] < r * width {
+            // The destination never passes the source (pointers[r] ≤ r·width): moving left is safe.
+            for k in 0..<counts[r] {
+                indices[pointers[r] + k] = indices[r * width + k]
+                scores[pointers[r] + k] = scores[r * width + k]
+            }
+        }
+        indices.removeSubrange(total...)
+        scores.removeSubrange(total...)
+        return pointers
+    }
+}
+
+extension RankedLists {
     /// The lists as a sparse matrix (row r's entries: its indices as columns, its scores as values)
     /// sharing the storage, e.g. a hop of ``NeighborScoring``. O(1).
     public func matrix(columns: Int) -> SparseMatrix {

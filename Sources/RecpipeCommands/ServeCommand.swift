@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecpipeCore
 import RecpipeEngine
 import RecpipeServe
 import RecpipeSpec
@@ -79,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
                 spec, store: store, pipelinePath: pipeline.pipeline, options: options, rankStage: stage)
             let p = state.pipeline
             Console.error(
-                "loaded '\(p.rankStage)' of \(spec.name) (\(p.ranker.userCount) users, \(p.ranker.itemIDs.count) items, as of \(p.ranker.asOf)) in \(Self.ms(ContinuousClock.now - clock)) ms"
+                "loaded '\(p.rankStage)' of \(spec.name) (\(p.ranker.userCount) users, \(p.ranker.itemIDs.count) items, as of \(p.ranker.asOf)) in \((ContinuousClock.now - clock).milliseconds) ms"
             )
             Console.error(
                 "event log \(options.logPath!): \(replay.lines) line(s), \(replay.replayed) replayed, \(replay.inRun) already in the run"
@@ -117,9 +118,5 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("error: \(e.description)")
             throw ExitCode(e.isSetup ? 2 : 1)
         }
-    }
-
-    static func ms(_ d: Duration) -> Int {
-        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -17,6 +17,8 @@ public enum ArtifactKind: String, Sendable, Hashable, CaseIterable, Codable, Cus
     case factors
     /// Per-user scored candidate lists with provenance.
     case candidates
+    /// Each item's most similar other items with their similarity (item-kNN neighbour lists).
+    case similarItems = "similar_items"
     /// Final ranked recommendations with provenance.
     case recommendations
     /// Train/test split of an interaction set.

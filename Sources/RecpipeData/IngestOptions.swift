@@ -199,3 +199,7 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         .error(code.rawValue, "\(path): \(message)", hint: hint)
     }
 }
+
+extension IngestError: CodedError {
+    public var errorCode: String { code.rawValue }
+}

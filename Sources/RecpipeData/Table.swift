@@ -178,3 +178,15 @@ public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension TableError: CodedError {
+    /// `missing-column` for a column the data does not have; the other cases say what they are.
+    public var errorCode: String {
+        switch self {
+        case .unknownColumn: "missing-column"
+        case .duplicateColumn: "duplicate-column"
+        case .typeMismatch, .wrongColumnType: "wrong-column-type"
+        case .lengthMismatch, .rowLength: "stage-failed"
+        }
+    }
+}

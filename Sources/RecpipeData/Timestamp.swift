@@ -46,6 +46,13 @@ public enum Timestamp {
             + Int64(hour * 3600 + minute * 60 + second)
     }
 
+    /// `YYYY-MM-DD` (an `as_of` date) → Unix seconds at 00:00 UTC, or nil when it is not one.
+    package static func date(_ s: String) -> Int64? {
+        let parts = s.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return seconds(year: parts[0], month: parts[1], day: parts[2])
+    }
+
     // MARK: - Formatting
 
     /// `YYYY-MM-DD HH:MM:SS` (or ISO-8601 `YYYY-MM-DDTHH:MM:SSZ` when `iso` is true).
@@ -76,7 +83,7 @@ public enum Timestamp {
         if iso { out.append(UInt8(ascii: "Z")) }
     }
 
-    @inline(__always) static func appendDigits(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
+    @inline(__always) package static func appendDigits(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
         var n = v, count = 0
         withUnsafeMutableBytes(of: &digits) { buf in

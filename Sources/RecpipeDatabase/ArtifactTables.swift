@@ -27,6 +27,7 @@ package struct ArtifactTable: Sendable {
         case .candidates: wanted = ["user_id", "item_id", "source"]
         case .segments, .profiles, .features: wanted = ["user_id"]
         case .factors: wanted = ["side", "id"]
+        case .similarItems: wanted = ["item_id", "neighbor_id"]
         case .table, .split, .metrics, .files: wanted = []
         }
         return wanted.allSatisfy { t.columnIndex($0) != nil } ? wanted : []

@@ -1,4 +1,5 @@
 import PostgresNIO
+import RecpipeCore
 
 /// A database failure that reaches the user: what went wrong, on which server or file and table,
 /// and how to fix it. The previous table is untouched whenever one of these is thrown by an export.
@@ -39,4 +40,10 @@ package struct DatabaseFailure: Error, Sendable, CustomStringConvertible {
         if let underlying = e.underlying { return "\(e.code): \(underlying)" }
         return "\(e.code)"
     }
+}
+
+extension DatabaseFailure: CodedError {
+    /// `database-<code>`: `database-connection-failed` (the server cannot be reached or refuses
+    /// the login), `database-query-failed`, `database-write-failed`, `database-schema-mismatch`, …
+    package var errorCode: String { "database-\(code.rawValue)" }
 }

@@ -89,7 +89,7 @@ public struct ArtifactStore: Sendable {
     /// Checks an artifact file's envelope by streaming it through the checksum in 4 MiB blocks.
     func verify(_ path: String) throws {
         guard let file = ReadableFile(path: path) else {
-            throw StageError("cannot read cached artifact '\(path)'")
+            throw StageError("cannot read cached artifact '\(path)'", code: .cacheUnreadable)
         }
         _ = try ArtifactEnvelope.open(file)
     }
@@ -100,11 +100,11 @@ public struct ArtifactStore: Sendable {
     public func load(_ fingerprint: String) throws -> (kind: ArtifactKind, artifact: any Artifact) {
         let path = artifactPath(fingerprint)
         guard let file = ReadableFile(path: path) else {
-            throw StageError("cannot read cached artifact '\(path)'")
+            throw StageError("cannot read cached artifact '\(path)'", code: .cacheUnreadable)
         }
         let (kindName, offset) = try ArtifactEnvelope.open(file)
         guard let kind = ArtifactKind(rawValue: kindName), let type = artifactTypes[kind] else {
-            throw StageError("cached artifact has unknown kind '\(kindName)'")
+            throw StageError("cached artifact has unknown kind '\(kindName)'", code: .cacheUnreadable)
         }
         var r = ByteReader(file, offset: offset)
         return (kind, try type.init(decoding: &r))
@@ -225,7 +225,8 @@ private final class FileSink: ByteSink {
     func finish(expecting measured: ByteDigest) throws {
         if let failure { throw failure }
         guard digest.length == measured.length, digest.checksum == measured.checksum else {
-            throw StageError("the artifact encoded differently twice while being cached ('\(handle.path)')")
+            throw StageError(
+                "the artifact encoded differently twice while being cached ('\(handle.path)')", code: .cacheWriteFailed)
         }
     }
 }

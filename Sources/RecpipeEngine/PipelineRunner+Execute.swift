@@ -55,7 +55,7 @@ extension PipelineRunner {
         var report = StageReport(stage: job.spec.name, kind: job.spec.kind, status: .failed)
         let start = ContinuousClock.now
         guard let stageType = stageTypes[job.spec.kind] else {
-            report.fail(StageError("no implementation for stage kind '\(job.spec.kind)'", code: "unknown-kind"))
+            report.fail(StageError("no implementation for stage kind '\(job.spec.kind)'", code: .unknownKind))
             return Outcome(report: report)
         }
         let fp: Fingerprint
@@ -65,7 +65,7 @@ extension PipelineRunner {
                 stage: job.spec, declaration: stageType.declaration, pipeline: job.pipeline,
                 inputFingerprints: job.inputFingerprints, files: files, source: source)
         } catch {
-            report.fail(StageError(wrapping: error, code: "source-state-failed"))
+            report.fail(StageError(wrapping: error, code: .sourceStateFailed))
             report.seconds = (ContinuousClock.now - start).seconds
             return Outcome(report: report)
         }
@@ -88,7 +88,7 @@ extension PipelineRunner {
             report.fail(
                 StageError(
                     "stage '\(job.spec.name)' is needed by the selected stages but has no up-to-date cached result (\(runReason)); add `--only \(job.spec.name)` or run without --only",
-                    code: "not-cached"))
+                    code: .notCached))
             return Outcome(report: report, fingerprint: fp)
         }
         if job.dryRun {
@@ -160,7 +160,7 @@ extension PipelineRunner {
                     } catch {
                         throw StageError(
                             "cannot load the cached result of '\(upstream)': \(error); re-run with --force",
-                            code: "cache-unreadable")
+                            code: .cacheUnreadable)
                     }
                 }
             }
@@ -185,7 +185,7 @@ extension PipelineRunner {
                 try store.save(output.artifact, kind: output.kind, meta: meta, fingerprint: fp.value)
             } catch {
                 // A result that is not in the cache cannot be resumed from or queried: fail.
-                report.fail(StageError("cannot save the result to the cache: \(error)", code: "cache-write-failed"))
+                report.fail(StageError("cannot save the result to the cache: \(error)", code: .cacheWriteFailed))
                 return Outcome(report: report, fingerprint: fp)
             }
             return Outcome(

@@ -252,7 +252,7 @@ public struct PipelineRunner: Sendable {
         guard report.status == .ran || report.status == .cached, !report.warnings.isEmpty else { return report }
         var r = report
         r.fail(
-            StageError("--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])", code: "strict-warning"))
+            StageError("--strict: \(r.warnings.count) warning(s), the first: \(r.warnings[0])", code: .strictWarning))
         return r
     }
 

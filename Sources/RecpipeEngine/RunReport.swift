@@ -54,7 +54,7 @@ public struct StageReport: Sendable, Codable, Hashable {
     public mutating func fail(_ error: StageError) {
         status = .failed
         self.error = error.description
-        errorCode = error.code
+        errorCode = error.code.rawValue
         errorLocation = error.location?.description
         failure = error.diagnostic
     }

@@ -71,39 +71,3 @@ public protocol ExternalOutputs {
 extension ExternalOutputs {
     public var outputPaths: [String] { [] }
 }
-
-/// A failure a stage reports to the user, in the shape of a validation diagnostic: a stable code,
-/// what went wrong, where (a YAML or script location if known) and how to fix it. The run
-/// summary prints it with the source line and a caret; the manifest and `--json` keep the code.
-/// Any other error a stage throws becomes one with code `stage-failed` (``init(wrapping:code:)``).
-public struct StageError: Error, Sendable, CustomStringConvertible {
-    /// A stable machine-readable code (`stage-failed` unless the failure has its own).
-    public var code: String
-    public var message: String
-    public var location: SourceLocation?
-    public var hint: String?
-
-    public init(
-        _ message: String, code: String = "stage-failed", at location: SourceLocation? = nil, hint: String? = nil
-    ) {
-        self.code = code
-        self.message = message
-        self.location = location
-        self.hint = hint
-    }
-
-    /// `error` itself when it is a StageError, else its description under `code`.
-    public init(wrapping error: any Error, code: String = "stage-failed") {
-        if let e = error as? StageError { self = e } else { self.init("\(error)", code: code) }
-    }
-
-    /// The failure as a diagnostic (severity error), for the renderer with source line and caret.
-    public var diagnostic: Diagnostic { .error(code, message, at: location, hint: hint) }
-
-    public var description: String {
-        var s = location.map { "\($0): " } ?? ""
-        s += message
-        if let hint { s += " (\(hint))" }
-        return s
-    }
-}

@@ -69,12 +69,13 @@ public struct StageContext: Sendable {
     /// The single artifact on `port`, cast to `T`.
     public func input<T: Artifact>(_ port: String, as type: T.Type = T.self) throws -> T {
         guard let first = inputs[port]?.first else {
-            throw StageError("stage '\(spec.name)' has no input on port '\(port)'", at: spec.location)
+            throw StageError(
+                "stage '\(spec.name)' has no input on port '\(port)'", code: .missingInput, at: spec.location)
         }
         guard let value = first.artifact as? T else {
             throw StageError(
                 "input '\(first.stage)' on port '\(port)' is a \(first.kind), which stage '\(spec.name)' cannot use here",
-                at: spec.location)
+                code: .wrongInput, at: spec.location)
         }
         return value
     }
@@ -91,7 +92,7 @@ public struct StageContext: Sendable {
             guard let v = input.artifact as? T else {
                 throw StageError(
                     "input '\(input.stage)' on port '\(port)' is a \(input.kind), which stage '\(spec.name)' cannot use here",
-                    at: spec.location)
+                    code: .wrongInput, at: spec.location)
             }
             return (input.stage, v)
         }

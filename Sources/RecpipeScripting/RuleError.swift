@@ -79,7 +79,7 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The error in recpipe's common diagnostic shape (code `lua-<kind>`).
     public var diagnostic: Diagnostic {
-        .error("lua-\(kind.rawValue)", messageWithContext, at: location, hint: hint)
+        .error(errorCode, messageWithContext, at: location, hint: hint)
     }
 
     /// How to fix the most common kinds.
@@ -95,4 +95,10 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         default: nil
         }
     }
+}
+
+extension RuleError: CodedError {
+    /// `lua-<kind>`: `lua-runtime`, `lua-budget`, `lua-memory`, `lua-syntax`, … (as validation
+    /// and `recpipe rules check` report them).
+    public var errorCode: String { "lua-\(kind.rawValue)" }
 }

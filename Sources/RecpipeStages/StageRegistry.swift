@@ -22,6 +22,7 @@ public enum StageRegistry {
         .segments: Segments.self,
         .factors: Factors.self,
         .candidates: Candidates.self,
+        .similarItems: SimilarItems.self,
         .recommendations: Recommendations.self,
         .split: EvaluationSplit.self,
         .files: WrittenFiles.self,

@@ -33,6 +33,45 @@ import Testing
         #expect(all == [try m.recommend(user: 0, n: 2, exclude: seen), try m.recommend(user: 1, n: 2, exclude: seen)])
     }
 
+    /// The lists written straight into storage are `recommendAll`'s, for full and short lists
+    /// (fewer unseen items than `n`), no lists (`n` = 0), users without history and any threads.
+    @Test func recommendAllListsEqualsRecommendAll() throws {
+        let m = Self.handModel()
+        let seen = SparseMatrix(rows: 2, cols: 5, triplets: [(0, 0, 1), (0, 2, 1), (0, 4, 1)])
+        for n in [0, 1, 2, 4, 10] {
+            for threads in [1, 3] {
+                let expected = try m.recommendAll(n: n, exclude: seen, threads: threads)
+                let lists = try m.recommendAllLists(n: n, exclude: seen, threads: threads)
+                #expect(lists.rowCount == 2)
+                for u in 0..<2 {
+                    #expect(lists.row(u).map { Int($0.index) } == expected[u].map(\.item), "n \(n) user \(u)")
+                    #expect(lists.row(u).map(\.score) == expected[u].map(\.score))
+                }
+                #expect(lists.entryCount == expected.map(\.count).reduce(0, +))
+            }
+        }
+        // User 0 holds 2 unseen items of 5: a short list, moved left over the unused slot end.
+        #expect(try m.recommendAllLists(n: 4, exclude: seen).rowPointers == [0, 2, 6])
+        // With only users who have history, user 1 (an empty row of `seen`) gets no list.
+        let history = try m.recommendAllLists(n: 2, exclude: seen, onlyUsersWithHistory: true)
+        #expect(history.rowPointers == [0, 2, 2])
+        #expect(history.row(0).map(\.index) == [1, 3])
+        #expect(throws: AlgorithmError.self) { try m.recommendAllLists(n: -1) }
+    }
+
+    @Test func compactInPlaceKeepsEachRowsEntriesInOrder() {
+        var indices: [Int32] = [1, 2, 9, 3, 9, 9, 4, 5, 6]
+        var scores: [Float] = [0.9, 0.8, 0, 0.7, 0, 0, 0.6, 0.5, 0.4]
+        let pointers = RankedLists.compactInPlace(width: 3, counts: [2, 1, 3], indices: &indices, scores: &scores)
+        #expect(pointers == [0, 2, 3, 6])
+        #expect(indices == [1, 2, 3, 4, 5, 6])
+        #expect(scores == [0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+        var full: [Int32] = [1, 2], fullScores: [Float] = [1, 2]
+        #expect(
+            RankedLists.compactInPlace(width: 1, counts: [1, 1], indices: &full, scores: &fullScores) == [0, 1, 2])
+        #expect(full == [1, 2])
+    }
+
     @Test func similarItemsUsesCosine() throws {
         let m = Self.handModel()
         let sim = try m.similarItems(item: 1, n: 3)

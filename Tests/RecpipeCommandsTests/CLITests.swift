@@ -191,6 +191,29 @@ import Testing
         #expect(json.out.contains("\"error_location\" : \"\(p):3:\(column)\""), "\(json.out)")
     }
 
+    /// A Lua rule that fails at run time is `lua-runtime`, located at the rules file's line.
+    @Test func aLuaRuleFailureIsLuaRuntimeAtItsLine() async throws {
+        let dir = TestSupport.temporaryDirectory("cli")
+        TestSupport.write("user_id,monetary\nU1,900\nU2,20\n", to: "f.csv", in: dir)
+        TestSupport.write(
+            "tag(\"vip\", function(u) return u.monetary >= 500 end)\ntag(\"broken\", function(u)\n  return u.monetary > nil\nend)\n",
+            to: "tags.lua", in: dir)
+        let p = TestSupport.write(
+            """
+            pipeline: lua-fails
+            stages:
+              features: { uses: ingest, with: { path: f.csv } }
+              profiles: { uses: tag, input: features, with: { script: tags.lua } }
+            """, to: "p.yaml", in: dir)
+        let json = await recpipe("run", p, "--json")
+        #expect(json.code == 1)
+        #expect(json.out.contains("\"error_code\" : \"lua-runtime\""), "\(json.out)")
+        #expect(json.out.contains("\"error_location\" : \"tags.lua:3:1\""), "\(json.out)")
+        let r = await recpipe("run", p)
+        #expect(r.err.contains("tags.lua:3:1: error: stage 'profiles' (tag) failed: "), "\(r.err)")
+        #expect(r.err.contains("[lua-runtime]"), "\(r.err)")
+    }
+
     @Test func unknownOnlyStageIsUsageErrorTwo() async {
         let dir = TestSupport.temporaryDirectory("cli")
         let r = await recpipe("run", pipeline(dir), "--only", "matrx")

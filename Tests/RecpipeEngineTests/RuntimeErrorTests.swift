@@ -54,4 +54,17 @@ import Testing
         #expect(kept.code == "own-code")
         #expect(StageError(wrapping: Odd(), code: "source-state-failed").diagnostic.code == "source-state-failed")
     }
+
+    @Test func aCodedErrorIsWrappedUnderItsOwnCode() {
+        struct Coded: CodedError, CustomStringConvertible {
+            var errorCode: String { "own-code" }
+            var description: String { "what happened" }
+        }
+        let e = StageError(wrapping: Coded())
+        #expect(e.code == "own-code" && e.message == "what happened")
+        // A code the caller gives wins over the error's own.
+        #expect(StageError(wrapping: Coded(), code: "source-state-failed").code == "source-state-failed")
+        #expect(StageError.Code.of(Coded()) == "own-code")
+        #expect(StageError.Code.of(StageError("x", code: .notCached)) == .notCached)
+    }
 }

@@ -62,6 +62,32 @@ import Testing
         #expect(F.lists(f.candidates)[0].first == "d")
     }
 
+    /// The candidates written straight into their storage are byte for byte the artifact built
+    /// from per-user lists (`recommendAll`, users without history emptied), for full and short
+    /// lists, implicit and explicit.
+    @Test func candidatesAreTheBytesOfThePerUserListBuild() async throws {
+        for params: [String: ParamValue] in [
+            [:], ["candidates": .int(7)], ["candidates": .int(20), "threads": .int(3)],
+            ["implicit": .bool(false), "candidates": .int(5)],
+        ] {
+            let (f, _) = try await Self.run(params)
+            let model = try ALSSettings.model(from: f)
+            let n = (Self.base.merging(params) { $1 })["candidates"]!.intValue!
+            var lists = try model.recommendAll(n: n, exclude: Self.shop.matrix)
+            if params["implicit"] != .bool(false) {
+                for u in 0..<Self.shop.matrix.rows where Self.shop.matrix.rowCount(u) == 0 { lists[u] = [] }
+            }
+            let old = Candidates(
+                source: "als", users: Self.shop.users, items: Self.shop.items,
+                lists: lists.map { $0.map { (item: Int32($0.item), score: $0.score) } })
+            #expect(f.candidates == old, "\(params)")
+            var (a, b) = (ByteWriter(), ByteWriter())
+            f.candidates.encode(into: &a)
+            old.encode(into: &b)
+            #expect(a.bytes == b.bytes, "\(params)")
+        }
+    }
+
     @Test func sameSeedGivesIdenticalFactorsAndAnotherSeedDiffers() async throws {
         let (a, _) = try await Self.run(["threads": .int(1)])
         let (b, _) = try await Self.run(["threads": .int(3)])

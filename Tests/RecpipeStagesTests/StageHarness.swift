@@ -14,7 +14,8 @@ enum StageHarness {
     static func context(
         _ kind: String, name: String? = nil, params: [String: ParamValue] = [:],
         inputs: [String: [(stage: String, artifact: any Artifact)]] = [:], file: String = "test.yaml",
-        location: SourceLocation? = nil, base: String = "/tmp", seed: Int = 42, asOf: String? = nil,
+        location: SourceLocation? = nil, paramLocations: [String: SourceLocation] = [:], base: String = "/tmp",
+        seed: Int = 42, asOf: String? = nil,
         engine: StageEngine? = nil, spark: SparkSettings? = nil, runDirectory: String = "/tmp", threads: Int = 2,
         progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
     ) -> StageContext {
@@ -25,7 +26,8 @@ enum StageHarness {
                     StageContext.Input(stage: $0.stage, kind: type(of: $0.artifact).kind, artifact: $0.artifact)
                 }
             },
-            file: file, location: location, base: base, seed: seed, asOf: asOf, engine: engine, spark: spark,
+            file: file, location: location, paramLocations: paramLocations, base: base, seed: seed, asOf: asOf,
+            engine: engine, spark: spark,
             runDirectory: runDirectory, threads: threads, progress: progress)
     }
 
@@ -33,14 +35,15 @@ enum StageHarness {
     static func context(
         _ kind: String, name: String? = nil, params: [String: ParamValue] = [:],
         inputs: [String: [StageContext.Input]], file: String = "test.yaml", location: SourceLocation? = nil,
-        base: String = "/tmp", seed: Int = 42, asOf: String? = nil, engine: StageEngine? = nil,
+        paramLocations: [String: SourceLocation] = [:], base: String = "/tmp", seed: Int = 42, asOf: String? = nil,
+        engine: StageEngine? = nil,
         spark: SparkSettings? = nil, runDirectory: String = "/tmp", threads: Int = 2,
         progress: @escaping @Sendable (Double?, String) -> Void = { _, _ in }
     ) -> StageContext {
         guard let declaration = StageRegistry.catalog[kind] else { preconditionFailure("no stage kind '\(kind)'") }
         let spec = StageSpec(
             name: name ?? kind, kind: kind, location: location ?? SourceLocation(file: file, line: 1, column: 1),
-            inputs: inputs.mapValues { $0.map(\.stage) }, params: params)
+            inputs: inputs.mapValues { $0.map(\.stage) }, params: params, paramLocations: paramLocations)
         var pipeline = PipelineSpec(
             name: "test", file: file, baseDirectory: base, seed: seed, asOf: asOf, stages: [spec])
         if let engine { pipeline.engine = engine }

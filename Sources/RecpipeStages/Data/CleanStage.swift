@@ -53,7 +53,7 @@ struct CleanStage: Stage {
                 counters.append(.init(name, r.removed))
                 if r.changed > 0 { counters.append(.init("\(name) (changed)", r.changed)) }
             } catch let e as TableError {
-                throw StageError("\(name): \(e)", at: context.spec.location)
+                throw StageError("\(name): \(e)", code: .init(rawValue: e.errorCode), at: context.spec.location)
             }
         }
         let failures = context.choice("cast_failures", as: CastFailure.self)
@@ -95,7 +95,7 @@ struct CleanStage: Stage {
             do {
                 return try FilterExpression(parsing: text)
             } catch {
-                throw StageError("\(error)", at: stage.paramLocations["filters"] ?? stage.location)
+                throw StageError("\(error)", code: .invalidParam, at: stage.paramLocations["filters"] ?? stage.location)
             }
         }
     }
@@ -105,7 +105,7 @@ struct CleanStage: Stage {
             let name = e.value.stringValue ?? e.value["type"]?.stringValue ?? ""
             guard let t = ColumnType(rawValue: name) else {
                 throw StageError(
-                    "cast of '\(e.key)': unknown type '\(name)'", at: stage.paramLocations["cast"],
+                    "cast of '\(e.key)': unknown type '\(name)'", code: .invalidParam, at: stage.paramLocations["cast"],
                     hint: Suggestions.hint(for: name, in: ColumnType.allCases.map(\.rawValue))
                         ?? "types: int, float, string, bool, timestamp")
             }
@@ -118,25 +118,27 @@ struct CleanStage: Stage {
         let loc = stage.paramLocations["outliers"]
         return try (stage.params["outliers"]?.listValue ?? []).map { v in
             guard let m = v.mapValue else {
-                throw StageError("each outliers entry must be a mapping {column, method, action}", at: loc)
+                throw StageError(
+                    "each outliers entry must be a mapping {column, method, action}", code: .invalidParam, at: loc)
             }
             let allowed = ["column", "method", "k", "threshold", "action"]
             for k in m.map(\.key) where !allowed.contains(k) {
                 throw StageError(
-                    "outliers: unknown key '\(k)'", at: loc,
+                    "outliers: unknown key '\(k)'", code: .invalidParam, at: loc,
                     hint: Suggestions.hint(for: k, in: allowed) ?? "keys: \(allowed.joined(separator: ", "))")
             }
             guard let column = v["column"]?.stringValue else {
-                throw StageError("outliers entry needs a `column`", at: loc)
+                throw StageError("outliers entry needs a `column`", code: .invalidParam, at: loc)
             }
             let method: OutlierMethod
             switch v["method"]?.stringValue ?? "iqr" {
             case "iqr": method = .iqr(k: v["k"]?.doubleValue ?? 1.5)
             case "zscore": method = .zscore(threshold: v["threshold"]?.doubleValue ?? 3)
-            case let other: throw StageError("outliers method '\(other)' is not iqr or zscore", at: loc)
+            case let other:
+                throw StageError("outliers method '\(other)' is not iqr or zscore", code: .invalidParam, at: loc)
             }
             guard let action = OutlierAction(rawValue: v["action"]?.stringValue ?? "drop") else {
-                throw StageError("outliers action must be drop or clip", at: loc)
+                throw StageError("outliers action must be drop or clip", code: .invalidParam, at: loc)
             }
             return (column, method, action)
         }

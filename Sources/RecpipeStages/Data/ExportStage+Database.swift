@@ -91,7 +91,8 @@ extension ExportStage {
                 }
             }
         } catch let e as DatabaseFailure {
-            throw StageError(e.message, at: context.location(of: "tables"), hint: e.hint)
+            throw StageError(
+                e.message, code: .init(rawValue: e.errorCode), at: context.location(of: "tables"), hint: e.hint)
         }
         var written: [WrittenFiles.TableEntry] = []
         var notes: [String] = []
@@ -101,7 +102,8 @@ extension ExportStage {
             do {
                 done = try await target.export(requests)
             } catch let e as DatabaseFailure {
-                throw StageError(e.message, at: context.location(of: param), hint: e.hint)
+                throw StageError(
+                    e.message, code: .init(rawValue: e.errorCode), at: context.location(of: param), hint: e.hint)
             }
             for t in done {
                 written.append(.init(target: recorded, table: t.table, runID: runID, rows: t.rows))
@@ -133,7 +135,7 @@ extension ExportStage {
                 throw StageError(
                     "stage '\(context.stageName)': experiment '\(experiment)' would write the production PostgreSQL tables "
                         + "at \(url); an experiment's outputs go under experiments/\(experiment)/, which a server has no place for",
-                    at: context.location(of: "formats"),
+                    code: .productionTarget, at: context.location(of: "formats"),
                     hint: "leave postgres out for the experiment (--set \(context.stageName).formats=[csv, sqlite]), "
                         + "or pass --production to make this run production")
             }
@@ -141,7 +143,8 @@ extension ExportStage {
                 let location = try PostgresLocation(url: url)
                 out.append((.postgres(location), "postgres:" + url, "postgres"))
             } catch let e as DatabaseFailure {
-                throw StageError(e.message, at: context.location(of: "postgres"), hint: e.hint)
+                throw StageError(
+                    e.message, code: .init(rawValue: e.errorCode), at: context.location(of: "postgres"), hint: e.hint)
             }
         }
         return out

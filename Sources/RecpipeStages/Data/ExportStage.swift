@@ -67,7 +67,7 @@ struct ExportStage: Stage {
         do {
             staging = try set.begin(runID: context.runID)
         } catch {
-            throw StageError("cannot export: \(error)", at: context.location(of: "to"))
+            throw StageError("cannot export: \(error)", code: .writeFailed, at: context.location(of: "to"))
         }
         var written: [WrittenFiles.Entry] = []
         var rows = 0, escaped = 0
@@ -106,7 +106,7 @@ struct ExportStage: Stage {
             throw e
         } catch {
             set.discard(staging)
-            throw StageError("cannot export: \(error)", at: context.location(of: "to"))
+            throw StageError("cannot export: \(error)", code: .writeFailed, at: context.location(of: "to"))
         }
         var notes = written.map { "\(context.resolve($0.path)) (\($0.rows) rows)" }
         notes.append("\(WriteError.display(set.path)) → \(WriteError.display(commit.directory))")

@@ -31,15 +31,17 @@ extension IngestStage {
         let keys = ["sqlite", "postgres", "query", "changes_with"]
         guard let entries = from.mapValue else {
             throw StageError(
-                "`from` must be a map: { sqlite: PATH, query: SQL } or { postgres: URL, query: SQL }", at: loc)
+                "`from` must be a map: { sqlite: PATH, query: SQL } or { postgres: URL, query: SQL }",
+                code: .invalidParam, at: loc)
         }
         for e in entries where !keys.contains(e.key) {
             throw StageError(
-                "`from` has unknown key '\(e.key)'", at: loc,
+                "`from` has unknown key '\(e.key)'", code: .invalidParam, at: loc,
                 hint: Suggestions.hint(for: e.key, in: keys) ?? "keys: \(keys.joined(separator: ", "))")
         }
         guard let query = from["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw StageError("`from` needs a `query` (the SELECT whose rows become the table)", at: loc)
+            throw StageError(
+                "`from` needs a `query` (the SELECT whose rows become the table)", code: .invalidParam, at: loc)
         }
         let target: DatabaseTarget
         switch (from["sqlite"]?.stringValue, from["postgres"]?.stringValue) {
@@ -49,10 +51,11 @@ extension IngestStage {
             do {
                 target = .postgres(try PostgresLocation(url: url))
             } catch let e as DatabaseFailure {
-                throw StageError(e.message, at: loc, hint: e.hint)
+                throw StageError(e.message, code: .init(rawValue: e.errorCode), at: loc, hint: e.hint)
             }
         default:
-            throw StageError("`from` needs exactly one of `sqlite: PATH` or `postgres: URL`", at: loc)
+            throw StageError(
+                "`from` needs exactly one of `sqlite: PATH` or `postgres: URL`", code: .invalidParam, at: loc)
         }
         return DatabaseSource(target: target, query: query, changesWith: from["changes_with"]?.stringValue)
     }
@@ -94,11 +97,13 @@ extension IngestStage {
                 + (try await DatabaseReader.state(source.target, query: source.query, changesWith: changes))
         } catch let e as DatabaseFailure {
             throw StageError(
-                "stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", at: spec.paramLocations["from"],
+                "stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", code: .init(rawValue: e.errorCode),
+                at: spec.paramLocations["from"],
                 hint: e.hint)
         } catch let e as IngestError {
             throw StageError(
-                "stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", at: spec.paramLocations["from"],
+                "stage '\(spec.name)': cannot evaluate changes_with: \(e.message)", code: .init(rawValue: e.errorCode),
+                at: spec.paramLocations["from"],
                 hint: e.hint)
         }
     }
@@ -111,7 +116,8 @@ extension IngestStage {
         do {
             return try await DatabaseReader.read(source.target, query: source.query, options: options)
         } catch let e as DatabaseFailure {
-            throw StageError(e.message, at: context.location(of: "from"), hint: e.hint)
+            throw StageError(
+                e.message, code: .init(rawValue: e.errorCode), at: context.location(of: "from"), hint: e.hint)
         }
     }
 }

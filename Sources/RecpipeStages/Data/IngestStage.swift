@@ -76,14 +76,15 @@ struct IngestStage: Stage {
             if let key = options.uniqueKey {
                 throw StageError(
                     "unique: '\(key)' is only checked for CSV input, and this stage reads a database query",
-                    at: context.location(of: "unique"),
+                    code: .invalidParam, at: context.location(of: "unique"),
                     hint: "remove `unique`, or add a UNIQUE constraint / DISTINCT ON in the database")
             }
             do {
                 result = try await readDatabase(source, context, options: options)
             } catch let e as IngestError {
                 throw StageError(
-                    "\(e.path): \(e.message)", code: e.code.rawValue, at: context.location(of: "from"), hint: e.hint)
+                    "\(e.path): \(e.message)", code: .init(rawValue: e.code.rawValue), at: context.location(of: "from"),
+                    hint: e.hint)
             }
             if source.changesWith == nil {
                 notes.append(
@@ -99,7 +100,7 @@ struct IngestStage: Stage {
             if isJSONL, let key = options.uniqueKey {
                 throw StageError(
                     "unique: '\(key)' is only checked for CSV input, and this stage reads JSON Lines",
-                    at: context.location(of: "unique"),
+                    code: .invalidParam, at: context.location(of: "unique"),
                     hint: "remove `unique`, or convert the file to CSV")
             }
             do {
@@ -109,7 +110,8 @@ struct IngestStage: Stage {
                     : try CSVReader.read(path: path, options: options)
             } catch let e as IngestError {
                 throw StageError(
-                    "'\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "path"), hint: e.hint)
+                    "'\(e.path)': \(e.message)", code: .init(rawValue: e.code.rawValue),
+                    at: context.location(of: "path"), hint: e.hint)
             }
         }
         var warnings: [String] = []
@@ -117,7 +119,8 @@ struct IngestStage: Stage {
             if source != nil {
                 throw StageError(
                     "include: JSON Lines are appended to a file input, and this stage reads a database query",
-                    at: context.location(of: "include"), hint: "remove `include`, or load the log into the database")
+                    code: .invalidParam, at: context.location(of: "include"),
+                    hint: "remove `include`, or load the log into the database")
             }
             let files = Self.includedFiles(include)
             var rows = 0
@@ -127,7 +130,8 @@ struct IngestStage: Stage {
                     part = try JSONLinesReader.read(path: file, options: options)
                 } catch let e as IngestError {
                     throw StageError(
-                        "include '\(e.path)': \(e.message)", code: e.code.rawValue, at: context.location(of: "include"),
+                        "include '\(e.path)': \(e.message)", code: .init(rawValue: e.code.rawValue),
+                        at: context.location(of: "include"),
                         hint: e.hint)
                 }
                 do {
@@ -135,7 +139,7 @@ struct IngestStage: Stage {
                 } catch {
                     throw StageError(
                         "include '\(file)' does not fit the columns of the main input: \(error)",
-                        at: context.location(of: "include"))
+                        code: .columnMismatch, at: context.location(of: "include"))
                 }
                 rows += part.rowsOk
                 result.rowsIn += part.rowsIn
@@ -228,7 +232,9 @@ struct IngestStage: Stage {
     static func byte(_ s: String, _ name: String, _ stage: StageSpec) throws -> UInt8 {
         let t = s == "\\t" ? "\t" : s
         guard t.utf8.count == 1, let b = t.utf8.first else {
-            throw StageError("'\(name)' must be a single ASCII character, got '\(s)'", at: stage.paramLocations[name])
+            throw StageError(
+                "'\(name)' must be a single ASCII character, got '\(s)'", code: .invalidParam,
+                at: stage.paramLocations[name])
         }
         return b
     }
@@ -242,7 +248,7 @@ struct IngestStage: Stage {
         }
         throw StageError(
             "max_bad_rows must be a count (e.g. 100) or a percent (e.g. \"1%\"), got '\(v)'",
-            at: stage.paramLocations["max_bad_rows"])
+            code: .invalidParam, at: stage.paramLocations["max_bad_rows"])
     }
 
     static func schema(_ entries: [ParamValue.Entry], _ stage: StageSpec) throws -> [ColumnSpec] {
@@ -258,11 +264,11 @@ struct IngestStage: Stage {
             } else if let m = e.value.mapValue {
                 for k in m.map(\.key) where !keys.contains(k) {
                     throw StageError(
-                        "schema column '\(e.key)': unknown key '\(k)'", at: loc,
+                        "schema column '\(e.key)': unknown key '\(k)'", code: .invalidParam, at: loc,
                         hint: Suggestions.hint(for: k, in: keys) ?? "keys: " + keys.joined(separator: ", "))
                 }
                 guard let t = e.value["type"]?.stringValue else {
-                    throw StageError("schema column '\(e.key)' needs a `type`", at: loc)
+                    throw StageError("schema column '\(e.key)' needs a `type`", code: .invalidParam, at: loc)
                 }
                 typeName = t
                 rename = e.value["rename"]?.stringValue
@@ -270,36 +276,41 @@ struct IngestStage: Stage {
                 if let n = e.value["non_finite"] {
                     guard let choice = n.stringValue, choice == "allow" || choice == "reject" else {
                         throw StageError(
-                            "schema column '\(e.key)': non_finite must be allow or reject, got '\(n)'", at: loc)
+                            "schema column '\(e.key)': non_finite must be allow or reject, got '\(n)'",
+                            code: .invalidParam, at: loc)
                     }
                     guard t == ColumnType.float.rawValue else {
                         throw StageError(
-                            "schema column '\(e.key)': non_finite applies to float columns, not \(t)", at: loc)
+                            "schema column '\(e.key)': non_finite applies to float columns, not \(t)",
+                            code: .invalidParam, at: loc)
                     }
                     allowNonFinite = choice == "allow"
                 }
                 for k in ["min", "max"] {
                     guard let v = e.value[k] else { continue }
                     guard let d = v.doubleValue, d.isFinite else {
-                        throw StageError("schema column '\(e.key)': \(k) must be a number, got '\(v)'", at: loc)
+                        throw StageError(
+                            "schema column '\(e.key)': \(k) must be a number, got '\(v)'", code: .invalidParam, at: loc)
                     }
                     guard t == ColumnType.float.rawValue || t == ColumnType.int.rawValue else {
                         throw StageError(
-                            "schema column '\(e.key)': \(k) applies to int and float columns, not \(t)", at: loc)
+                            "schema column '\(e.key)': \(k) applies to int and float columns, not \(t)",
+                            code: .invalidParam, at: loc)
                     }
                     bounds[k] = d
                 }
                 if let lo = bounds["min"], let hi = bounds["max"], lo > hi {
-                    throw StageError("schema column '\(e.key)': min \(lo) is above max \(hi)", at: loc)
+                    throw StageError(
+                        "schema column '\(e.key)': min \(lo) is above max \(hi)", code: .invalidParam, at: loc)
                 }
             } else {
                 throw StageError(
                     "schema column '\(e.key)' must be a type name or {type, format, rename, non_finite, min, max}",
-                    at: loc)
+                    code: .invalidParam, at: loc)
             }
             guard let type = ColumnType(rawValue: typeName) else {
                 throw StageError(
-                    "schema column '\(e.key)' has unknown type '\(typeName)'", at: loc,
+                    "schema column '\(e.key)' has unknown type '\(typeName)'", code: .invalidParam, at: loc,
                     hint: Suggestions.hint(for: typeName, in: ColumnType.allCases.map(\.rawValue))
                         ?? "types: int, float, string, bool, timestamp")
             }

@@ -32,7 +32,7 @@ package struct OnlineInteractions: Sendable {
         aggregate = params.string("aggregate")
         binarize = InteractionsBuilder.binarizes(params.values)
         halfLifeDays = params.optionalDouble("half_life_days")
-        self.asOf = asOf.flatMap(EncodeStage.parseDate)
+        self.asOf = asOf.flatMap(Timestamp.date)
     }
 
     /// An event's weight in this matrix; nil when its type has none (the stage skips it).

@@ -25,9 +25,9 @@ package struct OnlineTagger: Sendable {
 
     /// The rules of tag stage `spec`; a located error when its script is missing.
     package init(stage spec: StageSpec, pipeline: PipelineSpec) throws {
-        let script: TagStage.Script
+        let script: RuleScript
         switch TagStage.script(spec, pipeline) {
-        case .failure(let d): throw StageError(d.message, at: d.location, hint: d.hint)
+        case .failure(let d): throw StageError(d)
         case .success(let s): script = s
         }
         let params = StageParameters(spec, declaration: TagStage.declaration)

@@ -84,7 +84,7 @@ package struct ProfileUpdater: Sendable {
     package init(profiles: Table, encoder: StageSpec?, asOf: String) {
         schema = profiles.schema
         column = Dictionary(profiles.columnNames.enumerated().map { ($1, $0) }) { a, _ in a }
-        asOfDay = Int((EncodeStage.parseDate(asOf) ?? 0) / 86_400)
+        asOfDay = Int((Timestamp.date(asOf) ?? 0) / 86_400)
         windows = encoder?.params["windows"]?.listValue?.compactMap(\.intValue) ?? [30, 90]
         purchaseEvent = encoder?.params["purchase_event"]?.stringValue ?? "purchase"
         hasOrderColumn = encoder?.params["order_column"]?.stringValue != nil

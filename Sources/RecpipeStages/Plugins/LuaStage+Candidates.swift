@@ -129,7 +129,8 @@ extension LuaStage {
         if let table = try context.optionalInput("items", as: Table.self) {
             guard let idc = table.columnIndex(itemIDColumn) else {
                 throw StageError(
-                    "the items table has no column '\(itemIDColumn)'", at: context.location(of: "item_id_column"),
+                    "the items table has no column '\(itemIDColumn)'", code: .missingColumn,
+                    at: context.location(of: "item_id_column"),
                     hint: Suggestions.hint(for: itemIDColumn, in: table.columnNames))
             }
             var taken = Set<String>()
@@ -149,7 +150,7 @@ extension LuaStage {
                 // Cosine of the items' basket sets; each list holds the item itself, dropped below.
                 lists = try KNNItemRecommender(userItems: binary, neighbors: k + 1).neighbors
             } catch {
-                throw StageError("neighbors: \(error)", at: context.spec.location)
+                throw StageError("neighbors: \(error)", code: .of(error), at: context.spec.location)
             }
             for i in 0..<lists.rowCount {
                 let others = lists.range(i).filter { lists.indices[$0] != Int32(i) && lists.scores[$0] > 0 }.prefix(k)

@@ -61,7 +61,7 @@ extension LuaStage {
 
     /// The script's plugin, loaded in a sandbox (its top level runs; nothing else does).
     static func registered(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<RegisteredRule, Diagnostic> {
-        let script: TagStage.Script
+        let script: RuleScript
         switch Self.script(spec, pipeline) {
         case .failure(let d): return .failure(d)
         case .success(let s): script = s

@@ -95,7 +95,7 @@ extension LuaStage {
             guard let c = table.columnIndex(name) else {
                 throw StageError(
                     "aggregate '\(plugin.name)' (\(plugin.file):\(plugin.line)): by names column '\(name)', which the data does not have",
-                    at: context.location(of: "script"),
+                    code: .missingColumn, at: context.location(of: "script"),
                     hint: (Suggestions.hint(for: name, in: table.columnNames).map { $0 + " " } ?? "")
                         + "columns: \(table.columnNames.joined(separator: ", "))")
             }

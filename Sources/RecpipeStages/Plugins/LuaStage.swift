@@ -66,7 +66,7 @@ struct LuaStage: Stage {
 
     /// What every worker needs (values only).
     struct Plan: Sendable {
-        var script: TagStage.Script
+        var script: RuleScript
         var limits: LuaRuntime.Limits
         var context: LuaRuntime.Context
         var skipErrors: Bool
@@ -103,9 +103,9 @@ struct LuaStage: Stage {
     }
 
     static func plan(_ context: StageContext) throws -> Plan {
-        let script: TagStage.Script
+        let script: RuleScript
         switch Self.script(context.spec, context.pipeline) {
-        case .failure(let d): throw StageError(d.message, at: d.location, hint: d.hint)
+        case .failure(let d): throw StageError(d)
         case .success(let s): script = s
         }
         return Plan(
@@ -116,7 +116,7 @@ struct LuaStage: Stage {
             skipErrors: context.string("on_error") == "skip_record")
     }
 
-    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<TagStage.Script, Diagnostic> {
+    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<RuleScript, Diagnostic> {
         guard let p = spec.params["script"]?.stringValue else {
             return .failure(
                 .error("missing-param", "lua needs `script` (a Lua file registering one plugin)", at: spec.location))
@@ -141,7 +141,7 @@ struct LuaStage: Stage {
         guard wanted == makes else {
             throw StageError(
                 "\(plugin.kind.rawValue) '\(plugin.name)' (\(plugin.file):\(plugin.line)) makes \(makes == "table" ? "a table" : "candidates"), but the stage says `output: \(wanted)`",
-                at: context.location(of: "output"), hint: "set `output: \(makes)`")
+                code: .invalidParam, at: context.location(of: "output"), hint: "set `output: \(makes)`")
         }
         switch plugin.kind {
         case .map: return try await Self.runMap(plan, plugin: plugin, context)
@@ -150,7 +150,7 @@ struct LuaStage: Stage {
         default:
             throw StageError(
                 "\(plugin.kind.rawValue) '\(plugin.name)' (\(plugin.file):\(plugin.line)) runs inside `rank` (in its `filters` or `promotions` script), not as a lua stage",
-                at: context.location(of: "script"))
+                code: .luaRegistration, at: context.location(of: "script"))
         }
     }
 
@@ -159,16 +159,17 @@ struct LuaStage: Stage {
         guard let input = context.inputs["data"]?.first else {
             throw StageError(
                 "\(plugin.kind.rawValue) '\(plugin.name)' needs rows: connect a `data` input (a table)",
-                at: context.spec.location)
+                code: .missingInput, at: context.spec.location)
         }
         if let t = input.artifact as? Table { return t }
         if let f = input.artifact as? FeatureSet { return f.table }
-        throw StageError("input '\(input.stage)' (\(input.kind)) is not a table", at: context.spec.location)
+        throw StageError(
+            "input '\(input.stage)' (\(input.kind)) is not a table", code: .wrongInput, at: context.spec.location)
     }
 
     static func stageError(_ e: RuleError) -> StageError {
         StageError(
-            e.messageWithContext, at: e.location,
+            e,
             hint: e.kind == .registration || e.kind == .syntax || e.kind == .isolation
                 ? nil : "fix the plugin, or set `on_error: skip_record` to skip what it fails on (counted)")
     }

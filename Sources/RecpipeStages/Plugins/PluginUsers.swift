@@ -36,7 +36,7 @@ struct PluginUsers: Sendable {
         } else {
             throw StageError(
                 "candidates need users: connect a `users` input (profiles) or a `seen` input (interactions)",
-                at: context.spec.location)
+                code: .missingInput, at: context.spec.location)
         }
         seenRow = userIDs.map { id in seen?.users[id].map(Int32.init) ?? -1 }
         purchasedRow = userIDs.map { id in purchased?.users[id].map(Int32.init) ?? -1 }

@@ -96,7 +96,9 @@ struct ClusterStage: Stage {
     func run(_ context: StageContext) async throws -> StageOutput {
         let (table, idColumn) = try Self.features(context)
         guard table.rowCount > 0 else {
-            throw StageError("the features input has no rows: there is nothing to cluster", at: context.spec.location)
+            throw StageError(
+                "the features input has no rows: there is nothing to cluster", code: .emptyInput,
+                at: context.spec.location)
         }
         let names = try Self.chooseColumns(table, idColumn: idColumn, context: context)
         var warnings: [String] = []
@@ -162,7 +164,8 @@ struct ClusterStage: Stage {
         if let path = context.optionalPath("names_script") {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw StageError(
-                    "names_script: cannot read the rules script '\(path)'", at: context.location(of: "names_script"))
+                    "names_script: cannot read the rules script '\(path)'", code: .missingFile,
+                    at: context.location(of: "names_script"))
             }
             let rules = SegmentNameRules(
                 script: text, file: context.optionalString("names_script") ?? path,
@@ -220,7 +223,7 @@ struct ClusterStage: Stage {
                 case .dominantCluster: "max_share"
                 default: "columns"
                 }
-            throw StageError(error.message, at: context.location(of: param))
+            throw StageError(error.message, code: .init(error.code), at: context.location(of: param))
         }
     }
 
@@ -228,7 +231,8 @@ struct ClusterStage: Stage {
 
     static func features(_ context: StageContext) throws -> (Table, String) {
         guard let input = context.inputs["features"]?.first else {
-            throw StageError("stage '\(context.stageName)' has no features input", at: context.spec.location)
+            throw StageError(
+                "stage '\(context.stageName)' has no features input", code: .missingInput, at: context.spec.location)
         }
         if let f = input.artifact as? FeatureSet { return (f.table, f.idColumn) }
         if let t = input.artifact as? Table {
@@ -236,29 +240,33 @@ struct ClusterStage: Stage {
             guard let id else {
                 throw StageError(
                     "the features table has no user_id (or other text) column to identify users",
-                    at: context.spec.location)
+                    code: .missingColumn, at: context.spec.location)
             }
             return (t, id)
         }
         throw StageError(
-            "input '\(input.stage)' is a \(input.kind); cluster needs features or a table", at: context.spec.location)
+            "input '\(input.stage)' is a \(input.kind); cluster needs features or a table", code: .wrongInput,
+            at: context.spec.location)
     }
 
     /// The `columns` parameter, checked; or the default feature columns.
     static func chooseColumns(_ table: Table, idColumn: String, context: StageContext) throws -> [String] {
         if let given = context.optionalStrings("columns") {
             guard !given.isEmpty else {
-                throw StageError("columns is empty: name at least one feature", at: context.location(of: "columns"))
+                throw StageError(
+                    "columns is empty: name at least one feature", code: .invalidParam,
+                    at: context.location(of: "columns"))
             }
             for name in given {
                 guard let c = table.column(named: name) else {
                     throw StageError(
                         TableError.unknownColumn(name, available: table.columnNames).description,
-                        at: context.location(of: "columns"))
+                        code: .missingColumn, at: context.location(of: "columns"))
                 }
                 if c.type == .string {
                     throw StageError(
-                        "column '\(name)' is text; k-means needs numbers", at: context.location(of: "columns"),
+                        "column '\(name)' is text; k-means needs numbers", code: .wrongColumnType,
+                        at: context.location(of: "columns"),
                         hint: "one-hot or label encode it in the encode stage")
                 }
             }
@@ -270,7 +278,8 @@ struct ClusterStage: Stage {
         }.map(\.name)
         guard !chosen.isEmpty else {
             throw StageError(
-                "the features have no numeric columns to cluster on", at: context.spec.location, hint: "set `columns`")
+                "the features have no numeric columns to cluster on", code: .missingColumn, at: context.spec.location,
+                hint: "set `columns`")
         }
         return chosen
     }
@@ -282,7 +291,8 @@ struct ClusterStage: Stage {
         let given = p.mapValue ?? []
         for e in given where !names.contains(e.key) {
             throw StageError(
-                "transform names column '\(e.key)', which is not clustered", at: context.location(of: "transform"),
+                "transform names column '\(e.key)', which is not clustered", code: .invalidParam,
+                at: context.location(of: "transform"),
                 hint: Suggestions.hint(for: e.key, in: names) ?? "clustered columns: \(names.joined(separator: ", "))")
         }
         return names.map { n in

@@ -136,12 +136,12 @@ struct EncodeStage: Stage {
         b.aggregate = context.choice("aggregate", as: InteractionsBuilder.Aggregate.self)
         let lineCounts = InteractionsBuilder.sumsCountLines(context.params.values)
         b.binarize = InteractionsBuilder.binarizes(context.params.values)
-        b.asOf = context.asOf.flatMap(Self.parseDate)
+        b.asOf = context.asOf.flatMap(Timestamp.date)
         let result: InteractionsBuilder.Result
         do {
             result = try b.build(events)
         } catch let e as TableError {
-            throw StageError("\(e)", at: context.spec.location)
+            throw StageError("\(e)", code: .init(rawValue: e.errorCode), at: context.spec.location)
         }
         var warnings: [String] = []
         if !result.unweightedTypes.isEmpty {
@@ -189,12 +189,5 @@ struct EncodeStage: Stage {
             "these values look like line counts: \(repeated) of \(values.count) pairs (\(String(format: "%.1f", share))%) sum several rows, "
             + "up to \(Int((largest / weight).rounded())) rows; summed line counts measured worse than binarized for item-kNN "
             + "(Online Retail precision@10 0.049 vs 0.119, median of 3 seeds, scripts/bench_binarize.sh): remove `binarize: false` (auto) or set binarize: true"
-    }
-
-    /// `YYYY-MM-DD` → Unix seconds at 00:00 UTC.
-    static func parseDate(_ s: String) -> Int64? {
-        let parts = s.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        return Timestamp.seconds(year: parts[0], month: parts[1], day: parts[2])
     }
 }

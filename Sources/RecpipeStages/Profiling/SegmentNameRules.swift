@@ -75,7 +75,7 @@ struct SegmentNameRules {
             lua = try LuaRuntime(limits: .init(), context: .init(asOf: asOf, seed: seed))
             try lua.load(source: script, chunkName: file)
         } catch {
-            throw StageError(error.messageWithContext, at: error.location)
+            throw StageError(error.messageWithContext, code: .init(rawValue: error.errorCode), at: error.location)
         }
         lua.bind(users: Self.records(s, overallMeans: overallMeans))
         let rules = lua.ruleIndices(of: .nameSegment)
@@ -90,7 +90,7 @@ struct SegmentNameRules {
                 } catch {
                     throw StageError(
                         "\(error.message) (rule '\(error.rule ?? "?")', segment \(c) '\(s.names[c])')",
-                        at: error.location)
+                        code: .init(rawValue: error.errorCode), at: error.location)
                 }
                 guard var name = answer else { continue }
                 if let earlier = used[name] {

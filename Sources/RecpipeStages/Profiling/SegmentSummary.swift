@@ -28,7 +28,8 @@ enum SegmentSummary {
         if let list = given.listValue {
             guard list.count == generated.count else {
                 throw StageError(
-                    "names lists \(list.count) names for \(generated.count) segments", at: location,
+                    "names lists \(list.count) names for \(generated.count) segments", code: .invalidParam,
+                    at: location,
                     hint: "give one name per segment in segment order, or map generated names: {\"\(generated[0])\": …}"
                 )
             }
@@ -38,7 +39,7 @@ enum SegmentSummary {
         for e in given.mapValue ?? [] {
             guard let i = generated.firstIndex(of: e.key) else {
                 throw StageError(
-                    "names: no segment is called '\(e.key)' in this run", at: location,
+                    "names: no segment is called '\(e.key)' in this run", code: .invalidParam, at: location,
                     hint: (Suggestions.hint(for: e.key, in: generated).map { $0 + "; " } ?? "")
                         + "the generated names are: \(generated.joined(separator: ", "))")
             }

@@ -7,7 +7,7 @@ import RecpipeScripting
 struct TagPlan: Sendable {
     var table: Table
     var idColumn: String
-    var script: TagStage.Script
+    var script: RuleScript
     var limits: LuaRuntime.Limits
     var context: LuaRuntime.Context
     var skipErrors: Bool
@@ -49,7 +49,7 @@ struct TagPlan: Sendable {
         if let p = all.first(where: { $0.kind.isPlugin }) {
             throw StageError(
                 "\(p.kind.rawValue) '\(p.name)' is a plugin; a tag stage runs tag rules",
-                at: SourceLocation(file: p.file, line: p.line, column: 1),
+                code: .luaRegistration, at: SourceLocation(file: p.file, line: p.line, column: 1),
                 hint: "run plugins in a `lua` stage (uses: lua)")
         }
         let registered = all.filter { $0.kind == .tag }
@@ -118,7 +118,7 @@ struct TagPlan: Sendable {
 
     static func stageError(_ e: RuleError, skipHint: Bool) -> StageError {
         StageError(
-            e.messageWithContext, at: e.location,
+            e,
             hint: skipHint
                 ? "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)"
                 : nil)

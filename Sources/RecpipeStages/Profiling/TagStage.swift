@@ -32,21 +32,13 @@ struct TagStage: Stage {
 
     // MARK: - Script
 
-    struct Script: Sendable {
-        var text: String
-        var chunkName: String
-        var lineOffset: Int
-        /// Columns before the script's text on each of its lines in the YAML (inline scripts).
-        var columnOffset = 0
-    }
-
     /// The script of a stage spec: the `script` file or the `inline` text located in the YAML.
-    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<Script, Diagnostic> {
+    static func script(_ spec: StageSpec, _ pipeline: PipelineSpec) -> Result<RuleScript, Diagnostic> {
         if let inline = spec.params["inline"]?.stringValue {
             let at = spec.paramLocations["inline"] ?? spec.location
             let yaml = yamlLines(pipeline)
             return .success(
-                Script(
+                RuleScript(
                     text: inline, chunkName: pipeline.file, lineOffset: inlineOffset(at, lines: yaml),
                     columnOffset: inlineIndent(at, lines: yaml)))
         }
@@ -63,7 +55,7 @@ struct TagStage: Stage {
                     "missing-file", "script: rules script '\(p)' not found or unreadable (looked at \(path))",
                     at: spec.paramLocations["script"] ?? spec.location))
         }
-        return .success(Script(text: text, chunkName: p, lineOffset: 0))
+        return .success(RuleScript(text: text, chunkName: p, lineOffset: 0))
     }
 
     /// Lines before the inline script's first line: a block scalar (`|` / `>`) starts on the line
@@ -155,9 +147,9 @@ struct TagStage: Stage {
     // MARK: - Run
 
     func run(_ context: StageContext) async throws -> StageOutput {
-        let script: Script
+        let script: RuleScript
         switch Self.script(context.spec, context.pipeline) {
-        case .failure(let d): throw StageError(d.message, at: d.location, hint: d.hint)
+        case .failure(let d): throw StageError(d)
         case .success(let s): script = s
         }
         let (base, idColumn) = try Self.profileBase(context)
@@ -216,13 +208,16 @@ struct TagStage: Stage {
 
     static func profileBase(_ context: StageContext) throws -> (Table, String) {
         guard let input = context.inputs["features"]?.first else {
-            throw StageError("stage '\(context.stageName)' has no features input", at: context.spec.location)
+            throw StageError(
+                "stage '\(context.stageName)' has no features input", code: .missingInput, at: context.spec.location)
         }
         if let f = input.artifact as? FeatureSet { return (f.table, f.idColumn) }
         if let t = input.artifact as? Table, t.columnCount > 0 {
             return (t, t.columnIndex("user_id") != nil ? "user_id" : t.columnNames[0])
         }
-        throw StageError("input '\(input.stage)' (\(input.kind)) has no user rows to tag", at: context.spec.location)
+        throw StageError(
+            "input '\(input.stage)' (\(input.kind)) has no user rows to tag", code: .wrongInput,
+            at: context.spec.location)
     }
 
     /// Adds `segment` and `segment_name` by user id (null for users the segments do not cover).

@@ -1,6 +1,7 @@
 import Foundation
 import RecpipeAlgorithms
 import RecpipeData
+import RecpipeEngine
 
 /// Builds one row of features per user from an events table (plus items and users tables).
 ///
@@ -53,6 +54,8 @@ struct UserFeaturesBuilder {
 
     /// A problem tied to one parameter (for a located error).
     struct Failure: Error {
+        /// The runtime code the stage fails with.
+        var code: StageError.Code
         var param: String
         var message: String
         var hint: String?
@@ -75,7 +78,8 @@ struct UserFeaturesBuilder {
     func build(events: Table, items: Table?) throws(Failure) -> Result {
         let n = events.rowCount
         guard n > 0 else {
-            throw Failure(param: "events", message: "the events input is empty: there are no users to profile")
+            throw Failure(
+                code: .emptyInput, param: "events", message: "the events input is empty: there are no users to profile")
         }
         let userCol = try column(events, userColumn, param: "user_column")
         let eventCol = try eventColumn.map { name throws(Failure) in try column(events, name, param: "event_column") }
@@ -85,6 +89,7 @@ struct UserFeaturesBuilder {
         case .timestamp(let a), .int(let a): times = a
         default:
             throw Failure(
+                code: .wrongColumnType,
                 param: "timestamp_column",
                 message: "column '\(timestampColumn)' is \(timeCol.type), expected a timestamp",
                 hint:
@@ -102,20 +107,25 @@ struct UserFeaturesBuilder {
         let amount = try amountColumn.map { name throws(Failure) -> [Double] in
             let c = try column(events, name, param: "amount_column")
             guard let a = ColumnCodes.numbers(c) else {
-                throw Failure(param: "amount_column", message: "column '\(name)' is \(c.type), expected numbers")
+                throw Failure(
+                    code: .wrongColumnType, param: "amount_column",
+                    message: "column '\(name)' is \(c.type), expected numbers")
             }
             return a
         }
         let quantity = try events.column(named: quantityColumn).map { c throws(Failure) -> [Double] in
             guard let q = ColumnCodes.numbers(c) else {
                 throw Failure(
+                    code: .wrongColumnType,
                     param: "quantity_column", message: "column '\(quantityColumn)' is \(c.type), expected numbers")
             }
             return q
         }
         var price = try events.column(named: priceColumn).map { c throws(Failure) -> [Double] in
             guard let p = ColumnCodes.numbers(c) else {
-                throw Failure(param: "price_column", message: "column '\(priceColumn)' is \(c.type), expected numbers")
+                throw Failure(
+                    code: .wrongColumnType, param: "price_column",
+                    message: "column '\(priceColumn)' is \(c.type), expected numbers")
             }
             return p
         }
@@ -145,6 +155,7 @@ struct UserFeaturesBuilder {
             if let cat = categoryColumn {
                 guard let cc = items.column(named: cat) else {
                     throw Failure(
+                        code: .missingColumn,
                         param: "category_shares",
                         message:
                             "the items table has no column '\(cat)'; columns are: \(items.columnNames.joined(separator: ", "))"
@@ -159,11 +170,13 @@ struct UserFeaturesBuilder {
             }
         } else if categoryColumn != nil {
             throw Failure(
+                code: .missingInput,
                 param: "category_shares",
                 message: "category_shares needs an `items` input with the '\(categoryColumn!)' column")
         }
         if price == nil && itemPrice == nil && amount == nil {
             throw Failure(
+                code: .missingColumn,
                 param: "price_column",
                 message: "no price: the events have no '\(priceColumn)' column and no items table with it is connected",
                 hint: "set `price_column`, or connect `items` with a price column")
@@ -199,6 +212,7 @@ struct UserFeaturesBuilder {
         var orders = OrderTracker(events: events, column: orderColumn)
         if orderColumn != nil, orders.codes == nil {
             throw Failure(
+                code: .missingColumn,
                 param: "order_column",
                 message:
                     "the events have no column '\(orderColumn!)'; columns are: \(events.columnNames.joined(separator: ", "))"
@@ -302,7 +316,8 @@ struct UserFeaturesBuilder {
     func column(_ t: Table, _ name: String, param: String) throws(Failure) -> Column {
         guard let c = t.column(named: name) else {
             let hint = t.columnNames.isEmpty ? nil : "columns are: \(t.columnNames.joined(separator: ", "))"
-            throw Failure(param: param, message: "the events have no column '\(name)'", hint: hint)
+            throw Failure(
+                code: .missingColumn, param: param, message: "the events have no column '\(name)'", hint: hint)
         }
         return c
     }
@@ -310,10 +325,10 @@ struct UserFeaturesBuilder {
     /// The rows where `filter` holds; an unknown column or type mismatch is a failure of `param`.
     static func mask(_ filter: FilterExpression, _ events: Table, param: String) throws(Failure) -> [Bool] {
         if let d = filter.check(against: events.schema).first {
-            throw Failure(param: param, message: "\(param): \(d.message)", hint: d.hint)
+            throw Failure(code: .invalidParam, param: param, message: "\(param): \(d.message)", hint: d.hint)
         }
         do { return try filter.mask(events) } catch {
-            throw Failure(param: param, message: "\(param) '\(filter.text)': \(error)")
+            throw Failure(code: .invalidParam, param: param, message: "\(param) '\(filter.text)': \(error)")
         }
     }
 

@@ -38,8 +38,9 @@ enum UserFeaturesStage {
         b.categoryColumn = context.optionalString("category_shares")
         b.topCategories = context.int("top_categories")
         if let asOf = context.asOf {
-            guard let t = EncodeStage.parseDate(asOf) else {
-                throw StageError("as_of '\(asOf)' is not a YYYY-MM-DD date", at: context.spec.location)
+            guard let t = Timestamp.date(asOf) else {
+                throw StageError(
+                    "as_of '\(asOf)' is not a YYYY-MM-DD date", code: .invalidParam, at: context.spec.location)
             }
             b.asOf = t
         }
@@ -51,7 +52,7 @@ enum UserFeaturesStage {
             built = try b.build(events: events, items: items)
         } catch {
             let at = error.param == "events" ? context.spec.location : context.location(of: error.param)
-            throw StageError(error.message, at: at, hint: error.hint)
+            throw StageError(error.message, code: error.code, at: at, hint: error.hint)
         }
         var columns = built.columns
         if b.asOf == nil {
@@ -69,12 +70,15 @@ enum UserFeaturesStage {
             guard let users else {
                 let param =
                     ["one_hot", "label_encode", "numeric_user_columns"].first { context.param($0) != nil } ?? "one_hot"
-                throw StageError("\(param) needs a `users` input (the users table)", at: context.location(of: param))
+                throw StageError(
+                    "\(param) needs a `users` input (the users table)", code: .missingInput,
+                    at: context.location(of: param))
             }
             do {
                 columns += try encodings.columns(users: users, ids: columns[0], userColumn: b.userColumn)
             } catch {
-                throw StageError(error.message, at: context.location(of: error.param), hint: error.hint)
+                throw StageError(
+                    error.message, code: error.code, at: context.location(of: error.param), hint: error.hint)
             }
         }
 
@@ -120,7 +124,7 @@ enum UserFeaturesStage {
     static func filter(_ name: String, _ context: StageContext) throws -> FilterExpression? {
         guard let text = context.optionalString(name) else { return nil }
         do { return try FilterExpression(parsing: text) } catch {
-            throw StageError("\(name): \(error)", at: context.location(of: name))
+            throw StageError("\(name): \(error)", code: .invalidParam, at: context.location(of: name))
         }
     }
 
@@ -156,7 +160,7 @@ enum UserFeaturesStage {
             for (r, x) in a.enumerated() where !x.isFinite && !c.isNull(r) {
                 throw StageError(
                     "feature '\(c.name)' is \(x.isNaN ? "NaN" : "infinite") for user '\(columns[0].value(r))'",
-                    at: context.spec.location,
+                    code: .nonFiniteValue, at: context.spec.location,
                     hint: "that user's events (or users-table row) hold a value too large to add up; bound prices and "
                         + "quantities in the ingest schema, e.g. `price: { type: float, min: 0, max: 100000 }`, so such rows "
                         + "are rejected with their line")

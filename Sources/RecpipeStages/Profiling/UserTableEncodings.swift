@@ -1,4 +1,5 @@
 import RecpipeData
+import RecpipeEngine
 
 /// Features taken from the users table, joined to the feature rows by user id:
 /// - one-hot: `<col>_<value>` (0/1) per distinct value, values sorted; a missing user or value is all 0.
@@ -22,6 +23,7 @@ struct UserTableEncodings {
         let idCol = users.column(named: userColumn) ?? users.column(named: "user_id")
         guard let idCol else {
             throw .init(
+                code: .missingColumn,
                 param: oneHot.isEmpty ? (label.isEmpty ? "numeric_user_columns" : "label_encode") : "one_hot",
                 message: "the users table has no '\(userColumn)' column to join on")
         }
@@ -36,7 +38,7 @@ struct UserTableEncodings {
         func source(_ name: String, _ param: String) throws(UserFeaturesBuilder.Failure) -> Column {
             guard let c = users.column(named: name) else {
                 throw .init(
-                    param: param, message: "the users table has no column '\(name)'",
+                    code: .missingColumn, param: param, message: "the users table has no column '\(name)'",
                     hint: "columns are: \(users.columnNames.joined(separator: ", "))")
             }
             return c
@@ -67,7 +69,8 @@ struct UserTableEncodings {
             let c = try source(name, "numeric_user_columns")
             guard let values = ColumnCodes.numbers(c) else {
                 throw .init(
-                    param: "numeric_user_columns", message: "users column '\(name)' is \(c.type), not numeric",
+                    code: .wrongColumnType, param: "numeric_user_columns",
+                    message: "users column '\(name)' is \(c.type), not numeric",
                     hint: "use one_hot or label_encode for text columns")
             }
             let picked = rows.map { $0 >= 0 ? values[$0] : .nan }

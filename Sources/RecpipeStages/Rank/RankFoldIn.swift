@@ -58,7 +58,7 @@ public enum RankFoldIn {
             runDirectory: FileManager.default.temporaryDirectory.path, threads: 1)
         let output = try await RankStage().run(context)
         guard let recs = output.artifact as? Recommendations else {
-            throw StageError("rank stage '\(stage.name)' returned no recommendations")
+            throw StageError("rank stage '\(stage.name)' returned no recommendations", code: .emptyResult)
         }
         return recs
     }

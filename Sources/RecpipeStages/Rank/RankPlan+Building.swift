@@ -1,5 +1,6 @@
 import Foundation
 import RecpipeData
+import RecpipeEngine
 import RecpipeScripting
 
 /// Resolving the stage's inputs into a ``RankPlan``: one global user and item universe and the
@@ -27,6 +28,8 @@ extension RankPlan {
     struct BuildError: Error, CustomStringConvertible {
         var description: String
         var param: String?
+        /// The runtime code the stage fails with.
+        var code: StageError.Code = .missingColumn
     }
 
     mutating func build(_ inputs: Inputs) throws(BuildError) {
@@ -158,7 +161,7 @@ extension RankPlan {
             throw BuildError(
                 description:
                     "in_stock_only, exclude_categories and max_per_category need the items table: connect an `items` input",
-                param: nil)
+                param: nil, code: .missingInput)
         }
 
         // Item views for rules.

@@ -179,7 +179,8 @@ struct RankStage: Stage {
         for param in ["filters", "promotions"] {
             guard let path = context.optionalPath(param) else { continue }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw StageError("cannot read the \(param) script '\(path)'", at: context.location(of: param))
+                throw StageError(
+                    "cannot read the \(param) script '\(path)'", code: .missingFile, at: context.location(of: param))
             }
             plan.scripts.append(.init(file: context.string(param), text: text))
         }
@@ -187,11 +188,11 @@ struct RankStage: Stage {
         do throws(RuleError) {
             rules = try plan.loadRules()
         } catch {
-            throw StageError(error.messageWithContext, at: error.location)
+            throw StageError(error.messageWithContext, code: .init(rawValue: error.errorCode), at: error.location)
         }
         if let r = rules.all.first(where: { $0.kind.isPlugin && $0.kind != .score }) {
             let d = RankRules.pluginDiagnostic(r, param: r.file)
-            throw StageError(d.message, at: d.location, hint: d.hint)
+            throw StageError(d)
         }
         for r in rules.inactive { warnings.append(RankRules.inactiveText(r, asOf: plan.asOf)) }
 
@@ -235,7 +236,8 @@ struct RankStage: Stage {
             try plan.build(inputs)
         } catch {
             throw StageError(
-                error.description, at: error.param.map { context.location(of: $0) } ?? context.spec.location)
+                error.description, code: error.code,
+                at: error.param.map { context.location(of: $0) } ?? context.spec.location)
         }
         if plan.options.excludeSeen && plan.seen == nil {
             warnings.append("exclude_seen is on but no `seen` input is connected: seen items are not removed")
@@ -249,13 +251,14 @@ struct RankStage: Stage {
     )] {
         guard !names.isEmpty else { return [] }
         guard let items = plan.items else {
-            throw StageError("item_columns needs the items table: connect an `items` input", at: location)
+            throw StageError(
+                "item_columns needs the items table: connect an `items` input", code: .missingInput, at: location)
         }
         return try names.map { name in
             guard let c = items.columnIndex(name) else {
                 throw StageError(
                     "item_columns: the items table has no column '\(name)' (columns: \(items.columnNames.joined(separator: ", ")))",
-                    at: location, hint: Suggestions.hint(for: name, in: items.columnNames))
+                    code: .missingColumn, at: location, hint: Suggestions.hint(for: name, in: items.columnNames))
             }
             return (name, plan.itemRow.map { $0 >= 0 ? items.value(row: Int($0), col: c).idText ?? "" : "" })
         }
@@ -282,7 +285,7 @@ struct RankStage: Stage {
 
     static func stageError(_ e: RuleError) -> StageError {
         StageError(
-            e.messageWithContext, at: e.location,
+            e,
             hint: "fix the rule, or set `on_error: skip_record` to skip the rule for the users it fails on (counted)")
     }
 }

@@ -51,7 +51,8 @@ struct ALSStageSetup {
             if let lo = context.optionalDouble("rating_min"), let hi = context.optionalDouble("rating_max") {
                 guard lo < hi else {
                     throw StageError(
-                        "rating_min (\(lo)) must be below rating_max (\(hi))", at: context.location(of: "rating_min"))
+                        "rating_min (\(lo)) must be below rating_max (\(hi))", code: .invalidParam,
+                        at: context.location(of: "rating_min"))
                 }
                 range = Float(lo)...Float(hi)
             }

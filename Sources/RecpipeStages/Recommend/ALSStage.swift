@@ -88,7 +88,7 @@ struct ALSStage: Stage {
         guard m.rows > 0, m.cols > 0 else {
             throw StageError(
                 "stage '\(context.stageName)': the interaction matrix is empty (\(m.rows) users × \(m.cols) items)",
-                at: context.spec.location,
+                code: .emptyInput, at: context.spec.location,
                 hint: "check the upstream encode/split stage; ALS needs at least one interaction")
         }
         if context.engine == .spark { return try await SparkALS.run(context, data: data) }
@@ -113,7 +113,8 @@ struct ALSStage: Stage {
             case .explicit(let o): model = try ALS.fitExplicit(m, options: o, progress: report)
             }
         } catch let error as AlgorithmError {
-            throw StageError("stage '\(context.stageName)': \(error.message)", at: context.spec.location)
+            throw StageError(
+                "stage '\(context.stageName)': \(error.message)", code: .init(error.code), at: context.spec.location)
         }
         let fitSeconds = (clock.now - started).seconds
         return try Self.output(
@@ -132,18 +133,16 @@ struct ALSStage: Stage {
         let clock = ContinuousClock()
         context.progress(0.96, "top-\(topN) candidates")
         let recStart = clock.now
-        var lists =
+        // Implicit: a zero vector scores every item 0, so users without history get no candidates
+        // (rank falls back). The lists are written once, straight into the candidates' storage.
+        var implicit = false
+        if case .implicit = setup.kind { implicit = true }
+        let lists =
             topN == 0
-            ? [[ALSScoredItem]](repeating: [], count: m.rows)
-            : try model.recommendAll(n: topN, exclude: m, threads: setup.threads)
-        if case .implicit = setup.kind {
-            // A zero vector scores every item 0: no meaningful candidates (rank falls back).
-            for u in 0..<m.rows where m.rowCount(u) == 0 { lists[u] = [] }
-        }
+            ? RankedLists(rowPointers: [Int](repeating: 0, count: m.rows + 1), indices: [], scores: [])
+            : try model.recommendAllLists(n: topN, exclude: m, threads: setup.threads, onlyUsersWithHistory: implicit)
         let recommendSeconds = (clock.now - recStart).seconds
-        let candidates = Candidates(
-            source: context.stageName, users: data.users, items: data.items,
-            lists: lists.map { $0.map { (item: Int32($0.item), score: $0.score) } })
+        let candidates = Candidates(source: context.stageName, users: data.users, items: data.items, lists: lists)
         var settings = ALSSettings.encode(setup.kind).merging(extraSettings) { $1 }
         settings["iterations_run"] = String(iterationTimes.count)
         if let loss = model.losses.last { settings["final_loss"] = String(loss) }
@@ -151,7 +150,7 @@ struct ALSStage: Stage {
             users: data.users, items: data.items, factors: model.factors, userFactors: model.userFactors,
             itemFactors: model.itemFactors, settings: settings, globalMean: model.globalMean,
             userBias: model.userBiases, itemBias: model.itemBiases, candidates: candidates)
-        let withCandidates = lists.count { !$0.isEmpty }
+        let withCandidates = (0..<lists.rowCount).count { !lists.range($0).isEmpty }
         let emptyUsers = (0..<m.rows).count { m.rowCount($0) == 0 }
         return StageOutput(
             factors, rowsIn: m.nonZeroCount, rowsOut: candidates.rowCount,

@@ -12,6 +12,10 @@ import RecpipeSpec
 /// - item mode with another similarity: `KNNIndex` item–item lists, scored the same way.
 /// - user mode: `KNNIndex` user–user lists; score(u, i) = Σ_{v ∈ N(u)} sim(u, v) · x_vi.
 /// Seen items are excluded. A `split` input trains on its train part only.
+///
+/// With `output: similar_items` (item mode) the stage stops after the item–item lists and
+/// outputs them (``SimilarItems``, kind `similar_items`): each item's `neighbors` most similar other
+/// items, exported as `item_id, neighbor_id, rank, similarity`.
 struct CFStage: Stage {
     static let similarities = ["cosine", "pearson", "adjusted_cosine", "jaccard", "msd", "pearson_baseline"]
 
@@ -47,30 +51,48 @@ struct CFStage: Stage {
                 doc: "sim · n / (n + shrinkage) (not for item cosine)"),
             ParamSpec("candidates", .int, default: .int(100), range: 1...1_000_000, doc: "top-N candidates per user"),
             ParamSpec(
+                "output", .choice(["candidates", "similar_items"]), default: .string("candidates"),
+                doc:
+                    "candidates (per user, for rank/evaluate) or similar_items (item mode: each item's `neighbors` most similar items, for export)"
+            ),
+            ParamSpec(
                 "max_memory", .oneOf([.int, .string]),
                 doc:
                     "refuse before computing when the neighbour lists would need more (bytes or \"2GB\"); default half of physical memory"
             ),
         ],
-        output: .candidates,
-        check: { spec, _ in
-            let params = StageParameters(spec, declaration: declaration)
-            let mode = params.string("mode"), sim = params.string("similarity"), weighting = params.string("weighting")
-            guard weighting != "none", mode == "user" || sim != "cosine" else { return [] }
-            return [
+        outputFor: { params in params["output"]?.stringValue == "similar_items" ? .similarItems : .candidates },
+        check: { spec, _ in check(spec) })
+
+    static func check(_ spec: StageSpec) -> [Diagnostic] {
+        let params = StageParameters(spec, declaration: declaration)
+        let mode = params.string("mode"), sim = params.string("similarity"), weighting = params.string("weighting")
+        var out: [Diagnostic] = []
+        if weighting != "none", mode == "user" || sim != "cosine" {
+            out.append(
                 .error(
                     "invalid-param",
                     "stage '\(spec.name)': `weighting: \(weighting)` only applies to item mode with `similarity: cosine`",
                     at: spec.paramLocations["weighting"] ?? spec.location,
-                    hint: "remove `weighting`, or use `mode: item` with `similarity: cosine`")
-            ]
-        })
+                    hint: "remove `weighting`, or use `mode: item` with `similarity: cosine`"))
+        }
+        if params.string("output") == "similar_items" && mode == "user" {
+            out.append(
+                .error(
+                    "invalid-param",
+                    "stage '\(spec.name)': `output: similar_items` needs `mode: item` (user mode finds similar users)",
+                    at: spec.paramLocations["output"] ?? spec.location,
+                    hint: "set `mode: item`, or remove `output` to make candidates"))
+        }
+        return out
+    }
 
     func run(_ context: StageContext) async throws -> StageOutput {
         let data = try context.trainingInteractions()
         let m = data.matrix
         let settings = try Self.settings(context)
         context.progress(nil, "similarities")
+        if context.string("output") == "similar_items" { return try similarItems(data, settings, context) }
         let lists: RankedLists
         let description: String
         let clock = ContinuousClock()
@@ -126,7 +148,7 @@ struct CFStage: Stage {
     /// A similarity failure located at the parameter that bounds it.
     static func located(_ error: AlgorithmError, _ context: StageContext) -> StageError {
         let param = error.code == .memoryLimitExceeded ? "max_memory" : "neighbors"
-        return StageError(error.message, at: context.location(of: param))
+        return StageError(error.message, code: .init(error.code), at: context.location(of: param))
     }
 
     /// Neighbour lists, then top-N scoring; returns the lists and a one-line description.
@@ -180,7 +202,7 @@ struct CFStage: Stage {
         default:
             guard let m = SimilarityMeasure(rawValue: name) else {
                 throw StageError(
-                    "unknown similarity '\(name)'", at: context.location(of: "similarity"),
+                    "unknown similarity '\(name)'", code: .invalidParam, at: context.location(of: "similarity"),
                     hint: "use one of \(similarities.joined(separator: ", "))")
             }
             return m

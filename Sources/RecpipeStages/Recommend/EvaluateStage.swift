@@ -90,7 +90,7 @@ struct EvaluateStage: Stage {
             } else {
                 throw StageError(
                     "input '\(input.stage)' on port 'models' is a \(input.kind), not candidates, factors or recommendations",
-                    at: context.spec.location)
+                    code: .wrongInput, at: context.spec.location)
             }
             let (lists, droppedItems, unknownUsers) = Self.align(candidates, to: split)
             if droppedItems + unknownUsers > 0 {
@@ -166,7 +166,7 @@ struct EvaluateStage: Stage {
                 recommendations: lists, relevant: relevant, k: k, catalogSize: max(1, split.train.items.count),
                 itemPopularity: split.train.items.count > 0 ? popularity : nil, groups: groups)
         } catch {
-            throw StageError(error.message, at: context.location(of: "k"))
+            throw StageError(error.message, code: .init(error.code), at: context.location(of: "k"))
         }
     }
 

@@ -63,12 +63,14 @@ enum FactorsRatingEvaluation {
         let scale = context.doubles("rating_scale")
         guard scale.count == 2, scale[0] <= scale[1] else {
             throw StageError(
-                "`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
+                "`rating_scale` must be [min, max] with min ≤ max", code: .invalidParam,
+                at: context.location(of: "rating_scale"))
         }
         let train = split.train
         guard train.matrix.nonZeroCount > 0 else {
             throw StageError(
-                "the split's train part is empty; explicit ALS needs train ratings", at: context.spec.location)
+                "the split's train part is empty; explicit ALS needs train ratings", code: .emptyInput,
+                at: context.spec.location)
         }
         let globalMean = Float(train.matrix.values.reduce(0.0) { $0 + Double($1) } / Double(train.matrix.nonZeroCount))
         var itemTrainCount = [Int](repeating: 0, count: train.items.count)
@@ -78,7 +80,8 @@ enum FactorsRatingEvaluation {
             let model: ALSModel
             do { model = try ALSSettings.model(from: factors) } catch let e as AlgorithmError {
                 throw StageError(
-                    "input '\(name)': \(e.message)", at: context.spec.location, hint: "re-run the als stage")
+                    "input '\(name)': \(e.message)", code: .init(e.code), at: context.spec.location,
+                    hint: "re-run the als stage")
             }
             var range = Float(scale[0])...Float(scale[1])
             if case .explicit(let o) = model.kind, let r = o.ratingRange { range = r }
@@ -112,7 +115,9 @@ enum FactorsRatingEvaluation {
             }
             let elapsed = (clock.now - started).seconds
             guard !actual.isEmpty else {
-                throw StageError("the split has no test entries to predict for '\(name)'", at: context.spec.location)
+                throw StageError(
+                    "the split has no test entries to predict for '\(name)'", code: .emptyInput,
+                    at: context.spec.location)
             }
             do {
                 out.append(
@@ -122,7 +127,8 @@ enum FactorsRatingEvaluation {
                         unknownShare: Double(unknown) / Double(actual.count), unknown: unknown, count: actual.count,
                         predictSeconds: elapsed))
             } catch {
-                throw StageError("input '\(name)': \(error.message)", at: context.spec.location)
+                throw StageError(
+                    "input '\(name)': \(error.message)", code: .init(error.code), at: context.spec.location)
             }
         }
         return out

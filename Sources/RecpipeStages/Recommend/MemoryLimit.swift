@@ -13,7 +13,8 @@ enum MemoryLimit {
         if let s = value.stringValue, let b = parse(s) { return b }
         throw StageError(
             "`\(param)` must be a positive byte count or a size like \"2GB\" or \"512MB\" (got \(value))",
-            at: context.location(of: param), hint: "units: B, KB, MB, GB, TB (powers of 1000); KiB, MiB, GiB (1024)")
+            code: .invalidParam, at: context.location(of: param),
+            hint: "units: B, KB, MB, GB, TB (powers of 1000); KiB, MiB, GiB (1024)")
     }
 
     static func parse(_ text: String) -> Int? {

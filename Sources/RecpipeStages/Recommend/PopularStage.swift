@@ -110,7 +110,7 @@ struct PopularStage: Stage {
         guard let halfLifeDays, let ts = data.timestamps, let latest = ts.max() else {
             return [Double](repeating: 1, count: n)
         }
-        let reference = asOf.flatMap(EncodeStage.parseDate) ?? latest
+        let reference = asOf.flatMap(Timestamp.date) ?? latest
         return ts.map { t in
             let ageDays = max(0, Double(reference - t) / 86_400)
             return pow(0.5, ageDays / halfLifeDays)

@@ -26,7 +26,8 @@ enum RatingEvaluation {
         let scale = context.doubles("rating_scale")
         guard scale.count == 2, scale[0] <= scale[1] else {
             throw StageError(
-                "`rating_scale` must be [min, max] with min ≤ max", at: context.location(of: "rating_scale"))
+                "`rating_scale` must be [min, max] with min ≤ max", code: .invalidParam,
+                at: context.location(of: "rating_scale"))
         }
         var users: [Int] = [], items: [Int] = [], actual: [Float] = []
         for u in 0..<split.train.users.count {
@@ -37,7 +38,9 @@ enum RatingEvaluation {
             }
         }
         guard !actual.isEmpty else {
-            throw StageError("the split has no test entries to predict", at: context.location(of: "rating_models"))
+            throw StageError(
+                "the split has no test entries to predict", code: .emptyInput, at: context.location(of: "rating_models")
+            )
         }
         var out: [Result] = []
         for (n, spec) in specs.enumerated() {
@@ -58,7 +61,9 @@ enum RatingEvaluation {
                         fallbackShare: Double(predictions.count { $0.fellBack }) / Double(predictions.count),
                         count: predictions.count, fitSeconds: (t1 - t0).seconds, predictSeconds: (t2 - t1).seconds))
             } catch {
-                throw StageError("rating model '\(name)': \(error.message)", at: context.location(of: "rating_models"))
+                throw StageError(
+                    "rating model '\(name)': \(error.message)", code: .init(error.code),
+                    at: context.location(of: "rating_models"))
             }
         }
         return out
@@ -71,13 +76,14 @@ enum RatingEvaluation {
         let at = context.location(of: "rating_models")
         guard let entries = spec.mapValue else {
             throw StageError(
-                "rating_models[\(index)] must be a mapping like {kind: means, similarity: msd, k: 40}", at: at)
+                "rating_models[\(index)] must be a mapping like {kind: means, similarity: msd, k: 40}",
+                code: .invalidParam, at: at)
         }
         var m: [String: ParamValue] = [:]
         for e in entries {
             guard keys.contains(e.key) else {
                 throw StageError(
-                    "rating_models[\(index)] has unknown key '\(e.key)'", at: at,
+                    "rating_models[\(index)] has unknown key '\(e.key)'", code: .invalidParam, at: at,
                     hint: "known keys: \(keys.sorted().joined(separator: ", "))")
             }
             m[e.key] = e.value
@@ -87,14 +93,16 @@ enum RatingEvaluation {
             guard allowed.contains(v) else {
                 throw StageError(
                     "rating_models[\(index)].\(key) must be one of \(allowed.joined(separator: ", ")) (got \(v))",
-                    at: at)
+                    code: .invalidParam, at: at)
             }
             return v
         }
         func int(_ key: String, _ fallback: Int, min: Int) throws -> Int {
             guard let raw = m[key] else { return fallback }
             guard let v = raw.intValue, v >= min else {
-                throw StageError("rating_models[\(index)].\(key) must be an integer ≥ \(min) (got \(raw))", at: at)
+                throw StageError(
+                    "rating_models[\(index)].\(key) must be an integer ≥ \(min) (got \(raw))", code: .invalidParam,
+                    at: at)
             }
             return v
         }
@@ -109,7 +117,8 @@ enum RatingEvaluation {
             }
         let shrinkage: Double? = try m["shrinkage"].map { raw in
             guard let v = raw.doubleValue, v >= 0 else {
-                throw StageError("rating_models[\(index)].shrinkage must be a number ≥ 0 (got \(raw))", at: at)
+                throw StageError(
+                    "rating_models[\(index)].shrinkage must be a number ≥ 0 (got \(raw))", code: .invalidParam, at: at)
             }
             return v
         }
@@ -117,7 +126,8 @@ enum RatingEvaluation {
         if let raw = m["max_memory"] {
             guard let b = raw.intValue ?? raw.stringValue.flatMap(MemoryLimit.parse), b > 0 else {
                 throw StageError(
-                    "rating_models[\(index)].max_memory must be bytes or a size like \"2GB\" (got \(raw))", at: at)
+                    "rating_models[\(index)].max_memory must be bytes or a size like \"2GB\" (got \(raw))",
+                    code: .invalidParam, at: at)
             }
             maxMemory = b
         }

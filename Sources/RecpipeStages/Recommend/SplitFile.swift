@@ -24,13 +24,15 @@ enum SplitFile {
             options.parallel = true
             table = try CSVReader.read(path: path, options: options).table
         } catch let e as IngestError {
-            throw StageError(e.message, at: context.location(of: "path"), hint: e.hint)
+            throw StageError(
+                e.message, code: .init(rawValue: e.errorCode), at: context.location(of: "path"), hint: e.hint)
         }
         func column(_ name: String, _ param: String) throws -> Int {
             guard let c = table.columnIndex(name) else {
                 throw StageError(
                     "split file '\(path)' has no column '\(name)' (columns: \(table.columnNames.joined(separator: ", ")))",
-                    at: context.location(of: param), hint: "set `\(param)` to the right column name")
+                    code: .missingColumn, at: context.location(of: param),
+                    hint: "set `\(param)` to the right column name")
             }
             return c
         }
@@ -62,7 +64,8 @@ enum SplitFile {
             else {
                 throw StageError(
                     "split file '\(path)' row \(r + 2) has an empty user, item or split field",
-                    at: context.location(of: "path"), hint: "every row needs a user, an item and train/test")
+                    code: .init(rawValue: IngestError.Code.badRow.rawValue), at: context.location(of: "path"),
+                    hint: "every row needs a user, an item and train/test")
             }
             let u = code(uid, &userIDs, &userIndex), i = code(iid, &itemIDs, &itemIndex)
             let v = Float(vc.flatMap { table.double(row: r, col: $0) } ?? 1)

@@ -83,7 +83,7 @@ struct SplitStage: Stage {
         var rowsIn: Int
         if method == "file" {
             guard let path = context.optionalPath("path") else {
-                throw StageError("`method: file` needs `path`", at: context.spec.location)
+                throw StageError("`method: file` needs `path`", code: .invalidParam, at: context.spec.location)
             }
             split = try SplitFile.read(path: path, context: context)
             rowsIn = split.rowCount
@@ -100,7 +100,7 @@ struct SplitStage: Stage {
                     guard let ts = data.timestamps else {
                         throw StageError(
                             "`method: leave_last` needs event times, but the interactions have none",
-                            at: context.location(of: "method"),
+                            code: .missingColumn, at: context.location(of: "method"),
                             hint:
                                 "give the encode stage a `timestamp_column` that exists in the events, or use `method: holdout`"
                         )
@@ -112,7 +112,8 @@ struct SplitStage: Stage {
                     let folds = context.int("folds"), fold = context.int("fold")
                     guard fold < folds else {
                         throw StageError(
-                            "`fold` \(fold) is not below `folds` \(folds)", at: context.location(of: "fold"))
+                            "`fold` \(fold) is not below `folds` \(folds)", code: .invalidParam,
+                            at: context.location(of: "fold"))
                     }
                     indices = try Split.kFold(count: users.count, folds: folds, seed: seed)[fold]
                     label = "kfold \(fold + 1)/\(folds) seed \(seed)"
@@ -122,7 +123,7 @@ struct SplitStage: Stage {
                     label = "holdout \(f) seed \(seed)"
                 }
             } catch let e as AlgorithmError {
-                throw StageError(e.message, at: context.location(of: "method"))
+                throw StageError(e.message, code: .init(e.code), at: context.location(of: "method"))
             }
             split = Self.assemble(data, users: users, indices: indices, method: label)
         }

@@ -51,7 +51,7 @@ struct SparkJob {
             guard fm.isExecutableFile(atPath: path) else {
                 throw StageError(
                     "stage '\(context.stageName)' runs on Spark, but spark.submit '\(written)' is not an executable file (\(path))",
-                    at: context.pipeline.spark.location ?? context.spec.location,
+                    code: .sparkMissing, at: context.pipeline.spark.location ?? context.spec.location,
                     hint: installHint)
             }
             return path
@@ -69,7 +69,7 @@ struct SparkJob {
         looked.append("every directory on PATH")
         throw StageError(
             "stage '\(context.stageName)' runs on Spark, but spark-submit was not found (looked at \(looked.joined(separator: ", ")))",
-            at: context.spec.location(ofEngine: context), hint: installHint)
+            code: .sparkMissing, at: context.spec.location(ofEngine: context), hint: installHint)
     }
 
     static let installHint =
@@ -88,7 +88,7 @@ struct SparkJob {
         guard let script = Self.scriptPath else {
             throw StageError(
                 "recpipe_spark_job.py is missing beside the recpipe binary (recpipe_RecpipeStages.resources)",
-                at: context.spec.location, hint: "reinstall recpipe with its resources folder")
+                code: .sparkMissing, at: context.spec.location, hint: "reinstall recpipe with its resources folder")
         }
         var payload = params.mapValues(\.json)
         payload["stage"] = stageName
@@ -115,7 +115,7 @@ struct SparkJob {
             throw StageError(
                 "stage '\(context.stageName)': the Spark job failed (spark-submit exited with status \(status))"
                     + (lines.isEmpty ? "" : ":\n    " + lines.joined(separator: "\n    ")),
-                at: context.spec.location, hint: "the whole log is in \(log)")
+                code: .sparkFailed, at: context.spec.location, hint: "the whole log is in \(log)")
         }
         return output.result ?? [:]
     }

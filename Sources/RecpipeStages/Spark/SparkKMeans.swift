@@ -77,7 +77,7 @@ enum SparkKMeans {
         else {
             throw StageError(
                 "stage '\(context.stageName)': the Spark job's result line lacks centroids, inertia or iterations for k = \(k)",
-                at: context.spec.location)
+                code: .sparkBadOutput, at: context.spec.location)
         }
         let labels = try dir.readLabels("labels", count: rows, k: centers.count)
         let run = (result["run"] as? NSNumber)?.intValue ?? 0

@@ -18,7 +18,7 @@ struct SparkWorkDirectory {
         } catch {
             throw StageError(
                 "stage '\(context.stageName)': cannot create the Spark work directory \(path): \(error.localizedDescription)",
-                at: context.pipeline.spark.location ?? context.spec.location,
+                code: .writeFailed, at: context.pipeline.spark.location ?? context.spec.location,
                 hint: "set `spark: { work_dir: … }` to a directory recpipe and Spark can both write")
         }
     }
@@ -33,7 +33,7 @@ struct SparkWorkDirectory {
         guard FileManager.default.createFile(atPath: file, contents: nil),
             let handle = FileHandle(forWritingAtPath: file)
         else {
-            throw StageError("stage '\(stageName)': cannot write \(file) for Spark")
+            throw StageError("stage '\(stageName)': cannot write \(file) for Spark", code: .writeFailed)
         }
         defer { try? handle.close() }
         var buffer = ""
@@ -59,7 +59,9 @@ struct SparkWorkDirectory {
         let parts = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("part-") }
             .sorted()
         guard FileManager.default.fileExists(atPath: dir + "/_SUCCESS") else {
-            throw StageError("stage '\(stageName)': the Spark job left no complete result in \(dir) (no _SUCCESS file)")
+            throw StageError(
+                "stage '\(stageName)': the Spark job left no complete result in \(dir) (no _SUCCESS file)",
+                code: .sparkBadOutput)
         }
         var out: [Substring] = []
         for part in parts {
@@ -103,12 +105,16 @@ struct SparkWorkDirectory {
             labels[row] = label
         }
         if let missing = labels.firstIndex(of: -1) {
-            throw StageError("stage '\(stageName)': the Spark job wrote no label for row \(missing) of \(count)")
+            throw StageError(
+                "stage '\(stageName)': the Spark job wrote no label for row \(missing) of \(count)",
+                code: .sparkBadOutput)
         }
         return labels
     }
 
     private func malformed(_ name: String, _ line: Substring) -> StageError {
-        StageError("stage '\(stageName)': unexpected line in the Spark job's \(name) output: '\(line.prefix(120))'")
+        StageError(
+            "stage '\(stageName)': unexpected line in the Spark job's \(name) output: '\(line.prefix(120))'",
+            code: .sparkBadOutput)
     }
 }

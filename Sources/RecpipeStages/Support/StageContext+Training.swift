@@ -8,7 +8,8 @@ extension StageContext {
     /// The interactions on `port`: the matrix itself, or a split's train part.
     func trainingInteractions(port: String = "interactions") throws -> Interactions {
         guard let input = inputs[port]?.first else {
-            throw StageError("stage '\(stageName)' has no input on port '\(port)'", at: spec.location)
+            throw StageError(
+                "stage '\(stageName)' has no input on port '\(port)'", code: .missingInput, at: spec.location)
         }
         if let split = input.artifact as? EvaluationSplit { return split.train }
         return try self.input(port, as: Interactions.self)
@@ -33,7 +34,8 @@ extension StageContext {
         guard let gc = table.columnIndex(column), let uc = table.columnIndex("user_id") else {
             throw StageError(
                 "the profiles need a `user_id` column and the group column '\(column)'",
-                at: location(of: "group_column"), hint: "columns: \(table.columnNames.joined(separator: ", "))")
+                code: .missingColumn, at: location(of: "group_column"),
+                hint: "columns: \(table.columnNames.joined(separator: ", "))")
         }
         for r in 0..<table.rowCount {
             guard let id = table.string(row: r, col: uc) ?? table.int(row: r, col: uc).map(String.init),

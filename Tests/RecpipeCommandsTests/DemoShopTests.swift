@@ -1,13 +1,18 @@
 import Foundation
+import RecpipeData
+import RecpipeTestSupport
 import Testing
 
-@testable import RecpipeData
+@testable import RecpipeCommands
 
 @Suite struct DemoShopTests {
     static let files = ["users.csv", "items.csv", "events.csv", "truth/segments.csv", "truth/tastes.csv"]
 
     @Test func sameSeedSameBytesDifferentSeedDifferent() throws {
-        let (a, b, c) = (try makeTempDir(), try makeTempDir(), try makeTempDir())
+        let (a, b, c) = (
+            TestSupport.temporaryDirectory("demo-shop"), TestSupport.temporaryDirectory("demo-shop"),
+            TestSupport.temporaryDirectory("demo-shop")
+        )
         try DemoShop.generate(users: 40, items: 30, events: 500, seed: 7, to: a)
         try DemoShop.generate(users: 40, items: 30, events: 500, seed: 7, to: b)
         try DemoShop.generate(users: 40, items: 30, events: 500, seed: 8, to: c)
@@ -22,7 +27,7 @@ import Testing
     }
 
     @Test func filesHaveTheDocumentedShape() throws {
-        let dir = try makeTempDir()
+        let dir = TestSupport.temporaryDirectory("demo-shop")
         let summary = try DemoShop.generate(users: 60, items: 48, events: 2_000, seed: 3, to: dir)
         #expect(summary.events == 2_000)
         let users = try CSVReader.read(path: dir + "/users.csv")
@@ -60,7 +65,7 @@ import Testing
     }
 
     @Test func plantedTastesShowInTheEvents() throws {
-        let dir = try makeTempDir()
+        let dir = TestSupport.temporaryDirectory("demo-shop")
         try DemoShop.generate(users: 100, items: 120, events: 8_000, seed: 11, to: dir)
         let events = try CSVReader.read(path: dir + "/events.csv").table
         let items = try CSVReader.read(path: dir + "/items.csv").table

@@ -1,6 +1,7 @@
 import Foundation
 import RecpipeAlgorithms
 import RecpipeCore
+import RecpipeData
 
 /// A synthetic shop with planted structure, for demos and recovery tests: users belong to one of
 /// five segments (each with category preferences, price sensitivity, activity and a recency
@@ -10,15 +11,15 @@ import RecpipeCore
 ///
 /// Deterministic: the same arguments give byte-identical files. Events are generated day by day
 /// and streamed to disk, so memory stays O(users + items + events per day).
-public enum DemoShop {
-    public struct Summary: Sendable, Hashable {
-        public var users: Int
-        public var items: Int
-        public var events: Int
-        public var directory: String
+enum DemoShop {
+    struct Summary: Sendable, Hashable {
+        var users: Int
+        var items: Int
+        var events: Int
+        var directory: String
     }
 
-    public static let categories = [
+    static let categories = [
         "coats", "shoes", "electronics", "beauty", "books", "toys",
         "groceries", "sports", "home", "bags", "jewelry", "outdoor",
     ]
@@ -137,7 +138,7 @@ public enum DemoShop {
     /// Writes the shop under `directory` (created if needed). Defaults: 2,000 users, 500 items,
     /// 60,000 events between 2026-05-01 and 2026-10-31. O(users + items + events) time.
     @discardableResult
-    public static func generate(
+    static func generate(
         users userCount: Int = 2000, items itemCount: Int = 500, events eventCount: Int = 60_000,
         seed: UInt64 = 42, to directory: String
     ) throws -> Summary {

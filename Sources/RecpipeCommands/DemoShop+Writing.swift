@@ -1,6 +1,7 @@
 import Foundation
 import RecpipeAlgorithms
 import RecpipeCore
+import RecpipeData
 
 extension DemoShop {
     // MARK: - Users, items, truth
