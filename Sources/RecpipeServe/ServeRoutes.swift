@@ -32,7 +32,7 @@ package enum ServeRoutes {
             guard let list = try state.recommendations(user: user) else {
                 throw unknownUser(user, state, recommendations: true)
             }
-            let online = state.profile(user: user)?.online ?? 0
+            let online = state.onlineEvents(user: user)
             var items: [JSONValue] = []
             for (k, r) in list.items.prefix(n).enumerated() {
                 var o: [(String, JSONValue)] = [

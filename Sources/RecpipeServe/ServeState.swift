@@ -127,6 +127,9 @@ package final class ServeState: Sendable {
         return (Array(zip(names, pipeline.profiles.row(r))), pipeline.batchTags[user] ?? [], 0)
     }
 
+    /// Events the server has applied for `user` since the run (0 for a batch or unknown user).
+    package func onlineEvents(user: String) -> Int { users.withLock { $0[user]?.events } ?? 0 }
+
     /// Whether the run or the server knows `user`.
     package func knows(user: String) -> Bool {
         users.withLock { $0[user] != nil } || pipeline.ranker.knows(user: user)
