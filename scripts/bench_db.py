@@ -8,6 +8,9 @@ table, so every side writes the same 7 columns) are loaded into a fresh table by
            the raw CSV bytes (a copy of the file with the two columns added, made untimed) written
            in blocks (its fastest path);
   pandas   DataFrame.to_sql (SQLAlchemy engine; if_exists="replace").
+PostgreSQL is also measured with the index a reader of recommendations needs: `recpipe-index`
+(`keys: [user_id, rank]`, which a replace indexes after the load, as it does for recommendations)
+against `psycopg-csv-index` (the raw CSV COPY, then CREATE INDEX on the same columns).
 Peer times exclude reading the CSV into the DataFrame; peak memory is the whole process's max RSS.
 Median of the rounds, run interleaved (tool order within a round rotates)."""
 import argparse, json, os, random, statistics, subprocess, sys, tempfile
@@ -39,7 +42,7 @@ else:
         t = time.perf_counter()
         with conn.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_recs_psycopg")
-            cur.execute("CREATE TABLE bench_recs_psycopg (user_id text, rank bigint, item_id text, score double precision, provenance text, run_id text, as_of date)")
+            cur.execute("CREATE TABLE bench_recs_psycopg (user_id text, rank bigint, item_id text, score double precision, provenance text, run_id text NOT NULL, as_of date NOT NULL)")
             cols = "user_id, rank, item_id, score, provenance, run_id, as_of"
             if kind == "psycopg-rows":
                 with cur.copy(f"COPY bench_recs_psycopg ({cols}) FROM STDIN") as copy:
@@ -49,6 +52,8 @@ else:
                 with cur.copy(f"COPY bench_recs_psycopg ({cols}) FROM STDIN (FORMAT csv, HEADER true)") as copy, open(csv7, "rb") as f:
                     while block := f.read(1 << 20):
                         copy.write(block)
+                if kind == "psycopg-csv-index":
+                    cur.execute("CREATE INDEX ON bench_recs_psycopg (user_id, rank)")
         conn.commit()
 print(time.perf_counter() - t, len(df))
 """
@@ -66,11 +71,13 @@ def run_measured(cmd):
     return p.stdout, rss
 
 
-def ours(a, cache, fmt):
+def ours(a, cache, fmt, index=False):
     # --production: a run with --set is otherwise an experiment, which refuses to write PostgreSQL tables.
     cmd = [a.recpipe, "run", a.pipeline, "--production", "--only", "out", "--force", "--cache-dir", cache,
            "--set", f"vars.file={a.csv}", "--set", f"vars.format={fmt}", "--set", f"vars.postgres={a.postgres}",
            "--set", f"vars.database={a.work}/recpipe.sqlite"]
+    if index:
+        cmd += ["--set", "out.keys={bench_recs: [user_id, rank]}"]
     _, rss = run_measured(cmd)
     latest = open(os.path.join(cache, "runs", "latest")).read().strip()
     manifest = json.load(open(os.path.join(cache, "runs", latest, "manifest.json")))
@@ -129,7 +136,8 @@ def main():
     pg_ok, why = postgres_reachable(a)
     groups = {"sqlite": ["recpipe", "pandas-sqlite"]}
     if pg_ok:
-        groups["postgres"] = ["recpipe", "psycopg-rows", "psycopg-csv", "pandas-postgres"]
+        groups["postgres"] = ["recpipe", "recpipe-index", "psycopg-rows", "psycopg-csv", "psycopg-csv-index",
+                              "pandas-postgres"]
     else:
         print(f"PostgreSQL half skipped: cannot connect to {a.postgres} ({why[0]})")
     skipped = {t for t in a.skip.split(",") if t}
@@ -141,9 +149,12 @@ def main():
         for g, tools in groups.items():
             order = tools[rnd % len(tools):] + tools[:rnd % len(tools)]
             for t in order:
-                results[(g, t)].append(ours(a, cache, g) if t == "recpipe" else peer(a, t))
+                if t.startswith("recpipe"):
+                    results[(g, t)].append(ours(a, cache, g, index=t == "recpipe-index"))
+                else:
+                    results[(g, t)].append(peer(a, t))
     print(f"{a.rows:,} recommendation rows, median of {a.rounds} interleaved runs (spread: min–max)")
-    print(f"{'target':<9} {'tool':<16} {'seconds':>8} {'spread':>17} {'rows/s':>11} {'peak MiB':>9}")
+    print(f"{'target':<9} {'tool':<18} {'seconds':>8} {'spread':>17} {'rows/s':>11} {'peak MiB':>9}")
     for g, tools in groups.items():
         med = {}
         for t in tools:
@@ -152,16 +163,22 @@ def main():
             rss = max(m for _, m in results[(g, t)])
             med[t] = (secs, rss)
             spread = f"{min(times):.3f}–{max(times):.3f}"
-            print(f"{g:<9} {t:<16} {secs:8.3f} {spread:>17} {a.rows / secs:11,.0f} {rss:9.1f}")
-        if len(med) < 2:
+            print(f"{g:<9} {t:<18} {secs:8.3f} {spread:>17} {a.rows / secs:11,.0f} {rss:9.1f}")
+        ours_ = [t for t in med if t.startswith("recpipe")]
+        if len(med) == len(ours_):
             continue  # no peer left in this group (--skip)
-        fastest = min((v[0], t) for t, v in med.items() if t != "recpipe")
-        mem_name = "pandas-sqlite" if g == "sqlite" else "pandas-postgres"
-        if mem_name not in med:
-            mem_name = fastest[1]
-        ratios = ", ".join(f"recpipe/{t} {med['recpipe'][0] / v[0]:.2f}" for t, v in med.items() if t != "recpipe")
-        print(f"{'':<9} time ratio {ratios} (goal ≤ 0.8 × the fastest peer, {fastest[1]}); "
-              f"peak memory recpipe/{mem_name} {med['recpipe'][1] / med[mem_name][1]:.2f} (goal: below pandas)")
+        for mine in ours_:
+            with_index = mine.endswith("-index")
+            peers = {t: v for t, v in med.items() if not t.startswith("recpipe") and (t.endswith("-index") == with_index)}
+            if not peers:
+                continue
+            fastest = min((v[0], t) for t, v in peers.items())
+            mem_name = "pandas-sqlite" if g == "sqlite" else "pandas-postgres"
+            if mem_name not in med:
+                mem_name = fastest[1]
+            ratios = ", ".join(f"{mine}/{t} {med[mine][0] / v[0]:.2f}" for t, v in peers.items())
+            print(f"{'':<9} time ratio {ratios} (goal ≤ 0.8 × the fastest peer, {fastest[1]}); "
+                  f"peak memory {mine}/{mem_name} {med[mine][1] / med[mem_name][1]:.2f} (goal: below pandas)")
 
 
 if __name__ == "__main__":

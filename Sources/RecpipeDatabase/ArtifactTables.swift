@@ -9,12 +9,16 @@ package struct ArtifactTable: Sendable {
     package var suffix: String
     package var data: Table
     package var defaultKeys: [String]
+    /// The columns readers look rows up by (indexed by a replace unless `keys:` names others).
+    package var lookup: [String] = []
 
     package static func tables(for artifact: any Artifact, kind: ArtifactKind) -> [ArtifactTable] {
         let main = artifact.exportTable()
-        var out = [ArtifactTable(suffix: "", data: main, defaultKeys: keys(kind, main))]
+        var out = [ArtifactTable(suffix: "", data: main, defaultKeys: keys(kind, main), lookup: lookup(kind, main))]
         if let segments = artifact as? Segments {
-            out.append(ArtifactTable(suffix: "_summary", data: segments.profileTable(), defaultKeys: ["segment"]))
+            out.append(
+                ArtifactTable(
+                    suffix: "_summary", data: segments.profileTable(), defaultKeys: ["segment"], lookup: ["segment"]))
         }
         return out
     }
@@ -29,6 +33,18 @@ package struct ArtifactTable: Sendable {
         case .factors: wanted = ["side", "id"]
         case .similarItems: wanted = ["item_id", "neighbor_id"]
         case .table, .split, .metrics, .files: wanted = []
+        }
+        return wanted.allSatisfy { t.columnIndex($0) != nil } ? wanted : []
+    }
+
+    /// The columns readers of each artifact kind's table look rows up by: a user's list in rank
+    /// order, an item's similar items, one user's profile.
+    static func lookup(_ kind: ArtifactKind, _ t: Table) -> [String] {
+        let wanted: [String]
+        switch kind {
+        case .recommendations, .candidates: wanted = ["user_id", "rank"]
+        case .similarItems: wanted = ["item_id", "rank"]
+        default: return keys(kind, t)
         }
         return wanted.allSatisfy { t.columnIndex($0) != nil } ? wanted : []
     }

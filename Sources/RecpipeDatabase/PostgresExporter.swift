@@ -38,24 +38,43 @@ package struct PostgresExporter: Sendable {
 
     func write(_ t: TableExport, _ c: PostgresConnection) async throws {
         let table = t.table.quoted
+        let defaults = Self.constantsAsDefaults(t)
         switch t.mode {
         case .replace:
+            // Loaded into a table created in this transaction (nobody else sees it), with run_id and
+            // as_of filled by column defaults instead of being sent on every row; indexed after the
+            // load; then swapped in.
             let staging = t.stagingTable
             try await PostgresSession.run("DROP TABLE IF EXISTS \(staging.quoted)", c)
-            try await PostgresSession.run("CREATE TABLE \(staging.quoted) (\(columnDefinitions(t)))", c)
-            try await copy(t, into: staging, c)
+            try await PostgresSession.run(
+                "CREATE TABLE \(staging.quoted) (\(columnDefinitions(t, defaults: defaults)))", c)
+            try await copy(t, into: staging, constants: !defaults, c)
+            if defaults {
+                try await PostgresSession.run(
+                    "ALTER TABLE \(staging.quoted) ALTER COLUMN run_id DROP DEFAULT, ALTER COLUMN as_of DROP DEFAULT", c
+                )
+            }
+            if !t.index.isEmpty {
+                try await PostgresSession.run(
+                    "CREATE INDEX \(t.stagingIndexName.quotedBase) ON \(staging.quoted) (\(t.index.map(\.quoted).joined(separator: ", ")))",
+                    c)
+            }
             try await PostgresSession.run("DROP TABLE IF EXISTS \(table)", c)
-            try await PostgresSession.run("ALTER TABLE \(staging.quoted) RENAME TO \(table)", c)
+            try await PostgresSession.run("ALTER TABLE \(staging.quoted) RENAME TO \(t.table.quotedBase)", c)
+            if !t.index.isEmpty {
+                try await PostgresSession.run(
+                    "ALTER INDEX \(t.stagingIndexName.quoted) RENAME TO \(t.lookupIndexName.quotedBase)", c)
+            }
         case .append:
             try await ensureTable(t, c)
             try await PostgresSession.run("DELETE FROM \(table) WHERE run_id = $1", c, binds: [t.runID])
-            try await copy(t, into: t.table, c)
+            try await copy(t, into: t.table, constants: true, c)
         case .upsert:
             try await ensureTable(t, c)
-            let temp = try SQLIdentifier(table: t.table.name + "__rp_up")
+            let temp = try SQLIdentifier(table: t.table.base + "__rp_up")
             try await PostgresSession.run(
-                "CREATE TEMP TABLE \(temp.quoted) (\(columnDefinitions(t))) ON COMMIT DROP", c)
-            try await copy(t, into: temp, c)
+                "CREATE TEMP TABLE \(temp.quoted) (\(columnDefinitions(t, defaults: defaults))) ON COMMIT DROP", c)
+            try await copy(t, into: temp, constants: !defaults, c)
             let cols = t.allColumns.map(\.quoted).joined(separator: ", ")
             let keySet = Set(t.keys.map(\.name))
             let updates = t.allColumns.filter { !keySet.contains($0.name) }.map {
@@ -69,9 +88,30 @@ package struct PostgresExporter: Sendable {
         }
     }
 
-    func columnDefinitions(_ t: TableExport) -> String {
+    /// Whether `run_id` and `as_of` can be column defaults of a table this export creates (then
+    /// each row carries only the data columns): only when both are in the shapes recpipe makes
+    /// (run ids of letters, digits, `-`, `_`, `.`, `:`; `YYYY-MM-DD`), so the literal written into
+    /// the DDL cannot hold a quote; otherwise they are sent on every row like any value.
+    static func constantsAsDefaults(_ t: TableExport) -> Bool {
+        let idOK =
+            !t.runID.isEmpty
+            && t.runID.utf8.allSatisfy {
+                (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || "-_.:".utf8.contains($0)
+            }
+        let day = Array(t.asOf.utf8)
+        let dateOK =
+            day.count == 10 && day[4] == UInt8(ascii: "-") && day[7] == UInt8(ascii: "-")
+            && day.enumerated().allSatisfy { $0.offset == 4 || $0.offset == 7 || (48...57).contains($0.element) }
+        return idOK && dateOK && t.data.columnCount > 0
+    }
+
+    func columnDefinitions(_ t: TableExport, defaults: Bool = false) -> String {
         let data = zip(t.columns, t.data.columns).map { "\($0.quoted) \(Self.sqlType($1.type))" }
-        return (data + ["run_id TEXT NOT NULL", "as_of DATE NOT NULL"]).joined(separator: ", ")
+        let constants =
+            defaults
+            ? ["run_id TEXT NOT NULL DEFAULT '\(t.runID)'", "as_of DATE NOT NULL DEFAULT '\(t.asOf)'"]
+            : ["run_id TEXT NOT NULL", "as_of DATE NOT NULL"]
+        return (data + constants).joined(separator: ", ")
     }
 
     static func sqlType(_ type: ColumnType) -> String {
@@ -85,11 +125,17 @@ package struct PostgresExporter: Sendable {
     }
 
     func ensureTable(_ t: TableExport, _ c: PostgresConnection) async throws {
-        let existing = try await PostgresSession.columns(of: t.table.name, c)
+        let existing = try await PostgresSession.columns(of: t.table, c)
         if existing.isEmpty {
             try await PostgresSession.run("CREATE TABLE \(t.table.quoted) (\(columnDefinitions(t)))", c)
             if t.mode == .append {
-                try await PostgresSession.run("CREATE INDEX \(t.runIndexName.quoted) ON \(t.table.quoted) (run_id)", c)
+                try await PostgresSession.run(
+                    "CREATE INDEX \(t.runIndexName.quotedBase) ON \(t.table.quoted) (run_id)", c)
+                if !t.index.isEmpty {
+                    try await PostgresSession.run(
+                        "CREATE INDEX \(t.lookupIndexName.quotedBase) ON \(t.table.quoted) (\(t.index.map(\.quoted).joined(separator: ", ")))",
+                        c)
+                }
             }
         } else {
             try t.checkExistingColumns(existing, in: "PostgreSQL \(location)")
@@ -97,27 +143,38 @@ package struct PostgresExporter: Sendable {
         if t.mode == .upsert {
             let keys = t.keys.map(\.quoted).joined(separator: ", ")
             try await PostgresSession.run(
-                "CREATE UNIQUE INDEX IF NOT EXISTS \(t.keyIndexName.quoted) ON \(t.table.quoted) (\(keys))", c)
+                "CREATE UNIQUE INDEX IF NOT EXISTS \(t.keyIndexName.quotedBase) ON \(t.table.quoted) (\(keys))", c)
         }
     }
 
-    func copy(_ t: TableExport, into table: SQLIdentifier, _ c: PostgresConnection) async throws {
-        var encoder = PostgresCopyEncoder(t)
-        try await c.copyFrom(table: table.name, columns: t.allColumns.map(\.name), logger: PostgresSession.logger) {
-            writer in
+    /// Streams the rows with `COPY … FROM STDIN` in chunks of about 1 MiB, encoded while the
+    /// previous chunk is on its way (postgres-nio queues a write and returns until the socket's
+    /// buffer is full). postgres-nio's COPY names the table unqualified, so a schema-qualified
+    /// target is reached through this transaction's `search_path` (set, then restored).
+    func copy(_ t: TableExport, into target: SQLIdentifier, constants: Bool, _ c: PostgresConnection) async throws {
+        var previousPath: String?
+        if let schema = target.schema {
+            previousPath = try await PostgresSession.value("SELECT current_setting('search_path')", c)
+            try await PostgresSession.run("SELECT set_config('search_path', $1, true)", c, binds: ["\"\(schema)\""])
+        }
+        let encoder = PostgresCopyEncoder(t, withConstants: constants)
+        let columns = (constants ? t.allColumns : t.columns).map(\.name)
+        let step = encoder.chunkRows()
+        try await c.copyFrom(table: target.base, columns: columns, logger: PostgresSession.logger) { writer in
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(1 << 20)
             var row = 0
-            while row < t.data.rowCount {
-                let end = min(row + 8192, t.data.rowCount)
-                encoder.encode(rows: row..<end, into: &buffer)
-                row = end
-                if buffer.readableBytes >= 1 << 20 {
-                    try await writer.write(buffer)
-                    buffer.clear()
+            while row < encoder.rowCount {
+                buffer.clear(minimumCapacity: (1 << 20) + step * encoder.maxRowBytes)
+                while row < encoder.rowCount && buffer.readableBytes < 1 << 20 {
+                    let end = min(row + step, encoder.rowCount)
+                    encoder.encode(rows: row..<end, into: &buffer)
+                    row = end
                 }
+                try await writer.write(buffer)
             }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+        if let previousPath {
+            try await PostgresSession.run("SELECT set_config('search_path', $1, true)", c, binds: [previousPath])
         }
     }
 }

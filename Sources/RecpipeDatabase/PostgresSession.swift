@@ -44,12 +44,26 @@ enum PostgresSession {
         _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger).collect()
     }
 
-    /// The columns of `table` in the current schema, in order (empty when it does not exist).
-    static func columns(of table: String, _ connection: PostgresConnection) async throws -> [String] {
+    /// The first column of the first row of `sql`, as text.
+    static func value(_ sql: String, _ connection: PostgresConnection) async throws -> String {
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+            return try row.decode(String.self)
+        }
+        return ""
+    }
+
+    /// The columns of `table` (in its schema, else the current one), in order (empty when it
+    /// does not exist).
+    static func columns(of table: SQLIdentifier, _ connection: PostgresConnection) async throws -> [String] {
         var b = PostgresBindings()
-        b.append(table)
+        b.append(table.base)
+        var schema = "current_schema()"
+        if let s = table.schema {
+            b.append(s)
+            schema = "$2"
+        }
         let sql =
-            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = \(schema) AND table_name = $1 ORDER BY ordinal_position"
         var out: [String] = []
         for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger) {
             out.append(try row.decode(String.self))

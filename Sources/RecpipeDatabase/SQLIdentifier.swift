@@ -8,16 +8,47 @@ package struct SQLIdentifier: Sendable, Hashable, CustomStringConvertible {
     package static let maxTableLength = 48
     package static let maxColumnLength = 63
 
-    /// A table name: a letter or `_`, then letters, digits and `_`, at most 48 bytes.
+    /// The schema of a qualified table name (`analytics.recs` → `analytics`), else nil (the
+    /// connection's search path decides; SQLite has none).
+    package let schema: String?
+    /// The table's own name, without the schema.
+    package let base: String
+
+    /// A table name, optionally schema-qualified (`schema.table`, PostgreSQL): each part a letter
+    /// or `_` followed by letters, digits and `_`; the table part at most 48 bytes, the schema 63.
     package init(table name: String) throws {
-        guard Self.isPlain(name), name.utf8.count <= Self.maxTableLength else {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let table = parts.last ?? ""
+        let schemaOK = parts.count == 1 || (parts.count == 2 && Self.isPlain(parts[0]) && parts[0].utf8.count <= 63)
+        guard schemaOK, Self.isPlain(table), table.utf8.count <= Self.maxTableLength else {
+            let qualified = parts.count == 2 && !parts[0].isEmpty && !table.isEmpty
+            let suggestion =
+                qualified
+                ? Self.plainName(from: parts[0]) + "." + Self.plainName(from: table) : Self.plainName(from: name)
             throw DatabaseFailure(
                 .badIdentifier,
-                "invalid table name '\(name)': use a letter or '_' followed by letters, digits and '_' (at most \(Self.maxTableLength) characters)",
-                hint: "a valid name here would be '\(Self.plainName(from: name))'")
+                "invalid table name '\(name)': use a letter or '_' followed by letters, digits and '_' (at most \(Self.maxTableLength) characters), optionally after a schema and '.' (analytics.recs)",
+                hint: "a valid name here would be '\(suggestion)'")
         }
         self.name = name
+        self.schema = parts.count == 2 ? parts[0] : nil
+        self.base = table
     }
+
+    /// The table `<base><suffix>` in the same schema (staging tables, index names).
+    package func sibling(_ suffix: String) -> SQLIdentifier {
+        SQLIdentifier(schema: schema, base: base + suffix)
+    }
+
+    private init(schema: String?, base: String) {
+        self.name = (schema.map { $0 + "." } ?? "") + base
+        self.schema = schema
+        self.base = base
+    }
+
+    /// The unqualified name, quoted (`RENAME TO`, `CREATE INDEX name`: PostgreSQL keeps them in
+    /// the table's schema).
+    package var quotedBase: String { "\"\(base)\"" }
 
     /// A column name: any printable text of at most 63 bytes without `"` (quoting makes spaces
     /// and keywords safe), so columns named by the data export as they are.
@@ -30,10 +61,12 @@ package struct SQLIdentifier: Sendable, Hashable, CustomStringConvertible {
                 hint: "rename the column upstream (e.g. ingest `schema: { col: { type: …, rename: … } }`)")
         }
         self.name = name
+        self.schema = nil
+        self.base = name
     }
 
-    /// `"name"`, ready to splice into SQL.
-    package var quoted: String { "\"\(name)\"" }
+    /// `"name"` or `"schema"."name"`, ready to splice into SQL.
+    package var quoted: String { (schema.map { "\"\($0)\"." } ?? "") + quotedBase }
     package var description: String { name }
 
     /// Whether `s` is a plain identifier (`[A-Za-z_][A-Za-z0-9_]*`).

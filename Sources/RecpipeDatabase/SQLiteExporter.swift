@@ -12,6 +12,14 @@ package struct SQLiteExporter: Sendable {
     package init(path: String) { self.path = path }
 
     package func export(_ tables: [TableExport]) throws -> [ExportedTable] {
+        if let qualified = tables.first(where: { $0.table.schema != nil }) {
+            throw DatabaseFailure(
+                .badIdentifier,
+                "SQLite \(path): table '\(qualified.table.name)': SQLite has no schemas (a name before '.' would be an attached database)",
+                hint:
+                    "give the SQLite tables plain names (`tables:`), and export schema-qualified PostgreSQL tables from a stage of their own"
+            )
+        }
         let pool = try open()
         var current = tables.first?.table.name ?? "-"
         do {
@@ -83,6 +91,9 @@ package struct SQLiteExporter: Sendable {
             try insert(t, into: staging, db, upsert: false)
             try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
             try db.execute(sql: "ALTER TABLE \(staging) RENAME TO \(table)")
+            // After the swap: SQLite index names are per file, and the old table's went with it.
+            // Readers (WAL) see none of this before the commit.
+            try createLookupIndex(t, db)
         case .append:
             try ensureTable(t, db)
             try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ?", arguments: [t.runID])
@@ -118,6 +129,7 @@ package struct SQLiteExporter: Sendable {
             try db.execute(sql: "CREATE TABLE \(table) (\(columnDefinitions(t)))")
             if t.mode == .append {
                 try db.execute(sql: "CREATE INDEX \(t.runIndexName.quoted) ON \(table) (run_id)")
+                try createLookupIndex(t, db)
             }
         } else {
             try t.checkExistingColumns(existing, in: "SQLite \(path)")
@@ -126,6 +138,15 @@ package struct SQLiteExporter: Sendable {
             let keys = t.keys.map(\.quoted).joined(separator: ", ")
             try db.execute(sql: "CREATE UNIQUE INDEX IF NOT EXISTS \(t.keyIndexName.quoted) ON \(table) (\(keys))")
         }
+    }
+
+    /// The index readers look rows up by (``TableExport/index``), when there is one.
+    func createLookupIndex(_ t: TableExport, _ db: Database) throws {
+        guard !t.index.isEmpty else { return }
+        try db.execute(
+            sql:
+                "CREATE INDEX \(t.lookupIndexName.quoted) ON \(t.table.quoted) (\(t.index.map(\.quoted).joined(separator: ", ")))"
+        )
     }
 
     func insert(_ t: TableExport, into table: String, _ db: Database, upsert: Bool) throws {

@@ -19,6 +19,10 @@ package struct TableExport: Sendable {
     /// The data columns, in order (`run_id` and `as_of` follow them in the database).
     package var columns: [SQLIdentifier]
     package var keys: [SQLIdentifier]
+    /// The columns a replace indexes after loading (readers look rows up by them): the declared
+    /// keys, else the artifact's lookup columns (`user_id, rank` for recommendations). Append
+    /// indexes them too when it creates the table.
+    package var index: [SQLIdentifier]
     package var runID: String
     /// `YYYY-MM-DD`.
     package var asOf: String
@@ -27,7 +31,10 @@ package struct TableExport: Sendable {
     package static let runIDColumn = "run_id"
     package static let asOfColumn = "as_of"
 
-    package init(table: String, data: Table, keys: [String], runID: String, asOf: String, mode: ExportMode) throws {
+    package init(
+        table: String, data: Table, keys: [String], index: [String] = [], runID: String, asOf: String,
+        mode: ExportMode
+    ) throws {
         let t = try SQLIdentifier(table: table)
         let cols = try data.columnNames.map { try SQLIdentifier(column: $0, table: table) }
         for reserved in [Self.runIDColumn, Self.asOfColumn] where data.columnIndex(reserved) != nil {
@@ -49,6 +56,7 @@ package struct TableExport: Sendable {
                 k == Self.runIDColumn || k == Self.asOfColumn
                     ? try SQLIdentifier(column: k, table: table) : cols[data.columnIndex(k)!])
         }
+        let indexIDs = index.compactMap { c in data.columnIndex(c).map { cols[$0] } }
         if mode == .upsert && keyIDs.isEmpty {
             throw DatabaseFailure(
                 .badIdentifier, "table '\(table)': mode upsert needs key columns",
@@ -59,6 +67,7 @@ package struct TableExport: Sendable {
         self.data = data
         self.columns = cols
         self.keys = keyIDs
+        self.index = indexIDs
         self.runID = runID
         self.asOf = asOf
         self.mode = mode
@@ -96,9 +105,13 @@ package struct TableExport: Sendable {
     }
 
     /// The table a replace loads into before the swap.
-    package var stagingTable: SQLIdentifier { try! SQLIdentifier(table: table.name + "__rp_new") }
+    package var stagingTable: SQLIdentifier { table.sibling("__rp_new") }
 
-    package var keyIndexName: SQLIdentifier { try! SQLIdentifier(table: table.name + "__rp_key") }
+    /// The unique index of an upsert's keys.
+    package var keyIndexName: SQLIdentifier { table.sibling("__rp_key") }
+    /// The lookup index (``index``), and its name while it belongs to the staging table.
+    package var lookupIndexName: SQLIdentifier { table.sibling("__rp_idx") }
+    package var stagingIndexName: SQLIdentifier { table.sibling("__rp_newidx") }
 
     /// Refuses an existing table whose columns differ from this export's; `place` names the
     /// database (`SQLite out/recpipe.sqlite`, `PostgreSQL host:port/db`).
@@ -110,7 +123,7 @@ package struct TableExport: Sendable {
             "\(place): table '\(table.name)' has columns (\(existing.joined(separator: ", "))) but this export has (\(mine.joined(separator: ", ")))",
             hint: "export once with mode: replace, or into another table (`tables:`)")
     }
-    package var runIndexName: SQLIdentifier { try! SQLIdentifier(table: table.name + "__rp_run") }
+    package var runIndexName: SQLIdentifier { table.sibling("__rp_run") }
 }
 
 /// What an export did to one table.

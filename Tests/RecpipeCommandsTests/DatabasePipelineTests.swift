@@ -107,6 +107,25 @@ import Testing
         #expect(r.err.contains("invalid table name 'a; DROP TABLE users'"), "\(r.err)")
     }
 
+    @Test func aSchemaQualifiedTableWithSQLiteIsALocatedValidationError() async {
+        let p = TestSupport.write(
+            """
+            pipeline: qualified
+            stages:
+              a: { uses: ingest, with: { path: x.csv } }
+              out:
+                uses: export
+                inputs: { data: [a] }
+                with: { to: out, formats: [sqlite], tables: { a: analytics.recs } }
+            """, to: "qualified.yaml", in: dir)
+        let r = await recpipe("validate", p)
+        #expect(r.code == 2)
+        #expect(
+            r.err.contains("qualified.yaml:7:")
+                && r.err.contains("table 'analytics.recs' is schema-qualified, but SQLite has no schemas"),
+            "\(r.err)")
+    }
+
     @Test func aDownServerFailsTheExportNamingItAndLeavesFilesAlone() async throws {
         try orders([("u1", "1")], mode: .replace, run: "seed")
         let p = TestSupport.write(

@@ -19,6 +19,30 @@ import Testing
         #expect(SQLIdentifier.plainName(from: "2nd") == "_2nd")
     }
 
+    @Test func schemaQualifiedNamesAreQuotedPartByPart() throws {
+        let t = try SQLIdentifier(table: "analytics.recs")
+        #expect(t.quoted == "\"analytics\".\"recs\"" && t.schema == "analytics" && t.base == "recs")
+        #expect(t.quotedBase == "\"recs\"")
+        #expect(t.sibling("__rp_new").quoted == "\"analytics\".\"recs__rp_new\"")
+        #expect(try SQLIdentifier(table: "recs").sibling("__rp_idx").quoted == "\"recs__rp_idx\"")
+        let e = try TableExport(
+            table: "analytics.recs", data: Fixtures.recommendations(), keys: [], index: ["user_id", "rank", "nope"],
+            runID: "r", asOf: "2026-01-01", mode: .replace)
+        #expect(e.index.map(\.name) == ["user_id", "rank"])
+        #expect(e.stagingIndexName.quoted == "\"analytics\".\"recs__rp_newidx\"")
+        #expect(e.lookupIndexName.quotedBase == "\"recs__rp_idx\"")
+    }
+
+    @Test(arguments: [
+        ("a.b.c", "'a_b_c'"), (".recs", "'_recs'"), ("analytics.", "'analytics_'"), ("1a.recs", "'_1a.recs'"),
+        ("a.re;cs", "'a.re_cs'"), ("a\".recs", "'a_.recs'"),
+    ])
+    func badQualifiedNamesAreRefused(name: String, suggestion: String) {
+        let error = #expect(throws: DatabaseFailure.self) { try SQLIdentifier(table: name) }
+        #expect(error?.message.hasPrefix("invalid table name '\(name)'") == true)
+        #expect(error?.hint == "a valid name here would be \(suggestion)", "\(String(describing: error?.hint))")
+    }
+
     @Test(arguments: ["a\"b", "", "tab\there", String(repeating: "c", count: 64)])
     func badColumnNamesNameTheTable(name: String) {
         let error = #expect(throws: DatabaseFailure.self) { try SQLIdentifier(column: name, table: "recs") }

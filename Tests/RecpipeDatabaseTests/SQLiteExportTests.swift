@@ -78,6 +78,40 @@ import Testing
             ])
     }
 
+    @Test func replaceAndANewAppendTableCarryTheLookupIndex() throws {
+        let e = SQLiteExporter(path: path)
+        for run in ["r1", "r2"] {
+            _ = try e.export([
+                try TableExport(
+                    table: "recs", data: Fixtures.recommendations(), keys: [], index: ["user_id", "rank"], runID: run,
+                    asOf: "2026-12-01", mode: .replace),
+                try TableExport(
+                    table: "log", data: Fixtures.recommendations(), keys: [], index: ["user_id", "rank"], runID: run,
+                    asOf: "2026-12-01", mode: .append),
+            ])
+        }
+        #expect(
+            try read("SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name") == [
+                ["log", "log__rp_idx", "CREATE INDEX \"log__rp_idx\" ON \"log\" (\"user_id\", \"rank\")"],
+                ["log", "log__rp_run", "CREATE INDEX \"log__rp_run\" ON \"log\" (run_id)"],
+                ["recs", "recs__rp_idx", "CREATE INDEX \"recs__rp_idx\" ON \"recs\" (\"user_id\", \"rank\")"],
+            ])
+        #expect(try read("SELECT count(*), min(run_id) FROM recs") == [["4", "r2"]])
+    }
+
+    @Test func schemaQualifiedNamesAreRefusedBeforeWriting() throws {
+        let error = #expect(throws: DatabaseFailure.self) {
+            try SQLiteExporter(path: path).export([
+                try Fixtures.export(Fixtures.recommendations(), table: "analytics.recs", mode: .replace)
+            ])
+        }
+        #expect(
+            error?.message
+                == "SQLite \(path): table 'analytics.recs': SQLite has no schemas (a name before '.' would be an attached database)"
+        )
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func upsertUpdatesByKeyAndInsertsNewKeys() throws {
         let e = SQLiteExporter(path: path)
         _ = try e.export([try Fixtures.export(Fixtures.recommendations(), table: "recs", mode: .upsert, run: "r1")])

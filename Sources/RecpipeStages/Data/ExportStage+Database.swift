@@ -56,7 +56,14 @@ extension ExportStage {
         }
         for e in stage.params["tables"]?.mapValue ?? [] {
             guard let name = e.value.stringValue else { continue }
-            do { _ = try SQLIdentifier(table: name) } catch let err as DatabaseFailure {
+            do {
+                let id = try SQLIdentifier(table: name)
+                if id.schema != nil && formats.contains("sqlite") {
+                    problem(
+                        "tables", "table '\(name)' is schema-qualified, but SQLite has no schemas",
+                        hint: "export the schema-qualified PostgreSQL tables from an export stage without sqlite")
+                }
+            } catch let err as DatabaseFailure {
                 problem("tables", err.message, hint: err.hint)
             } catch {}
         }
@@ -86,7 +93,8 @@ extension ExportStage {
                     let name = base + part.suffix
                     requests.append(
                         try TableExport(
-                            table: name, data: part.data, keys: keys[name] ?? part.defaultKeys, runID: runID,
+                            table: name, data: part.data, keys: keys[name] ?? part.defaultKeys,
+                            index: keys[name] ?? part.lookup, runID: runID,
                             asOf: asOf, mode: mode))
                 }
             }
