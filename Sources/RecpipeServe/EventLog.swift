@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -7,43 +8,38 @@ import Synchronization
 
 /// The server's event log: one JSON Lines file the events are appended to, each line the event
 /// as received plus `_received_ms` (the server's clock, Unix milliseconds). `append` returns only
-/// once its lines are written and fsync'ed. Group commit: while one fsync runs, later appends
-/// queue and share the next write and fsync.
+/// once its lines are written and on disk (`fdatasync`: for a file only appended to it flushes
+/// the data and the new size, all a reader needs). Group commit: one long-lived writer thread;
+/// while it syncs, later appends queue and share its next write and sync.
 package final class EventLog: Sendable {
     package let path: String
-    private let fd: Int32
-    private let state = Mutex(State())
+    private let writer: Writer
     /// The key each log line carries besides the event's own fields.
     package static let receivedKey = "_received_ms"
 
-    private struct State: ~Copyable {
-        var pending: [(Data, CheckedContinuation<Void, any Error>)] = []
-        var writing = false
-        var closed = false
-        var bytes: Int64 = 0
-        var lines = 0
-        var commits = 0
-    }
-
-    /// Opens (creating it and its folder when needed) the log at `path` for appending.
+    /// Opens (creating it and its folder when needed) the log at `path` for appending, and starts
+    /// its writer thread.
     package init(path: String) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ServeError.setup("cannot open the event log '\(path)': \(String(cString: strerror(errno)))")
         }
-        var st = stat()
-        let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : 0
-        state.withLock { $0.bytes = size }
+        writer = Writer(fd: fd, path: path)
+        let writer = writer
+        let thread = Thread { writer.run() }
+        thread.name = "recpipe-event-log"
+        thread.start()
     }
 
-    deinit { Glibc.close(fd) }
+    /// The writer thread ends (after writing what is queued) when the log goes.
+    deinit { writer.finish() }
 
-    /// Figures for `/v1/status`: bytes in the file, lines and fsyncs since start.
+    /// Figures for `/v1/status`: bytes in the file, lines and syncs since start.
     package var figures: (bytes: Int64, lines: Int, commits: Int) {
-        state.withLock { ($0.bytes, $0.lines, $0.commits) }
+        writer.state.withLock { ($0.bytes, $0.lines, $0.commits) }
     }
 
     /// One log line per event (`lines` are compact JSON objects), with the receive time added.
@@ -61,70 +57,127 @@ package final class EventLog: Sendable {
         return out
     }
 
-    /// Appends `data` (whole lines) durably; throws when the write or fsync fails.
+    /// Appends `data` (whole lines) durably; throws when the write or sync fails.
     package func append(_ data: Data, lines: Int) async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            let lead = state.withLock { s -> Bool in
+            writer.enqueue(data, lines: lines, c)
+        }
+    }
+
+    /// Refuses later appends and returns once those already queued are written.
+    package func close() { writer.finish(wait: true) }
+}
+
+// MARK: - The writer thread
+
+extension EventLog {
+    /// The file, the queue and the thread's loop: batches of whatever queued while the last
+    /// write and sync ran. Owned by the log and by its thread, so the log can go first.
+    final class Writer: Sendable {
+        let fd: Int32
+        let path: String
+        let state = Mutex(State())
+        /// Signalled once per wake-up of an idle writer, and at finish.
+        private let wake = DispatchSemaphore(value: 0)
+        private let finished = DispatchSemaphore(value: 0)
+
+        struct State: ~Copyable {
+            var pending: [(Data, CheckedContinuation<Void, any Error>)] = []
+            var idle = false
+            var closed = false
+            var bytes: Int64 = 0
+            var lines = 0
+            var commits = 0
+        }
+
+        init(fd: Int32, path: String) {
+            self.fd = fd
+            self.path = path
+            var st = stat()
+            let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : 0
+            state.withLock { $0.bytes = size }
+        }
+
+        deinit { Glibc.close(fd) }
+
+        func enqueue(_ data: Data, lines: Int, _ c: CheckedContinuation<Void, any Error>) {
+            let signal = state.withLock { s -> Bool in
                 if s.closed {
                     c.resume(throwing: ServeError.failed("the event log is closed (the server is stopping)"))
                     return false
                 }
                 s.pending.append((data, c))
                 s.lines += lines
-                guard !s.writing else { return false }
-                s.writing = true
+                guard s.idle else { return false }
+                s.idle = false
                 return true
             }
-            if lead { Thread.detachNewThread { self.drain() } }
+            if signal { wake.signal() }
         }
-    }
 
-    /// Writes and fsyncs batches until nothing is pending.
-    private func drain() {
-        while true {
-            let batch = state.withLock { s -> [(Data, CheckedContinuation<Void, any Error>)] in
-                let b = s.pending
-                s.pending = []
-                if b.isEmpty { s.writing = false }
-                return b
+        /// Closes the queue; with `wait`, returns once the thread has written it all and ended.
+        func finish(wait: Bool = false) {
+            let signal = state.withLock { s -> Bool in
+                guard !s.closed else { return false }
+                s.closed = true
+                let idle = s.idle
+                s.idle = false
+                return idle
             }
-            if batch.isEmpty { return }
-            var all = Data()
-            for (d, _) in batch { all.append(d) }
-            let error = write(all)
-            state.withLock {
-                $0.commits += 1
-                if error == nil { $0.bytes += Int64(all.count) }
-            }
-            for (_, c) in batch {
-                if let error { c.resume(throwing: error) } else { c.resume() }
+            if signal { wake.signal() }
+            if wait {
+                finished.wait()
+                finished.signal()
             }
         }
-    }
 
-    private func write(_ data: Data) -> ServeError? {
-        let failed: String? = data.withUnsafeBytes { raw -> String? in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
+        /// The thread: write and sync each batch; sleep when nothing is queued; end once closed
+        /// and drained.
+        func run() {
+            while true {
+                let (batch, done) = state.withLock { s -> ([(Data, CheckedContinuation<Void, any Error>)], Bool) in
+                    let b = s.pending
+                    s.pending = []
+                    if b.isEmpty && !s.closed { s.idle = true }
+                    return (b, b.isEmpty && s.closed)
                 }
-                offset += n
+                if done { break }
+                if batch.isEmpty {
+                    wake.wait()
+                    continue
+                }
+                var all = Data()
+                for (d, _) in batch { all.append(d) }
+                let error = write(all)
+                state.withLock {
+                    $0.commits += 1
+                    if error == nil { $0.bytes += Int64(all.count) }
+                }
+                for (_, c) in batch {
+                    if let error { c.resume(throwing: error) } else { c.resume() }
+                }
+            }
+            finished.signal()
+        }
+
+        private func write(_ data: Data) -> ServeError? {
+            let failed: String? = data.withUnsafeBytes { raw -> String? in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return String(cString: strerror(errno))
+                    }
+                    offset += n
+                }
+                return nil
+            }
+            if let failed { return .failed("cannot write the event log '\(path)': \(failed)") }
+            guard fdatasync(fd) == 0 else {
+                return .failed("cannot sync the event log '\(path)': \(String(cString: strerror(errno)))")
             }
             return nil
         }
-        if let failed { return .failed("cannot write the event log '\(path)': \(failed)") }
-        guard fsync(fd) == 0 else {
-            return .failed("cannot fsync the event log '\(path)': \(String(cString: strerror(errno)))")
-        }
-        return nil
-    }
-
-    /// Refuses later appends; appends already queued are still written.
-    package func close() {
-        state.withLock { $0.closed = true }
-        while state.withLock({ $0.writing }) { usleep(1000) }
     }
 }

@@ -9,6 +9,7 @@ package struct ServeMetrics: Sendable {
     let ruleErrors: Counter
     let foldIn: DurationHistogram
     let onlineUsers: Gauge
+    let unknownUserFallbacks: Counter
 
     /// Latency buckets: 100 µs … 5 s.
     static let buckets: [Duration] = [
@@ -40,6 +41,10 @@ package struct ServeMetrics: Sendable {
             descriptor: .init(
                 namespace: "recpipe", metricName: "online_users", unitName: "count",
                 helpText: "Users changed by events since the loaded run"))
+        unknownUserFallbacks = registry.makeCounter(
+            descriptor: .init(
+                namespace: "recpipe", metricName: "unknown_user_fallbacks", unitName: "total",
+                helpText: "Recommendation reads for unknown users answered with the popular fallback"))
     }
 
     /// The latency histogram of one route (`GET /v1/users/{id}/profile`, …) and status class.

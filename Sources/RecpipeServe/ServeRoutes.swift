@@ -29,8 +29,10 @@ package enum ServeRoutes {
             let user = try context.parameters.require("id")
             let n = try intParameter(request, "n", default: state.pipeline.ranker.top, range: 1...10_000)
             let explain = try boolParameter(request, "explain")
-            guard let list = try state.recommendations(user: user) else { throw unknownUser(user, state) }
-            let online = state.profile(user: user)?.online ?? 0
+            guard let list = try state.recommendations(user: user) else {
+                throw unknownUser(user, state, recommendations: true)
+            }
+            let online = state.onlineEvents(user: user)
             var items: [JSONValue] = []
             for (k, r) in list.items.prefix(n).enumerated() {
                 var o: [(String, JSONValue)] = [
@@ -44,7 +46,7 @@ package enum ServeRoutes {
                     ("user", .string(user)), ("as_of", .string(state.pipeline.ranker.asOf)),
                     ("source", .string(online > 0 ? "online" : "batch")), ("online_events", .int(Int64(online))),
                     ("rules_generation", .int(Int64(state.rulesGeneration))), ("fallback", .bool(list.fallback)),
-                    ("items", .array(items)),
+                    ("unknown_user", .bool(list.unknownUser)), ("items", .array(items)),
                 ]))
         }
         router.get("/v1/users/:id/profile") { _, context in
@@ -128,9 +130,14 @@ package enum ServeRoutes {
             body: .init(byteBuffer: ByteBuffer(string: v.text + "\n")))
     }
 
-    static func unknownUser(_ user: String, _ state: ServeState) -> ServeError {
-        .notFound(
-            "user '\(user)' is not in the loaded run of '\(state.pipeline.rankStage)' (\(state.pipeline.ranker.userCount) users) and has sent no events; POST /v1/events to add them"
+    /// `recommendations`: the read had no fallback (the rank stage has no global popular list).
+    static func unknownUser(_ user: String, _ state: ServeState, recommendations: Bool = false) -> ServeError {
+        let fallback =
+            recommendations
+            ? " (no fallback list: the rank stage '\(state.pipeline.rankStage)' has no popular input with one list for all users)"
+            : ""
+        return .notFound(
+            "user '\(user)' is not in the loaded run of '\(state.pipeline.rankStage)' (\(state.pipeline.ranker.userCount) users) and has sent no events; POST /v1/events to add them\(fallback)"
         )
     }
 
@@ -205,6 +212,7 @@ package enum ServeRoutes {
                     ("requests_rejected", .int(Int64(c.rejectedRequests))), ("fold_ins", .int(Int64(c.foldIns))),
                     ("events_without_als_effect", .int(Int64(c.skippedForALS))),
                     ("rule_errors", .int(Int64(c.ruleErrors))),
+                    ("unknown_user_fallbacks", .int(Int64(c.unknownUserFallbacks))),
                 ])
             ),
             ("last_rule_error", c.lastRuleError.map { .string($0) } ?? .null),

@@ -49,6 +49,8 @@ package final class ServeState: Sendable {
         /// Item-kNN lists re-scored for a user after their events.
         package var knnRescores = 0
         package var skippedForALS = 0
+        /// Reads for users neither the run nor the server knows, answered with the popular list.
+        package var unknownUserFallbacks = 0
     }
 
     struct OnlineUser: Sendable {
@@ -85,8 +87,9 @@ package final class ServeState: Sendable {
 
     // MARK: - Reads
 
-    /// The user's list (`n` first items) with the current rules; nil for a user neither the run
-    /// nor the server has seen.
+    /// The user's list (`n` first items) with the current rules. A user neither the run nor the
+    /// server has seen gets the rank plan's popular fallback (`unknownUser`, counted) when the
+    /// pipeline connects a global popular list to rank; without one, nil.
     package func recommendations(user: String) throws(ServeError) -> RankedList? {
         let (ranker, generation) = rules.withLock { ($0.ranker, $0.generation) }
         let online = users.withLock { $0[user] }
@@ -97,7 +100,13 @@ package final class ServeState: Sendable {
                 users.withLock { $0[user]?.list = (generation, list) }
                 return list
             }
-            return try ranker.rank(user: user)
+            if let list = try ranker.rank(user: user) { return list }
+            guard ranker.hasPopularFallback else { return nil }
+            var list = try ranker.rank(UserOverride(user: user))
+            list.unknownUser = true
+            counts.withLock { $0.unknownUserFallbacks += 1 }
+            metrics.unknownUserFallbacks.increment()
+            return list
         } catch {
             counts.withLock {
                 $0.ruleErrors += 1
@@ -117,6 +126,9 @@ package final class ServeState: Sendable {
         guard let r = pipeline.ranker.profileRow(user: user) else { return nil }
         return (Array(zip(names, pipeline.profiles.row(r))), pipeline.batchTags[user] ?? [], 0)
     }
+
+    /// Events the server has applied for `user` since the run (0 for a batch or unknown user).
+    package func onlineEvents(user: String) -> Int { users.withLock { $0[user]?.events } ?? 0 }
 
     /// Whether the run or the server knows `user`.
     package func knows(user: String) -> Bool {

@@ -87,8 +87,14 @@ package struct ServedPipeline: Sendable {
                 "stage '\(stage.name)' has no result yet; run the pipeline first:\n  recpipe run \(pipelinePath)")
         }
         let context = try Self.context(stage, spec: spec, store: store, state: state, pipelinePath: pipelinePath)
-        let ranker = try OnlineRanker(context: context)
+        var ranker = try OnlineRanker(context: context)
         let byName = Dictionary(spec.stages.map { ($0.name, $0) }) { a, _ in a }
+        // Users nobody knows get the popular stage's overall list (recomputed from its input).
+        if let name = context.inputs["popular"]?.first?.stage, let popular = byName[name], popular.kind == "popular" {
+            let popularContext = try Self.context(
+                popular, spec: spec, store: store, state: state, pipelinePath: pipelinePath)
+            ranker = try ranker.withFallback(popular: popularContext)
+        }
 
         // Profiles and their tag rules.
         var profiles = ranker.profiles ?? Table()

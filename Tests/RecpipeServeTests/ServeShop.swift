@@ -42,7 +42,8 @@ struct ServeShop {
         promote{ name = "toys", boost = 1.1, when = function(u, item) return item.category == "toys" end }
         """
 
-    init(label: String = "serve") async {
+    /// `popular`: the rank stage also gets a popular input (the fallback for unknown users).
+    init(label: String = "serve", popular: Bool = false) async {
         dir = TestSupport.temporaryDirectory(label)
         TestSupport.write(Self.events, to: "events.csv", in: dir)
         TestSupport.write(
@@ -63,6 +64,7 @@ struct ServeShop {
             tag("new_user", function(u) return u.events < 3 end)
             """, to: "rules/tags.lua", in: dir)
         TestSupport.write(Self.promotions, to: "rules/promotions.lua", in: dir)
+        let inputs = popular ? "purchased: purchases, popular: popular" : "purchased: purchases"
         pipeline = TestSupport.write(
             """
             pipeline: serve-shop
@@ -87,9 +89,10 @@ struct ServeShop {
               features: { uses: encode, inputs: { events: events, items: items }, with: { target: user_features, category_shares: category, top_categories: 4 } }
               profiles: { uses: tag, inputs: { features: features }, with: { script: rules/tags.lua } }
               als: { uses: als, input: matrix, with: { factors: 2, iterations: 10, solver: cholesky, candidates: 6 } }
+              \(popular ? "popular: { uses: popular, input: matrix }" : "")
               recs:
                 uses: rank
-                inputs: { candidates: [als], items: items, profiles: profiles, seen: matrix, purchased: purchases }
+                inputs: { candidates: [als], items: items, profiles: profiles, seen: matrix, \(inputs) }
                 with: { top: 3, promotions: rules/promotions.lua }
 
             """, to: "p.yaml", in: dir)

@@ -11,10 +11,12 @@ package struct RankedItem: Sendable, Equatable {
     package var provenance: String
 }
 
-/// A user's ranked list; `fallback` when it came from the popular fallback.
+/// A user's ranked list; `fallback` when it came from the popular fallback, `unknownUser` when
+/// that was because neither the run nor the server knows the user.
 package struct RankedList: Sendable, Equatable {
     package var items: [RankedItem]
     package var fallback: Bool
+    package var unknownUser = false
 }
 
 /// What the server knows about a user beyond the batch: items added to the seen and purchased
@@ -41,9 +43,17 @@ package final class OnlineRanker: Sendable {
     let rules: RankRules
     private let userIndex: [String: Int32]
     private let itemIndex: [String: Int32]
+    /// Workers bound to the batch plan (batch users as stored).
     private let pool = Mutex<[WorkerBox]>([])
+    /// Workers rebound per request to a one-user plan (``rank(_:)``): built once, not per event.
+    private let overridePool = Mutex<[WorkerBox]>([])
     /// The popular source's row for users without their own list (nil: none).
     private let popularGlobalRow: Int32?
+    /// The popular source's overall list (one row, its item space) for users the plan does not
+    /// know, when it has no global row (``withFallback(_:)``).
+    private let fallback: Candidates?
+    /// Per source, its longest list (``listLength(source:)``).
+    private let listLengths: [String: Int]
 
     /// A worker used by one request at a time (taken from and returned to the pool).
     final class WorkerBox: @unchecked Sendable {
@@ -57,9 +67,11 @@ package final class OnlineRanker: Sendable {
         self.init(plan: prepared.plan, rules: prepared.rules)
     }
 
-    init(plan: RankPlan, rules: RankRules) {
+    init(plan: RankPlan, rules: RankRules, fallback: Candidates? = nil) {
         self.plan = plan
         self.rules = rules
+        self.fallback = fallback
+        listLengths = Self.listLengths(plan)
         var index: [String: Int32] = [:]
         index.reserveCapacity(plan.userIDs.count)
         for (u, id) in plan.userIDs.enumerated() where index[id] == nil { index[id] = Int32(u) }
@@ -87,11 +99,17 @@ package final class OnlineRanker: Sendable {
     package func knows(item: String) -> Bool { itemIndex[item] != nil }
 
     /// The longest list `source` holds for a user (how many candidates a fold-in should give).
-    package func listLength(source: String) -> Int {
-        guard let s = plan.sources.first(where: { $0.name == source }) else { return 0 }
-        var best = 0
-        for u in 0..<s.candidates.users.count { best = max(best, s.candidates.range(user: u).count) }
-        return best
+    /// Computed once at start (it reads every user's list).
+    package func listLength(source: String) -> Int { listLengths[source] ?? 0 }
+
+    private static func listLengths(_ plan: RankPlan) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for s in plan.sources {
+            var best = 0
+            for u in 0..<s.candidates.users.count { best = max(best, s.candidates.range(user: u).count) }
+            out[s.name] = best
+        }
+        return out
     }
 
     /// The batch user's profile row in ``profiles``, or nil.
@@ -114,7 +132,23 @@ package final class OnlineRanker: Sendable {
         var next = plan
         next.scripts = scripts.map { RankPlan.Script(file: $0.file, text: $0.text) }
         let rules = try next.loadRules()
-        return OnlineRanker(plan: next, rules: rules)
+        return OnlineRanker(plan: next, rules: rules, fallback: fallback)
+    }
+
+    /// The same ranker where users the plan does not know fall back on the overall list of the
+    /// popular stage of `context` (``PopularStage/overallList(_:)``) when the plan's popular
+    /// source has no global row.
+    package func withFallback(popular context: StageContext) throws -> OnlineRanker {
+        guard plan.popular != nil, popularGlobalRow == nil else { return self }
+        return withFallback(try PopularStage.overallList(context))
+    }
+
+    /// `list` as the fallback (items outside the popular source's item space are left out).
+    func withFallback(_ list: [(item: String, score: Float)]) -> OnlineRanker {
+        guard let p = plan.popular, popularGlobalRow == nil else { return self }
+        let row = list.compactMap { e in p.candidates.items[e.item].map { (item: Int32($0), score: e.score) } }
+        let one = Candidates(source: p.candidates.source, users: IDMap(["*"]), items: p.candidates.items, lists: [row])
+        return OnlineRanker(plan: plan, rules: rules, fallback: one)
     }
 
     // MARK: - Ranking
@@ -134,11 +168,30 @@ package final class OnlineRanker: Sendable {
 
     /// The list of a user changed by `o` (a batch user or a new one), ranked on a one-user plan
     /// that shares the items, sources and rules of the batch plan.
+    /// The worker is taken from a pool and rebound to that plan (``RankWorker/rebind(_:)``); one
+    /// whose rules failed is dropped rather than reused.
     package func rank(_ o: UserOverride) throws(RuleError) -> RankedList {
-        let single = plan.single(o, base: userIndex[o.user].map(Int.init), popularGlobalRow: popularGlobalRow)
-        let worker = try RankWorker(plan: single, rules: rules)
-        return list(try worker.rank(users: 0..<1), plan: single)
+        let single = plan.single(
+            o, base: userIndex[o.user].map(Int.init), popularGlobalRow: popularGlobalRow, fallback: fallback)
+        let box: WorkerBox
+        if let pooled = overridePool.withLock({ $0.popLast() }) {
+            pooled.worker.rebind(single)
+            box = pooled
+        } else {
+            box = WorkerBox(try RankWorker(plan: single, rules: rules))
+        }
+        let result = try box.worker.rank(users: 0..<1)
+        overridePool.withLock { $0.append(box) }
+        return list(result, plan: single)
     }
+
+    /// Idle pooled workers: (batch plan, one-user plans). For tests of reuse.
+    package var idleWorkers: (batch: Int, override: Int) {
+        (pool.withLock { $0.count }, overridePool.withLock { $0.count })
+    }
+
+    /// Whether the popular source has a list for every user (the fallback for unknown users).
+    package var hasPopularFallback: Bool { popularGlobalRow != nil || fallback != nil }
 
     private func list(_ r: RankChunkResult, plan: RankPlan) -> RankedList {
         RankedList(

@@ -3,11 +3,25 @@ import RecpipeData
 import RecpipeEngine
 import RecpipeScripting
 import RecpipeSpec
+import Synchronization
 
 /// A `tag` stage's rules, kept in memory to re-tag one user's profile row on request (the same
 /// script, budgets, as-of and error policy as the stage).
+/// Runtimes (script loaded and frozen once) are pooled across requests; a new tagger (new rules)
+/// starts a new pool, so the old rules' runtimes go with the old tagger.
 package struct OnlineTagger: Sendable {
     let plan: TagPlan
+    private let pool = RuntimePool()
+
+    /// Idle Lua runtimes, each used by one request at a time.
+    final class RuntimePool: Sendable {
+        let idle = Mutex<[RuntimeBox]>([])
+    }
+
+    final class RuntimeBox: @unchecked Sendable {
+        let lua: LuaRuntime
+        init(_ lua: LuaRuntime) { self.lua = lua }
+    }
 
     /// The rules of tag stage `spec`; a located error when its script is missing.
     package init(stage spec: StageSpec, pipeline: PipelineSpec) throws {
@@ -49,13 +63,31 @@ package struct OnlineTagger: Sendable {
 
     /// The tags of each row of `table` (a profile row without its `tags` column), rule order.
     /// A rule error throws, or is skipped under `on_error: skip_record`.
+    /// A pooled runtime is rebound to `table` and reseeded, so it answers as a new one would; one
+    /// whose rules threw is dropped rather than reused. Isolation between users is the runtime's,
+    /// as in the batch (one runtime tags a whole chunk): rules cannot keep state between calls.
     package func tags(_ table: Table, idColumn: String) throws -> [[String]] {
         var plan = self.plan
         plan.table = table
         plan.idColumn = idColumn
-        let lua: LuaRuntime
-        do throws(RuleError) { lua = try plan.makeRuntime() } catch { throw TagPlan.stageError(error, skipHint: false) }
-        lua.bind(users: TableRecordSource(table: table, idColumn: idColumn))
-        return try plan.tag(chunk: 0, rows: 0..<table.rowCount, lua: lua).tags
+        let box: RuntimeBox
+        if let pooled = pool.idle.withLock({ $0.popLast() }) {
+            box = pooled
+            box.lua.reseed(plan.context.seed)
+        } else {
+            do throws(RuleError) {
+                box = RuntimeBox(try plan.makeRuntime())
+            } catch {
+                throw TagPlan.stageError(error, skipHint: false)
+            }
+        }
+        box.lua.bind(users: TableRecordSource(table: table, idColumn: idColumn))
+        let tags = try plan.tag(chunk: 0, rows: 0..<table.rowCount, lua: box.lua).tags
+        box.lua.bind(users: nil)
+        pool.idle.withLock { $0.append(box) }
+        return tags
     }
+
+    /// Idle pooled runtimes (for tests of reuse).
+    package var idleRuntimes: Int { pool.idle.withLock { $0.count } }
 }

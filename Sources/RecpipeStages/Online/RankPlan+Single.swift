@@ -6,7 +6,9 @@ import RecpipeData
 /// Arrays indexed by item are shared with the batch plan (copy on write, never written here), so
 /// building it costs O(the user's lists), not O(users).
 extension RankPlan {
-    func single(_ o: UserOverride, base u: Int?, popularGlobalRow: Int32?) -> RankPlan {
+    /// A user the plan does not know (`u` nil) without a global popular row gets `fallback` (one
+    /// row in the popular source's item space) as their popular list.
+    func single(_ o: UserOverride, base u: Int?, popularGlobalRow: Int32?, fallback: Candidates? = nil) -> RankPlan {
         var p = self
         p.userIDs = [o.user]
         for i in p.sources.indices {
@@ -21,7 +23,12 @@ extension RankPlan {
             }
         }
         if let pop = p.popular {
-            p.popular!.userRow = [u.map { pop.userRow[$0] } ?? popularGlobalRow ?? -1]
+            if u == nil, popularGlobalRow == nil, let fallback {
+                p.popular!.candidates = fallback
+                p.popular!.userRow = [0]
+            } else {
+                p.popular!.userRow = [u.map { pop.userRow[$0] } ?? popularGlobalRow ?? -1]
+            }
         }
         if let seen {
             p.seen = Self.oneRow(seen, user: o.user, row: u.map { Int(seenUserRow[$0]) } ?? -1, adding: o.seen)

@@ -9,11 +9,12 @@ import RecpipeScripting
 /// end with `exhaustive`. Then the category cap picks the top-N, and pins take their positions.
 /// Cost per user: O(c log c) for c candidates plus the rule calls on the examined prefix.
 final class RankWorker {
-    let plan: RankPlan
+    /// The plan being ranked; `var` only for ``rebind(_:)`` (serve's one-user plans).
+    private(set) var plan: RankPlan
     let lua: LuaRuntime?
-    let users: RankUserSource
-    /// `plan.allSources`, computed once.
-    let allSources: [RankPlan.Source]
+    private(set) var users: RankUserSource
+    /// `plan.allSources`, computed once per plan.
+    private(set) var allSources: [RankPlan.Source]
     /// Rule names by runtime index.
     let ruleNames: [String]
     let items: RankItemSource
@@ -129,6 +130,24 @@ final class RankWorker {
         categoryTotal = plan.categoryNames.count
         categoryCount = Self.buffer(categoryTotal, 0)
         categoryStamp = Self.buffer(categoryTotal, 0)
+    }
+
+    /// Makes this worker rank `plan` instead: serve's one-user plans (``RankPlan/single``), which
+    /// share the items, sources' item spaces and rules of the plan the worker was built for, so the
+    /// runtime (scripts loaded and frozen once) and the item-sized scratch are reused. `u` in rules
+    /// reads the new plan's user; `math.random` restarts from the plan's seed and captured `print`
+    /// output is dropped, so a rebound worker answers as a new one would. Isolation is the
+    /// runtime's, as for a batch worker ranking many users: rules cannot keep state between calls.
+    func rebind(_ plan: RankPlan) {
+        precondition(plan.itemIDs.count == itemCount, "a rebound plan has the same items")
+        self.plan = plan
+        users = RankUserSource(plan: plan)
+        allSources = plan.allSources
+        if let lua {
+            lua.bind(users: users)
+            lua.reseed(plan.seed)
+            lua.clearPrinted()
+        }
     }
 
     deinit {

@@ -59,7 +59,7 @@ struct PopularStage: Stage {
                 if groupOf[u] >= 0 { scores[groupOf[u]][i] += weights[p] }
             }
         }
-        let rankings = scores.map { s in (0..<m.cols).filter { s[$0] > 0 }.sorted { (s[$0], -$0) > (s[$1], -$1) } }
+        let rankings = scores.map(Self.ranking)
         var lists: [[(item: Int32, score: Float)]] = []
         lists.reserveCapacity(m.rows)
         for u in 0..<m.rows {
@@ -84,6 +84,24 @@ struct PopularStage: Stage {
                 .init("users_with_candidates", withCandidates), .init("items_ranked", rankings[groupNames.count].count),
             ],
             notes: notes)
+    }
+
+    /// Items with a popularity above 0, most popular first (ties: item index ascending).
+    static func ranking(_ s: [Double]) -> [Int] {
+        (0..<s.count).filter { s[$0] > 0 }.sorted { (s[$0], -$0) > (s[$1], -$1) }
+    }
+
+    /// The overall list of the stage of `context` (its inputs loaded as a run hands them): the
+    /// `candidates` most popular items over all users, nothing excluded — what a user the run did
+    /// not see would get (`recpipe serve`'s fallback for unknown users).
+    static func overallList(_ context: StageContext) throws -> [(item: String, score: Float)] {
+        let data = try context.trainingInteractions()
+        let m = data.matrix
+        let weights = Self.entryWeights(
+            data, halfLifeDays: context.optionalDouble("half_life_days"), asOf: context.asOf)
+        var score = [Double](repeating: 0, count: m.cols)
+        for p in 0..<m.nonZeroCount { score[Int(m.columns[p])] += weights[p] }
+        return ranking(score).prefix(context.int("candidates")).map { (data.items[$0], Float(score[$0])) }
     }
 
     /// Weight of each stored entry: 1, or 0.5^(age/half_life) with age from its event time.
