@@ -10,7 +10,7 @@ extension ALS {
     /// `foldIn` of a training row reproduces its vector):
     /// O(n_u·f² + f³) per row, parallel over rows. Factors start uniform in `[0, 1)/√f`
     /// (users first, from `options.seed`), biases at 0.
-    public static func fitExplicit(
+    package static func fitExplicit(
         _ matrix: SparseMatrix, options: ALSExplicitOptions = ALSExplicitOptions(),
         progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> ALSModel {

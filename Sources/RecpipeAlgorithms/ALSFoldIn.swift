@@ -1,25 +1,25 @@
 /// A user vector computed by `ALSModel.foldIn` against fixed item factors.
-public struct ALSFoldedUser: Sendable, Equatable {
+package struct ALSFoldedUser: Sendable, Equatable {
     /// `factors` values.
-    public var factors: [Float]
+    package var factors: [Float]
     /// The user bias b_u (explicit models with biases; otherwise 0).
-    public var bias: Float
+    package var bias: Float
 }
 
 /// Why an implicit model scores an item for a user (`ALSModel.explain`).
-public struct ALSExplanation: Sendable, Equatable {
+package struct ALSExplanation: Sendable, Equatable {
     /// `x_u·y_item` with `x_u` the exact (Cholesky) solution for the user's interactions; equals
     /// the sum of all contributions.
-    public var score: Float
+    package var score: Float
     /// The largest contributions of the user's liked items, best first (ties: lower item first).
-    public var contributions: [ALSScoredItem]
+    package var contributions: [ALSScoredItem]
 }
 
 /// `YᵀY` of a model's item factors, computed once and handed to every fold-in of that model
 /// (`ALSModel.foldIn(_:gram:)`), so a fold-in costs O(n·f² + f³) instead of O(items·f²).
-public struct ALSItemGram: Sendable, Equatable {
+package struct ALSItemGram: Sendable, Equatable {
     /// The full symmetric `f×f` matrix, row-major.
-    public let values: [Float]
+    package let values: [Float]
     let factors: Int
     let itemCount: Int
 }
@@ -29,7 +29,7 @@ public struct ALSItemGram: Sendable, Equatable {
 extension ALSModel {
     /// `YᵀY` of the item factors, for `foldIn(_:gram:)`. O(items·f²), bit-identical to the one a
     /// fold-in without it computes.
-    public func itemGram() -> ALSItemGram {
+    package func itemGram() -> ALSItemGram {
         ALSItemGram(
             values: ALSLinearAlgebra.gram(itemFactors, rows: itemCount, f: factors, threads: 1), factors: factors,
             itemCount: itemCount)
@@ -40,13 +40,13 @@ extension ALSModel {
     /// so folding in a training user's row reproduces the trained vector up to the CG tolerance.
     /// Duplicate items are summed. No interactions give a zero vector.
     /// O(items·f² + n·f² + f³).
-    public func foldIn(_ interactions: [(item: Int, value: Float)]) throws -> ALSFoldedUser {
+    package func foldIn(_ interactions: [(item: Int, value: Float)]) throws -> ALSFoldedUser {
         try foldIn(interactions, gram: nil)
     }
 
     /// `foldIn(_:)` with `YᵀY` precomputed by `itemGram()` (explicit models do not use it).
     /// O(n·f² + f³) with a gram.
-    public func foldIn(_ interactions: [(item: Int, value: Float)], gram: ALSItemGram?) throws -> ALSFoldedUser {
+    package func foldIn(_ interactions: [(item: Int, value: Float)], gram: ALSItemGram?) throws -> ALSFoldedUser {
         if let gram, gram.factors != factors || gram.itemCount != itemCount {
             throw AlgorithmError(
                 message:
@@ -79,7 +79,7 @@ extension ALSModel {
 
     /// Explains the score of `item` for the user of `matrix` row `user` (see
     /// `explain(_:item:n:)`).
-    public func explain(user: Int, in matrix: SparseMatrix, item: Int, n: Int = 10) throws -> ALSExplanation {
+    package func explain(user: Int, in matrix: SparseMatrix, item: Int, n: Int = 10) throws -> ALSExplanation {
         guard user >= 0 && user < matrix.rows else {
             throw AlgorithmError(message: "user index \(user) is out of range; the matrix has \(matrix.rows) rows")
         }
@@ -93,7 +93,7 @@ extension ALSModel {
     /// `W_u = (YᵀY + λ_u·I + Σ (c − 1)·y_j y_jᵀ)⁻¹` (Cholesky of the user's weighted Gram matrix),
     /// liked item j contributes `c_uj · (y_itemᵀ W_u y_j)`; the contributions sum to the score.
     /// Implicit models only. O(items·f² + n·f² + f³).
-    public func explain(_ interactions: [(item: Int, value: Float)], item: Int, n: Int = 10) throws -> ALSExplanation {
+    package func explain(_ interactions: [(item: Int, value: Float)], item: Int, n: Int = 10) throws -> ALSExplanation {
         guard case .implicit(let options) = kind else {
             throw AlgorithmError(
                 message: "explain needs an implicit-feedback ALS model; this one was trained on explicit ratings")

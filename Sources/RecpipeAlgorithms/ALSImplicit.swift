@@ -22,7 +22,7 @@ extension ALS {
     /// - Parameter progress: called after every iteration (on the calling thread).
     /// - Throws: `AlgorithmError` for invalid options, an empty or non-finite matrix, or a solve that
     ///   breaks down (raise the regularization).
-    public static func fitImplicit(
+    package static func fitImplicit(
         _ matrix: SparseMatrix, options: ALSImplicitOptions = ALSImplicitOptions(),
         progress: ((ALSIterationReport) -> Void)? = nil
     ) throws -> ALSModel {

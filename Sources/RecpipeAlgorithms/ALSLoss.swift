@@ -10,7 +10,7 @@ extension ALS {
     /// Cholesky solver (and, in exact arithmetic, neither with warm-started CG).
     /// Accumulated in Double over fixed blocks: deterministic for any thread count. (Equal to
     /// `implicit`'s value except that negative entries, p = 0, add no constant term here.)
-    public static func implicitLoss(
+    package static func implicitLoss(
         _ matrix: SparseMatrix, model: ALSModel
     ) -> Double? {
         guard case .implicit(let options) = model.kind else { return nil }

@@ -2,36 +2,36 @@
 /// (Hu, Koren & Volinsky 2008, conjugate-gradient or Cholesky solves) and explicit ratings
 /// (weighted-λ ALS of Zhou et al. 2008, optional biases). See `ALS.fitImplicit` and
 /// `ALS.fitExplicit`; the result is an `ALSModel`.
-public enum ALS {}
+package enum ALS {}
 
 /// A trained ALS factorization: user and item factors in contiguous row-major `Float` storage
 /// (`userFactors[u * factors ..< (u + 1) * factors]`), plus biases for explicit models.
 ///
 /// Users and items without interactions have all-zero factors (and zero biases).
-public struct ALSModel: Sendable, Equatable, Codable {
+package struct ALSModel: Sendable, Equatable, Codable {
     /// How the model was trained; fold-in and explain use the same objective.
-    public enum Kind: Sendable, Equatable, Codable {
+    package enum Kind: Sendable, Equatable, Codable {
         case implicit(ALSImplicitOptions)
         case explicit(ALSExplicitOptions)
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// Latent dimension f.
-    public let factors: Int
-    public let userCount: Int
-    public let itemCount: Int
+    package let factors: Int
+    package let userCount: Int
+    package let itemCount: Int
     /// `userCount × factors`, row-major.
-    public internal(set) var userFactors: [Float]
+    package internal(set) var userFactors: [Float]
     /// `itemCount × factors`, row-major.
-    public internal(set) var itemFactors: [Float]
+    package internal(set) var itemFactors: [Float]
     /// Per-user bias `b_u` (explicit models with biases; otherwise empty).
-    public internal(set) var userBiases: [Float]
+    package internal(set) var userBiases: [Float]
     /// Per-item bias `b_i` (explicit models with biases; otherwise empty).
-    public internal(set) var itemBiases: [Float]
+    package internal(set) var itemBiases: [Float]
     /// Global mean μ of the ratings (explicit models with biases; otherwise 0).
-    public internal(set) var globalMean: Float
+    package internal(set) var globalMean: Float
     /// Training loss after each iteration, when it was computed.
-    public internal(set) var losses: [Double]
+    package internal(set) var losses: [Double]
 
     init(
         unchecked kind: Kind, factors: Int, userCount: Int, itemCount: Int, userFactors: [Float],
@@ -51,7 +51,7 @@ public struct ALSModel: Sendable, Equatable, Codable {
 
     /// Rebuilds a model from stored parts (e.g. a cached artifact), checking the sizes.
     /// Biases are empty, or one per user / item.
-    public init(
+    package init(
         kind: Kind, factors: Int, userCount: Int, itemCount: Int, userFactors: [Float],
         itemFactors: [Float], userBiases: [Float] = [], itemBiases: [Float] = [], globalMean: Float = 0
     ) throws {
@@ -83,18 +83,18 @@ public struct ALSModel: Sendable, Equatable, Codable {
     // MARK: - Accessors
 
     /// The factor vector of `user`.
-    public func userVector(_ user: Int) -> ArraySlice<Float> {
+    package func userVector(_ user: Int) -> ArraySlice<Float> {
         userFactors[user * factors..<(user + 1) * factors]
     }
 
     /// The factor vector of `item`.
-    public func itemVector(_ item: Int) -> ArraySlice<Float> {
+    package func itemVector(_ item: Int) -> ArraySlice<Float> {
         itemFactors[item * factors..<(item + 1) * factors]
     }
 
     /// The raw score `x_u·y_i` (+ μ + b_u + b_i for explicit models with biases), unclipped.
     /// O(f).
-    public func score(user: Int, item: Int) -> Float {
+    package func score(user: Int, item: Int) -> Float {
         let s = userFactors.withRows(width: factors) { u in
             itemFactors.withRows(width: factors) { i in ALSLinearAlgebra.dot(u.row(user), i.row(item), factors) }
         }
@@ -102,7 +102,7 @@ public struct ALSModel: Sendable, Equatable, Codable {
     }
 
     /// The predicted rating: `score` clipped to the explicit model's `ratingRange`, if any.
-    public func predict(user: Int, item: Int) -> Float {
+    package func predict(user: Int, item: Int) -> Float {
         let s = score(user: user, item: item)
         guard case .explicit(let o) = kind, let range = o.ratingRange else { return s }
         return min(max(s, range.lowerBound), range.upperBound)

@@ -6,7 +6,7 @@ import RealModule
 /// `c` and a preference `p` (Hu, Koren & Volinsky 2008). In every mode `p = 1` when `r > 0` and
 /// `p = 0` otherwise; unobserved pairs have `c = 1`, `p = 0`. A negative `r` is a *dislike* with
 /// confidence computed from `|r|` (the convention of the `implicit` library).
-public enum ALSConfidence: Sendable, Equatable, Hashable, Codable {
+package enum ALSConfidence: Sendable, Equatable, Hashable, Codable {
     /// `c = α·r` — the matrix values *are* the confidences, as in the `implicit` library
     /// (`AlternatingLeastSquares` multiplies the matrix by `alpha` and uses it directly; the
     /// `c − 1` of the Gram update is `α·r − 1`, which can be negative when `α·r < 1`).
@@ -18,7 +18,7 @@ public enum ALSConfidence: Sendable, Equatable, Hashable, Codable {
 
     /// The confidence for a stored value (uses `|r|`).
     @inlinable
-    public func confidence(_ r: Float, alpha: Float) -> Float {
+    package func confidence(_ r: Float, alpha: Float) -> Float {
         let a = abs(r)
         switch self {
         case .linear: return alpha * a
@@ -29,7 +29,7 @@ public enum ALSConfidence: Sendable, Equatable, Hashable, Codable {
 }
 
 /// Whether the regularization weight grows with the number of interactions of a row.
-public enum ALSRegularizationScaling: Sendable, Equatable, Hashable, Codable {
+package enum ALSRegularizationScaling: Sendable, Equatable, Hashable, Codable {
     /// `λ‖x_u‖²` — the `implicit` library and the implicit-feedback paper.
     case none
     /// `λ·n_u‖x_u‖²` — ALS-WR (Zhou et al. 2008) and Spark MLlib (`n_u` = number of entries of
@@ -38,7 +38,7 @@ public enum ALSRegularizationScaling: Sendable, Equatable, Hashable, Codable {
 }
 
 /// The per-row linear solver.
-public enum ALSSolver: Sendable, Equatable, Hashable, Codable {
+package enum ALSSolver: Sendable, Equatable, Hashable, Codable {
     /// Conjugate gradient warm-started from the previous factors (Takács et al. 2011), as
     /// `implicit` does with `use_cg=True` (3 steps). O(steps·(f² + n_u·f)) per row.
     case conjugateGradient(steps: Int)
@@ -57,24 +57,24 @@ public enum ALSSolver: Sendable, Equatable, Hashable, Codable {
 /// - Spark MLlib `ALS(implicitPrefs=true)`: `confidence: .onePlus, regularizationScaling: .perCount`.
 /// - Hu, Koren & Volinsky 2008: `confidence: .onePlus` (α = 40) or `.log(epsilon:)`,
 ///   `regularizationScaling: .none`, `solver: .cholesky`.
-public struct ALSImplicitOptions: Sendable, Equatable, Codable {
-    public var factors: Int = 64
-    public var iterations: Int = 15
-    public var regularization: Float = 0.01
-    public var alpha: Float = 1
-    public var confidence: ALSConfidence = .linear
-    public var regularizationScaling: ALSRegularizationScaling = .none
-    public var solver: ALSSolver = .conjugateGradient(steps: 3)
+package struct ALSImplicitOptions: Sendable, Equatable, Codable {
+    package var factors: Int = 64
+    package var iterations: Int = 15
+    package var regularization: Float = 0.01
+    package var alpha: Float = 1
+    package var confidence: ALSConfidence = .linear
+    package var regularizationScaling: ALSRegularizationScaling = .none
+    package var solver: ALSSolver = .conjugateGradient(steps: 3)
     /// Seed of the initial factors (uniform in [0, 0.01), like `implicit`).
-    public var seed: UInt64 = 0
+    package var seed: UInt64 = 0
     /// Worker threads; 0 = all cores. Results do not depend on this value.
-    public var threads: Int = 0
+    package var threads: Int = 0
     /// Compute the training loss after every iteration (always on when `tolerance` is set).
-    public var computeLoss: Bool = false
+    package var computeLoss: Bool = false
     /// Stop early once the relative loss decrease of an iteration falls below this value.
-    public var tolerance: Double? = nil
+    package var tolerance: Double? = nil
 
-    public init(
+    package init(
         factors: Int = 64, iterations: Int = 15, regularization: Float = 0.01, alpha: Float = 1,
         confidence: ALSConfidence = .linear, regularizationScaling: ALSRegularizationScaling = .none,
         solver: ALSSolver = .conjugateGradient(steps: 3), seed: UInt64 = 0, threads: Int = 0,
@@ -94,7 +94,7 @@ public struct ALSImplicitOptions: Sendable, Equatable, Codable {
     }
 
     /// Throws `AlgorithmError.invalidOption` naming the first bad option.
-    public func validate() throws {
+    package func validate() throws {
         try AlgorithmError.check(
             factors: factors, iterations: iterations, regularization: regularization,
             threads: threads, tolerance: tolerance)
@@ -115,22 +115,22 @@ public struct ALSImplicitOptions: Sendable, Equatable, Codable {
 }
 
 /// Options of explicit-rating ALS with weighted-λ regularization (Zhou et al. 2008).
-public struct ALSExplicitOptions: Sendable, Equatable, Codable {
-    public var factors: Int = 32
-    public var iterations: Int = 15
-    public var regularization: Float = 0.05
-    public var regularizationScaling: ALSRegularizationScaling = .perCount
+package struct ALSExplicitOptions: Sendable, Equatable, Codable {
+    package var factors: Int = 32
+    package var iterations: Int = 15
+    package var regularization: Float = 0.05
+    package var regularizationScaling: ALSRegularizationScaling = .perCount
     /// Model `rating ≈ μ + b_u + b_i + x_u·y_i` (biases regularized like the factors).
-    public var useBiases: Bool = true
+    package var useBiases: Bool = true
     /// Predictions are clipped to this range (e.g. 1...5); nil = no clipping.
-    public var ratingRange: ClosedRange<Float>? = nil
+    package var ratingRange: ClosedRange<Float>? = nil
     /// Seed of the initial factors (uniform in [0, 1)/√f).
-    public var seed: UInt64 = 0
-    public var threads: Int = 0
-    public var computeLoss: Bool = false
-    public var tolerance: Double? = nil
+    package var seed: UInt64 = 0
+    package var threads: Int = 0
+    package var computeLoss: Bool = false
+    package var tolerance: Double? = nil
 
-    public init(
+    package init(
         factors: Int = 32, iterations: Int = 15, regularization: Float = 0.05,
         regularizationScaling: ALSRegularizationScaling = .perCount, useBiases: Bool = true,
         ratingRange: ClosedRange<Float>? = nil, seed: UInt64 = 0, threads: Int = 0,
@@ -148,7 +148,7 @@ public struct ALSExplicitOptions: Sendable, Equatable, Codable {
         self.tolerance = tolerance
     }
 
-    public func validate() throws {
+    package func validate() throws {
         try AlgorithmError.check(
             factors: factors, iterations: iterations, regularization: regularization,
             threads: threads, tolerance: tolerance)
@@ -159,7 +159,9 @@ public struct ALSExplicitOptions: Sendable, Equatable, Codable {
 
 /// ALS training and querying options checked (an ``AlgorithmError``, code `invalidParameter`).
 extension AlgorithmError {
-    public static func invalidOption(_ message: String) -> AlgorithmError { AlgorithmError(.invalidParameter, message) }
+    package static func invalidOption(_ message: String) -> AlgorithmError {
+        AlgorithmError(.invalidParameter, message)
+    }
 
     static func check(
         factors: Int, iterations: Int, regularization: Float, threads: Int,
@@ -184,9 +186,9 @@ extension AlgorithmError {
 }
 
 /// What the progress callback receives after every iteration.
-public struct ALSIterationReport: Sendable, Equatable {
+package struct ALSIterationReport: Sendable, Equatable {
     /// 1-based iteration number.
-    public var iteration: Int
+    package var iteration: Int
     /// Training loss after the iteration (nil unless requested); see `ALS.implicitLoss`.
-    public var loss: Double?
+    package var loss: Double?
 }

@@ -1,8 +1,8 @@
 /// An item with its score (a recommendation, a similar item, or an explanation's contribution).
-public struct ALSScoredItem: Sendable, Equatable, Hashable {
-    public var item: Int
-    public var score: Float
-    public init(item: Int, score: Float) {
+package struct ALSScoredItem: Sendable, Equatable, Hashable {
+    package var item: Int
+    package var score: Float
+    package init(item: Int, score: Float) {
         self.item = item
         self.score = score
     }
@@ -46,7 +46,7 @@ struct ALSTopN {
 extension ALSModel {
     /// The top `n` items for `user` by `score`, skipping the items of `seen`'s row `user`
     /// (typically the training matrix). Ties go to the lower item index. O(items·f + items·log n).
-    public func recommend(user: Int, n: Int, exclude seen: SparseMatrix? = nil) throws -> [ALSScoredItem] {
+    package func recommend(user: Int, n: Int, exclude seen: SparseMatrix? = nil) throws -> [ALSScoredItem] {
         try checkUser(user)
         try checkTopN(n, seen: seen)
         return userFactors.withRows(width: factors) { u in
@@ -55,7 +55,7 @@ extension ALSModel {
     }
 
     /// The top `n` items for an arbitrary user vector (e.g. from `foldIn`), skipping `exclude`.
-    public func recommend(vector: [Float], n: Int, exclude: [Int] = []) throws -> [ALSScoredItem] {
+    package func recommend(vector: [Float], n: Int, exclude: [Int] = []) throws -> [ALSScoredItem] {
         guard vector.count == factors else {
             throw AlgorithmError(
                 message: "the user vector has \(vector.count) values but the model has \(factors) factors")
@@ -77,7 +77,7 @@ extension ALSModel {
 
     /// `recommend(user:n:exclude:)` for every user, in parallel over `threads` workers
     /// (0 = all cores). O(users·items·f).
-    public func recommendAll(n: Int, exclude seen: SparseMatrix? = nil, threads: Int = 0) throws -> [[ALSScoredItem]] {
+    package func recommendAll(n: Int, exclude seen: SparseMatrix? = nil, threads: Int = 0) throws -> [[ALSScoredItem]] {
         try checkTopN(n, seen: seen)
         guard threads >= 0 else {
             throw AlgorithmError.invalidOption("threads must be >= 0 (got \(threads)); 0 uses all cores")
@@ -101,7 +101,7 @@ extension ALSModel {
     /// shorter, so the lists are built once (8 bytes per entry, no per-user arrays). With
     /// `onlyUsersWithHistory`, a user whose row of `seen` is empty gets an empty list (an implicit
     /// model's zero vector scores every item 0). Same entries as `recommendAll`. O(users·items·f).
-    public func recommendAllLists(
+    package func recommendAllLists(
         n: Int, exclude seen: SparseMatrix? = nil, threads: Int = 0, onlyUsersWithHistory: Bool = false
     ) throws -> RankedLists {
         try checkTopN(n, seen: seen)
@@ -143,7 +143,7 @@ extension ALSModel {
 
     /// The `n` items most similar to `item` by cosine of the item factors (zero vectors have
     /// similarity 0), excluding `item` itself unless `includeSelf`. O(items·f).
-    public func similarItems(item: Int, n: Int, includeSelf: Bool = false) throws -> [ALSScoredItem] {
+    package func similarItems(item: Int, n: Int, includeSelf: Bool = false) throws -> [ALSScoredItem] {
         try checkItem(item)
         try checkTopN(n, seen: nil)
         return itemFactors.withRows(width: factors) { y in

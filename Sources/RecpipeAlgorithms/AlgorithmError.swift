@@ -2,9 +2,9 @@
 /// ALS, scalers) could not run: a message that says what went wrong and how to fix it, and a
 /// code callers branch on. One type for the whole module, an internal-cases-may-grow code enum
 /// like swift-subprocess's error; stages turn it into a located ``StageError``.
-public struct AlgorithmError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct AlgorithmError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The cause, with the numbers a caller may want to report; cases may grow.
-    public enum Code: Sendable, Equatable {
+    package enum Code: Sendable, Equatable {
         /// The computation would need more memory than allowed.
         case memoryLimitExceeded
         /// A parameter or option is out of its valid range.
@@ -35,27 +35,27 @@ public struct AlgorithmError: Error, Sendable, Equatable, CustomStringConvertibl
         case failed
     }
 
-    public let code: Code
-    public let message: String
+    package let code: Code
+    package let message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 extension AlgorithmError {
     /// An ALS failure (code `failed`).
-    public init(message: String) { self.init(.failed, message) }
+    package init(message: String) { self.init(.failed, message) }
 
     /// A scaler given other columns than it was fitted on.
-    public init(expected: Int, actual: Int, message: String) {
+    package init(expected: Int, actual: Int, message: String) {
         self.init(.shapeMismatch(expected: expected, actual: actual), message)
     }
 
     /// For a shape mismatch: the length expected and the one received.
-    public var expected: Int? { if case .shapeMismatch(let e, _) = code { e } else { nil } }
-    public var actual: Int? { if case .shapeMismatch(_, let a) = code { a } else { nil } }
+    package var expected: Int? { if case .shapeMismatch(let e, _) = code { e } else { nil } }
+    package var actual: Int? { if case .shapeMismatch(_, let a) = code { a } else { nil } }
 }

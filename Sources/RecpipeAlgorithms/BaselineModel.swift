@@ -5,14 +5,14 @@
 /// b_i = Σ_{u ∈ U_i} (r_ui − μ − b_u) / (reg_i + |U_i|), then
 /// b_u = Σ_{i ∈ I_u} (r_ui − μ − b_i) / (reg_u + |I_u|), starting from zeros.
 /// Complexity: O(epochs × nnz) time, O(users + items) memory.
-public struct BaselineModel: Sendable, Equatable {
+package struct BaselineModel: Sendable, Equatable {
     /// Fitting options (Surprise's defaults).
-    public struct Options: Sendable, Equatable {
-        public var epochs: Int
-        public var userRegularization: Double
-        public var itemRegularization: Double
+    package struct Options: Sendable, Equatable {
+        package var epochs: Int
+        package var userRegularization: Double
+        package var itemRegularization: Double
 
-        public init(epochs: Int = 10, userRegularization: Double = 15, itemRegularization: Double = 10) {
+        package init(epochs: Int = 10, userRegularization: Double = 15, itemRegularization: Double = 10) {
             self.epochs = epochs
             self.userRegularization = userRegularization
             self.itemRegularization = itemRegularization
@@ -20,12 +20,12 @@ public struct BaselineModel: Sendable, Equatable {
     }
 
     /// Mean of all training ratings (μ).
-    public var globalMean: Double
-    public var userBias: [Double]
-    public var itemBias: [Double]
+    package var globalMean: Double
+    package var userBias: [Double]
+    package var itemBias: [Double]
 
     /// Fits the biases on a users × items rating matrix.
-    public init(ratings: SparseMatrix, options: Options = Options()) throws(AlgorithmError) {
+    package init(ratings: SparseMatrix, options: Options = Options()) throws(AlgorithmError) {
         guard options.epochs >= 0 else {
             throw AlgorithmError.invalid("baseline `epochs` must be ≥ 0 (got \(options.epochs))")
         }
@@ -60,7 +60,7 @@ public struct BaselineModel: Sendable, Equatable {
     }
 
     /// μ + b_u + b_i, with a bias counted as 0 for an index out of range.
-    public func estimate(user: Int, item: Int) -> Double {
+    package func estimate(user: Int, item: Int) -> Double {
         var e = globalMean
         if user >= 0 && user < userBias.count { e += userBias[user] }
         if item >= 0 && item < itemBias.count { e += itemBias[item] }
@@ -68,7 +68,7 @@ public struct BaselineModel: Sendable, Equatable {
     }
 
     /// The biases in a kNN orientation: rows = users when `userBased`, else rows = items.
-    public func biasTerms(userBased: Bool) -> BiasTerms {
+    package func biasTerms(userBased: Bool) -> BiasTerms {
         userBased
             ? BiasTerms(globalMean: globalMean, rowBias: userBias, columnBias: itemBias)
             : BiasTerms(globalMean: globalMean, rowBias: itemBias, columnBias: userBias)

@@ -3,7 +3,7 @@ import Foundation
 /// A per-column transform applied before scaling, so that skewed shop figures (spend, order
 /// counts: a few wholesale customers hundreds of times the median) do not make k-means split off
 /// outliers instead of finding segments.
-public enum ColumnTransform: String, Sendable, Hashable, CaseIterable {
+package enum ColumnTransform: String, Sendable, Hashable, CaseIterable {
     case none
     /// sign(x) · log(1 + |x|): compresses the long tail, keeps order and zero.
     case log1p
@@ -11,7 +11,7 @@ public enum ColumnTransform: String, Sendable, Hashable, CaseIterable {
     /// order is kept. O(n log n).
     case quantile
 
-    public func apply(_ x: [Double]) -> [Double] {
+    package func apply(_ x: [Double]) -> [Double] {
         switch self {
         case .none: return x
         case .log1p: return x.map { $0 < 0 ? -Foundation.log1p(-$0) : Foundation.log1p($0) }

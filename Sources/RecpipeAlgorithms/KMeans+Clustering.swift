@@ -1,5 +1,5 @@
 /// Comparisons between two clusterings of the same points.
-public enum Clustering {
+package enum Clustering {
     /// The adjusted Rand index (Hubert & Arabie 1985) of two labelings of the same points: 1 for
     /// identical partitions (whatever the label values), about 0 for independent ones, negative
     /// when worse than chance. Matches scikit-learn's `adjusted_rand_score`, including its
@@ -10,7 +10,7 @@ public enum Clustering {
     /// length (a precondition: comparing different point sets is a programming error).
     ///
     /// Complexity: O(n) expected time (hashing), O(distinct label pairs) memory.
-    public static func adjustedRandIndex(_ a: [Int], _ b: [Int]) -> Double {
+    package static func adjustedRandIndex(_ a: [Int], _ b: [Int]) -> Double {
         precondition(a.count == b.count, "adjustedRandIndex needs two labelings of the same points")
         let n = a.count
         if n < 2 { return 1 }

@@ -1,16 +1,16 @@
 /// The outcome of ``KMeans/selectK(range:data:rows:columns:nInit:maxIter:tol:seed:algorithm:threads:sampleSize:)``.
-public struct KSelection: Sendable, Equatable {
+package struct KSelection: Sendable, Equatable {
     /// The chosen number of clusters (highest silhouette; the smaller k on ties).
-    public var k: Int
+    package var k: Int
     /// The k values tried, ascending.
-    public var candidates: [Int]
+    package var candidates: [Int]
     /// Mean silhouette on the sample for each candidate (−1 when the sample saw one cluster only).
-    public var silhouettes: [Double]
+    package var silhouettes: [Double]
     /// The largest cluster's share of all rows for each candidate; candidates above `maxShare`
     /// were refused whatever their silhouette.
-    public var largestShares: [Double] = []
+    package var largestShares: [Double] = []
     /// The k-means fit for the chosen `k` (on all rows).
-    public var result: KMeansResult
+    package var result: KMeansResult
 }
 
 extension KMeans {
@@ -25,7 +25,7 @@ extension KMeans {
     /// Complexity: Σ_k (k-means cost) + |range| · O(s²·d) for a sample of s rows.
     /// - Throws: ``AlgorithmError`` when `range` starts below 2 (a silhouette needs two clusters),
     ///   when even its lower bound exceeds the distinct rows, or for any k-means input error.
-    public static func selectK(
+    package static func selectK(
         range: ClosedRange<Int>, data: [Double], rows: Int, columns: Int,
         nInit: Int = 1, maxIter: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0,
         algorithm: Algorithm = .auto, threads: Int? = nil, sampleSize: Int = 5000, maxShare: Double = 1

@@ -65,7 +65,7 @@ extension KMeans {
 
     /// Indices of columns whose values are all equal. Constant columns are legal input (they do not
     /// move any distance) but carry no information; callers may report or drop them. O(n·d).
-    public static func constantColumns(_ data: [Double], rows: Int, columns: Int) -> [Int] {
+    package static func constantColumns(_ data: [Double], rows: Int, columns: Int) -> [Int] {
         guard rows > 0, columns > 0, data.count >= rows * columns else { return [] }
         var constant = [Bool](repeating: true, count: columns)
         for r in 1..<max(1, rows) {

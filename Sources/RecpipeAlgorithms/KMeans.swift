@@ -17,23 +17,23 @@
 ///
 /// Complexity per iteration: O(n·k·d) for Lloyd; far fewer distance evaluations for Hamerly/Elkan
 /// once centres settle. Memory: O(n) extra (Hamerly), O(n·k) extra (Elkan).
-public struct KMeans: Sendable {
+package struct KMeans: Sendable {
     /// The iteration algorithm.
-    public enum Algorithm: String, Sendable, CaseIterable {
+    package enum Algorithm: String, Sendable, CaseIterable {
         case lloyd, elkan, hamerly, auto
     }
 
-    public var k: Int
-    public var nInit: Int
-    public var maxIter: Int
+    package var k: Int
+    package var nInit: Int
+    package var maxIter: Int
     /// Relative tolerance; the absolute threshold is `tol` × the mean column variance.
-    public var tol: Double
-    public var seed: UInt64
-    public var algorithm: Algorithm
+    package var tol: Double
+    package var seed: UInt64
+    package var algorithm: Algorithm
     /// Worker cap; `nil` uses every active processor. Does not change the output.
-    public var threads: Int?
+    package var threads: Int?
 
-    public init(
+    package init(
         k: Int, nInit: Int = 1, maxIter: Int = 300, tol: Double = 1e-4, seed: UInt64 = 0,
         algorithm: Algorithm = .auto, threads: Int? = nil
     ) {
@@ -54,7 +54,7 @@ public struct KMeans: Sendable {
     /// Clusters `rows × columns` values (row-major).
     /// - Throws: ``AlgorithmError`` for k < 1, k above the number of distinct rows, an empty or
     ///   mis-shaped matrix, NaN/infinite values, or invalid options.
-    public func fit(_ data: [Double], rows: Int, columns: Int) throws(AlgorithmError) -> KMeansResult {
+    package func fit(_ data: [Double], rows: Int, columns: Int) throws(AlgorithmError) -> KMeansResult {
         try validate(data, rows: rows, columns: columns)
         let tolScaled = Self.scaledTolerance(data, rows: rows, columns: columns, tol: tol)
         var best: KMeansResult?
@@ -72,13 +72,13 @@ public struct KMeans: Sendable {
     }
 
     /// Clusters `Float` data (converted to `Double` once; O(n·d) extra memory).
-    public func fit(_ data: [Float], rows: Int, columns: Int) throws(AlgorithmError) -> KMeansResult {
+    package func fit(_ data: [Float], rows: Int, columns: Int) throws(AlgorithmError) -> KMeansResult {
         try fit(data.map(Double.init), rows: rows, columns: columns)
     }
 
     /// One run from the given `k × columns` starting centroids (row-major); `nInit` and `seed` are
     /// not used. Lets callers compare algorithms from one start or warm-start from a stored model.
-    public func fit(
+    package func fit(
         _ data: [Double], rows: Int, columns: Int, initialCentroids: [Double]
     ) throws(AlgorithmError) -> KMeansResult {
         try validate(data, rows: rows, columns: columns)

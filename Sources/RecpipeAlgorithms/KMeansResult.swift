@@ -1,28 +1,28 @@
 /// The outcome of ``KMeans/fit(_:rows:columns:)``.
-public struct KMeansResult: Sendable, Equatable {
+package struct KMeansResult: Sendable, Equatable {
     /// Cluster of each row, in `0..<k`.
-    public var labels: [Int]
+    package var labels: [Int]
     /// `k × columns` centroids, row-major.
-    public var centroids: [Double]
+    package var centroids: [Double]
     /// Number of feature columns.
-    public var columns: Int
+    package var columns: Int
     /// Sum of squared distances of rows to their centroid.
-    public var inertia: Double
+    package var inertia: Double
     /// Iterations run (assignment + update steps) in the winning restart.
-    public var iterations: Int
+    package var iterations: Int
     /// Inertia after each assignment step (non-increasing), winning restart.
-    public var inertiaHistory: [Double]
+    package var inertiaHistory: [Double]
     /// Empty clusters re-seeded during the winning restart.
-    public var emptyClusterReseeds: Int
+    package var emptyClusterReseeds: Int
     /// `false` when `maxIter` ran out before convergence.
-    public var converged: Bool
+    package var converged: Bool
     /// The algorithm actually used (`.auto` resolved).
-    public var algorithm: KMeans.Algorithm
+    package var algorithm: KMeans.Algorithm
     /// Which restart (0-based) won.
-    public var run: Int
+    package var run: Int
 
     /// Rebuilds a result (e.g. decoded from a cache) so ``predict(_:rows:)`` can assign new rows.
-    public init(
+    package init(
         labels: [Int], centroids: [Double], columns: Int, inertia: Double, iterations: Int,
         inertiaHistory: [Double], emptyClusterReseeds: Int, converged: Bool,
         algorithm: KMeans.Algorithm, run: Int
@@ -40,15 +40,15 @@ public struct KMeansResult: Sendable, Equatable {
     }
 
     /// Number of clusters.
-    public var k: Int { columns == 0 ? 0 : centroids.count / columns }
+    package var k: Int { columns == 0 ? 0 : centroids.count / columns }
 
     /// Centroid `j` as a slice of ``centroids``.
-    public func centroid(_ j: Int) -> ArraySlice<Double> {
+    package func centroid(_ j: Int) -> ArraySlice<Double> {
         centroids[(j * columns)..<((j + 1) * columns)]
     }
 
     /// Rows per cluster.
-    public var clusterSizes: [Int] {
+    package var clusterSizes: [Int] {
         var sizes = [Int](repeating: 0, count: k)
         for l in labels { sizes[l] += 1 }
         return sizes
@@ -57,7 +57,7 @@ public struct KMeansResult: Sendable, Equatable {
     /// Assigns new rows (row-major, same columns, same scaling as the fitted data) to the nearest
     /// centroid; ties go to the lowest cluster index. O(rows·k·d).
     /// - Throws: ``AlgorithmError`` for a mis-shaped matrix or a non-finite value.
-    public func predict(_ data: [Double], rows: Int) throws(AlgorithmError) -> [Int] {
+    package func predict(_ data: [Double], rows: Int) throws(AlgorithmError) -> [Int] {
         try KMeans.validateShape(count: data.count, rows: rows, columns: columns)
         try KMeans.checkFinite(data, columns: columns)
         let d = columns, k = self.k

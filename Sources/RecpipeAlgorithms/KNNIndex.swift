@@ -10,7 +10,7 @@
 ///
 /// Complexity: O(Σ_y deg(y)²) time (deg(y) = entries in column y), O(rows × K) output,
 /// O(threads × rows) scratch.
-public enum KNNIndex {
+package enum KNNIndex {
     /// Neighbour lists for every row of `matrix`.
     ///
     /// - Parameters:
@@ -22,7 +22,7 @@ public enum KNNIndex {
     ///   - maxMemoryBytes: refuse with `.memoryLimitExceeded` before computing when
     ///     `KNNMemory.estimateBytes` is over it.
     ///   - entity: what a row is, for messages ("user", "item").
-    public static func build(
+    package static func build(
         _ matrix: SparseMatrix, neighbors: Int?, options: SimilarityOptions, biases: BiasTerms? = nil,
         keepNonPositive: Bool = false, maxMemoryBytes: Int? = nil, entity: String = "row"
     ) throws(AlgorithmError) -> NeighborLists {
@@ -51,7 +51,7 @@ public enum KNNIndex {
 
     /// The similarity of rows `a` and `b` computed directly by merging the two rows — the
     /// reference the parallel kernel must agree with. O(len(a) + len(b)) after the transform.
-    public static func similarity(
+    package static func similarity(
         _ matrix: SparseMatrix, _ a: Int, _ b: Int, options: SimilarityOptions, biases: BiasTerms? = nil
     ) throws(AlgorithmError) -> Double {
         let data = try transformed(matrix, options: options, biases: biases)

@@ -10,14 +10,14 @@
 ///
 /// Complexity: fit O(Σ_u deg(u)²) time and O(items × K) memory; recommending O(Σ_{j ∈ seen(u)} K)
 /// per user plus O(log N) per scored item. Both run in parallel (items / users).
-public struct KNNItemRecommender: Sendable {
+package struct KNNItemRecommender: Sendable {
     /// Item → its K most similar items (including itself), best first.
-    public let neighbors: NeighborLists
-    public let weighting: KNNWeighting
-    public var itemCount: Int { neighbors.rowCount }
+    package let neighbors: NeighborLists
+    package let weighting: KNNWeighting
+    package var itemCount: Int { neighbors.rowCount }
 
     /// Fits on a users × items matrix of interaction strengths.
-    public init(
+    package init(
         userItems: SparseMatrix, neighbors k: Int = 20, weighting: KNNWeighting = .none, maxMemoryBytes: Int? = nil
     ) throws(AlgorithmError) {
         guard k >= 1 else { throw AlgorithmError.invalid("`neighbors` must be at least 1 (got \(k))") }
@@ -44,7 +44,7 @@ public struct KNNItemRecommender: Sendable {
     /// Top-`count` items for each user in `users` (default: every row of `userItems`), one row per
     /// requested user, in order. `userItems` gives each user's history (usually the training
     /// matrix); with `excludeSeen` its items are never recommended.
-    public func recommend(
+    package func recommend(
         userItems: SparseMatrix, count: Int, users: [Int]? = nil, excludeSeen: Bool = true
     ) throws(AlgorithmError) -> RankedLists {
         guard count >= 1 else { throw AlgorithmError.invalid("top-N `count` must be at least 1 (got \(count))") }

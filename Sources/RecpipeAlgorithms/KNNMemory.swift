@@ -1,12 +1,12 @@
 /// Predicts the memory a kNN computation needs, and refuses before computing when over a limit.
-public enum KNNMemory {
+package enum KNNMemory {
     /// Bytes needed to build neighbour lists for `rows` entities over a matrix with `nonZeros`
     /// entries: the lists themselves (`rows × min(neighbors, rows) × 8` bytes: Int32 index +
     /// Float score, plus row pointers), a transformed copy and transpose of the matrix
     /// (`2 × nonZeros × 8`), and per-thread scratch (`rows × 60` bytes of co-rating statistics
     /// plus a heap of `neighbors` entries) for each of `workers` threads. `neighbors == nil`
     /// means unlimited (every other row may be kept). O(1).
-    public static func estimateBytes(rows: Int, nonZeros: Int, neighbors: Int?, workers: Int? = nil) -> Int {
+    package static func estimateBytes(rows: Int, nonZeros: Int, neighbors: Int?, workers: Int? = nil) -> Int {
         let k = min(neighbors ?? rows, rows)
         let threads = max(1, workers ?? Parallel.defaultWorkers)
         let lists = rows * k * 8 + (rows + 1) * 8
@@ -17,7 +17,7 @@ public enum KNNMemory {
 
     /// Throws `.memoryLimitExceeded` when the estimate is over `maxBytes` (nil = no limit).
     /// `entity` names the rows in the message ("item" → "item-kNN with 1,682 items").
-    public static func check(
+    package static func check(
         rows: Int, nonZeros: Int, neighbors: Int?, maxBytes: Int?, entity: String, workers: Int? = nil
     ) throws(AlgorithmError) {
         guard let maxBytes else { return }

@@ -1,15 +1,15 @@
 /// One rating prediction and how it was made.
-public struct KNNPrediction: Sendable, Equatable {
+package struct KNNPrediction: Sendable, Equatable {
     /// The predicted rating, clipped to the rating scale.
-    public var value: Float
+    package var value: Float
     /// Neighbours that contributed (similarity > 0, among the k most similar that rated the item).
-    public var neighborsUsed: Int
+    package var neighborsUsed: Int
     /// Why the neighbour term was not used, or nil.
-    public var fallback: KNNPredictor.Fallback?
+    package var fallback: KNNPredictor.Fallback?
 
-    public var fellBack: Bool { fallback != nil }
+    package var fellBack: Bool { fallback != nil }
 
-    public init(value: Float, neighborsUsed: Int, fallback: KNNPredictor.Fallback?) {
+    package init(value: Float, neighborsUsed: Int, fallback: KNNPredictor.Fallback?) {
         self.value = value
         self.neighborsUsed = neighborsUsed
         self.fallback = fallback
@@ -20,14 +20,14 @@ extension KNNPredictor {
     // MARK: - Public prediction
 
     /// Predicts r̂(user, item). O(n_x + raters(y) log k).
-    public func predict(user: Int, item: Int) -> KNNPrediction {
+    package func predict(user: Int, item: Int) -> KNNPrediction {
         var scratch = Scratch(count: byX.rows, k: configuration.k)
         return predict(user: user, item: item, scratch: &scratch)
     }
 
     /// Predicts every (user, item) pair, in parallel; results are in input order and identical to
     /// single `predict` calls. O(pairs × raters(y) log k + distinct x × list length).
-    public func predict(users: [Int], items: [Int]) throws(AlgorithmError) -> [KNNPrediction] {
+    package func predict(users: [Int], items: [Int]) throws(AlgorithmError) -> [KNNPrediction] {
         guard users.count == items.count else {
             throw AlgorithmError(
                 .dimensionMismatch,

@@ -15,32 +15,32 @@
 /// Neighbour lists come from `KNNIndex`; with `neighborPool == nil` they hold every positive
 /// similarity, which makes the predictions those of Surprise (up to ties at the k-th neighbour
 /// and Float storage of similarities).
-public struct KNNPredictor: Sendable {
-    public enum Kind: String, Sendable { case withMeans, baseline }
+package struct KNNPredictor: Sendable {
+    package enum Kind: String, Sendable { case withMeans, baseline }
 
     /// Why a prediction fell back to the mean / baseline.
-    public enum Fallback: String, Sendable, Equatable {
+    package enum Fallback: String, Sendable, Equatable {
         case unknownUser, unknownItem, tooFewNeighbors
     }
 
-    public struct Configuration: Sendable, Equatable {
-        public var kind: Kind
-        public var userBased: Bool
+    package struct Configuration: Sendable, Equatable {
+        package var kind: Kind
+        package var userBased: Bool
         /// k: the most neighbours used per prediction (Surprise's default 40).
-        public var k: Int
+        package var k: Int
         /// Fewer contributing neighbours than this → fall back (Surprise's `min_k`, default 1).
-        public var minK: Int
-        public var similarity: SimilarityOptions
-        public var baseline: BaselineModel.Options
-        public var ratingScale: ClosedRange<Float>
+        package var minK: Int
+        package var similarity: SimilarityOptions
+        package var baseline: BaselineModel.Options
+        package var ratingScale: ClosedRange<Float>
         /// Neighbours kept per entity in the index; nil = all with positive similarity (exact).
-        public var neighborPool: Int?
+        package var neighborPool: Int?
         /// Refuse before building the index when it would need more bytes than this.
-        public var maxMemoryBytes: Int?
+        package var maxMemoryBytes: Int?
 
         /// Defaults: Surprise's k = 40, min_k = 1; similarity `msd` for `.withMeans` and
         /// `pearsonBaseline` (shrinkage 100) for `.baseline`, the measure Surprise recommends for it.
-        public init(
+        package init(
             kind: Kind = .withMeans, userBased: Bool = true, k: Int = 40, minK: Int = 1,
             similarity: SimilarityOptions? = nil, baseline: BaselineModel.Options = .init(),
             ratingScale: ClosedRange<Float> = 1...5, neighborPool: Int? = nil, maxMemoryBytes: Int? = nil
@@ -57,12 +57,12 @@ public struct KNNPredictor: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// Neighbour lists of x (users when user-based, else items).
-    public let neighbors: NeighborLists
+    package let neighbors: NeighborLists
     /// Baselines (only for `.baseline`).
-    public let baselines: BaselineModel?
-    public let globalMean: Double
+    package let baselines: BaselineModel?
+    package let globalMean: Double
     /// x × y ratings and their transpose (y → raters).
     let byX: SparseMatrix
     let byY: SparseMatrix
@@ -71,7 +71,7 @@ public struct KNNPredictor: Sendable {
     let biasTerms: BiasTerms?
 
     /// Fits on a users × items rating matrix (absent entries = unrated).
-    public init(ratings: SparseMatrix, configuration: Configuration = Configuration()) throws(AlgorithmError) {
+    package init(ratings: SparseMatrix, configuration: Configuration = Configuration()) throws(AlgorithmError) {
         guard configuration.k >= 1 else { throw AlgorithmError.invalid("`k` must be ≥ 1 (got \(configuration.k))") }
         guard configuration.minK >= 0 else {
             throw AlgorithmError.invalid("`min_k` must be ≥ 0 (got \(configuration.minK))")

@@ -4,12 +4,12 @@
 /// Used both for kNN neighbour lists (row = item, entries = its most similar items) and for
 /// top-N recommendations (row = user, entries = recommended items). CSR layout: row `r`'s entries
 /// are `indices[rowPointers[r]..<rowPointers[r+1]]` with matching `scores`.
-public struct RankedLists: Sendable, Equatable {
-    public var rowPointers: [Int]
-    public var indices: [Int32]
-    public var scores: [Float]
+package struct RankedLists: Sendable, Equatable {
+    package var rowPointers: [Int]
+    package var indices: [Int32]
+    package var scores: [Float]
 
-    public init(rowPointers: [Int], indices: [Int32], scores: [Float]) {
+    package init(rowPointers: [Int], indices: [Int32], scores: [Float]) {
         precondition(!rowPointers.isEmpty, "rowPointers needs at least one entry")
         precondition(indices.count == scores.count, "indices and scores must have equal length")
         precondition(rowPointers.last == indices.count, "rowPointers must end at the entry count")
@@ -19,21 +19,21 @@ public struct RankedLists: Sendable, Equatable {
     }
 
     /// Number of rows.
-    public var rowCount: Int { rowPointers.count - 1 }
+    package var rowCount: Int { rowPointers.count - 1 }
 
     /// Total number of stored entries.
-    public var entryCount: Int { indices.count }
+    package var entryCount: Int { indices.count }
 
     /// Range of row `r`'s entries in `indices` / `scores`.
-    public func range(_ r: Int) -> Range<Int> { rowPointers[r]..<rowPointers[r + 1] }
+    package func range(_ r: Int) -> Range<Int> { rowPointers[r]..<rowPointers[r + 1] }
 
     /// Row `r` as an array of pairs, best first.
-    public func row(_ r: Int) -> [(index: Int32, score: Float)] {
+    package func row(_ r: Int) -> [(index: Int32, score: Float)] {
         range(r).map { (index: indices[$0], score: scores[$0]) }
     }
 
     /// Approximate heap bytes held by the lists.
-    public var byteCount: Int { rowPointers.count * 8 + indices.count * 4 + scores.count * 4 }
+    package var byteCount: Int { rowPointers.count * 8 + indices.count * 4 + scores.count * 4 }
 
     /// Assembles lists from per-row slots of a fixed width: row `r` owns
     /// `slotIndices[r*width ..< r*width + counts[r]]`. O(rows × width).
@@ -82,7 +82,7 @@ extension RankedLists {
 extension RankedLists {
     /// The lists as a sparse matrix (row r's entries: its indices as columns, its scores as values)
     /// sharing the storage, e.g. a hop of ``NeighborScoring``. O(1).
-    public func matrix(columns: Int) -> SparseMatrix {
+    package func matrix(columns: Int) -> SparseMatrix {
         SparseMatrix(rows: rowCount, cols: columns, rowPointers: rowPointers, columns: indices, values: scores)
     }
 }
@@ -121,11 +121,11 @@ extension RankedLists {
 }
 
 /// kNN neighbour lists: row = entity (user or item), entries = its most similar entities.
-public typealias NeighborLists = RankedLists
+package typealias NeighborLists = RankedLists
 
 extension RankedLists {
     /// Each row's indices as an array, e.g. for `Metrics.ranking(recommendations:…)`.
-    public func indexLists() -> [[Int32]] {
+    package func indexLists() -> [[Int32]] {
         (0..<rowCount).map { Array(indices[range($0)]) }
     }
 }

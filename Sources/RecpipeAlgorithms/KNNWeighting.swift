@@ -7,7 +7,7 @@ import RealModule
 /// users the "terms"), which is how `implicit` applies them (`bm25_weight(user_items.T).T`).
 /// With N = number of items and df(u) = number of items user u interacted with,
 /// idf(u) = log(N) − log(1 + df(u)).
-public enum KNNWeighting: Sendable, Equatable {
+package enum KNNWeighting: Sendable, Equatable {
     /// Each item row L2-normalized: item–item dot products are cosines.
     case none
     /// √x · idf(u), then each item row L2-normalized.
@@ -17,7 +17,7 @@ public enum KNNWeighting: Sendable, Equatable {
     case bm25(k1: Double = 1.2, b: Double = 0.75)
 
     /// The weighted items × users matrix for a users × items input. O(nnz).
-    public func weightedItemUsers(_ userItems: SparseMatrix) -> SparseMatrix {
+    package func weightedItemUsers(_ userItems: SparseMatrix) -> SparseMatrix {
         let itemUsers = userItems.transposed()
         switch self {
         case .none:
@@ -30,7 +30,7 @@ public enum KNNWeighting: Sendable, Equatable {
     }
 
     /// √x · idf(column) over the rows of `m` (implicit's `tfidf_weight`). O(nnz).
-    public static func tfidf(_ m: SparseMatrix) -> SparseMatrix {
+    package static func tfidf(_ m: SparseMatrix) -> SparseMatrix {
         let idf = inverseDocumentFrequency(m)
         var out = m
         for p in 0..<m.nonZeroCount {
@@ -40,7 +40,7 @@ public enum KNNWeighting: Sendable, Equatable {
     }
 
     /// BM25 weights over the rows of `m` (implicit's `bm25_weight`). O(nnz).
-    public static func bm25(_ m: SparseMatrix, k1: Double = 1.2, b: Double = 0.75) -> SparseMatrix {
+    package static func bm25(_ m: SparseMatrix, k1: Double = 1.2, b: Double = 0.75) -> SparseMatrix {
         let idf = inverseDocumentFrequency(m)
         var rowSums = [Double](repeating: 0, count: m.rows)
         for r in 0..<m.rows { for p in m.rowRange(r) { rowSums[r] += Double(m.values[p]) } }
@@ -57,7 +57,7 @@ public enum KNNWeighting: Sendable, Equatable {
     }
 
     /// Each row scaled to unit L2 norm (all-zero rows stay zero). O(nnz).
-    public static func normalizeRows(_ m: SparseMatrix) -> SparseMatrix {
+    package static func normalizeRows(_ m: SparseMatrix) -> SparseMatrix {
         var out = m
         for r in 0..<m.rows {
             var sq = 0.0

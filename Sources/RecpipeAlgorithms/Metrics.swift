@@ -5,9 +5,9 @@ import RealModule
 /// Ranking metrics take one ranked list per user (best first) and the user's relevant (test)
 /// items, with binary relevance. A ranked list shorter than k is scored as if padded with misses;
 /// each relevant item counts at most once. See `definitions` for the exact formulas.
-public enum Metrics {
+package enum Metrics {
     /// One-line definitions, for printing next to results.
-    public static let definitions: [String: String] = [
+    package static let definitions: [String: String] = [
         "rmse": "RMSE = √(Σ (r̂ − r)² / n) over all predicted test ratings",
         "mae": "MAE = Σ |r̂ − r| / n over all predicted test ratings",
         "precision@k":
@@ -29,7 +29,7 @@ public enum Metrics {
     // MARK: - Rating error
 
     /// Root mean squared error. O(n).
-    public static func rmse(predicted: [Float], actual: [Float]) throws(AlgorithmError) -> Double {
+    package static func rmse(predicted: [Float], actual: [Float]) throws(AlgorithmError) -> Double {
         try checkPairs(predicted, actual)
         var s = 0.0
         for (p, a) in zip(predicted, actual) { s += (Double(p) - Double(a)) * (Double(p) - Double(a)) }
@@ -37,7 +37,7 @@ public enum Metrics {
     }
 
     /// Mean absolute error. O(n).
-    public static func mae(predicted: [Float], actual: [Float]) throws(AlgorithmError) -> Double {
+    package static func mae(predicted: [Float], actual: [Float]) throws(AlgorithmError) -> Double {
         try checkPairs(predicted, actual)
         var s = 0.0
         for (p, a) in zip(predicted, actual) { s += abs(Double(p) - Double(a)) }
@@ -66,19 +66,19 @@ public enum Metrics {
     }
 
     /// Hits in the top k / k.
-    public static func precision(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
+    package static func precision(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
         guard k > 0 else { return 0 }
         return Double(hitRanks(ranked[...], relevant, k: k).count) / Double(k)
     }
 
     /// Hits in the top k / |relevant| (0 when nothing is relevant).
-    public static func recall(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
+    package static func recall(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
         guard !relevant.isEmpty else { return 0 }
         return Double(hitRanks(ranked[...], relevant, k: k).count) / Double(relevant.count)
     }
 
     /// Binary-relevance NDCG@k with ideal DCG over min(k, |relevant|) positions.
-    public static func ndcg(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
+    package static func ndcg(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
         let ideal = (0..<min(k, relevant.count)).reduce(0.0) { $0 + 1 / Double.log2(Double($1 + 2)) }
         guard ideal > 0 else { return 0 }
         let dcg = hitRanks(ranked[...], relevant, k: k).reduce(0.0) { $0 + 1 / Double.log2(Double($1 + 1)) }
@@ -86,7 +86,7 @@ public enum Metrics {
     }
 
     /// Average precision@k: Σ precision@p at each hit rank p / min(k, |relevant|).
-    public static func averagePrecision(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
+    package static func averagePrecision(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
         let denom = min(k, relevant.count)
         guard denom > 0 else { return 0 }
         let ranks = hitRanks(ranked[...], relevant, k: k)
@@ -96,7 +96,7 @@ public enum Metrics {
     }
 
     /// 1 when some relevant item is in the top k, else 0.
-    public static func hit(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
+    package static func hit(_ ranked: [Int32], relevant: Set<Int32>, k: Int) -> Double {
         hitRanks(ranked[...], relevant, k: k).isEmpty ? 0 : 1
     }
 }

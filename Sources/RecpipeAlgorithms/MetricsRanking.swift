@@ -1,26 +1,26 @@
 /// Averages of the top-N ranking metrics over users, optionally broken down by user group.
-public struct RankingReport: Sendable, Equatable {
-    public var k: Int
+package struct RankingReport: Sendable, Equatable {
+    package var k: Int
     /// Users with at least one test item: the users every average is over.
-    public var usersEvaluated: Int
+    package var usersEvaluated: Int
     /// Users given that have no test items (skipped).
-    public var usersWithoutTest: Int
-    public var precision: Double
-    public var recall: Double
-    public var ndcg: Double
-    public var map: Double
-    public var hitRate: Double
+    package var usersWithoutTest: Int
+    package var precision: Double
+    package var recall: Double
+    package var ndcg: Double
+    package var map: Double
+    package var hitRate: Double
     /// Distinct items in the evaluated users' top k / catalogue size.
-    public var coverage: Double
+    package var coverage: Double
     /// Mean training popularity of recommended items (nil without popularity counts).
-    public var meanPopularity: Double?
+    package var meanPopularity: Double?
     /// Mean popularity percentile of recommended items (nil without popularity counts).
-    public var meanPopularityPercentile: Double?
+    package var meanPopularityPercentile: Double?
     /// The same report restricted to each group's users (empty without groups).
-    public var groups: [String: RankingReport]
+    package var groups: [String: RankingReport]
 
     /// The metrics by name (the keys of `Metrics.definitions`, with `@k` spelled out).
-    public var values: [(name: String, value: Double)] {
+    package var values: [(name: String, value: Double)] {
         var out: [(String, Double)] = [
             ("precision@\(k)", precision), ("recall@\(k)", recall), ("ndcg@\(k)", ndcg), ("map@\(k)", map),
             ("hit_rate@\(k)", hitRate), ("coverage@\(k)", coverage),
@@ -41,7 +41,7 @@ extension Metrics {
     ///   - itemPopularity: training interaction count per item (length `catalogSize`), optional.
     ///   - groups: user index → group label, optional; users without a label are only in the total.
     /// Complexity: O(Σ_u (k + |relevant_u|) + catalogSize log catalogSize).
-    public static func ranking(
+    package static func ranking(
         recommendations: [[Int32]], relevant: [[Int32]], k: Int, catalogSize: Int,
         itemPopularity: [Int]? = nil, groups: [Int: String]? = nil
     ) throws(AlgorithmError) -> RankingReport {

@@ -11,9 +11,9 @@ import Foundation
 ///   boundaries depend only on `count` and `blockSize`, never on the worker count. A reduction that
 ///   writes one partial result per block and then combines the partials in block order is therefore
 ///   bit-identical whatever the number of threads and however the scheduler interleaves them.
-public enum Parallel {
+package enum Parallel {
     /// The default number of workers: the active processor count (at least 1).
-    public static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    package static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Calls `body` on disjoint contiguous ranges covering `0..<count`, concurrently.
     ///
@@ -23,7 +23,7 @@ public enum Parallel {
     ///     (a count below `2 * minChunk` runs inline on the calling thread).
     ///   - threads: worker cap; `nil` uses ``defaultWorkers``.
     ///   - body: called once per chunk; must only write state owned by its range.
-    public static func forEachChunk(
+    package static func forEachChunk(
         count: Int, minChunk: Int, threads: Int? = nil, _ body: @Sendable (Range<Int>) -> Void
     ) {
         guard count > 0 else { return }
@@ -42,7 +42,7 @@ public enum Parallel {
     }
 
     /// The number of blocks ``forEachBlock(count:blockSize:threads:_:)`` uses for `count` indices.
-    public static func blockCount(count: Int, blockSize: Int) -> Int {
+    package static func blockCount(count: Int, blockSize: Int) -> Int {
         count <= 0 ? 0 : (count + blockSize - 1) / blockSize
     }
 
@@ -51,7 +51,7 @@ public enum Parallel {
     ///
     /// Block boundaries depend only on `count` and `blockSize`, so per-block partial results
     /// combined in block order give the same bits for any `threads`.
-    public static func forEachBlock(
+    package static func forEachBlock(
         count: Int, blockSize: Int, threads: Int? = nil,
         _ body: @Sendable (_ block: Int, _ range: Range<Int>) -> Void
     ) {
@@ -73,12 +73,12 @@ public enum Parallel {
     }
 
     /// The worker count for a `threads` option where 0 means all cores.
-    public static func workers(_ threads: Int) -> Int { threads > 0 ? threads : defaultWorkers }
+    package static func workers(_ threads: Int) -> Int { threads > 0 ? threads : defaultWorkers }
 
     /// Splits `0..<count` into contiguous chunks (at most 4 per worker, at least `minChunk` indices
     /// each), runs `body` on them concurrently and returns the chunk results in range order.
     /// Chunk boundaries depend only on `count`, `minChunk` and the worker count.
-    public static func mapChunks<T>(
+    package static func mapChunks<T>(
         count: Int, minChunk: Int = 16, threads: Int? = nil, _ body: @Sendable (Range<Int>) -> T
     ) -> [T] {
         guard count > 0 else { return [] }
@@ -100,7 +100,7 @@ public enum Parallel {
     /// Calls `body(k)` for every `k` in `0..<count`; item `k` always runs on worker
     /// `k % workers(threads)` (static interleaving). `body` may capture non-Sendable state: it
     /// must only write memory owned by item `k`.
-    public static func forEachInterleaved(count: Int, threads: Int, _ body: (Int) -> Void) {
+    package static func forEachInterleaved(count: Int, threads: Int, _ body: (Int) -> Void) {
         interleave(count: count, threads: threads) { k, _ in body(k) }
     }
 
@@ -108,7 +108,7 @@ public enum Parallel {
     /// worker `c % workers`; `worker` indexes per-thread scratch (`worker < workers(threads)`).
     /// The chunks are the same for any thread count (one worker runs them in order), so a body
     /// that groups indices within its range groups them the same way for any thread count.
-    public static func forEachInterleavedChunk(
+    package static func forEachInterleavedChunk(
         count: Int, chunk: Int, threads: Int, _ body: (Range<Int>, Int) -> Void
     ) {
         let chunks = (count + chunk - 1) / chunk

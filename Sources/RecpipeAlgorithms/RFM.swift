@@ -1,5 +1,5 @@
 /// Recency–frequency–monetary scoring helpers.
-public enum RFM {
+package enum RFM {
     // MARK: - Quantile scores
 
     /// Scores each value 1…`bins` by its rank, `bins` being the best.
@@ -14,7 +14,7 @@ public enum RFM {
     ///
     /// NaN counts as the worst value (score 1 when alone at the bottom). O(n log n).
     /// - Precondition: `bins >= 1`.
-    public static func quantileScores(values: [Double], bins: Int = 5, higherIsBetter: Bool) -> [Int] {
+    package static func quantileScores(values: [Double], bins: Int = 5, higherIsBetter: Bool) -> [Int] {
         precondition(bins >= 1, "bins must be at least 1")
         guard !values.isEmpty else { return [] }
         let sorted = sortedKeys(values: values, higherIsBetter: higherIsBetter)
@@ -23,14 +23,14 @@ public enum RFM {
 
     /// The keys ``score(_:sortedKeys:bins:higherIsBetter:)`` compares against: ascending from
     /// worse to better (NaN the worst).
-    public static func sortedKeys(values: [Double], higherIsBetter: Bool) -> [Double] {
+    package static func sortedKeys(values: [Double], higherIsBetter: Bool) -> [Double] {
         values.map { key($0, higherIsBetter: higherIsBetter) }.sorted()
     }
 
     /// The 1…`bins` score of `value` among the values behind `sortedKeys` (those that are worse
     /// decide it), as ``quantileScores(values:bins:higherIsBetter:)`` scores its own values: a
     /// new value is scored against a batch's distribution without recomputing it. O(log n).
-    public static func score(_ value: Double, sortedKeys: [Double], bins: Int = 5, higherIsBetter: Bool) -> Int {
+    package static func score(_ value: Double, sortedKeys: [Double], bins: Int = 5, higherIsBetter: Bool) -> Int {
         guard !sortedKeys.isEmpty else { return 1 }
         let worse = firstIndex(in: sortedKeys, notBelow: key(value, higherIsBetter: higherIsBetter))
         return min(bins, 1 + (bins * worse) / sortedKeys.count)
@@ -68,7 +68,7 @@ public enum RFM {
     /// \* The grid has no "Lost" cell; following the 11-segment tables that add it, R = 1, F = 1
     /// with a low monetary score (M ≤ 2) is **Lost**; with M ≥ 3 it stays Hibernating.
     /// M is used only for that split. Scores outside 1…5 are clamped.
-    public static func segmentLabel(r: Int, f: Int, m: Int) -> String {
+    package static func segmentLabel(r: Int, f: Int, m: Int) -> String {
         let r = min(5, max(1, r)), f = min(5, max(1, f)), m = min(5, max(1, m))
         switch (r, f) {
         case (1, 1) where m <= 2: return "Lost"
@@ -86,7 +86,7 @@ public enum RFM {
     }
 
     /// All segment names `segmentLabel` can return, best first.
-    public static let segmentNames = [
+    package static let segmentNames = [
         "Champions", "Loyal Customers", "Potential Loyalists", "New Customers", "Promising",
         "Need Attention", "About To Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost",
     ]

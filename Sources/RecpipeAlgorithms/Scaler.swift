@@ -10,20 +10,20 @@
 /// A zero scale (a constant column) is replaced by 1, so that column maps to 0 (standard,
 /// robust: x − center; minMax: x − min). NaN values are treated as missing: `fit` ignores them
 /// and `transform` passes them through; a column with no finite value gets center 0, scale 1.
-public struct Scaler: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct Scaler: Sendable, Equatable {
+    package enum Kind: String, Sendable, CaseIterable {
         case standard, minMax, robust
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// Subtracted from each column.
-    public var centers: [Double]
+    package var centers: [Double]
     /// Each column is divided by this (never 0).
-    public var scales: [Double]
+    package var scales: [Double]
 
     /// Restores a stored scaler. `centers` and `scales` must have equal length; zero scales
     /// are replaced by 1.
-    public init(kind: Kind, centers: [Double], scales: [Double]) {
+    package init(kind: Kind, centers: [Double], scales: [Double]) {
         precondition(centers.count == scales.count, "centers and scales must have one entry per column")
         self.kind = kind
         self.centers = centers
@@ -31,12 +31,12 @@ public struct Scaler: Sendable, Equatable {
     }
 
     /// Number of columns the scaler was fitted on.
-    public var columnCount: Int { centers.count }
+    package var columnCount: Int { centers.count }
 
     // MARK: - Fitting
 
     /// Fits one center and scale per column. O(n) per column (O(n log n) for `robust`).
-    public static func fit(_ kind: Kind, columns: [[Double]]) -> Scaler {
+    package static func fit(_ kind: Kind, columns: [[Double]]) -> Scaler {
         var centers: [Double] = [], scales: [Double] = []
         for column in columns {
             let values = column.filter { !$0.isNaN }
@@ -48,7 +48,7 @@ public struct Scaler: Sendable, Equatable {
     }
 
     /// Fits on a row-major `rows × columns` matrix.
-    public static func fit(_ kind: Kind, matrix: [Double], rows: Int, columns: Int) -> Scaler {
+    package static func fit(_ kind: Kind, matrix: [Double], rows: Int, columns: Int) -> Scaler {
         precondition(matrix.count == rows * columns, "matrix must hold rows × columns values")
         return fit(kind, columns: columnsOf(matrix, rows: rows, columns: columns))
     }
@@ -83,26 +83,26 @@ public struct Scaler: Sendable, Equatable {
 
     /// Scales columns (one array per column, as fitted). O(n·d).
     /// - Throws: ``AlgorithmError`` when the number of columns differs from the fitted one.
-    public func transform(columns: [[Double]]) throws(AlgorithmError) -> [[Double]] {
+    package func transform(columns: [[Double]]) throws(AlgorithmError) -> [[Double]] {
         try checkColumns(columns.count)
         return columns.enumerated().map { c, column in column.map { ($0 - centers[c]) / scales[c] } }
     }
 
     /// Undoes ``transform(columns:)``.
-    public func inverseTransform(columns: [[Double]]) throws(AlgorithmError) -> [[Double]] {
+    package func inverseTransform(columns: [[Double]]) throws(AlgorithmError) -> [[Double]] {
         try checkColumns(columns.count)
         return columns.enumerated().map { c, column in column.map { $0 * scales[c] + centers[c] } }
     }
 
     /// Scales a row-major matrix with `columnCount` columns.
-    public func transform(matrix: [Double]) throws(AlgorithmError) -> [Double] {
+    package func transform(matrix: [Double]) throws(AlgorithmError) -> [Double] {
         try checkMatrix(matrix.count)
         let d = columnCount
         return matrix.enumerated().map { i, x in (x - centers[i % d]) / scales[i % d] }
     }
 
     /// Undoes ``transform(matrix:)``.
-    public func inverseTransform(matrix: [Double]) throws(AlgorithmError) -> [Double] {
+    package func inverseTransform(matrix: [Double]) throws(AlgorithmError) -> [Double] {
         try checkMatrix(matrix.count)
         let d = columnCount
         return matrix.enumerated().map { i, y in y * scales[i % d] + centers[i % d] }

@@ -2,10 +2,10 @@
 ///
 /// Every random choice in recpipe (k-means++ seeding, ALS initialisation, splits, demo data) draws
 /// from one of these, so the same seed gives the same result on every machine.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var sm = seed
         func splitmix() -> UInt64 {
             sm &+= 0x9E37_79B9_7F4A_7C15
@@ -22,7 +22,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A generator for an independent stream (e.g. one per restart or per worker), derived from a
     /// base seed and a stream number.
-    public init(seed: UInt64, stream: UInt64) {
+    package init(seed: UInt64, stream: UInt64) {
         self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03 &+ 0x8CB9_2BA7_2F3D_8DD7))
     }
 
@@ -30,7 +30,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         (x << k) | (x >> (64 - k))
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -43,17 +43,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1).
-    public mutating func nextDouble() -> Double {
+    package mutating func nextDouble() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Uniform in [0, 1) as Float.
-    public mutating func nextFloat() -> Float {
+    package mutating func nextFloat() -> Float {
         Float(next() >> 40) * 0x1.0p-24
     }
 
     /// Standard normal (Box–Muller).
-    public mutating func nextGaussian() -> Double {
+    package mutating func nextGaussian() -> Double {
         var u1 = nextDouble()
         if u1 < 1e-300 { u1 = 1e-300 }
         let u2 = nextDouble()

@@ -9,7 +9,7 @@
 /// Complexity: O(m²·d) time for m points, O(m + clusters) memory per worker; parallel over rows.
 /// Meant for samples of a few thousand points (``KMeans/selectK(range:data:rows:columns:nInit:maxIter:tol:seed:algorithm:threads:sampleSize:)``
 /// uses at most 5,000).
-public enum Silhouette {
+package enum Silhouette {
     /// The mean silhouette coefficient.
     /// - Parameters:
     ///   - points: `labels.count × columns` values, row-major.
@@ -17,13 +17,13 @@ public enum Silhouette {
     ///   - labels: any integers; equal values mean the same cluster.
     /// - Throws: ``AlgorithmError`` for a mis-shaped matrix, non-finite values, or fewer than two
     ///   clusters.
-    public static func score(points: [Double], columns: Int, labels: [Int]) throws(AlgorithmError) -> Double {
+    package static func score(points: [Double], columns: Int, labels: [Int]) throws(AlgorithmError) -> Double {
         let s = try samples(points: points, columns: columns, labels: labels)
         return s.reduce(0, +) / Double(s.count)
     }
 
     /// The silhouette coefficient of every point, in input order.
-    public static func samples(points: [Double], columns: Int, labels: [Int]) throws(AlgorithmError) -> [Double] {
+    package static func samples(points: [Double], columns: Int, labels: [Int]) throws(AlgorithmError) -> [Double] {
         let m = labels.count
         try KMeans.validateShape(count: points.count, rows: m, columns: columns)
         try KMeans.checkFinite(points, columns: columns)

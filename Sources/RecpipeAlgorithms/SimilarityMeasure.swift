@@ -3,7 +3,7 @@
 ///
 /// Definitions follow scikit-surprise's `similarities.pyx` exactly, so RMSEs are comparable.
 /// "Co-rated" means the columns both rows have an entry in; `n` is their number.
-public enum SimilarityMeasure: String, Sendable, CaseIterable, Codable {
+package enum SimilarityMeasure: String, Sendable, CaseIterable, Codable {
     /// Σ a·b / √(Σ a² · Σ b²), all sums over co-rated columns only (Surprise's `cosine`).
     case cosine
     /// Pearson correlation over co-rated columns, each vector centred on its co-rated mean
@@ -25,16 +25,16 @@ public enum SimilarityMeasure: String, Sendable, CaseIterable, Codable {
 }
 
 /// How to compute similarities: the measure, minimum support and shrinkage.
-public struct SimilarityOptions: Sendable, Equatable {
-    public var measure: SimilarityMeasure
+package struct SimilarityOptions: Sendable, Equatable {
+    package var measure: SimilarityMeasure
     /// Pairs with fewer co-rated columns than this get similarity 0 (Surprise's `min_support`).
     /// `pearsonBaseline` always uses at least 2.
-    public var minSupport: Int
+    package var minSupport: Int
     /// Shrinkage λ. For every measure except `pearsonBaseline`: sim · n / (n + λ) (0 = none).
     /// For `pearsonBaseline`: sim · (n − 1) / (n − 1 + λ), as Surprise.
-    public var shrinkage: Double
+    package var shrinkage: Double
 
-    public init(measure: SimilarityMeasure, minSupport: Int = 1, shrinkage: Double? = nil) {
+    package init(measure: SimilarityMeasure, minSupport: Int = 1, shrinkage: Double? = nil) {
         self.measure = measure
         self.minSupport = minSupport
         self.shrinkage = shrinkage ?? (measure == .pearsonBaseline ? 100 : 0)
@@ -46,12 +46,12 @@ public struct SimilarityOptions: Sendable, Equatable {
 
 /// Baseline terms for `pearsonBaseline`: the residual of entry (row x, column y) is
 /// r − (globalMean + rowBias[x] + columnBias[y]).
-public struct BiasTerms: Sendable, Equatable {
-    public var globalMean: Double
-    public var rowBias: [Double]
-    public var columnBias: [Double]
+package struct BiasTerms: Sendable, Equatable {
+    package var globalMean: Double
+    package var rowBias: [Double]
+    package var columnBias: [Double]
 
-    public init(globalMean: Double, rowBias: [Double], columnBias: [Double]) {
+    package init(globalMean: Double, rowBias: [Double], columnBias: [Double]) {
         self.globalMean = globalMean
         self.rowBias = rowBias
         self.columnBias = columnBias

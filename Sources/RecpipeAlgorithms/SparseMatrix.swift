@@ -3,14 +3,14 @@
 /// `rowPointers` has `rows + 1` entries; row `r`'s entries are
 /// `columns[rowPointers[r]..<rowPointers[r+1]]` with matching `values`, columns ascending and unique.
 /// A value type: copies are cheap (copy-on-write arrays) and it is `Sendable`.
-public struct SparseMatrix: Sendable, Equatable {
-    public var rows: Int
-    public var cols: Int
-    public var rowPointers: [Int]
-    public var columns: [Int32]
-    public var values: [Float]
+package struct SparseMatrix: Sendable, Equatable {
+    package var rows: Int
+    package var cols: Int
+    package var rowPointers: [Int]
+    package var columns: [Int32]
+    package var values: [Float]
 
-    public init(rows: Int, cols: Int, rowPointers: [Int], columns: [Int32], values: [Float]) {
+    package init(rows: Int, cols: Int, rowPointers: [Int], columns: [Int32], values: [Float]) {
         precondition(rowPointers.count == rows + 1, "rowPointers must have rows + 1 entries")
         precondition(columns.count == values.count, "columns and values must have equal length")
         self.rows = rows
@@ -22,7 +22,7 @@ public struct SparseMatrix: Sendable, Equatable {
 
     /// Builds from (row, col, value) triplets; duplicates are combined with `combine`
     /// (sum by default). O(nnz log nnz).
-    public init(
+    package init(
         rows: Int, cols: Int, triplets: [(row: Int, col: Int, value: Float)],
         combine: (Float, Float) -> Float = { $0 + $1 }
     ) {
@@ -49,14 +49,14 @@ public struct SparseMatrix: Sendable, Equatable {
         self.init(rows: rows, cols: cols, rowPointers: ptr, columns: colsOut, values: vals)
     }
 
-    public var nonZeroCount: Int { values.count }
+    package var nonZeroCount: Int { values.count }
 
-    public func rowRange(_ r: Int) -> Range<Int> { rowPointers[r]..<rowPointers[r + 1] }
+    package func rowRange(_ r: Int) -> Range<Int> { rowPointers[r]..<rowPointers[r + 1] }
 
-    public func rowCount(_ r: Int) -> Int { rowPointers[r + 1] - rowPointers[r] }
+    package func rowCount(_ r: Int) -> Int { rowPointers[r + 1] - rowPointers[r] }
 
     /// The value at (r, c), or 0. O(log row length).
-    public subscript(r: Int, c: Int) -> Float {
+    package subscript(r: Int, c: Int) -> Float {
         var lo = rowPointers[r], hi = rowPointers[r + 1]
         let target = Int32(c)
         while lo < hi {
@@ -67,7 +67,7 @@ public struct SparseMatrix: Sendable, Equatable {
     }
 
     /// The transpose (items × users), O(nnz + rows + cols).
-    public func transposed() -> SparseMatrix {
+    package func transposed() -> SparseMatrix {
         var ptr = [Int](repeating: 0, count: cols + 1)
         for c in columns { ptr[Int(c) + 1] += 1 }
         for c in 0..<cols { ptr[c + 1] += ptr[c] }

@@ -2,13 +2,13 @@
 /// `users[e]`, and for time splits `timestamps[e]`). Results are entry indices into those
 /// arrays, so any column (item, value, …) can be split the same way. All randomness comes from
 /// `SeededGenerator`: the same seed gives the same split on every machine.
-public enum Split {
+package enum Split {
     /// Entry indices of one train/test split, each ascending.
-    public struct Indices: Sendable, Equatable {
-        public var train: [Int]
-        public var test: [Int]
+    package struct Indices: Sendable, Equatable {
+        package var train: [Int]
+        package var test: [Int]
 
-        public init(train: [Int], test: [Int]) {
+        package init(train: [Int], test: [Int]) {
             self.train = train
             self.test = test
         }
@@ -17,7 +17,7 @@ public enum Split {
     /// Per-user random holdout: each user's entries are shuffled (seeded) and
     /// round(fraction × count) of them go to test, keeping at least one in train.
     /// O(entries) time after grouping (O(entries log entries)).
-    public static func holdout(users: [Int32], testFraction: Double, seed: UInt64) throws(AlgorithmError) -> Indices {
+    package static func holdout(users: [Int32], testFraction: Double, seed: UInt64) throws(AlgorithmError) -> Indices {
         guard testFraction >= 0 && testFraction < 1 else {
             throw AlgorithmError.invalid("`test_fraction` must be in [0, 1) (got \(testFraction))")
         }
@@ -35,7 +35,7 @@ public enum Split {
     /// Per-user leave-last-N: each user's `n` latest entries by timestamp go to test (ties broken
     /// by the later entry index counting as later), keeping at least one entry in train.
     /// O(entries log entries).
-    public static func leaveLastN(users: [Int32], timestamps: [Int64], n: Int) throws(AlgorithmError) -> Indices {
+    package static func leaveLastN(users: [Int32], timestamps: [Int64], n: Int) throws(AlgorithmError) -> Indices {
         guard users.count == timestamps.count else {
             throw AlgorithmError(
                 .dimensionMismatch, "leave-last-N got \(users.count) users but \(timestamps.count) timestamps")
@@ -52,7 +52,7 @@ public enum Split {
     /// The fold (0..<folds) of each of `count` entries: a seeded shuffle of all entries cut into
     /// `folds` contiguous parts, the first `count % folds` parts one entry larger (the shape of
     /// Surprise's `KFold`; the exact assignment differs). O(count).
-    public static func foldAssignment(count: Int, folds: Int, seed: UInt64) throws(AlgorithmError) -> [Int] {
+    package static func foldAssignment(count: Int, folds: Int, seed: UInt64) throws(AlgorithmError) -> [Int] {
         guard folds >= 2 else { throw AlgorithmError.invalid("k-fold needs at least 2 folds (got \(folds))") }
         guard count >= folds else {
             throw AlgorithmError.invalid("k-fold with \(folds) folds needs at least \(folds) entries (got \(count))")
@@ -71,7 +71,7 @@ public enum Split {
     }
 
     /// K-fold cross-validation splits: split f tests on fold f and trains on the rest.
-    public static func kFold(count: Int, folds: Int, seed: UInt64) throws(AlgorithmError) -> [Indices] {
+    package static func kFold(count: Int, folds: Int, seed: UInt64) throws(AlgorithmError) -> [Indices] {
         let assignment = try foldAssignment(count: count, folds: folds, seed: seed)
         return (0..<folds).map { f in partition(assignment.map { $0 == f }) }
     }

@@ -129,10 +129,10 @@ final class TopKSelector {
 }
 
 /// Deterministic top-N selection over dense scores.
-public enum TopK {
+package enum TopK {
     /// Indices of the `count` highest scores, best first; equal scores in ascending index order;
     /// NaN scores and `excluding` indices are skipped. O(n log count).
-    public static func indices(of scores: [Float], count: Int, excluding: Set<Int32> = []) -> [Int32] {
+    package static func indices(of scores: [Float], count: Int, excluding: Set<Int32> = []) -> [Int32] {
         let selector = TopKSelector(capacity: count)
         for (i, s) in scores.enumerated() where !excluding.contains(Int32(i)) {
             selector.offer(Int32(i), s)

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// `recpipe`: the root command. Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage.
-public struct RecpipeCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct RecpipeCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "recpipe",
         abstract: "Run e-commerce user-profiling and recommendation pipelines described in YAML.",
         discussion: """
@@ -33,11 +33,11 @@ public struct RecpipeCommand: AsyncParsableCommand {
         ServeCommand.self,
     ]
 
-    public init() {}
+    package init() {}
 
     /// Parses and runs `arguments`, printing errors the way users expect, and returns the exit
     /// code instead of exiting (tests call this).
-    public static func execute(_ arguments: [String]) async -> Int32 {
+    package static func execute(_ arguments: [String]) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -64,11 +64,11 @@ public struct RecpipeCommand: AsyncParsableCommand {
     }
 
     /// The executable's entry point: runs the command line and returns the exit code.
-    public static func mainEntry() async -> Int32 {
+    package static func mainEntry() async -> Int32 {
         await execute(Array(CommandLine.arguments.dropFirst()))
     }
 }
 
-public enum RecpipeVersion {
-    public static let string = "0.1.0"
+package enum RecpipeVersion {
+    package static let string = "0.1.0"
 }

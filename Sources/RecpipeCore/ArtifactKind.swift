@@ -2,7 +2,7 @@
 ///
 /// Stage kinds declare which kinds their input ports accept and which kind they produce;
 /// validation checks every edge before anything runs (feeding a raw `table` into `als` is an error).
-public enum ArtifactKind: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
+package enum ArtifactKind: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
     /// A columnar table (raw events, items, users, cleaned events).
     case table
     /// A sparse user × item matrix (CSR) with id maps and per-user seen sets.
@@ -28,5 +28,5 @@ public enum ArtifactKind: String, Sendable, Hashable, CaseIterable, Codable, Cus
     /// Files written outside the cache (the export stage's result).
     case files
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

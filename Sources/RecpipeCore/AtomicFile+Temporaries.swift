@@ -11,7 +11,7 @@ extension AtomicFile {
 
     /// The writer pid in a temporary's name (`.tmp-<name>-<pid>-<random>`), or nil when `name`
     /// is not one of ours.
-    public static func writerPID(ofTemporary name: String) -> Int32? {
+    package static func writerPID(ofTemporary name: String) -> Int32? {
         guard name.hasPrefix(".tmp-") else { return nil }
         let parts = name.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4, UInt64(parts[parts.count - 1]) != nil, let pid = Int32(parts[parts.count - 2]), pid > 0
@@ -21,14 +21,14 @@ extension AtomicFile {
 
     /// Whether a process with this pid exists (a pid reused by another process counts as alive,
     /// which only keeps a leftover longer).
-    public static func isAlive(_ pid: Int32) -> Bool {
+    package static func isAlive(_ pid: Int32) -> Bool {
         pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Deletes the temporaries (files or directories) in `directory` whose writer process is gone:
     /// what a killed or crashed run left. Returns how many entries and bytes were removed.
     @discardableResult
-    public static func removeDeadTemporaries(in directory: String) -> (entries: Int, bytes: UInt64) {
+    package static func removeDeadTemporaries(in directory: String) -> (entries: Int, bytes: UInt64) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return (0, 0) }
         var removed = 0
         var bytes: UInt64 = 0

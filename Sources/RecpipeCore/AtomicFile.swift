@@ -13,10 +13,10 @@ import Foundation
 ///
 /// Every failure is a ``WriteError`` with the OS reason and the file:
 /// `no space left on device (writing out/demo.runs/…/recs.csv)`.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Streams content through `body`, which receives a ``Writer`` on the temporary file.
     /// If `body` throws, the temporary file is removed and the target is untouched.
-    public static func write(to path: String, _ body: (Writer) throws -> Void) throws {
+    package static func write(to path: String, _ body: (Writer) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         try WriteError.createDirectory(dir)
@@ -37,27 +37,27 @@ public enum AtomicFile {
         WriteError.syncDirectory(dir)
     }
 
-    public static func write(_ data: some DataProtocol, to path: String) throws {
+    package static func write(_ data: some DataProtocol, to path: String) throws {
         try write(to: path) { try $0.write(contentsOf: data) }
     }
 
-    public static func write(_ string: String, to path: String) throws {
+    package static func write(_ string: String, to path: String) throws {
         try write(Data(string.utf8), to: path)
     }
 
     /// `.tmp-<name>-<pid>-<random>`: the pid lets a later run tell a dead writer's leftovers
     /// from a live writer's file.
-    public static func temporaryName(for name: String) -> String {
+    package static func temporaryName(for name: String) -> String {
         ".tmp-\(name)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     }
 
     // MARK: - Writer
 
     /// The temporary file being written. Errors name the target file, not the temporary.
-    public final class Writer {
+    package final class Writer {
         private var fd: Int32
         /// The file this write will replace.
-        public let path: String
+        package let path: String
 
         init(fd: Int32, path: String) {
             self.fd = fd
@@ -67,12 +67,12 @@ public enum AtomicFile {
         deinit { abandon() }
 
         /// Appends bytes; a short write is retried, a failed one throws (`no space left on device`).
-        public func write(contentsOf data: some DataProtocol) throws {
+        package func write(contentsOf data: some DataProtocol) throws {
             if try data.withContiguousStorageIfAvailable({ try write(UnsafeRawBufferPointer($0)) }) != nil { return }
             try [UInt8](data).withUnsafeBytes { try write($0) }
         }
 
-        public func write(_ raw: UnsafeRawBufferPointer) throws(WriteError) {
+        package func write(_ raw: UnsafeRawBufferPointer) throws(WriteError) {
             var offset = 0
             while offset < raw.count {
                 let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)

@@ -3,14 +3,14 @@ import Foundation
 /// Little-endian byte writer for artifact cache encodings: into `bytes`, or streamed to a
 /// ``ByteSink`` in blocks (``init(streamingTo:)``), so encoding a large artifact into a file never
 /// holds a second copy of it.
-public struct ByteWriter {
+package struct ByteWriter {
     /// What was written (streaming: what is not yet handed to the sink).
-    public private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
     private let sink: (any ByteSink)?
     /// Streaming hands `bytes` over when it reaches this size; larger arrays go over directly.
     private static let blockSize = 1 << 20
 
-    public init(capacity: Int = 0) {
+    package init(capacity: Int = 0) {
         sink = nil
         bytes.reserveCapacity(capacity)
     }
@@ -36,19 +36,19 @@ public struct ByteWriter {
     }
 
     /// Hands what is buffered to the sink (nothing to do without one).
-    public mutating func flush() {
+    package mutating func flush() {
         guard let sink, !bytes.isEmpty else { return }
         bytes.withUnsafeBytes { sink.consume($0) }
         bytes.removeAll(keepingCapacity: true)
     }
 
-    public mutating func write<T: FixedWidthInteger>(_ v: T) {
+    package mutating func write<T: FixedWidthInteger>(_ v: T) {
         withUnsafeBytes(of: v.littleEndian) { append($0) }
     }
-    public mutating func write(_ v: Double) { write(v.bitPattern) }
-    public mutating func write(_ v: Float) { write(v.bitPattern) }
-    public mutating func write(_ v: Bool) { write(UInt8(v ? 1 : 0)) }
-    public mutating func write(_ s: String) {
+    package mutating func write(_ v: Double) { write(v.bitPattern) }
+    package mutating func write(_ v: Float) { write(v.bitPattern) }
+    package mutating func write(_ v: Bool) { write(UInt8(v ? 1 : 0)) }
+    package mutating func write(_ s: String) {
         var s = s
         s.withUTF8 { u in
             write(UInt64(u.count))
@@ -56,11 +56,11 @@ public struct ByteWriter {
         }
     }
     /// Raw contiguous numeric array with a count prefix (fast path for columns and factors).
-    public mutating func writeArray<T: BitwiseCopyable>(_ a: [T]) {
+    package mutating func writeArray<T: BitwiseCopyable>(_ a: [T]) {
         write(UInt64(a.count))
         a.withUnsafeBytes { append($0) }
     }
-    public mutating func write(_ strings: [String]) {
+    package mutating func write(_ strings: [String]) {
         write(UInt64(strings.count))
         for s in strings { write(s) }
     }
@@ -89,18 +89,18 @@ package final class ByteDigest: ByteSink {
 /// The on-disk envelope of a cached artifact:
 /// `RCPA` magic, format version, artifact kind, payload length, XXH64 of the payload, payload.
 /// A wrong magic, version, length or checksum is reported as corruption, so the caller can re-run.
-public enum ArtifactEnvelope {
-    public static let magic: [UInt8] = Array("RCPA".utf8)
-    public static let formatVersion: UInt32 = 1
+package enum ArtifactEnvelope {
+    package static let magic: [UInt8] = Array("RCPA".utf8)
+    package static let formatVersion: UInt32 = 1
 
-    public enum DecodeError: Error, CustomStringConvertible, Sendable, Equatable {
+    package enum DecodeError: Error, CustomStringConvertible, Sendable, Equatable {
         case badMagic
         case unsupportedVersion(UInt32)
         case truncated
         case checksumMismatch
         case wrongKind(expected: String, found: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .badMagic: "not a recpipe artifact (bad magic)"
             case .unsupportedVersion(let v):
@@ -112,13 +112,13 @@ public enum ArtifactEnvelope {
         }
     }
 
-    public static func wrap(kind: ArtifactKind, payload: [UInt8]) -> [UInt8] {
+    package static func wrap(kind: ArtifactKind, payload: [UInt8]) -> [UInt8] {
         header(kind: kind, payload: payload) + payload
     }
 
     /// The bytes that precede `payload` in an envelope; writing them and then the payload to a file
     /// gives the same bytes as `wrap` without a second copy of a large payload in memory.
-    public static func header(kind: ArtifactKind, payload: [UInt8]) -> [UInt8] {
+    package static func header(kind: ArtifactKind, payload: [UInt8]) -> [UInt8] {
         header(kind: kind, length: payload.count, checksum: ContentHasher.hash(payload))
     }
 
@@ -134,14 +134,14 @@ public enum ArtifactEnvelope {
     }
 
     /// Returns the kind and the payload, or throws `DecodeError`.
-    public static func unwrap(_ bytes: [UInt8]) throws -> (kind: String, payload: [UInt8]) {
+    package static func unwrap(_ bytes: [UInt8]) throws -> (kind: String, payload: [UInt8]) {
         let (kind, offset) = try open(bytes)
         return (kind, Array(bytes[offset...]))
     }
 
     /// Checks an envelope in place and returns its kind and where its payload starts, without
     /// copying the payload.
-    public static func open(_ bytes: [UInt8]) throws -> (kind: String, payloadOffset: Int) {
+    package static func open(_ bytes: [UInt8]) throws -> (kind: String, payloadOffset: Int) {
         let header = try readHeader(bytes)
         guard UInt64(bytes.count - header.payloadOffset) == header.length else { throw DecodeError.truncated }
         guard ContentHasher.hash(bytes[header.payloadOffset...]) == header.checksum else {
@@ -165,7 +165,7 @@ public enum ArtifactEnvelope {
     }
 
     /// The fields before the payload. `bytes` may hold just the start of a file.
-    public static func readHeader(_ bytes: [UInt8]) throws -> (
+    package static func readHeader(_ bytes: [UInt8]) throws -> (
         kind: String, length: UInt64, checksum: UInt64, payloadOffset: Int
     ) {
         var r = ByteReader(bytes)

@@ -2,9 +2,9 @@
 ///
 /// Reads bytes in memory, or streams them from a ``ReadableFile`` (a cached artifact): there each
 /// array is read straight into its own storage, so decoding holds no second copy of the file.
-public struct ByteReader {
-    public struct Truncated: Error, CustomStringConvertible, Sendable {
-        public var description: String { "truncated or corrupt binary data" }
+package struct ByteReader {
+    package struct Truncated: Error, CustomStringConvertible, Sendable {
+        package var description: String { "truncated or corrupt binary data" }
     }
 
     private enum Source {
@@ -15,13 +15,13 @@ public struct ByteReader {
     private let source: Source
     /// Where the readable bytes end (the array's count or the file's size).
     private let end: Int
-    public private(set) var offset: Int
+    package private(set) var offset: Int
     /// File source: the last block read (small values come from it), starting at `blockStart`.
     private var block: [UInt8] = []
     private var blockStart = 0
     private static let blockSize = 64 << 10
 
-    public init(_ bytes: [UInt8], offset: Int = 0) {
+    package init(_ bytes: [UInt8], offset: Int = 0) {
         source = .memory(bytes)
         end = bytes.count
         self.offset = offset
@@ -34,7 +34,7 @@ public struct ByteReader {
         self.offset = offset
     }
 
-    public var isAtEnd: Bool { offset >= end }
+    package var isAtEnd: Bool { offset >= end }
 
     /// Copies the next `destination.count` bytes into `destination`.
     private mutating func copyNext(into destination: UnsafeMutableRawBufferPointer) throws {
@@ -71,20 +71,20 @@ public struct ByteReader {
         offset += count
     }
 
-    public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
+    package mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
         var v: T = 0
         try withUnsafeMutableBytes(of: &v) { try copyNext(into: $0) }
         return T(littleEndian: v)
     }
-    public mutating func readDouble() throws -> Double { Double(bitPattern: try read(UInt64.self)) }
-    public mutating func readFloat() throws -> Float { Float(bitPattern: try read(UInt32.self)) }
-    public mutating func readBool() throws -> Bool { try read(UInt8.self) != 0 }
-    public mutating func readCount(elementSize: Int = 1) throws -> Int {
+    package mutating func readDouble() throws -> Double { Double(bitPattern: try read(UInt64.self)) }
+    package mutating func readFloat() throws -> Float { Float(bitPattern: try read(UInt32.self)) }
+    package mutating func readBool() throws -> Bool { try read(UInt8.self) != 0 }
+    package mutating func readCount(elementSize: Int = 1) throws -> Int {
         let c = try read(UInt64.self)
         guard c <= UInt64(end - offset) / UInt64(max(1, elementSize)) else { throw Truncated() }
         return Int(c)
     }
-    public mutating func readString() throws -> String {
+    package mutating func readString() throws -> String {
         let n = try readCount()
         if case .memory(let bytes) = source {
             let s = String(decoding: bytes[offset..<offset + n], as: UTF8.self)
@@ -100,7 +100,7 @@ public struct ByteReader {
         if let failure { throw failure }
         return s
     }
-    public mutating func readArray<T: BitwiseCopyable>(_: T.Type = T.self) throws -> [T] {
+    package mutating func readArray<T: BitwiseCopyable>(_: T.Type = T.self) throws -> [T] {
         let n = try readCount(elementSize: MemoryLayout<T>.stride)
         var failure: (any Error)?
         let a = [T](unsafeUninitializedCapacity: n) { buf, count in
@@ -122,7 +122,7 @@ public struct ByteReader {
         return DeferredArray(file: file, offset: start, count: n)
     }
 
-    public mutating func readStrings() throws -> [String] {
+    package mutating func readStrings() throws -> [String] {
         let n = try readCount()
         var out: [String] = []
         out.reserveCapacity(n)

@@ -2,12 +2,12 @@
 /// `database-connection-failed`, `missing-column`, …). A stage that lets one escape fails with
 /// that code in the run summary, the manifest and `--json`, rather than the generic
 /// `stage-failed`; docs/architecture.md lists the codes.
-public protocol CodedError: Error {
+package protocol CodedError: Error {
     /// The code, in the kebab-case of validation diagnostics.
     var errorCode: String { get }
 }
 
 extension WriteError: CodedError {
     /// Every failed write (`ENOSPC`, `EROFS`, a missing directory) is `write-failed`.
-    public var errorCode: String { "write-failed" }
+    package var errorCode: String { "write-failed" }
 }

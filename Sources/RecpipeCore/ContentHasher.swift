@@ -2,7 +2,7 @@
 /// checksums cache files. Not cryptographic — it detects change and corruption, not tampering.
 ///
 /// Complexity: O(n) in the bytes fed, ~a few GB/s in release builds.
-public struct ContentHasher: Sendable {
+package struct ContentHasher: Sendable {
     private static let p1: UInt64 = 11_400_714_785_074_694_791
     private static let p2: UInt64 = 14_029_467_366_897_019_727
     private static let p3: UInt64 = 1_609_587_929_392_839_161
@@ -14,7 +14,7 @@ public struct ContentHasher: Sendable {
     private var total: UInt64 = 0
     private var buffer: [UInt8] = []
 
-    public init(seed: UInt64 = 0) {
+    package init(seed: UInt64 = 0) {
         self.seed = seed
         v1 = seed &+ Self.p1 &+ Self.p2
         v2 = seed &+ Self.p2
@@ -50,7 +50,7 @@ public struct ContentHasher: Sendable {
         }
     }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         total &+= UInt64(bytes.count)
         var start = 0
         if !buffer.isEmpty {
@@ -72,7 +72,7 @@ public struct ContentHasher: Sendable {
         buffer.append(contentsOf: rest[whole...])
     }
 
-    public mutating func update<C: Collection<UInt8>>(_ bytes: C) {
+    package mutating func update<C: Collection<UInt8>>(_ bytes: C) {
         if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
             return done
         }
@@ -81,7 +81,7 @@ public struct ContentHasher: Sendable {
     }
 
     /// Feeds a string with a length prefix, so ("ab","c") and ("a","bc") hash differently.
-    public mutating func update(_ string: String) {
+    package mutating func update(_ string: String) {
         var s = string
         s.withUTF8 { u in
             update(UInt64(u.count))
@@ -89,11 +89,11 @@ public struct ContentHasher: Sendable {
         }
     }
 
-    public mutating func update(_ value: UInt64) {
+    package mutating func update(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { update($0) }
     }
 
-    public func finalize() -> UInt64 {
+    package func finalize() -> UInt64 {
         var h: UInt64
         if total >= 32 {
             h = Self.rotl(v1, 1) &+ Self.rotl(v2, 7) &+ Self.rotl(v3, 12) &+ Self.rotl(v4, 18)
@@ -133,13 +133,13 @@ public struct ContentHasher: Sendable {
     }
 
     /// 16 lowercase hex digits.
-    public func hexDigest() -> String {
+    package func hexDigest() -> String {
         let v = finalize()
         let s = String(v, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s
     }
 
-    public static func hash(_ bytes: some Collection<UInt8>, seed: UInt64 = 0) -> UInt64 {
+    package static func hash(_ bytes: some Collection<UInt8>, seed: UInt64 = 0) -> UInt64 {
         var h = ContentHasher(seed: seed)
         h.update(bytes)
         return h.finalize()

@@ -1,19 +1,19 @@
 /// One problem found in user input, in the shape every part of recpipe reports:
 /// `file:line:col: error: message` then the source line and a caret, then the hint.
-public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Severity: String, Sendable, Hashable {
+package struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Severity: String, Sendable, Hashable {
         case error, warning, note
     }
 
-    public var severity: Severity
+    package var severity: Severity
     /// A stable machine-readable code, e.g. `unknown-key`, `cycle`, `type-mismatch`.
-    public var code: String
-    public var message: String
-    public var location: SourceLocation?
+    package var code: String
+    package var message: String
+    package var location: SourceLocation?
     /// A "did you mean …?" or "how to fix" line.
-    public var hint: String?
+    package var hint: String?
 
-    public init(
+    package init(
         _ severity: Severity = .error, code: String, _ message: String,
         at location: SourceLocation? = nil, hint: String? = nil
     ) {
@@ -24,14 +24,14 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public static func error(
+    package static func error(
         _ code: String, _ message: String, at location: SourceLocation? = nil, hint: String? = nil
     ) -> Diagnostic {
         Diagnostic(.error, code: code, message, at: location, hint: hint)
     }
 
     /// `file:line:col: error: message (hint)` on one line.
-    public var description: String {
+    package var description: String {
         var s = ""
         if let location { s += "\(location): " }
         s += "\(severity.rawValue): \(message)"
@@ -41,20 +41,20 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A batch of diagnostics thrown together: validation collects them all, then throws once.
-public struct DiagnosticsError: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
-    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+package struct DiagnosticsError: Error, Sendable, CustomStringConvertible {
+    package var diagnostics: [Diagnostic]
+    package init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    package var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
 /// Renders diagnostics for a terminal: the one-line form, then the source line and a caret.
-public struct DiagnosticRenderer: Sendable {
+package struct DiagnosticRenderer: Sendable {
     /// File name → file text, for echoing the offending line.
-    public var sources: [String: String]
+    package var sources: [String: String]
 
-    public init(sources: [String: String] = [:]) { self.sources = sources }
+    package init(sources: [String: String] = [:]) { self.sources = sources }
 
-    public func render(_ d: Diagnostic) -> String {
+    package func render(_ d: Diagnostic) -> String {
         var out = ""
         if let loc = d.location { out += "\(loc): " }
         out += "\(d.severity.rawValue): \(d.message)"
@@ -77,7 +77,7 @@ public struct DiagnosticRenderer: Sendable {
         return out
     }
 
-    public func render(_ ds: [Diagnostic]) -> String {
+    package func render(_ ds: [Diagnostic]) -> String {
         ds.map(render).joined(separator: "\n")
     }
 }

@@ -19,44 +19,44 @@ import Foundation
 /// the link at it with one `rename(2)`. A run killed at any moment leaves the link on the last
 /// complete set. Readers that open several files over a long time resolve the link once
 /// (`realpath out/demo`) and read from that directory, which stays until `keep` newer sets exist.
-public struct OutputSet: Sendable {
+package struct OutputSet: Sendable {
     /// The path users read (`out/demo`), without a trailing slash.
-    public let path: String
+    package let path: String
 
-    public init(path: String) {
+    package init(path: String) {
         var p = path
         while p.count > 1, p.hasSuffix("/") { p.removeLast() }
         self.path = p
     }
 
     /// Where the sets live: `out/demo.runs`.
-    public var runsDirectory: String { path + ".runs" }
+    package var runsDirectory: String { path + ".runs" }
 
     /// A set being written: files go under `directory`, then ``OutputSet/commit(_:keep:)``.
-    public struct Staging: Sendable {
-        public let directory: String
+    package struct Staging: Sendable {
+        package let directory: String
         let runID: String
 
-        public func path(for name: String) -> String { directory + "/" + name }
+        package func path(for name: String) -> String { directory + "/" + name }
     }
 
     /// What a commit published and cleaned.
-    public struct Commit: Sendable, Equatable {
+    package struct Commit: Sendable, Equatable {
         /// The set's directory (`out/demo.runs/<run-id>`).
-        public var directory: String
+        package var directory: String
         /// Older complete sets removed beyond `keep`.
-        public var removedSets: Int
+        package var removedSets: Int
         /// Leftovers of killed runs removed (staging directories and temporary files), and their bytes.
-        public var removedTemporaries: Int
-        public var removedBytes: UInt64
+        package var removedTemporaries: Int
+        package var removedBytes: UInt64
         /// Where a directory of the earlier layout (plain files in `out/demo`) was moved, if any.
-        public var movedLegacy: String?
+        package var movedLegacy: String?
     }
 
     // MARK: - Writing a set
 
     /// Creates the staging directory of a new set.
-    public func begin(runID: String) throws(WriteError) -> Staging {
+    package func begin(runID: String) throws(WriteError) -> Staging {
         try WriteError.createDirectory(runsDirectory)
         let directory = runsDirectory + "/" + AtomicFile.temporaryName(for: runID)
         try WriteError.check(mkdir(directory, 0o755), "creating directory", directory)
@@ -64,13 +64,13 @@ public struct OutputSet: Sendable {
     }
 
     /// Removes a staging directory whose writing failed.
-    public func discard(_ staging: Staging) {
+    package func discard(_ staging: Staging) {
         try? FileManager.default.removeItem(atPath: staging.directory)
     }
 
     /// Publishes `staging` as the current set, then removes complete sets beyond the newest
     /// `keep` (the current one always stays) and the leftovers of dead runs.
-    public func commit(_ staging: Staging, keep: Int) throws -> Commit {
+    package func commit(_ staging: Staging, keep: Int) throws -> Commit {
         var name = staging.runID
         var n = 1
         while FileManager.default.fileExists(atPath: runsDirectory + "/" + name) {
@@ -91,7 +91,7 @@ public struct OutputSet: Sendable {
     }
 
     /// The directory the link points at now, or nil when there is no set yet.
-    public func current() -> String? {
+    package func current() -> String? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { return nil }
         return parentDirectory + "/" + target
     }
@@ -165,8 +165,8 @@ public struct OutputSet: Sendable {
 }
 
 /// An output directory that cannot become an ``OutputSet`` link, with what to do about it.
-public struct OutputSetError: Error, CustomStringConvertible, Sendable {
-    public var path: String
-    public var message: String
-    public var description: String { "'\(WriteError.display(path))' \(message)" }
+package struct OutputSetError: Error, CustomStringConvertible, Sendable {
+    package var path: String
+    package var message: String
+    package var description: String { "'\(WriteError.display(path))' \(message)" }
 }

@@ -1,7 +1,7 @@
 /// "Did you mean …?" suggestions by Damerau–Levenshtein distance.
-public enum Suggestions {
+package enum Suggestions {
     /// Edit distance with adjacent transpositions (optimal string alignment).
-    public static func distance(_ a: String, _ b: String) -> Int {
+    package static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.lowercased()), b = Array(b.lowercased())
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -21,7 +21,7 @@ public enum Suggestions {
     }
 
     /// The closest candidate within a distance that scales with the word's length, if any.
-    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    package static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let limit = max(1, min(3, word.count / 3 + 1))
         var best: (String, Int)?
         for c in candidates {
@@ -32,7 +32,7 @@ public enum Suggestions {
     }
 
     /// `did you mean 'x'?` or nil.
-    public static func hint(for word: String, in candidates: some Sequence<String>) -> String? {
+    package static func hint(for word: String, in candidates: some Sequence<String>) -> String? {
         closest(to: word, in: candidates).map { "did you mean '\($0)'?" }
     }
 }

@@ -13,41 +13,41 @@ import Foundation
 /// Every write recpipe makes (artifacts, state, manifests, exports, rejects, the run lock) goes
 /// through ``AtomicFile`` or ``WriteError/check(_:_:_:)``, so these are the only write errors a
 /// user sees; never a Foundation error dump.
-public struct WriteError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct WriteError: Error, CustomStringConvertible, Sendable, Equatable {
     /// `errno` of the failing call (`ENOSPC`, `EROFS`, …), or nil when no system call failed.
-    public var code: Int32?
+    package var code: Int32?
     /// What was being done: `writing`, `creating directory`, `renaming`, `linking`.
-    public var operation: String
+    package var operation: String
     /// The file or directory, as given (``description`` shortens it to the working directory).
-    public var path: String
+    package var path: String
     /// The reason in words, `strerror` in lower case when `code` is set.
-    public var reason: String
+    package var reason: String
 
-    public init(code: Int32, operation: String, path: String) {
+    package init(code: Int32, operation: String, path: String) {
         self.code = code
         self.operation = operation
         self.path = path
         reason = Self.reason(code)
     }
 
-    public init(_ reason: String, operation: String, path: String) {
+    package init(_ reason: String, operation: String, path: String) {
         code = nil
         self.operation = operation
         self.path = path
         self.reason = reason
     }
 
-    public var description: String { "\(reason) (\(operation) \(Self.display(path)))" }
+    package var description: String { "\(reason) (\(operation) \(Self.display(path)))" }
 
     /// `strerror(code)` with a lower-case first letter: `no space left on device`.
-    public static func reason(_ code: Int32) -> String {
+    package static func reason(_ code: Int32) -> String {
         let text = String(cString: strerror(code))
         guard let first = text.first, !text.hasPrefix("I/O") else { return text }
         return first.lowercased() + text.dropFirst()
     }
 
     /// `path` relative to the working directory when it lies under it, else as given.
-    public static func display(_ path: String) -> String {
+    package static func display(_ path: String) -> String {
         let cwd = FileManager.default.currentDirectoryPath
         guard path.hasPrefix("/"), cwd != "/", path.hasPrefix(cwd + "/") else { return path }
         return String(path.dropFirst(cwd.count + 1))
@@ -55,7 +55,7 @@ public struct WriteError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// Throws a `WriteError` with the current `errno` when `result` is negative (a failed system call).
     @discardableResult
-    public static func check(_ result: Int32, _ operation: String, _ path: String) throws(WriteError) -> Int32 {
+    package static func check(_ result: Int32, _ operation: String, _ path: String) throws(WriteError) -> Int32 {
         guard result < 0 else { return result }
         throw WriteError(code: errno, operation: operation, path: path)
     }
@@ -63,7 +63,7 @@ public struct WriteError: Error, CustomStringConvertible, Sendable, Equatable {
     // MARK: - Directories
 
     /// `mkdir -p`: creates `path` and its missing parents; an existing directory is fine.
-    public static func createDirectory(_ path: String) throws(WriteError) {
+    package static func createDirectory(_ path: String) throws(WriteError) {
         var st = stat()
         if stat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
@@ -79,7 +79,7 @@ public struct WriteError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// Flushes a directory's entries (a rename or a new file in it) to the disk.
-    public static func syncDirectory(_ path: String) {
+    package static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         _ = fsync(fd)

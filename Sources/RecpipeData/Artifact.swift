@@ -2,7 +2,7 @@ import RecpipeCore
 
 /// The cache contract: a value that flows along a pipeline edge, with a binary encoding (wrapped in
 /// a checksummed `ArtifactEnvelope` on disk) and a tabular view for CSV/JSONL export.
-public protocol Artifact: Sendable {
+package protocol Artifact: Sendable {
     /// The default kind of this type.
     static var kind: ArtifactKind { get }
     func encode(into w: inout ByteWriter)
@@ -17,19 +17,19 @@ public protocol Artifact: Sendable {
 }
 
 extension Artifact {
-    public func extraExports() -> [(suffix: String, table: Table)] { [] }
+    package func extraExports() -> [(suffix: String, table: Table)] { [] }
 }
 
 /// A payload that decoded without truncation but is not internally consistent.
-public struct ArtifactDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { "corrupt artifact: \(message)" }
+package struct ArtifactDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { "corrupt artifact: \(message)" }
 }
 
 extension Artifact {
     /// The encoded payload wrapped in an `ArtifactEnvelope` (magic, version, kind, length, XXH64).
-    public func envelopeBytes(kind: ArtifactKind = Self.kind) -> [UInt8] {
+    package func envelopeBytes(kind: ArtifactKind = Self.kind) -> [UInt8] {
         var w = ByteWriter()
         encode(into: &w)
         return ArtifactEnvelope.wrap(kind: kind, payload: w.bytes)
@@ -37,7 +37,7 @@ extension Artifact {
 
     /// Decodes an envelope written by `envelopeBytes`; throws `ArtifactEnvelope.DecodeError` on
     /// corruption or a kind other than `kind`, `ArtifactDecodeError` on an inconsistent payload.
-    public init(envelope bytes: [UInt8], kind: ArtifactKind = Self.kind) throws {
+    package init(envelope bytes: [UInt8], kind: ArtifactKind = Self.kind) throws {
         let (found, payload) = try ArtifactEnvelope.unwrap(bytes)
         guard found == kind.rawValue else {
             throw ArtifactEnvelope.DecodeError.wrongKind(expected: kind.rawValue, found: found)
@@ -55,15 +55,15 @@ extension Artifact {
 // MARK: - Table as an artifact
 
 extension Table: Artifact {
-    public static var kind: ArtifactKind { .table }
+    package static var kind: ArtifactKind { .table }
     static let encodingVersion: UInt8 = 1
 
-    public func exportTable() -> Table { self }
+    package func exportTable() -> Table { self }
 
     /// Layout: version, row count, column count, then per column: name, type tag, validity
     /// (as a raw byte array or an empty array), raw data array. Strings: one UTF-8 arena plus an
     /// offsets array, then the codes. O(total bytes).
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(Self.encodingVersion)
         w.write(UInt64(rowCount))
         w.write(UInt32(columns.count))
@@ -90,7 +90,7 @@ extension Table: Artifact {
         }
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         let version = try r.read(UInt8.self)
         guard version == Self.encodingVersion else { throw ArtifactDecodeError("table encoding version \(version)") }
         let n = Int(try r.read(UInt64.self))

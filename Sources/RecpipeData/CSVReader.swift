@@ -10,12 +10,12 @@ import RecpipeCore
 /// so results are identical to a sequential pass.
 ///
 /// Complexity: O(bytes); memory: the mapped file plus the typed columns.
-public enum CSVReader {
+package enum CSVReader {
     // MARK: - Entry points
 
     /// Reads a file, which must not change meanwhile: a file written in place while it is read
     /// (even one that shrinks under the mapping) is a `file-changed` error, never a crash.
-    public static func read(path: String, options: IngestOptions = IngestOptions()) throws -> IngestResult {
+    package static func read(path: String, options: IngestOptions = IngestOptions()) throws -> IngestResult {
         try read(path: path, options: options, afterMapping: nil)
     }
 
@@ -34,7 +34,7 @@ public enum CSVReader {
     }
 
     /// Parses CSV text held in memory; `path` labels errors.
-    public static func read(text: String, path: String = "<text>", options: IngestOptions = IngestOptions()) throws
+    package static func read(text: String, path: String = "<text>", options: IngestOptions = IngestOptions()) throws
         -> IngestResult
     {
         let bytes = Array(text.utf8)

@@ -1,6 +1,6 @@
 /// The typed storage of one column. Arrays are copy-on-write, so copying a column is O(1) until
 /// one copy is mutated. Slots of null rows hold an unspecified placeholder (0, `false`, code 0).
-public enum ColumnData: Sendable {
+package enum ColumnData: Sendable {
     case int([Int64])
     case float([Double])
     /// Dictionary-encoded strings: row `r` holds `dictionary[Int(codes[r])]`. Entries are distinct;
@@ -10,7 +10,7 @@ public enum ColumnData: Sendable {
     /// Seconds since 1970-01-01T00:00:00Z.
     case timestamp([Int64])
 
-    public var type: ColumnType {
+    package var type: ColumnType {
         switch self {
         case .int: .int
         case .float: .float
@@ -20,7 +20,7 @@ public enum ColumnData: Sendable {
         }
     }
 
-    public var count: Int {
+    package var count: Int {
         switch self {
         case .int(let a), .timestamp(let a): a.count
         case .float(let a): a.count
@@ -42,30 +42,30 @@ public enum ColumnData: Sendable {
 }
 
 /// A named, typed column with an optional validity mask (`nil` means no nulls).
-public struct Column: Sendable {
-    public var name: String
-    public var data: ColumnData
+package struct Column: Sendable {
+    package var name: String
+    package var data: ColumnData
     /// `validity[r] == false` marks row `r` null; `nil` when the column has no nulls.
-    public var validity: [Bool]?
+    package var validity: [Bool]?
 
-    public init(name: String, data: ColumnData, validity: [Bool]? = nil) {
+    package init(name: String, data: ColumnData, validity: [Bool]? = nil) {
         precondition(validity == nil || validity!.count == data.count, "validity length must match the column")
         self.name = name
         self.data = data
         self.validity = validity.flatMap { $0.contains(false) ? $0 : nil }
     }
 
-    public var type: ColumnType { data.type }
-    public var count: Int { data.count }
-    public var field: Field { Field(name, type) }
+    package var type: ColumnType { data.type }
+    package var count: Int { data.count }
+    package var field: Field { Field(name, type) }
 
-    @inline(__always) public func isNull(_ row: Int) -> Bool { validity.map { !$0[row] } ?? false }
+    @inline(__always) package func isNull(_ row: Int) -> Bool { validity.map { !$0[row] } ?? false }
 
     /// Number of null rows. O(n).
-    public var nullCount: Int { validity.map { $0.count { !$0 } } ?? 0 }
+    package var nullCount: Int { validity.map { $0.count { !$0 } } ?? 0 }
 
     /// The cell at `row` as a `Value`.
-    public func value(_ row: Int) -> Value {
+    package func value(_ row: Int) -> Value {
         if isNull(row) { return .null }
         switch data {
         case .int(let a): return .int(a[row])
@@ -77,7 +77,7 @@ public struct Column: Sendable {
     }
 
     /// Numeric view of the cell (ints, floats, timestamps, bools as 0/1); nil for null or strings.
-    @inline(__always) public func double(_ row: Int) -> Double? {
+    @inline(__always) package func double(_ row: Int) -> Double? {
         if isNull(row) { return nil }
         switch data {
         case .int(let a), .timestamp(let a): return Double(a[row])
@@ -95,7 +95,7 @@ public struct Column: Sendable {
 
     /// Builds a column from cells; every non-null cell must match `type` (ints are accepted in a
     /// float column). Throws `TableError.typeMismatch` otherwise.
-    public init(name: String, type: ColumnType, values: [Value]) throws {
+    package init(name: String, type: ColumnType, values: [Value]) throws {
         var valid = [Bool](repeating: true, count: values.count)
         func bad(_ v: Value) -> TableError { .typeMismatch(column: name, expected: type, found: v) }
         switch type {

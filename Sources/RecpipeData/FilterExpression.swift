@@ -9,8 +9,8 @@ import RecpipeCore
 /// `ignore case` makes `==`, `!=`, `in`, `not in` and the text operators case-insensitive.
 /// Text operators on a number column read the number as text (`customer startswith 17`).
 /// Comparisons with a null cell are false (the row is dropped) — negated ones too — except `is null`.
-public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
-    public enum Op: String, Sendable, Hashable {
+package struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
+    package enum Op: String, Sendable, Hashable {
         case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
         case isIn = "in", notIn = "not in", isNull = "is null", isNotNull = "is not null"
         case startsWith = "startswith", endsWith = "endswith", contains = "contains", matches = "matches"
@@ -27,9 +27,9 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public enum Literal: Sendable, Hashable, CustomStringConvertible {
+    package enum Literal: Sendable, Hashable, CustomStringConvertible {
         case number(Double), string(String), bool(Bool)
-        public var description: String {
+        package var description: String {
             switch self {
             case .number(let d): d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
             case .string(let s): "\"\(s)\""
@@ -38,24 +38,24 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        public var expression: String
-        public var message: String
-        public var description: String { "invalid filter '\(expression)': \(message)" }
+    package struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+        package var expression: String
+        package var message: String
+        package var description: String { "invalid filter '\(expression)': \(message)" }
     }
 
-    public var column: String
-    public var op: Op
-    public var values: [Literal]
+    package var column: String
+    package var op: Op
+    package var values: [Literal]
     /// `ignore case` was given: text comparisons fold case.
-    public var ignoreCase = false
-    public let text: String
+    package var ignoreCase = false
+    package let text: String
 
-    public var description: String { text }
+    package var description: String { text }
 
     // MARK: - Parsing
 
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         self.text = text
         let s = text.trimmingCharacters()
         func fail(_ m: String) -> ParseError { ParseError(expression: text, message: m) }
@@ -163,7 +163,7 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
 
     /// Problems with running this expression on a table of `schema`: an unknown column (with a
     /// did-you-mean) or a literal that cannot compare with the column's type. Empty when valid.
-    public func check(against schema: [Field]) -> [Diagnostic] {
+    package func check(against schema: [Field]) -> [Diagnostic] {
         guard let field = schema.first(where: { $0.name == column }) else {
             return [
                 .error(
@@ -221,7 +221,7 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
     // MARK: - Evaluation
 
     /// The keep-mask over `table`'s rows. Throws the first `check` problem. O(rows).
-    public func mask(_ table: Table) throws -> [Bool] {
+    package func mask(_ table: Table) throws -> [Bool] {
         if let d = check(against: table.schema).first { throw DiagnosticsError([d]) }
         let col = table.columns[table.columnIndex(column)!]
         let targets = values.map { compiled($0, for: col.type)! }

@@ -3,21 +3,21 @@ import RecpipeCore
 /// How one input column is read: its type, an optional new name, and for timestamps an optional
 /// format (`%Y-%m-%d %H:%M:%S`, `%Y-%m-%d`, `%m/%d/%Y %H:%M`, `iso8601`, `unix`). Without a
 /// format a timestamp column accepts any of `TimestampFormat.common`.
-public struct ColumnSpec: Sendable, Hashable {
+package struct ColumnSpec: Sendable, Hashable {
     /// The column's name in the file header (or JSON key).
-    public var name: String
-    public var type: ColumnType
-    public var rename: String?
-    public var format: String?
+    package var name: String
+    package var type: ColumnType
+    package var rename: String?
+    package var format: String?
     /// For a float column: whether `inf`, `nan` and values that overflow (`1e400`) are kept.
     /// By default they make the row a reject, since no price or quantity is infinite.
-    public var allowNonFinite: Bool
+    package var allowNonFinite: Bool
     /// For an int or float column: the smallest and largest value a row may have (a negative
     /// price, a quantity of 9223372036854775807); a value outside makes the row a reject.
-    public var minimum: Double?
-    public var maximum: Double?
+    package var minimum: Double?
+    package var maximum: Double?
 
-    public init(
+    package init(
         _ name: String, _ type: ColumnType, rename: String? = nil, format: String? = nil, allowNonFinite: Bool = false,
         minimum: Double? = nil, maximum: Double? = nil
     ) {
@@ -31,11 +31,11 @@ public struct ColumnSpec: Sendable, Hashable {
     }
 
     /// The column's name in the resulting table.
-    public var outputName: String { rename ?? name }
+    package var outputName: String { rename ?? name }
 }
 
 /// What to do with a row that does not fit the schema.
-public enum BadRowPolicy: String, Sendable, Hashable, CaseIterable {
+package enum BadRowPolicy: String, Sendable, Hashable, CaseIterable {
     /// Keep the row in `IngestResult.rejects` (for a rejects file).
     case quarantine
     /// Count it only.
@@ -45,7 +45,7 @@ public enum BadRowPolicy: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What to do with a text field whose bytes are not valid UTF-8.
-public enum InvalidUTF8Policy: String, Sendable, Hashable, CaseIterable {
+package enum InvalidUTF8Policy: String, Sendable, Hashable, CaseIterable {
     /// Keep the row, with each bad byte sequence replaced by U+FFFD, and count the fields.
     case replace
     /// Reject the row (it counts as a bad row).
@@ -53,7 +53,7 @@ public enum InvalidUTF8Policy: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Which row to keep when rows repeat a `unique` key.
-public enum DuplicatePolicy: String, Sendable, Hashable, CaseIterable {
+package enum DuplicatePolicy: String, Sendable, Hashable, CaseIterable {
     /// Keep the first row; later ones are bad rows (in the rejects file, counted).
     case first
     /// Keep the last row; earlier ones are bad rows.
@@ -63,7 +63,7 @@ public enum DuplicatePolicy: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The most bad rows tolerated before the ingest fails.
-public enum BadRowLimit: Sendable, Hashable {
+package enum BadRowLimit: Sendable, Hashable {
     case count(Int)
     /// A percentage (0–100) of the data rows read.
     case percent(Double)
@@ -90,27 +90,27 @@ public enum BadRowLimit: Sendable, Hashable {
 }
 
 /// Options shared by the CSV and JSON Lines readers.
-public struct IngestOptions: Sendable {
-    public var delimiter: UInt8 = UInt8(ascii: ",")
-    public var quote: UInt8 = UInt8(ascii: "\"")
+package struct IngestOptions: Sendable {
+    package var delimiter: UInt8 = UInt8(ascii: ",")
+    package var quote: UInt8 = UInt8(ascii: "\"")
     /// Unquoted field texts read as null. A quoted empty string `""` is an empty string.
-    public var nullValues: [String] = ["", "NA", "NULL", "null"]
+    package var nullValues: [String] = ["", "NA", "NULL", "null"]
     /// Column types; columns not listed are inferred, or dropped when `onlySchemaColumns`.
     /// `nil` infers every column.
-    public var schema: [ColumnSpec]?
-    public var onlySchemaColumns = false
+    package var schema: [ColumnSpec]?
+    package var onlySchemaColumns = false
     /// Rows sampled (from the top) to infer types of columns without a spec.
-    public var inferenceRows = 1000
-    public var onBadRow: BadRowPolicy = .quarantine
-    public var maxBadRows: BadRowLimit?
-    public var onInvalidUTF8: InvalidUTF8Policy = .replace
+    package var inferenceRows = 1000
+    package var onBadRow: BadRowPolicy = .quarantine
+    package var maxBadRows: BadRowLimit?
+    package var onInvalidUTF8: InvalidUTF8Policy = .replace
     /// A column (its name in the table) whose values must be unique, e.g. an items table's id.
-    public var uniqueKey: String?
-    public var onDuplicate: DuplicatePolicy = .first
+    package var uniqueKey: String?
+    package var onDuplicate: DuplicatePolicy = .first
     /// Parse large CSV files on all cores.
-    public var parallel = true
+    package var parallel = true
 
-    public init(
+    package init(
         schema: [ColumnSpec]? = nil, onBadRow: BadRowPolicy = .quarantine, maxBadRows: BadRowLimit? = nil
     ) {
         self.schema = schema
@@ -120,37 +120,37 @@ public struct IngestOptions: Sendable {
 }
 
 /// A data row that did not fit: where it starts in the file, its raw text, and why.
-public struct RejectedRow: Sendable, Hashable, CustomStringConvertible {
+package struct RejectedRow: Sendable, Hashable, CustomStringConvertible {
     /// 1-based physical line where the record starts (the header is line 1).
-    public var line: Int
-    public var raw: String
-    public var reason: String
+    package var line: Int
+    package var raw: String
+    package var reason: String
 
-    public init(line: Int, raw: String, reason: String) {
+    package init(line: Int, raw: String, reason: String) {
         self.line = line
         self.raw = raw
         self.reason = reason
     }
 
-    public var description: String { "line \(line): \(reason)" }
+    package var description: String { "line \(line): \(reason)" }
 }
 
 /// The outcome of reading a file. Invariant: `rowsIn == rowsOk + rowsRejected`.
-public struct IngestResult: Sendable {
-    public var table: Table
-    public var rowsIn: Int
-    public var rowsOk: Int
-    public var rowsRejected: Int
+package struct IngestResult: Sendable {
+    package var table: Table
+    package var rowsIn: Int
+    package var rowsOk: Int
+    package var rowsRejected: Int
     /// The rejected rows (empty when the policy is `skip`).
-    public var rejects: [RejectedRow]
+    package var rejects: [RejectedRow]
     /// The schema actually used (given or inferred), in file column order.
-    public var schema: [ColumnSpec]
+    package var schema: [ColumnSpec]
     /// Text fields kept with invalid UTF-8 replaced by U+FFFD (`on_invalid_utf8: replace`), and
     /// where the first one is.
-    public var replacedUTF8Fields = 0
+    package var replacedUTF8Fields = 0
     /// Rows dropped because they repeat a `unique` key (also counted in `rowsRejected`).
-    public var duplicateRows = 0
-    public var firstReplacedUTF8: (line: Int, column: String)?
+    package var duplicateRows = 0
+    package var firstReplacedUTF8: (line: Int, column: String)?
 
     package init(
         table: Table, rowsIn: Int, rowsOk: Int, rowsRejected: Int, rejects: [RejectedRow], schema: [ColumnSpec]
@@ -165,8 +165,8 @@ public struct IngestResult: Sendable {
 }
 
 /// An ingest failure that reaches the user; always names the file.
-public struct IngestError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable, Hashable {
+package struct IngestError: Error, Sendable, CustomStringConvertible {
+    package enum Code: String, Sendable, Hashable {
         case missingFile = "missing-file"
         case unreadableFile = "unreadable-file"
         case emptyFile = "empty-file"
@@ -178,28 +178,28 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         case duplicateKey = "duplicate-key"
     }
 
-    public var code: Code
-    public var path: String
-    public var message: String
-    public var hint: String?
+    package var code: Code
+    package var path: String
+    package var message: String
+    package var hint: String?
 
-    public init(_ code: Code, path: String, _ message: String, hint: String? = nil) {
+    package init(_ code: Code, path: String, _ message: String, hint: String? = nil) {
         self.code = code
         self.path = path
         self.message = message
         self.hint = hint
     }
 
-    public var description: String {
+    package var description: String {
         "\(path): \(message)" + (hint.map { " (\($0))" } ?? "")
     }
 
     /// The error as a `Diagnostic` located at the file.
-    public var diagnostic: Diagnostic {
+    package var diagnostic: Diagnostic {
         .error(code.rawValue, "\(path): \(message)", hint: hint)
     }
 }
 
 extension IngestError: CodedError {
-    public var errorCode: String { code.rawValue }
+    package var errorCode: String { code.rawValue }
 }

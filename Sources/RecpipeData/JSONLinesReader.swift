@@ -8,7 +8,7 @@ import RecpipeCore
 /// column, becomes a `RejectedRow`.
 ///
 /// Complexity: O(bytes); one `JSONDecoder` pass per line.
-public enum JSONLinesReader {
+package enum JSONLinesReader {
     enum JSONValue: Decodable {
         case null, bool(Bool), int(Int64), double(Double), string(String), nested
 
@@ -30,12 +30,12 @@ public enum JSONLinesReader {
         }
     }
 
-    public static func read(path: String, options: IngestOptions = IngestOptions()) throws -> IngestResult {
+    package static func read(path: String, options: IngestOptions = IngestOptions()) throws -> IngestResult {
         let data = try FileLoading.load(path: path)
         return try read(data: data, path: path, options: options)
     }
 
-    public static func read(text: String, path: String = "<text>", options: IngestOptions = IngestOptions()) throws
+    package static func read(text: String, path: String = "<text>", options: IngestOptions = IngestOptions()) throws
         -> IngestResult
     {
         try read(data: Data(text.utf8), path: path, options: options)

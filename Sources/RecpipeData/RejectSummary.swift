@@ -1,20 +1,20 @@
 /// Which column (and value) caused most of an ingest's rejected rows, read from the rejects'
 /// reasons (`column 'CustomerID': cannot parse '17850.0' as int`), so a failing or warning ingest
 /// names the cause instead of only the first few lines.
-public struct RejectSummary: Sendable, Hashable, CustomStringConvertible {
+package struct RejectSummary: Sendable, Hashable, CustomStringConvertible {
     /// The column most rejects name, or nil when most rejects are not about one column (wrong
     /// field counts, broken quotes); then `reason` is the most common reason.
-    public var column: String?
+    package var column: String?
     /// Rejects attributed to `column` (or with `reason`).
-    public var count: Int
+    package var count: Int
     /// The most common offending value in that column.
-    public var value: String?
-    public var reason: String
+    package var value: String?
+    package var reason: String
     /// Rejects looked at (all of them, or a sample when the policy kept only a few).
-    public var examined: Int
+    package var examined: Int
 
     /// The summary of `rejects`; nil when there are none. O(rejects).
-    public init?(_ rejects: [RejectedRow]) {
+    package init?(_ rejects: [RejectedRow]) {
         guard !rejects.isEmpty else { return nil }
         var byColumn: [String: Int] = [:], byValue: [String: [String: Int]] = [:], byReason: [String: Int] = [:]
         var firstReason: [String: String] = [:]
@@ -45,7 +45,7 @@ public struct RejectSummary: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `column 'CustomerID' (406,829 of the rejects, most often '17850.0': …)`.
-    public var description: String {
+    package var description: String {
         let share = examined == count ? "all \(count)" : "\(count) of \(examined)"
         guard let column else { return "\(share) rejects: \(reason)" }
         let most = value.map { ", most often '\($0)'" } ?? ""

@@ -1,9 +1,9 @@
 /// Infers column types from sample values and renders a schema as YAML to paste into a pipeline.
-public enum SchemaInference {
+package enum SchemaInference {
     /// The narrowest type every non-null sample fits, tried in the order int, float, bool,
     /// timestamp (one common format for all values), else string. An all-null sample is string.
     /// Complexity: O(samples × formats).
-    public static func inferType(_ samples: [String]) -> (type: ColumnType, format: TimestampFormat?) {
+    package static func inferType(_ samples: [String]) -> (type: ColumnType, format: TimestampFormat?) {
         if samples.isEmpty { return (.string, nil) }
         // `17850.0` reads as an int when declared so, but a column written with decimals is inferred float.
         if samples.allSatisfy({ ByteParsing.int($0) != nil && !$0.contains(".") }) { return (.int, nil) }
@@ -26,7 +26,7 @@ public enum SchemaInference {
     ///   InvoiceDate: { type: timestamp, format: "%Y-%m-%d %H:%M:%S" }
     ///   Quantity: { type: int }
     /// ```
-    public static func yaml(_ schema: [ColumnSpec], key: String = "schema", indent: Int = 0) -> String {
+    package static func yaml(_ schema: [ColumnSpec], key: String = "schema", indent: Int = 0) -> String {
         let pad = String(repeating: " ", count: indent)
         var out = "\(pad)\(key):\n"
         for spec in schema {

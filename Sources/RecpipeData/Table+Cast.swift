@@ -5,7 +5,7 @@ extension Table {
     /// (integral floats without a trailing `.0`, so `17850.0` → `"17850"`); bools ↔ ints as 0/1;
     /// timestamps ↔ ints as epoch seconds. A value that does not convert is nulled (`changed`) or
     /// its row removed (`removed`), per `onFailure`. O(rows).
-    public func casting(_ column: String, to type: ColumnType, format: String? = nil, onFailure: CastFailure = .null)
+    package func casting(_ column: String, to type: ColumnType, format: String? = nil, onFailure: CastFailure = .null)
         throws
         -> CleanResult
     {

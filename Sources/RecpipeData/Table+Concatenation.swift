@@ -5,7 +5,7 @@ extension Table {
     /// is null in its rows, a column only `other` has is added (null in these rows). A column in
     /// both keeps this table's type (ints widen into a float column); another mismatch throws
     /// `TableError.typeMismatch`. O(cells).
-    public func concatenating(_ other: Table) throws -> Table {
+    package func concatenating(_ other: Table) throws -> Table {
         var names = columnNames
         for n in other.columnNames where columnIndex(n) == nil { names.append(n) }
         let columns = try names.map { name -> Column in

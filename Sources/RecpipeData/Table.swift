@@ -2,18 +2,18 @@ import RecpipeCore
 
 /// A columnar table: an ordered list of equally long typed columns. A value type whose columns
 /// are copy-on-write arrays, so copies, column selection and appending columns are cheap.
-public struct Table: Sendable {
-    public private(set) var columns: [Column]
-    public private(set) var rowCount: Int
+package struct Table: Sendable {
+    package private(set) var columns: [Column]
+    package private(set) var rowCount: Int
 
     /// An empty table with no columns and no rows.
-    public init() {
+    package init() {
         columns = []
         rowCount = 0
     }
 
     /// Columns must have distinct names and equal lengths.
-    public init(columns: [Column]) throws {
+    package init(columns: [Column]) throws {
         var seen = Set<String>()
         for c in columns where !seen.insert(c.name).inserted { throw TableError.duplicateColumn(c.name) }
         let n = columns.first?.count ?? 0
@@ -26,7 +26,7 @@ public struct Table: Sendable {
 
     /// Builds a table from row values (for tests and small tables). Each row must have one value
     /// per field; ints are accepted in float columns.
-    public init(schema: [Field], rows: [[Value]]) throws {
+    package init(schema: [Field], rows: [[Value]]) throws {
         for (r, row) in rows.enumerated() where row.count != schema.count {
             throw TableError.rowLength(row: r, expected: schema.count, found: row.count)
         }
@@ -38,16 +38,16 @@ public struct Table: Sendable {
 
     // MARK: - Schema and lookup
 
-    public var schema: [Field] { columns.map(\.field) }
-    public var columnNames: [String] { columns.map(\.name) }
-    public var columnCount: Int { columns.count }
+    package var schema: [Field] { columns.map(\.field) }
+    package var columnNames: [String] { columns.map(\.name) }
+    package var columnCount: Int { columns.count }
 
-    public func columnIndex(_ name: String) -> Int? { columns.firstIndex { $0.name == name } }
+    package func columnIndex(_ name: String) -> Int? { columns.firstIndex { $0.name == name } }
 
-    public func column(named name: String) -> Column? { columnIndex(name).map { columns[$0] } }
+    package func column(named name: String) -> Column? { columnIndex(name).map { columns[$0] } }
 
     /// The column index, or `TableError.unknownColumn` with a did-you-mean hint.
-    public func requireColumn(_ name: String) throws -> Int {
+    package func requireColumn(_ name: String) throws -> Int {
         guard let i = columnIndex(name) else {
             throw TableError.unknownColumn(name, available: columnNames)
         }
@@ -56,11 +56,11 @@ public struct Table: Sendable {
 
     // MARK: - Typed cell access (nil for null or a different type)
 
-    public func isNull(row: Int, col: Int) -> Bool { columns[col].isNull(row) }
+    package func isNull(row: Int, col: Int) -> Bool { columns[col].isNull(row) }
 
-    public func value(row: Int, col: Int) -> Value { columns[col].value(row) }
+    package func value(row: Int, col: Int) -> Value { columns[col].value(row) }
 
-    public func int(row: Int, col: Int) -> Int64? {
+    package func int(row: Int, col: Int) -> Int64? {
         let c = columns[col]
         guard !c.isNull(row) else { return nil }
         switch c.data {
@@ -70,33 +70,33 @@ public struct Table: Sendable {
     }
 
     /// Numeric view: ints, floats, timestamps (seconds) and bools (0/1).
-    public func double(row: Int, col: Int) -> Double? { columns[col].double(row) }
+    package func double(row: Int, col: Int) -> Double? { columns[col].double(row) }
 
-    public func string(row: Int, col: Int) -> String? {
+    package func string(row: Int, col: Int) -> String? {
         let c = columns[col]
         guard !c.isNull(row), case .string(let d, let codes) = c.data else { return nil }
         return d[Int(codes[row])]
     }
 
-    public func bool(row: Int, col: Int) -> Bool? {
+    package func bool(row: Int, col: Int) -> Bool? {
         let c = columns[col]
         guard !c.isNull(row), case .bool(let a) = c.data else { return nil }
         return a[row]
     }
 
-    public func timestamp(row: Int, col: Int) -> Int64? {
+    package func timestamp(row: Int, col: Int) -> Int64? {
         let c = columns[col]
         guard !c.isNull(row), case .timestamp(let a) = c.data else { return nil }
         return a[row]
     }
 
     /// All cells of one row.
-    public func row(_ r: Int) -> [Value] { columns.map { $0.value(r) } }
+    package func row(_ r: Int) -> [Value] { columns.map { $0.value(r) } }
 
     // MARK: - Reshaping
 
     /// The named columns, in the given order. O(columns) — no data is copied.
-    public func selecting(_ names: [String]) throws -> Table {
+    package func selecting(_ names: [String]) throws -> Table {
         var t = Table()
         t.columns = try names.map { columns[try requireColumn($0)] }
         t.rowCount = t.columns.isEmpty ? 0 : rowCount
@@ -104,7 +104,7 @@ public struct Table: Sendable {
     }
 
     /// The rows at `indices` (any order, repeats allowed). O(indices × columns).
-    public func take(rows indices: [Int]) -> Table {
+    package func take(rows indices: [Int]) -> Table {
         var t = Table()
         t.columns = columns.map { $0.take(indices) }
         t.rowCount = indices.count
@@ -112,7 +112,7 @@ public struct Table: Sendable {
     }
 
     /// The rows where `mask` is true. `mask.count` must equal `rowCount`.
-    public func filter(mask: [Bool]) -> Table {
+    package func filter(mask: [Bool]) -> Table {
         precondition(mask.count == rowCount, "mask length must equal the row count")
         var idx: [Int] = []
         idx.reserveCapacity(mask.count)
@@ -121,7 +121,7 @@ public struct Table: Sendable {
     }
 
     /// A copy with `column` added at the end (or replacing the column of the same name in place).
-    public func appending(_ column: Column) throws -> Table {
+    package func appending(_ column: Column) throws -> Table {
         guard columns.isEmpty || column.count == rowCount else {
             throw TableError.lengthMismatch(column: column.name, expected: rowCount, found: column.count)
         }
@@ -132,7 +132,7 @@ public struct Table: Sendable {
     }
 
     /// A copy with a column renamed.
-    public func renaming(_ old: String, to new: String) throws -> Table {
+    package func renaming(_ old: String, to new: String) throws -> Table {
         let i = try requireColumn(old)
         if old != new, columnIndex(new) != nil { throw TableError.duplicateColumn(new) }
         var t = self
@@ -145,7 +145,7 @@ public struct Table: Sendable {
 
 extension Table: Equatable {
     /// Tables are equal when schemas and every cell are equal (dictionary order does not matter).
-    public static func == (a: Table, b: Table) -> Bool {
+    package static func == (a: Table, b: Table) -> Bool {
         guard a.schema == b.schema, a.rowCount == b.rowCount else { return false }
         for j in 0..<a.columns.count {
             for r in 0..<a.rowCount where a.columns[j].value(r) != b.columns[j].value(r) { return false }
@@ -157,7 +157,7 @@ extension Table: Equatable {
 // MARK: - Errors
 
 /// Misuse of a table: unknown column, mismatched lengths, wrong cell type.
-public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownColumn(String, available: [String])
     case duplicateColumn(String)
     case lengthMismatch(column: String, expected: Int, found: Int)
@@ -165,7 +165,7 @@ public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
     case typeMismatch(column: String, expected: ColumnType, found: Value)
     case wrongColumnType(column: String, expected: String, found: ColumnType)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownColumn(let n, let avail):
             let hint = Suggestions.hint(for: n, in: avail).map { " (\($0))" } ?? ""
@@ -181,7 +181,7 @@ public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
 
 extension TableError: CodedError {
     /// `missing-column` for a column the data does not have; the other cases say what they are.
-    public var errorCode: String {
+    package var errorCode: String {
         switch self {
         case .unknownColumn: "missing-column"
         case .duplicateColumn: "duplicate-column"

@@ -2,30 +2,30 @@ import RecpipeCore
 
 /// The outcome of a cleaning step: the new table, rows removed, and cells changed (clipped or
 /// failed casts turned null).
-public struct CleanResult: Sendable {
-    public var table: Table
-    public var removed: Int
-    public var changed: Int
+package struct CleanResult: Sendable {
+    package var table: Table
+    package var removed: Int
+    package var changed: Int
 
-    public init(table: Table, removed: Int, changed: Int = 0) {
+    package init(table: Table, removed: Int, changed: Int = 0) {
         self.table = table
         self.removed = removed
         self.changed = changed
     }
 }
 
-public enum DedupKeep: String, Sendable, Hashable { case first, last }
+package enum DedupKeep: String, Sendable, Hashable { case first, last }
 
-public enum OutlierMethod: Sendable, Hashable {
+package enum OutlierMethod: Sendable, Hashable {
     /// Outside `[Q1 − k·IQR, Q3 + k·IQR]` (quartiles by linear interpolation).
     case iqr(k: Double = 1.5)
     /// `|x − mean| / std > threshold` (population standard deviation).
     case zscore(threshold: Double = 3)
 }
 
-public enum OutlierAction: String, Sendable, Hashable { case clip, drop }
+package enum OutlierAction: String, Sendable, Hashable { case clip, drop }
 
-public enum CastFailure: String, Sendable, Hashable {
+package enum CastFailure: String, Sendable, Hashable {
     /// A value that does not convert becomes null (counted in `changed`).
     case null
     /// The row is removed (counted in `removed`).
@@ -37,7 +37,7 @@ extension Table {
     // MARK: - Nulls and duplicates
 
     /// Drops rows with a null in any of `columns`.
-    public func droppingNulls(in columns: [String]) throws -> CleanResult {
+    package func droppingNulls(in columns: [String]) throws -> CleanResult {
         let cols = try columns.map { self.columns[try requireColumn($0)] }
         let mask = (0..<rowCount).map { r in !cols.contains { $0.isNull(r) } }
         let t = filter(mask: mask)
@@ -47,7 +47,7 @@ extension Table {
     /// Keeps one row per distinct key (nulls compare equal to each other). With `orderBy`,
     /// "first"/"last" refer to that column's ascending order (stable, nulls first); the kept rows
     /// stay in their original order. O(n log n) with `orderBy`, else O(n).
-    public func deduplicated(on keys: [String], keep: DedupKeep = .first, orderBy: String? = nil) throws -> CleanResult
+    package func deduplicated(on keys: [String], keep: DedupKeep = .first, orderBy: String? = nil) throws -> CleanResult
     {
         let cols = try keys.map { self.columns[try requireColumn($0)] }
         var order = Array(0..<rowCount)
@@ -79,7 +79,7 @@ extension Table {
     // MARK: - Filters
 
     /// Keeps rows where every expression holds.
-    public func filtered(by expressions: [FilterExpression]) throws -> CleanResult {
+    package func filtered(by expressions: [FilterExpression]) throws -> CleanResult {
         var mask = [Bool](repeating: true, count: rowCount)
         for e in expressions {
             let m = try e.mask(self)
@@ -93,7 +93,7 @@ extension Table {
 
     /// Clips or drops outliers of a numeric column; nulls are left alone.
     /// O(n log n) for IQR (sorting), O(n) for z-score.
-    public func handlingOutliers(in column: String, method: OutlierMethod = .iqr(), action: OutlierAction = .drop)
+    package func handlingOutliers(in column: String, method: OutlierMethod = .iqr(), action: OutlierAction = .drop)
         throws
         -> CleanResult
     {
@@ -154,7 +154,7 @@ extension Table {
     /// Iteratively drops rows of users with fewer than `minUserEvents` rows and items with fewer
     /// than `minItemEvents`, until every remaining user and item meets its minimum (a fixed
     /// point). Rows with a null user or item are dropped. O(rounds × n).
-    public func kCore(userColumn: String, itemColumn: String, minUserEvents: Int, minItemEvents: Int) throws
+    package func kCore(userColumn: String, itemColumn: String, minUserEvents: Int, minItemEvents: Int) throws
         -> CleanResult
     {
         let users = Self.denseIDs(columns[try requireColumn(userColumn)])

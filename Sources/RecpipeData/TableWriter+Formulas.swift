@@ -5,7 +5,7 @@ extension TableWriter {
     /// `+`, `-`, `@`, a tab or a carriage return (OWASP's list) and is not a plain number
     /// (`-5`, `+1.5e3` stay numbers). Such a cell is written with a leading `'`, which
     /// spreadsheets show as text and do not display.
-    public static func isFormulaLike(_ text: String) -> Bool {
+    package static func isFormulaLike(_ text: String) -> Bool {
         guard let first = text.utf8.first,
             [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13].contains(first)
         else { return false }

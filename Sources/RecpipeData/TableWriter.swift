@@ -8,19 +8,19 @@ import RecpipeCore
 /// doubled), nulls as empty fields, an empty string as `""`, timestamps as `YYYY-MM-DD HH:MM:SS`.
 /// JSON Lines: one object per row, nulls as `null`, ints as ints, non-finite floats as `null`,
 /// timestamps as ISO-8601 strings.
-public enum TableWriter {
+package enum TableWriter {
     static let flushSize = 1 << 20
 
     // MARK: - CSV
 
-    public static func writeCSV(_ table: Table, to path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws {
+    package static func writeCSV(_ table: Table, to path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws {
         try writeCSV(table, to: path, delimiter: delimiter, escapeFormulas: false, failAfterRows: nil)
     }
 
     /// Writes CSV; with `escapeFormulas`, a text cell (or header) a spreadsheet would run as a
     /// formula gets a leading `'` (see ``isFormulaLike(_:)``). Returns how many cells were escaped.
     @discardableResult
-    public static func writeCSV(_ table: Table, to path: String, escapeFormulas: Bool) throws -> Int {
+    package static func writeCSV(_ table: Table, to path: String, escapeFormulas: Bool) throws -> Int {
         try writeCSV(table, to: path, delimiter: UInt8(ascii: ","), escapeFormulas: escapeFormulas, failAfterRows: nil)
     }
 
@@ -111,7 +111,7 @@ public enum TableWriter {
 
     // MARK: - JSON Lines
 
-    public static func writeJSONLines(_ table: Table, to path: String) throws {
+    package static func writeJSONLines(_ table: Table, to path: String) throws {
         let keys = table.columns.map { c -> [UInt8] in
             var k: [UInt8] = []
             appendJSONString(c.name, &k)
@@ -173,7 +173,7 @@ public enum TableWriter {
     // MARK: - Rejects
 
     /// Writes rejected rows as CSV with columns `line,reason,raw`.
-    public static func writeRejects(_ rejects: [RejectedRow], to path: String) throws {
+    package static func writeRejects(_ rejects: [RejectedRow], to path: String) throws {
         let table = try Table(
             schema: [Field("line", .int), Field("reason", .string), Field("raw", .string)],
             rows: rejects.map { [.int(Int64($0.line)), .string($0.reason), .string($0.raw)] })

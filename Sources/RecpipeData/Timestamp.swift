@@ -1,10 +1,10 @@
 /// UTC timestamp helpers: seconds since the Unix epoch, calendar conversion (proleptic Gregorian,
 /// Howard Hinnant's `days_from_civil`), formatting, and byte-level parsing for the CSV reader.
-public enum Timestamp {
+package enum Timestamp {
     // MARK: - Calendar
 
     /// Days since 1970-01-01 for a civil date. O(1).
-    public static func days(year: Int, month: Int, day: Int) -> Int {
+    package static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -15,7 +15,7 @@ public enum Timestamp {
     }
 
     /// The civil date of a day number (inverse of `days(year:month:day:)`).
-    public static func civil(days z0: Int) -> (year: Int, month: Int, day: Int) {
+    package static func civil(days z0: Int) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -36,7 +36,7 @@ public enum Timestamp {
     }
 
     /// Seconds since the epoch for a UTC civil date-time, or nil when a field is out of range.
-    public static func seconds(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0)
+    package static func seconds(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0)
         -> Int64?
     {
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
@@ -56,7 +56,7 @@ public enum Timestamp {
     // MARK: - Formatting
 
     /// `YYYY-MM-DD HH:MM:SS` (or ISO-8601 `YYYY-MM-DDTHH:MM:SSZ` when `iso` is true).
-    public static func format(_ t: Int64, iso: Bool = false) -> String {
+    package static func format(_ t: Int64, iso: Bool = false) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(20)
         append(t, iso: iso, to: &bytes)
@@ -103,7 +103,7 @@ public enum Timestamp {
 
 /// A compiled timestamp format: `%Y %m %d %H %M %S` plus literal characters, or one of the special
 /// names `iso8601` / `unix`. `%m %d %H` accept one or two digits; `%Y` four.
-public struct TimestampFormat: Sendable, Hashable, CustomStringConvertible {
+package struct TimestampFormat: Sendable, Hashable, CustomStringConvertible {
     enum Token: Sendable, Hashable {
         case year, month, day, hour, minute, second
         case literal(UInt8)
@@ -112,10 +112,10 @@ public struct TimestampFormat: Sendable, Hashable, CustomStringConvertible {
     enum Kind: Sendable, Hashable { case pattern([Token]), iso8601, unix }
 
     let kind: Kind
-    public let description: String
+    package let description: String
 
     /// Formats tried, in order, when a timestamp format is not given.
-    public static let common: [TimestampFormat] = [
+    package static let common: [TimestampFormat] = [
         TimestampFormat(pattern: "%Y-%m-%d %H:%M:%S")!, TimestampFormat(pattern: "%Y-%m-%d %H:%M")!,
         TimestampFormat(pattern: "%Y-%m-%d")!, .iso8601,
         TimestampFormat(pattern: "%Y/%m/%d %H:%M:%S")!, TimestampFormat(pattern: "%m/%d/%Y %H:%M:%S")!,
@@ -123,8 +123,8 @@ public struct TimestampFormat: Sendable, Hashable, CustomStringConvertible {
         TimestampFormat(pattern: "%Y/%m/%d")!, TimestampFormat(pattern: "%m/%d/%Y")!,
     ]
 
-    public static let iso8601 = TimestampFormat(kind: .iso8601, description: "iso8601")
-    public static let unix = TimestampFormat(kind: .unix, description: "unix")
+    package static let iso8601 = TimestampFormat(kind: .iso8601, description: "iso8601")
+    package static let unix = TimestampFormat(kind: .unix, description: "unix")
 
     init(kind: Kind, description: String) {
         self.kind = kind
@@ -133,7 +133,7 @@ public struct TimestampFormat: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a format string; nil when it uses an unknown `%` directive.
     /// Accepts `iso8601`/`ISO-8601`/`iso` and `unix` as special names.
-    public init?(pattern: String) {
+    package init?(pattern: String) {
         switch pattern.lowercased() {
         case "iso8601", "iso-8601", "iso": self = .iso8601; return
         case "unix", "epoch": self = .unix; return
@@ -158,7 +158,7 @@ public struct TimestampFormat: Sendable, Hashable, CustomStringConvertible {
         self.description = pattern
     }
 
-    public func parse(_ s: String) -> Int64? {
+    package func parse(_ s: String) -> Int64? {
         var s = s
         return s.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
     }

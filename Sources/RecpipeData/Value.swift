@@ -1,29 +1,29 @@
 /// The type of one table column, as written in pipeline YAML (`int`, `float`, `string`, `bool`,
 /// `timestamp`).
-public enum ColumnType: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
+package enum ColumnType: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
     case int, float, string, bool, timestamp
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Whether values of this type order and compare as numbers.
-    public var isNumeric: Bool { self == .int || self == .float || self == .timestamp }
+    package var isNumeric: Bool { self == .int || self == .float || self == .timestamp }
 }
 
 /// One column of a table's schema.
-public struct Field: Sendable, Hashable, CustomStringConvertible {
-    public var name: String
-    public var type: ColumnType
+package struct Field: Sendable, Hashable, CustomStringConvertible {
+    package var name: String
+    package var type: ColumnType
 
-    public init(_ name: String, _ type: ColumnType) {
+    package init(_ name: String, _ type: ColumnType) {
         self.name = name
         self.type = type
     }
 
-    public var description: String { "\(name): \(type)" }
+    package var description: String { "\(name): \(type)" }
 }
 
 /// One cell of a table.
-public enum Value: Sendable, Hashable, CustomStringConvertible {
+package enum Value: Sendable, Hashable, CustomStringConvertible {
     case null
     case int(Int64)
     case double(Double)
@@ -32,12 +32,12 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     /// Seconds since 1970-01-01T00:00:00Z.
     case timestamp(Int64)
 
-    public var isNull: Bool { if case .null = self { true } else { false } }
+    package var isNull: Bool { if case .null = self { true } else { false } }
 
     /// The value as an id: strings as they are, integers in decimal, integral floats without
     /// `.0` (so `17850.0` and `17850` name the same customer), bools as `true`/`false`; nil for
     /// null and the empty string. Every stage that matches ids across tables uses this.
-    public var idText: String? {
+    package var idText: String? {
         switch self {
         case .null: nil
         case .string(let s): s.isEmpty ? nil : s
@@ -48,7 +48,7 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The value as a number, if it is one (int, double, timestamp seconds, bool as 0/1).
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .int(let v): Double(v)
         case .double(let v): v
@@ -58,7 +58,7 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: "null"
         case .int(let v): String(v)

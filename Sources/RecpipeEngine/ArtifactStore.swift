@@ -16,20 +16,20 @@ import Synchronization
 ///   runs/<run-id>/manifest.json    one per run, plus rejects files
 ///   runs/latest                    the last run's id
 /// ```
-public struct ArtifactStore: Sendable {
-    public let root: String
-    public let artifactTypes: [ArtifactKind: any Artifact.Type]
+package struct ArtifactStore: Sendable {
+    package let root: String
+    package let artifactTypes: [ArtifactKind: any Artifact.Type]
     /// The pipeline whose state this store reads and writes.
-    public let pipeline: String
+    package let pipeline: String
 
-    public init(root: String, artifactTypes: [ArtifactKind: any Artifact.Type], pipeline: String) {
+    package init(root: String, artifactTypes: [ArtifactKind: any Artifact.Type], pipeline: String) {
         self.root = root
         self.artifactTypes = artifactTypes
         self.pipeline = pipeline
     }
 
     var artifactsDirectory: String { root + "/artifacts" }
-    public var runsDirectory: String { root + "/runs" }
+    package var runsDirectory: String { root + "/runs" }
     var stateDirectory: String { root + "/state" }
     var statePath: String {
         let safe = pipeline.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" }
@@ -97,7 +97,7 @@ public struct ArtifactStore: Sendable {
     /// Loads and decodes a cached artifact: the envelope checked (checksum streamed over the file),
     /// then the payload decoded from the file, each array read straight into its own storage, so
     /// memory holds the artifact and a 64 KiB block, not the file's bytes beside it.
-    public func load(_ fingerprint: String) throws -> (kind: ArtifactKind, artifact: any Artifact) {
+    package func load(_ fingerprint: String) throws -> (kind: ArtifactKind, artifact: any Artifact) {
         let path = artifactPath(fingerprint)
         guard let file = ReadableFile(path: path) else {
             throw StageError("cannot read cached artifact '\(path)'", code: .cacheUnreadable)
@@ -113,30 +113,30 @@ public struct ArtifactStore: Sendable {
     // MARK: - State
 
     /// Per stage: the fingerprint of its latest result and the one before it (for `--diff`).
-    public struct State: Codable, Sendable {
-        public var stages: [String: StageState] = [:]
-        public init() {}
+    package struct State: Codable, Sendable {
+        package var stages: [String: StageState] = [:]
+        package init() {}
     }
 
-    public struct StageState: Codable, Sendable {
-        public var current: Fingerprint
-        public var previous: Fingerprint?
-        public var kind: ArtifactKind
+    package struct StageState: Codable, Sendable {
+        package var current: Fingerprint
+        package var previous: Fingerprint?
+        package var kind: ArtifactKind
     }
 
     /// Whether the cache still holds the artifact of `fingerprint` (older results are pruned).
-    public func hasArtifact(_ fingerprint: String) -> Bool {
+    package func hasArtifact(_ fingerprint: String) -> Bool {
         FileManager.default.fileExists(atPath: artifactPath(fingerprint))
     }
 
     /// The store an experiment's results are remembered in: the same artifacts, its own state
     /// file (`state/<pipeline>@<experiment>.json`), so production's current and previous results
     /// never change and pruning keeps both.
-    public func experiment(_ name: String) -> ArtifactStore {
+    package func experiment(_ name: String) -> ArtifactStore {
         ArtifactStore(root: root, artifactTypes: artifactTypes, pipeline: "\(pipeline)@\(name)")
     }
 
-    public func loadState() -> State {
+    package func loadState() -> State {
         guard let data = FileManager.default.contents(atPath: statePath),
             let s = try? JSONDecoder().decode(State.self, from: data)
         else { return State() }

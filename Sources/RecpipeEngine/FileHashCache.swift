@@ -8,7 +8,7 @@ import Synchronization
 
 /// Content hashes of input files, remembered by (size, modification time) as DVC does, so an
 /// unchanged 500 MB CSV is not re-read on every run. Directories hash their sorted entries.
-public final class FileHashCache: Sendable {
+package final class FileHashCache: Sendable {
     struct Entry: Codable, Sendable {
         var size: UInt64
         var mtime: Double
@@ -19,7 +19,7 @@ public final class FileHashCache: Sendable {
     private let storePath: String?
 
     /// Loads remembered hashes from `storePath` (if given and readable).
-    public init(storePath: String?) {
+    package init(storePath: String?) {
         self.storePath = storePath
         var loaded: [String: Entry] = [:]
         if let storePath, let data = FileManager.default.contents(atPath: storePath) {
@@ -29,7 +29,7 @@ public final class FileHashCache: Sendable {
     }
 
     /// The content hash of a file or directory, or `missing` when it does not exist.
-    public func hash(of path: String) -> String {
+    package func hash(of path: String) -> String {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return "missing" }
         if isDir.boolValue {
@@ -52,7 +52,7 @@ public final class FileHashCache: Sendable {
     }
 
     /// Streams the file through XXH64 in 4 MiB blocks.
-    public static func hashFile(_ path: String) -> String? {
+    package static func hashFile(_ path: String) -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         var h = ContentHasher()
@@ -66,7 +66,7 @@ public final class FileHashCache: Sendable {
     }
 
     /// Writes the remembered hashes back (atomically).
-    public func save() throws {
+    package func save() throws {
         guard let storePath else { return }
         let snapshot = state.withLock { $0 }
         try AtomicFile.write(try JSONEncoder().encode(snapshot), to: storePath)

@@ -4,25 +4,25 @@ import RecpipeSpec
 
 /// A stage's fingerprint and the parts it was made from. The parts are kept in the state file so
 /// the next run can say *why* a stage re-ran ("parameter 'factors' changed").
-public struct Fingerprint: Sendable, Codable, Hashable {
-    public var value: String
-    public var parts: Parts
+package struct Fingerprint: Sendable, Codable, Hashable {
+    package var value: String
+    package var parts: Parts
 
-    public struct Parts: Sendable, Codable, Hashable {
+    package struct Parts: Sendable, Codable, Hashable {
         /// `kind@version` plus the cache format version.
-        public var code: String
+        package var code: String
         /// Parameter name → hash of its resolved value.
-        public var params: [String: String]
+        package var params: [String: String]
         /// `port/index` → upstream stage name and its fingerprint.
-        public var inputs: [String: String]
+        package var inputs: [String: String]
         /// Path relative to the pipeline's directory (absolute for a path written absolute) →
         /// hash of the file's (or directory's) content. Relative, so that moving or cloning the
         /// project elsewhere keeps every fingerprint.
-        public var files: [String: String]
+        package var files: [String: String]
         /// Seed and as-of date.
-        public var settings: String
+        package var settings: String
         /// What a database source declared it changes with (``Stage/sourceState(_:pipeline:)``).
-        public var source: String?
+        package var source: String?
     }
 
     /// Bumped when the engine's cache layout or fingerprint recipe changes.
@@ -99,7 +99,7 @@ public struct Fingerprint: Sendable, Codable, Hashable {
     }
 
     /// Human reasons this fingerprint differs from a previous one (empty when equal).
-    public func changes(since old: Fingerprint) -> [String] {
+    package func changes(since old: Fingerprint) -> [String] {
         var reasons: [String] = []
         if parts.code != old.parts.code { reasons.append("stage code version changed") }
         let names = Set(parts.params.keys).union(old.parts.params.keys).sorted()

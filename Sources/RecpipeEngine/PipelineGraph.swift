@@ -2,18 +2,18 @@ import RecpipeSpec
 
 /// The DAG of a validated pipeline: data edges from `input`/`inputs`, order edges from `after`.
 /// (Cycles are rejected by validation before a graph is built.)
-public struct PipelineGraph: Sendable {
+package struct PipelineGraph: Sendable {
     /// Stage names in a stable topological order (file order among stages that are ready).
-    public let order: [String]
+    package let order: [String]
     /// Stage → the stages it waits for (data and order-only).
-    public let dependencies: [String: [String]]
+    package let dependencies: [String: [String]]
     /// Stage → the stages whose data it consumes.
-    public let dataDependencies: [String: [String]]
+    package let dataDependencies: [String: [String]]
     /// Stage → the stages that wait for it.
-    public let dependents: [String: [String]]
+    package let dependents: [String: [String]]
     private let spec: PipelineSpec
 
-    public init(_ spec: PipelineSpec) {
+    package init(_ spec: PipelineSpec) {
         var deps: [String: [String]] = [:]
         var data: [String: [String]] = [:]
         var rdeps: [String: [String]] = [:]
@@ -32,7 +32,7 @@ public struct PipelineGraph: Sendable {
 
     /// The given stages and everything they (transitively) depend on; with `dataOnly`, only
     /// through data inputs (not `after:` order edges).
-    public func upstream(of names: some Sequence<String>, dataOnly: Bool = false) -> Set<String> {
+    package func upstream(of names: some Sequence<String>, dataOnly: Bool = false) -> Set<String> {
         guard dataOnly else { return spec.upstream(of: Set(names)) }
         var seen = Set<String>()
         var stack = Array(names)
@@ -44,7 +44,7 @@ public struct PipelineGraph: Sendable {
     }
 
     /// The given stages and everything that (transitively) depends on them.
-    public func downstream(of names: some Sequence<String>) -> Set<String> {
+    package func downstream(of names: some Sequence<String>) -> Set<String> {
         spec.downstream(of: Set(names))
     }
 }

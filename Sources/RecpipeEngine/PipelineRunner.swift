@@ -6,13 +6,13 @@ import Synchronization
 
 /// Runs a validated pipeline as a DAG: independent stages in parallel (up to `jobs`), unchanged
 /// stages loaded from the cache, a failed stage's dependents skipped while other branches finish.
-public struct PipelineRunner: Sendable {
+package struct PipelineRunner: Sendable {
     /// Stage kind → implementation.
-    public let stageTypes: [String: any Stage.Type]
+    package let stageTypes: [String: any Stage.Type]
     /// Artifact kind → type, for decoding cached results.
-    public let artifactTypes: [ArtifactKind: any Artifact.Type]
+    package let artifactTypes: [ArtifactKind: any Artifact.Type]
 
-    public init(stageTypes: [any Stage.Type], artifactTypes: [ArtifactKind: any Artifact.Type]) {
+    package init(stageTypes: [any Stage.Type], artifactTypes: [ArtifactKind: any Artifact.Type]) {
         var map: [String: any Stage.Type] = [:]
         for t in stageTypes { map[t.declaration.kind] = t }
         self.stageTypes = map
@@ -20,12 +20,12 @@ public struct PipelineRunner: Sendable {
     }
 
     /// The cache directory a run of `spec` uses.
-    public func cacheDirectory(for spec: PipelineSpec, options: RunOptions) -> String {
+    package func cacheDirectory(for spec: PipelineSpec, options: RunOptions) -> String {
         options.cacheDirectory.map { StageContext.resolve($0, base: FileManager.default.currentDirectoryPath) }
             ?? spec.baseDirectory + "/.recpipe"
     }
 
-    public func store(for spec: PipelineSpec, options: RunOptions) -> ArtifactStore {
+    package func store(for spec: PipelineSpec, options: RunOptions) -> ArtifactStore {
         ArtifactStore(
             root: cacheDirectory(for: spec, options: options), artifactTypes: artifactTypes, pipeline: spec.name)
     }
@@ -33,7 +33,7 @@ public struct PipelineRunner: Sendable {
     /// Runs the pipeline, holding the cache directory's ``RunLock``. Throws for invalid options
     /// (unknown stage names) and, with code `run-locked`, when another run holds the cache; stage
     /// failures are reported in the returned `RunReport` (exit code 1).
-    public func run(
+    package func run(
         _ pipelineSpec: PipelineSpec, options: RunOptions, observer: any RunObserver = SilentObserver()
     ) async throws(DiagnosticsError) -> RunReport {
         // One as-of date for every stage of the run (features, popular decay, tag and rank rules).
@@ -195,7 +195,7 @@ public struct PipelineRunner: Sendable {
         return s
     }
 
-    public static func experimentPath(_ path: String, name: String) -> String {
+    package static func experimentPath(_ path: String, name: String) -> String {
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         let dir = (trimmed as NSString).deletingLastPathComponent, last = (trimmed as NSString).lastPathComponent
         return (dir.isEmpty ? "" : dir + "/") + "experiments/\(name)/" + last

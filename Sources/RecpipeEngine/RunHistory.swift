@@ -2,13 +2,13 @@ import Foundation
 
 /// Past runs of a cache directory, read back from their manifests (`runs/<id>/manifest.json`):
 /// what `recpipe runs` lists and where `--diff` finds the run that produced its baseline.
-public struct RunHistory: Sendable {
+package struct RunHistory: Sendable {
     /// Newest first.
-    public var runs: [RunReport]
+    package var runs: [RunReport]
 
     /// Every readable manifest under `runsDirectory` (a manifest of another pipeline sharing the
     /// cache is left out when `pipeline` is given).
-    public init(runsDirectory: String, pipeline: String? = nil) {
+    package init(runsDirectory: String, pipeline: String? = nil) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []
         var runs: [RunReport] = []
         for name in names {
@@ -21,10 +21,10 @@ public struct RunHistory: Sendable {
         self.runs = runs.sorted { $0.startedAt > $1.startedAt || ($0.startedAt == $1.startedAt && $0.runID > $1.runID) }
     }
 
-    public func run(_ id: String) -> RunReport? { runs.first { $0.runID == id } }
+    package func run(_ id: String) -> RunReport? { runs.first { $0.runID == id } }
 
     /// The newest production run (not `excluding`) in which `stage` had the result `fingerprint`.
-    public func producer(of fingerprint: String, stage: String, excluding id: String? = nil) -> RunReport? {
+    package func producer(of fingerprint: String, stage: String, excluding id: String? = nil) -> RunReport? {
         runs.first { r in
             r.runID != id && r.record.experiment == nil
                 && r.stages.contains {
@@ -35,7 +35,7 @@ public struct RunHistory: Sendable {
 
     /// What differs between two runs for `stage`: its parameters (`top 10 → 5`), the as-of date and
     /// the seed, from the manifests' resolved pipelines.
-    public static func settingsThatDiffer(stage: String, from old: RunReport, to new: RunRecord) -> [String] {
+    package static func settingsThatDiffer(stage: String, from old: RunReport, to new: RunRecord) -> [String] {
         var out: [String] = []
         if let a = old.record.asOf, let b = new.asOf, a != b { out.append("as_of \(a) → \(b)") }
         if let a = old.record.seed, let b = new.seed, a != b { out.append("seed \(a) → \(b)") }

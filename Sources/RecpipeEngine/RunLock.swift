@@ -14,9 +14,9 @@ import RecpipeCore
 /// fresh results. The kernel drops the lock when the process exits, however it exits, so a
 /// crashed run never leaves a stale lock behind. The file holds a line naming the holder (pid,
 /// pipeline, start time) for the message the next run shows.
-public final class RunLock: Sendable {
+package final class RunLock: Sendable {
     private let fd: Int32
-    public let path: String
+    package let path: String
 
     private init(fd: Int32, path: String) {
         self.fd = fd
@@ -31,7 +31,7 @@ public final class RunLock: Sendable {
     /// Takes the lock of `cacheDirectory` (creating the directory), or fails with a `run-locked`
     /// diagnostic naming the holder. With `wait`, calls `waiting(holder)` once and blocks until the
     /// holder finishes instead.
-    public static func acquire(
+    package static func acquire(
         cacheDirectory: String, pipeline: String, wait: Bool, waiting: (String) -> Void = { _ in }
     ) throws(DiagnosticsError) -> RunLock {
         let path = cacheDirectory + "/run.lock"

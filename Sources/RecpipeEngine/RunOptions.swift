@@ -3,35 +3,35 @@ import RecpipeCore
 import RecpipeSpec
 
 /// How `recpipe run` should run a pipeline.
-public struct RunOptions: Sendable {
+package struct RunOptions: Sendable {
     /// Stages running at once (default: the core count).
-    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    package var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Re-run every selected stage even when its result is cached.
-    public var force = false
+    package var force = false
     /// Run only these stages; their upstream results must be cached.
-    public var only: [String] = []
+    package var only: [String] = []
     /// Re-run these stages and everything downstream of them.
-    public var from: [String] = []
+    package var from: [String] = []
     /// Run only these stages and what they depend on.
-    public var to: [String] = []
+    package var to: [String] = []
     /// Report what would run and why, without running or writing anything.
-    public var dryRun = false
+    package var dryRun = false
     /// Cache directory; default `.recpipe/` beside the pipeline file.
-    public var cacheDirectory: String?
+    package var cacheDirectory: String?
     /// When another run holds the cache directory's lock, wait for it (else fail at once).
-    public var waitForLock = false
+    package var waitForLock = false
     /// A stage with warnings (a rule that matched nothing, a pinned id not in the items table, a
     /// number compared with a string) fails the run, and its dependents are skipped.
-    public var strict = false
+    package var strict = false
     /// For the manifest: the `--set` overrides as given and the recpipe version.
-    public var overrides: [String] = []
-    public var toolVersion: String?
+    package var overrides: [String] = []
+    package var toolVersion: String?
     /// An experiment run (`--experiment NAME`, or `--set` without `--production`): its outputs
     /// go to `experiments/NAME/` beside each output path, its results are remembered apart, and
     /// it never becomes the production result or the `--diff` baseline.
-    public var experiment: String?
+    package var experiment: String?
 
-    public init() {}
+    package init() {}
 }
 
 /// Which stages a run considers, derived from `RunOptions` and the graph.

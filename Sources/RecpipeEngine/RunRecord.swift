@@ -7,29 +7,29 @@ import RecpipeSpec
 /// `--set` overrides, the pipeline as resolved (vars interpolated, overrides and defaults
 /// applied) and every file the run wrote, with its size and checksum. Encoded into the same JSON
 /// object as ``RunReport``'s keys; times are ISO 8601 UTC.
-public struct RunRecord: Sendable, Codable {
-    public struct ResolvedStage: Sendable, Codable {
-        public var name: String
-        public var kind: String
-        public var inputs: [String: [String]]
-        public var after: [String]
-        public var params: [String: JSONParam]
+package struct RunRecord: Sendable, Codable {
+    package struct ResolvedStage: Sendable, Codable {
+        package var name: String
+        package var kind: String
+        package var inputs: [String: [String]]
+        package var after: [String]
+        package var params: [String: JSONParam]
     }
 
-    public struct ResolvedPipeline: Sendable, Codable {
-        public var name: String
-        public var file: String
-        public var seed: Int
-        public var asOf: String?
-        public var vars: [String: JSONParam]
-        public var stages: [ResolvedStage]
+    package struct ResolvedPipeline: Sendable, Codable {
+        package var name: String
+        package var file: String
+        package var seed: Int
+        package var asOf: String?
+        package var vars: [String: JSONParam]
+        package var stages: [ResolvedStage]
 
         enum CodingKeys: String, CodingKey {
             case name, file, seed, vars, stages
             case asOf = "as_of"
         }
 
-        public init(_ spec: PipelineSpec) {
+        package init(_ spec: PipelineSpec) {
             name = spec.name
             file = spec.file
             seed = spec.seed
@@ -44,24 +44,24 @@ public struct RunRecord: Sendable, Codable {
     }
 
     /// A file the run wrote: the path as the pipeline names it, its size in bytes and its XXH64.
-    public struct WrittenFile: Sendable, Codable, Hashable {
-        public var stage: String
-        public var path: String
-        public var bytes: Int
-        public var xxh64: String
+    package struct WrittenFile: Sendable, Codable, Hashable {
+        package var stage: String
+        package var path: String
+        package var bytes: Int
+        package var xxh64: String
     }
 
-    public var asOf: String?
+    package var asOf: String?
     /// `pipeline` (its `as_of:`), `--set as_of`, `today (as_of: today)` or `today (as_of not set)`.
-    public var asOfSource: String?
-    public var seed: Int?
-    public var recpipeVersion: String?
-    public var overrides: [String] = []
-    public var strict = false
+    package var asOfSource: String?
+    package var seed: Int?
+    package var recpipeVersion: String?
+    package var overrides: [String] = []
+    package var strict = false
     /// The experiment's name; nil for a production run.
-    public var experiment: String?
-    public var pipelineResolved: ResolvedPipeline?
-    public var filesWritten: [WrittenFile] = []
+    package var experiment: String?
+    package var pipelineResolved: ResolvedPipeline?
+    package var filesWritten: [WrittenFile] = []
 
     enum CodingKeys: String, CodingKey {
         case seed, overrides, strict, experiment
@@ -69,9 +69,9 @@ public struct RunRecord: Sendable, Codable {
         case pipelineResolved = "pipeline_resolved", filesWritten = "files_written"
     }
 
-    public init() {}
+    package init() {}
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         asOf = try c.decodeIfPresent(String.self, forKey: .asOf)
         asOfSource = try c.decodeIfPresent(String.self, forKey: .asOfSource)
@@ -95,7 +95,7 @@ public struct RunRecord: Sendable, Codable {
     // MARK: - Dates
 
     /// `2026-11-23T17:56:15Z`.
-    public static func iso8601(_ date: Date) -> String {
+    package static func iso8601(_ date: Date) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: date)
@@ -117,12 +117,12 @@ public struct RunRecord: Sendable, Codable {
 }
 
 /// A ``ParamValue`` as plain JSON (maps keep their keys, in order of the sorted encoder).
-public struct JSONParam: Sendable, Codable {
-    public var value: ParamValue
+package struct JSONParam: Sendable, Codable {
+    package var value: ParamValue
 
-    public init(_ value: ParamValue) { self.value = value }
+    package init(_ value: ParamValue) { self.value = value }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch value {
         case .null:
             var c = encoder.singleValueContainer()
@@ -148,7 +148,7 @@ public struct JSONParam: Sendable, Codable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() {
             value = .null

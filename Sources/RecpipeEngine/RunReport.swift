@@ -2,7 +2,7 @@ import Foundation
 import RecpipeCore
 
 /// How one stage ended in a run.
-public enum StageStatus: String, Sendable, Codable, Hashable {
+package enum StageStatus: String, Sendable, Codable, Hashable {
     /// Ran and produced a new artifact.
     case ran
     /// Reused from the cache (fingerprint unchanged).
@@ -18,30 +18,30 @@ public enum StageStatus: String, Sendable, Codable, Hashable {
 }
 
 /// One line of the run summary and one entry of the manifest.
-public struct StageReport: Sendable, Codable, Hashable {
-    public var stage: String
-    public var kind: String
-    public var status: StageStatus
+package struct StageReport: Sendable, Codable, Hashable {
+    package var stage: String
+    package var kind: String
+    package var status: StageStatus
     /// Why it ran (`"parameter 'factors' changed"`, `"no cached result"`, `"--force"`) or why it
     /// was skipped (`"upstream 'als' failed"`).
-    public var reason: String?
-    public var cacheHit: Bool
-    public var seconds: Double
-    public var rowsIn: Int?
-    public var rowsOut: Int?
-    public var counters: [StageOutput.Counter]
-    public var notes: [String]
-    public var warnings: [String]
-    public var fingerprint: String?
-    public var artifactKind: ArtifactKind?
+    package var reason: String?
+    package var cacheHit: Bool
+    package var seconds: Double
+    package var rowsIn: Int?
+    package var rowsOut: Int?
+    package var counters: [StageOutput.Counter]
+    package var notes: [String]
+    package var warnings: [String]
+    package var fingerprint: String?
+    package var artifactKind: ArtifactKind?
     /// A failure in one line: `file:line:col: message (hint)`.
-    public var error: String?
+    package var error: String?
     /// The failure's stable code (`stage-failed`, `not-cached`, `cache-write-failed`, …).
-    public var errorCode: String?
+    package var errorCode: String?
     /// Where the failure is, `file:line:col`, when it has a YAML or script location.
-    public var errorLocation: String?
+    package var errorLocation: String?
     /// The failure as a diagnostic, in this run only (the manifest keeps `error`, its code and location).
-    public var failure: Diagnostic? = nil
+    package var failure: Diagnostic? = nil
 
     /// The manifest's JSON keys are snake_case, like the run-level keys.
     enum CodingKeys: String, CodingKey {
@@ -51,7 +51,7 @@ public struct StageReport: Sendable, Codable, Hashable {
     }
 
     /// Marks the stage failed with `error`: its one-line text, code, location and diagnostic.
-    public mutating func fail(_ error: StageError) {
+    package mutating func fail(_ error: StageError) {
         status = .failed
         self.error = error.description
         errorCode = error.code.rawValue
@@ -59,7 +59,7 @@ public struct StageReport: Sendable, Codable, Hashable {
         failure = error.diagnostic
     }
 
-    public init(stage: String, kind: String, status: StageStatus) {
+    package init(stage: String, kind: String, status: StageStatus) {
         self.stage = stage
         self.kind = kind
         self.status = status
@@ -72,27 +72,27 @@ public struct StageReport: Sendable, Codable, Hashable {
 }
 
 /// The result of `recpipe run`, written as `manifest.json` in the run's directory.
-public struct RunReport: Sendable, Codable {
-    public var pipeline: String
-    public var file: String
-    public var runID: String
-    public var startedAt: Date
-    public var seconds: Double
-    public var stages: [StageReport]
-    public var dryRun: Bool
-    public var runDirectory: String
+package struct RunReport: Sendable, Codable {
+    package var pipeline: String
+    package var file: String
+    package var runID: String
+    package var startedAt: Date
+    package var seconds: Double
+    package var stages: [StageReport]
+    package var dryRun: Bool
+    package var runDirectory: String
     /// Run-level failures after the stages: the cache state, remembered file hashes or the
     /// manifest could not be written (`no space left on device (writing …)`). Any makes the run fail.
-    public var errors: [String] = []
+    package var errors: [String] = []
     /// The manifest's path once it is written; nil for a dry run or when writing it failed.
-    public var manifestPath: String?
+    package var manifestPath: String?
     /// What the run was: its settings, the resolved pipeline and the files it wrote (``RunRecord``).
-    public var record = RunRecord()
+    package var record = RunRecord()
 
     /// 0 when every stage ran or was cached and everything was saved, 1 otherwise.
-    public var exitCode: Int32 { stages.contains { $0.status == .failed } || !errors.isEmpty ? 1 : 0 }
+    package var exitCode: Int32 { stages.contains { $0.status == .failed } || !errors.isEmpty ? 1 : 0 }
 
-    public var failed: [StageReport] { stages.filter { $0.status == .failed } }
+    package var failed: [StageReport] { stages.filter { $0.status == .failed } }
 
     enum CodingKeys: String, CodingKey {
         case pipeline, file, runID = "run_id", startedAt = "started_at", seconds, stages
@@ -100,7 +100,7 @@ public struct RunReport: Sendable, Codable {
         case finishedAt = "finished_at"
     }
 
-    public init(
+    package init(
         pipeline: String, file: String, runID: String, startedAt: Date, seconds: Double,
         stages: [StageReport], dryRun: Bool, runDirectory: String
     ) {
@@ -114,7 +114,7 @@ public struct RunReport: Sendable, Codable {
         self.runDirectory = runDirectory
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         pipeline = try c.decode(String.self, forKey: .pipeline)
         file = try c.decode(String.self, forKey: .file)
@@ -128,7 +128,7 @@ public struct RunReport: Sendable, Codable {
         record = (try? RunRecord(from: decoder)) ?? RunRecord()
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(pipeline, forKey: .pipeline)
         try c.encode(file, forKey: .file)
@@ -147,7 +147,7 @@ public struct RunReport: Sendable, Codable {
 
 /// Receives live events while a pipeline runs (the CLI's progress display implements it).
 /// Called from several tasks at once; implementations must be thread-safe.
-public protocol RunObserver: Sendable {
+package protocol RunObserver: Sendable {
     func stageStarted(_ stage: String, kind: String)
     func stageProgress(_ stage: String, fraction: Double?, message: String)
     func stageFinished(_ report: StageReport)
@@ -156,12 +156,12 @@ public protocol RunObserver: Sendable {
 }
 
 extension RunObserver {
-    public func waitingForLock(held by: String) {}
+    package func waitingForLock(held by: String) {}
 }
 
-public struct SilentObserver: RunObserver {
-    public init() {}
-    public func stageStarted(_ stage: String, kind: String) {}
-    public func stageProgress(_ stage: String, fraction: Double?, message: String) {}
-    public func stageFinished(_ report: StageReport) {}
+package struct SilentObserver: RunObserver {
+    package init() {}
+    package func stageStarted(_ stage: String, kind: String) {}
+    package func stageProgress(_ stage: String, fraction: Double?, message: String) {}
+    package func stageFinished(_ report: StageReport) {}
 }

@@ -6,7 +6,7 @@ import RecpipeSpec
 /// scheduler. Stages are pure functions of their context: they read inputs and parameters, may
 /// read files named by `path` parameters, and return an artifact. Anything they write outside the
 /// cache goes through `AtomicFile`.
-public protocol Stage: Sendable {
+package protocol Stage: Sendable {
     /// The single declaration that drives validation, defaults, `recpipe stages` and fingerprints.
     static var declaration: StageDeclaration { get }
     init()
@@ -18,32 +18,32 @@ public protocol Stage: Sendable {
 }
 
 extension Stage {
-    public static func sourceState(_ spec: StageSpec, pipeline: PipelineSpec) async throws -> String? { nil }
+    package static func sourceState(_ spec: StageSpec, pipeline: PipelineSpec) async throws -> String? { nil }
 }
 
 /// What a stage returns: its artifact and the figures the run summary and manifest show.
-public struct StageOutput: Sendable {
-    public var artifact: any Artifact
+package struct StageOutput: Sendable {
+    package var artifact: any Artifact
     /// The artifact kind, when it differs from the type's default (e.g. a `Table` used as `profiles`).
-    public var kind: ArtifactKind
-    public var rowsIn: Int?
-    public var rowsOut: Int?
+    package var kind: ArtifactKind
+    package var rowsIn: Int?
+    package var rowsOut: Int?
     /// Named counts in the order they should be shown ("rows_rejected", "removed by quantity > 0").
-    public var counters: [Counter]
+    package var counters: [Counter]
     /// Extra lines for the run summary (inferred schema, segment table, metrics block …).
-    public var notes: [String]
-    public var warnings: [String]
+    package var notes: [String]
+    package var warnings: [String]
 
-    public struct Counter: Sendable, Codable, Hashable {
-        public var name: String
-        public var value: Int
-        public init(_ name: String, _ value: Int) {
+    package struct Counter: Sendable, Codable, Hashable {
+        package var name: String
+        package var value: Int
+        package init(_ name: String, _ value: Int) {
             self.name = name
             self.value = value
         }
     }
 
-    public init(
+    package init(
         _ artifact: some Artifact, kind: ArtifactKind? = nil, rowsIn: Int? = nil, rowsOut: Int? = nil,
         counters: [Counter] = [], notes: [String] = [], warnings: [String] = []
     ) {
@@ -59,7 +59,7 @@ public struct StageOutput: Sendable {
 
 /// An artifact whose real content lives in files outside the cache (the `export` stage's result).
 /// A cached result is only reused while those files are still what the stage wrote.
-public protocol ExternalOutputs {
+package protocol ExternalOutputs {
     /// Whether the files are still what the stage wrote; relative paths are resolved against
     /// `base`, the pipeline file's directory in this run.
     func isIntact(base: String) -> Bool
@@ -69,5 +69,5 @@ public protocol ExternalOutputs {
 }
 
 extension ExternalOutputs {
-    public var outputPaths: [String] { [] }
+    package var outputPaths: [String] { [] }
 }

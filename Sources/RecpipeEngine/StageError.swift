@@ -6,14 +6,15 @@ import RecpipeCore
 /// Any other error a stage throws becomes one (``init(wrapping:code:)``): under its own code when
 /// it is a ``CodedError`` (a Lua rule's `lua-runtime`, a database's `database-query-failed`),
 /// else under `stage-failed`.
-public struct StageError: Error, Sendable, CustomStringConvertible {
+package struct StageError: Error, Sendable, CustomStringConvertible {
     /// A stable machine-readable code (`stage-failed` unless the failure has its own).
-    public var code: Code
-    public var message: String
-    public var location: SourceLocation?
-    public var hint: String?
+    package var code: Code
+    package var message: String
+    package var location: SourceLocation?
+    package var hint: String?
 
-    public init(_ message: String, code: Code = .stageFailed, at location: SourceLocation? = nil, hint: String? = nil) {
+    package init(_ message: String, code: Code = .stageFailed, at location: SourceLocation? = nil, hint: String? = nil)
+    {
         self.code = code
         self.message = message
         self.location = location
@@ -22,14 +23,14 @@ public struct StageError: Error, Sendable, CustomStringConvertible {
 
     /// `error` itself when it is a StageError; else its description under `code`, or under the
     /// error's own code when it is a ``CodedError``, or `stage-failed`.
-    public init(wrapping error: any Error, code: Code? = nil) {
+    package init(wrapping error: any Error, code: Code? = nil) {
         if let e = error as? StageError { self = e } else { self.init("\(error)", code: code ?? .of(error)) }
     }
 
     /// The failure as a diagnostic (severity error), for the renderer with source line and caret.
-    public var diagnostic: Diagnostic { .error(code.rawValue, message, at: location, hint: hint) }
+    package var diagnostic: Diagnostic { .error(code.rawValue, message, at: location, hint: hint) }
 
-    public var description: String {
+    package var description: String {
         var s = location.map { "\($0): " } ?? ""
         s += message
         if let hint { s += " (\(hint))" }

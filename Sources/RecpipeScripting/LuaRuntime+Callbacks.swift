@@ -50,14 +50,14 @@ extension LuaRuntime {
     // MARK: - Binding record sources
 
     /// Makes `u` in rules read `source` (nil unbinds).
-    public func bind(users source: (any ScriptRecordSource)?) {
+    package func bind(users source: (any ScriptRecordSource)?) {
         userBinding = source.map { RecordBinding(source: $0, ctx: ctx) }
         ctx.pointee.views.0!.pointee.binding = userBinding.map { Unmanaged.passUnretained($0).toOpaque() }
         rebuildFieldMap(slot: Self.userViewSlot, source: source)
     }
 
     /// Makes `item` in filters and promotions read `source` (nil unbinds).
-    public func bind(items source: (any ScriptRecordSource)?) {
+    package func bind(items source: (any ScriptRecordSource)?) {
         itemBinding = source.map { RecordBinding(source: $0, ctx: ctx) }
         ctx.pointee.views.1!.pointee.binding = itemBinding.map { Unmanaged.passUnretained($0).toOpaque() }
         rebuildFieldMap(slot: Self.itemViewSlot, source: source)

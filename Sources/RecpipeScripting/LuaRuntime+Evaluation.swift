@@ -10,7 +10,7 @@ extension LuaRuntime {
 
     /// Runs every tag rule for `user` (a row of the bound user source), in registration order,
     /// returning the tags without duplicates, in first-produced order.
-    public func evaluateTags(user: Int) throws(RuleError) -> [String] {
+    package func evaluateTags(user: Int) throws(RuleError) -> [String] {
         var tags: [String] = []
         var seen = Set<String>()
         for index in tagRuleIndices {
@@ -24,7 +24,7 @@ extension LuaRuntime {
     /// Drops `tags[start...]` already in `seen` (or repeated among themselves) and adds the rest
     /// to `seen`: O(new tags). Throws when the entity now has more than
     /// ``Limits/maxTagsPerEntity`` tags (naming `rule`, whose output crossed the limit).
-    public func mergeTags(
+    package func mergeTags(
         _ tags: inout [String], from start: Int, seen: inout Set<String>, rule: Int, user: Int
     ) throws(RuleError) {
         var kept = start
@@ -44,14 +44,14 @@ extension LuaRuntime {
 
     /// Runs one tag rule: `true` → its name; `false`/`nil` → none; a string or list of strings →
     /// those tags. Any other result is a `type` error.
-    public func evaluateTag(_ ruleIndex: Int, user: Int) throws(RuleError) -> [String] {
+    package func evaluateTag(_ ruleIndex: Int, user: Int) throws(RuleError) -> [String] {
         var tags: [String] = []
         try evaluateTag(ruleIndex, user: user, into: &tags)
         return tags
     }
 
     /// Runs one tag rule, appending its tags to `tags` (no allocation when `tags` has room).
-    public func evaluateTag(_ ruleIndex: Int, user: Int, into tags: inout [String]) throws(RuleError) {
+    package func evaluateTag(_ ruleIndex: Int, user: Int, into tags: inout [String]) throws(RuleError) {
         try requireKind(ruleIndex, .tag)
         defer { lua_settop(L, Self.baseTop) }
         try callWithUser(ruleIndex, user: user)
@@ -91,7 +91,7 @@ extension LuaRuntime {
     /// Runs one `name_segment` rule on a segment (a row of the bound user source, the segment's
     /// summary): `true` → the rule's name; a string → that name; `false`/`nil` → no name from this
     /// rule. Any other result is a `type` error.
-    public func evaluateSegmentName(_ ruleIndex: Int, segment: Int) throws(RuleError) -> String? {
+    package func evaluateSegmentName(_ ruleIndex: Int, segment: Int) throws(RuleError) -> String? {
         try requireKind(ruleIndex, .nameSegment)
         defer { lua_settop(L, Self.baseTop) }
         try callWithUser(ruleIndex, user: segment)
@@ -115,14 +115,14 @@ extension LuaRuntime {
     // MARK: - Filters and promotions
 
     /// Runs filter `ruleIndex` for a (user, item) pair: false drops the candidate.
-    public func evaluateFilter(_ ruleIndex: Int, user: Int, item: Int) throws(RuleError) -> Bool {
+    package func evaluateFilter(_ ruleIndex: Int, user: Int, item: Int) throws(RuleError) -> Bool {
         try requireKind(ruleIndex, .filter)
         return try callPredicate(ruleIndex, user: user, item: item, what: "filter")
     }
 
     /// Runs all filters in order; returns the index of the first that drops the candidate, or nil
     /// when every filter keeps it.
-    public func firstRejectingFilter(user: Int, item: Int) throws(RuleError) -> Int? {
+    package func firstRejectingFilter(user: Int, item: Int) throws(RuleError) -> Int? {
         for index in filterRuleIndices where try !evaluateFilter(index, user: user, item: item) {
             return index
         }
@@ -132,7 +132,7 @@ extension LuaRuntime {
     /// Runs the `when` of a promote, pin or bury rule. `pin`'s `when` receives only the user
     /// (`item` is ignored) and a pin without `when` applies to everyone. The date window is not
     /// checked here: see ``RegisteredRule/isActive(on:)``.
-    public func evaluateWhen(_ ruleIndex: Int, user: Int, item: Int? = nil) throws(RuleError) -> Bool {
+    package func evaluateWhen(_ ruleIndex: Int, user: Int, item: Int? = nil) throws(RuleError) -> Bool {
         try requireKind(ruleIndex, .promote, .pin, .bury)
         if ruleKinds[ruleIndex] == .pin {
             guard ruleHasWhen[ruleIndex] else { return true }
@@ -149,12 +149,12 @@ extension LuaRuntime {
     }
 
     /// Indices of the rules of `kind`, in registration order.
-    public func ruleIndices(of kind: RegisteredRule.Kind) -> [Int] {
+    package func ruleIndices(of kind: RegisteredRule.Kind) -> [Int] {
         ruleKinds.indices.filter { ruleKinds[$0] == kind }
     }
 
     /// The index of the rule named `name`, if any.
-    public func ruleIndex(named name: String) -> Int? { ruleByName[name] }
+    package func ruleIndex(named name: String) -> Int? { ruleByName[name] }
 
     // MARK: - Shared
 

@@ -7,7 +7,7 @@ extension LuaRuntime {
     // MARK: - Loading
 
     /// Loads and runs a script file (text only; binary chunks are refused).
-    public func load(file path: String) throws(RuleError) {
+    package func load(file path: String) throws(RuleError) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -27,7 +27,7 @@ extension LuaRuntime {
     ///     YAML whose first line is line 27, pass 26), so errors report the YAML line.
     /// - Throws: ``RuleError`` of kind syntax, runtime, registration, budget or memory. A failed
     ///   load may leave some of the chunk's rules half-registered: use a fresh runtime to retry.
-    public func load(source: String, chunkName: String, lineOffset: Int = 0) throws(RuleError) {
+    package func load(source: String, chunkName: String, lineOffset: Int = 0) throws(RuleError) {
         lua_settop(L, Self.baseTop)
         let id = chunkFiles.count + 1
         chunkFiles.append(chunkName)

@@ -6,16 +6,16 @@ import RecpipeCore
 /// leaves the state usable after an error. The record a plugin reads is the bound user view.
 extension LuaRuntime {
     /// Rows one aggregate group may produce, and candidates one user may get before `max` trims.
-    public static let maxRowsPerCall = 100_000
+    package static let maxRowsPerCall = 100_000
 
     /// The index of the script's plugin (a script registers at most one).
-    public var pluginIndex: Int? { ruleKinds.firstIndex { $0.isPlugin } }
+    package var pluginIndex: Int? { ruleKinds.firstIndex { $0.isPlugin } }
 
     // MARK: - map
 
     /// Runs `map` for row `row` of the bound user source: the output row (one value per column)
     /// in `out`, or false when the plugin dropped the row (returned nil).
-    public func callMap(
+    package func callMap(
         _ index: Int, row: Int, columns: [PluginColumn], into out: inout [ScriptValue]
     ) throws(RuleError) -> Bool {
         let entity = "row \(row + 1)"
@@ -37,7 +37,7 @@ extension LuaRuntime {
     // MARK: - aggregate
 
     /// Starts a group: the accumulator is `init()` (or the `init` value, or nil).
-    public func beginGroup(_ index: Int, group: String) throws(RuleError) {
+    package func beginGroup(_ index: Int, group: String) throws(RuleError) {
         lua_settop(L, Self.baseTop)
         _ = lua_getfield(L, Self.stateSlot, Self.aggregateKey(index))
         _ = lua_rawgeti(L, -1, 1)
@@ -50,7 +50,7 @@ extension LuaRuntime {
 
     /// `acc = step(acc, row)` when step returns a value (a table accumulator may instead be
     /// changed in place and nothing returned).
-    public func stepGroup(_ index: Int, row: Int, group: String) throws(RuleError) {
+    package func stepGroup(_ index: Int, row: Int, group: String) throws(RuleError) {
         ctx.pointee.views.0!.pointee.row = lua_Integer(row)
         _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(index + 1))
         _ = lua_getfield(L, Self.stateSlot, "acc")
@@ -63,7 +63,7 @@ extension LuaRuntime {
     /// `finish(acc, key)` (or the accumulator itself without `finish`): nil, one row, or a list
     /// of rows, appended to `rows`. Returns the number of rows.
     @discardableResult
-    public func finishGroup(
+    package func finishGroup(
         _ index: Int, key: [ScriptValue], columns: [PluginColumn], group: String, into rows: inout [[ScriptValue]]
     ) throws(RuleError) -> Int {
         defer {
@@ -129,7 +129,7 @@ extension LuaRuntime {
 
     /// Runs `candidates` for `user` (a row of the bound user source) with the plugin context as
     /// the second argument: `{ {item, score}, ... }` appended to `out` (item ids as text).
-    public func callCandidates(_ index: Int, user: Int, into out: inout [(item: String, score: Double)])
+    package func callCandidates(_ index: Int, user: Int, into out: inout [(item: String, score: Double)])
         throws(RuleError)
     {
         ctx.pointee.views.0!.pointee.row = lua_Integer(user)
@@ -189,7 +189,7 @@ extension LuaRuntime {
     // MARK: - score
 
     /// Runs `score(u, item, score)` for a (user, item) pair of the bound sources: the new score.
-    public func callScore(_ index: Int, user: Int, item: Int, score: Double) throws(RuleError) -> Double {
+    package func callScore(_ index: Int, user: Int, item: Int, score: Double) throws(RuleError) -> Double {
         ctx.pointee.views.0!.pointee.row = lua_Integer(user)
         ctx.pointee.views.1!.pointee.row = lua_Integer(item)
         _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(index + 1))

@@ -15,29 +15,29 @@ import Foundation
 /// lua.bind(users: profiles)
 /// let tags = try lua.evaluateTags(user: 17)
 /// ```
-public final class LuaRuntime {
+package final class LuaRuntime {
     /// Resource limits for one state.
-    public struct Limits: Sendable, Hashable {
+    package struct Limits: Sendable, Hashable {
         /// Lua VM instructions per call (top-level load or one rule call). Work the library does
         /// in C counts too: a pattern-matching step is one instruction, 64 allocated bytes are
         /// one, and `table.sort`/`insert`/`remove`/`unpack`/`concat`, `string.byte` and
         /// `utf8.len`/`codepoint`/`offset` are charged for the size of their input.
-        public var instructionBudget: Int
+        package var instructionBudget: Int
         /// Bytes the state may hold while script code runs.
-        public var memoryLimit: Int
+        package var memoryLimit: Int
         /// Largest `string.rep` result, in bytes.
-        public var maxStringRepBytes: Int
+        package var maxStringRepBytes: Int
         /// Largest subject string of `string.find/match/gmatch/gsub`, in bytes.
-        public var maxPatternSubjectBytes: Int
+        package var maxPatternSubjectBytes: Int
         /// Distinct tags one user may get from all tag rules together (and from one rule's list).
-        public var maxTagsPerEntity: Int
+        package var maxTagsPerEntity: Int
         /// Bytes of one tag.
-        public var maxTagBytes: Int
+        package var maxTagBytes: Int
         /// The count hook fires every this many instructions (nil: budget / 1000, at most 1000).
         /// Smaller is more precise for ``CallStats/instructions`` and slower; 1 counts exactly.
-        public var instructionGranularity: Int?
+        package var instructionGranularity: Int?
 
-        public init(
+        package init(
             instructionBudget: Int = 1_000_000, memoryLimit: Int = 64 << 20,
             maxStringRepBytes: Int = 4 << 20, maxPatternSubjectBytes: Int = 1 << 20,
             instructionGranularity: Int? = nil, maxTagsPerEntity: Int = 256, maxTagBytes: Int = 256
@@ -57,22 +57,22 @@ public final class LuaRuntime {
     }
 
     /// What scripts see as `ctx` and how `math.random` is seeded.
-    public struct Context: Sendable, Hashable {
+    package struct Context: Sendable, Hashable {
         /// `ctx.as_of`, the run date (`YYYY-MM-DD`).
-        public var asOf: String
+        package var asOf: String
         /// `ctx.params`, from the pipeline YAML.
-        public var params: [String: ScriptValue]
+        package var params: [String: ScriptValue]
         /// Seeds `math.random`: the same seed gives the same sequence.
-        public var seed: UInt64
+        package var seed: UInt64
 
-        public init(asOf: String, params: [String: ScriptValue] = [:], seed: UInt64 = 0) {
+        package init(asOf: String, params: [String: ScriptValue] = [:], seed: UInt64 = 0) {
             self.asOf = asOf
             self.params = params
             self.seed = seed
         }
 
         /// Today's date in UTC as `YYYY-MM-DD`: `ctx.as_of` when a pipeline sets no `as_of`.
-        public static func today() -> String {
+        package static func today() -> String {
             let f = DateFormatter()
             f.locale = Locale(identifier: "en_US_POSIX")
             f.timeZone = TimeZone(identifier: "UTC")
@@ -82,11 +82,11 @@ public final class LuaRuntime {
     }
 
     /// Cost of the last call (load or rule call).
-    public struct CallStats: Sendable, Hashable {
+    package struct CallStats: Sendable, Hashable {
         /// VM instructions executed, to within ``Limits/instructionGranularity``.
-        public var instructions: Int
+        package var instructions: Int
         /// The most bytes the state held during the call.
-        public var memoryPeak: Int
+        package var memoryPeak: Int
     }
 
     /// Which global functions scripts get besides the standard allow-list.
@@ -101,13 +101,13 @@ public final class LuaRuntime {
 
     let L: OpaquePointer
     let ctx: UnsafeMutablePointer<recpipe_ctx>
-    public let limits: Limits
-    public let context: Context
+    package let limits: Limits
+    package let context: Context
     let api: API
 
     /// Loaded chunks: index `id - 1` for the internal chunk name `=#id`.
     var chunkFiles: [String] = []
-    public internal(set) var rules: [RegisteredRule] = []
+    package internal(set) var rules: [RegisteredRule] = []
     var tagRuleIndices: [Int] = []
     var filterRuleIndices: [Int] = []
     /// `rules[i].hasWhen`, kept apart (like `ruleKinds`) so `evaluateWhen` does not copy a whole
@@ -125,12 +125,12 @@ public final class LuaRuntime {
     var ruleNames: [String] = []
 
     /// Lines printed by scripts (`print` never reaches stdout), at most ``maxPrintedLines``.
-    public internal(set) var printed: [String] = []
-    public var maxPrintedLines = 10_000
-    public internal(set) var droppedPrintedLines = 0
+    package internal(set) var printed: [String] = []
+    package var maxPrintedLines = 10_000
+    package internal(set) var droppedPrintedLines = 0
 
     /// Cost of the last load or rule call.
-    public var lastCall: CallStats {
+    package var lastCall: CallStats {
         CallStats(
             instructions: Int(ctx.pointee.ticks - ctx.pointee.start_ticks) * limits.granularity
                 + Int(ctx.pointee.charged - ctx.pointee.start_charged),
@@ -151,7 +151,7 @@ public final class LuaRuntime {
     // MARK: - Life cycle
 
     /// Creates a state with the rule API (`tag`, `filter`, `promote`, `pin`, `bury`).
-    public convenience init(limits: Limits = Limits(), context: Context) throws(RuleError) {
+    package convenience init(limits: Limits = Limits(), context: Context) throws(RuleError) {
         try self.init(limits: limits, context: context, api: .rules)
     }
 
@@ -192,10 +192,10 @@ public final class LuaRuntime {
     // MARK: - Stats and seeding
 
     /// Bytes the state holds now.
-    public var memoryInUse: Int { ctx.pointee.mem_used }
+    package var memoryInUse: Int { ctx.pointee.mem_used }
 
     /// Reseeds `math.random`, e.g. per entity for results independent of evaluation order.
-    public func reseed(_ seed: UInt64) {
+    package func reseed(_ seed: UInt64) {
         ctx.pointee.seed = lua_Integer(bitPattern: seed)
         lua_settop(L, Self.baseTop)
         lua_pushinteger(L, lua_Integer(bitPattern: seed))
@@ -207,7 +207,7 @@ public final class LuaRuntime {
     }
 
     /// Clears the captured `print` output.
-    public func clearPrinted() {
+    package func clearPrinted() {
         printed.removeAll()
         droppedPrintedLines = 0
     }

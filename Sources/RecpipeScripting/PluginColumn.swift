@@ -1,29 +1,29 @@
 /// One declared output column of a `map` or `aggregate` plugin (`"name:type"` in the script).
-public struct PluginColumn: Sendable, Hashable, CustomStringConvertible {
-    public enum ValueType: String, Sendable, Hashable, CaseIterable {
+package struct PluginColumn: Sendable, Hashable, CustomStringConvertible {
+    package enum ValueType: String, Sendable, Hashable, CaseIterable {
         case int, float, string, bool
     }
 
-    public var name: String
-    public var type: ValueType
+    package var name: String
+    package var type: ValueType
 
-    public init(name: String, type: ValueType) {
+    package init(name: String, type: ValueType) {
         self.name = name
         self.type = type
     }
 
     /// Parses `name:type` (as the prelude stored it); nil for anything else.
-    public init?(declaration: String) {
+    package init?(declaration: String) {
         let parts = declaration.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let t = ValueType(rawValue: String(parts[1])) else { return nil }
         self.init(name: String(parts[0]), type: t)
     }
 
-    public var description: String { "\(name):\(type.rawValue)" }
+    package var description: String { "\(name):\(type.rawValue)" }
 }
 
 extension RegisteredRule {
     /// The declared output columns (`map`: `columns`; `aggregate`: `by`, typed later from the
     /// input, are not included).
-    public var outputColumns: [PluginColumn] { (columns ?? []).compactMap(PluginColumn.init(declaration:)) }
+    package var outputColumns: [PluginColumn] { (columns ?? []).compactMap(PluginColumn.init(declaration:)) }
 }

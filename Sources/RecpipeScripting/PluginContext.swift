@@ -3,24 +3,24 @@ import CLua
 /// The read-only data a `candidates` plugin gets as its second argument, beside `ctx.as_of` and
 /// `ctx.params`: `ctx.items[id]` (the item's fields) and `ctx.neighbors[id]` (`{ items = {…},
 /// scores = {…} }`, best first). Built once per worker state and frozen like load-time tables.
-public struct PluginContext: Sendable {
-    public var itemIDs: [String] = []
-    public var itemFields: [String] = []
+package struct PluginContext: Sendable {
+    package var itemIDs: [String] = []
+    package var itemFields: [String] = []
     /// Row-major, `itemFields.count` per item.
-    public var itemValues: [ScriptValue] = []
+    package var itemValues: [ScriptValue] = []
     /// Items with a neighbour list, and each list.
-    public var neighborOwners: [String] = []
-    public var neighborItems: [[String]] = []
-    public var neighborScores: [[Double]] = []
+    package var neighborOwners: [String] = []
+    package var neighborItems: [[String]] = []
+    package var neighborScores: [[Double]] = []
 
-    public init() {}
+    package init() {}
 }
 
 extension LuaRuntime {
     static let pluginContextKey = "recpipe.plugin_context"
 
     /// Makes `data` the `ctx` argument of plugin calls (host work: no budget, no cap).
-    public func setPluginContext(_ data: PluginContext) throws(RuleError) {
+    package func setPluginContext(_ data: PluginContext) throws(RuleError) {
         lua_settop(L, Self.baseTop)
         lua_createtable(L, 0, 4)
         let p = lua_gettop(L)

@@ -1,6 +1,6 @@
 /// A rule registered by a script's top level, with its static fields.
-public struct RegisteredRule: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+package struct RegisteredRule: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         case tag, filter, promote, pin, bury
         /// `name_segment("Big spenders", function(s) … end)`: names a cluster stage's segments.
         case nameSegment = "name_segment"
@@ -9,34 +9,34 @@ public struct RegisteredRule: Sendable, Hashable {
         case map, aggregate, candidates, score
 
         /// Whether this kind is a plugin (not a rule).
-        public var isPlugin: Bool { self == .map || self == .aggregate || self == .candidates || self == .score }
+        package var isPlugin: Bool { self == .map || self == .aggregate || self == .candidates || self == .score }
     }
 
-    public var kind: Kind
-    public var name: String
+    package var kind: Kind
+    package var name: String
     /// The script file (the YAML file for inline scripts) and the line of the registering call.
-    public var file: String
-    public var line: Int
+    package var file: String
+    package var line: Int
     /// `promote` only: the score multiplier (> 0).
-    public var boost: Double?
+    package var boost: Double?
     /// `promote`/`pin`/`bury`: the active window, inclusive `YYYY-MM-DD` dates.
-    public var from: String?
-    public var to: String?
+    package var from: String?
+    package var to: String?
     /// `promote` only: higher applies first (default 0).
-    public var priority: Int?
+    package var priority: Int?
     /// `pin` only: the pinned item ids and their 1-based position.
-    public var items: [String]?
-    public var position: Int?
+    package var items: [String]?
+    package var position: Int?
     /// `map`/`aggregate`: the declared output columns as `name:type` (`aggregate`: after `by`).
-    public var columns: [String]?
+    package var columns: [String]?
     /// `aggregate`: the group-by columns.
-    public var by: [String]?
+    package var by: [String]?
     /// `candidates`: at most this many candidates per user.
-    public var limit: Int?
+    package var limit: Int?
     /// Whether the rule has a `when` function (always for tag/filter/promote/bury; optional for pin).
-    public var hasWhen: Bool
+    package var hasWhen: Bool
 
-    public init(
+    package init(
         kind: Kind, name: String, file: String, line: Int, boost: Double? = nil, from: String? = nil,
         to: String? = nil, priority: Int? = nil, items: [String]? = nil, position: Int? = nil,
         hasWhen: Bool = true
@@ -55,7 +55,7 @@ public struct RegisteredRule: Sendable, Hashable {
     }
 
     /// Whether `date` (`YYYY-MM-DD`) lies in the rule's `from`…`to` window (open ends allowed).
-    public func isActive(on date: String) -> Bool {
+    package func isActive(on date: String) -> Bool {
         if let from, date < from { return false }
         if let to, date > to { return false }
         return true

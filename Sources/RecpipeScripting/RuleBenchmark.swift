@@ -1,10 +1,10 @@
 import Foundation
 
 /// Throughput of rule evaluation with the instruction budget on (for `recpipe` benchmarks).
-public enum RuleBenchmark {
+package enum RuleBenchmark {
     /// Times a 3-condition tag rule and a 2-condition filter over 10,000 synthetic users and
     /// 5,000 items, `evaluations` calls each, on the calling thread; rates are per CPU-second.
-    public static func run(evaluations: Int) -> (tagEvalsPerSecond: Double, filterEvalsPerSecond: Double) {
+    package static func run(evaluations: Int) -> (tagEvalsPerSecond: Double, filterEvalsPerSecond: Double) {
         let users = ColumnarSource.users(count: 10_000)
         let items = ColumnarSource.items(count: 5_000)
         let script = """

@@ -1,24 +1,24 @@
 import Foundation
 
 /// What `recpipe rules check` / `validate` learn about a script without any data.
-public struct RuleCheckResult: Sendable, Hashable {
+package struct RuleCheckResult: Sendable, Hashable {
     /// Rules registered by the top level (complete only when `errors` is empty).
-    public var rules: [RegisteredRule]
+    package var rules: [RegisteredRule]
     /// Located problems: a syntax error, a registration error, or a runtime error of the top level
     /// (such as reading or writing an undeclared global). Running stops at the first one.
-    public var errors: [RuleError]
+    package var errors: [RuleError]
     /// What the top level printed.
-    public var printed: [String]
+    package var printed: [String]
 
-    public var isValid: Bool { errors.isEmpty }
+    package var isValid: Bool { errors.isEmpty }
 }
 
 /// Compiles a rules script and runs its top level in a fresh sandbox.
 ///
 /// Rule bodies are not executed (there is no data), so mistakes inside them, like a misspelled
 /// field, surface only when the rule runs: use ``RuleTestRunner`` for those.
-public enum RuleChecker {
-    public static func check(
+package enum RuleChecker {
+    package static func check(
         source: String, file: String, lineOffset: Int = 0,
         context: LuaRuntime.Context = .init(asOf: "1970-01-01"), limits: LuaRuntime.Limits = .init()
     ) -> RuleCheckResult {
@@ -36,7 +36,7 @@ public enum RuleChecker {
     }
 
     /// Checks a script file; an unreadable file is an `io` error.
-    public static func check(
+    package static func check(
         file path: String, context: LuaRuntime.Context = .init(asOf: "1970-01-01"),
         limits: LuaRuntime.Limits = .init()
     ) -> RuleCheckResult {

@@ -3,8 +3,8 @@ import RecpipeCore
 /// A located failure of a Lua rules script: at load (syntax, registration) or in a rule call.
 ///
 /// Renders as `rules/tags.lua:12: attempt to compare nil with number (rule 'vip', user 'U1043')`.
-public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Hashable {
+package struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Kind: String, Sendable, Hashable {
         /// The script does not compile.
         case syntax
         /// A Lua error while running the top level or a rule.
@@ -26,23 +26,23 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         case limit
     }
 
-    public var kind: Kind
-    public var file: String
+    package var kind: Kind
+    package var file: String
     /// 1-based line in `file` (the YAML file for inline scripts), when known.
-    public var line: Int?
+    package var line: Int?
     /// 1-based column, when known (syntax errors: where the offending token is on the line).
-    public var column: Int?
-    public var rule: String?
-    public var user: String?
-    public var item: String?
+    package var column: Int?
+    package var rule: String?
+    package var user: String?
+    package var item: String?
     /// Another entity a plugin call was working on, with its label: `row 17`, `group 'U1'`.
-    public var entity: String?
+    package var entity: String?
     /// Whether `rule` names a plugin (`map`, `aggregate`, `candidates`, `score`).
-    public var isPlugin = false
+    package var isPlugin = false
     /// What went wrong, without the location prefix.
-    public var message: String
+    package var message: String
 
-    public init(
+    package init(
         kind: Kind, file: String, line: Int?, rule: String? = nil, user: String? = nil,
         item: String? = nil, message: String
     ) {
@@ -55,7 +55,7 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         var s = file
         if let line { s += ":\(line)" }
         return s + ": " + messageWithContext
@@ -63,7 +63,7 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The message with its rule and entity, without the location: `attempt to compare nil with
     /// number (rule 'vip', user 'U1043')`. For messages that print the location apart.
-    public var messageWithContext: String {
+    package var messageWithContext: String {
         var context: [String] = []
         if let rule { context.append("\(isPlugin ? "plugin" : "rule") '\(rule)'") }
         if let user { context.append("user '\(user)'") }
@@ -73,12 +73,12 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Where the error is, as recpipe's diagnostics locate it (column 1 unless known).
-    public var location: SourceLocation {
+    package var location: SourceLocation {
         SourceLocation(file: file, line: line ?? 1, column: column ?? 1)
     }
 
     /// The error in recpipe's common diagnostic shape (code `lua-<kind>`).
-    public var diagnostic: Diagnostic {
+    package var diagnostic: Diagnostic {
         .error(errorCode, messageWithContext, at: location, hint: hint)
     }
 
@@ -100,5 +100,5 @@ public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
 extension RuleError: CodedError {
     /// `lua-<kind>`: `lua-runtime`, `lua-budget`, `lua-memory`, `lua-syntax`, … (as validation
     /// and `recpipe rules check` report them).
-    public var errorCode: String { "lua-\(kind.rawValue)" }
+    package var errorCode: String { "lua-\(kind.rawValue)" }
 }

@@ -4,24 +4,24 @@
 /// true in Lua, and nothing else says so.
 extension RuleSourceScan {
     /// `object.field op literal` (or `literal op object.field`), `op` being `==` or `~=`.
-    public struct FieldComparison: Sendable, Equatable {
-        public var line: Int
-        public var object: String
-        public var field: String
-        public var op: String
+    package struct FieldComparison: Sendable, Equatable {
+        package var line: Int
+        package var object: String
+        package var field: String
+        package var op: String
         /// The literal as written (`"0"`, `'x'`, `12.5`).
-        public var literal: String
-        public var literalIsString: Bool
+        package var literal: String
+        package var literalIsString: Bool
     }
 
     /// A `function (a, b)` header: its line and parameter names.
-    public struct FunctionHeader: Sendable, Equatable {
-        public var line: Int
-        public var parameters: [String]
+    package struct FunctionHeader: Sendable, Equatable {
+        package var line: Int
+        package var parameters: [String]
     }
 
     /// Every field-to-literal equality comparison, in source order. O(length of `source`).
-    public static func fieldComparisons(in source: String) -> [FieldComparison] {
+    package static func fieldComparisons(in source: String) -> [FieldComparison] {
         let t = LuaTokens(source).tokens
         var out: [FieldComparison] = []
         func isField(_ i: Int) -> Bool {
@@ -52,7 +52,7 @@ extension RuleSourceScan {
     }
 
     /// Every `function (…)` header (named or anonymous), in source order.
-    public static func functionHeaders(in source: String) -> [FunctionHeader] {
+    package static func functionHeaders(in source: String) -> [FunctionHeader] {
         let t = LuaTokens(source).tokens
         var out: [FunctionHeader] = []
         for i in t.indices where t[i].kind == .name && t[i].text == "function" {

@@ -16,37 +16,37 @@
 /// it is given under (`fn`, `step`, `finish`), so a check can bind every level to its columns.
 extension RuleSourceScan {
     /// One read of `object.field` (or `object["field"]`) inside a rule function.
-    public struct FieldRead: Sendable, Equatable {
+    package struct FieldRead: Sendable, Equatable {
         /// Line and 1-based column of the field name (of the string for `u["x"]`).
-        public var line: Int
-        public var column: Int
+        package var line: Int
+        package var column: Int
         /// What the code reads through, as written: the parameter or an alias of it, with the
         /// steps before the field (`ctx.items[…]`).
-        public var object: String
-        public var field: String
+        package var object: String
+        package var field: String
         /// The registering call: `tag`, `filter`, `promote`, `pin`, `bury`, `name_segment`, or a
         /// plugin's `map`, `aggregate`, `candidates` or `score`.
-        public var ruleKind: String
+        package var ruleKind: String
         /// The rule's name when written as a literal string, else nil.
-        public var rule: String?
+        package var rule: String?
         /// 0 for the rule function's first parameter (the user, or the segment), 1 for the second
         /// (the item).
-        public var parameter: Int
+        package var parameter: Int
         /// The steps from the parameter to the record read: field names, and `[]` for an index by
         /// an expression (`ctx.items[id].title`: `["items", "[]"]`); empty for the parameter itself.
-        public var path: [String] = []
+        package var path: [String] = []
         /// The key the function is given under in the registering table (`fn`, `step`, `finish`,
         /// `when`); nil for a positional argument.
-        public var slot: String? = nil
+        package var slot: String? = nil
     }
 
     /// The registering functions whose arguments hold rule (or plugin) functions.
-    public static let registrations: Set<String> = [
+    package static let registrations: Set<String> = [
         "tag", "filter", "promote", "pin", "bury", "name_segment", "map", "aggregate", "candidates", "score",
     ]
 
     /// The registering functions of plugins.
-    public static let pluginKinds: Set<String> = ["map", "aggregate", "candidates", "score"]
+    package static let pluginKinds: Set<String> = ["map", "aggregate", "candidates", "score"]
 
     /// What a followed name stands for: parameter `parameter`, or a record `path` steps inside it.
     struct Alias: Equatable {
@@ -55,7 +55,7 @@ extension RuleSourceScan {
     }
 
     /// Every field read through a rule function's parameters, in source order. O(length of `source`).
-    public static func fieldReads(in source: String) -> [FieldRead] {
+    package static func fieldReads(in source: String) -> [FieldRead] {
         let t = LuaTokens(source).tokens
         let named = namedFunctions(t)
         var out: [FieldRead] = []

@@ -13,31 +13,31 @@ import CLua
 /// ```
 /// `tags`, `purchased` and `seen` (lists) back `u:has_tag`, `u:purchased`, `u:seen`; `item_tags`
 /// backs `item:has_tag`.
-public struct RuleTestCase: Sendable, Hashable {
-    public var name: String
-    public var file: String
-    public var line: Int
-    public var user: [String: ScriptValue]
-    public var item: [String: ScriptValue]?
-    public var userSets: [String: Set<String>]
-    public var itemSets: [String: Set<String>]
-    public var expectTags: [String]?
-    public var expectFilter: [String: Bool]?
-    public var expectWhen: [String: Bool]?
-    public var expectError: String?
+package struct RuleTestCase: Sendable, Hashable {
+    package var name: String
+    package var file: String
+    package var line: Int
+    package var user: [String: ScriptValue]
+    package var item: [String: ScriptValue]?
+    package var userSets: [String: Set<String>]
+    package var itemSets: [String: Set<String>]
+    package var expectTags: [String]?
+    package var expectFilter: [String: Bool]?
+    package var expectWhen: [String: Bool]?
+    package var expectError: String?
     /// Plugins: the input rows (map, aggregate), `ctx.items` and `ctx.neighbors` (candidates).
-    public var rows: [[String: ScriptValue]] = []
-    public var items: [String: [String: ScriptValue]] = [:]
-    public var neighbors: [String: [(item: String, score: Double)]] = [:]
+    package var rows: [[String: ScriptValue]] = []
+    package var items: [String: [String: ScriptValue]] = [:]
+    package var neighbors: [String: [(item: String, score: Double)]] = [:]
     /// Plugins: the rows `map`/`aggregate` make (aggregate: `by` columns included), in order;
     /// the item ids `candidates` gives, best first.
-    public var expectRows: [[String: ScriptValue]]?
-    public var expectCandidates: [String]?
+    package var expectRows: [[String: ScriptValue]]?
+    package var expectCandidates: [String]?
 
-    public static func == (a: RuleTestCase, b: RuleTestCase) -> Bool {
+    package static func == (a: RuleTestCase, b: RuleTestCase) -> Bool {
         a.name == b.name && a.file == b.file && a.line == b.line
     }
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(name)
         h.combine(file)
         h.combine(line)

@@ -2,24 +2,24 @@ import Foundation
 import RecpipeCore
 
 /// The outcome of one test case.
-public struct RuleTestResult: Sendable, Hashable {
-    public var name: String
-    public var file: String
-    public var line: Int
+package struct RuleTestResult: Sendable, Hashable {
+    package var name: String
+    package var file: String
+    package var line: Int
     /// Readable differences (empty when the case passed).
-    public var failures: [String]
-    public var passed: Bool { failures.isEmpty }
+    package var failures: [String]
+    package var passed: Bool { failures.isEmpty }
 }
 
 /// All cases of a test file.
-public struct RuleTestReport: Sendable, Hashable, CustomStringConvertible {
-    public var results: [RuleTestResult]
-    public var passedCount: Int { results.filter(\.passed).count }
-    public var failedCount: Int { results.count - passedCount }
-    public var allPassed: Bool { failedCount == 0 }
+package struct RuleTestReport: Sendable, Hashable, CustomStringConvertible {
+    package var results: [RuleTestResult]
+    package var passedCount: Int { results.filter(\.passed).count }
+    package var failedCount: Int { results.count - passedCount }
+    package var allPassed: Bool { failedCount == 0 }
 
     /// `PASS name` / `FAIL name (file:line)` with the differences indented, then a summary.
-    public var description: String {
+    package var description: String {
         var lines: [String] = []
         for r in results {
             if r.passed {
@@ -36,12 +36,12 @@ public struct RuleTestReport: Sendable, Hashable, CustomStringConvertible {
 
 /// Runs analysts' rule tests: a Lua file of `case{...}` calls (see ``RuleTestCase``) against a
 /// rules script, with each case's user and item as in-memory records.
-public enum RuleTestRunner {
+package enum RuleTestRunner {
     /// - Parameters:
     ///   - userFields/itemFields: the real tables' columns; a column a case leaves out reads as
     ///     `nil` (without them, reading a field the case does not give is an "unknown field" error).
     /// - Throws: ``RuleError`` when either script does not load.
-    public static func run(
+    package static func run(
         rules: String, rulesFile: String, rulesLineOffset: Int = 0, tests: String, testsFile: String,
         context: LuaRuntime.Context, limits: LuaRuntime.Limits = .init(),
         userFields: [String]? = nil, itemFields: [String]? = nil
@@ -56,7 +56,7 @@ public enum RuleTestRunner {
     }
 
     /// Reads both files, then runs as above.
-    public static func run(
+    package static func run(
         rulesFile: String, testsFile: String, context: LuaRuntime.Context,
         limits: LuaRuntime.Limits = .init(), userFields: [String]? = nil, itemFields: [String]? = nil
     ) throws(RuleError) -> RuleTestReport {

@@ -2,7 +2,7 @@
 ///
 /// Integers stay Lua integers (`math.type(x) == "integer"`), doubles stay floats, `null` is `nil`,
 /// strings are passed byte for byte (UTF-8 intact) and lists become fresh Lua sequences.
-public enum ScriptValue: Sendable, Hashable {
+package enum ScriptValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -13,7 +13,7 @@ public enum ScriptValue: Sendable, Hashable {
 
 extension ScriptValue: CustomStringConvertible {
     /// A Lua-like rendering: `nil`, `true`, `42`, `0.5`, `"x"`, `{1, 2}`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: "nil"
         case .bool(let b): b ? "true" : "false"
@@ -26,13 +26,13 @@ extension ScriptValue: CustomStringConvertible {
 }
 
 /// The named sets a record view can test membership in (`u:has_tag(t)`, `u:purchased(id)`, `u:seen(id)`).
-public enum ScriptRecordSet: Int32, Sendable, Hashable, CaseIterable {
+package enum ScriptRecordSet: Int32, Sendable, Hashable, CaseIterable {
     case tags = 0
     case purchased = 1
     case seen = 2
 
     /// The set's name as passed to ``ScriptRecordSource/has(set:row:key:)``.
-    public var name: String {
+    package var name: String {
         switch self {
         case .tags: "tags"
         case .purchased: "purchased"
@@ -41,7 +41,7 @@ public enum ScriptRecordSet: Int32, Sendable, Hashable, CaseIterable {
     }
 
     /// The Lua method that tests membership in this set.
-    public var methodName: String {
+    package var methodName: String {
         switch self {
         case .tags: "has_tag"
         case .purchased: "purchased"
@@ -55,7 +55,7 @@ public enum ScriptRecordSet: Int32, Sendable, Hashable, CaseIterable {
 /// The runtime resolves ``fieldNames`` once into indices when the source is bound, then each field
 /// access in a rule is one ``value(row:field:)`` call: nothing is copied into Lua tables per call.
 /// A source is used from the runtime's thread only, so it needs no locking.
-public protocol ScriptRecordSource: AnyObject {
+package protocol ScriptRecordSource: AnyObject {
     /// Column names, in index order. A method name (`has_tag`, `purchased`, `seen`) is shadowed by the method.
     var fieldNames: [String] { get }
     /// The value of `field` (an index into ``fieldNames``) in `row`.
@@ -73,5 +73,5 @@ public protocol ScriptRecordSource: AnyObject {
 
 extension ScriptRecordSource {
     /// Every set is readable (an absent set is empty).
-    public func unavailableReason(set: String) -> String? { nil }
+    package func unavailableReason(set: String) -> String? { nil }
 }

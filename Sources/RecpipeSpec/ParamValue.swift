@@ -4,7 +4,7 @@ import RecpipeCore
 ///
 /// Maps keep their YAML order (it is what a user reads back in `recpipe stages` and manifests);
 /// fingerprints hash them in that order.
-public indirect enum ParamValue: Sendable, Hashable, CustomStringConvertible {
+package indirect enum ParamValue: Sendable, Hashable, CustomStringConvertible {
     case null
     case bool(Bool)
     case int(Int)
@@ -13,10 +13,10 @@ public indirect enum ParamValue: Sendable, Hashable, CustomStringConvertible {
     case list([ParamValue])
     case map([Entry])
 
-    public struct Entry: Sendable, Hashable {
-        public var key: String
-        public var value: ParamValue
-        public init(key: String, value: ParamValue) {
+    package struct Entry: Sendable, Hashable {
+        package var key: String
+        package var value: ParamValue
+        package init(key: String, value: ParamValue) {
             self.key = key
             self.value = value
         }
@@ -24,28 +24,28 @@ public indirect enum ParamValue: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: - Accessors
 
-    public var intValue: Int? {
+    package var intValue: Int? {
         switch self {
         case .int(let v): v
         case .double(let d) where d.rounded() == d && abs(d) < 1e15: Int(d)
         default: nil
         }
     }
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .int(let v): Double(v)
         case .double(let d): d
         default: nil
         }
     }
-    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
-    public var listValue: [ParamValue]? { if case .list(let l) = self { l } else { nil } }
-    public var mapValue: [Entry]? { if case .map(let m) = self { m } else { nil } }
-    public var isNull: Bool { if case .null = self { true } else { false } }
+    package var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    package var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    package var listValue: [ParamValue]? { if case .list(let l) = self { l } else { nil } }
+    package var mapValue: [Entry]? { if case .map(let m) = self { m } else { nil } }
+    package var isNull: Bool { if case .null = self { true } else { false } }
 
     /// A list of strings, accepting a single string as a one-element list.
-    public var stringList: [String]? {
+    package var stringList: [String]? {
         switch self {
         case .string(let s): [s]
         case .list(let l):
@@ -54,12 +54,12 @@ public indirect enum ParamValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public subscript(key: String) -> ParamValue? {
+    package subscript(key: String) -> ParamValue? {
         mapValue?.first(where: { $0.key == key })?.value
     }
 
     /// The human name of the value's type, for messages ("expected an integer, found a string").
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -72,7 +72,7 @@ public indirect enum ParamValue: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Compact YAML-flow rendering, used in `recpipe stages`, manifests and summaries.
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: "null"
         case .bool(let b): b ? "true" : "false"
@@ -85,7 +85,7 @@ public indirect enum ParamValue: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Feeds the value into a fingerprint, with type tags so `1` and `"1"` differ.
-    public func hash(into h: inout ContentHasher) {
+    package func hash(into h: inout ContentHasher) {
         switch self {
         case .null: h.update(0 as UInt64)
         case .bool(let b): h.update(1 as UInt64); h.update(b ? 1 : 0)

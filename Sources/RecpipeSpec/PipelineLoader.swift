@@ -2,34 +2,34 @@ import Foundation
 import RecpipeCore
 
 /// The outcome of loading a pipeline file: the validated spec, or every problem found.
-public struct PipelineLoadResult: Sendable {
+package struct PipelineLoadResult: Sendable {
     /// The decoded pipeline; nil iff `diagnostics` holds an error.
-    public var spec: PipelineSpec?
+    package var spec: PipelineSpec?
     /// Every problem found, sorted by location (problems without one last).
-    public var diagnostics: [Diagnostic]
+    package var diagnostics: [Diagnostic]
     /// The pipeline file's text (empty when it could not be read).
-    public var source: String
+    package var source: String
     /// The file name used in diagnostics.
-    public var file: String
+    package var file: String
     /// The `--set` overrides as given.
-    public var overrides: [String]
+    package var overrides: [String]
     /// The pipeline as decoded even when `diagnostics` holds errors (its stages may be
     /// incomplete), for tools that look at one part of it such as `recpipe rules check --pipeline`.
-    public var decoded: PipelineSpec? = nil
+    package var decoded: PipelineSpec? = nil
 
     /// File name → text for ``DiagnosticRenderer``: the pipeline file and the `<--set>`
     /// pseudo-file (one override per line), so every diagnostic can echo its line and a caret.
-    public var sources: [String: String] {
+    package var sources: [String: String] {
         var s = [file: source]
         if !overrides.isEmpty { s[Override.file] = overrides.joined(separator: "\n") }
         return s
     }
 
-    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    package var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    package var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
     /// All diagnostics rendered for a terminal (one-line form, source line, caret, hint).
-    public func rendered() -> String {
+    package func rendered() -> String {
         DiagnosticRenderer(sources: sources).render(diagnostics)
     }
 }
@@ -47,8 +47,8 @@ public struct PipelineLoadResult: Sendable {
 /// parameter, nesting allowed). `V` is typed like a YAML plain scalar, or
 /// parsed as a flow list/mapping when it starts with `[`/`{`. Override problems are located in the
 /// `<--set>` pseudo-file: line N is the N-th override.
-public enum PipelineLoader {
-    public static func load(path: String, overrides: [String] = [], catalog: StageCatalog) -> PipelineLoadResult {
+package enum PipelineLoader {
+    package static func load(path: String, overrides: [String] = [], catalog: StageCatalog) -> PipelineLoadResult {
         let text: String
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -77,7 +77,7 @@ public enum PipelineLoader {
             overrides: overrides, catalog: catalog)
     }
 
-    public static func load(
+    package static func load(
         text: String, file: String, baseDirectory: String, overrides: [String] = [], catalog: StageCatalog
     ) -> PipelineLoadResult {
         var diagnostics: [Diagnostic] = []

@@ -3,10 +3,10 @@ import Foundation
 /// How a pipeline's paths are read: relative to the pipeline file's directory, absolute, or
 /// `~/…`. The one resolver, for validation (`recpipe validate`, stage checks), runs, fingerprints
 /// and `serve`, so a path that validates is the path that runs.
-public enum PipelinePath {
+package enum PipelinePath {
     /// `path` as written in a pipeline (relative to the directory `base`, absolute, or `~/…`),
     /// made absolute and standardized.
-    public static func resolve(_ path: String, base: String) -> String {
+    package static func resolve(_ path: String, base: String) -> String {
         if path.hasPrefix("/") { return path }
         if path.hasPrefix("~/") {
             return FileManager.default.homeDirectoryForCurrentUser.path + String(path.dropFirst(1))

@@ -8,7 +8,7 @@ extension PipelineSpec {
     /// Dependencies on names that are not stages are ignored. A loaded spec has no cycles; for a
     /// hand-built one with a cycle, the stages on or behind it are appended in file order.
     /// Complexity: O(V² + E), fine for pipelines of tens of stages.
-    public func topologicalOrder() -> [String] {
+    package func topologicalOrder() -> [String] {
         let index = stageIndex
         var remaining = [Int](repeating: 0, count: stages.count)
         var dependents = [[Int]](repeating: [], count: stages.count)
@@ -33,7 +33,7 @@ extension PipelineSpec {
     /// The given stages and every stage that depends on them, directly or transitively (what
     /// must re-run when they change). Names that are not stages are kept as given.
     /// Complexity: O(V + E).
-    public func downstream(of names: Set<String>) -> Set<String> {
+    package func downstream(of names: Set<String>) -> Set<String> {
         var dependents: [String: [String]] = [:]
         for stage in stages {
             for dep in stage.dependencies { dependents[dep, default: []].append(stage.name) }
@@ -43,7 +43,7 @@ extension PipelineSpec {
 
     /// The given stages and every stage they depend on, directly or transitively (what must run
     /// before them). Names that are not stages are kept as given. Complexity: O(V + E).
-    public func upstream(of names: Set<String>) -> Set<String> {
+    package func upstream(of names: Set<String>) -> Set<String> {
         let index = stageIndex
         return closure(from: names) { name in index[name].map { stages[$0].dependencies } ?? [] }
     }

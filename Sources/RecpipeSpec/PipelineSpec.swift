@@ -2,32 +2,32 @@ import Foundation
 import RecpipeCore
 
 /// A decoded, validated pipeline file.
-public struct PipelineSpec: Sendable {
-    public var name: String
+package struct PipelineSpec: Sendable {
+    package var name: String
     /// The pipeline file's path as the user gave it (used in diagnostics).
-    public var file: String
+    package var file: String
     /// Directory that relative paths in the pipeline are resolved against (the file's directory).
-    public var baseDirectory: String
+    package var baseDirectory: String
     /// `vars:` after `--set vars.x=…` overrides.
-    public var vars: [ParamValue.Entry]
+    package var vars: [ParamValue.Entry]
     /// Run-wide settings: `seed:` (default 42) for every random choice, `as_of:` (ISO date, default
     /// today) for every date-relative computation, so re-runs are reproducible.
-    public var seed: Int
-    public var asOf: String?
+    package var seed: Int
+    package var asOf: String?
     /// `as_of: today`: `asOf` is the date the pipeline was loaded (UTC).
-    public var asOfToday = false
+    package var asOfToday = false
     /// Stages in file order.
-    public var stages: [StageSpec]
+    package var stages: [StageSpec]
     /// `engine:`: the default engine of stages that declare an `engine` parameter.
-    public var engine: StageEngine = .native
+    package var engine: StageEngine = .native
     /// `spark:`: where stages on the Spark engine run.
-    public var spark = SparkSettings()
+    package var spark = SparkSettings()
     /// The experiment this run is (`--experiment NAME`, or `--set` without `--production`), set by
     /// the runner when it moves the output paths under `experiments/NAME/`; nil in a production
     /// run. A stage that writes where no path can move (a PostgreSQL server) checks it.
-    public var experiment: String?
+    package var experiment: String?
 
-    public init(
+    package init(
         name: String, file: String, baseDirectory: String, vars: [ParamValue.Entry] = [],
         seed: Int = 42, asOf: String? = nil, stages: [StageSpec]
     ) {
@@ -40,10 +40,10 @@ public struct PipelineSpec: Sendable {
         self.stages = stages
     }
 
-    public func stage(_ name: String) -> StageSpec? { stages.first { $0.name == name } }
+    package func stage(_ name: String) -> StageSpec? { stages.first { $0.name == name } }
 
     /// Today's date in UTC, `YYYY-MM-DD`: what `as_of: today` (or no `as_of`, in a run) means.
-    public static func today(_ now: Date = Date()) -> String {
+    package static func today(_ now: Date = Date()) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day], from: now)
@@ -53,24 +53,24 @@ public struct PipelineSpec: Sendable {
 }
 
 /// One stage of a pipeline, with its parameters resolved (interpolated, overridden, defaulted).
-public struct StageSpec: Sendable {
-    public var name: String
-    public var kind: String
+package struct StageSpec: Sendable {
+    package var name: String
+    package var kind: String
     /// Where the stage's name is written (its key under `stages:`).
-    public var location: SourceLocation
+    package var location: SourceLocation
     /// Port name → upstream stage names, in the order written.
-    public var inputs: [String: [String]]
+    package var inputs: [String: [String]]
     /// Order-only dependencies (`after: [x]`): run after, but receive nothing.
-    public var after: [String]
+    package var after: [String]
     /// Every declared parameter that has a value (given or default), by name.
-    public var params: [String: ParamValue]
+    package var params: [String: ParamValue]
     /// Where each parameter the user wrote is (value position), for later runtime errors.
-    public var paramLocations: [String: SourceLocation]
+    package var paramLocations: [String: SourceLocation]
     /// For a stage the pipeline derived (an `evaluate` stage's refit of a production model on its
     /// split, named `quality.als`): the production stage it copies. Nil for stages in the file.
-    public var derivedFrom: String?
+    package var derivedFrom: String?
 
-    public init(
+    package init(
         name: String, kind: String, location: SourceLocation, inputs: [String: [String]] = [:],
         after: [String] = [], params: [String: ParamValue] = [:],
         paramLocations: [String: SourceLocation] = [:]
@@ -86,10 +86,10 @@ public struct StageSpec: Sendable {
 
     /// The name a consumer sees this stage's output under: the production stage's name for a
     /// derived refit (so `blend: { als: … }` and the metrics rows read `als`), else its own.
-    public var displayName: String { derivedFrom ?? name }
+    package var displayName: String { derivedFrom ?? name }
 
     /// All upstream stages: data inputs then order-only ones, each once.
-    public var dependencies: [String] {
+    package var dependencies: [String] {
         var seen = Set<String>()
         var out: [String] = []
         for name in inputs.keys.sorted().flatMap({ inputs[$0]! }) + after where seen.insert(name).inserted {

@@ -1,13 +1,13 @@
 import RecpipeCore
 
 /// The stage kinds a pipeline may use (`uses:`), by kind name.
-public struct StageCatalog: Sendable {
+package struct StageCatalog: Sendable {
     /// The declarations in the order given (a later declaration of the same kind replaces an
     /// earlier one).
-    public private(set) var declarations: [StageDeclaration]
+    package private(set) var declarations: [StageDeclaration]
     private var byKind: [String: Int]
 
-    public init(_ declarations: [StageDeclaration]) {
+    package init(_ declarations: [StageDeclaration]) {
         var list: [StageDeclaration] = []
         var index: [String: Int] = [:]
         for d in declarations {
@@ -22,13 +22,13 @@ public struct StageCatalog: Sendable {
         self.byKind = index
     }
 
-    public subscript(kind: String) -> StageDeclaration? {
+    package subscript(kind: String) -> StageDeclaration? {
         byKind[kind].map { declarations[$0] }
     }
 
     /// The kind a misspelt or foreign name most likely means: a declared alias (normalised:
     /// case, `-` and `_` ignored), else the closest kind name. Nil when nothing is close.
-    public func suggestion(for name: String) -> String? {
+    package func suggestion(for name: String) -> String? {
         let key = name.lowercased().filter { $0 != "-" && $0 != "_" }
         if let d = declarations.first(where: {
             $0.aliases.contains { $0.lowercased().filter { $0 != "-" && $0 != "_" } == key }
@@ -39,5 +39,5 @@ public struct StageCatalog: Sendable {
     }
 
     /// All kind names, sorted.
-    public var kinds: [String] { declarations.map(\.kind).sorted() }
+    package var kinds: [String] { declarations.map(\.kind).sorted() }
 }

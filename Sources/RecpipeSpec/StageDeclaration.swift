@@ -1,7 +1,7 @@
 import RecpipeCore
 
 /// The type a parameter must have. Drives validation, defaults and `recpipe stages`.
-public indirect enum ParamType: Sendable, Hashable, CustomStringConvertible {
+package indirect enum ParamType: Sendable, Hashable, CustomStringConvertible {
     case int
     case float
     case bool
@@ -21,7 +21,7 @@ public indirect enum ParamType: Sendable, Hashable, CustomStringConvertible {
     /// Any YAML value; the stage's own `check` validates it further.
     case any
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .int: "int"
         case .float: "float"
@@ -39,20 +39,20 @@ public indirect enum ParamType: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One parameter of a stage kind: name, type, default, allowed range, one-line doc.
-public struct ParamSpec: Sendable {
-    public var name: String
-    public var type: ParamType
+package struct ParamSpec: Sendable {
+    package var name: String
+    package var type: ParamType
     /// The value used when the YAML omits the parameter. `nil` with `required == false` means
     /// "absent unless given".
-    public var defaultValue: ParamValue?
-    public var required: Bool
+    package var defaultValue: ParamValue?
+    package var required: Bool
     /// Inclusive numeric bounds, checked for `int` and `float` (and their lists/maps).
-    public var range: ClosedRange<Double>?
-    public var doc: String
+    package var range: ClosedRange<Double>?
+    package var doc: String
     /// Whether `null` is a value ("none"), kept instead of the default.
-    public var nullable: Bool
+    package var nullable: Bool
 
-    public init(
+    package init(
         _ name: String, _ type: ParamType, default defaultValue: ParamValue? = nil,
         required: Bool = false, range: ClosedRange<Double>? = nil, nullable: Bool = false, doc: String
     ) {
@@ -67,21 +67,21 @@ public struct ParamSpec: Sendable {
 }
 
 /// One input port of a stage kind.
-public struct PortSpec: Sendable {
-    public var name: String
+package struct PortSpec: Sendable {
+    package var name: String
     /// Artifact kinds this port accepts.
-    public var accepts: [ArtifactKind]
-    public var required: Bool
+    package var accepts: [ArtifactKind]
+    package var required: Bool
     /// Whether the port takes a list of stages (`candidates: [als, itemcf]`).
-    public var multiple: Bool
-    public var doc: String
+    package var multiple: Bool
+    package var doc: String
     /// For a port of models to evaluate: the port holding the split they are scored on. A model
     /// on this port that was not trained on that split is refitted on it: the pipeline derives a
     /// copy of the model (and of the stages between the split's input and it) fed by the split
     /// (``PipelineSpec/deriveRefits(catalog:)``).
-    public var refitOn: String?
+    package var refitOn: String?
 
-    public init(
+    package init(
         _ name: String, accepts: [ArtifactKind], required: Bool = true, multiple: Bool = false,
         refitOn: String? = nil, doc: String
     ) {
@@ -96,25 +96,25 @@ public struct PortSpec: Sendable {
 
 /// Everything recpipe knows about a stage kind before running it — the single place that drives
 /// validation, defaults, `recpipe stages` and fingerprints (through `version`).
-public struct StageDeclaration: Sendable {
-    public var kind: String
-    public var summary: String
+package struct StageDeclaration: Sendable {
+    package var kind: String
+    package var summary: String
     /// Bump when the stage's code changes its output: cached artifacts of older versions re-run.
-    public var version: Int
+    package var version: Int
     /// Input ports. `input: x` in YAML binds to the first port.
-    public var inputs: [PortSpec]
-    public var params: [ParamSpec]
+    package var inputs: [PortSpec]
+    package var params: [ParamSpec]
     /// The artifact kind produced, as a function of the resolved parameters
     /// (`encode` makes `interactions` or `features` depending on `target`).
-    public var output: @Sendable ([String: ParamValue]) -> ArtifactKind
+    package var output: @Sendable ([String: ParamValue]) -> ArtifactKind
     /// Extra checks of resolved parameters beyond their declared types (cross-parameter rules,
     /// script syntax). Locations come from `StageSpec.paramLocations`.
-    public var check: @Sendable (StageSpec, PipelineSpec) -> [Diagnostic]
+    package var check: @Sendable (StageSpec, PipelineSpec) -> [Diagnostic]
     /// Other names users reach for (`kmeans` for `cluster`): an unknown `uses:` that is an alias
     /// is answered with this kind.
-    public var aliases: [String]
+    package var aliases: [String]
 
-    public init(
+    package init(
         kind: String, summary: String, version: Int = 1, aliases: [String] = [], inputs: [PortSpec] = [],
         params: [ParamSpec] = [], output: ArtifactKind,
         check: @escaping @Sendable (StageSpec, PipelineSpec) -> [Diagnostic] = { _, _ in [] }
@@ -124,7 +124,7 @@ public struct StageDeclaration: Sendable {
             outputFor: { _ in output }, check: check)
     }
 
-    public init(
+    package init(
         kind: String, summary: String, version: Int = 1, aliases: [String] = [], inputs: [PortSpec] = [],
         params: [ParamSpec] = [], outputFor: @escaping @Sendable ([String: ParamValue]) -> ArtifactKind,
         check: @escaping @Sendable (StageSpec, PipelineSpec) -> [Diagnostic] = { _, _ in [] }
@@ -139,5 +139,5 @@ public struct StageDeclaration: Sendable {
         self.check = check
     }
 
-    public func param(_ name: String) -> ParamSpec? { params.first { $0.name == name } }
+    package func param(_ name: String) -> ParamSpec? { params.first { $0.name == name } }
 }

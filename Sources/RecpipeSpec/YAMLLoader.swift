@@ -3,9 +3,9 @@ import RecpipeCore
 
 /// The outcome of parsing one YAML text: the root node (nil when the text could not be parsed or
 /// is empty) and the problems found.
-public struct YAMLLoadResult: Sendable {
-    public var root: YAMLNode?
-    public var diagnostics: [Diagnostic]
+package struct YAMLLoadResult: Sendable {
+    package var root: YAMLNode?
+    package var diagnostics: [Diagnostic]
 }
 
 /// Parses YAML text into a ``YAMLNode`` tree with libyaml's event API (`yaml_parser_parse`).
@@ -27,13 +27,13 @@ public struct YAMLLoadResult: Sendable {
 ///
 /// Complexity: O(n) in the text length plus the size of alias expansions (a mapping of n keys
 /// is O(n): duplicate keys are found with a hash table, collections grow in place).
-public enum YAMLLoader {
+package enum YAMLLoader {
     /// The most nodes one document may expand to (aliases included).
-    public static let maxNodes = 1_000_000
+    package static let maxNodes = 1_000_000
     /// The deepest nesting of lists and mappings a document may have (a pipeline needs about six).
-    public static let maxDepth = 256
+    package static let maxDepth = 256
 
-    public static func load(_ text: String, file: String) -> YAMLLoadResult {
+    package static func load(_ text: String, file: String) -> YAMLLoadResult {
         var bytes = Array(text.utf8)
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }

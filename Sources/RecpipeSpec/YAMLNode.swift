@@ -4,26 +4,26 @@ import RecpipeCore
 ///
 /// Mappings keep their pairs in file order (duplicates are rejected by ``YAMLLoader``), so a
 /// pipeline reads back in the order it was written.
-public struct YAMLNode: Sendable, Hashable {
+package struct YAMLNode: Sendable, Hashable {
     /// How a scalar was written. Only plain scalars are typed (`42` is an int, `"42"` a string).
-    public enum ScalarStyle: String, Sendable, Hashable {
+    package enum ScalarStyle: String, Sendable, Hashable {
         case plain, singleQuoted, doubleQuoted, literal, folded
 
         /// Whether the scalar was quoted or a block scalar, which makes it a string regardless of text.
-        public var isQuotedOrBlock: Bool { self != .plain }
+        package var isQuotedOrBlock: Bool { self != .plain }
     }
 
     /// One `key: value` entry of a mapping.
-    public struct Pair: Sendable, Hashable {
-        public var key: YAMLNode
-        public var value: YAMLNode
-        public init(key: YAMLNode, value: YAMLNode) {
+    package struct Pair: Sendable, Hashable {
+        package var key: YAMLNode
+        package var value: YAMLNode
+        package init(key: YAMLNode, value: YAMLNode) {
             self.key = key
             self.value = value
         }
     }
 
-    public indirect enum Content: Sendable, Hashable {
+    package indirect enum Content: Sendable, Hashable {
         /// `tag` is the resolved tag when one was written (`!!str` arrives as
         /// `tag:yaml.org,2002:str`), nil otherwise.
         case scalar(text: String, style: ScalarStyle, tag: String?)
@@ -31,10 +31,10 @@ public struct YAMLNode: Sendable, Hashable {
         case mapping([Pair])
     }
 
-    public var content: Content
-    public var location: SourceLocation
+    package var content: Content
+    package var location: SourceLocation
 
-    public init(_ content: Content, at location: SourceLocation) {
+    package init(_ content: Content, at location: SourceLocation) {
         self.content = content
         self.location = location
     }
@@ -42,24 +42,24 @@ public struct YAMLNode: Sendable, Hashable {
     // MARK: - Accessors
 
     /// The scalar's text, nil for collections.
-    public var scalarText: String? {
+    package var scalarText: String? {
         if case .scalar(let text, _, _) = content { text } else { nil }
     }
-    public var items: [YAMLNode]? {
+    package var items: [YAMLNode]? {
         if case .sequence(let items) = content { items } else { nil }
     }
-    public var pairs: [Pair]? {
+    package var pairs: [Pair]? {
         if case .mapping(let pairs) = content { pairs } else { nil }
     }
-    public var isScalar: Bool { scalarText != nil }
+    package var isScalar: Bool { scalarText != nil }
 
     /// The value for a scalar key in a mapping, or nil.
-    public subscript(key: String) -> YAMLNode? {
+    package subscript(key: String) -> YAMLNode? {
         pairs?.first(where: { $0.key.scalarText == key })?.value
     }
 
     /// The human name of the node's type, for messages ("found a list").
-    public var typeName: String {
+    package var typeName: String {
         switch content {
         case .scalar: value.typeName
         case .sequence: "a list"
@@ -68,7 +68,7 @@ public struct YAMLNode: Sendable, Hashable {
     }
 
     /// Whether this is a plain scalar that reads as null (`null`, `~` or nothing at all).
-    public var isNull: Bool {
+    package var isNull: Bool {
         if case .scalar(_, .plain, nil) = content, case .null = value { true } else { false }
     }
 
@@ -76,7 +76,7 @@ public struct YAMLNode: Sendable, Hashable {
 
     /// The node as a typed value: plain scalars resolved by ``resolvePlain(_:)`` (or by their
     /// explicit standard tag), quoted and block scalars as strings, mapping keys by their text.
-    public var value: ParamValue {
+    package var value: ParamValue {
         switch content {
         case .scalar(let text, let style, let tag):
             return Self.resolve(text, style: style, tag: tag)
@@ -109,7 +109,7 @@ public struct YAMLNode: Sendable, Hashable {
     /// `true`/`false` (any case form the schema allows) → bool, decimal integers → int, decimal
     /// floats (`1.5`, `.5`, `1e3`, `-2.5E-3`, `.inf`, `.nan`) → double, anything else → string.
     /// An integer too large for `Int` becomes a double.
-    public static func resolvePlain(_ text: String) -> ParamValue {
+    package static func resolvePlain(_ text: String) -> ParamValue {
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)

@@ -4,16 +4,16 @@ import RecpipeEngine
 import RecpipeSpec
 
 /// Every stage kind recpipe knows, and the artifact types its cache can decode.
-public enum StageRegistry {
-    public static let all: [any Stage.Type] = [
+package enum StageRegistry {
+    package static let all: [any Stage.Type] = [
         IngestStage.self, CleanStage.self, ExportStage.self, EncodeStage.self, RankStage.self,
         CFStage.self, SplitStage.self, EvaluateStage.self, PopularStage.self, ALSStage.self,
         ClusterStage.self, TagStage.self, ReportStage.self, LuaStage.self,
     ]
 
-    public static let catalog = StageCatalog(all.map { $0.declaration })
+    package static let catalog = StageCatalog(all.map { $0.declaration })
 
-    public static let artifactTypes: [ArtifactKind: any Artifact.Type] = [
+    package static let artifactTypes: [ArtifactKind: any Artifact.Type] = [
         .table: Table.self,
         .profiles: Table.self,
         .metrics: Table.self,
@@ -28,5 +28,5 @@ public enum StageRegistry {
         .files: WrittenFiles.self,
     ]
 
-    public static let runner = PipelineRunner(stageTypes: all, artifactTypes: artifactTypes)
+    package static let runner = PipelineRunner(stageTypes: all, artifactTypes: artifactTypes)
 }

@@ -4,17 +4,17 @@ import RecpipeCore
 /// Per-user scored candidate lists from one model (`cf`, `als`, `popular`), the input of `rank`.
 /// Stored as ``RankedLists`` (the CSR layout of kNN lists and neighbour scoring): user `u`'s
 /// candidates are `itemIndices[offsets[u]..<offsets[u+1]]` with `scores`, best first.
-public struct Candidates: Artifact, Equatable, RankedListsArtifact {
-    public static var kind: ArtifactKind { .candidates }
+package struct Candidates: Artifact, Equatable, RankedListsArtifact {
+    package static var kind: ArtifactKind { .candidates }
 
     /// The stage that produced them (provenance in `rank`).
-    public var source: String
-    public var users: IDMap
-    public var items: IDMap
+    package var source: String
+    package var users: IDMap
+    package var items: IDMap
     /// One row per user.
-    public var lists: RankedLists
+    package var lists: RankedLists
 
-    public init(source: String, users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float]) {
+    package init(source: String, users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float]) {
         precondition(offsets.count == users.count + 1 && itemIndices.count == scores.count)
         self.source = source
         self.users = users
@@ -23,7 +23,7 @@ public struct Candidates: Artifact, Equatable, RankedListsArtifact {
     }
 
     /// Builds from per-user lists (already sorted best first).
-    public init(source: String, users: IDMap, items: IDMap, lists: [[(item: Int32, score: Float)]]) {
+    package init(source: String, users: IDMap, items: IDMap, lists: [[(item: Int32, score: Float)]]) {
         var offsets = [0]
         offsets.reserveCapacity(lists.count + 1)
         var idx: [Int32] = [], sc: [Float] = []
@@ -38,7 +38,7 @@ public struct Candidates: Artifact, Equatable, RankedListsArtifact {
     }
 
     /// Takes per-user lists (one row per user, best first) as they are, without copying.
-    public init(source: String, users: IDMap, items: IDMap, lists: RankedLists) {
+    package init(source: String, users: IDMap, items: IDMap, lists: RankedLists) {
         precondition(lists.rowCount == users.count)
         self.source = source
         self.users = users
@@ -46,11 +46,11 @@ public struct Candidates: Artifact, Equatable, RankedListsArtifact {
         self.lists = lists
     }
 
-    public var rowCount: Int { scores.count }
+    package var rowCount: Int { scores.count }
 
-    public func range(user u: Int) -> Range<Int> { offsets[u]..<offsets[u + 1] }
+    package func range(user u: Int) -> Range<Int> { offsets[u]..<offsets[u + 1] }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(1))
         w.write(source)
         w.write(users.ids)
@@ -60,7 +60,7 @@ public struct Candidates: Artifact, Equatable, RankedListsArtifact {
         w.writeArray(scores)
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown candidates encoding") }
         source = try r.readString()
         users = IDMap(try r.readStrings())
@@ -76,7 +76,7 @@ public struct Candidates: Artifact, Equatable, RankedListsArtifact {
     }
 
     /// `user_id, rank, item_id, score, source`.
-    public func exportTable() -> Table {
+    package func exportTable() -> Table {
         var u: [String] = [], it: [String] = [], rank: [Int64] = []
         for user in 0..<users.count {
             for (n, k) in range(user: user).enumerated() {

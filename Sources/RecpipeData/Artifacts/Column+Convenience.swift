@@ -1,29 +1,29 @@
 /// Short constructors used by artifacts' `exportTable()` views.
 extension Column {
     /// A dictionary-encoded string column (no nulls). O(n) with a hash of distinct values.
-    public static func strings(_ name: String, _ values: [String]) -> Column {
+    package static func strings(_ name: String, _ values: [String]) -> Column {
         var b = StringColumnBuilder()
         b.codes.reserveCapacity(values.count)
         for v in values { b.append(v) }
         return Column(name: name, data: b.finish())
     }
 
-    public static func ints(_ name: String, _ values: [Int64]) -> Column {
+    package static func ints(_ name: String, _ values: [Int64]) -> Column {
         Column(name: name, data: .int(values))
     }
 
-    public static func doubles(_ name: String, _ values: [Double]) -> Column {
+    package static func doubles(_ name: String, _ values: [Double]) -> Column {
         Column(name: name, data: .float(values))
     }
 
-    public static func floats(_ name: String, _ values: [Float]) -> Column {
+    package static func floats(_ name: String, _ values: [Float]) -> Column {
         Column(name: name, data: .float(values.map(Double.init)))
     }
 }
 
 extension Table {
     /// Builds a table from columns that are known to have equal lengths (artifact views).
-    public static func assemble(_ columns: [Column]) -> Table {
+    package static func assemble(_ columns: [Column]) -> Table {
         do {
             return try Table(columns: columns)
         } catch {
@@ -33,11 +33,11 @@ extension Table {
 }
 
 /// An id ↔ index map (user or item ids as strings), shared by interaction-based artifacts.
-public struct IDMap: Sendable, Equatable {
-    public private(set) var ids: [String]
-    public private(set) var index: [String: Int]
+package struct IDMap: Sendable, Equatable {
+    package private(set) var ids: [String]
+    package private(set) var index: [String: Int]
 
-    public init(_ ids: [String]) {
+    package init(_ ids: [String]) {
         self.ids = ids
         var m: [String: Int] = [:]
         m.reserveCapacity(ids.count)
@@ -45,7 +45,7 @@ public struct IDMap: Sendable, Equatable {
         index = m
     }
 
-    public var count: Int { ids.count }
-    public subscript(id: String) -> Int? { index[id] }
-    public subscript(i: Int) -> String { ids[i] }
+    package var count: Int { ids.count }
+    package subscript(id: String) -> Int? { index[id] }
+    package subscript(i: Int) -> String { ids[i] }
 }

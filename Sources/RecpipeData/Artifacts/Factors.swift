@@ -2,27 +2,27 @@ import RecpipeCore
 
 /// User and item embeddings from matrix factorization, with the model settings needed to fold in
 /// new users later, and the top-N candidates computed at training time (for `rank`).
-public struct Factors: Artifact, Equatable {
-    public static var kind: ArtifactKind { .factors }
+package struct Factors: Artifact, Equatable {
+    package static var kind: ArtifactKind { .factors }
 
-    public var users: IDMap
-    public var items: IDMap
-    public var factors: Int
+    package var users: IDMap
+    package var items: IDMap
+    package var factors: Int
     /// users × factors, row-major.
-    public var userFactors: [Float]
+    package var userFactors: [Float]
     /// items × factors, row-major.
-    public var itemFactors: [Float]
+    package var itemFactors: [Float]
     /// Model settings as text (`implicit`, `confidence`, `alpha`, `regularization`, …) for fold-in
     /// and for people reading the export.
-    public var settings: [String: String]
+    package var settings: [String: String]
     /// Explicit-rating models: global mean and biases (empty for implicit models).
-    public var globalMean: Float
-    public var userBias: [Float]
-    public var itemBias: [Float]
+    package var globalMean: Float
+    package var userBias: [Float]
+    package var itemBias: [Float]
     /// Top-N per user, seen items excluded.
-    public var candidates: Candidates
+    package var candidates: Candidates
 
-    public init(
+    package init(
         users: IDMap, items: IDMap, factors: Int, userFactors: [Float], itemFactors: [Float],
         settings: [String: String], globalMean: Float = 0, userBias: [Float] = [], itemBias: [Float] = [],
         candidates: Candidates
@@ -40,12 +40,12 @@ public struct Factors: Artifact, Equatable {
         self.candidates = candidates
     }
 
-    public var rowCount: Int { users.count + items.count }
+    package var rowCount: Int { users.count + items.count }
 
-    public func userVector(_ u: Int) -> ArraySlice<Float> { userFactors[u * factors..<(u + 1) * factors] }
-    public func itemVector(_ i: Int) -> ArraySlice<Float> { itemFactors[i * factors..<(i + 1) * factors] }
+    package func userVector(_ u: Int) -> ArraySlice<Float> { userFactors[u * factors..<(u + 1) * factors] }
+    package func itemVector(_ i: Int) -> ArraySlice<Float> { itemFactors[i * factors..<(i + 1) * factors] }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(1))
         w.write(users.ids)
         w.write(items.ids)
@@ -61,7 +61,7 @@ public struct Factors: Artifact, Equatable {
         candidates.encode(into: &w)
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown factors encoding") }
         users = IDMap(try r.readStrings())
         items = IDMap(try r.readStrings())
@@ -81,7 +81,7 @@ public struct Factors: Artifact, Equatable {
     }
 
     /// `side, id, f0 … f(k-1)`: one row per user, then one per item.
-    public func exportTable() -> Table {
+    package func exportTable() -> Table {
         let n = users.count + items.count
         var cols: [Column] = [
             .strings(

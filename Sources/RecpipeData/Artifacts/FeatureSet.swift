@@ -2,21 +2,21 @@ import RecpipeCore
 
 /// Per-user features (`encode target: user_features`): one row per user, `user_id` first, plus
 /// the scaling fitted on them, kept so the same transform can be applied to new users later.
-public struct FeatureSet: Artifact, Equatable {
-    public static var kind: ArtifactKind { .features }
+package struct FeatureSet: Artifact, Equatable {
+    package static var kind: ArtifactKind { .features }
 
-    public var table: Table
+    package var table: Table
     /// The id column's name (first column).
-    public var idColumn: String
-    public var scaling: [ScaledColumn]
+    package var idColumn: String
+    package var scaling: [ScaledColumn]
 
     /// A fitted scaler for one column: `scaled = (x - center) / scale`.
-    public struct ScaledColumn: Sendable, Equatable {
-        public var column: String
-        public var method: String
-        public var center: Double
-        public var scale: Double
-        public init(column: String, method: String, center: Double, scale: Double) {
+    package struct ScaledColumn: Sendable, Equatable {
+        package var column: String
+        package var method: String
+        package var center: Double
+        package var scale: Double
+        package init(column: String, method: String, center: Double, scale: Double) {
             self.column = column
             self.method = method
             self.center = center
@@ -24,15 +24,15 @@ public struct FeatureSet: Artifact, Equatable {
         }
     }
 
-    public init(table: Table, idColumn: String, scaling: [ScaledColumn] = []) {
+    package init(table: Table, idColumn: String, scaling: [ScaledColumn] = []) {
         self.table = table
         self.idColumn = idColumn
         self.scaling = scaling
     }
 
-    public var rowCount: Int { table.rowCount }
+    package var rowCount: Int { table.rowCount }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(1))
         table.encode(into: &w)
         w.write(idColumn)
@@ -45,7 +45,7 @@ public struct FeatureSet: Artifact, Equatable {
         }
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown feature-set encoding") }
         table = try Table(decoding: &r)
         idColumn = try r.readString()
@@ -57,31 +57,31 @@ public struct FeatureSet: Artifact, Equatable {
         }
     }
 
-    public func exportTable() -> Table { table }
+    package func exportTable() -> Table { table }
 }
 
 /// k-means segments: a label per user, centroids in scaled and original units, and the profile
 /// of each segment (size and the mean of each feature).
-public struct Segments: Artifact, Equatable {
-    public static var kind: ArtifactKind { .segments }
+package struct Segments: Artifact, Equatable {
+    package static var kind: ArtifactKind { .segments }
 
-    public var users: [String]
-    public var labels: [Int32]
-    public var k: Int
-    public var featureNames: [String]
+    package var users: [String]
+    package var labels: [Int32]
+    package var k: Int
+    package var featureNames: [String]
     /// k × d, row-major, in the units the algorithm saw (scaled).
-    public var centroidsScaled: [Double]
+    package var centroidsScaled: [Double]
     /// k × d, row-major, in the original units.
-    public var centroids: [Double]
-    public var sizes: [Int]
-    public var inertia: Double
+    package var centroids: [Double]
+    package var sizes: [Int]
+    package var inertia: Double
     /// Optional human names per segment (from the largest standardized centroid coordinate).
-    public var names: [String]
+    package var names: [String]
     /// Per segment, its users' RFM segments as `Champions 41%, Loyal 30%, …` (top three); empty
     /// when the features have no `rfm_segment`.
-    public var rfmMix: [String] = []
+    package var rfmMix: [String] = []
 
-    public init(
+    package init(
         users: [String], labels: [Int32], k: Int, featureNames: [String], centroidsScaled: [Double],
         centroids: [Double], sizes: [Int], inertia: Double, names: [String]
     ) {
@@ -96,9 +96,9 @@ public struct Segments: Artifact, Equatable {
         self.names = names
     }
 
-    public var rowCount: Int { users.count }
+    package var rowCount: Int { users.count }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(2))
         w.write(users)
         w.writeArray(labels)
@@ -112,7 +112,7 @@ public struct Segments: Artifact, Equatable {
         w.write(rfmMix)
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         let version = try r.read(UInt8.self)
         guard version == 1 || version == 2 else { throw ArtifactDecodeError("unknown segments encoding") }
         users = try r.readStrings()
@@ -132,7 +132,7 @@ public struct Segments: Artifact, Equatable {
     }
 
     /// `user_id, segment, segment_name`.
-    public func exportTable() -> Table {
+    package func exportTable() -> Table {
         .assemble([
             .strings("user_id", users), .ints("segment", labels.map(Int64.init)),
             .strings("segment_name", labels.map { names[Int($0)] }),
@@ -140,10 +140,10 @@ public struct Segments: Artifact, Equatable {
     }
 
     /// The per-segment summary, exported beside the assignments as `<stage>.summary.csv`.
-    public func extraExports() -> [(suffix: String, table: Table)] { [("summary", profileTable())] }
+    package func extraExports() -> [(suffix: String, table: Table)] { [("summary", profileTable())] }
 
     /// `segment, name, size, share, <feature means…>, rfm_mix`: the profile of each segment.
-    public func profileTable() -> Table {
+    package func profileTable() -> Table {
         let d = featureNames.count
         var cols: [Column] = [
             .ints("segment", (0..<k).map(Int64.init)), .strings("name", names), .ints("size", sizes.map(Int64.init)),

@@ -5,23 +5,23 @@ import RecpipeCore
 /// produces and what `cf`, `als`, `split` and `rank` (as the seen set) consume.
 ///
 /// A stored entry (u, i) means user u interacted with item i: it is in u's seen set.
-public struct Interactions: Artifact, Equatable {
-    public static var kind: ArtifactKind { .interactions }
+package struct Interactions: Artifact, Equatable {
+    package static var kind: ArtifactKind { .interactions }
 
-    public var users: IDMap
-    public var items: IDMap
+    package var users: IDMap
+    package var items: IDMap
     /// users × items, aggregated weights (≥ 0 for implicit data, ratings for explicit data).
-    public var matrix: SparseMatrix
+    package var matrix: SparseMatrix
     /// Latest event time (Unix seconds) per stored entry, parallel to `matrix.values`, when known.
     /// Decoded from the cache, it stays in the file until first used (``DeferredArray``): `als` and
     /// `cf` never read it, so their process does not hold 8 bytes per entry for it.
-    public var timestamps: [Int64]? {
+    package var timestamps: [Int64]? {
         get { storedTimestamps?.values }
         set { storedTimestamps = newValue.map(DeferredArray.init) }
     }
     private var storedTimestamps: DeferredArray<Int64>?
 
-    public init(users: IDMap, items: IDMap, matrix: SparseMatrix, timestamps: [Int64]? = nil) {
+    package init(users: IDMap, items: IDMap, matrix: SparseMatrix, timestamps: [Int64]? = nil) {
         precondition(matrix.rows == users.count && matrix.cols == items.count, "matrix shape must match id maps")
         self.users = users
         self.items = items
@@ -29,13 +29,13 @@ public struct Interactions: Artifact, Equatable {
         self.timestamps = timestamps
     }
 
-    public var rowCount: Int { matrix.nonZeroCount }
+    package var rowCount: Int { matrix.nonZeroCount }
 
     /// Items user `u` interacted with (column indices, ascending).
-    public func seen(user u: Int) -> ArraySlice<Int32> { matrix.columns[matrix.rowRange(u)] }
+    package func seen(user u: Int) -> ArraySlice<Int32> { matrix.columns[matrix.rowRange(u)] }
 
     /// Whether user `u` interacted with item `i`. O(log row length).
-    public func hasSeen(user u: Int, item i: Int) -> Bool {
+    package func hasSeen(user u: Int, item i: Int) -> Bool {
         seen(user: u).withContiguousStorageIfAvailable { buf -> Bool in
             var lo = 0, hi = buf.count
             let t = Int32(i)
@@ -47,7 +47,7 @@ public struct Interactions: Artifact, Equatable {
         } ?? false
     }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(1))
         w.write(users.ids)
         w.write(items.ids)
@@ -56,7 +56,7 @@ public struct Interactions: Artifact, Equatable {
         if let timestamps { w.writeArray(timestamps) }
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown interactions encoding") }
         users = IDMap(try r.readStrings())
         items = IDMap(try r.readStrings())
@@ -68,7 +68,7 @@ public struct Interactions: Artifact, Equatable {
     }
 
     /// `user_id, item_id, weight[, last_event]`, one row per stored entry.
-    public func exportTable() -> Table {
+    package func exportTable() -> Table {
         var u: [String] = [], i: [String] = []
         u.reserveCapacity(rowCount)
         i.reserveCapacity(rowCount)
@@ -85,7 +85,7 @@ public struct Interactions: Artifact, Equatable {
 }
 
 extension SparseMatrix {
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt64(rows))
         w.write(UInt64(cols))
         w.writeArray(rowPointers)
@@ -93,7 +93,7 @@ extension SparseMatrix {
         w.writeArray(values)
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         let rows = Int(try r.read(UInt64.self)), cols = Int(try r.read(UInt64.self))
         let ptr = try r.readArray(Int.self)
         let c = try r.readArray(Int32.self)

@@ -3,22 +3,22 @@ import RecpipeCore
 
 /// Final ranked recommendations (`rank`): per user the top-N items with their blended score and
 /// provenance text (`als 0.82, itemcf 0.40 → 0.70; promote winter-coats ×1.3`).
-public struct Recommendations: Artifact, Equatable, RankedListsArtifact {
-    public static var kind: ArtifactKind { .recommendations }
+package struct Recommendations: Artifact, Equatable, RankedListsArtifact {
+    package static var kind: ArtifactKind { .recommendations }
 
-    public var users: IDMap
-    public var items: IDMap
+    package var users: IDMap
+    package var items: IDMap
     /// One row per user, best first (the CSR layout of ``Candidates`` and kNN lists).
-    public var lists: RankedLists
-    public var provenance: [String]
+    package var lists: RankedLists
+    package var provenance: [String]
     /// Users whose list came from the popularity fallback.
-    public var fallbackUsers: [Int32]
+    package var fallbackUsers: [Int32]
     /// `item_columns` of the rank stage: names, and per column one text per item of `items`
     /// ("" when the item has no value), so exports, `--explain` and `--diff` show what an item is.
-    public var itemColumns: [String] = []
-    public var itemColumnValues: [[String]] = []
+    package var itemColumns: [String] = []
+    package var itemColumnValues: [[String]] = []
 
-    public init(
+    package init(
         users: IDMap, items: IDMap, offsets: [Int], itemIndices: [Int32], scores: [Float], provenance: [String],
         fallbackUsers: [Int32]
     ) {
@@ -31,22 +31,22 @@ public struct Recommendations: Artifact, Equatable, RankedListsArtifact {
         self.fallbackUsers = fallbackUsers
     }
 
-    public var rowCount: Int { scores.count }
+    package var rowCount: Int { scores.count }
 
-    public func range(user u: Int) -> Range<Int> { offsets[u]..<offsets[u + 1] }
+    package func range(user u: Int) -> Range<Int> { offsets[u]..<offsets[u + 1] }
 
     /// The item ids recommended to a user, in rank order.
-    public func itemIDs(user u: Int) -> [String] { range(user: u).map { items[Int(itemIndices[$0])] } }
+    package func itemIDs(user u: Int) -> [String] { range(user: u).map { items[Int(itemIndices[$0])] } }
 
     /// `22086 PAPER CHAIN KIT 50'S CHRISTMAS · christmas`: the id, then its non-empty item columns.
-    public func label(item i: Int) -> String {
+    package func label(item i: Int) -> String {
         ([items[i]] + itemColumnValues.map { $0[i] }.filter { !$0.isEmpty }).joined(separator: " ")
     }
 
     /// The label of the item with id `id` (the id alone when unknown or without item columns).
-    public func label(id: String) -> String { items[id].map { label(item: $0) } ?? id }
+    package func label(id: String) -> String { items[id].map { label(item: $0) } ?? id }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(itemColumns.isEmpty ? 1 : 2))
         w.write(users.ids)
         w.write(items.ids)
@@ -61,7 +61,7 @@ public struct Recommendations: Artifact, Equatable, RankedListsArtifact {
         }
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         let version = try r.read(UInt8.self)
         guard version == 1 || version == 2 else { throw ArtifactDecodeError("unknown recommendations encoding") }
         users = IDMap(try r.readStrings())
@@ -88,7 +88,7 @@ public struct Recommendations: Artifact, Equatable, RankedListsArtifact {
     }
 
     /// `user_id, rank, item_id`, the item columns, `score, provenance`.
-    public func exportTable() -> Table {
+    package func exportTable() -> Table {
         var u: [String] = [], it: [String] = [], rank: [Int64] = []
         var extra = [[String]](repeating: [], count: itemColumns.count)
         u.reserveCapacity(rowCount)
@@ -108,18 +108,18 @@ public struct Recommendations: Artifact, Equatable, RankedListsArtifact {
 }
 
 /// A train/test split of an interaction set (`split`), reused by several models and `evaluate`.
-public struct EvaluationSplit: Artifact, Equatable {
-    public static var kind: ArtifactKind { .split }
+package struct EvaluationSplit: Artifact, Equatable {
+    package static var kind: ArtifactKind { .split }
 
-    public var train: Interactions
+    package var train: Interactions
     /// Held-out entries per user (indices into `train.users` / `train.items`).
-    public var testOffsets: [Int]
-    public var testItems: [Int32]
-    public var testValues: [Float]
+    package var testOffsets: [Int]
+    package var testItems: [Int32]
+    package var testValues: [Float]
     /// How it was made, for the summary (`holdout 0.2 seed 42`).
-    public var method: String
+    package var method: String
 
-    public init(train: Interactions, testOffsets: [Int], testItems: [Int32], testValues: [Float], method: String) {
+    package init(train: Interactions, testOffsets: [Int], testItems: [Int32], testValues: [Float], method: String) {
         precondition(testOffsets.count == train.users.count + 1 && testItems.count == testValues.count)
         self.train = train
         self.testOffsets = testOffsets
@@ -128,11 +128,11 @@ public struct EvaluationSplit: Artifact, Equatable {
         self.method = method
     }
 
-    public var rowCount: Int { train.rowCount + testItems.count }
+    package var rowCount: Int { train.rowCount + testItems.count }
 
-    public func testRange(user u: Int) -> Range<Int> { testOffsets[u]..<testOffsets[u + 1] }
+    package func testRange(user u: Int) -> Range<Int> { testOffsets[u]..<testOffsets[u + 1] }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(1))
         train.encode(into: &w)
         w.writeArray(testOffsets)
@@ -141,7 +141,7 @@ public struct EvaluationSplit: Artifact, Equatable {
         w.write(method)
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown split encoding") }
         train = try Interactions(decoding: &r)
         testOffsets = try r.readArray(Int.self)
@@ -154,7 +154,7 @@ public struct EvaluationSplit: Artifact, Equatable {
     }
 
     /// `user_id, item_id, value, split` for every train and test entry.
-    public func exportTable() -> Table {
+    package func exportTable() -> Table {
         var u: [String] = [], it: [String] = [], v: [Double] = [], s: [String] = []
         let m = train.matrix
         for user in 0..<train.users.count {

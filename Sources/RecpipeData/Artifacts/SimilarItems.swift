@@ -6,18 +6,18 @@ import RecpipeCore
 /// best first, the item itself and similarities ≤ 0 left out. Exported as
 /// `item_id, neighbor_id, rank, similarity`, the shape of implicit's `similar_items` and Gorse's
 /// item neighbours.
-public struct SimilarItems: Artifact, Equatable, RankedListsArtifact {
-    public static var kind: ArtifactKind { .similarItems }
+package struct SimilarItems: Artifact, Equatable, RankedListsArtifact {
+    package static var kind: ArtifactKind { .similarItems }
 
     /// The stage that computed them.
-    public var source: String
-    public var items: IDMap
+    package var source: String
+    package var items: IDMap
     /// One row per item.
-    public var lists: RankedLists
+    package var lists: RankedLists
 
     /// Keeps, from each item's neighbour list (best first), at most `count` entries that are
     /// another item with a positive similarity. O(entries).
-    public init(source: String, items: IDMap, neighbors: RankedLists, count: Int) {
+    package init(source: String, items: IDMap, neighbors: RankedLists, count: Int) {
         precondition(neighbors.rowCount == items.count)
         var pointers = [0]
         pointers.reserveCapacity(items.count + 1)
@@ -39,12 +39,12 @@ public struct SimilarItems: Artifact, Equatable, RankedListsArtifact {
         lists = RankedLists(rowPointers: pointers, indices: indices, scores: scores)
     }
 
-    public var rowCount: Int { lists.entryCount }
+    package var rowCount: Int { lists.entryCount }
 
     /// Items with at least one similar item.
-    public var itemsWithNeighbors: Int { (0..<lists.rowCount).count { !lists.range($0).isEmpty } }
+    package var itemsWithNeighbors: Int { (0..<lists.rowCount).count { !lists.range($0).isEmpty } }
 
-    public func encode(into w: inout ByteWriter) {
+    package func encode(into w: inout ByteWriter) {
         w.write(UInt8(1))
         w.write(source)
         w.write(items.ids)
@@ -53,7 +53,7 @@ public struct SimilarItems: Artifact, Equatable, RankedListsArtifact {
         w.writeArray(lists.scores)
     }
 
-    public init(decoding r: inout ByteReader) throws {
+    package init(decoding r: inout ByteReader) throws {
         guard try r.read(UInt8.self) == 1 else { throw ArtifactDecodeError("unknown similar-items encoding") }
         source = try r.readString()
         items = IDMap(try r.readStrings())
@@ -70,7 +70,7 @@ public struct SimilarItems: Artifact, Equatable, RankedListsArtifact {
 
     /// `item_id, neighbor_id, rank, similarity`, items in their encoding order, each item's
     /// neighbours best first (rank 1 = most similar).
-    public func exportTable() -> Table {
+    package func exportTable() -> Table {
         var item: [String] = [], neighbor: [String] = [], rank: [Int64] = []
         item.reserveCapacity(rowCount)
         neighbor.reserveCapacity(rowCount)

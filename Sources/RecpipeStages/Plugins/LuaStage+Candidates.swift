@@ -90,6 +90,10 @@ extension LuaStage {
                 + "(at most \(limit) each), \(all.empty) users with none",
             time,
         ]
+        if inputs.hiddenPurchases > 0 {
+            notes.append(
+                "evaluation: \(inputs.hiddenPurchases) purchases the split holds out are hidden from u:purchased")
+        }
         if !data.neighborOwners.isEmpty {
             notes.append("ctx.neighbors: \(data.neighborOwners.count) items with co-occurrence lists")
         }

@@ -17,10 +17,18 @@ struct PluginUsers: Sendable {
     var purchasedRow: [Int32] = []
     /// Per profile row, the `tags` column split.
     var tags: [[String]]?
+    /// Purchases hidden from `u:purchased` because the split on `seen` holds them out (an
+    /// evaluation refit: they are the answer), as rank does.
+    var hiddenPurchases = 0
 
     init(_ context: StageContext) throws {
         seen = try Self.interactions(context, "seen")
         purchased = try Self.interactions(context, "purchased")
+        if let split = context.inputs["seen"]?.first?.artifact as? EvaluationSplit, let p = purchased,
+            !(context.inputs["purchased"]?.first?.artifact is EvaluationSplit)
+        {
+            (purchased, hiddenPurchases) = RankStage.withoutHeldOut(p, split: split)
+        }
         if let input = context.inputs["users"]?.first {
             if let f = input.artifact as? FeatureSet {
                 profiles = f.table
@@ -74,9 +82,13 @@ final class PluginUserSource: ScriptRecordSource {
     let fieldNames: [String]
     private let itemsField: Int?
     private let columns: [Column]
+    private let sets: UserItemSets
 
     init(_ users: PluginUsers) {
         self.users = users
+        sets = UserItemSets(
+            seen: users.seen, seenRow: users.seenRow, purchased: users.purchased, purchasedRow: users.purchasedRow,
+            tags: users.tags ?? [], profileRow: users.profileRow)
         columns = users.profiles?.columns ?? []
         var names = columns.map(\.name)
         if names.isEmpty { names = ["user_id"] }
@@ -109,21 +121,7 @@ final class PluginUserSource: ScriptRecordSource {
 
     func id(row: Int) -> String { users.userIDs[row] }
 
-    func has(set: String, row: Int, key: String) -> Bool {
-        switch set {
-        case "tags":
-            let r = Int(users.profileRow[row])
-            return r >= 0 && (users.tags?[r].contains(key) ?? false)
-        case "seen":
-            guard let m = users.seen, users.seenRow[row] >= 0, let i = m.items[key] else { return false }
-            return m.hasSeen(user: Int(users.seenRow[row]), item: i)
-        case "purchased":
-            guard let m = users.purchased, users.purchasedRow[row] >= 0, let i = m.items[key] else { return false }
-            return m.hasSeen(user: Int(users.purchasedRow[row]), item: i)
-        default:
-            return false
-        }
-    }
+    func has(set: String, row: Int, key: String) -> Bool { sets.has(set: set, row: row, key: key) }
 
     func unavailableReason(set: String) -> String? {
         switch set {

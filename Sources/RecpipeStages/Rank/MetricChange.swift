@@ -4,27 +4,27 @@ import RecpipeData
 /// The metric part of `recpipe run --diff`: each metric of an `evaluate` stage's `metrics` table
 /// (model, metric, group, value), current result against the previous one. A pure function of
 /// the two tables.
-public struct MetricChange: Sendable, Equatable {
-    public var model: String
-    public var metric: String
+package struct MetricChange: Sendable, Equatable {
+    package var model: String
+    package var metric: String
     /// Nil when the metric is absent from that result.
-    public var before: Double?
-    public var after: Double?
+    package var before: Double?
+    package var after: Double?
 
-    public init(model: String, metric: String, before: Double?, after: Double?) {
+    package init(model: String, metric: String, before: Double?, after: Double?) {
         self.model = model
         self.metric = metric
         self.before = before
         self.after = after
     }
 
-    public var isUnchanged: Bool { before == after }
+    package var isUnchanged: Bool { before == after }
 
     // MARK: - Comparison
 
     /// The rows of `group` in both tables, in the order of `after` (then metrics only in
     /// `before`). O(rows).
-    public static func compare(before: Table?, after: Table, group: String = "all") -> [MetricChange] {
+    package static func compare(before: Table?, after: Table, group: String = "all") -> [MetricChange] {
         let old = rows(before, group: group), new = rows(after, group: group)
         var oldValue: [Key: Double] = [:]
         for r in old where oldValue[r.key] == nil { oldValue[r.key] = r.value }
@@ -69,7 +69,7 @@ public struct MetricChange: Sendable, Equatable {
     ///   - cached: the stage was reused from the cache in this run (so nothing changed).
     ///   - shownAbove: models whose change is already printed under their rank stage's list diff;
     ///     their rows are left out here and named once.
-    public static func report(stage: String, before: Table?, after: Table?, cached: Bool, shownAbove: Set<String> = [])
+    package static func report(stage: String, before: Table?, after: Table?, cached: Bool, shownAbove: Set<String> = [])
         -> String
     {
         guard let after else { return "metric change of '\(stage)': no result yet (the stage did not run)" }
@@ -108,10 +108,10 @@ public struct MetricChange: Sendable, Equatable {
     }
 
     /// `als precision@10 0.0894 → 0.0901 (+0.0007)`.
-    public var line: String { "\(model) " + valueLine }
+    package var line: String { "\(model) " + valueLine }
 
     /// `precision@10 0.0894 → 0.0901 (+0.0007)`.
-    public var valueLine: String {
+    package var valueLine: String {
         let head = "\(metric) \(Self.format(before, metric: metric)) → \(Self.format(after, metric: metric))"
         guard let before, let after else { return head }
         if before == after { return head + " (unchanged)" }
@@ -122,10 +122,10 @@ public struct MetricChange: Sendable, Equatable {
     }
 
     /// Counters (`users_evaluated`) as integers, metrics with four decimals, `—` when absent.
-    public static func format(_ value: Double?, metric: String) -> String {
+    package static func format(_ value: Double?, metric: String) -> String {
         guard let value else { return "—" }
         return isCount(metric) ? String(Int(value.rounded())) : String(format: "%.4f", value)
     }
 
-    public static func isCount(_ metric: String) -> Bool { metric.hasPrefix("users_") }
+    package static func isCount(_ metric: String) -> Bool { metric.hasPrefix("users_") }
 }

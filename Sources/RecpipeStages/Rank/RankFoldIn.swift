@@ -10,11 +10,11 @@ import RecpipeSpec
 /// inputs made for the one user: the fold-in list as the als source, the cached items table, the
 /// given items as what the user has seen, and no purchases (the user is new); without a profile,
 /// `u`'s fields are nil and `u:has_tag` is false.
-public enum RankFoldIn {
+package enum RankFoldIn {
     /// The id the new user has in the result.
-    public static let user = "(new user)"
+    package static let user = "(new user)"
 
-    public static func rank(
+    package static func rank(
         stage: StageSpec, pipeline: PipelineSpec, source: String, candidates: [(item: String, score: Float)],
         history: [String], items: Table?
     ) async throws -> Recommendations {

@@ -33,9 +33,13 @@ final class RankUserSource: ScriptRecordSource {
     let fieldNames: [String]
     private let columns: [Column]
     private let idField: Int?
+    private let sets: UserItemSets
 
     init(plan: RankPlan) {
         self.plan = plan
+        sets = UserItemSets(
+            seen: plan.seen, seenRow: plan.seenUserRow, purchased: plan.purchased, purchasedRow: plan.purchasedUserRow,
+            tags: plan.profileTags, profileRow: plan.profileRow)
         columns = plan.profiles?.columns ?? []
         var names = columns.map(\.name)
         if names.isEmpty { names = ["user_id"] }
@@ -51,23 +55,7 @@ final class RankUserSource: ScriptRecordSource {
 
     func id(row: Int) -> String { plan.userIDs[row] }
 
-    func has(set: String, row: Int, key: String) -> Bool {
-        switch set {
-        case "tags":
-            let r = Int(plan.profileRow[row])
-            return r >= 0 && plan.profileTags[r].contains(key)
-        case "purchased":
-            guard let bought = plan.purchased, plan.purchasedUserRow[row] >= 0, let i = bought.items[key] else {
-                return false
-            }
-            return bought.hasSeen(user: Int(plan.purchasedUserRow[row]), item: i)
-        case "seen":
-            guard let seen = plan.seen, plan.seenUserRow[row] >= 0, let i = seen.items[key] else { return false }
-            return seen.hasSeen(user: Int(plan.seenUserRow[row]), item: i)
-        default:
-            return false
-        }
-    }
+    func has(set: String, row: Int, key: String) -> Bool { sets.has(set: set, row: row, key: key) }
 
     func unavailableReason(set: String) -> String? {
         set == "purchased" && plan.purchased == nil ? Self.purchasedUnavailable : nil

@@ -3,52 +3,52 @@ import RecpipeData
 /// What changed between two runs' recommendations (`recpipe run --diff`): the share of users
 /// whose top-N changed, the items that entered or left lists most often, catalogue coverage and
 /// per-category share before and after. A pure function of the two artifacts.
-public struct RecommendationDiff: Sendable, Equatable {
-    public struct ItemCount: Sendable, Equatable {
-        public var item: String
-        public var users: Int
+package struct RecommendationDiff: Sendable, Equatable {
+    package struct ItemCount: Sendable, Equatable {
+        package var item: String
+        package var users: Int
         /// The item with its `item_columns` (`22086 PAPER CHAIN KIT 50'S CHRISTMAS`); the id without them.
-        public var label: String
+        package var label: String
 
-        public init(item: String, users: Int, label: String? = nil) {
+        package init(item: String, users: Int, label: String? = nil) {
             self.item = item
             self.users = users
             self.label = label ?? item
         }
     }
 
-    public struct CategoryShare: Sendable, Equatable {
-        public var category: String
+    package struct CategoryShare: Sendable, Equatable {
+        package var category: String
         /// Share of all recommended slots, 0…1.
-        public var before: Double
-        public var after: Double
+        package var before: Double
+        package var after: Double
     }
 
     /// Users present in both runs.
-    public var usersCompared = 0
+    package var usersCompared = 0
     /// Of those, users whose list differs (items or order).
-    public var usersChanged = 0
+    package var usersChanged = 0
     /// Of those, users whose list holds different items (not just a new order).
-    public var usersWithNewItems = 0
-    public var usersOnlyBefore = 0
-    public var usersOnlyAfter = 0
+    package var usersWithNewItems = 0
+    package var usersOnlyBefore = 0
+    package var usersOnlyAfter = 0
     /// Items most often entering / leaving a user's list (most users first, then id).
-    public var entering: [ItemCount] = []
-    public var leaving: [ItemCount] = []
+    package var entering: [ItemCount] = []
+    package var leaving: [ItemCount] = []
     /// Distinct items recommended to anyone.
-    public var coverageBefore = 0
-    public var coverageAfter = 0
+    package var coverageBefore = 0
+    package var coverageAfter = 0
     /// Per category (when categories are known), largest share after first.
-    public var categories: [CategoryShare] = []
+    package var categories: [CategoryShare] = []
 
-    public var changedShare: Double { usersCompared == 0 ? 0 : Double(usersChanged) / Double(usersCompared) }
+    package var changedShare: Double { usersCompared == 0 ? 0 : Double(usersChanged) / Double(usersCompared) }
 
     /// Compares two recommendation sets. O(total entries + users).
     ///
     /// - Parameters:
     ///   - categories: item id → category, for the per-category share (empty: no category table).
     ///   - limit: how many entering/leaving items to keep.
-    public static func compare(
+    package static func compare(
         before: Recommendations, after: Recommendations, categories: [String: String] = [:], limit: Int = 10
     ) -> RecommendationDiff {
         var d = RecommendationDiff()
@@ -99,7 +99,7 @@ public struct RecommendationDiff: Sendable, Equatable {
     // MARK: - Report
 
     /// The report printed by `recpipe run --diff`.
-    public func render(stage: String, heading: String? = nil) -> String {
+    package func render(stage: String, heading: String? = nil) -> String {
         var lines = [heading ?? "diff of '\(stage)' against its previous result:"]
         lines.append(
             "  users whose top-N changed: \(usersChanged) of \(usersCompared) (\(Self.percent(changedShare)))"

@@ -8,32 +8,32 @@ import RecpipeData
 ///
 /// Pure functions (no I/O) returning the lines to print, so `recpipe factors` and
 /// `recpipe recommend` and `recpipe serve` can share them. Errors are `ALSQueryError`s with a message for the user.
-public enum ALSQueries {
+package enum ALSQueries {
     /// One recommended item, with the liked items that contributed most when explained.
-    public struct Recommendation: Sendable, Equatable {
-        public var item: String
-        public var score: Float
+    package struct Recommendation: Sendable, Equatable {
+        package var item: String
+        package var score: Float
         /// Liked item → contribution (implicit models, `explain` only), largest first.
-        public var because: [(item: String, contribution: Float)]
+        package var because: [(item: String, contribution: Float)]
 
-        public static func == (a: Self, b: Self) -> Bool {
+        package static func == (a: Self, b: Self) -> Bool {
             a.item == b.item && a.score == b.score && a.because.map(\.item) == b.because.map(\.item)
                 && a.because.map(\.contribution) == b.because.map(\.contribution)
         }
     }
 
     /// The user's vector source and the recommendations.
-    public struct Result: Sendable, Equatable {
+    package struct Result: Sendable, Equatable {
         /// e.g. `trained vector, 12 seen items excluded` or `folded in from 3 items`.
-        public var basis: String
-        public var rows: [Recommendation]
+        package var basis: String
+        package var rows: [Recommendation]
     }
 
     // MARK: - Recommend
 
     /// The lines `recpipe factors --user/--items` prints: a header, then `rank. item  score`, and
     /// under each item its top contributing liked items when `explain`.
-    public static func recommend(
+    package static func recommend(
         factors: Factors, seen: Interactions?, user: String?, items: [String], n: Int, explain: Bool
     ) throws -> [String] {
         let result = try recommendations(factors: factors, seen: seen, user: user, items: items, n: n, explain: explain)
@@ -56,7 +56,7 @@ public enum ALSQueries {
     /// Recommendations for a known `user` from their trained vector (seen items excluded), or —
     /// when `items` is not empty, or the user is not in the factors — from a vector folded in from
     /// `items` (each `id` or `id:value`; value 1 by default) with the item factors fixed.
-    public static func recommendations(
+    package static func recommendations(
         factors: Factors, seen: Interactions?, user: String?, items: [String], n: Int, explain: Bool
     ) throws -> Result {
         guard n >= 1 else { throw ALSQueryError("-n must be at least 1 (got \(n))") }
@@ -107,7 +107,7 @@ public enum ALSQueries {
     // MARK: - Similar items
 
     /// `items similar to 'X'` then `rank. item  cosine` lines.
-    public static func similar(factors: Factors, item: String, n: Int) throws -> [String] {
+    package static func similar(factors: Factors, item: String, n: Int) throws -> [String] {
         guard n >= 1 else { throw ALSQueryError("-n must be at least 1 (got \(n))") }
         guard let i = factors.items[item] else { throw unknownItem(item, factors: factors) }
         let model = try buildModel(factors)
@@ -172,8 +172,8 @@ public enum ALSQueries {
 }
 
 /// A query against cached factors that cannot be answered, with the reason.
-public struct ALSQueryError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct ALSQueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

@@ -8,11 +8,11 @@ import RecpipeData
 /// `regularization_scaling` (`none`/`per_count`), `seed`; implicit: `alpha`, `confidence`
 /// (`linear`/`one_plus`/`log`), `epsilon`, `solver` (`cg`/`cholesky`), `cg_steps`; explicit:
 /// `biases`, `rating_min`, `rating_max`. The stage adds `iterations_run` and `final_loss`.
-public enum ALSSettings {
+package enum ALSSettings {
     // MARK: - Encoding
 
     /// The settings map of a model kind.
-    public static func encode(_ kind: ALSModel.Kind) -> [String: String] {
+    package static func encode(_ kind: ALSModel.Kind) -> [String: String] {
         var s: [String: String] = ["model": "als"]
         switch kind {
         case .implicit(let o):
@@ -48,7 +48,7 @@ public enum ALSSettings {
     }
 
     /// `linear`, `one_plus` or `log`.
-    public static func name(_ c: ALSConfidence) -> String {
+    package static func name(_ c: ALSConfidence) -> String {
         switch c {
         case .linear: "linear"
         case .onePlus: "one_plus"
@@ -59,7 +59,7 @@ public enum ALSSettings {
     // MARK: - Decoding
 
     /// The model kind described by `settings` (the inverse of `encode`).
-    public static func kind(_ settings: [String: String]) throws -> ALSModel.Kind {
+    package static func kind(_ settings: [String: String]) throws -> ALSModel.Kind {
         guard settings["model"] == "als" else {
             throw AlgorithmError.invalidOption(
                 "these factors were not produced by an als stage (settings: model=\(settings["model"] ?? "none"))")
@@ -100,7 +100,7 @@ public enum ALSSettings {
     }
 
     /// Rebuilds the trained model from a cached `Factors` artifact of an `als` stage.
-    public static func model(from f: Factors) throws -> ALSModel {
+    package static func model(from f: Factors) throws -> ALSModel {
         try ALSModel(
             kind: try kind(f.settings), factors: f.factors, userCount: f.users.count, itemCount: f.items.count,
             userFactors: f.userFactors, itemFactors: f.itemFactors, userBiases: f.userBias,

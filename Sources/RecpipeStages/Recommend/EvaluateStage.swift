@@ -116,6 +116,10 @@ struct EvaluateStage: Stage {
                 )
             }
         }
+        let unrefitted = Self.unrefitted(context.spec, in: context.pipeline)
+        for (model, inputs) in unrefitted {
+            notes.append(Self.unrefittedNote(model, inputs, split: context.spec.inputs["split"]?.first ?? ""))
+        }
         if let specs = context.param("rating_models")?.listValue, !specs.isEmpty {
             let results = try RatingEvaluation.run(specs, split: split, context: context)
             for r in results {
@@ -150,7 +154,8 @@ struct EvaluateStage: Stage {
             counters: [
                 .init(
                     "models",
-                    (context.inputs["models"] ?? []).count + (context.param("rating_models")?.listValue?.count ?? 0))
+                    (context.inputs["models"] ?? []).count + (context.param("rating_models")?.listValue?.count ?? 0)),
+                .init("models_with_unrefitted_inputs", unrefitted.count),
             ],
             notes: notes, warnings: warnings)
     }

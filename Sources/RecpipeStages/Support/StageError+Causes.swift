@@ -22,7 +22,7 @@ extension StageError.Code {
 }
 
 extension AlgorithmError: CodedError {
-    public var errorCode: String { StageError.Code(code).rawValue }
+    package var errorCode: String { StageError.Code(code).rawValue }
 }
 
 extension StageError.Code {
