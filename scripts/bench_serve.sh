@@ -175,13 +175,13 @@ if recs:
     print(f"| fdatasync of a 100-byte append (disk, no server) | – | {med(sync,0):.2f} | {med(sync,1):.2f} |")
     print(f"\n| {name}: GET recommendations, connections | requests/s median (runs) | p50 ms | p99 ms (runs) |")
     print("|---|---:|---:|---:|")
-    for c, rs in sweep:
+    for n, rs in sweep:
         p99s = f"{min(r[2] for r in rs):.2f}–{max(r[2] for r in rs):.2f}"
-        print(f"| {c} | {med(rs,0):,.0f} ({spread(rs,0)}) | {med(rs,1):.2f} | {med(rs,2):.2f} ({p99s}) |")
-    under = [(med(rs,0), med(rs,2), c) for c, rs in sweep if med(rs,2) < 10]
+        print(f"| {n} | {med(rs,0):,.0f} ({spread(rs,0)}) | {med(rs,1):.2f} | {med(rs,2):.2f} ({p99s}) |")
+    under = [(med(rs,0), med(rs,2), n) for n, rs in sweep if med(rs,2) < 10]
     if under:
-        rate, p99, c = max(under)
-        print(f"highest rate with p99 < 10 ms: {rate:,.0f} req/s at {c} connection(s), p99 {p99:.2f} ms (goal ≤ 2 ms)")
+        rate, p99, n = max(under)
+        print(f"highest rate with p99 < 10 ms: {rate:,.0f} req/s at {n} connection(s), p99 {p99:.2f} ms (goal ≤ 2 ms)")
     else:
         print("no sweep point had p99 < 10 ms")
     ratios = [r[0] / p[0] for r, p in zip(recs, peer)]
