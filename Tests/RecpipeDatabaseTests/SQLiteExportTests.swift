@@ -203,42 +203,57 @@ import Testing
     }
 
     /// A reader polling the table while replaces run sees, every time, one whole run: never an
-    /// empty, missing or mixed table.
+    /// empty, missing or mixed table. The reader is its own thread (a blocking loop on the
+    /// concurrency pool could hold one of its few threads for good) and keeps each distinct
+    /// snapshot once, with how often it saw it.
     @Test func aConcurrentReaderSeesTheOldOrTheNewTableNeverAMix() async throws {
         let users = (0..<20_000).map { "u\($0)" }
         _ = try SQLiteExporter(path: path).export([
             try Fixtures.export(Fixtures.recommendations(users: users), table: "recs", mode: .replace, run: "r0")
         ])
         let path = self.path
-        let reads = Mutex(0)
-        let reader = Task.detached { () -> [String] in
+        struct Reads: Sendable {
+            var seen: [String: Int] = [:]
+            var count = 0
+            var stop = false
+            var done = false
+        }
+        let state = Mutex(Reads())
+        Thread.detachNewThread {
+            defer { state.withLock { $0.done = true } }
             var config = Configuration()
             config.readonly = true
-            let pool = try DatabasePool(path: path, configuration: config)
-            var seen: [String] = []
-            while !Task.isCancelled {
-                do {
-                    let snapshot = try pool.read { db in
-                        try Row.fetchAll(db, sql: "SELECT run_id, count(*) FROM recs GROUP BY run_id")
-                    }
-                    seen.append(snapshot.map { "\($0[0] as String):\($0[1] as Int)" }.joined(separator: ","))
-                } catch {
-                    seen.append("error: \(error)")
-                }
-                reads.withLock { $0 += 1 }
+            guard let pool = try? DatabasePool(path: path, configuration: config) else {
+                state.withLock { $0.seen["error: cannot open the pool", default: 0] += 1 }
+                return
             }
-            return seen
+            while !state.withLock({ $0.stop }) {
+                let snapshot: String
+                do {
+                    snapshot = try pool.read { db in
+                        try Row.fetchAll(db, sql: "SELECT run_id, count(*) FROM recs GROUP BY run_id")
+                    }.map { "\($0[0] as String):\($0[1] as Int)" }.joined(separator: ",")
+                } catch {
+                    snapshot = "error: \(error)"
+                }
+                state.withLock {
+                    $0.seen[snapshot, default: 0] += 1
+                    $0.count += 1
+                }
+            }
         }
-        while reads.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        while state.withLock({ $0.count == 0 && !$0.done }) { try await Task.sleep(for: .milliseconds(1)) }
         for run in 1...5 {
             _ = try SQLiteExporter(path: path).export([
                 try Fixtures.export(
                     Fixtures.recommendations(users: users), table: "recs", mode: .replace, run: "r\(run)")
             ])
         }
-        reader.cancel()
-        let seen = try await reader.value
-        #expect(seen.count > 1)
-        for s in seen { #expect((0...5).map { "r\($0):\(2 * users.count)" }.contains(s), "reader saw \(s)") }
+        state.withLock { $0.stop = true }
+        while !state.withLock({ $0.done }) { try await Task.sleep(for: .milliseconds(1)) }
+        let reads = state.withLock { $0 }
+        #expect(reads.count > 1)
+        let whole = Set((0...5).map { "r\($0):\(2 * users.count)" })
+        for (s, n) in reads.seen { #expect(whole.contains(s), "reader saw \(s) (\(n) times)") }
     }
 }
