@@ -33,16 +33,23 @@ import Testing
         let dir = directory()
         var first: RunLock? = try RunLock.acquire(cacheDirectory: dir, pipeline: "nightly", wait: false)
         let told = Mutex<String?>(nil)
-        let waiter = Task.detached {
-            try RunLock.acquire(cacheDirectory: dir, pipeline: "later", wait: true) { holder in
-                told.withLock { $0 = holder }
+        // The waiter blocks in flock: on its own thread, not on the concurrency pool (2 threads
+        // on 2 cores), whose other tests it could otherwise starve.
+        let acquired = Mutex<Result<RunLock, any Error>?>(nil)
+        Thread.detachNewThread {
+            let r = Result<RunLock, any Error> {
+                try RunLock.acquire(cacheDirectory: dir, pipeline: "later", wait: true) { holder in
+                    told.withLock { $0 = holder }
+                }
             }
+            acquired.withLock { $0 = r }
         }
         // Wait (without a deadline) until the second run reports that it is waiting.
         while told.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
         #expect(told.withLock { $0 }?.contains("pipeline 'nightly'") == true)
         first = nil
-        let second = try await waiter.value
+        while acquired.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
+        let second = try acquired.withLock { $0! }.get()
         #expect(try String(contentsOfFile: second.path, encoding: .utf8).contains("pipeline 'later'"))
         #expect(first == nil)
     }
