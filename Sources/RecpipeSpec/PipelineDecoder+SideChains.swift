@@ -10,9 +10,11 @@ import RecpipeCore
 /// test pairs, by the encode's `user_column`/`item_column` — as a scikit-learn pipeline refits
 /// every fitted step on the train fold.
 ///
-/// What cannot be re-derived stays as it is and is named in the evaluation's summary: an input
-/// computed from a stage further up (`events` before `clean`), whose columns may not be the
-/// encode's, or from a split whose matrix is not an `encode` of a table.
+/// A chain may also read a table above the encoded one through `clean` stages (`events` before
+/// `clean`): a clean keeps the columns, so that table is filtered the same way. What cannot be
+/// re-derived stays as it is and is named in the evaluation's summary: an input computed from a
+/// table above another kind of stage (a `lua` map may rename the id columns), or from a split
+/// whose matrix is not an `encode` of a table.
 extension StageSpec {
     /// The kind of the derived stage that drops a split's held-out rows from a table.
     package static let dropHeldOutKind = "drop_held_out"
@@ -44,7 +46,14 @@ extension PipelineDecoder {
             guard let s = spec.stage(name), s.kind == "encode",
                 case .string(let user)? = s.params["user_column"], case .string(let item)? = s.params["item_column"]
             else { continue }
-            for table in s.inputs["events"] ?? [] { filterable[table] = (user, item) }
+            for table in s.inputs["events"] ?? [] {
+                // A `clean` keeps its input's columns: the tables above it name pairs alike.
+                var next: String? = table
+                while let t = next, filterable[t] == nil {
+                    filterable[t] = (user, item)
+                    next = spec.stage(t).flatMap { $0.kind == "clean" ? $0.inputs["table"]?.first : nil }
+                }
+            }
         }
         let tainted = spec.downstream(of: ancestors)
         var needed = Set<String>()
@@ -60,7 +69,7 @@ extension PipelineDecoder {
             let members = spec.upstream(of: [input]).intersection(tainted).subtracting(ancestors)
             var roots = ancestors.contains(input) ? Set([input]) : []
             for m in members { roots.formUnion((spec.stage(m)?.dependencies ?? []).filter(ancestors.contains)) }
-            // A chain reading a table other than the one encoded cannot drop the held-out rows.
+            // A chain reading a table whose columns may not name the pairs cannot drop them.
             guard roots.allSatisfy({ filterable[$0] != nil }) else { continue }
             for m in members { stages[m] = "\(evaluate).\(m)" }
             for r in roots { filters[r] = filterable[r] }
