@@ -80,6 +80,8 @@ extension ServeState {
                 } catch {
                     ruleErrors.append("rank rules for user '\(user)': \(error.description)")
                 }
+                // Before the new state is published: no read after this sees an older answer.
+                cache.invalidate(user: user, version: online.events)
                 all[user] = online
                 applied.users.append(
                     UserChange(

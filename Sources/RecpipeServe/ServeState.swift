@@ -15,6 +15,8 @@ package final class ServeState: Sendable {
     let rules: Mutex<Rules>
     let users = Mutex<[String: OnlineUser]>([:])
     let counts = Mutex(Counts())
+    /// Serialized read answers (``ResponseCache``), valid for one rules generation and user version.
+    package let cache: ResponseCache
     package let startedAt = Date()
 
     package struct Rules: Sendable {
@@ -64,9 +66,13 @@ package final class ServeState: Sendable {
         var list: (generation: Int, list: RankedList)?
     }
 
-    package init(pipeline: ServedPipeline, metrics: ServeMetrics = ServeMetrics()) {
+    package init(
+        pipeline: ServedPipeline, metrics: ServeMetrics = ServeMetrics(),
+        cacheBytes: Int = ServeOptions.defaultCacheBytes
+    ) {
         self.pipeline = pipeline
         self.metrics = metrics
+        cache = ResponseCache(limitBytes: cacheBytes, metrics: metrics)
         var rules = Rules(ranker: pipeline.ranker, tagger: pipeline.tagger)
         rules.files = Self.ruleFiles(pipeline)
         self.rules = Mutex(rules)
@@ -87,26 +93,45 @@ package final class ServeState: Sendable {
 
     // MARK: - Reads
 
-    /// The user's list (`n` first items) with the current rules. A user neither the run nor the
-    /// server has seen gets the rank plan's popular fallback (`unknownUser`, counted) when the
-    /// pipeline connects a global popular list to rank; without one, nil.
+    /// A user's list with the rules of `generation`, for the user as of `onlineEvents` events
+    /// since the run (their version): what a recommendations answer is a function of.
+    package struct Answer: Sendable {
+        package var list: RankedList
+        package var generation: Int
+        package var onlineEvents: Int
+    }
+
+    /// The user's list with the current rules. A user neither the run nor the server has seen
+    /// gets the rank plan's popular fallback (`unknownUser`, counted) when the pipeline connects
+    /// a global popular list to rank; without one, nil.
     package func recommendations(user: String) throws(ServeError) -> RankedList? {
+        try answer(user: user)?.list
+    }
+
+    /// ``recommendations(user:)`` with the generation and user version it was computed from.
+    package func answer(user: String) throws(ServeError) -> Answer? {
         let (ranker, generation) = rules.withLock { ($0.ranker, $0.generation) }
         let online = users.withLock { $0[user] }
+        let version = online?.events ?? 0
         do throws(RuleError) {
             if let online {
-                if let cached = online.list, cached.generation == generation { return cached.list }
+                if let cached = online.list, cached.generation == generation {
+                    return Answer(list: cached.list, generation: generation, onlineEvents: version)
+                }
                 let list = try ranker.rank(online.override)
-                users.withLock { $0[user]?.list = (generation, list) }
-                return list
+                users.withLock { all in
+                    if all[user]?.events == version { all[user]?.list = (generation, list) }
+                }
+                return Answer(list: list, generation: generation, onlineEvents: version)
             }
-            if let list = try ranker.rank(user: user) { return list }
+            if let list = try ranker.rank(user: user) {
+                return Answer(list: list, generation: generation, onlineEvents: 0)
+            }
             guard ranker.hasPopularFallback else { return nil }
             var list = try ranker.rank(UserOverride(user: user))
             list.unknownUser = true
-            counts.withLock { $0.unknownUserFallbacks += 1 }
-            metrics.unknownUserFallbacks.increment()
-            return list
+            noteFallback()
+            return Answer(list: list, generation: generation, onlineEvents: 0)
         } catch {
             counts.withLock {
                 $0.ruleErrors += 1
@@ -115,6 +140,12 @@ package final class ServeState: Sendable {
             metrics.ruleErrors.increment()
             throw .failed("a rank rule failed for user '\(user)': \(error.description)")
         }
+    }
+
+    /// Counts a read answered with the unknown-user fallback (computed or from the cache).
+    package func noteFallback() {
+        counts.withLock { $0.unknownUserFallbacks += 1 }
+        metrics.unknownUserFallbacks.increment()
     }
 
     /// The user's profile (column → value) and tags; nil when unknown.

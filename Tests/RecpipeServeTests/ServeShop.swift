@@ -120,23 +120,28 @@ struct ServeShop {
     }
 
     /// The server state over the last run (and the log replayed when `logged`).
-    func prepare(logged: Bool = true, token: String? = nil) throws -> (
-        state: ServeState, log: EventLog?, options: ServeOptions, replay: EventReplay.Result
-    ) {
+    func prepare(logged: Bool = true, token: String? = nil, cacheBytes: Int = ServeOptions.defaultCacheBytes) throws
+        -> (
+            state: ServeState, log: EventLog?, options: ServeOptions, replay: EventReplay.Result
+        )
+    {
         let spec = try spec()
         var options = ServeOptions()
         options.logPath = logged ? logPath : nil
         options.token = token
         options.watchInterval = nil
         options.maxBodyBytes = 4096
+        options.cacheBytes = cacheBytes
         let store = StageRegistry.runner.store(for: spec, options: RunOptions())
         let (state, log, replay) = try ServeServer.prepare(spec, store: store, pipelinePath: pipeline, options: options)
         return (state, log, options, replay)
     }
 
     /// An application over a prepared state, for `app.test(.router)`.
-    func app(logged: Bool = true, token: String? = nil) throws -> (app: some ApplicationProtocol, state: ServeState) {
-        let (state, log, options, _) = try prepare(logged: logged, token: token)
+    func app(logged: Bool = true, token: String? = nil, cacheBytes: Int = ServeOptions.defaultCacheBytes) throws -> (
+        app: some ApplicationProtocol, state: ServeState
+    ) {
+        let (state, log, options, _) = try prepare(logged: logged, token: token, cacheBytes: cacheBytes)
         return (Application(router: ServeRoutes.router(state, options: options, log: log)), state)
     }
 }
