@@ -109,6 +109,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
             for f in state.ruleFiles { Console.error("rules \(f.kind): \(f.file)") }
             Console.error(
+                "similar items: \(state.similarBasis.text)"
+                    + (p.similarItemsNotRun.isEmpty
+                        ? ""
+                        : "; \(p.similarItemsNotRun.map { "'\($0)'" }.joined(separator: ", ")) (output: similar_items) "
+                            + "has no result yet: run the pipeline without --to to serve its lists"))
+            Console.error(
                 cacheMb > 0
                     ? "response cache: up to \(cacheMb) MiB (--cache-mb), not warmed: each answer is stored on its first read"
                     : "response cache: off (--cache-mb 0)")

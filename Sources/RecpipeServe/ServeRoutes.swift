@@ -41,8 +41,8 @@ package enum ServeRoutes {
             let similar = try state.similar(item: item, n: n)
             return json(
                 .object([
-                    ("item", .string(item)),
-                    ("basis", .string("cosine of the ALS item factors of '\(state.pipeline.factorsStage ?? "")'")),
+                    ("item", .string(item)), ("source", .string(state.similarBasis.source)),
+                    ("basis", .string(state.similarBasis.text)),
                     (
                         "items",
                         .array(

@@ -179,11 +179,35 @@ package final class ServeState: Sendable {
         users.withLock { $0[user] != nil } || pipeline.ranker.knows(user: user)
     }
 
-    /// Items closest to `item` by cosine of the ALS item factors.
+    /// Where similar items come from: the lists of a `cf` stage with `output: similar_items`
+    /// when the pipeline has one with a result, else the cosine of the ALS item factors.
+    package var similarBasis: (source: String, text: String) {
+        if let s = pipeline.similarItems {
+            return (
+                "similar_items", "item-kNN neighbours of '\(s.stage)' (cf, output: similar_items), as of its last run"
+            )
+        }
+        return ("als", "cosine of the ALS item factors of '\(pipeline.factorsStage ?? "")'")
+    }
+
+    /// Items closest to `item`: its list in the `similar_items` stage's output (at most its
+    /// `neighbors`), else by cosine of the ALS item factors.
     package func similar(item: String, n: Int) throws(ServeError) -> [(item: String, score: Float)] {
+        if let (stage, s) = pipeline.similarItems {
+            guard let i = s.items[item] else {
+                let hint =
+                    pipeline.ranker.knows(item: item)
+                    ? " (it is in the catalogue but had no interactions when '\(stage)' last ran)" : ""
+                throw .notFound(
+                    "item '\(item)' is not in the similar-item lists of '\(stage)' (\(s.items.count) items)\(hint)")
+            }
+            return s.lists.range(i).prefix(n).map { (s.items[Int(s.lists.indices[$0])], s.lists.scores[$0]) }
+        }
         guard let factors = pipeline.factors, let model = pipeline.model else {
             throw .badRequest(
-                "similar items need ALS factors: the rank stage '\(pipeline.rankStage)' has no als candidate source")
+                "similar items need a cf stage with `output: similar_items` or ALS factors: the rank stage '\(pipeline.rankStage)' has no als candidate source"
+                    + (pipeline.similarItemsNotRun.isEmpty
+                        ? "" : " and '\(pipeline.similarItemsNotRun[0])' has no result yet (recpipe run without --to)"))
         }
         guard let i = factors.items[item] else {
             let hint =

@@ -43,7 +43,8 @@ struct ServeShop {
         """
 
     /// `popular`: the rank stage also gets a popular input (the fallback for unknown users).
-    init(label: String = "serve", popular: Bool = false) async {
+    /// `similar`: the pipeline also has a `cf` stage with `output: similar_items` (3 neighbours).
+    init(label: String = "serve", popular: Bool = false, similar: Bool = false) async {
         dir = TestSupport.temporaryDirectory(label)
         TestSupport.write(Self.events, to: "events.csv", in: dir)
         TestSupport.write(
@@ -90,6 +91,7 @@ struct ServeShop {
               profiles: { uses: tag, inputs: { features: features }, with: { script: rules/tags.lua } }
               als: { uses: als, input: matrix, with: { factors: 2, iterations: 10, solver: cholesky, candidates: 6 } }
               \(popular ? "popular: { uses: popular, input: matrix }" : "")
+              \(similar ? "similar: { uses: cf, input: matrix, with: { mode: item, neighbors: 3, output: similar_items } }" : "")
               recs:
                 uses: rank
                 inputs: { candidates: [als], items: items, profiles: profiles, seen: matrix, \(inputs) }
