@@ -175,4 +175,44 @@ import Testing
             ])
         #expect(!spec.stages.contains { $0.kind == "drop_held_out" })
     }
+
+    @Test func theDerivedStagesAreCachedAndReRunWhenTheSplitChanges() async throws {
+        let p = Self.rawProject(
+            "side-chain-cache", before: "  clean: { uses: clean, input: events, with: { drop_nulls: [user_id] } }\n",
+            encoded: "clean")
+        let first = await recpipe("run", p)
+        #expect(first.code == 0, "\(first.err)")
+        func status(_ out: String, _ stage: String) -> String? {
+            out.split(separator: "\n").first { $0.hasPrefix(stage + " ") }.map {
+                String($0.split(separator: " ", omittingEmptySubsequences: true)[2])
+            }
+        }
+        let again = await recpipe("run", p)
+        for stage in ["quality.events", "quality.lastbuy", "quality.together", "quality"] {
+            #expect(status(again.out, stage) == "cached", "\(stage): \(again.out)")
+        }
+        let other = await recpipe("run", p, "--set", "holdout.test_fraction=0.5")
+        #expect(other.code == 0, "\(other.err)")
+        for stage in ["quality.events", "quality.lastbuy", "quality.together", "quality"] {
+            #expect(status(other.out, stage) == "ran", "\(stage): \(other.out)")
+        }
+        #expect(status(other.out, "lastbuy") == "cached", "\(other.out)")
+    }
+
+    @Test func aWrittenDropHeldOutStageNamingAMissingColumnIsALocatedValidateError() async throws {
+        let p = LuaPluginCLITests.project(
+            "drop-held-out-column", plugins: [:],
+            stages: Self.matrix.replacingOccurrences(of: "EVENTS", with: "events") + """
+                  holdout: { uses: split, input: matrix, with: { method: leave_last } }
+                  train_events: { uses: drop_held_out, inputs: { data: events, split: holdout }, with: { user_column: usr } }
+                """)
+        let r = await recpipe("validate", p)
+        #expect(r.code == 2, "\(r.out)\(r.err)")
+        #expect(
+            r.err.contains(
+                "p.yaml:19:103: error: stage 'train_events': user_column names column 'usr', which its input does not have"
+            ),
+            "\(r.err)")
+        #expect(r.err.contains("columns: user_id, item_id, event, timestamp, quantity, price"), "\(r.err)")
+    }
 }
