@@ -37,6 +37,16 @@ import Testing
 
     static let plugins = ["lastbuy.lua": lastbuy, "lastbought.lua": lastbought]
 
+    /// `lastbuy` over the raw events, and `together` recommending from it.
+    static let lastbuyAndTogether = """
+          lastbuy: { uses: lua, inputs: { data: events }, with: { script: lastbuy.lua } }
+          together:
+            uses: lua
+            inputs: { users: lastbuy, seen: matrix, items: items }
+            with: { script: lastbought.lua, output: candidates }
+
+        """
+
     static let matrix =
         "  matrix: { uses: encode, inputs: { events: EVENTS }, with: { weights: { view: 1, purchase: 5 } } }\n"
 
@@ -48,12 +58,7 @@ import Testing
         // the refit of `together` re-derives `lastbuy` and hits nothing.
         let p = LuaPluginCLITests.project(
             "side-chain", plugins: Self.plugins,
-            stages: Self.matrix.replacingOccurrences(of: "EVENTS", with: "events") + """
-                  lastbuy: { uses: lua, inputs: { data: events }, with: { script: lastbuy.lua } }
-                  together:
-                    uses: lua
-                    inputs: { users: lastbuy, seen: matrix, items: items }
-                    with: { script: lastbought.lua, output: candidates }
+            stages: Self.matrix.replacingOccurrences(of: "EVENTS", with: "events") + Self.lastbuyAndTogether + """
                   holdout: { uses: split, input: matrix, with: { method: leave_last } }
                   leaky:
                     uses: lua
@@ -115,13 +120,8 @@ import Testing
     static func rawProject(_ name: String, before: String, encoded: String) -> String {
         LuaPluginCLITests.project(
             name, plugins: Self.plugins.merging(["amounts.lua": LuaPluginCLITests.amounts]) { a, _ in a },
-            stages: before + """
-                  matrix: { uses: encode, inputs: { events: \(encoded) } }
-                  lastbuy: { uses: lua, inputs: { data: events }, with: { script: lastbuy.lua } }
-                  together:
-                    uses: lua
-                    inputs: { users: lastbuy, seen: matrix, items: items }
-                    with: { script: lastbought.lua, output: candidates }
+            stages: before + "  matrix: { uses: encode, inputs: { events: \(encoded) } }\n" + Self.lastbuyAndTogether
+                + """
                   holdout: { uses: split, input: matrix, with: { method: holdout } }
                   quality: { uses: evaluate, inputs: { split: holdout, models: [together] }, with: { k: 4 } }
                 """)
