@@ -215,4 +215,26 @@ import Testing
             "\(r.err)")
         #expect(r.err.contains("columns: user_id, item_id, event, timestamp, quantity, price"), "\(r.err)")
     }
+
+    @Test func anErrorInADerivedStageIsLocatedInTheScriptTheUserWrote() async throws {
+        // Only the re-derived rows make U2's latest purchase B; the plugin fails on it.
+        let failing = Self.lastbuy.replacingOccurrences(
+            of: "finish = function(acc, user) return",
+            with:
+                "finish = function(acc, user)\n    if user == \"U2\" and acc.item == \"B\" then error(\"U2 bought B last\") end\n    return"
+        )
+        let p = LuaPluginCLITests.project(
+            "side-chain-error", plugins: Self.plugins.merging(["lastbuy.lua": failing]) { _, b in b },
+            stages: Self.matrix.replacingOccurrences(of: "EVENTS", with: "events") + Self.lastbuyAndTogether + """
+                  holdout: { uses: split, input: matrix, with: { method: leave_last } }
+                  quality: { uses: evaluate, inputs: { split: holdout, models: [together] }, with: { k: 4 } }
+                """)
+        let r = await recpipe("run", p)
+        #expect(r.code != 0)
+        #expect(r.out.split(separator: "\n").contains { $0.hasPrefix("lastbuy ") && $0.contains(" ran ") }, "\(r.out)")
+        #expect(
+            r.err.contains(
+                "lastbuy.lua:11:1: error: stage 'quality.lastbuy' (lua) failed: U2 bought B last "
+                    + "(plugin 'lastbuy', group 'U2') [lua-runtime]"), "\(r.err)")
+    }
 }
