@@ -14,6 +14,8 @@ package final class ServeState: Sendable {
     package let metrics: ServeMetrics
     let rules: Mutex<Rules>
     let users = Mutex<[String: OnlineUser]>([:])
+    /// Events for one user are applied one request at a time (``userLock(_:)``): 64 stripes.
+    private let userLocks = (0..<64).map { _ in UserLock() }
     let counts = Mutex(Counts())
     /// Serialized read answers (``ResponseCache``), valid for one rules generation and user version.
     package let cache: ResponseCache
@@ -79,6 +81,17 @@ package final class ServeState: Sendable {
     }
 
     package var counts_: Counts { counts.withLock { $0 } }
+
+    final class UserLock: Sendable {
+        let mutex = Mutex(())
+    }
+
+    /// The lock that orders the events of `user` (shared with the users of the same stripe).
+    func userLock(_ user: String) -> UserLock {
+        var h: UInt64 = 1_469_598_103_934_665_603
+        for b in user.utf8 { h = (h ^ UInt64(b)) &* 1_099_511_628_211 }
+        return userLocks[Int(h % UInt64(userLocks.count))]
+    }
 
     /// Records what the start-up replay skipped (status, metrics).
     func noteReplay(_ r: EventReplay.Result) {

@@ -56,6 +56,15 @@ import Testing
         #expect(plain.counts_.unknownUserFallbacks == 4)
     }
 
+    /// Strings are escaped only where JSON needs it (the fast path appends plain ones whole).
+    @Test func jsonStringsAreEscapedWhereNeeded() {
+        #expect(JSONValue.string("SKU-1069 → als 1.00; promote ×1.1").text == #""SKU-1069 → als 1.00; promote ×1.1""#)
+        #expect(JSONValue.string("a\"b\\c\nd\u{1}é\t").text == #""a\"b\\c\nd\u0001é\t""#)
+        #expect(
+            JSONValue.object([("k\"", .array([.string(""), .double(2), .double(.nan), .int(-3)]))]).text
+                == #"{"k\"":["",2.0,null,-3]}"#)
+    }
+
     /// An event drops its user's answers (the next read is the uncached state's answer, with the
     /// event) and leaves other users'; the statuses and metrics count it.
     @Test func anEventDropsItsUsersAnswers() async throws {
