@@ -90,7 +90,13 @@ import Testing
             r.out.contains(
                 "\nquality.together: 'lastbuy' re-derived on the train part too, from the events without the held-out "
                     + "pairs: 'quality.events' (3 of 8 rows dropped)"), "\(r.out)")
-        #expect(r.out.contains("models_with_unrefitted_inputs 0"), "\(r.out)")
+        // The hand-written copy on the split is not re-derived, but its figures are said to be optimistic.
+        #expect(r.out.contains("models_with_unrefitted_inputs 1"), "\(r.out)")
+        #expect(
+            r.out.contains(
+                "\nleaky: its figures are optimistic: it reads 'lastbuy' (leaky.users), computed from the data split "
+                    + "'holdout' holds out from"), "\(r.out)")
+        #expect(!r.out.contains("quality.together: its figures are optimistic"), "\(r.out)")
         #expect(
             r.out.contains(
                 "dropped 3 of 8 rows of 'events' whose (user_id, item_id) pair is one of the 3 test entries of 'holdout'"
