@@ -25,7 +25,18 @@ struct DropHeldOutStage: Stage {
             ParamSpec("user_column", .string, default: .string("user_id"), doc: "user id column (as the encode's)"),
             ParamSpec("item_column", .string, default: .string("item_id"), doc: "item id column (as the encode's)"),
         ],
-        output: .table)
+        output: .table,
+        check: { stage, pipeline in
+            // The id columns must be in the rows, when their columns are known before the run.
+            guard let input = stage.inputs["data"]?.first, let known = StageColumns.of(input, in: pipeline) else {
+                return []
+            }
+            return ["user_column", "item_column"].compactMap { p in
+                stage.params[p]?.stringValue.flatMap {
+                    known.problem($0, what: p, stage: stage.name, at: stage.paramLocations[p] ?? stage.location)
+                }
+            }
+        })
 
     func run(_ context: StageContext) async throws -> StageOutput {
         let table = try context.input("data", as: Table.self)

@@ -5,8 +5,10 @@ import RecpipeSpec
 /// part, but its other inputs stay the production stages. One computed from the data the split
 /// holds out from (`baskets` from `clean`, which `matrix` is encoded from) still holds the
 /// held-out events, so the model's figures are optimistic. Such inputs are named in the run
-/// summary and counted, never left silent. Ports that hide the held-out pairs themselves are not counted:
-/// rank's and a lua stage's `purchased` when their `seen` is the split.
+/// summary and counted, never left silent; so are those of a model the pipeline trains on the split
+/// itself (`leaky: { uses: lua, inputs: { seen: holdout, users: lastbuy } }`). Ports that hide the
+/// held-out pairs themselves are not counted: rank's and a lua stage's `purchased` when their
+/// `seen` is the split.
 extension EvaluateStage {
     /// One input a refitted model reads without refitting it.
     struct Unrefitted: Equatable {
@@ -16,8 +18,9 @@ extension EvaluateStage {
         var input: String
     }
 
-    /// Per model on the `models` port that `spec` refits, the inputs carrying held-out events
-    /// that its refitted stages read as they are; models without any are left out.
+    /// Per model on the `models` port, the inputs carrying held-out events that its refitted
+    /// stages (or, for a model trained on the split, the stages computed from the split) read as
+    /// they are; models without any are left out.
     static func unrefitted(_ spec: StageSpec, in pipeline: PipelineSpec) -> [(model: String, inputs: [Unrefitted])] {
         guard let split = spec.inputs["split"]?.first, let splitSpec = pipeline.stage(split) else { return [] }
         let sources = Set(splitSpec.inputs.values.joined())
@@ -27,11 +30,16 @@ extension EvaluateStage {
         let tainted = held.union(pipeline.downstream(of: held))
         let prefix = spec.name + "."
         var out: [(model: String, inputs: [Unrefitted])] = []
+        let onSplit = pipeline.downstream(of: [split]).subtracting([split])
         for model in spec.inputs["models"] ?? [] {
-            guard pipeline.stage(model)?.derivedFrom != nil else { continue }
-            let clones = pipeline.upstream(of: [model]).filter {
-                $0.hasPrefix(prefix) && pipeline.stage($0)?.derivedFrom != nil
-            }
+            // A refit's copies; or the stages a model the pipeline trains on the split itself
+            // (`als_eval`) rests on, computed from the split.
+            let clones =
+                pipeline.stage(model)?.derivedFrom != nil
+                ? pipeline.upstream(of: [model]).filter {
+                    $0.hasPrefix(prefix) && pipeline.stage($0)?.derivedFrom != nil
+                }
+                : pipeline.upstream(of: [model]).intersection(onSplit)
             var found: [Unrefitted] = []
             for name in clones.sorted() {
                 guard let clone = pipeline.stage(name) else { continue }
