@@ -56,9 +56,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Cache directory (default: .recpipe/ beside the pipeline file).")
     var cacheDir: String?
 
+    @Option(
+        help: """
+            Memory bound of the response cache of recommendations and profile answers, in MiB \
+            (0: no cache; answers are dropped when an event changes their user or the rules reload).
+            """)
+    var cacheMb = ServeOptions.defaultCacheBytes >> 20
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535 (got \(port))") }
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes (got \(maxBody))") }
+        guard (0...1 << 20).contains(cacheMb) else {
+            throw ValidationError("--cache-mb must be 0 (off) … 1048576 MiB (got \(cacheMb))")
+        }
     }
 
     func run() async throws {
@@ -67,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.host = host
         options.port = port
         options.maxBodyBytes = maxBody
+        options.cacheBytes = cacheMb << 20
         options.logPath = StageContext.resolve(
             eventLog ?? "serve-log/events.jsonl",
             base: eventLog == nil ? spec.baseDirectory : FileManager.default.currentDirectoryPath)
@@ -97,6 +108,16 @@ struct ServeCommand: AsyncParsableCommand {
                         + "(\(examples)); they stay in the log for the next `recpipe run`")
             }
             for f in state.ruleFiles { Console.error("rules \(f.kind): \(f.file)") }
+            Console.error(
+                "similar items: \(state.similarBasis.text)"
+                    + (p.similarItemsNotRun.isEmpty
+                        ? ""
+                        : "; \(p.similarItemsNotRun.map { "'\($0)'" }.joined(separator: ", ")) (output: similar_items) "
+                            + "has no result yet: run the pipeline without --to to serve its lists"))
+            Console.error(
+                cacheMb > 0
+                    ? "response cache: up to \(cacheMb) MiB (--cache-mb), not warmed: each answer is stored on its first read"
+                    : "response cache: off (--cache-mb 0)")
             var refreshed = p.featuresStage.map { ["profile '\($0)'"] } ?? []
             if let als = p.factorsStage { refreshed.append("ALS fold-in '\(als)'") }
             refreshed += p.itemKNN.map { "item-kNN '\($0.knn.stage)'" }

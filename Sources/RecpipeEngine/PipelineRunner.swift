@@ -113,7 +113,8 @@ package struct PipelineRunner: Sendable {
                             spec: stageSpec, pipeline: spec, inputFingerprints: inputFPs, inputSlots: inputSlots,
                             forced: selection.forced.contains(name), cacheOnly: selection.cacheOnly.contains(name),
                             previous: previousState.stages[name]?.current, dryRun: options.dryRun,
-                            runDirectory: runDirectory, threads: ProcessInfo.processInfo.activeProcessorCount)
+                            runDirectory: runDirectory,
+                            threads: options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
                         job.finished = graph.order.compactMap { reports[$0] }
                         launched.insert(name)
                         running += 1

@@ -28,6 +28,7 @@ package indirect enum JSONValue: Sendable, Equatable {
 
     package var text: String {
         var out = ""
+        out.reserveCapacity(1024)
         write(into: &out)
         return out
     }
@@ -67,6 +68,12 @@ package indirect enum JSONValue: Sendable, Equatable {
 
     static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings (ids, provenance) need no escape: appended whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -10,6 +10,11 @@ package struct ServeMetrics: Sendable {
     let foldIn: DurationHistogram
     let onlineUsers: Gauge
     let unknownUserFallbacks: Counter
+    let cacheHits: Counter
+    let cacheMisses: Counter
+    let cacheEvictions: Counter
+    let cacheInvalidations: Counter
+    let cacheBytes: Gauge
 
     /// Latency buckets: 100 µs … 5 s.
     static let buckets: [Duration] = [
@@ -45,6 +50,21 @@ package struct ServeMetrics: Sendable {
             descriptor: .init(
                 namespace: "recpipe", metricName: "unknown_user_fallbacks", unitName: "total",
                 helpText: "Recommendation reads for unknown users answered with the popular fallback"))
+        let r = registry
+        func cache(_ name: String, _ help: String) -> Counter {
+            r.makeCounter(
+                descriptor: .init(
+                    namespace: "recpipe", metricName: "response_cache_\(name)", unitName: "total", helpText: help))
+        }
+        cacheHits = cache("hits", "Reads answered from the response cache")
+        cacheMisses = cache("misses", "Reads the response cache did not hold (ranked and stored)")
+        cacheEvictions = cache("evictions", "Response cache entries dropped to stay under --cache-mb")
+        cacheInvalidations = cache(
+            "invalidations", "Response cache entries dropped because an event changed their user")
+        cacheBytes = registry.makeGauge(
+            descriptor: .init(
+                namespace: "recpipe", metricName: "response_cache", unitName: "bytes",
+                helpText: "Bytes the response cache holds (bodies and bookkeeping)"))
     }
 
     /// The latency histogram of one route (`GET /v1/users/{id}/profile`, …) and status class.

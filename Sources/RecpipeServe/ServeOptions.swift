@@ -12,6 +12,9 @@ package struct ServeOptions: Sendable {
     package var logPath: String?
     /// How often the rules files are checked for changes (nil: never).
     package var watchInterval: Duration? = .seconds(1)
+    /// The bound of the response cache in bytes (0: no cache).
+    package var cacheBytes = ServeOptions.defaultCacheBytes
+    package static let defaultCacheBytes = 64 << 20
 
     package init() {}
 

@@ -15,7 +15,8 @@ package enum ServeRoutes {
         router.add(middleware: middleware)
         router.get("/healthz") { _, _ in json(.object([("status", .string("ok"))])) }
         router.get("/metrics") { _, _ in
-            Response(
+            state.metrics.cacheBytes.set(Double(state.cache.figures.bytes))
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: state.metrics.text())))
         }
@@ -29,36 +30,10 @@ package enum ServeRoutes {
             let user = try context.parameters.require("id")
             let n = try intParameter(request, "n", default: state.pipeline.ranker.top, range: 1...10_000)
             let explain = try boolParameter(request, "explain")
-            guard let list = try state.recommendations(user: user) else {
-                throw unknownUser(user, state, recommendations: true)
-            }
-            let online = state.onlineEvents(user: user)
-            var items: [JSONValue] = []
-            for (k, r) in list.items.prefix(n).enumerated() {
-                var o: [(String, JSONValue)] = [
-                    ("rank", .int(Int64(k + 1))), ("item", .string(r.item)), ("score", .double(Double(r.score))),
-                ]
-                if explain { o.append(("provenance", .string(r.provenance))) }
-                items.append(.object(o))
-            }
-            return json(
-                .object([
-                    ("user", .string(user)), ("as_of", .string(state.pipeline.ranker.asOf)),
-                    ("source", .string(online > 0 ? "online" : "batch")), ("online_events", .int(Int64(online))),
-                    ("rules_generation", .int(Int64(state.rulesGeneration))), ("fallback", .bool(list.fallback)),
-                    ("unknown_user", .bool(list.unknownUser)), ("items", .array(items)),
-                ]))
+            return json(body: try recommendationsBody(state, user: user, n: n, explain: explain))
         }
         router.get("/v1/users/:id/profile") { _, context in
-            let user = try context.parameters.require("id")
-            guard let p = state.profile(user: user) else { throw unknownUser(user, state) }
-            return json(
-                .object([
-                    ("user", .string(user)), ("source", .string(p.online > 0 ? "online" : "batch")),
-                    ("online_events", .int(Int64(p.online))),
-                    ("features", .object(p.fields.map { ($0.0, JSONValue($0.1)) })),
-                    ("tags", .array(p.tags.map { .string($0) })),
-                ]))
+            json(body: try profileBody(state, user: try context.parameters.require("id")))
         }
         router.get("/v1/items/:id/similar") { request, context in
             let item = try context.parameters.require("id")
@@ -66,8 +41,8 @@ package enum ServeRoutes {
             let similar = try state.similar(item: item, n: n)
             return json(
                 .object([
-                    ("item", .string(item)),
-                    ("basis", .string("cosine of the ALS item factors of '\(state.pipeline.factorsStage ?? "")'")),
+                    ("item", .string(item)), ("source", .string(state.similarBasis.source)),
+                    ("basis", .string(state.similarBasis.text)),
                     (
                         "items",
                         .array(
@@ -125,9 +100,68 @@ package enum ServeRoutes {
     // MARK: - Pieces
 
     static func json(_ v: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        json(body: jsonBody(v), status: status)
+    }
+
+    static func json(body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: v.text + "\n")))
+            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+    }
+
+    static func jsonBody(_ v: JSONValue) -> ByteBuffer { ByteBuffer(string: v.text + "\n") }
+
+    /// The recommendations answer of `user`: from the cache, else ranked, written and stored.
+    static func recommendationsBody(_ state: ServeState, user: String, n: Int, explain: Bool) throws -> ByteBuffer {
+        let route = ResponseCache.Route.recommendations(n: n, explain: explain)
+        if let hit = state.cache.lookup(user: user, route: route) {
+            if hit.unknownUser { state.noteFallback() }
+            return hit.body
+        }
+        guard let answer = try state.answer(user: user) else {
+            throw unknownUser(user, state, recommendations: true)
+        }
+        let body = recommendations(user, answer, n: n, explain: explain, asOf: state.pipeline.ranker.asOf)
+        state.cache.insert(
+            user: user, route: route, entry: .init(body: body, unknownUser: answer.list.unknownUser),
+            version: answer.onlineEvents, generation: answer.generation)
+        return body
+    }
+
+    /// The profile answer of `user`: from the cache, else built and stored.
+    static func profileBody(_ state: ServeState, user: String) throws -> ByteBuffer {
+        if let hit = state.cache.lookup(user: user, route: .profile) { return hit.body }
+        guard let p = state.profile(user: user) else { throw unknownUser(user, state) }
+        let body = jsonBody(
+            .object([
+                ("user", .string(user)), ("source", .string(p.online > 0 ? "online" : "batch")),
+                ("online_events", .int(Int64(p.online))),
+                ("features", .object(p.fields.map { ($0.0, JSONValue($0.1)) })),
+                ("tags", .array(p.tags.map { .string($0) })),
+            ]))
+        state.cache.insert(user: user, route: .profile, entry: .init(body: body), version: p.online, generation: nil)
+        return body
+    }
+
+    /// The body of a recommendations answer: `n` first items, with provenance when `explain`.
+    static func recommendations(
+        _ user: String, _ a: ServeState.Answer, n: Int, explain: Bool, asOf: String
+    ) -> ByteBuffer {
+        var items: [JSONValue] = []
+        for (k, r) in a.list.items.prefix(n).enumerated() {
+            var o: [(String, JSONValue)] = [
+                ("rank", .int(Int64(k + 1))), ("item", .string(r.item)), ("score", .double(Double(r.score))),
+            ]
+            if explain { o.append(("provenance", .string(r.provenance))) }
+            items.append(.object(o))
+        }
+        return jsonBody(
+            .object([
+                ("user", .string(user)), ("as_of", .string(asOf)),
+                ("source", .string(a.onlineEvents > 0 ? "online" : "batch")),
+                ("online_events", .int(Int64(a.onlineEvents))), ("rules_generation", .int(Int64(a.generation))),
+                ("fallback", .bool(a.list.fallback)), ("unknown_user", .bool(a.list.unknownUser)),
+                ("items", .array(items)),
+            ]))
     }
 
     /// `recommendations`: the read had no fallback (the rank stage has no global popular list).
@@ -192,6 +226,15 @@ package enum ServeRoutes {
         ])
     }
 
+    static func cache(_ f: ResponseCache.Figures) -> JSONValue {
+        .object(
+            [
+                ("limit_bytes", f.limitBytes), ("bytes", f.bytes), ("entries", f.entries), ("hits", f.hits),
+                ("misses", f.misses), ("evictions", f.evictions), ("invalidations", f.invalidations),
+                ("reset_by_reload", f.resets), ("stale_refused", f.staleRefused), ("too_large", f.tooLarge),
+            ].map { ($0.0, .int(Int64($0.1))) })
+    }
+
     static func status(_ state: ServeState, log: EventLog?) -> JSONValue {
         let p = state.pipeline
         let c = state.counts_
@@ -215,6 +258,7 @@ package enum ServeRoutes {
                     ("unknown_user_fallbacks", .int(Int64(c.unknownUserFallbacks))),
                 ])
             ),
+            ("response_cache", cache(state.cache.figures)),
             ("last_rule_error", c.lastRuleError.map { .string($0) } ?? .null),
             ("rules_generation", .int(Int64(state.rulesGeneration))),
             ("rules", .array(state.ruleFiles.map(ruleFile))),

@@ -17,7 +17,7 @@ package enum ServeServer {
     ) throws -> (state: ServeState, log: EventLog?, replay: EventReplay.Result) {
         _ = try OpenAPIDocument.text()
         let pipeline = try ServedPipeline.load(spec, store: store, rankStage: rankStage, pipelinePath: pipelinePath)
-        let state = ServeState(pipeline: pipeline)
+        let state = ServeState(pipeline: pipeline, cacheBytes: options.cacheBytes)
         var replay = EventReplay.Result()
         var log: EventLog?
         if let path = options.logPath {

@@ -44,9 +44,12 @@ extension ServeState {
         let (ranker, tagger, generation) = rules.withLock { ($0.ranker, $0.tagger, $0.generation) }
         var applied = Applied()
         var skippedALS = 0, ruleErrors: [String] = [], folds = 0, rescored = 0
-        users.withLock { all in
-            for user in order {
-                var online = all[user] ?? makeUser(user)
+        for user in order {
+            // One user at a time under their stripe's lock (events for other users go on in
+            // parallel, and reads are not held up): the state is read, changed outside the map's
+            // lock, then published with its cache entries dropped.
+            let change = userLock(user).mutex.withLock { _ -> UserChange in
+                var online = users.withLock { $0[user] } ?? makeUser(user)
                 let isNew = online.totals.isNew && online.events == 0
                 for e in byUser[user]! { add(e, to: &online, skippedALS: &skippedALS) }
                 online.events += byUser[user]!.count
@@ -80,12 +83,17 @@ extension ServeState {
                 } catch {
                     ruleErrors.append("rank rules for user '\(user)': \(error.description)")
                 }
-                all[user] = online
-                applied.users.append(
-                    UserChange(
-                        user: user, events: byUser[user]!.count, isNew: isNew, tags: online.override.tags,
-                        top: online.list?.list.items.map(\.item) ?? []))
+                let published = online
+                users.withLock { all in
+                    // Before the new state is published: no read after this sees an older answer.
+                    cache.invalidate(user: user, version: published.events)
+                    all[user] = published
+                }
+                return UserChange(
+                    user: user, events: byUser[user]!.count, isNew: isNew, tags: online.override.tags,
+                    top: online.list?.list.items.map(\.item) ?? [])
             }
+            applied.users.append(change)
         }
         counts.withLock {
             if replay { $0.replayed += events.count } else { $0.accepted += events.count }

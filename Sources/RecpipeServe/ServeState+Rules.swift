@@ -98,7 +98,11 @@ extension ServeState {
         rules.withLock { r in
             if let newRanker { r.ranker = newRanker }
             if let newTagger { r.tagger = newTagger }
-            if newRanker != nil || newTagger != nil { r.generation += 1 }
+            if newRanker != nil || newTagger != nil {
+                // The cache refuses the old generation's answers before anyone can read the new one.
+                cache.reset(generation: r.generation + 1)
+                r.generation += 1
+            }
             r.files = files
         }
         if newRanker != nil || newTagger != nil { metrics.reloads("ok").increment() }

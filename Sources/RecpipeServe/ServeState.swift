@@ -14,7 +14,11 @@ package final class ServeState: Sendable {
     package let metrics: ServeMetrics
     let rules: Mutex<Rules>
     let users = Mutex<[String: OnlineUser]>([:])
+    /// Events for one user are applied one request at a time (``userLock(_:)``): 64 stripes.
+    private let userLocks = (0..<64).map { _ in UserLock() }
     let counts = Mutex(Counts())
+    /// Serialized read answers (``ResponseCache``), valid for one rules generation and user version.
+    package let cache: ResponseCache
     package let startedAt = Date()
 
     package struct Rules: Sendable {
@@ -64,15 +68,30 @@ package final class ServeState: Sendable {
         var list: (generation: Int, list: RankedList)?
     }
 
-    package init(pipeline: ServedPipeline, metrics: ServeMetrics = ServeMetrics()) {
+    package init(
+        pipeline: ServedPipeline, metrics: ServeMetrics = ServeMetrics(),
+        cacheBytes: Int = ServeOptions.defaultCacheBytes
+    ) {
         self.pipeline = pipeline
         self.metrics = metrics
+        cache = ResponseCache(limitBytes: cacheBytes, metrics: metrics)
         var rules = Rules(ranker: pipeline.ranker, tagger: pipeline.tagger)
         rules.files = Self.ruleFiles(pipeline)
         self.rules = Mutex(rules)
     }
 
     package var counts_: Counts { counts.withLock { $0 } }
+
+    final class UserLock: Sendable {
+        let mutex = Mutex(())
+    }
+
+    /// The lock that orders the events of `user` (shared with the users of the same stripe).
+    func userLock(_ user: String) -> UserLock {
+        var h: UInt64 = 1_469_598_103_934_665_603
+        for b in user.utf8 { h = (h ^ UInt64(b)) &* 1_099_511_628_211 }
+        return userLocks[Int(h % UInt64(userLocks.count))]
+    }
 
     /// Records what the start-up replay skipped (status, metrics).
     func noteReplay(_ r: EventReplay.Result) {
@@ -87,26 +106,45 @@ package final class ServeState: Sendable {
 
     // MARK: - Reads
 
-    /// The user's list (`n` first items) with the current rules. A user neither the run nor the
-    /// server has seen gets the rank plan's popular fallback (`unknownUser`, counted) when the
-    /// pipeline connects a global popular list to rank; without one, nil.
+    /// A user's list with the rules of `generation`, for the user as of `onlineEvents` events
+    /// since the run (their version): what a recommendations answer is a function of.
+    package struct Answer: Sendable {
+        package var list: RankedList
+        package var generation: Int
+        package var onlineEvents: Int
+    }
+
+    /// The user's list with the current rules. A user neither the run nor the server has seen
+    /// gets the rank plan's popular fallback (`unknownUser`, counted) when the pipeline connects
+    /// a global popular list to rank; without one, nil.
     package func recommendations(user: String) throws(ServeError) -> RankedList? {
+        try answer(user: user)?.list
+    }
+
+    /// ``recommendations(user:)`` with the generation and user version it was computed from.
+    package func answer(user: String) throws(ServeError) -> Answer? {
         let (ranker, generation) = rules.withLock { ($0.ranker, $0.generation) }
         let online = users.withLock { $0[user] }
+        let version = online?.events ?? 0
         do throws(RuleError) {
             if let online {
-                if let cached = online.list, cached.generation == generation { return cached.list }
+                if let cached = online.list, cached.generation == generation {
+                    return Answer(list: cached.list, generation: generation, onlineEvents: version)
+                }
                 let list = try ranker.rank(online.override)
-                users.withLock { $0[user]?.list = (generation, list) }
-                return list
+                users.withLock { all in
+                    if all[user]?.events == version { all[user]?.list = (generation, list) }
+                }
+                return Answer(list: list, generation: generation, onlineEvents: version)
             }
-            if let list = try ranker.rank(user: user) { return list }
+            if let list = try ranker.rank(user: user) {
+                return Answer(list: list, generation: generation, onlineEvents: 0)
+            }
             guard ranker.hasPopularFallback else { return nil }
             var list = try ranker.rank(UserOverride(user: user))
             list.unknownUser = true
-            counts.withLock { $0.unknownUserFallbacks += 1 }
-            metrics.unknownUserFallbacks.increment()
-            return list
+            noteFallback()
+            return Answer(list: list, generation: generation, onlineEvents: 0)
         } catch {
             counts.withLock {
                 $0.ruleErrors += 1
@@ -115,6 +153,12 @@ package final class ServeState: Sendable {
             metrics.ruleErrors.increment()
             throw .failed("a rank rule failed for user '\(user)': \(error.description)")
         }
+    }
+
+    /// Counts a read answered with the unknown-user fallback (computed or from the cache).
+    package func noteFallback() {
+        counts.withLock { $0.unknownUserFallbacks += 1 }
+        metrics.unknownUserFallbacks.increment()
     }
 
     /// The user's profile (column → value) and tags; nil when unknown.
@@ -135,11 +179,35 @@ package final class ServeState: Sendable {
         users.withLock { $0[user] != nil } || pipeline.ranker.knows(user: user)
     }
 
-    /// Items closest to `item` by cosine of the ALS item factors.
+    /// Where similar items come from: the lists of a `cf` stage with `output: similar_items`
+    /// when the pipeline has one with a result, else the cosine of the ALS item factors.
+    package var similarBasis: (source: String, text: String) {
+        if let s = pipeline.similarItems {
+            return (
+                "similar_items", "item-kNN neighbours of '\(s.stage)' (cf, output: similar_items), as of its last run"
+            )
+        }
+        return ("als", "cosine of the ALS item factors of '\(pipeline.factorsStage ?? "")'")
+    }
+
+    /// Items closest to `item`: its list in the `similar_items` stage's output (at most its
+    /// `neighbors`), else by cosine of the ALS item factors.
     package func similar(item: String, n: Int) throws(ServeError) -> [(item: String, score: Float)] {
+        if let (stage, s) = pipeline.similarItems {
+            guard let i = s.items[item] else {
+                let hint =
+                    pipeline.ranker.knows(item: item)
+                    ? " (it is in the catalogue but had no interactions when '\(stage)' last ran)" : ""
+                throw .notFound(
+                    "item '\(item)' is not in the similar-item lists of '\(stage)' (\(s.items.count) items)\(hint)")
+            }
+            return s.lists.range(i).prefix(n).map { (s.items[Int(s.lists.indices[$0])], s.lists.scores[$0]) }
+        }
         guard let factors = pipeline.factors, let model = pipeline.model else {
             throw .badRequest(
-                "similar items need ALS factors: the rank stage '\(pipeline.rankStage)' has no als candidate source")
+                "similar items need a cf stage with `output: similar_items` or ALS factors: the rank stage '\(pipeline.rankStage)' has no als candidate source"
+                    + (pipeline.similarItemsNotRun.isEmpty
+                        ? "" : " and '\(pipeline.similarItemsNotRun[0])' has no result yet (recpipe run without --to)"))
         }
         guard let i = factors.items[item] else {
             let hint =

@@ -51,6 +51,11 @@ package struct ServedPipeline: Sendable {
     package var eventDays: [String: (first: Int, last: Int)] = [:]
     /// Item id → (category, price) from the rank stage's items table.
     package var itemInfo: [String: ItemInfo]
+    /// The lists of an item-kNN `cf` stage with `output: similar_items`, which answer
+    /// `/v1/items/{id}/similar` when the pipeline has one with a result (else the ALS factors).
+    package var similarItems: (stage: String, lists: SimilarItems)?
+    /// Such stages without a result yet (named at start: their lists are not served).
+    package var similarItemsNotRun: [String] = []
 
     package struct ItemInfo: Sendable {
         package var category: String?
@@ -194,7 +199,7 @@ package struct ServedPipeline: Sendable {
                 events.rowFilters.append(try OnlineRowFilter(encoder: spec, stages: byName))
             }
         }
-        return ServedPipeline(
+        var served = ServedPipeline(
             spec: spec, rankStage: stage.name, rankFingerprint: rankFP, ranker: ranker, tagStage: tagSpec?.name,
             tagger: tagger,
             profiles: profiles, profileIDColumn: idColumn, batchTags: batchTags, factorsStage: factorsStage,
@@ -205,6 +210,17 @@ package struct ServedPipeline: Sendable {
             featuresStage: featuresSpec?.name, seenStage: stage.inputs["seen"]?.first,
             purchasedStage: stage.inputs["purchased"]?.first, updater: updater, eventDays: eventDays, itemInfo: itemInfo
         )
+        for similar in spec.stages
+        where similar.kind == "cf" && similar.params["output"]?.stringValue == "similar_items" {
+            if let fp = state.stages[similar.name]?.current.value,
+                let lists = try store.load(fp).artifact as? SimilarItems
+            {
+                if served.similarItems == nil { served.similarItems = (similar.name, lists) }
+            } else {
+                served.similarItemsNotRun.append(similar.name)
+            }
+        }
+        return served
     }
 
     /// `stage`'s inputs loaded from the cache, as a run would hand them to it.

@@ -56,14 +56,30 @@ extension PipelineDecoder {
             models.append(clones[model]!)
         }
         guard !clones.isEmpty else { return }
+        // The other inputs computed from the same events, re-derived without the held-out rows.
+        let side = sideChains(spec, clones: clones, sources: sources, evaluate: stage.name)
+        var names = clones.merging(side.stages) { a, _ in a }
+        for table in side.filters.keys { names[table] = "\(stage.name).\(table)" }
         var derived: [StageSpec] = []
         for name in spec.topologicalOrder() {
-            guard let cloneName = clones[name], var copy = spec.stage(name) else { continue }
-            checkSplitPorts(of: copy, sources: sources, split: splitName, evaluate: stage.name)
+            guard let original = spec.stage(name) else { continue }
+            if let columns = side.filters[name] {
+                derived.append(heldOutFilter(of: original, split: splitName, columns: columns, evaluate: stage.name))
+                continue
+            }
+            guard let cloneName = names[name] else { continue }
+            var copy = original
+            if clones[name] != nil {
+                checkSplitPorts(of: copy, sources: sources, split: splitName, evaluate: stage.name)
+            }
             copy.name = cloneName
             copy.derivedFrom = name
-            copy.inputs = copy.inputs.mapValues { $0.map { sources.contains($0) ? splitName : clones[$0] ?? $0 } }
-            copy.after = copy.after.map { sources.contains($0) ? splitName : clones[$0] ?? $0 }
+            for (port, list) in copy.inputs {
+                // rank's and a lua stage's `purchased` hide the held-out pairs themselves
+                let keep = original.hidesHeldOut(onPort: port, seenFrom: sources)
+                copy.inputs[port] = list.map { sources.contains($0) ? splitName : keep ? $0 : names[$0] ?? $0 }
+            }
+            copy.after = copy.after.map { sources.contains($0) ? splitName : names[$0] ?? $0 }
             derived.append(copy)
         }
         spec.stages[i].inputs[port] = models

@@ -93,6 +93,7 @@ package enum StageColumns {
                 }
             }
             return c
+        case StageSpec.dropHeldOutKind: return input("data")  // the same columns, fewer rows
         case "encode" where stage.params["target"]?.stringValue == "user_features":
             return UserFeaturesStage.knownColumns(stage, events: input("events"))
         case "cluster":

@@ -8,7 +8,7 @@ package enum StageRegistry {
     package static let all: [any Stage.Type] = [
         IngestStage.self, CleanStage.self, ExportStage.self, EncodeStage.self, RankStage.self,
         CFStage.self, SplitStage.self, EvaluateStage.self, PopularStage.self, ALSStage.self,
-        ClusterStage.self, TagStage.self, ReportStage.self, LuaStage.self,
+        ClusterStage.self, TagStage.self, ReportStage.self, LuaStage.self, DropHeldOutStage.self,
     ]
 
     package static let catalog = StageCatalog(all.map { $0.declaration })

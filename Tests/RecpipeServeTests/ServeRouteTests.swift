@@ -64,6 +64,39 @@ import Testing
         }
     }
 
+    /// With a `cf` stage of `output: similar_items`, its lists answer (say so), cut to `n`.
+    @Test func similarItemsComeFromTheSimilarItemsStage() async throws {
+        let shop = await ServeShop(similar: true)
+        let (app, state) = try shop.app(logged: false)
+        let (stage, lists) = try #require(state.pipeline.similarItems)
+        #expect(stage == "similar")
+        let a1 = lists.items["a1"]!
+        let stored = lists.lists.range(a1).map { lists.items[Int(lists.lists.indices[$0])] }
+        #expect(stored.count == 3)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/items/a1/similar?n=50", method: .get) { r in
+                #expect(r.status == .ok)
+                let o = try object(r)
+                #expect(o["source"] as? String == "similar_items")
+                #expect((o["basis"] as? String)?.contains("'similar' (cf, output: similar_items)") == true)
+                // a1 is viewed by u0, u1, u4; a2 shares u0 (purchase, 5) and u1 (view, 1): cosine
+                // 6 / (√3 · √26) = 0.679, above a4 and b3 (5 / (√3 · √26)) and a3 (1 / (√3 · √26)).
+                #expect(items(o) == stored && items(o).first == "a2")
+                let score = ((o["items"] as? [[String: Any]])?.first?["score"] as? Double) ?? 0
+                #expect(abs(score - 6 / (3.0.squareRoot() * 26.0.squareRoot())) < 1e-4)
+            }
+            try await client.execute(uri: "/v1/items/a1/similar?n=1", method: .get) { r in
+                let o = try object(r)
+                #expect(items(o) == ["a2"])
+            }
+            try await client.execute(uri: "/v1/items/zz/similar", method: .get) { r in
+                #expect(r.status == .notFound)
+                let o = try object(r)
+                #expect((o["error"] as? String)?.contains("similar-item lists of 'similar'") == true)
+            }
+        }
+    }
+
     @Test func similarItemsComeFromTheALSFactors() async throws {
         let shop = await ServeShop()
         let (app, state) = try shop.app(logged: false)
@@ -76,6 +109,7 @@ import Testing
                 let o = try object(r)
                 #expect(items(o) == expected)
                 #expect(!items(o).contains("a1"))
+                #expect(o["source"] as? String == "als")
             }
         }
     }

@@ -43,7 +43,8 @@ struct ServeShop {
         """
 
     /// `popular`: the rank stage also gets a popular input (the fallback for unknown users).
-    init(label: String = "serve", popular: Bool = false) async {
+    /// `similar`: the pipeline also has a `cf` stage with `output: similar_items` (3 neighbours).
+    init(label: String = "serve", popular: Bool = false, similar: Bool = false) async {
         dir = TestSupport.temporaryDirectory(label)
         TestSupport.write(Self.events, to: "events.csv", in: dir)
         TestSupport.write(
@@ -90,6 +91,7 @@ struct ServeShop {
               profiles: { uses: tag, inputs: { features: features }, with: { script: rules/tags.lua } }
               als: { uses: als, input: matrix, with: { factors: 2, iterations: 10, solver: cholesky, candidates: 6 } }
               \(popular ? "popular: { uses: popular, input: matrix }" : "")
+              \(similar ? "similar: { uses: cf, input: matrix, with: { mode: item, neighbors: 3, output: similar_items } }" : "")
               recs:
                 uses: rank
                 inputs: { candidates: [als], items: items, profiles: profiles, seen: matrix, \(inputs) }
@@ -120,23 +122,28 @@ struct ServeShop {
     }
 
     /// The server state over the last run (and the log replayed when `logged`).
-    func prepare(logged: Bool = true, token: String? = nil) throws -> (
-        state: ServeState, log: EventLog?, options: ServeOptions, replay: EventReplay.Result
-    ) {
+    func prepare(logged: Bool = true, token: String? = nil, cacheBytes: Int = ServeOptions.defaultCacheBytes) throws
+        -> (
+            state: ServeState, log: EventLog?, options: ServeOptions, replay: EventReplay.Result
+        )
+    {
         let spec = try spec()
         var options = ServeOptions()
         options.logPath = logged ? logPath : nil
         options.token = token
         options.watchInterval = nil
         options.maxBodyBytes = 4096
+        options.cacheBytes = cacheBytes
         let store = StageRegistry.runner.store(for: spec, options: RunOptions())
         let (state, log, replay) = try ServeServer.prepare(spec, store: store, pipelinePath: pipeline, options: options)
         return (state, log, options, replay)
     }
 
     /// An application over a prepared state, for `app.test(.router)`.
-    func app(logged: Bool = true, token: String? = nil) throws -> (app: some ApplicationProtocol, state: ServeState) {
-        let (state, log, options, _) = try prepare(logged: logged, token: token)
+    func app(logged: Bool = true, token: String? = nil, cacheBytes: Int = ServeOptions.defaultCacheBytes) throws -> (
+        app: some ApplicationProtocol, state: ServeState
+    ) {
+        let (state, log, options, _) = try prepare(logged: logged, token: token, cacheBytes: cacheBytes)
         return (Application(router: ServeRoutes.router(state, options: options, log: log)), state)
     }
 }

@@ -163,6 +163,8 @@ package final class OnlineRanker: Sendable {
             worker = WorkerBox(try RankWorker(plan: plan, rules: rules))
         }
         defer { pool.withLock { $0.append(worker) } }
+        // `math.random` from the plan's seed: the list does not depend on the users ranked before.
+        worker.worker.lua?.reseed(plan.seed)
         return list(try worker.worker.rank(users: Int(u)..<Int(u) + 1), plan: plan)
     }
 

@@ -225,15 +225,14 @@ package struct ProfileUpdater: Sendable {
     private func updateShares(_ row: inout [Value], _ totals: Totals) {
         let total = totals.categoryCounts.values.reduce(0, +)
         guard total > 0 else { return }
+        // Each category's column name once (not once per share column).
+        var present = Set<String>()
         for (category, n) in totals.categoryCounts {
-            if let c = shareColumn["share_" + ColumnCodes.sanitize(category)] {
-                row[c] = .double(Double(n) / Double(total))
-            }
+            let name = "share_" + ColumnCodes.sanitize(category)
+            present.insert(name)
+            if let c = shareColumn[name] { row[c] = .double(Double(n) / Double(total)) }
         }
-        for (name, c) in shareColumn
-        where totals.categoryCounts.keys.allSatisfy({ "share_" + ColumnCodes.sanitize($0) != name }) {
-            row[c] = .double(0)
-        }
+        for (name, c) in shareColumn where !present.contains(name) { row[c] = .double(0) }
         let best = totals.categoryCounts.max { a, b in a.value < b.value || (a.value == b.value && a.key > b.key) }
         if let best { set(&row, "top_category", .string(best.key)) }
     }

@@ -116,9 +116,13 @@ struct EvaluateStage: Stage {
                 )
             }
         }
+        let splitName = context.spec.inputs["split"]?.first ?? ""
+        for (model, inputs, filters) in Self.rederived(context.spec, in: context.pipeline) {
+            notes.append(Self.rederivedNote(model, inputs, filters: filters, reports: context.finishedStages))
+        }
         let unrefitted = Self.unrefitted(context.spec, in: context.pipeline)
         for (model, inputs) in unrefitted {
-            notes.append(Self.unrefittedNote(model, inputs, split: context.spec.inputs["split"]?.first ?? ""))
+            notes.append(Self.unrefittedNote(model, inputs, split: splitName))
         }
         if let specs = context.param("rating_models")?.listValue, !specs.isEmpty {
             let results = try RatingEvaluation.run(specs, split: split, context: context)
