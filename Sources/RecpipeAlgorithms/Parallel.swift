@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Small data-parallel loops over `DispatchQueue.concurrentPerform`, shared by the numeric kernels.
 ///
@@ -12,8 +13,26 @@ import Foundation
 ///   writes one partial result per block and then combines the partials in block order is therefore
 ///   bit-identical whatever the number of threads and however the scheduler interleaves them.
 package enum Parallel {
-    /// The default number of workers: the active processor count (at least 1).
-    package static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// The default number of workers: the active processor count (at least 1), or the limit set
+    /// with ``limitWorkers(to:)`` (`recpipe run --threads N`, `RECPIPE_THREADS`) when that is lower.
+    package static var defaultWorkers: Int {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let cap = workerLimit.load(ordering: .relaxed)
+        return cap > 0 ? min(cap, cores) : cores
+    }
+
+    /// The process-wide cap on ``defaultWorkers``; 0 means none.
+    private static let workerLimit = Atomic<Int>(0)
+
+    /// Caps every loop that uses the default worker count (stages, the CSV parser, ALS with
+    /// `threads: 0`, kNN) at `threads` workers for the rest of the process; 0 removes the cap.
+    /// Results do not depend on it: every parallel reduction here is independent of the worker count.
+    package static func limitWorkers(to threads: Int) {
+        workerLimit.store(max(0, threads), ordering: .relaxed)
+    }
+
+    /// The cap set with ``limitWorkers(to:)``; 0 when there is none.
+    package static var workerLimitSetting: Int { workerLimit.load(ordering: .relaxed) }
 
     /// Calls `body` on disjoint contiguous ranges covering `0..<count`, concurrently.
     ///

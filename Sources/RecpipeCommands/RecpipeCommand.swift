@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecpipeAlgorithms
 
 /// `recpipe`: the root command. Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage.
 package struct RecpipeCommand: AsyncParsableCommand {
@@ -10,6 +11,9 @@ package struct RecpipeCommand: AsyncParsableCommand {
             A pipeline wires built-in stages (ingest, clean, encode, cluster, cf, als, rank, …) and \
             Lua rules into a DAG. Unchanged stages are reused from the cache in .recpipe/ beside \
             the pipeline file.
+
+            Worker threads: each stage uses every core; RECPIPE_THREADS=N (or `run --threads N`) caps \
+            them, for a shared machine or a per-core benchmark. Results do not depend on it.
 
             Exit codes: 0 success, 1 a stage failed, 2 invalid pipeline or usage. A run also exits 1 \
             when a result, its state or its manifest cannot be saved; recommend and factors exit 1 \
@@ -65,7 +69,14 @@ package struct RecpipeCommand: AsyncParsableCommand {
 
     /// The executable's entry point: runs the command line and returns the exit code.
     package static func mainEntry() async -> Int32 {
-        await execute(Array(CommandLine.arguments.dropFirst()))
+        if let value = ProcessInfo.processInfo.environment["RECPIPE_THREADS"], !value.isEmpty {
+            guard let threads = Int(value), threads >= 1 else {
+                Console.error("error: RECPIPE_THREADS must be a whole number of at least 1 (got '\(value)')")
+                return 2
+            }
+            Parallel.limitWorkers(to: threads)
+        }
+        return await execute(Array(CommandLine.arguments.dropFirst()))
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeEngine
 import RecpipeSpec
@@ -34,6 +35,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Stages to run at once (default: the number of cores).")
     var jobs: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Worker threads each stage may use (default: the number of cores, or RECPIPE_THREADS).",
+            discussion: "`--jobs 1 --threads 1` runs the whole pipeline on one core. Results do not depend on it."))
+    var threads: Int?
 
     @Flag(help: "Re-run every selected stage even when its result is cached.")
     var force = false
@@ -100,6 +107,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if production && experiment != nil { throw ValidationError("--production and --experiment exclude each other") }
         if let experiment,
             experiment.isEmpty || experiment.contains(where: { !($0.isLetter || $0.isNumber || "-_.=,".contains($0)) })
@@ -113,6 +121,12 @@ struct RunCommand: AsyncParsableCommand {
         let spec = try pipeline.load()
         var options = RunOptions()
         if let jobs { options.jobs = jobs }
+        let previousLimit = Parallel.workerLimitSetting
+        if let threads {
+            options.threads = threads
+            Parallel.limitWorkers(to: threads)
+        }
+        defer { Parallel.limitWorkers(to: previousLimit) }
         options.force = force
         options.only = only
         options.from = from

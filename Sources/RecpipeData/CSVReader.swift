@@ -162,7 +162,7 @@ package enum CSVReader {
     ) -> [ChunkResult] {
         let p = parser.scanner.p
         let length = p.count - start
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = Parallel.defaultWorkers
         let wanted = options.parallel && cores > 1 ? min(cores * 4, length / (1 << 20)) : 1
         var bounds = [start]
         if wanted > 1 {

@@ -6,6 +6,8 @@ import RecpipeSpec
 package struct RunOptions: Sendable {
     /// Stages running at once (default: the core count).
     package var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Worker threads each stage may use for its own parallel loops (default: the core count).
+    package var threads: Int?
     /// Re-run every selected stage even when its result is cached.
     package var force = false
     /// Run only these stages; their upstream results must be cached.

@@ -1,3 +1,4 @@
+import Foundation
 import RecpipeAlgorithms
 import Synchronization
 import Testing
@@ -59,5 +60,23 @@ struct ParallelTests {
             ranges.withLock { $0.append(range) }
         }
         #expect(ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } == [0..<4, 4..<8, 8..<10])
+    }
+
+    @Test("a worker limit caps the default worker count and a default loop, and 0 removes it")
+    func workerLimitCapsTheDefault() {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let previous = Parallel.workerLimitSetting
+        defer { Parallel.limitWorkers(to: previous) }
+        Parallel.limitWorkers(to: 1)
+        #expect(Parallel.defaultWorkers == 1)
+        #expect(Parallel.workers(0) == 1)
+        let chunks = Mutex(0)
+        Parallel.forEachChunk(count: 10_000, minChunk: 1) { _ in chunks.withLock { $0 += 1 } }
+        #expect(chunks.withLock { $0 } == 1)
+        Parallel.limitWorkers(to: cores + 5)
+        #expect(Parallel.defaultWorkers == cores)
+        Parallel.limitWorkers(to: 0)
+        #expect(Parallel.defaultWorkers == cores)
+        #expect(Parallel.workerLimitSetting == 0)
     }
 }

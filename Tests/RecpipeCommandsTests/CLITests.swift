@@ -233,6 +233,9 @@ import Testing
     @Test func badUsageExitsTwo() async {
         #expect(await recpipe("run").code == 2)
         #expect(await recpipe("run", "x.yaml", "--jobs", "0").code == 2)
+        let threads = await recpipe("run", "x.yaml", "--threads", "0")
+        #expect(threads.code == 2)
+        #expect(threads.err.contains("--threads must be at least 1 (got 0)"), "\(threads.err)")
         #expect(await recpipe("frobnicate").code == 2)
         let help = await recpipe("--help")
         #expect(help.code == 0)

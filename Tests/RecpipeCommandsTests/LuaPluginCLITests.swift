@@ -135,7 +135,7 @@ import Testing
         #expect(lines == ["user_id,session,events,minutes", "U1,1,3,20.0", "U1,2,1,0.0", "U2,1,2,10.0"], "\(csv)")
     }
 
-    @Test func aggregateAndMapGiveTheSameBytesForOneAndTwoJobs() async throws {
+    @Test func aggregateAndMapGiveTheSameBytesOnOneAndTwoThreads() async throws {
         var events = "user_id,item_id,event,timestamp,quantity,price\n"
         var g = SeededNumbers(seed: 11)
         for i in 0..<6000 {
@@ -145,7 +145,7 @@ import Testing
                 "U\(g.next(700)),\(["A", "B", "C", "D"][g.next(4)]),\(g.next(3) == 0 ? "purchase" : "view"),\(t),1,2.0\n"
         }
         var outputs: [String] = []
-        for jobs in ["1", "2"] {
+        for (jobs, threads) in [("1", "1"), ("2", "2")] {
             let p = Self.project(
                 "plugin-jobs", plugins: ["sessions.lua": Self.sessions, "amounts.lua": Self.amounts],
                 stages: """
@@ -153,7 +153,7 @@ import Testing
                       amounts: { uses: lua, inputs: { data: events }, with: { script: amounts.lua } }
                       out: { uses: export, inputs: { data: [sessions, amounts] }, with: { to: out, formats: [csv] } }
                     """, events: events)
-            let r = await recpipe("run", p, "--jobs", jobs)
+            let r = await recpipe("run", p, "--jobs", jobs, "--threads", threads)
             #expect(r.code == 0, "\(r.err)")
             outputs.append(try Self.exported(p, "sessions.csv") + Self.exported(p, "amounts.csv"))
         }
