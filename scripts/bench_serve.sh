@@ -24,8 +24,9 @@
 # order alternates between runs), and a last table gives before, after and after ÷ before.
 # LOG_DIR=/dev/shm puts the event logs on tmpfs: the events' figures are then the server's own cost
 # without the disk's sync (labelled so; not durable, never the figure to quote as an event's latency).
+# AFTER_ARGS are more `recpipe serve` options for the (after) binary, e.g. a larger --cache-mb.
 #   [RUNS=3] [DURATION=10] [SWEEP_DURATION=5] [SWEEP="1 2 4 8 16"] [CONNECTIONS=16] [SHOPS="demo 10x 200k"]
-#   [BENCH_DIR=/tmp/recpipe-bench-serve] [BEFORE_BIN=path] [LOG_DIR=dir]
+#   [BENCH_DIR=/tmp/recpipe-bench-serve] [BEFORE_BIN=path] [LOG_DIR=dir] [AFTER_ARGS="--cache-mb 256"]
 #   scripts/bench_serve.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -118,7 +119,9 @@ start_side() {
   rm -f "$log"
   local start ready pid
   start=$(date +%s.%N)
-  "$(bin_of "$side")" serve "$dir/shop.yaml" --port "$port" --event-log "$log" 2> "$o/serve.err" &
+  local args=()
+  [ "$side" = after ] && read -r -a args <<< "${AFTER_ARGS:-}"
+  "$(bin_of "$side")" serve "$dir/shop.yaml" --port "$port" --event-log "$log" "${args[@]}" 2> "$o/serve.err" &
   pid=$!
   PIDS="$PIDS $pid"
   until grep -q "serving on" "$o/serve.err" 2>/dev/null; do
@@ -158,7 +161,9 @@ bench_shop() {
     cat > "$out/reads.lua" <<LUA
 local users = {}
 for line in io.lines("$out/users.txt") do users[#users + 1] = line end
-math.randomseed(42)
+-- A sequence of its own for every wrk thread and run (a fixed seed would repeat the same users in
+-- every run and flatter the response cache where it cannot hold them all).
+math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
 request = function()
   return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations")
 end

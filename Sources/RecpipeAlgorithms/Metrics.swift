@@ -22,8 +22,8 @@ package enum Metrics {
             "mean popularity@k = mean over evaluated users of the mean training interaction count of their top-k items (users with an empty list skipped)",
         "popularity_percentile@k":
             "popularity percentile@k = as popularity@k, with each item's popularity replaced by the fraction of catalogue items strictly less popular (0 = least popular, → 1 = most popular)",
-        "users_evaluated": "users with at least one test item (only they enter the averages)",
-        "users_without_test": "users given that have no test items (excluded from the averages)",
+        "users_evaluated": "users evaluated = users with at least one test item (only they enter the averages)",
+        "users_without_test": "users without test = users given that have no test items (excluded from the averages)",
     ]
 
     // MARK: - Rating error

@@ -133,7 +133,7 @@ package struct PipelineRunner: Sendable {
             }
         }
 
-        Self.markStale(&reports, graph: graph, specs: specs)
+        Self.markStale(&reports, graph: graph, specs: specs, fingerprints: fingerprints, previous: previousState)
         let ordered = graph.order.compactMap { reports[$0] }
         var report = RunReport(
             pipeline: spec.name, file: spec.file, runID: runID, startedAt: started,
@@ -203,10 +203,17 @@ package struct PipelineRunner: Sendable {
     }
 
     /// `--only`/`--to` leave stages out; one downstream of a stage that produced a new result in
-    /// this run is now stale (an export's files still hold the old results): it says so.
-    static func markStale(_ reports: inout [String: StageReport], graph: PipelineGraph, specs: [String: StageSpec]) {
-        let ran = graph.order.filter { reports[$0]?.status == .ran }
-        for name in graph.order where reports[name]?.status == .notSelected {
+    /// this run is now stale (an export's files still hold the old results): it says so. A stage
+    /// with no result in this cache yet (a first run, a new `--cache-dir`) has nothing stale, and
+    /// a stage re-run to the result it had (`--force`: same fingerprint) makes nothing stale.
+    static func markStale(
+        _ reports: inout [String: StageReport], graph: PipelineGraph, specs: [String: StageSpec],
+        fingerprints: [String: Fingerprint], previous: ArtifactStore.State
+    ) {
+        let ran = graph.order.filter {
+            reports[$0]?.status == .ran && fingerprints[$0]?.value != previous.stages[$0]?.current.value
+        }
+        for name in graph.order where reports[name]?.status == .notSelected && previous.stages[name] != nil {
             let newer = ran.filter { graph.downstream(of: [$0]).contains(name) }
             guard !newer.isEmpty else { continue }
             let list = newer.map { "'\($0)'" }.joined(separator: ", ")
@@ -262,6 +269,12 @@ package struct PipelineRunner: Sendable {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return f.string(from: date) + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return f.string(from: date) + "-" + runIDSuffix(UInt16.random(in: 0...UInt16.max))
+    }
+
+    /// A run id's suffix: always four hex digits (`01a5`, not `1a5`), so ids line up and sort alike.
+    package static func runIDSuffix(_ n: UInt16) -> String {
+        let hex = String(n, radix: 16)
+        return String(repeating: "0", count: 4 - hex.count) + hex
     }
 }

@@ -128,4 +128,37 @@ import Testing
             ),
             "\(r.err)")
     }
+
+    @Test func toOnAFreshCacheCallsNothingStaleThatHasNoResult() async throws {
+        let p = makePipeline()
+        // A first run (or a new --cache-dir) has no result for the stages left out: nothing is stale.
+        let fresh = await recpipe("run", p, "--to", "matrix")
+        #expect(fresh.code == 0, "\(fresh.err)")
+        #expect(!fresh.err.contains("not run (left out"), "\(fresh.err)")
+        let other = (p as NSString).deletingLastPathComponent + "/other-cache"
+        let elsewhere = await recpipe("run", p, "--to", "matrix", "--cache-dir", other)
+        #expect(!elsewhere.err.contains("not run (left out"), "\(elsewhere.err)")
+
+        // Once they have results, new upstream results make them stale, and that is said.
+        #expect(await recpipe("run", p).code == 0)
+        let dir = (p as NSString).deletingLastPathComponent
+        let events = try String(contentsOfFile: dir + "/events.csv", encoding: .utf8)
+        let lines = events.split(separator: "\n")
+        TestSupport.write(lines.dropLast().joined(separator: "\n") + "\n", to: "events.csv", in: dir)
+        let r = await recpipe("run", p, "--to", "matrix")
+        #expect(r.code == 0, "\(r.err)")
+        #expect(
+            r.err.contains(
+                "warning: pop: not run (left out by --only/--to): its cached result is older than 'events', 'matrix', which ran in this run; bring it up to date with `--from events`"
+            ),
+            "\(r.err)")
+        #expect(r.err.contains("warning: out: not run (left out by --only/--to): its files (out)"), "\(r.err)")
+
+        // Forced to the result it had (same fingerprint), matrix makes nothing stale.
+        #expect(await recpipe("run", p).code == 0)
+        let forced = await recpipe("run", p, "--force", "--only", "matrix")
+        #expect(forced.code == 0, "\(forced.err)")
+        #expect(forced.out.contains("1 ran"), "\(forced.out)")
+        #expect(!forced.err.contains("not run (left out"), "\(forced.err)")
+    }
 }

@@ -5,6 +5,15 @@ import RecpipeSpec
 import Testing
 
 @Suite struct CacheTests {
+    @Test func runIDsEndInFourHexDigits() async throws {
+        #expect(PipelineRunner.runIDSuffix(0x1a5) == "01a5")
+        #expect(PipelineRunner.runIDSuffix(0) == "0000")
+        #expect(PipelineRunner.runIDSuffix(0xffff) == "ffff")
+        let f = Fixture()
+        let report = try await f.run([f.stage("a", "source", ["value": .int(1)])])
+        #expect(report.runID.wholeMatch(of: /\d{8}T\d{6}Z-[0-9a-f]{4}/) != nil, "\(report.runID)")
+    }
+
     @Test func corruptCacheFileIsDetectedAndTheStageReruns() async throws {
         let f = Fixture()
         let stages = [f.stage("a", "source", ["value": .int(7)]), f.stage("b", "add", inputs: ["a"])]

@@ -96,6 +96,21 @@ import Testing
         #expect(out.warnings.contains { $0.contains("1 user(s) got no recommendation") && $0.contains("popular") })
     }
 
+    @Test func userWithoutAnyCandidateIsNotCalledFilteredOut() async throws {
+        // U1's only candidate is seen (filtered out); U9 is profiled but in no candidate list.
+        let c = RankFixture.candidates("a", [("U1", [("I1", 5)])])
+        let profiles = RankFixture.profiles([("U1", "0", ""), ("U9", "0", "")])
+        let (r, out) = try await RankFixture.run(
+            [:], candidates: [("a", c)], profiles: profiles, seen: RankFixture.seen([("U1", ["I1"])]))
+        #expect(RankFixture.list(r, "U1").isEmpty && RankFixture.list(r, "U9").isEmpty)
+        #expect(RankFixture.counter(out, "empty_users") == 2)
+        #expect(
+            out.warnings == [
+                "1 user(s) got no recommendation: every candidate was filtered out and no `popular` input is connected for a fallback",
+                "1 user(s) got no recommendation: no candidate input has any item for them and no `popular` input is connected for a fallback (users the models' interactions do not hold, e.g. profiled from rows the matrix leaves out)",
+            ])
+    }
+
     @Test func parallelOutputIsDeterministic() async throws {
         var g = SeededGenerator(seed: 7)
         let lists = (0..<700).map { u in

@@ -11,6 +11,8 @@ struct RankChunkResult: Sendable {
     var fallbackUsers: [Int32] = []
     /// Users left without any recommendation (no candidate and no usable fallback).
     var emptyUsers = 0
+    /// Of those, users that no candidate source (nor the fallback) had any item for.
+    var emptyWithoutCandidates = 0
     /// Candidates in the users' blended lists (fallback lists included).
     var considered = 0
     /// Candidates the filters and promotions were evaluated on.
@@ -44,6 +46,7 @@ struct RankChunkResult: Sendable {
         provenance += o.provenance
         fallbackUsers += o.fallbackUsers
         emptyUsers += o.emptyUsers
+        emptyWithoutCandidates += o.emptyWithoutCandidates
         considered += o.considered
         examined += o.examined
         Self.add(&removed, o.removed)

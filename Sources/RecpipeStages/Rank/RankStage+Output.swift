@@ -92,12 +92,21 @@ extension RankStage {
         if !r.fallbackUsers.isEmpty {
             notes.append("\(r.fallbackUsers.count) user(s) had no candidate left and got the popular fallback")
         }
-        if r.emptyUsers > 0 {
+        let filteredOut = r.emptyUsers - r.emptyWithoutCandidates
+        if filteredOut > 0 {
             warnings.append(
-                "\(r.emptyUsers) user(s) got no recommendation: every candidate was filtered out"
+                "\(filteredOut) user(s) got no recommendation: every candidate was filtered out"
                     + (plan.popular == nil
                         ? " and no `popular` input is connected for a fallback"
                         : " and the popular fallback had none left either"))
+        }
+        if r.emptyWithoutCandidates > 0 {
+            warnings.append(
+                "\(r.emptyWithoutCandidates) user(s) got no recommendation: no candidate input has any item for them"
+                    + (plan.popular == nil
+                        ? " and no `popular` input is connected for a fallback"
+                        : " and the popular fallback has no list for them either")
+                    + " (users the models' interactions do not hold, e.g. profiled from rows the matrix leaves out)")
         }
         return StageOutput(
             recs, rowsIn: r.considered, rowsOut: recs.rowCount, counters: counters, notes: notes, warnings: warnings)

@@ -201,11 +201,13 @@ final class RankWorker {
 
         gather(plan.sources.indices, user: u)
         out.considered += touched.count
+        var gathered = touched.count
         var fallback = false
         var survivors = try walk(user: u, slots: slots, pinned: pinnedItems, into: &out)
         if survivors.isEmpty, slots > 0, let p = plan.popular, p.userRow[u] >= 0 {
             gather(plan.sources.count..<plan.sources.count + 1, user: u)
             out.considered += touched.count
+            gathered += touched.count
             survivors = try walk(user: u, slots: slots, pinned: pinnedItems, into: &out)
             fallback = true
             out.fallbackUsers.append(Int32(u))
@@ -253,7 +255,10 @@ final class RankWorker {
         }
         let n = out.items.count - before
         out.counts.append(n)
-        if n == 0 { out.emptyUsers += 1 }
+        if n == 0 {
+            out.emptyUsers += 1
+            if gathered == 0 { out.emptyWithoutCandidates += 1 }
+        }
     }
 
     @inline(__always)

@@ -175,7 +175,7 @@ struct ALSStage: Stage {
             "\(setup.description): \(users) users × \(items) items, f=\(model.factors), \(times.count)/\(setup.iterations) iterations"
                 + (times.count < setup.iterations ? " (converged early)" : ""),
             String(
-                format: "seconds per iteration: %.6f mean, %.6f median; fit %.3f s, top-%d candidates %.3f s",
+                format: "seconds per iteration: %.3f mean, %.3f median; fit %.3f s, top-%d candidates %.3f s",
                 perIteration, median, fit, topN, recommend),
             "peak memory \(ProcessMemory.describe(ProcessMemory.peakBytes)) (the process's largest resident set so far: "
                 + "input matrix, solver copies, factors)",
