@@ -1,3 +1,5 @@
+import Foundation
+
 /// One problem found in user input, in the shape every part of recpipe reports:
 /// `file:line:col: error: message` then the source line and a caret, then the hint.
 package struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
@@ -52,11 +54,25 @@ package struct DiagnosticRenderer: Sendable {
     /// File name → file text, for echoing the offending line.
     package var sources: [String: String]
 
-    package init(sources: [String: String] = [:]) { self.sources = sources }
+    /// The directory paths are shown relative to (the current one); files outside it stay absolute.
+    package var relativeTo: String
+
+    package init(sources: [String: String] = [:], relativeTo: String = FileManager.default.currentDirectoryPath) {
+        self.sources = sources
+        self.relativeTo = relativeTo
+    }
+
+    /// `file` as the user would type it: relative to ``relativeTo`` when inside it, like the
+    /// pipeline path on the command line (`pipelines/rules/promotions.lua`, not `/home/…/pipelines/…`).
+    package func displayed(_ file: String) -> String {
+        let base = relativeTo.hasSuffix("/") ? relativeTo : relativeTo + "/"
+        return file.hasPrefix("/") && file.hasPrefix(base) && file.count > base.count
+            ? String(file.dropFirst(base.count)) : file
+    }
 
     package func render(_ d: Diagnostic) -> String {
         var out = ""
-        if let loc = d.location { out += "\(loc): " }
+        if let loc = d.location { out += "\(displayed(loc.file)):\(loc.line):\(loc.column): " }
         out += "\(d.severity.rawValue): \(d.message)"
         if let loc = d.location, let text = sources[loc.file], loc.line >= 1 {
             var lineNo = 1

@@ -133,7 +133,7 @@ package struct PipelineRunner: Sendable {
             }
         }
 
-        Self.markStale(&reports, graph: graph, specs: specs, previous: previousState)
+        Self.markStale(&reports, graph: graph, specs: specs, fingerprints: fingerprints, previous: previousState)
         let ordered = graph.order.compactMap { reports[$0] }
         var report = RunReport(
             pipeline: spec.name, file: spec.file, runID: runID, startedAt: started,
@@ -204,12 +204,15 @@ package struct PipelineRunner: Sendable {
 
     /// `--only`/`--to` leave stages out; one downstream of a stage that produced a new result in
     /// this run is now stale (an export's files still hold the old results): it says so. A stage
-    /// with no result in this cache yet (a first run, a new `--cache-dir`) has nothing stale.
+    /// with no result in this cache yet (a first run, a new `--cache-dir`) has nothing stale, and
+    /// a stage re-run to the result it had (`--force`: same fingerprint) makes nothing stale.
     static func markStale(
         _ reports: inout [String: StageReport], graph: PipelineGraph, specs: [String: StageSpec],
-        previous: ArtifactStore.State
+        fingerprints: [String: Fingerprint], previous: ArtifactStore.State
     ) {
-        let ran = graph.order.filter { reports[$0]?.status == .ran }
+        let ran = graph.order.filter {
+            reports[$0]?.status == .ran && fingerprints[$0]?.value != previous.stages[$0]?.current.value
+        }
         for name in graph.order where reports[name]?.status == .notSelected && previous.stages[name] != nil {
             let newer = ran.filter { graph.downstream(of: [$0]).contains(name) }
             guard !newer.isEmpty else { continue }

@@ -153,5 +153,12 @@ import Testing
             ),
             "\(r.err)")
         #expect(r.err.contains("warning: out: not run (left out by --only/--to): its files (out)"), "\(r.err)")
+
+        // Forced to the result it had (same fingerprint), matrix makes nothing stale.
+        #expect(await recpipe("run", p).code == 0)
+        let forced = await recpipe("run", p, "--force", "--only", "matrix")
+        #expect(forced.code == 0, "\(forced.err)")
+        #expect(forced.out.contains("1 ran"), "\(forced.out)")
+        #expect(!forced.err.contains("not run (left out"), "\(forced.err)")
     }
 }

@@ -57,6 +57,21 @@ import Testing
                 """)
     }
 
+    @Test func aFileUnderTheCurrentDirectoryIsShownRelativeToIt() {
+        let d = Diagnostic.error(
+            "lua-registration", "promote 'x': boost must be a number > 0, got 0",
+            at: .init(file: "/work/shop/pipelines/rules/promotions.lua", line: 3, column: 1))
+        let inside = DiagnosticRenderer(relativeTo: "/work/shop")
+        #expect(
+            inside.render(d)
+                == "pipelines/rules/promotions.lua:3:1: error: promote 'x': boost must be a number > 0, got 0")
+        #expect(DiagnosticRenderer(relativeTo: "/work/shop/").displayed("/work/shop/p.yaml") == "p.yaml")
+        // Outside it, or a sibling that only shares the prefix, the path stays as it was.
+        #expect(DiagnosticRenderer(relativeTo: "/work/sho").displayed(d.location!.file) == d.location!.file)
+        #expect(DiagnosticRenderer(relativeTo: "/elsewhere").displayed(d.location!.file) == d.location!.file)
+        #expect(inside.displayed("p.yaml") == "p.yaml")
+    }
+
     @Test func rendersOverrideLine() {
         let r = TestCatalog.load(TestCatalog.demo, overrides: ["seed=1", "segments.k=99"])
         #expect(
