@@ -66,7 +66,7 @@ import Testing
 
     @Test func memoryRefusalIsAClearStageError() async {
         let ctx = StageHarness.context(
-            "cf", params: ["max_memory": .string("1KB")], inputs: ["interactions": [("m", F.small)]])
+            "cf", params: ["max_memory": .string("100B")], inputs: ["interactions": [("m", F.small)]])
         let text = await F.errorText { _ = try await CFStage().run(ctx) }
         #expect(text.contains("item-kNN with 4 items"))
         #expect(text.contains("over max_memory 0.0 MB; lower `neighbors` or raise `max_memory`"))

@@ -81,7 +81,7 @@ import Testing
     @Test func aRefusedMemoryBudgetIsMemoryLimitAtMaxMemory() async {
         let at = SourceLocation(file: "p.yaml", line: 4, column: 30)
         let ctx = StageHarness.context(
-            "cf", params: ["max_memory": .string("1KB")], inputs: ["interactions": [("m", F.small)]],
+            "cf", params: ["max_memory": .string("100B")], inputs: ["interactions": [("m", F.small)]],
             paramLocations: ["max_memory": at])
         let e = await Self.failure { _ = try await CFStage().run(ctx) }
         #expect(e?.code == "memory-limit")
