@@ -1,17 +1,21 @@
-"""Lua plugin throughput (scripts/bench_plugins.sh): recpipe's `lua` stage (map, candidates) with
---jobs 1 against the same map in pandas (DataFrame.apply) and plain Python, and the same
-bought-together model in plain Python, interleaved runs."""
+"""Lua plugin throughput (scripts/bench_plugins.sh): recpipe's `lua` stage (map, candidates) pinned
+to one core against the same map in pandas (DataFrame.apply) and plain Python, and the same
+candidates models in plain Python; with --before, a second recpipe binary (an older build) in the
+same interleaved runs."""
 import argparse, csv, json, math, os, random, statistics, subprocess, sys, time
 from collections import defaultdict
 
 
-def recpipe_stage(args, stage, jobs=1):
-    """Runs the pipeline re-running `stage` (its inputs cached); returns the seconds of its plugin
-    calls (the stage's `plugin calls: X s` note: not the ingest, encode or neighbour lists) and
-    the stage's summary."""
-    cmd = [args.recpipe, "run", args.pipeline, "--json", "--jobs", str(jobs), "--from", stage,
+def recpipe_stage(binary, label, args, stage):
+    """Re-runs `stage` (its inputs cached in a cache folder per binary); returns the seconds of its
+    plugin calls (the stage's `plugin calls: X s` note: not ingest, encode, the neighbour lists or
+    the stage's set-up) and the stage's summary."""
+    cmd = [binary, "run", args.pipeline, "--json", "--jobs", "1", "--to", stage, "--from", stage,
+           "--cache-dir", os.path.join(args.work, f"cache-{label}"),
            "--set", f"vars.file={os.path.abspath(args.data)}",
            "--set", f"vars.events={os.path.join(args.work, f'events-{args.users}.csv')}"]
+    if label == "before":
+        cmd += ["--set", "vars.together=bought_together_loop.lua"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
     for s in report["stages"]:
@@ -19,6 +23,10 @@ def recpipe_stage(args, stage, jobs=1):
             note = next(n for n in s["notes"] if n.startswith("plugin calls: "))
             return float(note.split()[2]), s
     raise SystemExit(f"stage {stage} missing from the summary")
+
+
+def rows_out(st):
+    return st.get("rows_out") or next((c["value"] for c in st.get("counters", []) if c["name"] == "rows_out"), 0)
 
 
 def python_rows(path):
@@ -101,15 +109,33 @@ def python_candidates(seen, neighbors, limit=50):
     return time.perf_counter() - t, produced
 
 
+def python_first(seen, neighbors, limit=50):
+    """first_neighbors.lua in plain Python: the first item's neighbours, sorted and cut."""
+    t = time.perf_counter()
+    produced = 0
+    for items in seen.values():
+        n = neighbors.get(min(items), ())
+        best = sorted(((j, s) for j, s in n), key=lambda x: (-x[1], x[0]))[:limit]
+        produced += len(best)
+    return time.perf_counter() - t, produced
+
+
+def examined(seen, neighbors):
+    """Neighbour entries bought_together visits per user (its 30 first items' lists)."""
+    total = sum(sum(len(neighbors.get(i, ())) for i in sorted(items)[:30]) for items in seen.values())
+    return total / max(1, len(seen))
+
+
 def summary(name, values, unit):
     med = statistics.median(values)
-    return (f"{name:<36} median {med / 1e6:8.3f} M {unit}/s  spread {min(values) / 1e6:.3f}-{max(values) / 1e6:.3f}"
+    return (f"{name:<44} median {med / 1e6:8.3f} M {unit}/s  spread {min(values) / 1e6:.3f}-{max(values) / 1e6:.3f}"
             f"  (runs: {', '.join(f'{v / 1e6:.3f}' for v in values)})")
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--recpipe", required=True)
+    p.add_argument("--before", help="an older recpipe binary, run in the same interleaved runs")
     p.add_argument("--pipeline", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--work", required=True)
@@ -121,41 +147,85 @@ def main():
     events = os.path.join(args.work, f"events-{args.users}.csv")
     if not os.path.exists(events):
         make_events(events, args.users)
-    print(f"machine: {os.cpu_count()} cores, pinned to {len(os.sched_getaffinity(0))}, load {os.getloadavg()[0]:.1f} "
+    loads = [os.getloadavg()[0]]
+    print(f"machine: {os.cpu_count()} cores, pinned to {len(os.sched_getaffinity(0))}, load {loads[0]:.1f} "
           "(shared: figures are noisy)")
-    # Warm-up: ingest and encode are cached, so the timed runs re-run only the plugin stages.
-    recpipe_stage(args, "amounts")
-    recpipe_stage(args, "together")
+    binaries = [("after", args.recpipe)] + ([("before", args.before)] if args.before else [])
+    # What each binary runs: ctx.scores() (the shipped bought_together) is new, so an older
+    # binary runs the loop version and first_neighbors only.
+    stages = {"after": ["amounts", "together", "together_loop", "first"],
+              "before": ["amounts", "together_loop", "first"]}
+    # Warm-up: ingest, encode and the neighbour lists are cached, so the timed runs re-run only
+    # the plugin stages.
+    for label, binary in binaries:
+        for stage in stages[label]:
+            recpipe_stage(binary, label, args, stage)
     rows = python_rows(args.data)
     df = pd.read_csv(args.data, encoding="utf-8", dtype={"InvoiceNo": str, "StockCode": str})
     n = len(rows)
     seen, neighbors = python_neighbors(events)
-    lua, pan, py, cand, pycand = [], [], [], [], []
-    produced = pyproduced = 0
+    users = len(seen)
+    rate = defaultdict(list)     # (label, stage) -> per-run rates (rows or candidates kept per s)
+    user_rate = defaultdict(list)
+    kept = {}
+    pan, py, pyc, pyf = [], [], [], []
+    pykept = pyfirst = 0
     for _ in range(args.runs):
-        s, _ = recpipe_stage(args, "amounts")
-        lua.append(n / s)
+        for label, binary in binaries:
+            for stage in stages[label]:
+                s, st = recpipe_stage(binary, label, args, stage)
+                if stage == "amounts":
+                    rate[(label, stage)].append(n / s)
+                else:
+                    kept[(label, stage)] = rows_out(st)
+                    rate[(label, stage)].append(kept[(label, stage)] / s)
+                    user_rate[(label, stage)].append(users / s)
         s, _ = pandas_map(df)
         pan.append(n / s)
         s, _ = python_map(rows)
         py.append(n / s)
-        s, st = recpipe_stage(args, "together")
-        produced = st.get("rows_out") or next((c["value"] for c in st.get("counters", []) if c["name"] == "rows_out"), 0)
-        cand.append(produced / s if produced else 0)
-        s, pyproduced = python_candidates(seen, neighbors)
-        pycand.append(pyproduced / s)
-    print(f"map over {n:,} Online Retail lines, one core, budget on:")
-    print(summary("  recpipe lua map", lua, "rows"))
+        s, pykept = python_candidates(seen, neighbors)
+        pyc.append(pykept / s)
+        s, pyfirst = python_first(seen, neighbors)
+        pyf.append(pyfirst / s)
+        loads.append(os.getloadavg()[0])
+    med = lambda v: statistics.median(v)
+    print(f"load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f}")
+    print(f"map over {n:,} Online Retail lines, one core, budget on (goal 2 M rows/s/core):")
+    for label, _ in binaries:
+        print(summary(f"  recpipe lua map ({label})", rate[(label, 'amounts')], "rows"))
     print(summary("  pandas DataFrame.apply", pan, "rows"))
     print(summary("  plain Python loop", py, "rows"))
-    ml, mp, my = statistics.median(lua), statistics.median(pan), statistics.median(py)
-    print(f"  ratio: recpipe / pandas apply {ml / mp:.1f}x, recpipe / plain Python {ml / my:.1f}x")
-    print(f"candidates (bought_together) for {args.users:,} users, one core, budget on: {produced:,} candidates "
-          f"(python: {pyproduced:,})")
-    print(summary("  recpipe lua candidates", cand, "candidates"))
-    print(summary("  plain Python loop", pycand, "candidates"))
-    print(f"  ratio: recpipe / plain Python {statistics.median(cand) / statistics.median(pycand):.1f}x")
-    print("goals: 2.000 M rows/s/core (map), 1.000 M candidates/s/core")
+    for label, _ in binaries:
+        ml = med(rate[(label, 'amounts')])
+        print(f"  ratio ({label}): recpipe / pandas apply {ml / med(pan):.1f}x, recpipe / plain Python "
+              f"{ml / med(py):.2f}x, recpipe / goal {ml / 2e6:.2f}x")
+    per_user = examined(seen, neighbors)
+    print(f"candidates for {users:,} users, one core, budget on (goal 1 M candidates kept/s/core); bought_together "
+          f"examines {per_user:,.0f} neighbour entries per user (30 items x their lists) to keep up to 50, "
+          f"first_neighbors examines the ~50 it returns:")
+    names = {"together": "bought_together, ctx.scores()", "together_loop": "bought_together, Lua loop + u:seen",
+             "first": "first_neighbors (pairs)"}
+    for stage in ["together", "together_loop", "first"]:
+        for label, _ in binaries:
+            if (label, stage) not in rate:
+                continue
+            k = kept[(label, stage)]
+            print(summary(f"  recpipe {names[stage]} ({label})", rate[(label, stage)], "candidates")
+                  + f"  | {med(user_rate[(label, stage)]) / 1e3:.1f} k users/s, {k:,} kept"
+                  + f", {per_user * med(user_rate[(label, stage)]) / 1e6:.1f} M entries examined/s"
+                  * (stage != "first"))
+    print(summary("  plain Python bought_together", pyc, "candidates") + f"  | {pykept:,} kept")
+    print(summary("  plain Python first_neighbors", pyf, "candidates") + f"  | {pyfirst:,} kept")
+    for label, _ in binaries:
+        for stage, peer in [("together", pyc), ("together_loop", pyc), ("first", pyf)]:
+            if (label, stage) in rate:
+                m = med(rate[(label, stage)])
+                print(f"  ratio ({label}) {names[stage]}: recpipe / plain Python {m / med(peer):.1f}x, "
+                      f"recpipe / goal {m / 1e6:.2f}x")
+    if args.before:
+        for stage in ["amounts", "together_loop", "first"]:
+            print(f"  after / before, {stage}: {med(rate[('after', stage)]) / med(rate[('before', stage)]):.2f}x")
 
 
 if __name__ == "__main__":

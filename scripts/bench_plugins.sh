@@ -2,11 +2,16 @@
 # Lua plugin throughput (issue 16), instruction budget on, pinned to one core (taskset -c 0):
 #   map        over the 541,909 Online Retail lines (scripts/bench/plugin_map.lua), rows/s;
 #              peers: the same map with pandas DataFrame.apply and a plain Python loop;
-#   candidates bought_together (pipelines/plugins/bought_together.lua) for 100,000 synthetic users
-#              (10 baskets of 3 items each, 5,000 items), candidates kept/s (host sort and cut
-#              included); peer: the same model in plain Python over the same co-occurrence lists.
-# Median of RUNS (default 3) interleaved runs, with the spread. Goals: >= 2 M rows/s/core (map),
-# >= 1 M candidates/s/core. Builds recpipe in release and creates .venv-bench with pandas.
+#   candidates for USERS (default 100,000) synthetic users (10 baskets of 3 items each, 5,000
+#              items), candidates kept/s and users/s (host sort and cut included): bought_together
+#              as shipped (pipelines/plugins/bought_together.lua, a ctx.scores() table), the same
+#              model as a Lua loop with u:seen (scripts/bench/bought_together_loop.lua) and the
+#              first item's neighbours as pairs (scripts/bench/first_neighbors.lua); peers: the
+#              same models in plain Python over the same co-occurrence lists.
+# Median of RUNS (default 3) interleaved runs, with the spread and the load average. Goals:
+# >= 2 M rows/s/core (map), >= 1 M candidates/s/core. Builds recpipe in release and creates
+# .venv-bench with pandas. RECPIPE_BEFORE=path adds an older binary to the same interleaved runs
+# (before/after; it runs the plugins it supports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
@@ -20,4 +25,4 @@ mkdir -p "$WORK"
 # what makes the figures per core (both workers share the one core).
 PIN=(); if command -v taskset >/dev/null; then PIN=(taskset -c 0); fi
 "${PIN[@]}" "$PY" scripts/bench_plugins.py --recpipe "$RECPIPE" --pipeline scripts/bench/plugins.yaml --data "$SRC" \
-  --work "$WORK" --runs "${RUNS:-3}" --users "${USERS:-100000}"
+  --work "$WORK" --runs "${RUNS:-3}" --users "${USERS:-100000}" ${RECPIPE_BEFORE:+--before "$RECPIPE_BEFORE"}

@@ -25,8 +25,9 @@
 # LOG_DIR=/dev/shm puts the event logs on tmpfs: the events' figures are then the server's own cost
 # without the disk's sync (labelled so; not durable, never the figure to quote as an event's latency).
 # AFTER_ARGS are more `recpipe serve` options for the (after) binary, e.g. a larger --cache-mb.
+# WARM_SECONDS=N reads every user in turn for N seconds before the runs (a warm response cache).
 #   [RUNS=3] [DURATION=10] [SWEEP_DURATION=5] [SWEEP="1 2 4 8 16"] [CONNECTIONS=16] [SHOPS="demo 10x 200k"]
-#   [BENCH_DIR=/tmp/recpipe-bench-serve] [BEFORE_BIN=path] [LOG_DIR=dir] [AFTER_ARGS="--cache-mb 256"]
+#   [BENCH_DIR=/tmp/recpipe-bench-serve] [BEFORE_BIN=path] [LOG_DIR=dir] [AFTER_ARGS="--cache-mb 256"] [WARM_SECONDS=40]
 #   scripts/bench_serve.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -180,6 +181,23 @@ request = function()
   return wrk.format("POST", "/v1/events", { ["Content-Type"] = "application/json" }, body)
 end
 LUA
+    if [ -n "${WARM_SECONDS:-}" ]; then
+      cat > "$out/warm.lua" <<LUA
+local users = {}
+for line in io.lines("$out/users.txt") do users[#users + 1] = line end
+local n = 0
+function setup(thread) n = n + 1; thread:set("offset", n) end
+local i
+request = function()
+  i = i and i + 2 or offset
+  return wrk.format("GET", "/v1/users/" .. users[(i - 1) % #users + 1] .. "/recommendations")
+end
+LUA
+      for side in $SIDES; do
+        echo "== $name ($side): warming: every user read in turn for ${WARM_SECONDS}s" \
+          "($(measure "$side warm-up" 2 "$WARM_SECONDS" -s "$out/warm.lua" "http://127.0.0.1:$(cat "$out/$side/port")" | cut -d' ' -f1) req/s)"
+      done
+    fi
     if [ "$load" = reads ]; then
       echo "== $name: $RUNS interleaved runs ($SIDES): healthz and recommendations at $CONNECTIONS connections" \
         "(${DURATION}s each) (req/s p50 p99 ms)"

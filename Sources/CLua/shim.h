@@ -57,11 +57,28 @@ typedef struct recpipe_value {
     size_t len;
 } recpipe_value;
 
+/* A column the C side reads in place (a record view's fast path: no host call per field).
+   type: RECPIPE_INT (ints), RECPIPE_DOUBLE (doubles), RECPIPE_BOOL (bools), RECPIPE_STRING (per row
+   a dictionary entry d, whose bytes are bytes[offsets[d] ..< offsets[d + 1]]); RECPIPE_NIL: ask
+   the host. valid: per row 1 or 0 (null), or NULL when the column has no nulls. */
+typedef struct recpipe_column {
+    int type;
+    const int64_t *ints;
+    const double *doubles;
+    const uint8_t *bools;
+    const uint32_t *codes;
+    const int64_t *offsets;
+    const char *bytes;
+    const uint8_t *valid;
+} recpipe_column;
+
 /* The record a view points at; a full userdata reused for every call (only `row` moves). */
 typedef struct recpipe_view {
     void *binding;      /* the Swift record binding (NULL: nothing bound) */
     lua_Integer row;
     int kind;           /* 0 = user, 1 = item */
+    const recpipe_column *columns; /* by field index, `ncolumns` of them, `nrows` rows (NULL: none) */
+    lua_Integer ncolumns, nrows;
 } recpipe_view;
 
 /* These receive the view's binding, not the host. */
@@ -70,6 +87,14 @@ typedef void (*recpipe_elem_fn)(void *binding, lua_Integer index, recpipe_value 
 typedef void (*recpipe_list_end_fn)(void *binding);
 typedef int (*recpipe_has_fn)(void *binding, lua_Integer row, int set, const char *key, size_t len);
 /* Writes a message (unknown field, record description) to the scratch buffer; returns its length. */
+/* A user set (u:seen, u:purchased) in item numbers, for the C fast path (plugins.h). */
+typedef struct recpipe_itemset {
+    const int64_t *pointers;    /* per matrix row: its range in `columns` */
+    const int32_t *columns;     /* item numbers, ascending within a row; NULL: no fast path */
+    const int32_t *row_of;      /* per user record row: its matrix row (-1: none) */
+    lua_Integer rows;           /* user record rows */
+} recpipe_itemset;
+
 typedef size_t (*recpipe_text_fn)(void *host, int kind, lua_Integer row, const char *key, size_t len);
 typedef void (*recpipe_print_fn)(void *host, const char *text, size_t len);
 
@@ -107,6 +132,15 @@ typedef struct recpipe_ctx {
     lua_Integer start_charged;
     /* the state, for locating refused allocations */
     lua_State *L;
+    /* candidates plugins (plugins.h): registry references of the item-number table (id string ->
+       number) and of the ctx.neighbors list table (list -> owner), 0 when absent; the user view's
+       sets in item numbers, by set number; ctx.neighbors' lists in item numbers, by owner */
+    int item_ref;
+    int lists_ref;
+    recpipe_itemset sets[3];
+    const int64_t *nb_offsets;
+    const int32_t *nb_items;
+    const double *nb_scores;
 } recpipe_ctx;
 
 static inline recpipe_ctx *recpipe_getctx(lua_State *L) {
@@ -457,6 +491,26 @@ static int recpipe_view_index(lua_State *L) {
     lua_pushvalue(L, 2);
     int t = lua_rawget(L, -2);
     if (t == LUA_TNUMBER && v->binding != NULL) {
+        lua_Integer field = lua_tointeger(L, -1);
+        if (field >= 0 && field < v->ncolumns && v->row >= 0 && v->row < v->nrows &&
+            v->columns[field].type != RECPIPE_NIL) {
+            const recpipe_column *col = &v->columns[field];
+            lua_Integer r = v->row;
+            if (col->valid != NULL && !col->valid[r]) {
+                lua_pushnil(L);
+                return 1;
+            }
+            switch (col->type) {
+            case RECPIPE_INT: lua_pushinteger(L, (lua_Integer)col->ints[r]); break;
+            case RECPIPE_DOUBLE: lua_pushnumber(L, (lua_Number)col->doubles[r]); break;
+            case RECPIPE_BOOL: lua_pushboolean(L, col->bools[r]); break;
+            default: {
+                uint32_t d = col->codes[r];
+                lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));
+            }
+            }
+            return 1;
+        }
         recpipe_value out;
         out.type = RECPIPE_NIL;
         c->fetch(v->binding, v->row, (int)lua_tointeger(L, -1), &out);
@@ -487,6 +541,31 @@ static int recpipe_view_tostring(lua_State *L) {
     return 1;
 }
 
+/* The item number of the string at `idx` (-1: no known item, or no item numbers). */
+static lua_Integer recpipe_item_number(lua_State *L, recpipe_ctx *c, int idx) {
+    if (c->item_ref <= 0 || lua_type(L, idx) != LUA_TSTRING) return -1;
+    idx = lua_absindex(L, idx);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->item_ref);
+    lua_pushvalue(L, idx);
+    lua_Integer n = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : -1;
+    lua_pop(L, 2);
+    return n;
+}
+
+/* Whether user record `row`'s set holds item number `n` (a binary search in its sorted row). */
+static int recpipe_set_has(const recpipe_itemset *s, lua_Integer row, lua_Integer n) {
+    if (n < 0 || row < 0 || row >= s->rows) return 0;
+    int32_t r = s->row_of[row];
+    if (r < 0) return 0;
+    int64_t lo = s->pointers[r], end = s->pointers[r + 1], hi = end;
+    int32_t t = (int32_t)n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (s->columns[mid] < t) lo = mid + 1; else hi = mid;
+    }
+    return lo < end && s->columns[lo] == t;
+}
+
 /* u:has_tag(t), u:purchased(id), u:seen(id): upvalue 1 is the set number. */
 static int recpipe_view_has(lua_State *L) {
     recpipe_view *v = (recpipe_view *)luaL_checkudata(L, 1, RECPIPE_VIEW_MT);
@@ -494,6 +573,12 @@ static int recpipe_view_has(lua_State *L) {
     size_t len;
     const char *key = luaL_checklstring(L, 2, &len);
     int set = (int)lua_tointeger(L, lua_upvalueindex(1));
+    if (v->binding != NULL && v->kind == 0 && set >= 0 && set < 3 && c->sets[set].columns != NULL &&
+        c->item_ref > 0) {
+        /* Item numbers and the user's sorted row: no host call, no host string. */
+        lua_pushboolean(L, recpipe_set_has(&c->sets[set], v->row, recpipe_item_number(L, c, 2)));
+        return 1;
+    }
     lua_pushboolean(L, v->binding != NULL && c->has(v->binding, v->row, set, key, len));
     return 1;
 }
@@ -538,6 +623,9 @@ static inline recpipe_view *recpipe_newview(lua_State *L, int kind) {
     v->binding = NULL;
     v->kind = kind;
     v->row = 0;
+    v->columns = NULL;
+    v->ncolumns = 0;
+    v->nrows = 0;
     recpipe_getctx(L)->views[kind] = v;
     luaL_setmetatable(L, RECPIPE_VIEW_MT);
     lua_newtable(L);
@@ -568,5 +656,7 @@ static inline lua_CFunction recpipe_fn_open_math(void) { return luaopen_math; }
 static inline lua_CFunction recpipe_fn_open_utf8(void) { return luaopen_utf8; }
 /* Only for the trusted freezer (never in the sandbox). */
 static inline lua_CFunction recpipe_fn_open_debug(void) { return luaopen_debug; }
+
+#include "plugins.h"
 
 #endif

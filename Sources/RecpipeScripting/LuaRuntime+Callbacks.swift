@@ -54,6 +54,13 @@ extension LuaRuntime {
         userBinding = source.map { RecordBinding(source: $0, ctx: ctx) }
         ctx.pointee.views.0!.pointee.binding = userBinding.map { Unmanaged.passUnretained($0).toOpaque() }
         rebuildFieldMap(slot: Self.userViewSlot, source: source)
+        boundColumns[0] = source?.scriptColumns
+        ScriptColumns.attach(boundColumns[0], to: ctx.pointee.views.0!)
+        boundItemSets = source?.itemSets
+        let sets = boundItemSets
+        ctx.pointee.sets = (
+            recpipe_itemset(), sets?.itemset(.purchased) ?? recpipe_itemset(), sets?.itemset(.seen) ?? recpipe_itemset()
+        )
     }
 
     /// Makes `item` in filters and promotions read `source` (nil unbinds).
@@ -61,6 +68,8 @@ extension LuaRuntime {
         itemBinding = source.map { RecordBinding(source: $0, ctx: ctx) }
         ctx.pointee.views.1!.pointee.binding = itemBinding.map { Unmanaged.passUnretained($0).toOpaque() }
         rebuildFieldMap(slot: Self.itemViewSlot, source: source)
+        boundColumns[1] = source?.scriptColumns
+        ScriptColumns.attach(boundColumns[1], to: ctx.pointee.views.1!)
     }
 
     /// The view's uservalue: field name → index, method name → function (methods win). A set the

@@ -128,10 +128,10 @@ extension LuaRuntime {
     // MARK: - candidates
 
     /// Runs `candidates` for `user` (a row of the bound user source) with the plugin context as
-    /// the second argument: `{ {item, score}, ... }` appended to `out` (item ids as text).
-    package func callCandidates(_ index: Int, user: Int, into out: inout [(item: String, score: Double)])
-        throws(RuleError)
-    {
+    /// the second argument. The plugin returns `{ {item, score}, ... }` or a `ctx.scores()` table;
+    /// `out` gets the known items as numbers of the context's ``PluginContext/knownItems`` (in
+    /// the order returned) and the other ids apart.
+    package func callCandidates(_ index: Int, user: Int, into out: inout CandidateBatch) throws(RuleError) {
         ctx.pointee.views.0!.pointee.row = lua_Integer(user)
         _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(index + 1))
         lua_pushvalue(L, Self.userViewSlot)
@@ -144,9 +144,14 @@ extension LuaRuntime {
         defer { lua_settop(L, Self.baseTop) }
         let t = lua_gettop(L)
         if lua_type(L, t) == LUA_TNIL { return }
+        if let scores = recpipe_toscores(L, t) {
+            try readScores(scores.pointee, at: t, index, user: user, into: &out)
+            return
+        }
         guard lua_type(L, t) == LUA_TTABLE else {
             throw pluginError(
-                index, user: user, "candidates returned a \(luaTypeName(t)); return a list of {item, score} pairs")
+                index, user: user,
+                "candidates returned a \(luaTypeName(t)); return a list of {item, score} pairs or a ctx.scores() table")
         }
         let n = Int(lua_rawlen(L, t))
         guard n <= Self.maxRowsPerCall else {
@@ -165,25 +170,84 @@ extension LuaRuntime {
             _ = lua_rawgeti(L, -1, 1)
             _ = lua_rawgeti(L, -2, 2)
             defer { recpipe_pop(L, 2) }
-            let item: String
             switch lua_type(L, -2) {
-            case LUA_TSTRING: item = string(at: -2) ?? ""
-            case LUA_TNUMBER where recpipe_isinteger(L, -2) != 0: item = String(lua_tointegerx(L, -2, nil))
+            case LUA_TSTRING: break
+            case LUA_TNUMBER where recpipe_isinteger(L, -2) != 0: _ = lua_tolstring(L, -2, nil)
             default:
                 throw pluginError(
                     index, user: user, "candidate \(i + 1): the item id is a \(luaTypeName(-2)); use a string")
             }
             guard lua_type(L, -1) == LUA_TNUMBER else {
                 throw pluginError(
-                    index, user: user, "candidate \(i + 1) ('\(item)'): the score is a \(luaTypeName(-1)), not a number"
-                )
+                    index, user: user,
+                    "candidate \(i + 1) ('\(string(at: -2) ?? "")'): the score is a \(luaTypeName(-1)), not a number")
             }
             let score = lua_tonumberx(L, -1, nil)
             guard score.isFinite else {
-                throw pluginError(index, user: user, "candidate \(i + 1) ('\(item)'): the score \(score) is not finite")
+                throw pluginError(
+                    index, user: user,
+                    "candidate \(i + 1) ('\(string(at: -2) ?? "")'): the score \(score) is not finite")
             }
-            out.append((item, score))
+            let number = recpipe_item_number(L, ctx, -2)
+            if number >= 0 {
+                out.items.append(Int32(truncatingIfNeeded: number))
+                out.scores.append(score)
+            } else {
+                out.unknown.append((string(at: -2) ?? "", score))
+            }
         }
+    }
+
+    /// The entries of a `ctx.scores()` table at `t`: known items in the order first added, then
+    /// the unknown ids by id.
+    private func readScores(
+        _ s: recpipe_scores, at t: Int32, _ index: Int, user: Int, into out: inout CandidateBatch
+    ) throws(RuleError) {
+        guard s.live <= Self.maxRowsPerCall else {
+            throw pluginError(
+                index, user: user, "candidates returned \(s.live) scored items; at most \(Self.maxRowsPerCall) per user"
+            )
+        }
+        var position = 0
+        for e in 0..<Int(s.count) where s.items[e] >= 0 {
+            position += 1
+            let score = s.values[e]
+            guard score.isFinite else {
+                let id = knownItem(Int(s.items[e]))
+                throw pluginError(
+                    index, user: user, "candidate \(position) ('\(id)'): the score \(score) is not finite")
+            }
+            out.items.append(s.items[e])
+            out.scores.append(score)
+        }
+        guard lua_getiuservalue(L, t, 3) == LUA_TTABLE else { return }
+        var unknown: [(item: String, score: Double)] = []
+        lua_pushnil(L)
+        while lua_next(L, -2) != 0 {
+            unknown.append((string(at: -2) ?? "", lua_tonumberx(L, -1, nil)))
+            recpipe_pop(L, 1)
+        }
+        unknown.sort { $0.item < $1.item }
+        for (id, score) in unknown {
+            guard score.isFinite else {
+                throw pluginError(index, user: user, "candidate '\(id)': the score \(score) is not finite")
+            }
+        }
+        out.unknown += unknown
+    }
+
+    /// The id of item number `n` (for messages: a registry scan, not the hot path).
+    func knownItem(_ n: Int) -> String {
+        guard ctx.pointee.item_ref > 0 else { return "#\(n)" }
+        _ = lua_rawgeti(L, recpipe_registryindex(), lua_Integer(ctx.pointee.item_ref))
+        let table = lua_gettop(L)
+        defer { lua_settop(L, table - 1) }
+        lua_pushnil(L)
+        while lua_next(L, table) != 0 {
+            if lua_tointegerx(L, -1, nil) == lua_Integer(n) { return string(at: -2) ?? "#\(n)" }
+            recpipe_pop(L, 1)
+        }
+        return "#\(n)"
     }
 
     // MARK: - score
@@ -228,8 +292,10 @@ extension LuaRuntime {
         _ t: Int32, _ index: Int, columns: [PluginColumn], entity: String, into out: inout [ScriptValue]
     ) throws(RuleError) {
         var found = 0
-        for column in columns {
-            pushString(column.name)
+        let names = pushColumnKeys(index, columns)
+        defer { if lua_gettop(L) >= names { recpipe_remove(L, names) } }
+        for (k, column) in columns.enumerated() {
+            _ = lua_rawgeti(L, names, lua_Integer(k + 1))
             let type = lua_rawget(L, t)
             defer { recpipe_pop(L, 1) }
             if type == LUA_TNIL {
@@ -267,6 +333,24 @@ extension LuaRuntime {
                 throw pluginError(index, entity: entity, message)
             }
         }
+    }
+
+    /// Pushes the list of the column names as Lua strings, made once per plugin (not a host
+    /// string per column per row); returns its stack index.
+    private func pushColumnKeys(_ index: Int, _ columns: [PluginColumn]) -> Int32 {
+        if let (ref, names) = columnKeys[index], names.elementsEqual(columns.lazy.map(\.name)) {
+            _ = lua_rawgeti(L, recpipe_registryindex(), lua_Integer(ref))
+            return lua_gettop(L)
+        }
+        lua_createtable(L, Int32(columns.count), 0)
+        for (k, column) in columns.enumerated() {
+            pushString(column.name)
+            lua_rawseti(L, -2, lua_Integer(k + 1))
+        }
+        if let (old, _) = columnKeys[index] { luaL_unref(L, recpipe_registryindex(), old) }
+        lua_pushvalue(L, -1)
+        columnKeys[index] = (luaL_ref(L, recpipe_registryindex()), columns.map(\.name))
+        return lua_gettop(L)
     }
 
     /// The value on top as a column of `type`, or nil when it does not fit.

@@ -25,6 +25,7 @@ extension LuaRuntime {
         luaL_requiref(L, "utf8", recpipe_fn_open_utf8(), 1)
         lua_settop(L, 0)
         recpipe_setup_views(L)
+        recpipe_setup_scores(L)
 
         // Permanent slots 1...8.
         recpipe_pushcfunction(L, recpipe_fn_msgh())  // 1 msgh

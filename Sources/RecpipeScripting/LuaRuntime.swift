@@ -120,6 +120,14 @@ package final class LuaRuntime {
     var itemBinding: RecordBinding?
     var userSource: (any ScriptRecordSource)? { userBinding?.source }
     var itemSource: (any ScriptRecordSource)? { itemBinding?.source }
+    /// The bound user source's sets in item numbers, and the plugin context's neighbour lists in
+    /// item numbers: the C fast paths read them (kept alive here).
+    var boundItemSets: ScriptItemSets?
+    var neighborNumbers: NeighborNumbers?
+    /// Per plugin index, its output column names as a Lua list (a registry reference).
+    var columnKeys: [Int: (Int32, [String])] = [:]
+    /// The bound sources' columns read in C (user view, item view), kept alive here.
+    var boundColumns: [ScriptColumns?] = [nil, nil]
     /// Rule kinds and names by index, for the hot path (no struct copies).
     var ruleKinds: [RegisteredRule.Kind] = []
     var ruleNames: [String] = []

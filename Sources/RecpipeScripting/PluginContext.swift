@@ -12,8 +12,62 @@ package struct PluginContext: Sendable {
     package var neighborOwners: [String] = []
     package var neighborItems: [[String]] = []
     package var neighborScores: [[Double]] = []
+    /// The item numbering: `ctx.scores()` entries, the returned candidates and the user source's
+    /// ``ScriptItemSets`` are numbers into this list (ids not in it are unknown items).
+    package var knownItems: [String] = []
 
     package init() {}
+}
+
+/// What one `candidates` call returned (``LuaRuntime/callCandidates(_:user:into:)``).
+package struct CandidateBatch {
+    /// Known items as numbers of the context's ``PluginContext/knownItems``, in the order returned
+    /// (duplicates kept), with their scores.
+    package var items: [Int32] = []
+    package var scores: [Double] = []
+    /// Ids that are no known item, with their scores.
+    package var unknown: [(item: String, score: Double)] = []
+
+    package init() {}
+
+    package mutating func removeAll() {
+        items.removeAll(keepingCapacity: true)
+        scores.removeAll(keepingCapacity: true)
+        unknown.removeAll(keepingCapacity: true)
+    }
+}
+
+/// `ctx.neighbors`' lists in item numbers (-1: an id that is no known item), for `s:add(n.items,
+/// n.scores)` on a score table: the C side reads these instead of the Lua lists.
+final class NeighborNumbers {
+    let offsets: UnsafeMutableBufferPointer<Int64>
+    let items: UnsafeMutableBufferPointer<Int32>
+    let scores: UnsafeMutableBufferPointer<Double>
+
+    init(lists: [[String]], scores lists2: [[Double]], number: (String) -> Int32) {
+        let total = lists.reduce(0) { $0 + $1.count }
+        offsets = .allocate(capacity: lists.count + 1)
+        items = .allocate(capacity: max(1, total))
+        scores = .allocate(capacity: max(1, total))
+        items.initialize(repeating: -1)
+        scores.initialize(repeating: 0)
+        var k = 0
+        offsets[0] = 0
+        for (o, list) in lists.enumerated() {
+            for (j, id) in list.enumerated() {
+                items[k] = number(id)
+                scores[k] = lists2[o][j]
+                k += 1
+            }
+            offsets[o + 1] = Int64(k)
+        }
+    }
+
+    deinit {
+        offsets.deallocate()
+        items.deallocate()
+        scores.deallocate()
+    }
 }
 
 extension LuaRuntime {
@@ -44,17 +98,39 @@ extension LuaRuntime {
         }
         lua_setfield(L, p, "items")
 
+        installItemNumbers(data.knownItems)
+        // The lists table: each neighbour list's items table → owner + 1, scores table → -(owner + 1).
+        lua_createtable(L, 0, Int32(clamping: data.neighborOwners.count * 2))
+        let lists = lua_gettop(L)
         lua_createtable(L, 0, Int32(clamping: data.neighborOwners.count))
         for (i, id) in data.neighborOwners.enumerated() {
             pushString(id)
             lua_createtable(L, 0, 2)
             pushValue(.list(data.neighborItems[i].map(ScriptValue.string)))
+            lua_pushvalue(L, -1)
+            lua_pushinteger(L, lua_Integer(i + 1))
+            lua_rawset(L, lists)
             lua_setfield(L, -2, "items")
             pushValue(.list(data.neighborScores[i].map(ScriptValue.double)))
+            lua_pushvalue(L, -1)
+            lua_pushinteger(L, -lua_Integer(i + 1))
+            lua_rawset(L, lists)
             lua_setfield(L, -2, "scores")
             lua_rawset(L, -3)
         }
         lua_setfield(L, p, "neighbors")
+        lua_pushvalue(L, lists)
+        replaceRef(&ctx.pointee.lists_ref)
+        recpipe_remove(L, lists)
+        let numbers = NeighborNumbers(lists: data.neighborItems, scores: data.neighborScores) { id in
+            Int32(clamping: self.itemNumber(id) ?? -1)
+        }
+        neighborNumbers = numbers
+        ctx.pointee.nb_offsets = UnsafePointer(numbers.offsets.baseAddress)
+        ctx.pointee.nb_items = UnsafePointer(numbers.items.baseAddress)
+        ctx.pointee.nb_scores = UnsafePointer(numbers.scores.baseAddress)
+        lua_pushcclosure(L, recpipe_fn_scores_new(), 0)
+        lua_setfield(L, p, "scores")
         lua_setfield(L, recpipe_registryindex(), Self.pluginContextKey)
         lua_settop(L, Self.baseTop)
         try isolate(1...1, name: { _ in "ctx" }) {
@@ -62,5 +138,32 @@ extension LuaRuntime {
             _ = lua_getfield(L, recpipe_registryindex(), Self.pluginContextKey)
             lua_rawseti(L, -2, 1)
         }
+    }
+
+    /// Makes `ids` the item numbering (ids → 0-based numbers, a registry table the C fast paths
+    /// probe). Host work: the table is not reachable from scripts.
+    func installItemNumbers(_ ids: [String]) {
+        lua_createtable(L, 0, Int32(clamping: ids.count))
+        for (i, id) in ids.enumerated() {
+            pushString(id)
+            lua_pushinteger(L, lua_Integer(i))
+            lua_rawset(L, -3)
+        }
+        replaceRef(&ctx.pointee.item_ref)
+    }
+
+    /// The number of item `id`, nil when it is no known item.
+    func itemNumber(_ id: String) -> Int? {
+        guard ctx.pointee.item_ref > 0 else { return nil }
+        pushString(id)
+        let n = recpipe_item_number(L, ctx, -1)
+        recpipe_pop(L, 1)
+        return n >= 0 ? Int(n) : nil
+    }
+
+    /// Pops the value on top into the registry, replacing (and releasing) the reference `ref`.
+    private func replaceRef(_ ref: inout Int32) {
+        if ref > 0 { luaL_unref(L, recpipe_registryindex(), ref) }
+        ref = luaL_ref(L, recpipe_registryindex())
     }
 }

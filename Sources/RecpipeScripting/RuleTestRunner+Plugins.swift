@@ -171,9 +171,14 @@ extension RuleTestRunner {
             data.neighborItems.append(list.map(\.item))
             data.neighborScores.append(list.map(\.score))
         }
+        var known = Set(c.items.keys).union(c.neighbors.keys).union(c.neighbors.values.flatMap { $0.map(\.item) })
+        for set in c.userSets.values { known.formUnion(set) }
+        data.knownItems = known.sorted()
         try lua.setPluginContext(data)
-        var got: [(item: String, score: Double)] = []
-        try lua.callCandidates(index, user: 0, into: &got)
+        var batch = CandidateBatch()
+        try lua.callCandidates(index, user: 0, into: &batch)
+        let got =
+            zip(batch.items, batch.scores).map { (item: data.knownItems[Int($0)], score: $1) } + batch.unknown
         var seen = Set<String>()
         let unique = got.filter { seen.insert($0.item).inserted }
         let sorted = unique.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }

@@ -69,9 +69,21 @@ package protocol ScriptRecordSource: AnyObject {
     /// source is bound: a rule calling that set's method (`u:purchased(id)`) then fails with this
     /// text at its `file:line`, instead of reading an empty set.
     func unavailableReason(set: String) -> String?
+    /// The `seen` and `purchased` sets in the item numbers of the plugin context (a candidates
+    /// plugin's fast path), or nil: ``has(set:row:key:)`` answers every call.
+    var itemSets: ScriptItemSets? { get }
+    /// Columns the record views read in C (in ``fieldNames`` order), or nil: every field access
+    /// asks ``value(row:field:)``.
+    var scriptColumns: ScriptColumns? { get }
 }
 
 extension ScriptRecordSource {
     /// Every set is readable (an absent set is empty).
     package func unavailableReason(set: String) -> String? { nil }
+
+    /// No fast path: every membership test asks ``has(set:row:key:)``.
+    package var itemSets: ScriptItemSets? { nil }
+
+    /// No fast path: every field access asks ``value(row:field:)``.
+    package var scriptColumns: ScriptColumns? { nil }
 }

@@ -22,47 +22,44 @@ extension LuaStage {
     static func runCandidates(_ plan: Plan, plugin: RegisteredRule, _ context: StageContext) async throws -> StageOutput
     {
         let inputs = try PluginUsers(context)
-        let data = try pluginContext(context, itemIDColumn: context.string("item_id_column"))
+        let data = try pluginContext(context, itemIDColumn: context.string("item_id_column"), known: inputs.items)
         let limit = plugin.limit ?? 100
         let n = inputs.userIDs.count
         let pool = LuaWorkerPool(count: n, chunkSize: chunkSize, threads: context.threads)
         let start = ContinuousClock.now
-        let parts = try await pool.run(unit: "users", progress: context.progress) { () throws -> Worker in
+        let parts = try await pool.run(unit: "users", progress: context.progress) { () throws -> CandidateWorker in
             try candidatesWorker(plan, users: inputs, data: data)
         } work: { w, c, users throws -> CandidatePart in
             w.lua.reseed(plan.context.seed &+ UInt64(c))
             var part = CandidatePart()
-            var raw: [(item: String, score: Double)] = []
-            var seen = Set<Int32>()
+            var batch = CandidateBatch()
             for u in users {
-                raw.removeAll(keepingCapacity: true)
+                batch.removeAll()
                 do throws(RuleError) {
-                    try w.lua.callCandidates(w.index, user: u, into: &raw)
+                    try w.lua.callCandidates(w.index, user: u, into: &batch)
                 } catch {
                     guard plan.skipErrors else { throw stageError(error) }
                     part.skipped.add(error)
                     part.lists.append([])
                     continue
                 }
-                seen.removeAll(keepingCapacity: true)
+                if let first = batch.unknown.first {
+                    part.unknown += batch.unknown.count
+                    if part.firstUnknown == nil { part.firstUnknown = first.item }
+                }
+                // Each item's first score: `stamp` marks the items this user already has.
+                let mark = Int32(truncatingIfNeeded: u)
                 var list: [(item: Int32, score: Float)] = []
-                list.reserveCapacity(raw.count)
-                for (id, score) in raw {
-                    guard let i = inputs.items[id] else {
-                        part.unknown += 1
-                        if part.firstUnknown == nil { part.firstUnknown = id }
-                        continue
-                    }
-                    if seen.insert(Int32(i)).inserted {
-                        list.append((Int32(i), Float(score)))
-                    } else {
+                list.reserveCapacity(batch.items.count)
+                for (i, score) in zip(batch.items, batch.scores) {
+                    if w.stamp[Int(i)] == mark {
                         part.duplicates += 1
+                    } else {
+                        w.stamp[Int(i)] = mark
+                        list.append((i, Float(score)))
                     }
                 }
-                list.sort { a, b in
-                    a.score != b.score ? a.score > b.score : inputs.items[Int(a.item)] < inputs.items[Int(b.item)]
-                }
-                if list.count > limit { list.removeSubrange(limit...) }
+                keepBest(&list, limit: limit, ids: inputs.items.ids)
                 if list.isEmpty { part.empty += 1 }
                 part.produced += list.count
                 part.lists.append(list)
@@ -115,21 +112,72 @@ extension LuaStage {
             notes: notes, warnings: warnings)
     }
 
-    static func candidatesWorker(_ plan: Plan, users: PluginUsers, data: PluginContext) throws(StageError) -> Worker {
+    /// A candidates worker: its runtime, and per known item the last user that returned it.
+    final class CandidateWorker {
+        let lua: LuaRuntime
+        let index: Int
+        var stamp: [Int32]
+
+        init(lua: LuaRuntime, index: Int, items: Int) {
+            self.lua = lua
+            self.index = index
+            stamp = [Int32](repeating: -1, count: items)
+        }
+    }
+
+    static func candidatesWorker(_ plan: Plan, users: PluginUsers, data: PluginContext) throws(StageError)
+        -> CandidateWorker
+    {
         do throws(RuleError) {
             let (lua, index) = try plan.makeRuntime()
             lua.bind(users: PluginUserSource(users))
             try lua.setPluginContext(data)
-            return Worker(lua: lua, index: index)
+            return CandidateWorker(lua: lua, index: index, items: users.items.count)
         } catch {
             throw stageError(error)
         }
     }
 
+    /// Sorts `list` (score descending, then id) and keeps the first `limit`: a heap of the best
+    /// `limit` when there are more, the same result as sorting everything and cutting.
+    static func keepBest(_ list: inout [(item: Int32, score: Float)], limit: Int, ids: [String]) {
+        func better(_ a: (item: Int32, score: Float), _ b: (item: Int32, score: Float)) -> Bool {
+            a.score != b.score ? a.score > b.score : ids[Int(a.item)] < ids[Int(b.item)]
+        }
+        guard limit > 0 else {
+            list.removeAll()
+            return
+        }
+        if list.count > limit {
+            // A heap whose root is the worst of the best `limit` so far.
+            var heap = Array(list[..<limit])
+            func down(_ start: Int) {
+                var i = start
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var worst = i
+                    if l < limit, better(heap[worst], heap[l]) { worst = l }
+                    if r < limit, better(heap[worst], heap[r]) { worst = r }
+                    if worst == i { return }
+                    heap.swapAt(i, worst)
+                    i = worst
+                }
+            }
+            for i in stride(from: limit / 2 - 1, through: 0, by: -1) { down(i) }
+            for x in list[limit...] where better(x, heap[0]) {
+                heap[0] = x
+                down(0)
+            }
+            list = heap
+        }
+        list.sort(by: better)
+    }
+
     /// `ctx.items` from the items table and `ctx.neighbors` from the `neighbors` input: per item,
     /// the items sharing most rows with it (cosine of their sets of rows), best `neighbors` first.
-    static func pluginContext(_ context: StageContext, itemIDColumn: String) throws -> PluginContext {
+    static func pluginContext(_ context: StageContext, itemIDColumn: String, known: IDMap) throws -> PluginContext {
         var data = PluginContext()
+        data.knownItems = known.ids
         if let table = try context.optionalInput("items", as: Table.self) {
             guard let idc = table.columnIndex(itemIDColumn) else {
                 throw StageError(

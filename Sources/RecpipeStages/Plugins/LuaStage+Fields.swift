@@ -5,7 +5,7 @@ import RecpipeSpec
 /// Validate-time check of the fields a plugin reads, against what the stage binds to each
 /// parameter: `row` (map `fn`, aggregate `step`) = the data input's columns, aggregate `finish`'s
 /// key = the `by` columns (more than one), candidates `u` = the users input's columns (with `items`
-/// and the membership methods), `ctx` = `as_of`, `params`, `items`, `neighbors`, `ctx.items[id]` =
+/// and the membership methods), `ctx` = `as_of`, `params`, `items`, `neighbors`, `scores`, `ctx.items[id]` =
 /// the items table's columns and `ctx.neighbors[id]` = `items`, `scores`. An aggregate's
 /// accumulator is the plugin's own table and is not checked.
 extension LuaStage {
@@ -92,7 +92,8 @@ extension LuaStage {
     }
 
     static let contextRecord = record(
-        "ctx", ["as_of", "params", "items", "neighbors"], noun: "ctx", source: "a candidates plugin's context")
+        "ctx", ["as_of", "params", "items", "neighbors", "scores"], noun: "ctx", source: "a candidates plugin's context"
+    )
 
     static let neighborRecord = record(
         "neighbor list", ["items", "scores"], noun: "an entry of ctx.neighbors",

@@ -27,11 +27,11 @@ extension LuaStage {
         }
     }
 
-    static func worker(_ plan: Plan, rows table: Table) throws(StageError) -> Worker {
+    static func worker(_ plan: Plan, rows table: Table, columns: ScriptColumns) throws(StageError) -> Worker {
         do throws(RuleError) {
             let (lua, index) = try plan.makeRuntime()
             let id = table.columnIndex("user_id") != nil ? "user_id" : (table.columnNames.first ?? "")
-            lua.bind(users: TableRecordSource(table: table, idColumn: id))
+            lua.bind(users: TableRecordSource(table: table, idColumn: id, scriptColumns: columns))
             return Worker(lua: lua, index: index)
         } catch {
             throw stageError(error)
@@ -43,13 +43,8 @@ extension LuaStage {
     static func runMap(_ plan: Plan, plugin: RegisteredRule, _ context: StageContext) async throws -> StageOutput {
         let table = try dataTable(context, for: plugin)
         let columns = plugin.outputColumns
-        let pool = LuaWorkerPool(count: table.rowCount, chunkSize: chunkSize, threads: context.threads)
-        let start = ContinuousClock.now
-        let parts = try await pool.run(unit: "rows", progress: context.progress) { () throws -> Worker in
-            try worker(plan, rows: table)
-        } work: { w, c, rows throws -> TablePart in
-            w.lua.reseed(plan.context.seed &+ UInt64(c))
-            var part = TablePart()
+        let (all, time) = try await runPool(plan, rows: table, count: table.rowCount, unit: "rows", context) {
+            w, rows, part in
             var row: [ScriptValue] = []
             for r in rows {
                 row.removeAll(keepingCapacity: true)
@@ -65,12 +60,7 @@ extension LuaStage {
                     part.skipped.add(error)
                 }
             }
-            part.printed = takePrinted(w.lua)
-            return part
         }
-        let time = timing(since: start, count: table.rowCount, unit: "rows", workers: pool.workers)
-        var all = TablePart()
-        for p in parts { merge(p, into: &all) }
         let out = makeTable(columns, all.values, rows: all.rows)
         var notes = [
             "map '\(plugin.name)' (\(plugin.file):\(plugin.line)): \(table.rowCount) rows in, \(all.rows) out, \(all.empty) dropped (fn returned nil)",
@@ -103,13 +93,8 @@ extension LuaStage {
         }
         let groups = Groups(table, keyColumns: keyColumns)
         let columns = plugin.outputColumns
-        let pool = LuaWorkerPool(count: groups.count, chunkSize: chunkSize, threads: context.threads)
-        let start = ContinuousClock.now
-        let parts = try await pool.run(unit: "groups", progress: context.progress) { () throws -> Worker in
-            try worker(plan, rows: table)
-        } work: { w, c, range throws -> TablePart in
-            w.lua.reseed(plan.context.seed &+ UInt64(c))
-            var part = TablePart()
+        let (all, time) = try await runPool(plan, rows: table, count: groups.count, unit: "groups", context) {
+            w, range, part in
             var rows: [[ScriptValue]] = []
             for g in range {
                 let first = groups.rows[groups.offsets[g]]
@@ -134,12 +119,7 @@ extension LuaStage {
                     part.groupOfRow.append(first)
                 }
             }
-            part.printed = takePrinted(w.lua)
-            return part
         }
-        let time = timing(since: start, count: groups.count, unit: "groups", workers: pool.workers)
-        var all = TablePart()
-        for p in parts { merge(p, into: &all) }
         let keys = table.take(rows: all.groupOfRow)
         let made = makeTable(columns, all.values, rows: all.rows)
         let out = Table.assemble(keyColumns.map { keys.columns[$0] } + made.columns)
@@ -200,6 +180,31 @@ extension LuaStage {
     }
 
     // MARK: - Shared
+
+    /// The worker pool of map and aggregate: `count` rows or groups of `table` in fixed chunks,
+    /// one runtime per worker reading `table` (the columns the plugin reads in C), each chunk
+    /// reseeded; `body` fills a chunk's part. Returns the merged parts and the timing note.
+    static func runPool(
+        _ plan: Plan, rows table: Table, count: Int, unit: String, _ context: StageContext,
+        body: @escaping @Sendable (Worker, Range<Int>, inout TablePart) throws -> Void
+    ) async throws -> (TablePart, String) {
+        let columns = TableRecordSource.scriptColumns(table, reading: plan.fieldsRead)
+        let pool = LuaWorkerPool(count: count, chunkSize: chunkSize, threads: context.threads)
+        let start = ContinuousClock.now
+        let parts = try await pool.run(unit: unit, progress: context.progress) { () throws -> Worker in
+            try worker(plan, rows: table, columns: columns)
+        } work: { w, c, range throws -> TablePart in
+            w.lua.reseed(plan.context.seed &+ UInt64(c))
+            var part = TablePart()
+            try body(w, range, &part)
+            part.printed = takePrinted(w.lua)
+            return part
+        }
+        let time = timing(since: start, count: count, unit: unit, workers: pool.workers)
+        var all = TablePart()
+        for p in parts { merge(p, into: &all) }
+        return (all, time)
+    }
 
     static func merge(_ p: TablePart, into all: inout TablePart) {
         all.values += p.values

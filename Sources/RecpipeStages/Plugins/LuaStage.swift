@@ -71,6 +71,15 @@ struct LuaStage: Stage {
         var context: LuaRuntime.Context
         var skipErrors: Bool
 
+        /// The fields the script's map and aggregate functions read (`row.x`), by name: the
+        /// columns the record views then read in C. A name computed at run time is still read,
+        /// through the host.
+        var fieldsRead: Set<String> {
+            Set(
+                RuleSourceScan.fieldReads(in: script.text).filter { $0.path.isEmpty && $0.ruleKind != "candidates" }
+                    .map(\.field))
+        }
+
         /// A runtime with the script loaded; the plugin's index.
         func makeRuntime() throws(RuleError) -> (LuaRuntime, Int) {
             let lua = try LuaRuntime(limits: limits, context: context)

@@ -20,6 +20,8 @@ struct PluginUsers: Sendable {
     /// Purchases hidden from `u:purchased` because the split on `seen` holds them out (an
     /// evaluation refit: they are the answer), as rank does.
     var hiddenPurchases = 0
+    /// `seen` and `purchased` in the numbers of `items`, for `u:seen`/`u:purchased` in C.
+    var itemSets: ScriptItemSets?
 
     init(_ context: StageContext) throws {
         seen = try Self.interactions(context, "seen")
@@ -61,6 +63,17 @@ struct PluginUsers: Sendable {
             for id in m?.items.ids ?? [] { add(id) }
         }
         items = IDMap(known)
+        var sets: [ScriptRecordSet: ScriptItemSets.Rows] = [:]
+        if let seen { sets[.seen] = Self.rows(seen, rowOf: seenRow, items: items) }
+        if let purchased { sets[.purchased] = Self.rows(purchased, rowOf: purchasedRow, items: items) }
+        itemSets = ScriptItemSets(sets)
+    }
+
+    /// `m`'s rows in the numbers of `items` (every item of `m` is in `items`).
+    static func rows(_ m: Interactions, rowOf: [Int32], items: IDMap) -> ScriptItemSets.Rows {
+        let number = m.items.ids.map { Int32(items[$0] ?? -1) }
+        return .init(
+            rowOf: rowOf, pointers: m.matrix.rowPointers, columns: m.matrix.columns.map { number[Int($0)] })
     }
 
     /// The interactions on `port`: a split's train part (an evaluation refit), nil when unconnected.
@@ -120,6 +133,8 @@ final class PluginUserSource: ScriptRecordSource {
     }
 
     func id(row: Int) -> String { users.userIDs[row] }
+
+    var itemSets: ScriptItemSets? { users.itemSets }
 
     func has(set: String, row: Int, key: String) -> Bool { sets.has(set: set, row: row, key: key) }
 

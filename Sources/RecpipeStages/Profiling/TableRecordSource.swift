@@ -10,9 +10,14 @@ final class TableRecordSource: ScriptRecordSource {
     private let columns: [Column]
     private let ids: ColumnCodes
     private let tags: [[String]]?
+    /// Columns the views read in C (the ones a plugin reads), or nil.
+    let scriptColumns: ScriptColumns?
 
-    /// - Parameter idColumn: the column that names each record in error messages.
-    init(table: Table, idColumn: String) {
+    /// - Parameters:
+    ///   - idColumn: the column that names each record in error messages.
+    ///   - scriptColumns: ``scriptColumns(_:reading:)`` of `table`, shared by every worker.
+    init(table: Table, idColumn: String, scriptColumns: ScriptColumns? = nil) {
+        self.scriptColumns = scriptColumns
         columns = table.columns
         fieldNames = table.columnNames
         ids = ColumnCodes(table.column(named: idColumn) ?? table.columns[0])
@@ -38,5 +43,23 @@ final class TableRecordSource: ScriptRecordSource {
         set == "tags"
             ? nil
             : "u:\(set)(id) is not available in tag rules (a profile table has no interactions); use a column such as frequency, or move the rule to a rank filter or promotion"
+    }
+}
+
+extension TableRecordSource {
+    /// Copies of `table`'s columns named in `names` for the C side of record views; the other
+    /// columns stay ``ScriptColumns/Data/host``. Built once per stage.
+    static func scriptColumns(_ table: Table, reading names: Set<String>) -> ScriptColumns {
+        ScriptColumns(
+            rows: table.rowCount,
+            columns: table.columns.map { c in
+                guard names.contains(c.name) else { return .init(.host) }
+                switch c.data {
+                case .int(let a), .timestamp(let a): return .init(.int(a), valid: c.validity)
+                case .float(let a): return .init(.double(a), valid: c.validity)
+                case .bool(let a): return .init(.bool(a), valid: c.validity)
+                case .string(let d, let codes): return .init(.string(dictionary: d, codes: codes), valid: c.validity)
+                }
+            })
     }
 }

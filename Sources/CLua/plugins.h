@@ -1,0 +1,331 @@
+#ifndef RECPIPE_CLUA_PLUGINS_H
+#define RECPIPE_CLUA_PLUGINS_H
+/*
+ * `ctx.scores()` in candidates plugins: a score table (item id -> number) kept in C, what a
+ * Python author would reach for as collections.Counter or numpy's add.at. A plugin adds whole
+ * neighbour lists in one call and returns the table itself; the host reads the entries without
+ * building a Lua pair per candidate.
+ *
+ * Same guarantees as script code: every element a call visits is charged to the instruction
+ * budget (one instruction each), and the table's storage is Lua userdata, so the memory cap
+ * applies and a refused allocation is the usual memory error. Ids that are no known item are
+ * kept apart in a Lua table (uservalue 3) and reported by the host like returned unknown ids.
+ * Included from shim.h.
+ */
+
+#define RECPIPE_SCORES_MT "scores" /* also the type name in error messages */
+
+typedef struct recpipe_scores {
+    lua_Integer count;      /* entries used, removed ones included */
+    lua_Integer live;       /* entries not removed */
+    lua_Integer cap;        /* entries allocated (uservalue 1) */
+    lua_Integer mask;       /* hash slots - 1 (uservalue 2); -1 before the first entry */
+    double *values;
+    int32_t *items;         /* item number, or -1 - number once removed */
+    int32_t *slots;         /* entry + 1; 0 = free */
+} recpipe_scores;
+
+static inline uint32_t recpipe_scores_hash(int32_t n) { return (uint32_t)n * 2654435761u; }
+
+static lua_Integer recpipe_scores_find(const recpipe_scores *s, int32_t n) {
+    if (s->mask < 0) return -1;
+    for (uint32_t h = recpipe_scores_hash(n) & (uint32_t)s->mask;; h = (h + 1) & (uint32_t)s->mask) {
+        int32_t e = s->slots[h];
+        if (e == 0) return -1;
+        int32_t item = s->items[e - 1];
+        if (item == n || item == -1 - n) return e - 1;
+    }
+}
+
+/* Makes room for one more entry (s at stack index `self`). May raise a memory error; changes
+   nothing before its allocations succeed. */
+static void recpipe_scores_reserve(lua_State *L, int self, recpipe_scores *s) {
+    if (s->count == s->cap) {
+        lua_Integer cap = s->cap < 16 ? 16 : s->cap * 2;
+        if (cap > (1 << 30)) luaL_error(L, "scores: more than %d items", 1 << 30);
+        char *p = (char *)lua_newuserdatauv(L, (size_t)cap * (sizeof(double) + sizeof(int32_t)), 0);
+        double *values = (double *)p;
+        int32_t *items = (int32_t *)(p + (size_t)cap * sizeof(double));
+        if (s->count > 0) {
+            memcpy(values, s->values, (size_t)s->count * sizeof(double));
+            memcpy(items, s->items, (size_t)s->count * sizeof(int32_t));
+        }
+        lua_setiuservalue(L, self, 1);
+        s->values = values;
+        s->items = items;
+        s->cap = cap;
+    }
+    if ((s->count + 1) * 2 > s->mask + 1) {
+        lua_Integer n = s->mask < 0 ? 32 : (s->mask + 1) * 2;
+        int32_t *slots = (int32_t *)lua_newuserdatauv(L, (size_t)n * sizeof(int32_t), 0);
+        memset(slots, 0, (size_t)n * sizeof(int32_t));
+        uint32_t mask = (uint32_t)(n - 1);
+        for (lua_Integer e = 0; e < s->count; e++) {
+            int32_t item = s->items[e] < 0 ? -1 - s->items[e] : s->items[e];
+            uint32_t h = recpipe_scores_hash(item) & mask;
+            while (slots[h] != 0) h = (h + 1) & mask;
+            slots[h] = (int32_t)(e + 1);
+        }
+        lua_setiuservalue(L, self, 2);
+        s->slots = slots;
+        s->mask = n - 1;
+    }
+}
+
+/* Adds `value` to item number n (>= 0): `t[id] = (t[id] or 0) + value`. */
+static void recpipe_scores_add_number(lua_State *L, int self, recpipe_scores *s, int32_t n, double value) {
+    lua_Integer e = recpipe_scores_find(s, n);
+    if (e >= 0) {
+        if (s->items[e] < 0) {
+            s->items[e] = n;
+            s->values[e] = 0.0 + value;
+            s->live++;
+        } else {
+            s->values[e] += value;
+        }
+        return;
+    }
+    recpipe_scores_reserve(L, self, s);
+    e = s->count++;
+    s->items[e] = n;
+    s->values[e] = 0.0 + value;
+    s->live++;
+    uint32_t h = recpipe_scores_hash(n) & (uint32_t)s->mask;
+    while (s->slots[h] != 0) h = (h + 1) & (uint32_t)s->mask;
+    s->slots[h] = (int32_t)(e + 1);
+}
+
+/* The table of unknown ids (uservalue 3), created on first use; left on the stack. */
+static void recpipe_scores_unknown(lua_State *L, int self) {
+    if (lua_getiuservalue(L, self, 3) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, self, 3);
+}
+
+/* Turns the id at `idx` into a string in place (integers are written in decimal, as the host
+   does for returned ids) and returns its item number (-1: no known item). */
+static lua_Integer recpipe_scores_key(lua_State *L, recpipe_ctx *c, int idx, const char *what, lua_Integer i) {
+    idx = lua_absindex(L, idx);
+    int t = lua_type(L, idx);
+    if (t == LUA_TNUMBER && lua_isinteger(L, idx)) {
+        lua_tolstring(L, idx, NULL); /* converts the slot in place */
+    } else if (t != LUA_TSTRING) {
+        if (i > 0) luaL_error(L, "scores:%s: item id %I is a %s; use a string", what, i, luaL_typename(L, idx));
+        luaL_error(L, "scores:%s: the item id is a %s; use a string", what, luaL_typename(L, idx));
+    }
+    return recpipe_item_number(L, c, idx);
+}
+
+/* One (id at `key`, value) addition; an unknown id goes to the table of unknown ids. */
+static void recpipe_scores_add_one(lua_State *L, recpipe_ctx *c, int self, recpipe_scores *s, int key,
+                                   double value, lua_Integer i) {
+    lua_Integer n = recpipe_scores_key(L, c, key, "add", i);
+    if (n >= 0) {
+        recpipe_scores_add_number(L, self, s, (int32_t)n, value);
+        return;
+    }
+    key = lua_absindex(L, key);
+    recpipe_scores_unknown(L, self);
+    lua_pushvalue(L, key);
+    double old = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -1) : 0.0;
+    lua_pop(L, 1);
+    lua_pushvalue(L, key);
+    lua_pushnumber(L, old + value);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+static double recpipe_scores_number(lua_State *L, int idx, lua_Integer i) {
+    if (lua_type(L, idx) != LUA_TNUMBER) {
+        if (i > 0) luaL_error(L, "scores:add: score %I is a %s, not a number", i, luaL_typename(L, idx));
+        luaL_error(L, "scores:add: the score is a %s, not a number", luaL_typename(L, idx));
+    }
+    return lua_tonumber(L, idx);
+}
+
+/* The ctx.neighbors owner whose items (sign > 0) or scores (sign < 0) list is the table at idx. */
+static lua_Integer recpipe_neighbor_owner(lua_State *L, recpipe_ctx *c, int idx) {
+    if (c->lists_ref <= 0 || c->nb_offsets == NULL) return 0;
+    idx = lua_absindex(L, idx);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->lists_ref);
+    lua_pushvalue(L, idx);
+    lua_Integer o = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+    lua_pop(L, 2);
+    return o;
+}
+
+/* s:add(id, score) | s:add(ids, scores [, weight]) | s:add(ids, score [, weight]) */
+static int recpipe_scores_add(lua_State *L) {
+    recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
+    recpipe_ctx *c = recpipe_getctx(L);
+    if (lua_type(L, 2) != LUA_TTABLE) {
+        luaL_checkany(L, 2);
+        double value = recpipe_scores_number(L, 3, 0);
+        recpipe_scores_add_one(L, c, 1, s, 2, value, 0);
+        return 0;
+    }
+    int each = lua_type(L, 3) == LUA_TTABLE;
+    double single = each ? 0.0 : recpipe_scores_number(L, 3, 0);
+    int weighted = !lua_isnoneornil(L, 4);
+    double w = weighted ? luaL_checknumber(L, 4) : 1.0;
+    lua_Integer o = each ? recpipe_neighbor_owner(L, c, 2) : 0;
+    if (o > 0 && recpipe_neighbor_owner(L, c, 3) == -o) {
+        /* A ctx.neighbors list with its own scores: the host's numbers, same order and sums. */
+        int64_t from = c->nb_offsets[o - 1], to = c->nb_offsets[o];
+        recpipe_charge(L, (lua_Integer)(to - from));
+        for (int64_t k = from; k < to; k++) {
+            double v = weighted ? c->nb_scores[k] * w : c->nb_scores[k];
+            if (c->nb_items[k] >= 0) {
+                recpipe_scores_add_number(L, 1, s, c->nb_items[k], v);
+            } else {
+                lua_geti(L, 2, (lua_Integer)(k - from + 1));
+                recpipe_scores_add_one(L, c, 1, s, -1, v, (lua_Integer)(k - from + 1));
+                lua_pop(L, 1);
+            }
+        }
+        return 0;
+    }
+    lua_Integer n = luaL_len(L, 2);
+    recpipe_charge(L, n);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 2, i);
+        double v = single;
+        if (each) {
+            lua_geti(L, 3, i);
+            v = recpipe_scores_number(L, -1, i);
+            lua_pop(L, 1);
+        }
+        if (weighted) v = v * w;
+        recpipe_scores_add_one(L, c, 1, s, -1, v, i);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+static void recpipe_scores_remove_one(lua_State *L, recpipe_ctx *c, recpipe_scores *s, int key, lua_Integer i) {
+    lua_Integer n = recpipe_scores_key(L, c, key, "remove", i);
+    if (n >= 0) {
+        lua_Integer e = recpipe_scores_find(s, (int32_t)n);
+        if (e >= 0 && s->items[e] >= 0) {
+            s->items[e] = -1 - s->items[e];
+            s->live--;
+        }
+        return;
+    }
+    key = lua_absindex(L, key);
+    if (lua_getiuservalue(L, 1, 3) == LUA_TTABLE) {
+        lua_pushvalue(L, key);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
+}
+
+/* s:remove(id) | s:remove(ids) */
+static int recpipe_scores_remove(lua_State *L) {
+    recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
+    recpipe_ctx *c = recpipe_getctx(L);
+    if (lua_type(L, 2) != LUA_TTABLE) {
+        luaL_checkany(L, 2);
+        recpipe_scores_remove_one(L, c, s, 2, 0);
+        return 0;
+    }
+    lua_Integer n = luaL_len(L, 2);
+    recpipe_charge(L, n);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 2, i);
+        recpipe_scores_remove_one(L, c, s, -1, i);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* s:get(id): the score, or nil. */
+static int recpipe_scores_get(lua_State *L) {
+    recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
+    recpipe_ctx *c = recpipe_getctx(L);
+    luaL_checkany(L, 2);
+    lua_Integer n = recpipe_scores_key(L, c, 2, "get", 0);
+    if (n >= 0) {
+        lua_Integer e = recpipe_scores_find(s, (int32_t)n);
+        if (e >= 0 && s->items[e] >= 0) lua_pushnumber(L, s->values[e]); else lua_pushnil(L);
+        return 1;
+    }
+    if (lua_getiuservalue(L, 1, 3) != LUA_TTABLE) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+/* #s: the items with a score (known and unknown ids). */
+static int recpipe_scores_len(lua_State *L) {
+    recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
+    lua_Integer n = s->live;
+    if (lua_getiuservalue(L, 1, 3) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2) != 0) {
+            n++;
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushinteger(L, n);
+    return 1;
+}
+
+static int recpipe_scores_tostring(lua_State *L) {
+    recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
+    lua_pushfstring(L, "scores (%I items)", s->live);
+    return 1;
+}
+
+static int recpipe_scores_newindex(lua_State *L) {
+    return luaL_error(L, "scores are changed with s:add(id, score) and s:remove(id) (tried to set '%s')",
+                      luaL_tolstring(L, 2, NULL));
+}
+
+/* ctx.scores(): a new, empty score table. */
+static int recpipe_scores_new(lua_State *L) {
+    recpipe_ctx *c = recpipe_getctx(L);
+    if (c->item_ref <= 0) return luaL_error(L, "ctx.scores() is only available in candidates plugins");
+    recpipe_scores *s = (recpipe_scores *)lua_newuserdatauv(L, sizeof(recpipe_scores), 3);
+    memset(s, 0, sizeof(*s));
+    s->mask = -1;
+    luaL_setmetatable(L, RECPIPE_SCORES_MT);
+    return 1;
+}
+
+/* The score table at idx, or NULL (for the host reading a plugin's result). */
+static inline recpipe_scores *recpipe_toscores(lua_State *L, int idx) {
+    return (recpipe_scores *)luaL_testudata(L, idx, RECPIPE_SCORES_MT);
+}
+
+/* Creates the score table metatable once per state. */
+static inline void recpipe_setup_scores(lua_State *L) {
+    luaL_newmetatable(L, RECPIPE_SCORES_MT);
+    lua_newtable(L);
+    lua_pushcfunction(L, recpipe_scores_add);
+    lua_setfield(L, -2, "add");
+    lua_pushcfunction(L, recpipe_scores_remove);
+    lua_setfield(L, -2, "remove");
+    lua_pushcfunction(L, recpipe_scores_get);
+    lua_setfield(L, -2, "get");
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, recpipe_scores_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, recpipe_scores_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, recpipe_scores_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+}
+
+static inline lua_CFunction recpipe_fn_scores_new(void) { return recpipe_scores_new; }
+
+#endif
