@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Small data-parallel loops over `DispatchQueue.concurrentPerform`, shared by the numeric kernels.
 ///
@@ -13,26 +12,25 @@ import Synchronization
 ///   writes one partial result per block and then combines the partials in block order is therefore
 ///   bit-identical whatever the number of threads and however the scheduler interleaves them.
 package enum Parallel {
-    /// The default number of workers: the active processor count (at least 1), or the limit set
-    /// with ``limitWorkers(to:)`` (`recpipe run --threads N`, `RECPIPE_THREADS`) when that is lower.
+    /// The default number of workers: the active processor count (at least 1), or the cap of
+    /// ``workerLimit`` (`recpipe run --threads N`, `RECPIPE_THREADS`) when that is lower.
     package static var defaultWorkers: Int {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let cap = workerLimit.load(ordering: .relaxed)
+        let cap = workerLimit
         return cap > 0 ? min(cap, cores) : cores
     }
 
-    /// The process-wide cap on ``defaultWorkers``; 0 means none.
-    private static let workerLimit = Atomic<Int>(0)
+    /// The cap on ``defaultWorkers`` for the current task and the tasks it starts (a run's stages
+    /// are child tasks of the command's); 0 means none. Task-local, so a cap never reaches work
+    /// outside the run that set it (another command in the same process, a test beside it).
+    @TaskLocal package static var workerLimit = 0
 
-    /// Caps every loop that uses the default worker count (stages, the CSV parser, ALS with
-    /// `threads: 0`, kNN) at `threads` workers for the rest of the process; 0 removes the cap.
-    /// Results do not depend on it: every parallel reduction here is independent of the worker count.
-    package static func limitWorkers(to threads: Int) {
-        workerLimit.store(max(0, threads), ordering: .relaxed)
+    /// Runs `body` with every loop that uses the default worker count (stages, the CSV parser, ALS
+    /// with `threads: 0`, kNN) capped at `threads` workers; 0 removes the cap. Results do not
+    /// depend on it: every parallel reduction here is independent of the worker count.
+    package static func withWorkerLimit<T>(_ threads: Int, _ body: () async throws -> T) async rethrows -> T {
+        try await $workerLimit.withValue(max(0, threads), operation: body)
     }
-
-    /// The cap set with ``limitWorkers(to:)``; 0 when there is none.
-    package static var workerLimitSetting: Int { workerLimit.load(ordering: .relaxed) }
 
     /// Calls `body` on disjoint contiguous ranges covering `0..<count`, concurrently.
     ///

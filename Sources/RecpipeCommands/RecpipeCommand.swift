@@ -74,7 +74,7 @@ package struct RecpipeCommand: AsyncParsableCommand {
                 Console.error("error: RECPIPE_THREADS must be a whole number of at least 1 (got '\(value)')")
                 return 2
             }
-            Parallel.limitWorkers(to: threads)
+            return await Parallel.withWorkerLimit(threads) { await execute(Array(CommandLine.arguments.dropFirst())) }
         }
         return await execute(Array(CommandLine.arguments.dropFirst()))
     }

@@ -118,15 +118,15 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard let threads else { return try await runPipeline() }
+        try await Parallel.withWorkerLimit(threads) { try await runPipeline() }
+    }
+
+    private func runPipeline() async throws {
         let spec = try pipeline.load()
         var options = RunOptions()
         if let jobs { options.jobs = jobs }
-        let previousLimit = Parallel.workerLimitSetting
-        if let threads {
-            options.threads = threads
-            Parallel.limitWorkers(to: threads)
-        }
-        defer { Parallel.limitWorkers(to: previousLimit) }
+        if let threads { options.threads = threads }
         options.force = force
         options.only = only
         options.from = from

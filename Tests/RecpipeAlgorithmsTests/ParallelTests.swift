@@ -62,21 +62,24 @@ struct ParallelTests {
         #expect(ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } == [0..<4, 4..<8, 8..<10])
     }
 
-    @Test("a worker limit caps the default worker count and a default loop, and 0 removes it")
-    func workerLimitCapsTheDefault() {
+    @Test("a worker limit caps the default worker count and a default loop, in its task only")
+    func workerLimitCapsTheDefault() async {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let previous = Parallel.workerLimitSetting
-        defer { Parallel.limitWorkers(to: previous) }
-        Parallel.limitWorkers(to: 1)
-        #expect(Parallel.defaultWorkers == 1)
-        #expect(Parallel.workers(0) == 1)
-        let chunks = Mutex(0)
-        Parallel.forEachChunk(count: 10_000, minChunk: 1) { _ in chunks.withLock { $0 += 1 } }
-        #expect(chunks.withLock { $0 } == 1)
-        Parallel.limitWorkers(to: cores + 5)
+        let chunks = await Parallel.withWorkerLimit(1) { () async -> Int in
+            #expect(Parallel.defaultWorkers == 1)
+            #expect(Parallel.workers(0) == 1)
+            // A child task (a run's stage) sees the cap too.
+            let child = await Task { Parallel.defaultWorkers }.value
+            #expect(child == 1)
+            let n = Mutex(0)
+            Parallel.forEachChunk(count: 10_000, minChunk: 1) { _ in n.withLock { $0 += 1 } }
+            return n.withLock { $0 }
+        }
+        #expect(chunks == 1)
+        await Parallel.withWorkerLimit(cores + 5) { #expect(Parallel.defaultWorkers == cores) }
+        await Parallel.withWorkerLimit(0) { #expect(Parallel.defaultWorkers == cores) }
+        // Outside, nothing is capped.
+        #expect(Parallel.workerLimit == 0)
         #expect(Parallel.defaultWorkers == cores)
-        Parallel.limitWorkers(to: 0)
-        #expect(Parallel.defaultWorkers == cores)
-        #expect(Parallel.workerLimitSetting == 0)
     }
 }
