@@ -99,6 +99,10 @@ package struct IngestOptions: Sendable {
     /// `nil` infers every column.
     package var schema: [ColumnSpec]?
     package var onlySchemaColumns = false
+    /// JSON Lines: `schema` is the whole table (an `include` read against its main input): no
+    /// column is inferred, a key outside it is not read and the lines with one are counted
+    /// (`ignoredKeyLines`), and a column no object has is all null.
+    package var fixedColumns = false
     /// Rows sampled (from the top) to infer types of columns without a spec.
     package var inferenceRows = 1000
     package var onBadRow: BadRowPolicy = .quarantine
@@ -151,6 +155,10 @@ package struct IngestResult: Sendable {
     /// Rows dropped because they repeat a `unique` key (also counted in `rowsRejected`).
     package var duplicateRows = 0
     package var firstReplacedUTF8: (line: Int, column: String)?
+    /// JSON Lines: objects kept with a key that is not a column (a key first seen after the
+    /// inference sample), and the first such line and key; the key's values are not read.
+    package var ignoredKeyLines = 0
+    package var firstIgnoredKey: (line: Int, key: String)?
 
     package init(
         table: Table, rowsIn: Int, rowsOk: Int, rowsRejected: Int, rejects: [RejectedRow], schema: [ColumnSpec]

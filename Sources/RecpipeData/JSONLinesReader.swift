@@ -4,11 +4,16 @@ import RecpipeCore
 /// Reads JSON Lines (one object per line) into a `Table`, with the same schema, null and bad-row
 /// rules as `CSVReader`. Without a schema, columns are the keys seen in the first
 /// `inferenceRows` objects (sorted by name; later new keys are ignored) with types inferred
-/// from the JSON values. A line that is not a JSON object, or a value that does not fit its
-/// column, becomes a `RejectedRow`.
+/// from the JSON values; keys first seen later are not read, and the lines that have one are
+/// counted (`ignoredKeyLines`). A line that is not a JSON object, an object with none of the
+/// columns' keys, or a value that does not fit its column, becomes a `RejectedRow`.
 ///
 /// Complexity: O(bytes); one `JSONDecoder` pass per line.
 package enum JSONLinesReader {
+    /// The key `recpipe serve` adds to each line of its event log (receive time, Unix ms); an
+    /// ingest `include` keeps it as a column, so the server can tell which lines a run has read.
+    package static let receivedKey = "_received_ms"
+
     enum JSONValue: Decodable {
         case null, bool(Bool), int(Int64), double(Double), string(String), nested
 
@@ -73,7 +78,9 @@ package enum JSONLinesReader {
 
         // Schema: given specs first, inferred for the remaining sampled keys.
         var specs = options.schema ?? []
-        if !options.onlySchemaColumns {
+        if options.fixedColumns {
+            // The schema is the whole table: nothing is inferred, nothing is required.
+        } else if !options.onlySchemaColumns {
             let given = Set(specs.map(\.name))
             let sample = objects.prefix(options.inferenceRows)
             let keys = Set(sample.flatMap { $0.1.keys }).subtracting(given).sorted()
@@ -90,7 +97,26 @@ package enum JSONLinesReader {
 
         var cells = [[Value]](repeating: [], count: specs.count)
         var ok = 0
+        let columnKeys = Set(specs.map(\.name))
+        let dataKeys = columnKeys.subtracting([Self.receivedKey])
+        var ignoredKeyLines = 0
+        var firstIgnoredKey: (line: Int, key: String)?
         rowLoop: for (line, obj, raw) in objects {
+            // An object that shares no key with the columns carries none of their data: it would be
+            // a row of nulls, so it is a bad row (a misspelt or foreign record), not a silent one.
+            if !dataKeys.isEmpty, !obj.keys.contains(where: dataKeys.contains) {
+                let shown = specs.map(\.name).filter(dataKeys.contains)
+                let names = shown.prefix(6).joined(separator: ", ") + (shown.count > 6 ? ", …" : "")
+                rejects.append(
+                    RejectedRow(
+                        line: line, raw: String(decoding: raw, as: UTF8.self),
+                        reason: "no key of this object is a column (\(names))"))
+                continue rowLoop
+            }
+            if !options.onlySchemaColumns, let key = obj.keys.filter({ !columnKeys.contains($0) }).min() {
+                ignoredKeyLines += 1
+                if firstIgnoredKey == nil { firstIgnoredKey = (line, key) }
+            }
             var row: [Value] = []
             for (j, spec) in specs.enumerated() {
                 guard let v = convert(obj[spec.name] ?? .null, spec.type, formats[j]) else {
@@ -116,9 +142,12 @@ package enum JSONLinesReader {
             throw IngestError(
                 .invalidOption, path: path, "\(error)", hint: "use 'rename' to give columns distinct names")
         }
-        return IngestResult(
+        var result = IngestResult(
             table: table, rowsIn: ok + rejects.count, rowsOk: ok, rowsRejected: rejects.count,
             rejects: options.onBadRow == .skip ? [] : rejects, schema: specs)
+        result.ignoredKeyLines = ignoredKeyLines
+        result.firstIgnoredKey = firstIgnoredKey
+        return result
     }
 
     private static func infer(_ key: String, _ values: [JSONValue]) -> ColumnSpec {

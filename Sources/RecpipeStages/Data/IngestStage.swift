@@ -115,6 +115,7 @@ struct IngestStage: Stage {
             }
         }
         var warnings: [String] = []
+        var unreadLines = 0
         if let include = context.optionalPath("include") {
             if source != nil {
                 throw StageError(
@@ -124,15 +125,27 @@ struct IngestStage: Stage {
             }
             let files = Self.includedFiles(include)
             var rows = 0
+            // The log is read against the main input's columns (and the server's receive stamp): a
+            // line with none of them is a bad row, a key outside them is counted, not read.
+            var includeOptions = options
+            includeOptions.schema = result.schema + [ColumnSpec(JSONLinesReader.receivedKey, .int)]
+            includeOptions.fixedColumns = true
+            var firstUnread: (file: String, line: Int, key: String)?
             for file in files {
                 let part: IngestResult
                 do {
-                    part = try JSONLinesReader.read(path: file, options: options)
+                    part = try JSONLinesReader.read(path: file, options: includeOptions)
                 } catch let e as IngestError {
                     throw StageError(
                         "include '\(e.path)': \(e.message)", code: .init(rawValue: e.code.rawValue),
                         at: context.location(of: "include"),
                         hint: e.hint)
+                }
+                if part.ignoredKeyLines > 0 {
+                    unreadLines += part.ignoredKeyLines
+                    if firstUnread == nil, let k = part.firstIgnoredKey {
+                        firstUnread = ((file as NSString).lastPathComponent, k.line, k.key)
+                    }
                 }
                 do {
                     result.table = try result.table.concatenating(part.table)
@@ -153,6 +166,17 @@ struct IngestStage: Stage {
             notes.append(
                 "include: \(rows) row(s) from \(files.count) file(s) at \(context.string("include"))"
                     + (files.isEmpty ? " (nothing there yet)" : ""))
+            if let first = firstUnread {
+                warnings.append(
+                    "include: \(unreadLines) line(s) have a key that is not a column of the main input and was not read "
+                        + "(first: \(first.file) line \(first.line), key '\(first.key)'); "
+                        + "check the log's keys against the schema")
+            }
+        }
+        if result.ignoredKeyLines > 0, let first = result.firstIgnoredKey {
+            warnings.append(
+                "\(result.ignoredKeyLines) line(s) have a key that is not a column and was not read (first: line "
+                    + "\(first.line), key '\(first.key)'); list it under `schema:` to read it")
         }
         if context.param("schema") == nil {
             notes.append("inferred schema (paste under `with:` to pin it):")
@@ -168,12 +192,14 @@ struct IngestStage: Stage {
                 try TableWriter.writeRejects(result.rejects, to: rejectsPath)
                 warnings.append("\(result.rowsRejected) bad rows written to \(rejectsPath) (\(first))")
             } else {
-                warnings.append("\(result.rowsRejected) bad rows skipped (\(first))")
+                warnings.append("\(result.rowsRejected) bad rows skipped" + (first.isEmpty ? "" : " (\(first))"))
             }
         }
         var counters: [StageOutput.Counter] = [
             .init("rows_ok", result.rowsOk), .init("rows_rejected", result.rowsRejected),
         ]
+        if result.ignoredKeyLines > 0 { counters.append(.init("lines_with_unread_keys", result.ignoredKeyLines)) }
+        if unreadLines > 0 { counters.append(.init("include_lines_with_unread_keys", unreadLines)) }
         if let key = options.uniqueKey {
             counters.append(.init("duplicates", result.duplicateRows))
             if result.duplicateRows > 0 {
