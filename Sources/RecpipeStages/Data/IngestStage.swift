@@ -19,7 +19,7 @@ struct IngestStage: Stage {
             ParamSpec(
                 "include", .path,
                 doc:
-                    "JSON Lines appended after `path` with the same schema: a file, or a folder of *.jsonl (e.g. `recpipe serve`'s event log, serve-log); missing = nothing to add"
+                    "JSON Lines appended after `path`, read with its columns: a file, or a folder of *.jsonl (e.g. `recpipe serve`'s event log, serve-log); missing = nothing to add; a line with none of the columns is a bad row, another key is counted and not read"
             ),
             ParamSpec(
                 "format", .choice(["auto", "csv", "jsonl"]), default: .string("auto"),
