@@ -68,6 +68,17 @@ import Testing
             out.warnings.contains("recs: 1 users and 0 candidate items are not in the split and were ignored"),
             "\(out.warnings)")
         #expect(F.metric(try #require(out.artifact as? Table), "recs", "precision@2") == 0.25)
+
+        // The same 'stranger' with the popular fallback as its list (a profiled user the models
+        // never saw): expected, not warned.
+        let fallback = Recommendations(
+            users: recs.users, items: recs.items, offsets: recs.offsets, itemIndices: recs.itemIndices,
+            scores: recs.scores, provenance: recs.provenance, fallbackUsers: [3])
+        let quiet = try await EvaluateStage().run(
+            StageHarness.context(
+                "evaluate", params: ["k": .int(2)],
+                inputs: ["split": [("split", Self.split)], "models": [("recs", fallback)]]))
+        #expect(!quiet.warnings.contains { $0.contains("not in the split") }, "\(quiet.warnings)")
     }
 
     @Test func anEmptyTestSplitGivesNAAndNullNotZero() async throws {

@@ -88,6 +88,34 @@ import Testing
         #expect(RankFixture.counter(out, "fallback_users") == 1)
     }
 
+    @Test func aUserThePopularStageHasNoRowForGetsTheOverallList() async throws {
+        // Popular rows are the overall ranking I1 (5) > I2 (3) > I3 (1) less each user's seen items;
+        // U9 is profiled but in no list (dropped by min_user_events, say): the overall list, as
+        // long as the longest row.
+        let c = RankFixture.candidates("a", [("U1", [("I2", 1)]), ("U2", [("I3", 1)])])
+        let popular = RankFixture.candidates(
+            "popular", [("U1", [("I2", 3), ("I3", 1)]), ("U2", [("I1", 5), ("I2", 3)])])
+        let profiles = RankFixture.profiles([("U1", "0", ""), ("U2", "0", ""), ("U9", "0", "")])
+        let (r, out) = try await RankFixture.run(
+            [:], candidates: [("a", c)], profiles: profiles, seen: RankFixture.seen([("U1", ["I1"])]),
+            popular: popular)
+        #expect(RankFixture.list(r, "U9") == ["I1", "I2"])
+        #expect(RankFixture.provenance(r, "U9").allSatisfy { $0.hasPrefix("popular ") && $0.hasSuffix("; fallback") })
+        #expect(RankFixture.list(r, "U1") == ["I2"])
+        #expect(r.fallbackUsers == [Int32(r.users["U9"]!)])
+        #expect(RankFixture.counter(out, "empty_users") == 0)
+        #expect(out.warnings.isEmpty)
+
+        // Popularity within groups (an item scored differently in two rows): no overall list to
+        // give, so U9 stays empty and is warned about.
+        let grouped = RankFixture.candidates("popular", [("U1", [("I2", 3)]), ("U2", [("I2", 7)])])
+        let (g, gout) = try await RankFixture.run(
+            [:], candidates: [("a", c)], profiles: profiles, seen: RankFixture.seen([("U1", ["I1"])]),
+            popular: grouped)
+        #expect(RankFixture.list(g, "U9").isEmpty)
+        #expect(gout.warnings.contains { $0.contains("no candidate input has any item for them") })
+    }
+
     @Test func userLeftEmptyIsCountedAndWarned() async throws {
         let c = RankFixture.candidates("a", [("U1", [("I1", 5)])])
         let (r, out) = try await RankFixture.run([:], candidates: [("a", c)], seen: RankFixture.seen([("U1", ["I1"])]))

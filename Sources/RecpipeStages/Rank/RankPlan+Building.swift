@@ -81,8 +81,15 @@ extension RankPlan {
             sources[i].userRow = userRows(sources[i].candidates.users, userIndex, fallbackRow: nil)
         }
         if let p = popular {
-            let ids = p.candidates.users
-            let global = ids["*"] ?? ids["__all__"] ?? ids[""] ?? (ids.count == 1 ? 0 : nil)
+            var ids = p.candidates.users
+            var global = ids["*"] ?? ids["__all__"] ?? ids[""] ?? (ids.count == 1 ? 0 : nil)
+            if global == nil, let overall = Self.overallRow(p.candidates) {
+                // A user the popular stage has no row for (profiled from rows its interactions
+                // leave out) gets the overall list, as `recpipe serve` gives an unknown visitor.
+                popular!.candidates = p.candidates.appendingRow(user: "*", overall)
+                ids = popular!.candidates.users
+                global = ids.count - 1
+            }
             popular!.userRow = userRows(ids, userIndex, fallbackRow: global.map(Int32.init))
         }
 
@@ -194,5 +201,36 @@ extension RankPlan {
             if let g = userIndex[id] { rows[Int(g)] = Int32(r) }
         }
         return rows
+    }
+}
+
+extension RankPlan {
+    /// The one ranking every row of a popular stage's lists is cut from (each row: the overall
+    /// list less that user's seen items), as long as the longest row; nil when two rows give an
+    /// item different scores (popularity within groups) or there are no rows. O(entries + items log items).
+    static func overallRow(_ c: Candidates) -> [(item: Int32, score: Float)]? {
+        guard c.users.count > 0 else { return nil }
+        var score = [Float](repeating: .nan, count: c.items.count)
+        var longest = 0
+        for u in 0..<c.users.count {
+            let r = c.range(user: u)
+            longest = max(longest, r.count)
+            for p in r {
+                let i = Int(c.itemIndices[p]), s = c.scores[p]
+                if score[i].isNaN { score[i] = s } else if score[i] != s { return nil }
+            }
+        }
+        let ranked = score.indices.filter { !score[$0].isNaN }.sorted { (score[$0], -$0) > (score[$1], -$1) }
+        return ranked.prefix(longest).map { (Int32($0), score[$0]) }
+    }
+}
+
+extension Candidates {
+    /// These lists with one more row, `list` for `user`.
+    func appendingRow(user: String, _ list: [(item: Int32, score: Float)]) -> Candidates {
+        Candidates(
+            source: source, users: IDMap(users.ids + [user]), items: items,
+            offsets: offsets + [offsets[offsets.count - 1] + list.count], itemIndices: itemIndices + list.map(\.item),
+            scores: scores + list.map(\.score))
     }
 }

@@ -78,6 +78,7 @@ struct EvaluateStage: Stage {
         }
         for input in context.inputs["models"] ?? [] {
             let candidates: Candidates
+            var fallbackUsers: Set<Int32> = []
             if let c = input.artifact as? Candidates {
                 candidates = c
             } else if let f = input.artifact as? Factors {
@@ -87,12 +88,13 @@ struct EvaluateStage: Stage {
                 candidates = Candidates(
                     source: input.stage, users: r.users, items: r.items, offsets: r.offsets, itemIndices: r.itemIndices,
                     scores: r.scores)
+                fallbackUsers = Set(r.fallbackUsers)
             } else {
                 throw StageError(
                     "input '\(input.stage)' on port 'models' is a \(input.kind), not candidates, factors or recommendations",
                     code: .wrongInput, at: context.spec.location)
             }
-            let (lists, droppedItems, unknownUsers) = Self.align(candidates, to: split)
+            let (lists, droppedItems, unknownUsers) = Self.align(candidates, to: split, fallbackUsers: fallbackUsers)
             if droppedItems + unknownUsers > 0 {
                 warnings.append(
                     "\(input.stage): \(unknownUsers) users and \(droppedItems) candidate items are not in the split and were ignored"
@@ -179,8 +181,9 @@ struct EvaluateStage: Stage {
         }
     }
 
-    /// Candidate lists re-indexed to the split's users and items (by id).
-    static func align(_ c: Candidates, to split: EvaluationSplit) -> (
+    /// Candidate lists re-indexed to the split's users and items (by id). `fallbackUsers`: rows of
+    /// `c` whose list is a rank stage's popular fallback.
+    static func align(_ c: Candidates, to split: EvaluationSplit, fallbackUsers: Set<Int32> = []) -> (
         lists: [[Int32]], droppedItems: Int, unknownUsers: Int
     ) {
         var lists = [[Int32]](repeating: [], count: split.train.users.count)
@@ -189,10 +192,11 @@ struct EvaluateStage: Stage {
         if !sameItems { itemMap = c.items.ids.map { id in split.train.items[id].map(Int32.init) ?? -1 } }
         var dropped = 0, unknown = 0
         for u in 0..<c.users.count {
-            // A user outside the split with an empty list loses nothing (a rank stage lists every
-            // profiled user, also those the models' data left out): not counted as ignored.
+            // A user outside the split with an empty list, or only the popular fallback, loses
+            // nothing (a rank stage lists every profiled user, also those the models' data left
+            // out, and gives them the fallback): not counted as ignored.
             guard let su = split.train.users[c.users[u]] else {
-                if !c.range(user: u).isEmpty { unknown += 1 }
+                if !c.range(user: u).isEmpty, !fallbackUsers.contains(Int32(u)) { unknown += 1 }
                 continue
             }
             var list: [Int32] = []
