@@ -34,7 +34,9 @@ struct RankStage: Stage {
             ),
             PortSpec(
                 "popular", accepts: [.candidates], required: false,
-                doc: "fallback list for users whose candidates are all filtered out"),
+                doc:
+                    "fallback list for users whose candidates are all filtered out; a user it has no row for (profiled, in no model's data) gets its overall list"
+            ),
         ],
         params: [
             ParamSpec(
