@@ -36,11 +36,19 @@ package enum EventLogPlace {
         else { return }
         let mine = defaultPath(spec)
         let folder = (mine as NSString).deletingLastPathComponent
+        // When this pipeline's log already has lines, a `mv` would drop them: the old lines go
+        // first (they are older), and a batch run then reads them all before the server starts.
+        let hasOwn = ((try? FileManager.default.attributesOfItem(atPath: mine))?[.size] as? NSNumber)?.intValue ?? 0 > 0
+        let move =
+            hasOwn
+            ? "put its lines before those of this pipeline's log (cat \(shared) \(mine) > \(mine).new && mv \(mine).new \(mine) && rm \(shared)), "
+                + "then `recpipe run` the pipeline so that its batch reads them"
+            : "move the file there (mkdir -p \(folder) && mv \(shared) \(mine))"
         throw .setup(
             "\(shared) holds events logged by an earlier `recpipe serve`, which shared that file among every pipeline of the folder; "
-                + "each pipeline now has a log of its own (\(mine)). If those events are \(spec.name)'s, move the file there "
-                + "(mkdir -p \(folder) && mv \(shared) \(mine)); if they are another pipeline's, move it to serve-log/<that pipeline's file name>/; "
-                + "or name a log with --event-log")
+                + "each pipeline now has a log of its own (\(mine)). If those events are \(spec.name)'s, \(move); "
+                + "if they are another pipeline's, move it to serve-log/<that pipeline's file name>/; or name a log with --event-log"
+        )
     }
 
     /// The ingest stages with an `include`, and whether it names the log at `path` (the file

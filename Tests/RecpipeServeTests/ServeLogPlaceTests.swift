@@ -151,6 +151,18 @@ import Testing
         #expect(r.err.contains("error: \(shared) holds events logged by an earlier `recpipe serve`"), "\(r.err)")
         #expect(r.err.contains("mv \(shared) \(mine)"), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: mine))
+
+        // This pipeline's log has lines already: a `mv` would drop them, so the advice keeps both.
+        TestSupport.write(
+            #"{"user_id":"u2","item_id":"b1","event":"view","timestamp":"2026-10-21 12:00:00","_received_ms":9}"#
+                + "\n",
+            to: "serve-log/p/events.jsonl", in: shop.dir)
+        let both = await ServeShop.quiet(["serve", shop.pipeline, "--port", "0"])
+        #expect(both.code == 2)
+        #expect(
+            both.err.contains("cat \(shared) \(mine) > \(mine).new && mv \(mine).new \(mine) && rm \(shared)"),
+            "\(both.err)")
+        #expect(!both.err.contains("mv \(shared) \(mine)"), "\(both.err)")
     }
 
     /// A last line torn by a crash of the machine (no newline) stays one unreadable line: the next
