@@ -20,9 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
             updates the user's profile, tags, ALS vector and ranked list. Rules files are reloaded \
             when they change (or on POST /v1/rules/reload); a broken file keeps the old rules.
 
-            The event log is JSON Lines in the pipeline's event schema; let the next `recpipe run` \
-            read it with `include:` on the events ingest stage (see pipelines/demo.yaml). On start, \
-            the lines the loaded run did not read are replayed.
+            The event log is JSON Lines in the pipeline's event schema, one per pipeline file \
+            (serve-log/demo/events.jsonl for pipelines/demo.yaml); let the next `recpipe run` read \
+            it with `include: serve-log/demo` on the events ingest stage (see pipelines/demo.yaml). \
+            On start, the lines the loaded run did not read are replayed.
 
             Bound to anything but 127.0.0.1/localhost, writes need a bearer token \
             (RECPIPE_SERVE_TOKEN or --token-file).
@@ -44,7 +45,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The rank stage to serve (default: the pipeline's only rank stage).")
     var stage: String?
 
-    @Option(help: "The event log (JSON Lines; default: serve-log/events.jsonl beside the pipeline file).")
+    @Option(
+        help:
+            "The event log (JSON Lines; default: serve-log/<pipeline file name without .yaml>/events.jsonl beside the pipeline file)."
+    )
     var eventLog: String?
 
     @Option(help: "A file whose first line is the bearer token for writes (else RECPIPE_SERVE_TOKEN).")
@@ -78,14 +82,15 @@ struct ServeCommand: AsyncParsableCommand {
         options.port = port
         options.maxBodyBytes = maxBody
         options.cacheBytes = cacheMb << 20
-        options.logPath = StageContext.resolve(
-            eventLog ?? "serve-log/events.jsonl",
-            base: eventLog == nil ? spec.baseDirectory : FileManager.default.currentDirectoryPath)
+        options.logPath =
+            eventLog.map { StageContext.resolve($0, base: FileManager.default.currentDirectoryPath) }
+            ?? EventLogPlace.defaultPath(spec)
         var runOptions = RunOptions()
         runOptions.cacheDirectory = cacheDir
         let store = StageRegistry.runner.store(for: spec, options: runOptions)
         do {
             try options.resolveToken(environment: ProcessInfo.processInfo.environment, tokenFile: tokenFile)
+            if eventLog == nil { try EventLogPlace.checkNoSharedLog(spec) }
             let clock = ContinuousClock.now
             let (state, log, replay) = try ServeServer.prepare(
                 spec, store: store, pipelinePath: pipeline.pipeline, options: options, rankStage: stage)
@@ -95,8 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
             )
             Console.error(
                 "event log \(options.logPath!): \(replay.lines) line(s), \(replay.replayed) replayed, \(replay.inRun) already in the run"
-                    + (replay.readingStage.map { " (read by '\($0)')" }
-                        ?? " (no ingest stage includes it: all replayed; see `include:` in pipelines/demo.yaml)"))
+                    + (replay.readingStage.map { " (read by '\($0)')" } ?? ""))
+            if let warning = replay.warning { Console.error("warning: \(warning)") }
             for u in replay.unreadable.prefix(5) { Console.error("warning: \(u)") }
             if replay.unreadable.count > 5 {
                 Console.error("warning: … \(replay.unreadable.count - 5) more unreadable line(s)")

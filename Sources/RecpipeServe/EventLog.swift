@@ -23,9 +23,21 @@ package final class EventLog: Sendable {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ServeError.setup("cannot open the event log '\(path)': \(String(cString: strerror(errno)))")
+        }
+        // A last line without its newline was torn by a crash of the machine mid-write (it was
+        // never acknowledged): end it, so that the next event starts a line of its own instead of
+        // joining an unreadable one. The replay and the batch count the torn line as unreadable.
+        var last: UInt8 = 0
+        if lseek(fd, -1, SEEK_END) >= 0, read(fd, &last, 1) == 1, last != UInt8(ascii: "\n") {
+            var newline = UInt8(ascii: "\n")
+            guard Glibc.write(fd, &newline, 1) == 1, fdatasync(fd) == 0 else {
+                let reason = String(cString: strerror(errno))
+                Glibc.close(fd)
+                throw ServeError.setup("cannot end the torn last line of the event log '\(path)': \(reason)")
+            }
         }
         writer = Writer(fd: fd, path: path)
         let writer = writer

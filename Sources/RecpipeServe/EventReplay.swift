@@ -24,11 +24,19 @@ package enum EventReplay {
         /// The receive time (Unix ms) up to which the run read the log; nil: it did not read it.
         package var cutoff: Int64?
         package var readingStage: String?
+        /// Set when no ingest stage reads the log (``EventLogPlace/warning(path:spec:readers:)``).
+        package var warning: String?
     }
 
     static func replay(path: String, into state: ServeState, store: ArtifactStore) throws -> Result {
         var result = Result()
+        defer { state.noteReplay(result) }
         (result.readingStage, result.cutoff) = cutoff(for: path, spec: state.pipeline.spec, store: store)
+        if result.readingStage == nil {
+            let spec = state.pipeline.spec
+            result.warning = EventLogPlace.warning(
+                path: path, spec: spec, readers: EventLogPlace.readers(of: path, spec: spec))
+        }
         guard let data = FileManager.default.contents(atPath: path) else { return result }
         var objects: [[String: Any]] = []
         for (k, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
@@ -66,7 +74,6 @@ package enum EventReplay {
         result.unknownExamples = unknown.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map {
             ($0.key, $0.value)
         }
-        state.noteReplay(result)
         return result
     }
 
@@ -84,21 +91,13 @@ package enum EventReplay {
     /// The ingest stage reading the log through `include`, and the largest receive time in its
     /// stored table (`Int64.min` when it read no stamped line).
     static func cutoff(for path: String, spec: PipelineSpec, store: ArtifactStore) -> (String?, Int64?) {
-        let logPath = URL(fileURLWithPath: path).standardizedFileURL.path
-        let folder = (logPath as NSString).deletingLastPathComponent
-        let state = store.loadState()
-        for stage in spec.stages where stage.kind == "ingest" {
-            guard let inc = stage.params["include"]?.stringValue else { continue }
-            let resolved = StageContext.resolve(inc, base: spec.baseDirectory)
-            guard resolved == logPath || resolved == folder else { continue }
-            guard let fp = state.stages[stage.name]?.current.value,
-                let table = (try? store.load(fp))?.artifact as? Table
-            else { return (stage.name, nil) }
-            guard let c = table.columnIndex(EventLog.receivedKey) else { return (stage.name, Int64.min) }
-            var best = Int64.min
-            for r in 0..<table.rowCount { if let v = table.int(row: r, col: c) { best = max(best, v) } }
-            return (stage.name, best)
-        }
-        return (nil, nil)
+        guard let stage = EventLogPlace.readers(of: path, spec: spec).reading else { return (nil, nil) }
+        guard let fp = store.loadState().stages[stage]?.current.value,
+            let table = (try? store.load(fp))?.artifact as? Table
+        else { return (stage, nil) }
+        guard let c = table.columnIndex(EventLog.receivedKey) else { return (stage, Int64.min) }
+        var best = Int64.min
+        for r in 0..<table.rowCount { if let v = table.int(row: r, col: c) { best = max(best, v) } }
+        return (stage, best)
     }
 }

@@ -238,7 +238,6 @@ package enum ServeRoutes {
     static func status(_ state: ServeState, log: EventLog?) -> JSONValue {
         let p = state.pipeline
         let c = state.counts_
-        let figures = log?.figures
         return .object([
             ("pipeline", .string(p.spec.name)), ("file", .string(p.spec.file)), ("rank_stage", .string(p.rankStage)),
             ("loaded_run", .string(p.rankFingerprint)), ("as_of", .string(p.ranker.asOf)),
@@ -263,16 +262,21 @@ package enum ServeRoutes {
             ("rules_generation", .int(Int64(state.rulesGeneration))),
             ("rules", .array(state.ruleFiles.map(ruleFile))),
             ("online_refresh", onlineRefresh(p)),
-            (
-                "event_log",
-                log.map { l in
-                    .object([
-                        ("path", .string(l.path)), ("bytes", .int(figures?.bytes ?? 0)),
-                        ("lines_since_start", .int(Int64(figures?.lines ?? 0))),
-                        ("fsyncs_since_start", .int(Int64(figures?.commits ?? 0))),
-                    ])
-                } ?? .null
-            ),
+            ("event_log", eventLog(log, c)),
+        ])
+    }
+
+    /// The event log's part of `/v1/status`: where it is, what was written since start, and which
+    /// ingest stage reads it (or why none does).
+    static func eventLog(_ log: EventLog?, _ c: ServeState.Counts) -> JSONValue {
+        guard let log else { return .null }
+        let figures = log.figures
+        let readBy: JSONValue = c.logReadBy.map { .string($0) } ?? .null
+        let warning: JSONValue = c.logWarning.map { .string($0) } ?? .null
+        return .object([
+            ("path", .string(log.path)), ("bytes", .int(figures.bytes)),
+            ("lines_since_start", .int(Int64(figures.lines))), ("fsyncs_since_start", .int(Int64(figures.commits))),
+            ("read_by", readBy), ("warning", warning),
         ])
     }
 }

@@ -46,6 +46,9 @@ package final class ServeState: Sendable {
         /// Logged events skipped on replay: their item is not in the loaded catalogue.
         package var replaySkippedUnknownItems = 0
         package var replayUnreadableLines = 0
+        /// The ingest stage that reads the event log, or why none does (`/v1/status` `event_log`).
+        package var logReadBy: String?
+        package var logWarning: String?
         package var rejectedRequests = 0
         package var ruleErrors = 0
         package var lastRuleError: String?
@@ -98,6 +101,8 @@ package final class ServeState: Sendable {
         counts.withLock {
             $0.replaySkippedUnknownItems = r.unknownItems
             $0.replayUnreadableLines = r.unreadable.count
+            $0.logReadBy = r.readingStage
+            $0.logWarning = r.warning
         }
         metrics.replaySkipped(reason: "unknown_item").increment(by: Int64(r.unknownItems))
         metrics.replaySkipped(reason: "unreadable").increment(by: Int64(r.unreadable.count))

@@ -42,7 +42,7 @@ extension ServeShop {
                 uses: ingest
                 with:
                   path: lines.csv
-                  include: serve-log
+                  include: serve-log/p
                   schema:
                     InvoiceNo: { type: string, rename: invoice }
                     StockCode: { type: string, rename: item_id }

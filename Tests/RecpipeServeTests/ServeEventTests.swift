@@ -212,7 +212,7 @@ import Testing
             {"event":"view","item_id":"zz","timestamp":"2026-10-20 11:00:00","user_id":"u2","_received_ms":6}
             {"event":"view","item_id":"b4","timestamp":"2026-10-20 12:00:00","user_id":"u1","_received_ms":7}
 
-            """, to: "serve-log/events.jsonl", in: shop.dir)
+            """, to: "serve-log/p/events.jsonl", in: shop.dir)
         let (state, log, options, replay) = try shop.prepare()
         #expect(replay.lines == 3)
         #expect(replay.replayed == 1)

@@ -76,7 +76,7 @@ struct ServeShop {
                 uses: ingest
                 with:
                   path: events.csv
-                  include: serve-log
+                  include: serve-log/p
                   schema:
                     user_id: string
                     item_id: string
@@ -106,7 +106,11 @@ struct ServeShop {
         self.pipeline = pipeline
     }
 
-    var logPath: String { dir + "/serve-log/events.jsonl" }
+    /// The server's default log: `serve-log/<pipeline file stem>/events.jsonl` beside the pipeline.
+    var logPath: String {
+        dir + "/serve-log/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension
+            + "/events.jsonl"
+    }
 
     /// Runs a recpipe command line in-process without printing; returns the exit code and stderr.
     @discardableResult
@@ -129,7 +133,7 @@ struct ServeShop {
     {
         let spec = try spec()
         var options = ServeOptions()
-        options.logPath = logged ? logPath : nil
+        options.logPath = logged ? EventLogPlace.defaultPath(spec) : nil
         options.token = token
         options.watchInterval = nil
         options.maxBodyBytes = 4096
