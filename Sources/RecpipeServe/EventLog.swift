@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import RecpipeData
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ package final class EventLog: Sendable {
     package let path: String
     private let writer: Writer
     /// The key each log line carries besides the event's own fields.
-    package static let receivedKey = "_received_ms"
+    package static let receivedKey = JSONLinesReader.receivedKey
 
     /// Opens (creating it and its folder when needed) the log at `path` for appending, and starts
     /// its writer thread.
