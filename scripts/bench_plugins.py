@@ -14,7 +14,7 @@ def recpipe_stage(binary, label, args, stage):
            "--cache-dir", os.path.join(args.work, f"cache-{label}"),
            "--set", f"vars.file={os.path.abspath(args.data)}",
            "--set", f"vars.events={os.path.join(args.work, f'events-{args.users}.csv')}"]
-    if label == "before":
+    if label == "before" and not args.before_scores:
         cmd += ["--set", "vars.together=bought_together_loop.lua"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
@@ -136,11 +136,15 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--recpipe", required=True)
     p.add_argument("--before", help="an older recpipe binary, run in the same interleaved runs")
+    p.add_argument("--before-scores", action="store_true",
+                   help="the older binary has ctx.scores(): it runs the shipped bought_together too")
     p.add_argument("--pipeline", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--users", type=int, default=100000)
+    p.add_argument("--no-loop", action="store_true",
+                   help="leave out the Lua-loop bought_together (the slowest stage: minutes at 100,000 users)")
     args = p.parse_args()
     import pandas as pd
 
@@ -155,6 +159,10 @@ def main():
     # binary runs the loop version and first_neighbors only.
     stages = {"after": ["amounts", "together", "together_loop", "first"],
               "before": ["amounts", "together_loop", "first"]}
+    if args.before_scores:
+        stages["before"] = stages["after"]
+    if args.no_loop:
+        stages = {label: [s for s in ss if s != "together_loop"] for label, ss in stages.items()}
     # Warm-up: ingest, encode and the neighbour lists are cached, so the timed runs re-run only
     # the plugin stages.
     for label, binary in binaries:
@@ -224,7 +232,7 @@ def main():
                 print(f"  ratio ({label}) {names[stage]}: recpipe / plain Python {m / med(peer):.1f}x, "
                       f"recpipe / goal {m / 1e6:.2f}x")
     if args.before:
-        for stage in ["amounts", "together_loop", "first"]:
+        for stage in stages["before"]:
             print(f"  after / before, {stage}: {med(rate[('after', stage)]) / med(rate[('before', stage)]):.2f}x")
 
 

@@ -11,7 +11,9 @@
 # Median of RUNS (default 3) interleaved runs, with the spread and the load average. Goals:
 # >= 2 M rows/s/core (map), >= 1 M candidates/s/core. Builds recpipe in release and creates
 # .venv-bench with pandas. RECPIPE_BEFORE=path adds an older binary to the same interleaved runs
-# (before/after; it runs the plugins it supports).
+# (before/after; it runs the plugins it supports; RECPIPE_BEFORE_SCORES=1 when it has ctx.scores(), so
+# it runs the shipped bought_together too). NO_LOOP=1 leaves out the Lua-loop version (minutes per run at 100,000
+# users).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
@@ -25,4 +27,4 @@ mkdir -p "$WORK"
 # what makes the figures per core (both workers share the one core).
 PIN=(); if command -v taskset >/dev/null; then PIN=(taskset -c 0); fi
 "${PIN[@]}" "$PY" scripts/bench_plugins.py --recpipe "$RECPIPE" --pipeline scripts/bench/plugins.yaml --data "$SRC" \
-  --work "$WORK" --runs "${RUNS:-3}" --users "${USERS:-100000}" ${RECPIPE_BEFORE:+--before "$RECPIPE_BEFORE"}
+  --work "$WORK" --runs "${RUNS:-3}" --users "${USERS:-100000}" ${RECPIPE_BEFORE:+--before "$RECPIPE_BEFORE"} ${RECPIPE_BEFORE_SCORES:+--before-scores} ${NO_LOOP:+--no-loop}

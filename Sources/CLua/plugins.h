@@ -37,39 +37,43 @@ static lua_Integer recpipe_scores_find(const recpipe_scores *s, int32_t n) {
     }
 }
 
-/* Makes room for one more entry (s at stack index `self`). May raise a memory error; changes
-   nothing before its allocations succeed. */
+/* Grows the entry arrays to `cap` entries (s at stack index `self`). May raise a memory error;
+   changes nothing before its allocation succeeds. */
+static void recpipe_scores_entries(lua_State *L, int self, recpipe_scores *s, lua_Integer cap) {
+    if (cap > (1 << 30)) luaL_error(L, "scores: more than %d items", 1 << 30);
+    char *p = (char *)lua_newuserdatauv(L, (size_t)cap * (sizeof(double) + sizeof(int32_t)), 0);
+    double *values = (double *)p;
+    int32_t *items = (int32_t *)(p + (size_t)cap * sizeof(double));
+    if (s->count > 0) {
+        memcpy(values, s->values, (size_t)s->count * sizeof(double));
+        memcpy(items, s->items, (size_t)s->count * sizeof(int32_t));
+    }
+    lua_setiuservalue(L, self, 1);
+    s->values = values;
+    s->items = items;
+    s->cap = cap;
+}
+
+/* Rehashes into `n` slots (a power of two). Same guarantees. */
+static void recpipe_scores_slots(lua_State *L, int self, recpipe_scores *s, lua_Integer n) {
+    int32_t *slots = (int32_t *)lua_newuserdatauv(L, (size_t)n * sizeof(int32_t), 0);
+    memset(slots, 0, (size_t)n * sizeof(int32_t));
+    uint32_t mask = (uint32_t)(n - 1);
+    for (lua_Integer e = 0; e < s->count; e++) {
+        int32_t item = s->items[e] < 0 ? -1 - s->items[e] : s->items[e];
+        uint32_t h = recpipe_scores_hash(item) & mask;
+        while (slots[h] != 0) h = (h + 1) & mask;
+        slots[h] = (int32_t)(e + 1);
+    }
+    lua_setiuservalue(L, self, 2);
+    s->slots = slots;
+    s->mask = n - 1;
+}
+
+/* Makes room for one more entry (s at stack index `self`). */
 static void recpipe_scores_reserve(lua_State *L, int self, recpipe_scores *s) {
-    if (s->count == s->cap) {
-        lua_Integer cap = s->cap < 16 ? 16 : s->cap * 2;
-        if (cap > (1 << 30)) luaL_error(L, "scores: more than %d items", 1 << 30);
-        char *p = (char *)lua_newuserdatauv(L, (size_t)cap * (sizeof(double) + sizeof(int32_t)), 0);
-        double *values = (double *)p;
-        int32_t *items = (int32_t *)(p + (size_t)cap * sizeof(double));
-        if (s->count > 0) {
-            memcpy(values, s->values, (size_t)s->count * sizeof(double));
-            memcpy(items, s->items, (size_t)s->count * sizeof(int32_t));
-        }
-        lua_setiuservalue(L, self, 1);
-        s->values = values;
-        s->items = items;
-        s->cap = cap;
-    }
-    if ((s->count + 1) * 2 > s->mask + 1) {
-        lua_Integer n = s->mask < 0 ? 32 : (s->mask + 1) * 2;
-        int32_t *slots = (int32_t *)lua_newuserdatauv(L, (size_t)n * sizeof(int32_t), 0);
-        memset(slots, 0, (size_t)n * sizeof(int32_t));
-        uint32_t mask = (uint32_t)(n - 1);
-        for (lua_Integer e = 0; e < s->count; e++) {
-            int32_t item = s->items[e] < 0 ? -1 - s->items[e] : s->items[e];
-            uint32_t h = recpipe_scores_hash(item) & mask;
-            while (slots[h] != 0) h = (h + 1) & mask;
-            slots[h] = (int32_t)(e + 1);
-        }
-        lua_setiuservalue(L, self, 2);
-        s->slots = slots;
-        s->mask = n - 1;
-    }
+    if (s->count == s->cap) recpipe_scores_entries(L, self, s, s->cap < 16 ? 16 : s->cap * 2);
+    if ((s->count + 1) * 2 > s->mask + 1) recpipe_scores_slots(L, self, s, s->mask < 0 ? 32 : (s->mask + 1) * 2);
 }
 
 /* Adds `value` to item number n (>= 0): `t[id] = (t[id] or 0) + value`. */
@@ -296,6 +300,15 @@ static int recpipe_scores_new(lua_State *L) {
     memset(s, 0, sizeof(*s));
     s->mask = -1;
     luaL_setmetatable(L, RECPIPE_SCORES_MT);
+    /* Sized for as many entries as the last table the host read in this state (the same plugin
+       for the next user): one allocation each instead of doubling from 16. */
+    if (c->scores_hint > 16) {
+        lua_Integer cap = 16;
+        while (cap < c->scores_hint && cap < (1 << 16)) cap *= 2;
+        int self = lua_gettop(L);
+        recpipe_scores_entries(L, self, s, cap);
+        recpipe_scores_slots(L, self, s, cap * 2);
+    }
     return 1;
 }
 
@@ -324,6 +337,109 @@ static inline void recpipe_setup_scores(lua_State *L) {
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
+}
+
+/* MARK: - map output rows */
+
+/* One cell of a map plugin's output row (recpipe_read_row). `bits` holds the value: an integer,
+   a double's bit pattern, a bool (0/1) or a string's code in the batch's string table; `null` is
+   1 when the row has no value for the column. A string new to the table (code == the count before)
+   has its bytes in s/len, valid while the string table holds it (until the batch is reset). */
+typedef struct recpipe_cell {
+    uint64_t bits;
+    int null;
+    const char *s;
+    size_t len;
+} recpipe_cell;
+
+/* Reads the row table at `t` for the `n` declared columns: the key strings are the list at
+   `keys`, types[k] is RECPIPE_INT, RECPIPE_DOUBLE, RECPIPE_STRING or RECPIPE_BOOL. Strings get
+   codes from the table at `strings` (string -> code; *nstrings codes used so far). Raw reads
+   only, the same conversions as the host's column check: an int column takes an integer or an
+   integral float below 9e15, a float column any number, a string column a string or an integer
+   (written in decimal), a bool column a boolean.
+   Returns 0; k + 1 when column k holds a value of another type; -1 when the row has a key that is
+   no declared column. The host then reads the row again to build the message. Leaves the stack
+   as it found it. */
+static int recpipe_read_row(lua_State *L, int t, int keys, int strings, int n, const int *types,
+                            recpipe_cell *cells, lua_Integer *nstrings) {
+    int found = 0;
+    t = lua_absindex(L, t);
+    keys = lua_absindex(L, keys);
+    strings = lua_absindex(L, strings);
+    for (int k = 0; k < n; k++) {
+        recpipe_cell *cell = &cells[k];
+        cell->s = NULL;
+        cell->len = 0;
+        cell->bits = 0;
+        lua_rawgeti(L, keys, k + 1);
+        int type = lua_rawget(L, t);
+        if (type == LUA_TNIL) {
+            cell->null = 1;
+            lua_pop(L, 1);
+            continue;
+        }
+        cell->null = 0;
+        found++;
+        int ok = 1;
+        switch (types[k]) {
+        case RECPIPE_INT:
+            if (type != LUA_TNUMBER) { ok = 0; break; }
+            if (lua_isinteger(L, -1)) {
+                cell->bits = (uint64_t)lua_tointeger(L, -1);
+            } else {
+                double d = lua_tonumber(L, -1);
+                if (d == floor(d) && fabs(d) < 9e15) cell->bits = (uint64_t)(int64_t)d; else ok = 0;
+            }
+            break;
+        case RECPIPE_DOUBLE: {
+            if (type != LUA_TNUMBER) { ok = 0; break; }
+            double d = lua_tonumber(L, -1);
+            memcpy(&cell->bits, &d, sizeof d);
+            break;
+        }
+        case RECPIPE_BOOL:
+            if (type != LUA_TBOOLEAN) { ok = 0; break; }
+            cell->bits = (uint64_t)lua_toboolean(L, -1);
+            break;
+        case RECPIPE_STRING: {
+            if (type == LUA_TNUMBER && lua_isinteger(L, -1)) {
+                lua_tolstring(L, -1, NULL); /* the stack copy, in decimal */
+            } else if (type != LUA_TSTRING) {
+                ok = 0;
+                break;
+            }
+            lua_pushvalue(L, -1);
+            if (lua_rawget(L, strings) == LUA_TNUMBER) {
+                cell->bits = (uint64_t)lua_tointeger(L, -1);
+                lua_pop(L, 1);
+            } else {
+                lua_pop(L, 1);
+                lua_Integer code = (*nstrings)++;
+                cell->bits = (uint64_t)code;
+                cell->s = lua_tolstring(L, -1, &cell->len);
+                lua_pushvalue(L, -1);
+                lua_pushinteger(L, code);
+                lua_rawset(L, strings);
+            }
+            break;
+        }
+        default: ok = 0;
+        }
+        lua_pop(L, 1);
+        if (!ok) return k + 1;
+    }
+    /* Any other key is an undeclared column. */
+    int total = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        lua_pop(L, 1);
+        if (++total > found) {
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static inline lua_CFunction recpipe_fn_scores_new(void) { return recpipe_scores_new; }

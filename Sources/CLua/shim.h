@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <math.h>
 
 /*
  * recpipe's bridge to Lua 5.4.
@@ -141,6 +142,8 @@ typedef struct recpipe_ctx {
     const int64_t *nb_offsets;
     const int32_t *nb_items;
     const double *nb_scores;
+    /* entries of the last ctx.scores() table the host read: the next one starts that big */
+    lua_Integer scores_hint;
 } recpipe_ctx;
 
 static inline recpipe_ctx *recpipe_getctx(lua_State *L) {
@@ -567,8 +570,10 @@ static int recpipe_set_has(const recpipe_itemset *s, lua_Integer row, lua_Intege
 }
 
 /* u:has_tag(t), u:purchased(id), u:seen(id): upvalue 1 is the set number. */
+static recpipe_view *recpipe_checkview(lua_State *L, int idx);
+
 static int recpipe_view_has(lua_State *L) {
-    recpipe_view *v = (recpipe_view *)luaL_checkudata(L, 1, RECPIPE_VIEW_MT);
+    recpipe_view *v = recpipe_checkview(L, 1);
     recpipe_ctx *c = recpipe_getctx(L);
     size_t len;
     const char *key = luaL_checklstring(L, 2, &len);
@@ -591,7 +596,7 @@ static inline void recpipe_push_has_method(lua_State *L, int set) {
 /* A set method whose data this host cannot provide (u:purchased without the stage input holding
    purchases): raises upvalue 1, the reason, at the calling rule's file:line. */
 static int recpipe_view_unavailable(lua_State *L) {
-    luaL_checkudata(L, 1, RECPIPE_VIEW_MT);
+    recpipe_checkview(L, 1);
     luaL_where(L, 1);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_concat(L, 2);
@@ -631,6 +636,105 @@ static inline recpipe_view *recpipe_newview(lua_State *L, int kind) {
     lua_newtable(L);
     lua_setiuservalue(L, -2, 1);
     return v;
+}
+
+/* MARK: - Row tables (map and aggregate rows) */
+
+/* `row` in map and aggregate plugins: a plain table the host refills for every row with the fields
+   the plugin reads that the user view reads in C, so `row.Quantity` is a table read instead of a
+   metamethod call. Any other key goes to the user view (host-read fields, methods, the
+   unknown-field error with its suggestions); a new key is refused as on a view; pairs() is refused
+   (the table holds only the fields the plugin reads). One table per state, like the view: a plugin
+   that keeps `row` sees the current row, as with a view. */
+#define RECPIPE_ROW_MT "recpipe.row"
+
+/* The view behind argument idx: a view, or the row table (the user view). */
+static recpipe_view *recpipe_checkview(lua_State *L, int idx) {
+    if (lua_type(L, idx) == LUA_TTABLE && lua_getmetatable(L, idx)) {
+        luaL_getmetatable(L, RECPIPE_ROW_MT);
+        int same = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (same && recpipe_getctx(L)->views[0] != NULL) return recpipe_getctx(L)->views[0];
+    }
+    return (recpipe_view *)luaL_checkudata(L, idx, RECPIPE_VIEW_MT);
+}
+
+/* __index: the user view (upvalue 1) answers, in this frame (so errors name the plugin's line). */
+static int recpipe_row_index(lua_State *L) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_replace(L, 1);
+    return recpipe_view_index(L);
+}
+
+static int recpipe_row_newindex(lua_State *L) {
+    return luaL_error(L, "records are read-only (tried to set field '%s'); copy the value into a local",
+                      luaL_tolstring(L, 2, NULL));
+}
+
+static int recpipe_row_pairs(lua_State *L) {
+    return luaL_error(L, "a row cannot be iterated with pairs(); read its fields by name (row.x or row[name])");
+}
+
+static int recpipe_row_tostring(lua_State *L) {
+    recpipe_view *v = recpipe_getctx(L)->views[0];
+    recpipe_ctx *c = recpipe_getctx(L);
+    size_t n = c->describe(c->host, v->kind, v->row, NULL, 0);
+    lua_pushlstring(L, c->scratch, n);
+    return 1;
+}
+
+/* Creates the row table metatable for the user view at `view` (once per state). */
+static inline void recpipe_setup_row(lua_State *L, int view) {
+    view = lua_absindex(L, view);
+    luaL_newmetatable(L, RECPIPE_ROW_MT);
+    lua_pushvalue(L, view);
+    lua_pushcclosure(L, recpipe_row_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, recpipe_row_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, recpipe_row_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, recpipe_row_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+}
+
+/* Pushes a new row table with `n` field slots. */
+static inline void recpipe_newrow(lua_State *L, int n) {
+    lua_createtable(L, 0, n);
+    luaL_setmetatable(L, RECPIPE_ROW_MT);
+}
+
+/* Refills the row table at `t` from the user view's current row: key k of the list at `keys`
+   gets column fields[k] (a null cell removes the key, so the view answers nil). Host work. */
+static void recpipe_fill_row(lua_State *L, int t, int keys, const int32_t *fields, int n) {
+    recpipe_view *v = recpipe_getctx(L)->views[0];
+    t = lua_absindex(L, t);
+    keys = lua_absindex(L, keys);
+    lua_Integer r = v->row;
+    int inside = v->binding != NULL && r >= 0 && r < v->nrows;
+    for (int k = 0; k < n; k++) {
+        lua_rawgeti(L, keys, k + 1);
+        const recpipe_column *col = &v->columns[fields[k]];
+        if (!inside || (col->valid != NULL && !col->valid[r])) {
+            lua_pushnil(L);
+        } else {
+            switch (col->type) {
+            case RECPIPE_INT: lua_pushinteger(L, (lua_Integer)col->ints[r]); break;
+            case RECPIPE_DOUBLE: lua_pushnumber(L, (lua_Number)col->doubles[r]); break;
+            case RECPIPE_BOOL: lua_pushboolean(L, col->bools[r]); break;
+            case RECPIPE_STRING: {
+                uint32_t d = col->codes[r];
+                lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));
+                break;
+            }
+            default: lua_pushnil(L);
+            }
+        }
+        lua_rawset(L, t);
+    }
 }
 
 /* MARK: - Function pointers for Swift */

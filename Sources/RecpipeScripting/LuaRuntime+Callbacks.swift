@@ -56,6 +56,7 @@ extension LuaRuntime {
         rebuildFieldMap(slot: Self.userViewSlot, source: source)
         boundColumns[0] = source?.scriptColumns
         ScriptColumns.attach(boundColumns[0], to: ctx.pointee.views.0!)
+        makeRowTable(source: source)
         boundItemSets = source?.itemSets
         let sets = boundItemSets
         ctx.pointee.sets = (

@@ -11,29 +11,6 @@ extension LuaRuntime {
     /// The index of the script's plugin (a script registers at most one).
     package var pluginIndex: Int? { ruleKinds.firstIndex { $0.isPlugin } }
 
-    // MARK: - map
-
-    /// Runs `map` for row `row` of the bound user source: the output row (one value per column)
-    /// in `out`, or false when the plugin dropped the row (returned nil).
-    package func callMap(
-        _ index: Int, row: Int, columns: [PluginColumn], into out: inout [ScriptValue]
-    ) throws(RuleError) -> Bool {
-        let entity = "row \(row + 1)"
-        ctx.pointee.views.0!.pointee.row = lua_Integer(row)
-        _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(index + 1))
-        lua_pushvalue(L, Self.userViewSlot)
-        try call(index, args: 1, entity: entity)
-        defer { lua_settop(L, Self.baseTop) }
-        switch lua_type(L, -1) {
-        case LUA_TNIL: return false
-        case LUA_TTABLE:
-            try readRow(lua_gettop(L), index, columns: columns, entity: entity, into: &out)
-            return true
-        default:
-            throw pluginError(index, entity: entity, "map returned a \(luaTypeName(-1)); return a row table or nil")
-        }
-    }
-
     // MARK: - aggregate
 
     /// Starts a group: the accumulator is `init()` (or the `init` value, or nil).
@@ -54,7 +31,7 @@ extension LuaRuntime {
         ctx.pointee.views.0!.pointee.row = lua_Integer(row)
         _ = lua_rawgeti(L, Self.functionsSlot, lua_Integer(index + 1))
         _ = lua_getfield(L, Self.stateSlot, "acc")
-        lua_pushvalue(L, Self.userViewSlot)
+        pushRow()
         try call(index, args: 2, entity: group)
         if lua_type(L, -1) != LUA_TNIL { lua_setfield(L, Self.stateSlot, "acc") }
         lua_settop(L, Self.baseTop)
@@ -208,6 +185,7 @@ extension LuaRuntime {
                 index, user: user, "candidates returned \(s.live) scored items; at most \(Self.maxRowsPerCall) per user"
             )
         }
+        ctx.pointee.scores_hint = s.count
         var position = 0
         for e in 0..<Int(s.count) where s.items[e] >= 0 {
             position += 1
@@ -275,12 +253,16 @@ extension LuaRuntime {
     // MARK: - Shared
 
     /// Calls the function below `args` arguments under the budget; the result is on top.
-    func call(_ index: Int, args: Int32, user: Int? = nil, item: Int? = nil, entity: String? = nil) throws(RuleError) {
+    /// `entity` is only made when the call fails (not a string per row).
+    func call(
+        _ index: Int, args: Int32, user: Int? = nil, item: Int? = nil,
+        entity: @autoclosure () -> String? = nil
+    ) throws(RuleError) {
         beginCall()
         let status = recpipe_pcall(L, args, 1, Self.msghSlot)
         endCall()
         guard status == LUA_OK else {
-            let error = makeError(status: status, rule: index, user: user, item: item, entity: entity)
+            let error = makeError(status: status, rule: index, user: user, item: item, entity: entity())
             lua_settop(L, Self.baseTop)
             throw error
         }

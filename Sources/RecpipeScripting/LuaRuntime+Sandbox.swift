@@ -32,6 +32,7 @@ extension LuaRuntime {
         lua_createtable(L, 16, 0)  // 2 rule functions
         _ = recpipe_newview(L, 0)  // 3 (ctx.views.0)
         _ = recpipe_newview(L, 1)  // 4 (ctx.views.1)
+        recpipe_setup_row(L, Self.userViewSlot)
         lua_createtable(L, 0, 0)  // 5 env (filled below)
         lua_createtable(L, 0, 4)  // 6 prelude state
         lua_createtable(L, 16, 0)  // 7 rules

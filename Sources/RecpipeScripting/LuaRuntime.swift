@@ -126,6 +126,10 @@ package final class LuaRuntime {
     var neighborNumbers: NeighborNumbers?
     /// Per plugin index, its output column names as a Lua list (a registry reference).
     var columnKeys: [Int: (Int32, [String])] = [:]
+    /// `row` of map and aggregate plugins (``pushRow()``), made when users are bound.
+    var rowTable: RowTable?
+    /// The fast `map` row reader (``startMapRows(_:columns:)``), made once per plugin.
+    var mapReader: MapReader?
     /// The bound sources' columns read in C (user view, item view), kept alive here.
     var boundColumns: [ScriptColumns?] = [nil, nil]
     /// Rule kinds and names by index, for the hot path (no struct copies).
@@ -205,6 +209,8 @@ package final class LuaRuntime {
     /// Reseeds `math.random`, e.g. per entity for results independent of evaluation order.
     package func reseed(_ seed: UInt64) {
         ctx.pointee.seed = lua_Integer(bitPattern: seed)
+        // A chunk's calls do not depend on the chunks this state ran before (ctx.scores() sizing).
+        ctx.pointee.scores_hint = 0
         lua_settop(L, Self.baseTop)
         lua_pushinteger(L, lua_Integer(bitPattern: seed))
         // The sandbox's randomseed with an explicit seed calls the original one.

@@ -121,12 +121,12 @@ extension RuleTestRunner {
         }
         var out: [[String: ScriptValue]] = []
         if plugin.kind == .map {
-            var row: [ScriptValue] = []
+            var rows = lua.startMapRows(index, columns: columns)
             for r in c.rows.indices {
-                row.removeAll()
-                if try lua.callMap(index, row: r, columns: columns, into: &row) {
-                    out.append(named(row, columns.map(\.name)))
-                }
+                guard try lua.callMap(index, row: r, into: &rows) else { continue }
+                let made = rows.rows - 1
+                out.append(
+                    named(columns.indices.map { rows.value(row: made, column: $0) }, columns.map(\.name)))
             }
             return out
         }

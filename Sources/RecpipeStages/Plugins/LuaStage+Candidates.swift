@@ -25,6 +25,7 @@ extension LuaStage {
         let data = try pluginContext(context, itemIDColumn: context.string("item_id_column"), known: inputs.items)
         let limit = plugin.limit ?? 100
         let n = inputs.userIDs.count
+        let rank = idRanks(inputs.items.ids)
         let pool = LuaWorkerPool(count: n, chunkSize: chunkSize, threads: context.threads)
         let start = ContinuousClock.now
         let parts = try await pool.run(unit: "users", progress: context.progress) { () throws -> CandidateWorker in
@@ -59,7 +60,7 @@ extension LuaStage {
                         list.append((i, Float(score)))
                     }
                 }
-                keepBest(&list, limit: limit, ids: inputs.items.ids)
+                keepBest(&list, limit: limit, rank: rank)
                 if list.isEmpty { part.empty += 1 }
                 part.produced += list.count
                 part.lists.append(list)
@@ -138,11 +139,22 @@ extension LuaStage {
         }
     }
 
-    /// Sorts `list` (score descending, then id) and keeps the first `limit`: a heap of the best
-    /// `limit` when there are more, the same result as sorting everything and cutting.
-    static func keepBest(_ list: inout [(item: Int32, score: Float)], limit: Int, ids: [String]) {
+    /// Per item number, the position of its id in id order: ties are broken by comparing these,
+    /// not the id strings.
+    static func idRanks(_ ids: [String]) -> [Int32] {
+        var rank = [Int32](repeating: 0, count: ids.count)
+        for (position, i) in ids.indices.sorted(by: { ids[$0] < ids[$1] }).enumerated() {
+            rank[i] = Int32(position)
+        }
+        return rank
+    }
+
+    /// Sorts `list` (score descending, then id: `rank` from ``idRanks(_:)``) and keeps the first
+    /// `limit`: a heap of the best `limit` when there are more, the same result as sorting
+    /// everything and cutting.
+    static func keepBest(_ list: inout [(item: Int32, score: Float)], limit: Int, rank: [Int32]) {
         func better(_ a: (item: Int32, score: Float), _ b: (item: Int32, score: Float)) -> Bool {
-            a.score != b.score ? a.score > b.score : ids[Int(a.item)] < ids[Int(b.item)]
+            a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)]
         }
         guard limit > 0 else {
             list.removeAll()
@@ -154,7 +166,8 @@ extension LuaStage {
             func down(_ start: Int) {
                 var i = start
                 while true {
-                    let l = 2 * i + 1, r = l + 1
+                    let l = 2 * i + 1
+                    let r = l + 1
                     var worst = i
                     if l < limit, better(heap[worst], heap[l]) { worst = l }
                     if r < limit, better(heap[worst], heap[r]) { worst = r }

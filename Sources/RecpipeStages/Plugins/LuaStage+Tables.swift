@@ -8,6 +8,8 @@ extension LuaStage {
     /// One chunk's output: row-major values, and per output row its group (aggregate).
     struct TablePart: Sendable {
         var values: [ScriptValue] = []
+        /// map: the chunk's rows as the C reader made them (``values`` stays empty).
+        var mapped: [MapRows] = []
         var rows = 0
         var groupOfRow: [Int] = []
         /// map: rows the plugin dropped; aggregate: groups that made no row.
@@ -45,23 +47,20 @@ extension LuaStage {
         let columns = plugin.outputColumns
         let (all, time) = try await runPool(plan, rows: table, count: table.rowCount, unit: "rows", context) {
             w, rows, part in
-            var row: [ScriptValue] = []
+            var made = w.lua.startMapRows(w.index, columns: columns)
+            made.cells.reserveCapacity(rows.count * columns.count)
             for r in rows {
-                row.removeAll(keepingCapacity: true)
                 do throws(RuleError) {
-                    if try w.lua.callMap(w.index, row: r, columns: columns, into: &row) {
-                        part.values += row
-                        part.rows += 1
-                    } else {
-                        part.empty += 1
-                    }
+                    if try !w.lua.callMap(w.index, row: r, into: &made) { part.empty += 1 }
                 } catch {
                     guard plan.skipErrors else { throw stageError(error) }
                     part.skipped.add(error)
                 }
             }
+            part.rows = made.rows
+            part.mapped = [made]
         }
-        let out = makeTable(columns, all.values, rows: all.rows)
+        let out = makeTable(columns, all.mapped)
         var notes = [
             "map '\(plugin.name)' (\(plugin.file):\(plugin.line)): \(table.rowCount) rows in, \(all.rows) out, \(all.empty) dropped (fn returned nil)",
             time,
@@ -208,6 +207,7 @@ extension LuaStage {
 
     static func merge(_ p: TablePart, into all: inout TablePart) {
         all.values += p.values
+        all.mapped += p.mapped
         all.rows += p.rows
         all.groupOfRow += p.groupOfRow
         all.empty += p.empty
@@ -237,6 +237,66 @@ extension LuaStage {
         case .string(let s): s
         case .list(let l): "[" + l.map(text).joined(separator: ", ") + "]"
         }
+    }
+
+    /// Typed columns from map batches, in order (null cells → null; strings numbered again in
+    /// order of first appearance, as ``makeTable(_:_:rows:)`` does).
+    static func makeTable(_ columns: [PluginColumn], _ batches: [MapRows]) -> Table {
+        let width = columns.count
+        let rows = batches.reduce(0) { $0 + $1.rows }
+        return Table.assemble(
+            columns.enumerated().map { c, column in
+                var valid = [Bool](repeating: true, count: rows)
+                var base = 0
+                for b in batches {
+                    for i in b.nulls where i % width == c { valid[base + i / width] = false }
+                    base += b.rows
+                }
+                let data: ColumnData
+                switch column.type {
+                case .int, .float, .bool:
+                    var bits = [UInt64]()
+                    bits.reserveCapacity(rows)
+                    for b in batches {
+                        for r in 0..<b.rows { bits.append(b.cells[r * width + c]) }
+                    }
+                    for (r, ok) in valid.enumerated() where !ok { bits[r] = 0 }
+                    switch column.type {
+                    case .int: data = .int(bits.map { Int64(bitPattern: $0) })
+                    case .float: data = .float(bits.map { Double(bitPattern: $0) })
+                    default: data = .bool(bits.map { $0 != 0 })
+                    }
+                case .string:
+                    var dictionary: [String] = []
+                    var index: [String: UInt32] = [:]
+                    var codes = [UInt32]()
+                    codes.reserveCapacity(rows)
+                    func code(_ s: String) -> UInt32 {
+                        if let known = index[s] { return known }
+                        let n = UInt32(dictionary.count)
+                        index[s] = n
+                        dictionary.append(s)
+                        return n
+                    }
+                    var r0 = 0
+                    for b in batches {
+                        // The batch's numbers → the column's, made on first use.
+                        var remap = [UInt32](repeating: .max, count: b.strings.count)
+                        for r in 0..<b.rows {
+                            if !valid[r0 + r] {
+                                codes.append(code(""))
+                                continue
+                            }
+                            let k = Int(b.cells[r * width + c])
+                            if remap[k] == .max { remap[k] = code(b.strings[k]) }
+                            codes.append(remap[k])
+                        }
+                        r0 += b.rows
+                    }
+                    data = .string(dictionary: dictionary, codes: codes)
+                }
+                return Column(name: column.name, data: data, validity: valid.contains(false) ? valid : nil)
+            })
     }
 
     /// Typed columns from row-major values (nil → null).

@@ -96,9 +96,12 @@ final class PluginUserSource: ScriptRecordSource {
     private let itemsField: Int?
     private let columns: [Column]
     private let sets: UserItemSets
+    /// Per item of `seen`, its position in id order (ties in u.items by comparing these).
+    private let seenRank: [Int32]
 
     init(_ users: PluginUsers) {
         self.users = users
+        seenRank = users.seen.map { LuaStage.idRanks($0.items.ids) } ?? []
         sets = UserItemSets(
             seen: users.seen, seenRow: users.seenRow, purchased: users.purchased, purchasedRow: users.purchasedRow,
             tags: users.tags ?? [], profileRow: users.profileRow)
@@ -127,7 +130,7 @@ final class PluginUserSource: ScriptRecordSource {
         let range = m.rowRange(Int(users.seenRow[row]))
         let order = range.sorted { a, b in
             m.values[a] != m.values[b]
-                ? m.values[a] > m.values[b] : seen.items[Int(m.columns[a])] < seen.items[Int(m.columns[b])]
+                ? m.values[a] > m.values[b] : seenRank[Int(m.columns[a])] < seenRank[Int(m.columns[b])]
         }
         return order.map { seen.items[Int(m.columns[$0])] }
     }
