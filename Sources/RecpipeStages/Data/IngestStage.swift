@@ -128,7 +128,10 @@ struct IngestStage: Stage {
             // The log is read against the main input's columns (and the server's receive stamp): a
             // line with none of them is a bad row, a key outside them is counted, not read.
             var includeOptions = options
-            includeOptions.schema = result.schema + [ColumnSpec(JSONLinesReader.receivedKey, .int)]
+            includeOptions.schema =
+                result.schema
+                + (result.schema.contains { $0.outputName == JSONLinesReader.receivedKey }
+                    ? [] : [ColumnSpec(JSONLinesReader.receivedKey, .int)])
             includeOptions.fixedColumns = true
             var firstUnread: (file: String, line: Int, key: String)?
             for file in files {

@@ -83,9 +83,10 @@ extension RankPlan {
         if let p = popular {
             var ids = p.candidates.users
             var global = ids["*"] ?? ids["__all__"] ?? ids[""] ?? (ids.count == 1 ? 0 : nil)
-            if global == nil, let overall = Self.overallRow(p.candidates) {
+            if global == nil, userIDs.contains(where: { ids[$0] == nil }), let overall = Self.overallRow(p.candidates) {
                 // A user the popular stage has no row for (profiled from rows its interactions
                 // leave out) gets the overall list, as `recpipe serve` gives an unknown visitor.
+                // Only then: the row is added to a copy of the lists.
                 popular!.candidates = p.candidates.appendingRow(user: "*", overall)
                 ids = popular!.candidates.users
                 global = ids.count - 1
