@@ -22,6 +22,9 @@ import Testing
         {"user_id":"U5","item_id":"I2","quantity":1,"session":"s9","_received_ms":102}
 
         """.write(toFile: dir + "/log/events.jsonl", atomically: true, encoding: .utf8)
+        // A server that started and accepted nothing leaves an empty log: nothing to add, no error.
+        try "".write(toFile: dir + "/log/empty.jsonl", atomically: true, encoding: .utf8)
+        try "\n".write(toFile: dir + "/log/newline.jsonl", atomically: true, encoding: .utf8)
         let ctx = StageHarness.context(
             "ingest", params: ["path": .string("events.csv"), "include": .string("log")],
             base: dir, runDirectory: dir)
@@ -48,6 +51,6 @@ import Testing
                 $0.hasPrefix("include: 1 line(s) have a key that is not a column of the main input")
                     && $0.contains("events.jsonl line 3, key 'session'")
             })
-        #expect(out.notes.contains("include: 2 row(s) from 1 file(s) at log"))
+        #expect(out.notes.contains("include: 2 row(s) from 3 file(s) at log"))
     }
 }

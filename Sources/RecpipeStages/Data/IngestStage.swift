@@ -138,6 +138,8 @@ struct IngestStage: Stage {
                 let part: IngestResult
                 do {
                     part = try JSONLinesReader.read(path: file, options: includeOptions)
+                } catch let e as IngestError where e.code == .emptyFile {
+                    continue  // a log with nothing in it yet (a server that accepted no event): nothing to add
                 } catch let e as IngestError {
                     throw StageError(
                         "include '\(e.path)': \(e.message)", code: .init(rawValue: e.code.rawValue),
