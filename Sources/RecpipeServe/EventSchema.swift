@@ -93,6 +93,19 @@ package struct EventSchema: Sendable {
         package var excludedBy: Set<String> = []
         /// The event as received, one compact JSON line (what the log stores).
         package var line: String
+        /// Its keys that are not columns of the ingest's declared schema: logged as received, read
+        /// neither here nor by the next run (which counts them).
+        package var unreadKeys: [String] = []
+    }
+
+    /// The keys of `events` that are not columns (sorted), and a warning that names them.
+    package func unreadKeysWarning(_ events: [Parsed]) -> String? {
+        let keys = Set(events.flatMap(\.unreadKeys)).sorted()
+        guard !keys.isEmpty else { return nil }
+        let count = events.count { !$0.unreadKeys.isEmpty }
+        return
+            "\(count) event(s) have key(s) \(keys.map { "'\($0)'" }.joined(separator: ", ")) that are not columns of "
+            + "'\(ingestStage)': logged as received, but neither the server nor the next run reads them"
     }
 
     /// The events of a request body: a JSON array of objects, or JSON Lines (one object a line).
@@ -159,12 +172,13 @@ package struct EventSchema: Sendable {
                 problems.append("event \(n): '\(itemColumn)' is missing")
                 continue
             }
+            let unread = unreadKeys(in: objects[n - 1])
             var event = Parsed(
                 user: user, item: item, type: e.flatMap { t.string(row: r, col: $0) },
                 time: ts.flatMap { t.timestamp(row: r, col: $0) },
                 quantity: q.flatMap { t.double(row: r, col: $0) }, price: p.flatMap { t.double(row: r, col: $0) },
                 amount: a.flatMap { t.double(row: r, col: $0) }, order: o.flatMap { t.value(row: r, col: $0).idText },
-                line: lines[n - 1])
+                line: lines[n - 1], unreadKeys: unread)
             // As the encoder: a return when `returns_when` holds (default: quantity < 0), else a
             // purchase when the type is the purchase event (any row without an event column)
             // and `purchase_when` holds.
@@ -177,6 +191,13 @@ package struct EventSchema: Sendable {
         }
         guard problems.isEmpty else { throw .badRequest(problems.joined(separator: "; ")) }
         return out
+    }
+
+    /// The keys of `object` outside the declared schema (none when the schema is inferred).
+    private func unreadKeys(in object: [String: Any]) -> [String] {
+        guard let schema = options.schema, !schema.isEmpty else { return [] }
+        let columns = Set(schema.map(\.name))
+        return object.keys.filter { !columns.contains($0) }.sorted()
     }
 
     /// The rows of `t` where `filter` holds (nil without a filter).

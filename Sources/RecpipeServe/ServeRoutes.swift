@@ -76,7 +76,8 @@ package enum ServeRoutes {
                 let ms = Int64(Date().timeIntervalSince1970 * 1000)
                 try await log.append(EventLog.stamp(events.map(\.line), at: ms), lines: events.count)
             }
-            let applied = state.apply(events)
+            var applied = state.apply(events)
+            if let unread = state.pipeline.events.unreadKeysWarning(events) { applied.warnings.append(unread) }
             return json(
                 .object([
                     ("accepted", .int(Int64(events.count))), ("logged", .bool(log != nil)),

@@ -147,4 +147,27 @@ import Testing
             }
         }
     }
+
+    @Test func aKeyOutsideTheSchemaIsAcceptedWithAWarningThatNamesIt() async throws {
+        let shop = await ServeShop(label: "serve-unread-key", popular: true)
+        let (app, _) = try shop.app(logged: false)
+        let event =
+            #"[{"user_id":"u0","item_id":"b4","event":"purchase","timestamp":"2026-10-30 12:00:00","#
+            + #""quantity":1,"price":10,"coupon":"XMAS","channel":"app"}]"#
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/events", method: .post, body: body(event)) { r in
+                #expect(r.status == .ok)
+                let o = try object(r)
+                #expect(
+                    (o["warnings"] as? [String]) == [
+                        "1 event(s) have key(s) 'channel', 'coupon' that are not columns of 'events': logged as received, but neither the server nor the next run reads them"
+                    ])
+            }
+            // Keys of the schema only: no warning.
+            try await client.execute(uri: "/v1/events", method: .post, body: body(Self.event("u1", "b4"))) { r in
+                let o = try object(r)
+                #expect((o["warnings"] as? [String]) == [])
+            }
+        }
+    }
 }
