@@ -99,23 +99,25 @@ package enum JSONLinesReader {
         var ok = 0
         let columnKeys = Set(specs.map(\.name))
         let dataKeys = columnKeys.subtracting([Self.receivedKey])
+        let shown = specs.map(\.name).filter(dataKeys.contains)
+        let noKeyReason =
+            "no key of this object is a column (" + shown.prefix(6).joined(separator: ", ")
+            + (shown.count > 6 ? ", …" : "") + ")"
         var ignoredKeyLines = 0
         var firstIgnoredKey: (line: Int, key: String)?
         rowLoop: for (line, obj, raw) in objects {
             // An object that shares no key with the columns carries none of their data: it would be
             // a row of nulls, so it is a bad row (a misspelt or foreign record), not a silent one.
             if !dataKeys.isEmpty, !obj.keys.contains(where: dataKeys.contains) {
-                let shown = specs.map(\.name).filter(dataKeys.contains)
-                let names = shown.prefix(6).joined(separator: ", ") + (shown.count > 6 ? ", …" : "")
-                rejects.append(
-                    RejectedRow(
-                        line: line, raw: String(decoding: raw, as: UTF8.self),
-                        reason: "no key of this object is a column (\(names))"))
+                rejects.append(RejectedRow(line: line, raw: String(decoding: raw, as: UTF8.self), reason: noKeyReason))
                 continue rowLoop
             }
-            if !options.onlySchemaColumns, let key = obj.keys.filter({ !columnKeys.contains($0) }).min() {
+            // Counted without building a list per row; the first line's key is named.
+            if !options.onlySchemaColumns, obj.keys.contains(where: { !columnKeys.contains($0) }) {
                 ignoredKeyLines += 1
-                if firstIgnoredKey == nil { firstIgnoredKey = (line, key) }
+                if firstIgnoredKey == nil, let key = obj.keys.filter({ !columnKeys.contains($0) }).min() {
+                    firstIgnoredKey = (line, key)
+                }
             }
             var row: [Value] = []
             for (j, spec) in specs.enumerated() {

@@ -98,7 +98,7 @@ package struct EventSchema: Sendable {
         package var unreadKeys: [String] = []
     }
 
-    /// The keys of `events` that are not columns (sorted), and a warning that names them.
+    /// A warning naming the keys of `events` that are not columns (sorted), or nil when none is.
     package func unreadKeysWarning(_ events: [Parsed]) -> String? {
         let keys = Set(events.flatMap(\.unreadKeys)).sorted()
         guard !keys.isEmpty else { return nil }
@@ -158,6 +158,8 @@ package struct EventSchema: Sendable {
                     "the events cannot be filtered as the clean stages before '\(f.encoder)' filter them: \(error)")
             }
         }
+        // The declared columns, once per request (nil when the schema is inferred: no key is known to be unread).
+        let schemaKeys = options.schema.flatMap { $0.isEmpty ? nil : Set($0.map(\.name)) }
         var out: [Parsed] = []
         // Accepted rows keep their order; map each back to its line (rejected lines are skipped).
         let rejected = Set(result.rejects.map(\.line))
@@ -172,7 +174,7 @@ package struct EventSchema: Sendable {
                 problems.append("event \(n): '\(itemColumn)' is missing")
                 continue
             }
-            let unread = unreadKeys(in: objects[n - 1])
+            let unread = schemaKeys.map { keys in objects[n - 1].keys.filter { !keys.contains($0) }.sorted() } ?? []
             var event = Parsed(
                 user: user, item: item, type: e.flatMap { t.string(row: r, col: $0) },
                 time: ts.flatMap { t.timestamp(row: r, col: $0) },
@@ -191,13 +193,6 @@ package struct EventSchema: Sendable {
         }
         guard problems.isEmpty else { throw .badRequest(problems.joined(separator: "; ")) }
         return out
-    }
-
-    /// The keys of `object` outside the declared schema (none when the schema is inferred).
-    private func unreadKeys(in object: [String: Any]) -> [String] {
-        guard let schema = options.schema, !schema.isEmpty else { return [] }
-        let columns = Set(schema.map(\.name))
-        return object.keys.filter { !columns.contains($0) }.sorted()
     }
 
     /// The rows of `t` where `filter` holds (nil without a filter).
