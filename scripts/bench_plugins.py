@@ -138,6 +138,8 @@ def main():
     p.add_argument("--before", help="an older recpipe binary, run in the same interleaved runs")
     p.add_argument("--before-scores", action="store_true",
                    help="the older binary has ctx.scores(): it runs the shipped bought_together too")
+    p.add_argument("--before-out", action="store_true",
+                   help="the older binary passes `out` to map functions: it runs the `out` map too")
     p.add_argument("--pipeline", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--work", required=True)
@@ -157,10 +159,13 @@ def main():
     binaries = [("after", args.recpipe)] + ([("before", args.before)] if args.before else [])
     # What each binary runs: ctx.scores() (the shipped bought_together) is new, so an older
     # binary runs the loop version and first_neighbors only.
-    stages = {"after": ["amounts", "together", "together_loop", "first"],
+    # `out` (the reused output table) is newer still: --before-out when the older binary has it.
+    stages = {"after": ["amounts", "amounts_out", "together", "together_loop", "first"],
               "before": ["amounts", "together_loop", "first"]}
     if args.before_scores:
-        stages["before"] = stages["after"]
+        stages["before"] = [s for s in stages["after"] if s != "amounts_out"]
+    if args.before_out:
+        stages["before"] = stages["before"][:1] + ["amounts_out"] + stages["before"][1:]
     if args.no_loop:
         stages = {label: [s for s in ss if s != "together_loop"] for label, ss in stages.items()}
     # Warm-up: ingest, encode and the neighbour lists are cached, so the timed runs re-run only
@@ -182,7 +187,7 @@ def main():
         for label, binary in binaries:
             for stage in stages[label]:
                 s, st = recpipe_stage(binary, label, args, stage)
-                if stage == "amounts":
+                if stage.startswith("amounts"):
                     rate[(label, stage)].append(n / s)
                 else:
                     kept[(label, stage)] = rows_out(st)
@@ -200,14 +205,19 @@ def main():
     med = lambda v: statistics.median(v)
     print(f"load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f}")
     print(f"map over {n:,} Online Retail lines, one core, budget on (goal 2 M rows/s/core):")
-    for label, _ in binaries:
-        print(summary(f"  recpipe lua map ({label})", rate[(label, 'amounts')], "rows"))
+    maps = {"amounts": "a new table per row", "amounts_out": "fills and returns `out`"}
+    for stage, how in maps.items():
+        for label, _ in binaries:
+            if (label, stage) in rate:
+                print(summary(f"  recpipe lua map, {how} ({label})", rate[(label, stage)], "rows"))
     print(summary("  pandas DataFrame.apply", pan, "rows"))
     print(summary("  plain Python loop", py, "rows"))
-    for label, _ in binaries:
-        ml = med(rate[(label, 'amounts')])
-        print(f"  ratio ({label}): recpipe / pandas apply {ml / med(pan):.1f}x, recpipe / plain Python "
-              f"{ml / med(py):.2f}x, recpipe / goal {ml / 2e6:.2f}x")
+    for stage, how in maps.items():
+        for label, _ in binaries:
+            if (label, stage) in rate:
+                ml = med(rate[(label, stage)])
+                print(f"  ratio ({label}, {how}): recpipe / pandas apply {ml / med(pan):.1f}x, recpipe / plain "
+                      f"Python {ml / med(py):.2f}x, recpipe / goal {ml / 2e6:.2f}x")
     per_user = examined(seen, neighbors)
     print(f"candidates for {users:,} users, one core, budget on (goal 1 M candidates kept/s/core); bought_together "
           f"examines {per_user:,.0f} neighbour entries per user (30 items x their lists) to keep up to 50, "

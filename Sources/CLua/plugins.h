@@ -360,9 +360,17 @@ typedef struct recpipe_cell {
    (written in decimal), a bool column a boolean.
    Returns 0; k + 1 when column k holds a value of another type; -1 when the row has a key that is
    no declared column. The host then reads the row again to build the message. Leaves the stack
-   as it found it. */
+   as it found it. With `take`, each declared key is removed from the table once read (the map's
+   reused `out`), so the row is empty when it had no other key. `last` holds per column the
+   string it had last and its code: the same string again (the same object: the string table
+   keeps it alive, so its address is not reused) needs no lookup. */
+typedef struct recpipe_last_string {
+    const char *s;
+    lua_Integer code;
+} recpipe_last_string;
+
 static int recpipe_read_row(lua_State *L, int t, int keys, int strings, int n, const int *types,
-                            recpipe_cell *cells, lua_Integer *nstrings) {
+                            recpipe_cell *cells, lua_Integer *nstrings, int take, recpipe_last_string *last) {
     int found = 0;
     t = lua_absindex(L, t);
     keys = lua_absindex(L, keys);
@@ -373,10 +381,11 @@ static int recpipe_read_row(lua_State *L, int t, int keys, int strings, int n, c
         cell->len = 0;
         cell->bits = 0;
         lua_rawgeti(L, keys, k + 1);
+        if (take) lua_pushvalue(L, -1);
         int type = lua_rawget(L, t);
         if (type == LUA_TNIL) {
             cell->null = 1;
-            lua_pop(L, 1);
+            lua_pop(L, take ? 2 : 1);
             continue;
         }
         cell->null = 0;
@@ -409,6 +418,11 @@ static int recpipe_read_row(lua_State *L, int t, int keys, int strings, int n, c
                 ok = 0;
                 break;
             }
+            const char *str = lua_tolstring(L, -1, NULL);
+            if (str == last[k].s) {
+                cell->bits = (uint64_t)last[k].code;
+                break;
+            }
             lua_pushvalue(L, -1);
             if (lua_rawget(L, strings) == LUA_TNUMBER) {
                 cell->bits = (uint64_t)lua_tointeger(L, -1);
@@ -422,14 +436,30 @@ static int recpipe_read_row(lua_State *L, int t, int keys, int strings, int n, c
                 lua_pushinteger(L, code);
                 lua_rawset(L, strings);
             }
+            last[k].s = str;
+            last[k].code = (lua_Integer)cell->bits;
             break;
         }
         default: ok = 0;
         }
         lua_pop(L, 1);
+        if (take) {
+            if (!ok) {
+                lua_pop(L, 1);
+            } else {
+                lua_pushnil(L);
+                lua_rawset(L, t);
+            }
+        }
         if (!ok) return k + 1;
     }
     /* Any other key is an undeclared column. */
+    if (take) {
+        lua_pushnil(L);
+        if (lua_next(L, t) == 0) return 0;
+        lua_pop(L, 2);
+        return -1;
+    }
     int total = 0;
     lua_pushnil(L);
     while (lua_next(L, t) != 0) {
@@ -441,6 +471,116 @@ static int recpipe_read_row(lua_State *L, int t, int keys, int strings, int n, c
     }
     return 0;
 }
+
+/* A batch of map calls (recpipe_map_batch): the plugin function and the row table in the
+   registry, the row table's fields (recpipe_fill_row), the output columns (recpipe_read_row) and
+   where the cells go. `next` moves through [next, end): on return it is the row that stopped the
+   batch, or `end`. */
+typedef struct recpipe_map_run {
+    lua_Integer next, end;
+    int row_keys_ref;           /* registry: the row table's key list (0: `row` is the view) */
+    int out_ref;                /* registry: the reused output table `out` (0: fn takes no `out`) */
+    const int32_t *fields;
+    int nfields;
+    int keys_ref, strings_ref;  /* registry: the output column keys and the batch's string table */
+    const int *types;
+    int ncols;
+    recpipe_cell *cells;        /* room for (end - next) * ncols cells: kept rows, in order */
+    uint8_t *kept;              /* per row from the first: 1 kept, 0 dropped (fn returned nil) */
+    lua_Integer first;          /* the row of kept[0] */
+    lua_Integer nkept;
+    lua_Integer *nstrings;
+    recpipe_last_string *last;  /* per column (recpipe_read_row), reset with the string table */
+    /* why the batch stopped early (the stop row is `next`): 0 = it did not (or fn raised an
+       error: lua_pcall's status says); 1 = fn returned neither a table nor nil (its type in
+       `type`, the value the driver's result); 2 = the row does not fit the columns (recpipe_read_row's status in `status`; the
+       row is the driver's result, its cells from kept * ncols, those before the misfit read) */
+    int stop, type, status;
+} recpipe_map_run;
+
+/* Empties the table at `t` (every key). */
+static void recpipe_clear_table(lua_State *L, int t) {
+    t = lua_absindex(L, t);
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, t);
+    }
+}
+
+/* Runs the map function (argument 2) for the rows of the batch (argument 1, a light userdata),
+   `row` being argument 3 (the row table, or the user view), with one protected call for the batch
+   instead of one per row. Every row is still its own call for the sandbox: the budget and the
+   error location start again per row, and the memory cap applies only while the function runs
+   (filling the row and reading the result are host work). An error in the function leaves `next`
+   at its row, so the host names it and can go on after it.
+   With `out_ref`, the function's second argument is `out`, one table for every call: a row it
+   returns is read and then emptied, so a map that fills and returns `out` makes no table per
+   row; a call that returns anything else leaves `out` emptied too. After a stop or an error the
+   host replaces `out` (it may hold anything). */
+static int recpipe_map_batch(lua_State *L) {
+    recpipe_map_run *r = (recpipe_map_run *)lua_touserdata(L, 1);
+    recpipe_ctx *c = recpipe_getctx(L);
+    recpipe_view *v = c->views[0];
+    lua_settop(L, 3);
+    if (r->out_ref) lua_rawgeti(L, LUA_REGISTRYINDEX, r->out_ref); else lua_pushnil(L);         /* 4 */
+    if (r->row_keys_ref) lua_rawgeti(L, LUA_REGISTRYINDEX, r->row_keys_ref); else lua_pushnil(L); /* 5 */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->keys_ref);    /* 6 */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->strings_ref); /* 7 */
+    int nargs = r->out_ref ? 2 : 1;
+    for (; r->next < r->end; r->next++) {
+        v->row = r->next;
+        if (r->row_keys_ref && r->nfields > 0) recpipe_fill_row(L, 3, 5, r->fields, r->nfields);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, 3);
+        if (r->out_ref) lua_pushvalue(L, 4);
+        c->start_ticks = c->ticks;
+        c->start_charged = c->charged;
+        c->mem_peak = c->mem_used;
+        c->err_chunk = -1;
+        c->err_line = -1;
+        c->enforce = 1;
+        lua_call(L, nargs, 1);
+        c->enforce = 0;
+        int type = lua_type(L, 8);
+        if (type == LUA_TNIL) {
+            r->kept[r->next - r->first] = 0;
+            lua_settop(L, 7);
+            if (r->out_ref) recpipe_clear_table(L, 4);
+            continue;
+        }
+        if (type != LUA_TTABLE) {
+            r->stop = 1;
+            r->type = type;
+            return 1;
+        }
+        recpipe_cell *cells = r->cells + r->nkept * r->ncols;
+        int take = r->out_ref && lua_rawequal(L, 4, 8);
+        int status = recpipe_read_row(L, 8, 6, 7, r->ncols, r->types, cells, r->nstrings, take, r->last);
+        if (status != 0) {
+            r->stop = 2;
+            r->status = status;
+            return 1;
+        }
+        r->kept[r->next - r->first] = 1;
+        r->nkept++;
+        if (r->out_ref && !take) recpipe_clear_table(L, 4); /* a returned `out` was emptied as read */
+        lua_settop(L, 7);
+    }
+    return 0;
+}
+
+/* The number of fixed parameters of the function at idx (255 when it takes `...`). */
+static inline int recpipe_nparams(lua_State *L, int idx) {
+    lua_Debug ar;
+    lua_pushvalue(L, idx);
+    if (!lua_getinfo(L, ">u", &ar)) return 0;
+    return ar.isvararg ? 255 : ar.nparams;
+}
+
+static inline lua_CFunction recpipe_fn_map_batch(void) { return recpipe_map_batch; }
 
 static inline lua_CFunction recpipe_fn_scores_new(void) { return recpipe_scores_new; }
 

@@ -130,6 +130,9 @@ package final class LuaRuntime {
     var rowTable: RowTable?
     /// The fast `map` row reader (``startMapRows(_:columns:)``), made once per plugin.
     var mapReader: MapReader?
+    /// The most strings a map's string table keeps (``startMapRows(_:columns:)``); past it, the
+    /// next batch starts a new table. A setting only so tests can make it small.
+    package var maxMapStrings = 1 << 16
     /// The bound sources' columns read in C (user view, item view), kept alive here.
     var boundColumns: [ScriptColumns?] = [nil, nil]
     /// Rule kinds and names by index, for the hot path (no struct copies).

@@ -101,10 +101,40 @@ import Testing
         }
         """
 
+    /// The same map written with `out`, the output table the host hands every call: it fills
+    /// `out` and returns it, or returns nil after writing to it (the host must empty it), or
+    /// returns a new table after writing to it (same).
+    static let outScript = """
+        map{
+          name = "m",
+          columns = { "n:int", "x:float", "s:string", "b:bool", "k:string", "f:int" },
+          fn = function(row, out)
+            out.n = row.n
+            if row.n ~= nil and row.n % 7 == 0 then return nil end
+            local s = row.s
+            if row.n ~= nil and row.n % 5 == 0 then
+              out.x = 12345
+              return {
+                n = row.n, x = row.x and row.x * 2, s = s and (s .. "!"), b = row.b,
+                k = row.n and row.n % 3, f = row.x and math.floor(row.x) + 0.0,
+              }
+            end
+            out.x = row.x and row.x * 2
+            out.s = s and (s .. "!")
+            out.b = row.b
+            out.k = row.n and row.n % 3
+            out.f = row.x and math.floor(row.x) + 0.0
+            return out
+          end,
+        }
+        """
+
     static func run(
-        _ script: String, _ rows: [[ScriptValue]], fast: Bool, batch: Int = 512, skip: Bool = false
+        _ script: String, _ rows: [[ScriptValue]], fast: Bool, batch: Int = 512, skip: Bool = false,
+        maxStrings: Int? = nil
     ) throws -> (rows: [[ScriptValue]], errors: [RuleError]) {
         let lua = try Fixture.runtime(script, file: "plugins/m.lua")
+        if let maxStrings { lua.maxMapStrings = maxStrings }
         lua.bind(users: Rows(rows, fast: fast))
         let index = try #require(lua.pluginIndex)
         let columns = lua.rules[index].outputColumns
@@ -112,14 +142,19 @@ import Testing
         var errors: [RuleError] = []
         for start in stride(from: 0, to: rows.count, by: batch) {
             var made = lua.startMapRows(index, columns: columns)
-            for r in start..<min(rows.count, start + batch) {
+            var left = start..<min(rows.count, start + batch)
+            var dropped = 0
+            let failed = errors.count
+            while !left.isEmpty {
                 do {
-                    _ = try lua.callMap(index, row: r, into: &made)
+                    try lua.callMap(index, rows: &left, into: &made, dropped: &dropped)
                 } catch {
                     guard skip else { throw error }
                     errors.append(error)
                 }
             }
+            // Every row is kept, dropped or failed, once.
+            #expect(made.rows + dropped + errors.count - failed == min(rows.count, start + batch) - start)
             for r in 0..<made.rows { out.append(columns.indices.map { made.value(row: r, column: $0) }) }
         }
         return (out, errors)
@@ -149,6 +184,52 @@ import Testing
         let fast = try Self.run(Self.script, rows, fast: true, batch: batch).rows
         #expect(host.count > 500 && host.count < 700)
         #expect(fast == host)
+        // `out` gives the same rows: nothing a call wrote to it reaches the next row.
+        #expect(try Self.run(Self.outScript, rows, fast: false, batch: batch).rows == host)
+        #expect(try Self.run(Self.outScript, rows, fast: true, batch: batch).rows == host)
+        // The string table starts again when it holds more than maxMapStrings strings.
+        #expect(try Self.run(Self.script, rows, fast: true, batch: batch, maxStrings: 2).rows == host)
+    }
+
+    @Test func outIsEmptyAtEveryCallAfterAFailedRow() throws {
+        // Row 2 writes a column and a stray key to `out`, then fails (an error, an undeclared key,
+        // a misfit); row 3 must get an empty `out` and keep only what it writes.
+        let rows: [[ScriptValue]] = (1...3).map { [.int(Int64($0)), .double(0), .string("s"), .bool(true)] }
+        for (fail, message) in [
+            ("error('boom')", "boom"),
+            ("out.nn = 1 return out", "the row has field 'nn', which is not a declared column"),
+            ("out.n = 'x' return out", "column 'n' is declared int, but the row has a string"),
+        ] {
+            let script = """
+                map{ name = "m", columns = { "n:int", "s:string" },
+                  fn = function(row, out)
+                    if row.n == 2 then out.s = "left over" \(fail) end
+                    out.n = row.n
+                    return out
+                  end }
+                """
+            for fast in [false, true] {
+                let (out, errors) = try Self.run(script, rows, fast: fast, skip: true)
+                #expect(errors.count == 1 && errors[0].entity == "row 2" && errors[0].message.contains(message))
+                #expect(out == [[.int(1), .null], [.int(3), .null]], "\(fail)")
+            }
+        }
+    }
+
+    @Test func outIsAnOrdinaryTableForAFunctionThatTakesIt() throws {
+        // A function of one parameter gets no second argument; one of two or more, and a vararg
+        // one, gets `out`.
+        let rows: [[ScriptValue]] = [[.int(1), .double(0), .string("s"), .bool(true)]]
+        for (params, expected) in [("row", ScriptValue.bool(false)), ("row, out", .bool(true)), ("...", .bool(true))] {
+            let script = """
+                map{ name = "m", columns = { "given:bool" },
+                  fn = function(\(params))
+                    local out = select(2, \(params == "..." ? "..." : params))
+                    return { given = type(out) == "table" }
+                  end }
+                """
+            #expect(try Self.run(script, rows, fast: true).rows == [[expected]], "\(params)")
+        }
     }
 
     @Test func theRowIsReadOnlyForNewKeysAndCannotBeIterated() throws {
@@ -245,6 +326,50 @@ import Testing
             let (out, errors) = try Self.run(script, rows, fast: fast, skip: true)
             #expect(errors.count == 1 && errors[0].entity == "row 2")
             #expect(out.map { $0[0] } == [.string("v1"), .string("v3"), .string("v4")])
+        }
+    }
+
+    @Test func aBatchGoesOnAfterEachFailedRowAndEveryRowHasItsOwnBudget() throws {
+        // One batch of 8 rows: row 2 raises, row 3 returns a number, row 4 does not fit its
+        // columns, row 6 runs out of budget, row 7 is dropped; the others are kept, in order. Every
+        // row spends about 40% of the budget (2 instructions a turn), so a budget shared by the
+        // batch would stop row 3 already. Output errors name the plugin's line (1).
+        let rows: [[ScriptValue]] = (1...8).map { [.int(Int64($0)), .double(0), .string("s"), .bool(true)] }
+        let script = """
+            map{ name = "m", columns = { "n:int" },
+              fn = function(row)
+                local spin = 0
+                for i = 1, (row.n == 6 and 1000000 or 4000) do spin = spin + i end
+                if row.n == 2 then error("two") end
+                if row.n == 3 then return 3 end
+                if row.n == 4 then return { n = "four" } end
+                if row.n == 7 then return nil end
+                return { n = row.n }
+              end }
+            """
+        let limits = LuaRuntime.Limits(instructionBudget: 20_000)
+        for fast in [false, true] {
+            let lua = try Fixture.runtime(script, file: "plugins/m.lua", limits: limits)
+            lua.bind(users: Rows(rows, fast: fast))
+            let index = try #require(lua.pluginIndex)
+            var made = lua.startMapRows(index, columns: lua.rules[index].outputColumns)
+            var left = 0..<rows.count
+            var dropped = 0
+            var errors: [RuleError] = []
+            while !left.isEmpty {
+                do {
+                    try lua.callMap(index, rows: &left, into: &made, dropped: &dropped)
+                } catch {
+                    errors.append(error)
+                }
+            }
+            #expect((0..<made.rows).map { made.value(row: $0, column: 0) } == [.int(1), .int(5), .int(8)])
+            #expect(dropped == 1)
+            #expect(errors.map(\.entity) == ["row 2", "row 3", "row 4", "row 6"])
+            #expect(errors.map(\.line) == [5, 1, 1, 4])
+            #expect(errors[0].message.contains("two") && errors[1].message.contains("map returned a number"))
+            #expect(errors[2].message.contains("column 'n' is declared int, but the row has a string"))
+            #expect(errors[3].kind == .budget)
         }
     }
 }

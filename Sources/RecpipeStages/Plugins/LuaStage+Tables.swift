@@ -49,9 +49,10 @@ extension LuaStage {
             w, rows, part in
             var made = w.lua.startMapRows(w.index, columns: columns)
             made.cells.reserveCapacity(rows.count * columns.count)
-            for r in rows {
+            var left = rows
+            while !left.isEmpty {
                 do throws(RuleError) {
-                    if try !w.lua.callMap(w.index, row: r, into: &made) { part.empty += 1 }
+                    try w.lua.callMap(w.index, rows: &left, into: &made, dropped: &part.empty)
                 } catch {
                     guard plan.skipErrors else { throw stageError(error) }
                     part.skipped.add(error)
