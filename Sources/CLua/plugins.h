@@ -292,6 +292,61 @@ static int recpipe_scores_newindex(lua_State *L) {
                       luaL_tolstring(L, 2, NULL));
 }
 
+/* Whether known entry a is better than b: its score as a float higher, or the same and its id
+   first (rank: per item number, its position in id order). The host's order for candidates. */
+static inline int recpipe_better(float sa, int32_t ia, float sb, int32_t ib, const int32_t *rank) {
+    return sa != sb ? sa > sb : rank[ia] < rank[ib];
+}
+
+static void recpipe_best_down(int32_t *items, float *scores, lua_Integer n, lua_Integer i, const int32_t *rank) {
+    for (;;) {
+        lua_Integer l = 2 * i + 1, r = l + 1, worst = i;
+        if (l < n && recpipe_better(scores[worst], items[worst], scores[l], items[l], rank)) worst = l;
+        if (r < n && recpipe_better(scores[worst], items[worst], scores[r], items[r], rank)) worst = r;
+        if (worst == i) return;
+        int32_t ti = items[i]; items[i] = items[worst]; items[worst] = ti;
+        float ts = scores[i]; scores[i] = scores[worst]; scores[worst] = ts;
+        i = worst;
+    }
+}
+
+/* The best `limit` known entries of s, best first, into items/scores (room for `limit`): a heap
+   whose root is the worst kept so far, then sorted. Returns how many; -(position) when the
+   entry at that position (1-based, among the live entries in the order added) has a score that is
+   not finite (nothing is kept then). */
+static lua_Integer recpipe_scores_best(const recpipe_scores *s, lua_Integer limit, const int32_t *rank,
+                                       int32_t *items, float *scores) {
+    lua_Integer n = 0, position = 0;
+    for (lua_Integer e = 0; e < s->count; e++) {
+        if (s->items[e] < 0) continue;
+        position++;
+        double v = s->values[e];
+        if (!isfinite(v)) return -position;
+        float f = (float)v;
+        int32_t it = s->items[e];
+        if (n < limit) {
+            items[n] = it;
+            scores[n] = f;
+            n++;
+            if (n == limit)
+                for (lua_Integer i = limit / 2 - 1; i >= 0; i--) recpipe_best_down(items, scores, n, i, rank);
+        } else if (limit > 0 && recpipe_better(f, it, scores[0], items[0], rank)) {
+            items[0] = it;
+            scores[0] = f;
+            recpipe_best_down(items, scores, n, 0, rank);
+        }
+    }
+    if (n < limit)
+        for (lua_Integer i = n / 2 - 1; i >= 0; i--) recpipe_best_down(items, scores, n, i, rank);
+    /* Heap sort: the worst goes last, so the array ends best first. */
+    for (lua_Integer end = n - 1; end > 0; end--) {
+        int32_t ti = items[0]; items[0] = items[end]; items[end] = ti;
+        float ts = scores[0]; scores[0] = scores[end]; scores[end] = ts;
+        recpipe_best_down(items, scores, end, 0, rank);
+    }
+    return n;
+}
+
 /* ctx.scores(): a new, empty score table. */
 static int recpipe_scores_new(lua_State *L) {
     recpipe_ctx *c = recpipe_getctx(L);

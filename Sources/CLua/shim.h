@@ -199,6 +199,9 @@ static int recpipe_panic(lua_State *L) {
     return 0;
 }
 
+/* Lua's generational collector (lua_gc is variadic: Swift cannot call it). */
+static inline void recpipe_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
+
 static inline lua_State *recpipe_newstate(recpipe_ctx *c) {
     lua_State *L = lua_newstate(recpipe_alloc, c);
     if (L == NULL) return NULL;

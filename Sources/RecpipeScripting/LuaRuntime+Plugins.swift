@@ -186,6 +186,27 @@ extension LuaRuntime {
             )
         }
         ctx.pointee.scores_hint = s.count
+        if let best = out.best {
+            let room = max(0, min(best.limit, Int(s.live)))
+            var items = [Int32](repeating: 0, count: room)
+            var scores = [Float](repeating: 0, count: room)
+            var table = s
+            let n = best.rank.withUnsafeBufferPointer { rank in
+                items.withUnsafeMutableBufferPointer { i in
+                    scores.withUnsafeMutableBufferPointer { f in
+                        recpipe_scores_best(&table, lua_Integer(room), rank.baseAddress, i.baseAddress, f.baseAddress)
+                    }
+                }
+            }
+            if n >= 0 {
+                out.items.append(contentsOf: items[..<Int(n)])
+                out.scores.append(contentsOf: scores[..<Int(n)].lazy.map(Double.init))
+                out.setSelected()
+                try readUnknownScores(at: t, index, user: user, into: &out)
+                return
+            }
+            // A score that is not finite: the loop below names it.
+        }
         var position = 0
         for e in 0..<Int(s.count) where s.items[e] >= 0 {
             position += 1
@@ -198,6 +219,13 @@ extension LuaRuntime {
             out.items.append(s.items[e])
             out.scores.append(score)
         }
+        try readUnknownScores(at: t, index, user: user, into: &out)
+    }
+
+    /// The ids of the `ctx.scores()` table at `t` that are no known item, by id.
+    private func readUnknownScores(
+        at t: Int32, _ index: Int, user: Int, into out: inout CandidateBatch
+    ) throws(RuleError) {
         guard lua_getiuservalue(L, t, 3) == LUA_TTABLE else { return }
         var unknown: [(item: String, score: Double)] = []
         lua_pushnil(L)

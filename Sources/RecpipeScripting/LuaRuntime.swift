@@ -198,6 +198,13 @@ package final class LuaRuntime {
         try buildSandbox()
     }
 
+    /// Switches the state to Lua's generational collector: for plugin stages, whose calls make
+    /// short-lived tables next to large tables that live as long as the state (`ctx.neighbors`,
+    /// `ctx.items`), which the default collector walks again on every cycle.
+    package func useGenerationalCollector() {
+        recpipe_gc_generational(L)
+    }
+
     deinit {
         lua_close(L)
         ctx.pointee.scratch.deallocate()

@@ -27,6 +27,11 @@ package struct CandidateBatch {
     package var scores: [Double] = []
     /// Ids that are no known item, with their scores.
     package var unknown: [(item: String, score: Double)] = []
+    /// When set, a `ctx.scores()` table is cut in C to its best `limit` known items (score as a
+    /// Float descending, then `rank`: per item number its position in id order), best first, and
+    /// ``selected`` says so: `items` and `scores` are then the final list.
+    package var best: (limit: Int, rank: [Int32])?
+    package private(set) var selected = false
 
     package init() {}
 
@@ -34,7 +39,10 @@ package struct CandidateBatch {
         items.removeAll(keepingCapacity: true)
         scores.removeAll(keepingCapacity: true)
         unknown.removeAll(keepingCapacity: true)
+        selected = false
     }
+
+    mutating func setSelected() { selected = true }
 }
 
 /// `ctx.neighbors`' lists in item numbers (-1: an id that is no known item), for `s:add(n.items,

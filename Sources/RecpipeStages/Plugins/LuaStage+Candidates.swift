@@ -34,6 +34,12 @@ extension LuaStage {
             w.lua.reseed(plan.context.seed &+ UInt64(c))
             var part = CandidatePart()
             var batch = CandidateBatch()
+            batch.best = (limit, rank)
+            // The worker's marks, held locally for the chunk (no access to the class per item).
+            var stamp = w.stamp
+            w.stamp = []
+            defer { w.stamp = stamp }
+            var list: [(item: Int32, score: Float)] = []
             for u in users {
                 batch.removeAll()
                 do throws(RuleError) {
@@ -49,21 +55,27 @@ extension LuaStage {
                     if part.firstUnknown == nil { part.firstUnknown = first.item }
                 }
                 // Each item's first score: `stamp` marks the items this user already has.
+                if batch.selected {
+                    // A ctx.scores() table, already cut to the best `limit` in C (its items are distinct).
+                    if batch.items.isEmpty { part.empty += 1 }
+                    part.produced += batch.items.count
+                    part.lists.append(zip(batch.items, batch.scores).map { ($0, Float($1)) })
+                    continue
+                }
                 let mark = Int32(truncatingIfNeeded: u)
-                var list: [(item: Int32, score: Float)] = []
-                list.reserveCapacity(batch.items.count)
+                list.removeAll(keepingCapacity: true)
                 for (i, score) in zip(batch.items, batch.scores) {
-                    if w.stamp[Int(i)] == mark {
+                    if stamp[Int(i)] == mark {
                         part.duplicates += 1
                     } else {
-                        w.stamp[Int(i)] = mark
+                        stamp[Int(i)] = mark
                         list.append((i, Float(score)))
                     }
                 }
                 keepBest(&list, limit: limit, rank: rank)
                 if list.isEmpty { part.empty += 1 }
                 part.produced += list.count
-                part.lists.append(list)
+                part.lists.append(Array(list))
             }
             part.printed = takePrinted(w.lua)
             return part
@@ -153,37 +165,41 @@ extension LuaStage {
     /// `limit`: a heap of the best `limit` when there are more, the same result as sorting
     /// everything and cutting.
     static func keepBest(_ list: inout [(item: Int32, score: Float)], limit: Int, rank: [Int32]) {
-        func better(_ a: (item: Int32, score: Float), _ b: (item: Int32, score: Float)) -> Bool {
-            a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)]
-        }
         guard limit > 0 else {
             list.removeAll()
             return
         }
-        if list.count > limit {
-            // A heap whose root is the worst of the best `limit` so far.
-            var heap = Array(list[..<limit])
-            func down(_ start: Int) {
-                var i = start
-                while true {
-                    let l = 2 * i + 1
-                    let r = l + 1
-                    var worst = i
-                    if l < limit, better(heap[worst], heap[l]) { worst = l }
-                    if r < limit, better(heap[worst], heap[r]) { worst = r }
-                    if worst == i { return }
-                    heap.swapAt(i, worst)
-                    i = worst
+        rank.withUnsafeBufferPointer { rank in
+            @inline(__always) func better(_ a: (item: Int32, score: Float), _ b: (item: Int32, score: Float)) -> Bool {
+                a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)]
+            }
+            if list.count > limit {
+                list.withUnsafeMutableBufferPointer { all in
+                    // A heap in all[0..<limit] whose root is the worst of the best `limit` so far.
+                    let heap = UnsafeMutableBufferPointer(rebasing: all[..<limit])
+                    @inline(__always) func down(_ start: Int) {
+                        var i = start
+                        while true {
+                            let l = 2 * i + 1
+                            let r = l + 1
+                            var worst = i
+                            if l < limit, better(heap[worst], heap[l]) { worst = l }
+                            if r < limit, better(heap[worst], heap[r]) { worst = r }
+                            if worst == i { return }
+                            heap.swapAt(i, worst)
+                            i = worst
+                        }
+                    }
+                    for i in stride(from: limit / 2 - 1, through: 0, by: -1) { down(i) }
+                    for k in limit..<all.count where better(all[k], heap[0]) {
+                        heap[0] = all[k]
+                        down(0)
+                    }
                 }
+                list.removeLast(list.count - limit)
             }
-            for i in stride(from: limit / 2 - 1, through: 0, by: -1) { down(i) }
-            for x in list[limit...] where better(x, heap[0]) {
-                heap[0] = x
-                down(0)
-            }
-            list = heap
+            list.sort(by: better)
         }
-        list.sort(by: better)
     }
 
     /// `ctx.items` from the items table and `ctx.neighbors` from the `neighbors` input: per item,

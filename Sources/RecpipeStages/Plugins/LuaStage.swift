@@ -83,6 +83,7 @@ struct LuaStage: Stage {
         /// A runtime with the script loaded; the plugin's index.
         func makeRuntime() throws(RuleError) -> (LuaRuntime, Int) {
             let lua = try LuaRuntime(limits: limits, context: context)
+            lua.useGenerationalCollector()
             try lua.load(source: script.text, chunkName: script.chunkName, lineOffset: script.lineOffset)
             guard let index = lua.pluginIndex else {
                 throw RuleError(
