@@ -60,8 +60,9 @@ typedef struct recpipe_value {
 
 /* A column the C side reads in place (a record view's fast path: no host call per field).
    type: RECPIPE_INT (ints), RECPIPE_DOUBLE (doubles), RECPIPE_BOOL (bools), RECPIPE_STRING (per row
-   a dictionary entry d, whose bytes are bytes[offsets[d] ..< offsets[d + 1]]); RECPIPE_NIL: ask
-   the host. valid: per row 1 or 0 (null), or NULL when the column has no nulls. */
+   a dictionary entry d, whose bytes are bytes[offsets[d] ..< offsets[d + 1]]), RECPIPE_LIST (per
+   row r a list of strings: the dictionary entries codes[ints[r] ..< ints[r + 1]]); RECPIPE_NIL:
+   ask the host. valid: per row 1 or 0 (null), or NULL when the column has no nulls. */
 typedef struct recpipe_column {
     int type;
     const int64_t *ints;
@@ -510,6 +511,17 @@ static int recpipe_view_index(lua_State *L) {
             case RECPIPE_INT: lua_pushinteger(L, (lua_Integer)col->ints[r]); break;
             case RECPIPE_DOUBLE: lua_pushnumber(L, (lua_Number)col->doubles[r]); break;
             case RECPIPE_BOOL: lua_pushboolean(L, col->bools[r]); break;
+            case RECPIPE_LIST: {
+                /* A fresh table per read, as the host makes (a plugin may change its copy). */
+                int64_t from = col->ints[r], to = col->ints[r + 1];
+                lua_createtable(L, (int)(to - from), 0);
+                for (int64_t k = from; k < to; k++) {
+                    uint32_t d = col->codes[k];
+                    lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));
+                    lua_rawseti(L, -2, (lua_Integer)(k - from + 1));
+                }
+                break;
+            }
             default: {
                 uint32_t d = col->codes[r];
                 lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));

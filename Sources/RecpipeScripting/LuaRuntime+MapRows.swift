@@ -320,7 +320,9 @@ extension LuaRuntime {
         var names: [String] = []
         if let source, let columns = boundColumns[0] {
             for (i, name) in source.fieldNames.enumerated()
-            where i < columns.descriptors.count && columns.descriptors[i].type != Int32(RECPIPE_NIL) {
+            where i < columns.descriptors.count && columns.descriptors[i].type != Int32(RECPIPE_NIL)
+                && columns.descriptors[i].type != Int32(RECPIPE_LIST)
+            {
                 fields.append(Int32(i))
                 names.append(name)
             }

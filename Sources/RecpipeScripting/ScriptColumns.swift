@@ -14,6 +14,9 @@ package final class ScriptColumns: @unchecked Sendable {
         case bool([Bool])
         /// Row `r` holds `dictionary[codes[r]]`.
         case string(dictionary: [String], codes: [UInt32])
+        /// Row `r` holds the list `dictionary[codes[i]]` for `i` in `offsets[r] ..< offsets[r + 1]`
+        /// (a new Lua table per read).
+        case stringLists(dictionary: [String], offsets: [Int64], codes: [UInt32])
         /// Not copied: read through the source.
         case host
     }
@@ -53,14 +56,12 @@ package final class ScriptColumns: @unchecked Sendable {
             case .string(let dictionary, let codes):
                 d.type = Int32(RECPIPE_STRING)
                 d.codes = UnsafePointer(copy(codes))
-                var offsets: [Int64] = [0]
-                var bytes: [CChar] = []
-                for var s in dictionary {
-                    s.withUTF8 { u in bytes += u.map { CChar(bitPattern: $0) } }
-                    offsets.append(Int64(bytes.count))
-                }
-                d.offsets = UnsafePointer(copy(offsets))
-                d.bytes = UnsafePointer(copy(bytes))
+                (d.offsets, d.bytes) = strings(dictionary)
+            case .stringLists(let dictionary, let offsets, let codes):
+                d.type = Int32(RECPIPE_LIST)
+                d.ints = UnsafePointer(copy(offsets))
+                d.codes = UnsafePointer(copy(codes))
+                (d.offsets, d.bytes) = strings(dictionary)
             case .host:
                 d.type = Int32(RECPIPE_NIL)
             }
@@ -74,6 +75,17 @@ package final class ScriptColumns: @unchecked Sendable {
     deinit {
         for p in owned { p.deallocate() }
         descriptors.deallocate()
+    }
+
+    /// A dictionary as C reads it: entry d is bytes[offsets[d] ..< offsets[d + 1]].
+    private func strings(_ dictionary: [String]) -> (UnsafePointer<Int64>, UnsafePointer<CChar>) {
+        var offsets: [Int64] = [0]
+        var bytes: [CChar] = []
+        for var s in dictionary {
+            s.withUTF8 { u in bytes += u.map { CChar(bitPattern: $0) } }
+            offsets.append(Int64(bytes.count))
+        }
+        return (UnsafePointer(copy(offsets)), UnsafePointer(copy(bytes)))
     }
 
     private func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {

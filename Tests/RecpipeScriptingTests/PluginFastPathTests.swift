@@ -186,6 +186,59 @@ import Testing
         #expect(results[1].contains { $0.keys.contains { $0.hasPrefix("?UNKNOWN") } }, "unknown ids are kept apart")
     }
 
+    @Test(arguments: [0, 1, 5, 50, 300])
+    func aScoreTableCutInCKeepsWhatTheHostsSortKeeps(limit: Int) throws {
+        // Few distinct scores, so most places are decided by the id order; every user has a
+        // removed item and an unknown id.
+        let script = """
+            candidates{ name = "ties", fn = function(u, ctx)
+              local s = ctx.scores()
+              for i = 1, 150 do s:add("I" .. math.random(0, 199), math.random(0, 3) / 2) end
+              s:remove("I7")
+              s:add("UNKNOWN" .. math.random(1, 3), 1)
+              return s
+            end }
+            """
+        let lua = try Fixture.runtime(script, file: "plugins/ties.lua")
+        lua.bind(users: Users([[:]], known: Self.known, fast: true))
+        try lua.setPluginContext(Self.context(neighbors: [:]))
+        var rank = [Int32](repeating: 0, count: Self.known.count)
+        for (position, i) in Self.known.indices.sorted(by: { Self.known[$0] < Self.known[$1] }).enumerated() {
+            rank[i] = Int32(position)
+        }
+        for seed in 1...20 {
+            var all = CandidateBatch()
+            lua.reseed(UInt64(seed))
+            try lua.callCandidates(0, user: 0, into: &all)
+            var cut = CandidateBatch()
+            cut.best = (limit, rank)
+            lua.reseed(UInt64(seed))
+            try lua.callCandidates(0, user: 0, into: &cut)
+            let expected = zip(all.items, all.scores).map { (item: $0, score: Float($1)) }
+                .sorted { a, b in a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)] }
+                .prefix(limit)
+            #expect(!all.selected && cut.selected)
+            #expect(all.items.count > 50 && !all.items.contains(7))
+            #expect(cut.items == expected.map(\.item))
+            #expect(cut.scores.map { Float($0).bitPattern } == expected.map(\.score.bitPattern))
+            #expect(cut.unknown.map(\.item) == all.unknown.map(\.item) && cut.unknown.count == 1)
+        }
+    }
+
+    @Test func aScoreThatIsNotFiniteIsNamedWhenTheTableIsCutInC() throws {
+        let lua = try Fixture.runtime(
+            "candidates{ name = \"inf\", fn = function(u, ctx)\n  local s = ctx.scores()\n  s:add({ \"I1\", \"I2\", \"I3\" }, { 1, 1 / 0, 2 })\n  return s\nend }",
+            file: "plugins/inf.lua")
+        lua.bind(users: Users([[:]], known: Self.known, fast: true))
+        try lua.setPluginContext(Self.context(neighbors: [:]))
+        for best in [false, true] {
+            var batch = CandidateBatch()
+            if best { batch.best = (2, Array(0..<Int32(Self.known.count))) }
+            let error = try #require(throws: RuleError.self) { try lua.callCandidates(0, user: 0, into: &batch) }
+            #expect(error.description.contains("candidate 2 ('I2'): the score inf is not finite"), "\(error)")
+        }
+    }
+
     @Test func scoreTableErrorsAreLocated() throws {
         let cases: [(String, String)] = [
             ("s:add({ \"I1\", true }, 1)", "scores:add: item id 2 is a boolean; use a string"),

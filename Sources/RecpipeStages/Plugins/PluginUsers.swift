@@ -22,6 +22,15 @@ struct PluginUsers: Sendable {
     var hiddenPurchases = 0
     /// `seen` and `purchased` in the numbers of `items`, for `u:seen`/`u:purchased` in C.
     var itemSets: ScriptItemSets?
+    /// `u`'s fields: the profile columns (else `user_id`), then `items` when there is a `seen`
+    /// input and no profile column of that name (its index: `itemsField`).
+    var fieldNames: [String] = []
+    var itemsField: Int?
+    /// Per item of `seen`, its position in id order (ties in u.items).
+    var seenRank: [Int32] = []
+    /// `u.items` for every user, read in C (the other fields ask the host): built once per stage,
+    /// shared by the workers.
+    var scriptColumns: ScriptColumns?
 
     init(_ context: StageContext) throws {
         seen = try Self.interactions(context, "seen")
@@ -67,6 +76,33 @@ struct PluginUsers: Sendable {
         if let seen { sets[.seen] = Self.rows(seen, rowOf: seenRow, items: items) }
         if let purchased { sets[.purchased] = Self.rows(purchased, rowOf: purchasedRow, items: items) }
         itemSets = ScriptItemSets(sets)
+        fieldNames = profiles?.columns.map(\.name) ?? []
+        if fieldNames.isEmpty { fieldNames = ["user_id"] }
+        if let seen, !fieldNames.contains("items") {
+            itemsField = fieldNames.count
+            fieldNames.append("items")
+            seenRank = LuaStage.idRanks(seen.items.ids)
+            var offsets: [Int64] = [0]
+            var codes: [UInt32] = []
+            for u in userIDs.indices {
+                codes += seenOrder(u).map { UInt32(seen.matrix.columns[$0]) }
+                offsets.append(Int64(codes.count))
+            }
+            var columns = [ScriptColumns.Column](repeating: .init(.host), count: fieldNames.count)
+            columns[fieldNames.count - 1] = .init(
+                .stringLists(dictionary: seen.items.ids, offsets: offsets, codes: codes))
+            scriptColumns = ScriptColumns(rows: userIDs.count, columns: columns)
+        }
+    }
+
+    /// The positions in `seen`'s matrix of user `row`'s items: highest weight first, ties by id.
+    func seenOrder(_ row: Int) -> [Int] {
+        guard let seen, seenRow[row] >= 0 else { return [] }
+        let m = seen.matrix
+        return m.rowRange(Int(seenRow[row])).sorted { a, b in
+            m.values[a] != m.values[b]
+                ? m.values[a] > m.values[b] : seenRank[Int(m.columns[a])] < seenRank[Int(m.columns[b])]
+        }
     }
 
     /// `m`'s rows in the numbers of `items` (every item of `m` is in `items`).
@@ -92,47 +128,32 @@ struct PluginUsers: Sendable {
 /// input, highest weight first, ties by id), `u:seen(id)`, `u:purchased(id)`, `u:has_tag(t)`.
 final class PluginUserSource: ScriptRecordSource {
     let users: PluginUsers
-    let fieldNames: [String]
-    private let itemsField: Int?
     private let columns: [Column]
     private let sets: UserItemSets
-    /// Per item of `seen`, its position in id order (ties in u.items by comparing these).
-    private let seenRank: [Int32]
 
     init(_ users: PluginUsers) {
         self.users = users
-        seenRank = users.seen.map { LuaStage.idRanks($0.items.ids) } ?? []
         sets = UserItemSets(
             seen: users.seen, seenRow: users.seenRow, purchased: users.purchased, purchasedRow: users.purchasedRow,
             tags: users.tags ?? [], profileRow: users.profileRow)
         columns = users.profiles?.columns ?? []
-        var names = columns.map(\.name)
-        if names.isEmpty { names = ["user_id"] }
-        if users.seen != nil, !names.contains("items") {
-            itemsField = names.count
-            names.append("items")
-        } else {
-            itemsField = nil
-        }
-        fieldNames = names
     }
 
+    var fieldNames: [String] { users.fieldNames }
+
+    /// `u.items` in C; the profile columns through ``value(row:field:)``.
+    var scriptColumns: ScriptColumns? { users.scriptColumns }
+
     func value(row: Int, field: Int) -> ScriptValue {
-        if field == itemsField { return .list(seenItems(row).map(ScriptValue.string)) }
+        if field == users.itemsField { return .list(seenItems(row).map(ScriptValue.string)) }
         if columns.isEmpty { return .string(users.userIDs[row]) }
         let r = Int(users.profileRow[row])
         return r >= 0 ? columns[field].scriptValue(r) : .null
     }
 
     func seenItems(_ row: Int) -> [String] {
-        guard let seen = users.seen, users.seenRow[row] >= 0 else { return [] }
-        let m = seen.matrix
-        let range = m.rowRange(Int(users.seenRow[row]))
-        let order = range.sorted { a, b in
-            m.values[a] != m.values[b]
-                ? m.values[a] > m.values[b] : seenRank[Int(m.columns[a])] < seenRank[Int(m.columns[b])]
-        }
-        return order.map { seen.items[Int(m.columns[$0])] }
+        guard let seen = users.seen else { return [] }
+        return users.seenOrder(row).map { seen.items[Int(seen.matrix.columns[$0])] }
     }
 
     func id(row: Int) -> String { users.userIDs[row] }
