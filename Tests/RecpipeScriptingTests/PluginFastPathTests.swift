@@ -214,14 +214,16 @@ import Testing
             cut.best = (limit, rank)
             lua.reseed(UInt64(seed))
             try lua.callCandidates(0, user: 0, into: &cut)
-            let expected = zip(all.items, all.scores).map { (item: $0, score: Float($1)) }
-                .sorted { a, b in a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)] }
-                .prefix(limit)
+            let expected: [(item: Int32, score: Float)] = zip(all.items, all.scores).map {
+                (item: $0, score: Float($1))
+            }
+            .sorted { a, b in a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)] }
+            .prefix(limit)
             #expect(!all.selected && cut.selected)
             #expect(all.items.count > 50 && !all.items.contains(7))
             #expect(cut.items == expected.map(\.item))
             #expect(cut.scores.map { Float($0).bitPattern } == expected.map(\.score.bitPattern))
-            #expect(cut.unknown.map(\.item) == all.unknown.map(\.item) && cut.unknown.count == 1)
+            #expect(cut.unknown.map { $0.item } == all.unknown.map { $0.item } && cut.unknown.count == 1)
         }
     }
 
