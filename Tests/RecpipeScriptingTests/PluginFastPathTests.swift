@@ -214,11 +214,12 @@ import Testing
             cut.best = (limit, rank)
             lua.reseed(UInt64(seed))
             try lua.callCandidates(0, user: 0, into: &cut)
-            let expected: [(item: Int32, score: Float)] = zip(all.items, all.scores).map {
-                (item: $0, score: Float($1))
+            var pairs: [(item: Int32, score: Float)] = []
+            for (i, score) in zip(all.items, all.scores) { pairs.append((i, Float(score))) }
+            func better(_ a: (item: Int32, score: Float), _ b: (item: Int32, score: Float)) -> Bool {
+                a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)]
             }
-            .sorted { a, b in a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)] }
-            .prefix(limit)
+            let expected = pairs.sorted(by: better).prefix(limit)
             #expect(!all.selected && cut.selected)
             #expect(all.items.count > 50 && !all.items.contains(7))
             #expect(cut.items == expected.map(\.item))
