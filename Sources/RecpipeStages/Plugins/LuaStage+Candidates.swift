@@ -54,7 +54,6 @@ extension LuaStage {
                     part.unknown += batch.unknown.count
                     if part.firstUnknown == nil { part.firstUnknown = first.item }
                 }
-                // Each item's first score: `stamp` marks the items this user already has.
                 if batch.selected {
                     // A ctx.scores() table, already cut to the best `limit` in C (its items are distinct).
                     if batch.items.isEmpty { part.empty += 1 }
@@ -62,6 +61,7 @@ extension LuaStage {
                     part.lists.append(zip(batch.items, batch.scores).map { ($0, Float($1)) })
                     continue
                 }
+                // Each item's first score: `stamp` marks the items this user already has.
                 let mark = Int32(truncatingIfNeeded: u)
                 list.removeAll(keepingCapacity: true)
                 for (i, score) in zip(batch.items, batch.scores) {
