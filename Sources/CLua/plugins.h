@@ -374,21 +374,15 @@ static inline recpipe_scores *recpipe_toscores(lua_State *L, int idx) {
 
 /* Creates the score table metatable once per state. */
 static inline void recpipe_setup_scores(lua_State *L) {
+    static const luaL_Reg methods[] = {
+        {"add", recpipe_scores_add}, {"remove", recpipe_scores_remove}, {"get", recpipe_scores_get}, {NULL, NULL}};
+    static const luaL_Reg metamethods[] = {
+        {"__newindex", recpipe_scores_newindex}, {"__len", recpipe_scores_len},
+        {"__tostring", recpipe_scores_tostring}, {NULL, NULL}};
     luaL_newmetatable(L, RECPIPE_SCORES_MT);
-    lua_newtable(L);
-    lua_pushcfunction(L, recpipe_scores_add);
-    lua_setfield(L, -2, "add");
-    lua_pushcfunction(L, recpipe_scores_remove);
-    lua_setfield(L, -2, "remove");
-    lua_pushcfunction(L, recpipe_scores_get);
-    lua_setfield(L, -2, "get");
+    luaL_newlib(L, methods);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, recpipe_scores_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, recpipe_scores_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, recpipe_scores_tostring);
-    lua_setfield(L, -2, "__tostring");
+    luaL_setfuncs(L, metamethods, 0);
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);

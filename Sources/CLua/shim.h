@@ -489,6 +489,36 @@ static void recpipe_push_value(lua_State *L, recpipe_ctx *c, void *binding, cons
     }
 }
 
+/* Pushes dictionary entry d of a string or list column. */
+static inline void recpipe_push_dictionary_entry(lua_State *L, const recpipe_column *col, uint32_t d) {
+    lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));
+}
+
+/* Pushes row r of a column read in C: nil for a null cell; a list column as a new table per read
+   (as the host makes: a plugin may change its copy). */
+static void recpipe_push_column_value(lua_State *L, const recpipe_column *col, lua_Integer r) {
+    if (col->valid != NULL && !col->valid[r]) {
+        lua_pushnil(L);
+        return;
+    }
+    switch (col->type) {
+    case RECPIPE_INT: lua_pushinteger(L, (lua_Integer)col->ints[r]); break;
+    case RECPIPE_DOUBLE: lua_pushnumber(L, (lua_Number)col->doubles[r]); break;
+    case RECPIPE_BOOL: lua_pushboolean(L, col->bools[r]); break;
+    case RECPIPE_STRING: recpipe_push_dictionary_entry(L, col, col->codes[r]); break;
+    case RECPIPE_LIST: {
+        int64_t from = col->ints[r], to = col->ints[r + 1];
+        lua_createtable(L, (int)(to - from), 0);
+        for (int64_t k = from; k < to; k++) {
+            recpipe_push_dictionary_entry(L, col, col->codes[k]);
+            lua_rawseti(L, -2, (lua_Integer)(k - from + 1));
+        }
+        break;
+    }
+    default: lua_pushnil(L);
+    }
+}
+
 /* __index: uservalue 1 maps a field name to its index (or a method to its function). Only the
    view metatable reaches this function (the metatable is locked), so argument 1 is a view. */
 static int recpipe_view_index(lua_State *L) {
@@ -501,32 +531,7 @@ static int recpipe_view_index(lua_State *L) {
         lua_Integer field = lua_tointeger(L, -1);
         if (field >= 0 && field < v->ncolumns && v->row >= 0 && v->row < v->nrows &&
             v->columns[field].type != RECPIPE_NIL) {
-            const recpipe_column *col = &v->columns[field];
-            lua_Integer r = v->row;
-            if (col->valid != NULL && !col->valid[r]) {
-                lua_pushnil(L);
-                return 1;
-            }
-            switch (col->type) {
-            case RECPIPE_INT: lua_pushinteger(L, (lua_Integer)col->ints[r]); break;
-            case RECPIPE_DOUBLE: lua_pushnumber(L, (lua_Number)col->doubles[r]); break;
-            case RECPIPE_BOOL: lua_pushboolean(L, col->bools[r]); break;
-            case RECPIPE_LIST: {
-                /* A fresh table per read, as the host makes (a plugin may change its copy). */
-                int64_t from = col->ints[r], to = col->ints[r + 1];
-                lua_createtable(L, (int)(to - from), 0);
-                for (int64_t k = from; k < to; k++) {
-                    uint32_t d = col->codes[k];
-                    lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));
-                    lua_rawseti(L, -2, (lua_Integer)(k - from + 1));
-                }
-                break;
-            }
-            default: {
-                uint32_t d = col->codes[r];
-                lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));
-            }
-            }
+            recpipe_push_column_value(L, &v->columns[field], v->row);
             return 1;
         }
         recpipe_value out;
@@ -625,13 +630,11 @@ static inline void recpipe_push_unavailable_method(lua_State *L) {
 
 /* Creates the view metatable once per state. */
 static inline void recpipe_setup_views(lua_State *L) {
+    static const luaL_Reg methods[] = {
+        {"__index", recpipe_view_index}, {"__newindex", recpipe_view_newindex},
+        {"__tostring", recpipe_view_tostring}, {NULL, NULL}};
     luaL_newmetatable(L, RECPIPE_VIEW_MT);
-    lua_pushcfunction(L, recpipe_view_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, recpipe_view_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, recpipe_view_tostring);
-    lua_setfield(L, -2, "__tostring");
+    luaL_setfuncs(L, methods, 0);
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
@@ -701,16 +704,14 @@ static int recpipe_row_tostring(lua_State *L) {
 /* Creates the row table metatable for the user view at `view` (once per state). */
 static inline void recpipe_setup_row(lua_State *L, int view) {
     view = lua_absindex(L, view);
+    static const luaL_Reg methods[] = {
+        {"__newindex", recpipe_row_newindex}, {"__pairs", recpipe_row_pairs},
+        {"__tostring", recpipe_row_tostring}, {NULL, NULL}};
     luaL_newmetatable(L, RECPIPE_ROW_MT);
+    luaL_setfuncs(L, methods, 0);
     lua_pushvalue(L, view);
     lua_pushcclosure(L, recpipe_row_index, 1);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, recpipe_row_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, recpipe_row_pairs);
-    lua_setfield(L, -2, "__pairs");
-    lua_pushcfunction(L, recpipe_row_tostring);
-    lua_setfield(L, -2, "__tostring");
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
@@ -733,21 +734,7 @@ static void recpipe_fill_row(lua_State *L, int t, int keys, const int32_t *field
     for (int k = 0; k < n; k++) {
         lua_rawgeti(L, keys, k + 1);
         const recpipe_column *col = &v->columns[fields[k]];
-        if (!inside || (col->valid != NULL && !col->valid[r])) {
-            lua_pushnil(L);
-        } else {
-            switch (col->type) {
-            case RECPIPE_INT: lua_pushinteger(L, (lua_Integer)col->ints[r]); break;
-            case RECPIPE_DOUBLE: lua_pushnumber(L, (lua_Number)col->doubles[r]); break;
-            case RECPIPE_BOOL: lua_pushboolean(L, col->bools[r]); break;
-            case RECPIPE_STRING: {
-                uint32_t d = col->codes[r];
-                lua_pushlstring(L, col->bytes + col->offsets[d], (size_t)(col->offsets[d + 1] - col->offsets[d]));
-                break;
-            }
-            default: lua_pushnil(L);
-            }
-        }
+        if (inside) recpipe_push_column_value(L, col, r); else lua_pushnil(L);
         lua_rawset(L, t);
     }
 }

@@ -146,23 +146,30 @@ package struct Column: Sendable {
 }
 
 /// Accumulates dictionary-encoded strings from `String`s. Amortized O(1) per value.
-struct StringColumnBuilder {
+package struct StringColumnBuilder {
     var dictionary: [String] = []
     var index: [String: UInt32] = [:]
-    var codes: [UInt32] = []
+    package private(set) var codes: [UInt32] = []
 
-    mutating func append(_ s: String) {
-        if let c = index[s] {
-            codes.append(c)
-        } else {
-            let c = UInt32(dictionary.count)
-            index[s] = c
-            dictionary.append(s)
-            codes.append(c)
-        }
+    package init() {}
+
+    /// The code of `s`, added to the dictionary on first use (no value is appended).
+    package mutating func code(_ s: String) -> UInt32 {
+        if let c = index[s] { return c }
+        let c = UInt32(dictionary.count)
+        index[s] = c
+        dictionary.append(s)
+        return c
     }
+
+    package mutating func append(_ s: String) { codes.append(code(s)) }
+
+    /// Appends a value by its code (from ``code(_:)``).
+    package mutating func append(code c: UInt32) { codes.append(c) }
+
+    package mutating func reserveCapacity(_ n: Int) { codes.reserveCapacity(n) }
 
     mutating func appendNull() { codes.append(0) }
 
-    func finish() -> ColumnData { .string(dictionary: dictionary, codes: codes) }
+    package func finish() -> ColumnData { .string(dictionary: dictionary, codes: codes) }
 }

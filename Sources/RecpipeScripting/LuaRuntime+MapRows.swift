@@ -101,15 +101,12 @@ final class MapReader {
         }
     }
 
-    /// Takes the strings the C reader numbered in `cells` (those new to the table have their
-    /// bytes), in the order it numbered them.
-    func takeNew(_ cells: UnsafeMutablePointer<recpipe_cell>, _ n: Int) {
-        for i in 0..<n where cells[i].s != nil {
-            strings.append(
-                String(decoding: UnsafeRawBufferPointer(start: cells[i].s, count: cells[i].len), as: UTF8.self))
-            stamp.append(-1)
-            inBatch.append(0)
-        }
+    /// Keeps a string the C reader numbered (a cell whose string is new to the table has its
+    /// bytes); called in the order it numbered them.
+    func keepNew(_ cell: recpipe_cell) {
+        strings.append(String(decoding: UnsafeRawBufferPointer(start: cell.s, count: cell.len), as: UTF8.self))
+        stamp.append(-1)
+        inBatch.append(0)
     }
 
     /// The number in `out`'s batch of string number `code` (added to `out` on first use).
@@ -244,9 +241,9 @@ extension LuaRuntime {
             let stop = Int(run.next)
             for i in 0..<(stop - rows.lowerBound) where reader.kept[i] == 0 { dropped += 1 }
             let cellCount = Int(run.nkept) * n
-            reader.takeNew(reader.batchCells, cellCount)
             for i in 0..<cellCount {
                 let c = reader.batchCells[i]
+                if c.s != nil { reader.keepNew(c) }
                 if c.null != 0 {
                     out.nulls.append(out.cells.count)
                     out.cells.append(0)
@@ -279,7 +276,9 @@ extension LuaRuntime {
             default:
                 // The strings the table numbered before the misfit are kept: numbers match the table.
                 let done = run.status > 0 ? Int(run.status) - 1 : n
-                reader.takeNew(reader.batchCells + cellCount, done)
+                for k in 0..<done where reader.batchCells[cellCount + k].s != nil {
+                    reader.keepNew(reader.batchCells[cellCount + k])
+                }
                 var values: [ScriptValue] = []
                 try readRow(lua_gettop(L), index, columns: out.columns, entity: entity, into: &values)
                 out.append(values)

@@ -8,14 +8,6 @@ import Testing
 /// unknown fields named with a suggestion, the current row when kept), and every bad output row
 /// is the same error with the plugin, file:line and row.
 @Suite struct MapRowTests {
-    struct Random {
-        var state: UInt64
-        mutating func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(n))
-        }
-    }
-
     /// Rows of (n: int, x: float, s: string, b: bool), nulls included. With `fast`, the columns
     /// are also read in C, and value(row:field:) answers wrongly: a right answer can then only
     /// come from the C columns.

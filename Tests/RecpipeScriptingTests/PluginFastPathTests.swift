@@ -6,14 +6,6 @@ import Testing
 /// `ctx.scores()`. On seeded random inputs they give exactly what the host callbacks and plain
 /// Lua tables give, and a runaway through them is still stopped by the budget and the memory cap.
 @Suite struct PluginFastPathTests {
-    struct Random {
-        var state: UInt64
-        mutating func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(n))
-        }
-    }
-
     /// Users with `seen` and `purchased` sets. With `fast`, the sets also come as item numbers
     /// and `has` answers false for everything: a right answer can then only come from C.
     final class Users: ScriptRecordSource {

@@ -61,3 +61,12 @@ extension Fixture {
         }
     }
 }
+
+/// A seeded generator for random test cases (the same cases on every run).
+struct Random {
+    var state: UInt64
+    mutating func next(_ n: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((state >> 33) % UInt64(n))
+    }
+}

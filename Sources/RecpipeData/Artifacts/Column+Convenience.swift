@@ -3,7 +3,7 @@ extension Column {
     /// A dictionary-encoded string column (no nulls). O(n) with a hash of distinct values.
     package static func strings(_ name: String, _ values: [String]) -> Column {
         var b = StringColumnBuilder()
-        b.codes.reserveCapacity(values.count)
+        b.reserveCapacity(values.count)
         for v in values { b.append(v) }
         return Column(name: name, data: b.finish())
     }

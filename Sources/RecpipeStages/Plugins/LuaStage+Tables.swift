@@ -268,33 +268,24 @@ extension LuaStage {
                     default: data = .bool(bits.map { $0 != 0 })
                     }
                 case .string:
-                    var dictionary: [String] = []
-                    var index: [String: UInt32] = [:]
-                    var codes = [UInt32]()
-                    codes.reserveCapacity(rows)
-                    func code(_ s: String) -> UInt32 {
-                        if let known = index[s] { return known }
-                        let n = UInt32(dictionary.count)
-                        index[s] = n
-                        dictionary.append(s)
-                        return n
-                    }
+                    var column = StringColumnBuilder()
+                    column.reserveCapacity(rows)
                     var r0 = 0
                     for b in batches {
                         // The batch's numbers → the column's, made on first use.
                         var remap = [UInt32](repeating: .max, count: b.strings.count)
                         for r in 0..<b.rows {
                             if !valid[r0 + r] {
-                                codes.append(code(""))
+                                column.append("")
                                 continue
                             }
                             let k = Int(b.cells[r * width + c])
-                            if remap[k] == .max { remap[k] = code(b.strings[k]) }
-                            codes.append(remap[k])
+                            if remap[k] == .max { remap[k] = column.code(b.strings[k]) }
+                            column.append(code: remap[k])
                         }
                         r0 += b.rows
                     }
-                    data = .string(dictionary: dictionary, codes: codes)
+                    data = column.finish()
                 }
                 return Column(name: column.name, data: data, validity: valid.contains(false) ? valid : nil)
             })
