@@ -1,8 +1,8 @@
 #ifndef RECPIPE_CLUA_SHIM_H
 #define RECPIPE_CLUA_SHIM_H
-#include <lua.h>
-#include <lualib.h>
-#include <lauxlib.h>
+#include <lua5.4/lua.h>
+#include <lua5.4/lualib.h>
+#include <lua5.4/lauxlib.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * `.`, anchors, the quantifiers * + - ?, captures and position captures, %b, %f and %1-%9.
  */
 #include "recpipe_match.h"
-#include <lauxlib.h>
+#include <lua5.4/lauxlib.h>
 #include <ctype.h>
 #include <string.h>
 

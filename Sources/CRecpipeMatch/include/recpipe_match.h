@@ -1,6 +1,6 @@
 #ifndef RECPIPE_MATCH_H
 #define RECPIPE_MATCH_H
-#include <lua.h>
+#include <lua5.4/lua.h>
 
 /*
  * Lua 5.4's string.find, match, gmatch and gsub, with every step of the pattern matcher charged
