@@ -23,11 +23,24 @@ typedef struct recpipe_scores {
     double *values;
     int32_t *items;         /* item number, or -1 - number once removed */
     int32_t *slots;         /* entry + 1; 0 = free */
+    /* The table's stamp while it uses the state's dense index (the newest table of the state,
+       usually the only one: a lookup is one array read instead of a hash probe); 0 when it uses
+       its own hash slots. A table whose stamp is no longer the owner's builds its slots from its
+       entries on its next use (recpipe_scores_ready). */
+    uint64_t stamp;
 } recpipe_scores;
 
 static inline uint32_t recpipe_scores_hash(int32_t n) { return (uint32_t)n * 2654435761u; }
 
-static lua_Integer recpipe_scores_find(const recpipe_scores *s, int32_t n) {
+/* The slot of a table address in ctx->nb_keys (the host fills it with the same function). */
+static inline uintptr_t recpipe_pointer_hash(uintptr_t p) {
+    uint64_t x = (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull;
+    return (uintptr_t)(x ^ (x >> 32));
+}
+
+/* The entry of item number n, or -1. s is ready (recpipe_scores_ready). */
+static lua_Integer recpipe_scores_find(const recpipe_ctx *c, const recpipe_scores *s, int32_t n) {
+    if (s->stamp != 0) return c->dense_stamp[n] == (uint32_t)s->stamp ? c->dense_entry[n] : -1;
     if (s->mask < 0) return -1;
     for (uint32_t h = recpipe_scores_hash(n) & (uint32_t)s->mask;; h = (h + 1) & (uint32_t)s->mask) {
         int32_t e = s->slots[h];
@@ -70,15 +83,29 @@ static void recpipe_scores_slots(lua_State *L, int self, recpipe_scores *s, lua_
     s->mask = n - 1;
 }
 
+/* Makes s usable: a table that lost the dense index to a newer one hashes its entries (may
+   raise a memory error, changing nothing). */
+static void recpipe_scores_ready(lua_State *L, recpipe_ctx *c, int self, recpipe_scores *s) {
+    if (s->stamp == 0 || s->stamp == c->dense_owner) return;
+    if (s->count > 0) {
+        lua_Integer n = 32;
+        while (n < (s->count + 1) * 2) n *= 2;
+        recpipe_scores_slots(L, self, s, n);
+    }
+    s->stamp = 0;
+}
+
 /* Makes room for one more entry (s at stack index `self`). */
 static void recpipe_scores_reserve(lua_State *L, int self, recpipe_scores *s) {
     if (s->count == s->cap) recpipe_scores_entries(L, self, s, s->cap < 16 ? 16 : s->cap * 2);
-    if ((s->count + 1) * 2 > s->mask + 1) recpipe_scores_slots(L, self, s, s->mask < 0 ? 32 : (s->mask + 1) * 2);
+    if (s->stamp == 0 && (s->count + 1) * 2 > s->mask + 1)
+        recpipe_scores_slots(L, self, s, s->mask < 0 ? 32 : (s->mask + 1) * 2);
 }
 
-/* Adds `value` to item number n (>= 0): `t[id] = (t[id] or 0) + value`. */
-static void recpipe_scores_add_number(lua_State *L, int self, recpipe_scores *s, int32_t n, double value) {
-    lua_Integer e = recpipe_scores_find(s, n);
+/* Adds `value` to item number n (>= 0): `t[id] = (t[id] or 0) + value`. s is ready. */
+static void recpipe_scores_add_number(lua_State *L, recpipe_ctx *c, int self, recpipe_scores *s, int32_t n,
+                                      double value) {
+    lua_Integer e = recpipe_scores_find(c, s, n);
     if (e >= 0) {
         if (s->items[e] < 0) {
             s->items[e] = n;
@@ -94,6 +121,11 @@ static void recpipe_scores_add_number(lua_State *L, int self, recpipe_scores *s,
     s->items[e] = n;
     s->values[e] = 0.0 + value;
     s->live++;
+    if (s->stamp != 0) {
+        c->dense_stamp[n] = (uint32_t)s->stamp;
+        c->dense_entry[n] = (int32_t)e;
+        return;
+    }
     uint32_t h = recpipe_scores_hash(n) & (uint32_t)s->mask;
     while (s->slots[h] != 0) h = (h + 1) & (uint32_t)s->mask;
     s->slots[h] = (int32_t)(e + 1);
@@ -127,7 +159,7 @@ static void recpipe_scores_add_one(lua_State *L, recpipe_ctx *c, int self, recpi
                                    double value, lua_Integer i) {
     lua_Integer n = recpipe_scores_key(L, c, key, "add", i);
     if (n >= 0) {
-        recpipe_scores_add_number(L, self, s, (int32_t)n, value);
+        recpipe_scores_add_number(L, c, self, s, (int32_t)n, value);
         return;
     }
     key = lua_absindex(L, key);
@@ -151,19 +183,19 @@ static double recpipe_scores_number(lua_State *L, int idx, lua_Integer i) {
 
 /* The ctx.neighbors owner whose items (sign > 0) or scores (sign < 0) list is the table at idx. */
 static lua_Integer recpipe_neighbor_owner(lua_State *L, recpipe_ctx *c, int idx) {
-    if (c->lists_ref <= 0 || c->nb_offsets == NULL) return 0;
-    idx = lua_absindex(L, idx);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, c->lists_ref);
-    lua_pushvalue(L, idx);
-    lua_Integer o = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
-    lua_pop(L, 2);
-    return o;
+    if (c->nb_keys == NULL || c->nb_offsets == NULL || lua_type(L, idx) != LUA_TTABLE) return 0;
+    uintptr_t p = (uintptr_t)lua_topointer(L, idx);
+    for (uintptr_t h = recpipe_pointer_hash(p) & (uintptr_t)c->nb_mask;; h = (h + 1) & (uintptr_t)c->nb_mask) {
+        if (c->nb_keys[h] == p) return c->nb_owners[h];
+        if (c->nb_keys[h] == 0) return 0;
+    }
 }
 
 /* s:add(id, score) | s:add(ids, scores [, weight]) | s:add(ids, score [, weight]) */
 static int recpipe_scores_add(lua_State *L) {
     recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
     recpipe_ctx *c = recpipe_getctx(L);
+    recpipe_scores_ready(L, c, 1, s);
     if (lua_type(L, 2) != LUA_TTABLE) {
         luaL_checkany(L, 2);
         double value = recpipe_scores_number(L, 3, 0);
@@ -182,7 +214,7 @@ static int recpipe_scores_add(lua_State *L) {
         for (int64_t k = from; k < to; k++) {
             double v = weighted ? c->nb_scores[k] * w : c->nb_scores[k];
             if (c->nb_items[k] >= 0) {
-                recpipe_scores_add_number(L, 1, s, c->nb_items[k], v);
+                recpipe_scores_add_number(L, c, 1, s, c->nb_items[k], v);
             } else {
                 lua_geti(L, 2, (lua_Integer)(k - from + 1));
                 recpipe_scores_add_one(L, c, 1, s, -1, v, (lua_Integer)(k - from + 1));
@@ -211,7 +243,7 @@ static int recpipe_scores_add(lua_State *L) {
 static void recpipe_scores_remove_one(lua_State *L, recpipe_ctx *c, recpipe_scores *s, int key, lua_Integer i) {
     lua_Integer n = recpipe_scores_key(L, c, key, "remove", i);
     if (n >= 0) {
-        lua_Integer e = recpipe_scores_find(s, (int32_t)n);
+        lua_Integer e = recpipe_scores_find(c, s, (int32_t)n);
         if (e >= 0 && s->items[e] >= 0) {
             s->items[e] = -1 - s->items[e];
             s->live--;
@@ -231,6 +263,7 @@ static void recpipe_scores_remove_one(lua_State *L, recpipe_ctx *c, recpipe_scor
 static int recpipe_scores_remove(lua_State *L) {
     recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
     recpipe_ctx *c = recpipe_getctx(L);
+    recpipe_scores_ready(L, c, 1, s);
     if (lua_type(L, 2) != LUA_TTABLE) {
         luaL_checkany(L, 2);
         recpipe_scores_remove_one(L, c, s, 2, 0);
@@ -250,10 +283,11 @@ static int recpipe_scores_remove(lua_State *L) {
 static int recpipe_scores_get(lua_State *L) {
     recpipe_scores *s = (recpipe_scores *)luaL_checkudata(L, 1, RECPIPE_SCORES_MT);
     recpipe_ctx *c = recpipe_getctx(L);
+    recpipe_scores_ready(L, c, 1, s);
     luaL_checkany(L, 2);
     lua_Integer n = recpipe_scores_key(L, c, 2, "get", 0);
     if (n >= 0) {
-        lua_Integer e = recpipe_scores_find(s, (int32_t)n);
+        lua_Integer e = recpipe_scores_find(c, s, (int32_t)n);
         if (e >= 0 && s->items[e] >= 0) lua_pushnumber(L, s->values[e]); else lua_pushnil(L);
         return 1;
     }
@@ -362,7 +396,18 @@ static int recpipe_scores_new(lua_State *L) {
         while (cap < c->scores_hint && cap < (1 << 16)) cap *= 2;
         int self = lua_gettop(L);
         recpipe_scores_entries(L, self, s, cap);
-        recpipe_scores_slots(L, self, s, cap * 2);
+        if (c->dense_n == 0) recpipe_scores_slots(L, self, s, cap * 2);
+    }
+    /* The newest table takes the dense index (stamps in it are the low 32 bits of the table's:
+       when they wrap, the index is cleared, so an old entry never matches). */
+    if (c->dense_n > 0) {
+        c->dense_next++;
+        if ((uint32_t)c->dense_next == 0) {
+            memset(c->dense_stamp, 0, (size_t)c->dense_n * sizeof(uint32_t));
+            c->dense_next++;
+        }
+        s->stamp = c->dense_next;
+        c->dense_owner = s->stamp;
     }
     return 1;
 }

@@ -134,17 +134,29 @@ typedef struct recpipe_ctx {
     lua_Integer start_charged;
     /* the state, for locating refused allocations */
     lua_State *L;
-    /* candidates plugins (plugins.h): registry references of the item-number table (id string ->
-       number) and of the ctx.neighbors list table (list -> owner), 0 when absent; the user view's
-       sets in item numbers, by set number; ctx.neighbors' lists in item numbers, by owner */
+    /* candidates plugins (plugins.h): the registry reference of the item-number table (id
+       string -> number), 0 when absent; the user view's sets in item numbers, by set number;
+       ctx.neighbors' lists in item numbers, by owner */
     int item_ref;
-    int lists_ref;
     recpipe_itemset sets[3];
     const int64_t *nb_offsets;
     const int32_t *nb_items;
     const double *nb_scores;
     /* entries of the last ctx.scores() table the host read: the next one starts that big */
     lua_Integer scores_hint;
+    /* ctx.neighbors' list tables by address (the plugin context keeps them alive, and is
+       replaced together with this): an open-addressing table of `nb_mask + 1` slots, key 0 =
+       free, value the owner + 1 (items) or -(owner + 1) (scores); NULL when absent. */
+    const uintptr_t *nb_keys;
+    const int32_t *nb_owners;
+    lua_Integer nb_mask;
+    /* The dense index of the newest ctx.scores() table (plugins.h): per item number (dense_n of
+       them), the entry of item n is dense_entry[n] when dense_stamp[n] is the table's stamp. */
+    uint32_t *dense_stamp;
+    int32_t *dense_entry;
+    lua_Integer dense_n;
+    uint64_t dense_owner; /* the stamp of the table that owns the index; 0: none */
+    uint64_t dense_next;  /* the last stamp handed out */
 } recpipe_ctx;
 
 static inline recpipe_ctx *recpipe_getctx(lua_State *L) {

@@ -124,6 +124,8 @@ package final class LuaRuntime {
     /// item numbers: the C fast paths read them (kept alive here).
     var boundItemSets: ScriptItemSets?
     var neighborNumbers: NeighborNumbers?
+    /// The dense index of the newest `ctx.scores()` table, as long as the item numbering.
+    var denseScoreIndex: DenseScoreIndex?
     /// Per plugin index, its output column names as a Lua list (a registry reference).
     var columnKeys: [Int: (Int32, [String])] = [:]
     /// `row` of map and aggregate plugins (``pushRow()``), made when users are bound.

@@ -46,13 +46,30 @@ package struct CandidateBatch {
 }
 
 /// `ctx.neighbors`' lists in item numbers (-1: an id that is no known item), for `s:add(n.items,
-/// n.scores)` on a score table: the C side reads these instead of the Lua lists.
+/// n.scores)` on a score table: the C side reads these instead of the Lua lists, and finds a
+/// list's owner by the list table's address (`keys`/`owners`, open addressing with
+/// `recpipe_pointer_hash`; the tables live as long as the context that holds them and this).
 final class NeighborNumbers {
     let offsets: UnsafeMutableBufferPointer<Int64>
     let items: UnsafeMutableBufferPointer<Int32>
     let scores: UnsafeMutableBufferPointer<Double>
+    let keys: UnsafeMutableBufferPointer<UInt>
+    let owners: UnsafeMutableBufferPointer<Int32>
 
-    init(lists: [[String]], scores lists2: [[Double]], number: (String) -> Int32) {
+    /// `tables`: per list table's address, owner + 1 (items) or -(owner + 1) (scores).
+    init(lists: [[String]], scores lists2: [[Double]], tables: [(UInt, Int32)], number: (String) -> Int32) {
+        var slots = 16
+        while slots < tables.count * 2 { slots *= 2 }
+        keys = .allocate(capacity: slots)
+        owners = .allocate(capacity: slots)
+        keys.initialize(repeating: 0)
+        owners.initialize(repeating: 0)
+        for (p, owner) in tables {
+            var h = Int(recpipe_pointer_hash(p) & UInt(slots - 1))
+            while keys[h] != 0 { h = (h + 1) & (slots - 1) }
+            keys[h] = p
+            owners[h] = owner
+        }
         let total = lists.reduce(0) { $0 + $1.count }
         offsets = .allocate(capacity: lists.count + 1)
         items = .allocate(capacity: max(1, total))
@@ -75,6 +92,30 @@ final class NeighborNumbers {
         offsets.deallocate()
         items.deallocate()
         scores.deallocate()
+        keys.deallocate()
+        owners.deallocate()
+    }
+}
+
+/// The dense index of the newest `ctx.scores()` table of a state (`dense_stamp`, `dense_entry`
+/// in the C context): two arrays as long as the item numbering.
+final class DenseScoreIndex {
+    let stamps: UnsafeMutableBufferPointer<UInt32>
+    let entries: UnsafeMutableBufferPointer<Int32>
+
+    /// Up to this many items (8 bytes each per state); past it, score tables hash.
+    static let maxItems = 4 << 20
+
+    init(items: Int) {
+        stamps = .allocate(capacity: max(1, items))
+        entries = .allocate(capacity: max(1, items))
+        stamps.initialize(repeating: 0)
+        entries.initialize(repeating: 0)
+    }
+
+    deinit {
+        stamps.deallocate()
+        entries.deallocate()
     }
 }
 
@@ -107,36 +148,32 @@ extension LuaRuntime {
         lua_setfield(L, p, "items")
 
         installItemNumbers(data.knownItems)
-        // The lists table: each neighbour list's items table → owner + 1, scores table → -(owner + 1).
-        lua_createtable(L, 0, Int32(clamping: data.neighborOwners.count * 2))
-        let lists = lua_gettop(L)
+        // Each neighbour list's items table → owner + 1, scores table → -(owner + 1), by address.
+        var tables: [(UInt, Int32)] = []
+        tables.reserveCapacity(data.neighborOwners.count * 2)
         lua_createtable(L, 0, Int32(clamping: data.neighborOwners.count))
         for (i, id) in data.neighborOwners.enumerated() {
             pushString(id)
             lua_createtable(L, 0, 2)
             pushValue(.list(data.neighborItems[i].map(ScriptValue.string)))
-            lua_pushvalue(L, -1)
-            lua_pushinteger(L, lua_Integer(i + 1))
-            lua_rawset(L, lists)
+            tables.append((UInt(bitPattern: lua_topointer(L, -1)), Int32(i + 1)))
             lua_setfield(L, -2, "items")
             pushValue(.list(data.neighborScores[i].map(ScriptValue.double)))
-            lua_pushvalue(L, -1)
-            lua_pushinteger(L, -lua_Integer(i + 1))
-            lua_rawset(L, lists)
+            tables.append((UInt(bitPattern: lua_topointer(L, -1)), -Int32(i + 1)))
             lua_setfield(L, -2, "scores")
             lua_rawset(L, -3)
         }
         lua_setfield(L, p, "neighbors")
-        lua_pushvalue(L, lists)
-        replaceRef(&ctx.pointee.lists_ref)
-        recpipe_remove(L, lists)
-        let numbers = NeighborNumbers(lists: data.neighborItems, scores: data.neighborScores) { id in
+        let numbers = NeighborNumbers(lists: data.neighborItems, scores: data.neighborScores, tables: tables) { id in
             Int32(clamping: self.itemNumber(id) ?? -1)
         }
         neighborNumbers = numbers
         ctx.pointee.nb_offsets = UnsafePointer(numbers.offsets.baseAddress)
         ctx.pointee.nb_items = UnsafePointer(numbers.items.baseAddress)
         ctx.pointee.nb_scores = UnsafePointer(numbers.scores.baseAddress)
+        ctx.pointee.nb_keys = UnsafePointer(numbers.keys.baseAddress)
+        ctx.pointee.nb_owners = UnsafePointer(numbers.owners.baseAddress)
+        ctx.pointee.nb_mask = lua_Integer(numbers.keys.count - 1)
         lua_pushcclosure(L, recpipe_fn_scores_new(), 0)
         lua_setfield(L, p, "scores")
         lua_setfield(L, recpipe_registryindex(), Self.pluginContextKey)
@@ -158,6 +195,20 @@ extension LuaRuntime {
             lua_rawset(L, -3)
         }
         replaceRef(&ctx.pointee.item_ref)
+        // Score tables made from now on number items in `ids`; older ones hash (dense_owner 0).
+        ctx.pointee.dense_owner = 0
+        if ids.count <= DenseScoreIndex.maxItems {
+            let index = DenseScoreIndex(items: ids.count)
+            denseScoreIndex = index
+            ctx.pointee.dense_stamp = index.stamps.baseAddress
+            ctx.pointee.dense_entry = index.entries.baseAddress
+            ctx.pointee.dense_n = lua_Integer(ids.count)
+        } else {
+            denseScoreIndex = nil
+            ctx.pointee.dense_stamp = nil
+            ctx.pointee.dense_entry = nil
+            ctx.pointee.dense_n = 0
+        }
     }
 
     /// The number of item `id`, nil when it is no known item.
