@@ -211,6 +211,53 @@ static int recpipe_scores_add(lua_State *L) {
         /* A ctx.neighbors list with its own scores: the host's numbers, same order and sums. */
         int64_t from = c->nb_offsets[o - 1], to = c->nb_offsets[o];
         recpipe_charge(L, (lua_Integer)(to - from));
+        if (s->stamp != 0) {
+            /* The dense table: room for the whole list first (a memory error changes nothing),
+               then one array read per item. */
+            if (s->count + (to - from) > s->cap) {
+                lua_Integer cap = s->cap < 16 ? 16 : s->cap;
+                while (cap < s->count + (to - from)) cap *= 2;
+                recpipe_scores_entries(L, 1, s, cap);
+            }
+            uint32_t stamp = (uint32_t)s->stamp;
+            int k0 = 0;
+            for (int64_t k = from; k < to; k++) {
+                int32_t n = c->nb_items[k];
+                if (n < 0) {
+                    k0 = 1;
+                    continue;
+                }
+                double v = weighted ? c->nb_scores[k] * w : c->nb_scores[k];
+                if (c->dense_stamp[n] == stamp) {
+                    int32_t e = c->dense_entry[n];
+                    if (s->items[e] >= 0) {
+                        s->values[e] += v;
+                    } else {
+                        s->items[e] = n;
+                        s->values[e] = 0.0 + v;
+                        s->live++;
+                    }
+                } else {
+                    lua_Integer e = s->count++;
+                    s->items[e] = n;
+                    s->values[e] = 0.0 + v;
+                    s->live++;
+                    c->dense_stamp[n] = stamp;
+                    c->dense_entry[n] = (int32_t)e;
+                }
+            }
+            if (!k0) return 0;
+            /* Ids that are no known item, in list order, after the known ones (each goes to
+               the table of unknown ids, apart from the entries). */
+            for (int64_t k = from; k < to; k++) {
+                if (c->nb_items[k] >= 0) continue;
+                double v = weighted ? c->nb_scores[k] * w : c->nb_scores[k];
+                lua_geti(L, 2, (lua_Integer)(k - from + 1));
+                recpipe_scores_add_one(L, c, 1, s, -1, v, (lua_Integer)(k - from + 1));
+                lua_pop(L, 1);
+            }
+            return 0;
+        }
         for (int64_t k = from; k < to; k++) {
             double v = weighted ? c->nb_scores[k] * w : c->nb_scores[k];
             if (c->nb_items[k] >= 0) {
@@ -326,59 +373,144 @@ static int recpipe_scores_newindex(lua_State *L) {
                       luaL_tolstring(L, 2, NULL));
 }
 
-/* Whether known entry a is better than b: its score as a float higher, or the same and its id
-   first (rank: per item number, its position in id order). The host's order for candidates. */
-static inline int recpipe_better(float sa, int32_t ia, float sb, int32_t ib, const int32_t *rank) {
-    return sa != sb ? sa > sb : rank[ia] < rank[ib];
+/* A candidate of recpipe_scores_best: `key` orders candidates the host's way in one integer
+   compare (higher is better): the score as a float in the high 32 bits (mapped so that unsigned
+   order is float order; -0 as 0, so the two tie as floats do), then the id's position in id order
+   reversed in the low 32 bits (the first id wins a tie). `entry` is the table entry. */
+typedef struct recpipe_best_key {
+    uint64_t key;
+    int64_t entry;
+} recpipe_best_key;
+
+static inline uint64_t recpipe_best_key_of(float f, int32_t rank) {
+    uint32_t u;
+    if (f == 0) f = 0.0f;
+    memcpy(&u, &f, sizeof u);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+    return ((uint64_t)u << 32) | (uint64_t)(0xFFFFFFFFu - (uint32_t)rank);
 }
 
-static void recpipe_best_down(int32_t *items, float *scores, lua_Integer n, lua_Integer i, const int32_t *rank) {
-    for (;;) {
-        lua_Integer l = 2 * i + 1, r = l + 1, worst = i;
-        if (l < n && recpipe_better(scores[worst], items[worst], scores[l], items[l], rank)) worst = l;
-        if (r < n && recpipe_better(scores[worst], items[worst], scores[r], items[r], rank)) worst = r;
-        if (worst == i) return;
-        int32_t ti = items[i]; items[i] = items[worst]; items[worst] = ti;
-        float ts = scores[i]; scores[i] = scores[worst]; scores[worst] = ts;
-        i = worst;
+static inline void recpipe_best_swap(recpipe_best_key *a, lua_Integer i, lua_Integer j) {
+    recpipe_best_key t = a[i]; a[i] = a[j]; a[j] = t;
+}
+
+/* Sorts a[0..<n) highest first with a heap (the fallback that bounds recpipe_best_select). */
+static void recpipe_best_heapsort(recpipe_best_key *a, lua_Integer n) {
+    /* A min-heap: the lowest key goes last each round. */
+    for (lua_Integer start = n / 2 - 1, end = n; end > 1;) {
+        lua_Integer i;
+        if (start >= 0) {
+            i = start--;
+        } else {
+            end--;
+            recpipe_best_swap(a, 0, end);
+            i = 0;
+        }
+        for (;;) {
+            lua_Integer l = 2 * i + 1, r = l + 1, low = i;
+            if (l < end && a[l].key < a[low].key) low = l;
+            if (r < end && a[r].key < a[low].key) low = r;
+            if (low == i) break;
+            recpipe_best_swap(a, i, low);
+            i = low;
+        }
     }
 }
 
-/* The best `limit` known entries of s, best first, into items/scores (room for `limit`): a heap
-   whose root is the worst kept so far, then sorted. Returns how many; -(position) when the
-   entry at that position (1-based, among the live entries in the order added) has a score that is
-   not finite (nothing is kept then). */
+/* Moves the `k` highest keys of a[0..<n) to a[0..<k), in no order (quickselect; keys are
+   distinct). Past 64 rounds (scores made to defeat the pivot choice) it sorts what is left, so
+   the work stays O(n log n) at worst. */
+static void recpipe_best_select(recpipe_best_key *a, lua_Integer n, lua_Integer k) {
+    lua_Integer lo = 0, hi = n - 1;
+    for (int round = 0; hi > lo; round++) {
+        if (round == 64) {
+            recpipe_best_heapsort(a + lo, hi - lo + 1);
+            return;
+        }
+        /* Median of three as the pivot, moved to a[hi]. */
+        lua_Integer mid = lo + (hi - lo) / 2;
+        if (a[mid].key < a[lo].key) recpipe_best_swap(a, mid, lo);
+        if (a[hi].key < a[lo].key) recpipe_best_swap(a, hi, lo);
+        if (a[hi].key < a[mid].key) recpipe_best_swap(a, hi, mid);
+        recpipe_best_swap(a, mid, hi);
+        uint64_t pivot = a[hi].key;
+        lua_Integer store = lo;
+        for (lua_Integer i = lo; i < hi; i++)
+            if (a[i].key > pivot) recpipe_best_swap(a, i, store++);
+        recpipe_best_swap(a, store, hi); /* a[lo..<store) > pivot = a[store] > a(store..hi] */
+        if (store == k - 1 || store == k) return;
+        if (store > k) hi = store - 1; else lo = store + 1;
+    }
+}
+
+/* Sorts a[0..<n) by key, highest first (insertion sort below 24, else quicksort halves). */
+static void recpipe_best_sort(recpipe_best_key *a, lua_Integer n) {
+    while (n > 24) {
+        recpipe_best_select(a, n, n / 2);
+        recpipe_best_sort(a + n / 2, n - n / 2);
+        n = n / 2;
+    }
+    for (lua_Integer i = 1; i < n; i++) {
+        recpipe_best_key x = a[i];
+        lua_Integer j = i;
+        while (j > 0 && a[j - 1].key < x.key) { a[j] = a[j - 1]; j--; }
+        a[j] = x;
+    }
+}
+
+/* The best `limit` known entries of s, best first, into items/scores (room for `limit`): by
+   score as a float, highest first, then id order (rank: per item number, its position in id
+   order), the host's order for candidates. `keys` has room for s->live. One pass keeps the
+   candidates above a threshold in a buffer of 2 * limit; when it fills, a selection cuts it to
+   the best `limit` and raises the threshold (most entries fail the first compare). Returns how
+   many; -(position) when the entry at that position (1-based, among the live entries in the
+   order added) has a score that is not finite (nothing is kept then). */
 static lua_Integer recpipe_scores_best(const recpipe_scores *s, lua_Integer limit, const int32_t *rank,
-                                       int32_t *items, float *scores) {
-    lua_Integer n = 0, position = 0;
+                                       recpipe_best_key *keys, int32_t *items, float *scores) {
+    if (limit <= 0 || s->live <= 0) {
+        for (lua_Integer e = 0, position = 0; e < s->count; e++) {
+            if (s->items[e] < 0) continue;
+            position++;
+            if (!isfinite(s->values[e])) return -position;
+        }
+        return 0;
+    }
+    lua_Integer room = 2 * limit < s->live ? 2 * limit : s->live;
+    lua_Integer m = 0, position = 0;
+    uint64_t floor_key = 0;      /* a candidate must beat it (the worst kept after a cut) */
+    float floor_score = -INFINITY;
     for (lua_Integer e = 0; e < s->count; e++) {
-        if (s->items[e] < 0) continue;
+        int32_t it = s->items[e];
+        if (it < 0) continue;
         position++;
         double v = s->values[e];
         if (!isfinite(v)) return -position;
         float f = (float)v;
-        int32_t it = s->items[e];
-        if (n < limit) {
-            items[n] = it;
-            scores[n] = f;
-            n++;
-            if (n == limit)
-                for (lua_Integer i = limit / 2 - 1; i >= 0; i--) recpipe_best_down(items, scores, n, i, rank);
-        } else if (limit > 0 && recpipe_better(f, it, scores[0], items[0], rank)) {
-            items[0] = it;
-            scores[0] = f;
-            recpipe_best_down(items, scores, n, 0, rank);
+        if (f < floor_score) continue;
+        uint64_t key = recpipe_best_key_of(f, rank[it]);
+        if (key <= floor_key) continue;
+        keys[m].key = key;
+        keys[m].entry = e;
+        if (++m == room && m > limit) {
+            recpipe_best_select(keys, m, limit);
+            m = limit;
+            lua_Integer worst = 0;
+            for (lua_Integer i = 1; i < m; i++)
+                if (keys[i].key < keys[worst].key) worst = i;
+            floor_key = keys[worst].key;
+            floor_score = (float)s->values[keys[worst].entry];
         }
     }
-    if (n < limit)
-        for (lua_Integer i = n / 2 - 1; i >= 0; i--) recpipe_best_down(items, scores, n, i, rank);
-    /* Heap sort: the worst goes last, so the array ends best first. */
-    for (lua_Integer end = n - 1; end > 0; end--) {
-        int32_t ti = items[0]; items[0] = items[end]; items[end] = ti;
-        float ts = scores[0]; scores[0] = scores[end]; scores[end] = ts;
-        recpipe_best_down(items, scores, end, 0, rank);
+    if (m > limit) {
+        recpipe_best_select(keys, m, limit);
+        m = limit;
     }
-    return n;
+    recpipe_best_sort(keys, m);
+    for (lua_Integer i = 0; i < m; i++) {
+        items[i] = s->items[keys[i].entry];
+        scores[i] = (float)s->values[keys[i].entry];
+    }
+    return m;
 }
 
 /* ctx.scores(): a new, empty score table. */

@@ -191,10 +191,16 @@ extension LuaRuntime {
             var items = [Int32](repeating: 0, count: room)
             var scores = [Float](repeating: 0, count: room)
             var table = s
+            if out.keys.count < Int(s.live) {
+                out.keys = Array(repeating: recpipe_best_key(), count: Int(s.live) * 2)
+            }
             let n = best.rank.withUnsafeBufferPointer { rank in
-                items.withUnsafeMutableBufferPointer { i in
-                    scores.withUnsafeMutableBufferPointer { f in
-                        recpipe_scores_best(&table, lua_Integer(room), rank.baseAddress, i.baseAddress, f.baseAddress)
+                out.keys.withUnsafeMutableBufferPointer { k in
+                    items.withUnsafeMutableBufferPointer { i in
+                        scores.withUnsafeMutableBufferPointer { f in
+                            recpipe_scores_best(
+                                &table, lua_Integer(room), rank.baseAddress, k.baseAddress, i.baseAddress, f.baseAddress)
+                        }
                     }
                 }
             }

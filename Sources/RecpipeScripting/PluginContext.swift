@@ -32,6 +32,8 @@ package struct CandidateBatch {
     /// ``selected`` says so: `items` and `scores` are then the final list.
     package var best: (limit: Int, rank: [Int32])?
     package private(set) var selected = false
+    /// Room for the selection's keys (``best``), reused from user to user.
+    var keys: [recpipe_best_key] = []
 
     package init() {}
 
