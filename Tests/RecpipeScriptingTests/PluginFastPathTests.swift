@@ -1,3 +1,4 @@
+import CLua
 import Testing
 
 @testable import RecpipeScripting
@@ -176,6 +177,121 @@ import Testing
         #expect(results[0] == results[1])
         #expect(results[1].allSatisfy { $0.count > 20 })
         #expect(results[1].contains { $0.keys.contains { $0.hasPrefix("?UNKNOWN") } }, "unknown ids are kept apart")
+    }
+
+    /// Several score tables alive at once: the newest finds items through the state's dense
+    /// index, and each older one hashes its entries from the moment a newer one is made. Every
+    /// table must still give what its plain Lua twin gives, whatever the order of the calls.
+    @Test func scoreTablesAliveTogetherEachGiveWhatAPlainLuaTableGives() throws {
+        let script = """
+            candidates{ name = "many", fn = function(u, ctx)
+              local T, S = { {} }, { ctx.scores() }
+              for step = 1, 120 do
+                local r = math.random(6)
+                local k = math.random(#S)
+                local t, s = T[k], S[k]
+                local n = ctx.neighbors["N" .. math.random(6)]
+                if r == 1 and #S < 5 then
+                  T[#T + 1], S[#S + 1] = {}, ctx.scores()
+                elseif r <= 3 then
+                  local w = math.random() * 2
+                  s:add(n.items, n.scores, w)
+                  for j = 1, #n.items do local id = n.items[j]; t[id] = (t[id] or 0) + n.scores[j] * w end
+                elseif r == 4 then
+                  s:remove(n.items)
+                  for j = 1, #n.items do t[n.items[j]] = nil end
+                elseif r == 5 then
+                  local id = "I" .. math.random(0, 60)
+                  local v = math.random() - 0.25
+                  s:add(id, v)
+                  t[id] = (t[id] or 0) + v
+                else
+                  local id = "I" .. math.random(0, 60)
+                  if s:get(id) ~= t[id] then error("get(" .. id .. "): " .. tostring(s:get(id)) .. " vs " .. tostring(t[id])) end
+                end
+              end
+              for k = 1, #S do
+                local count = 0
+                for id, v in pairs(T[k]) do
+                  count = count + 1
+                  if S[k]:get(id) ~= v then error("table " .. k .. " " .. id .. ": " .. tostring(S[k]:get(id)) .. " vs " .. v) end
+                end
+                if #S[k] ~= count then error("table " .. k .. ": #s = " .. #S[k] .. ", its twin has " .. count) end
+              end
+              local k = math.random(#S)
+              if u.user_id == "U0" then return S[k] end
+              local out = {}
+              for id, v in pairs(T[k]) do out[#out + 1] = { id, v } end
+              return out
+            end }
+            """
+        var random = Random(state: 11)
+        var neighbors: [String: [(String, Double)]] = [:]
+        for o in 1...6 {
+            var ids = (0..<(10 + random.next(40))).map { _ in Self.known[random.next(60)] }
+            ids = Array(Set(ids)).sorted()
+            // Ids that are no known item, inside the list: kept apart, in any table.
+            if o % 2 == 0 { ids.insert("UNKNOWN\(o)", at: ids.count / 2) }
+            neighbors["N\(o)"] = ids.map { ($0, Double(random.next(1000)) / 997) }
+        }
+        let lua = try Fixture.runtime(script, file: "plugins/many.lua")
+        lua.bind(users: Users([[:], [:]], known: Self.known, fast: true))
+        try lua.setPluginContext(Self.context(neighbors: neighbors))
+        var made = 0
+        for seed in 1...30 {
+            // User 0 returns a score table, user 1 the plain twin of the same draw.
+            var answers: [[String: Double]] = []
+            for user in [0, 1] {
+                lua.reseed(UInt64(seed))
+                answers.append(try Self.results(lua, user: user))
+            }
+            #expect(answers[0] == answers[1], "seed \(seed)")
+            if !answers[0].isEmpty { made += 1 }
+        }
+        #expect(made > 20)
+    }
+
+    /// The selection in C against a full sort, on orders that defeat simple pivots and on ties.
+    @Test(arguments: [1, 7, 50, 400])
+    func theBestOfAScoreTableAreTheFirstOfAFullSort(limit: Int) {
+        var random = Random(state: UInt64(limit))
+        let count = 3000
+        var orders: [[Double]] = []
+        orders.append((0..<count).map { Double($0) })  // ascending: every entry beats the last cut
+        orders.append((0..<count).map { Double(count - $0) })
+        orders.append((0..<count).map { _ in 1.5 })  // one score: the id order decides
+        orders.append((0..<count).map { i in Double(i < count / 2 ? i : count - i) })  // organ pipe
+        orders.append((0..<count).map { _ in Double(random.next(20)) - 10 })  // many ties, negatives
+        orders.append((0..<count).map { i in i % 3 == 0 ? -0.0 : (i % 3 == 1 ? 0.0 : -1e-50) })  // zeros
+        let items = (0..<Int32(count)).map { $0 }
+        var rank = (0..<Int32(count)).map { $0 }
+        for i in stride(from: count - 1, to: 0, by: -1) { rank.swapAt(i, random.next(i + 1)) }
+        for values in orders {
+            // Every fifth entry removed (a negative item number), as s:remove leaves it.
+            var itemNumbers = items.map { $0 % 5 == 4 ? -1 - $0 : $0 }
+            var doubles = values
+            var keys = [recpipe_best_key](repeating: recpipe_best_key(), count: count)
+            var best = [Int32](repeating: -1, count: limit)
+            var scores = [Float](repeating: 0, count: limit)
+            let live = itemNumbers.filter { $0 >= 0 }.count
+            let n = itemNumbers.withUnsafeMutableBufferPointer { it in
+                doubles.withUnsafeMutableBufferPointer { v in
+                    var table = recpipe_scores(
+                        count: lua_Integer(count), live: lua_Integer(live), cap: lua_Integer(count), mask: -1,
+                        values: v.baseAddress, items: it.baseAddress, slots: nil, stamp: 0)
+                    return recpipe_scores_best(&table, lua_Integer(limit), rank, &keys, &best, &scores)
+                }
+            }
+            var pairs: [(item: Int32, score: Float)] = []
+            for e in 0..<count where itemNumbers[e] >= 0 { pairs.append((Int32(e), Float(values[e]))) }
+            pairs.sort { a, b in a.score != b.score ? a.score > b.score : rank[Int(a.item)] < rank[Int(b.item)] }
+            let expected = Array(pairs.prefix(limit))
+            let expectedItems: [Int32] = expected.map { $0.item }
+            let expectedBits: [UInt32] = expected.map { $0.score.bitPattern }
+            #expect(Int(n) == expected.count)
+            #expect(Array(best.prefix(Int(n))) == expectedItems)
+            #expect(scores.prefix(Int(n)).map { $0.bitPattern } == expectedBits)
+        }
     }
 
     @Test(arguments: [0, 1, 5, 50, 300])
