@@ -199,7 +199,8 @@ extension LuaRuntime {
                     items.withUnsafeMutableBufferPointer { i in
                         scores.withUnsafeMutableBufferPointer { f in
                             recpipe_scores_best(
-                                &table, lua_Integer(room), rank.baseAddress, k.baseAddress, i.baseAddress, f.baseAddress)
+                                &table, lua_Integer(room), rank.baseAddress, k.baseAddress, i.baseAddress, f.baseAddress
+                            )
                         }
                     }
                 }
