@@ -13,6 +13,7 @@
 //   RecpipeData → RecpipeAlgorithms (SparseMatrix and RankedLists inside its artifacts; Parallel for
 //                 chunked CSV parsing), CFileGuard (SIGBUS guard for memory-mapped input files)
 //   RecpipeSpec → CYAML (libyaml)
+//   RecpipeEngine → RecpipeAlgorithms (Parallel.cores: the default --jobs and --threads)
 import PackageDescription
 
 let package = Package(
@@ -68,7 +69,7 @@ let package = Package(
             ]),
         .target(
             name: "RecpipeEngine",
-            dependencies: ["RecpipeCore", "RecpipeSpec", "RecpipeData"]),
+            dependencies: ["RecpipeCore", "RecpipeSpec", "RecpipeData", "RecpipeAlgorithms"]),
         .target(
             name: "RecpipeStages",
             dependencies: [

@@ -38,9 +38,17 @@ static inline uintptr_t recpipe_pointer_hash(uintptr_t p) {
     return (uintptr_t)(x ^ (x >> 32));
 }
 
+/* A dense index slot: the owning table's stamp (its low 32 bits) above the entry. */
+static inline uint64_t recpipe_dense_slot(uint64_t stamp, lua_Integer e) {
+    return ((uint64_t)(uint32_t)stamp << 32) | (uint64_t)(uint32_t)e;
+}
+
 /* The entry of item number n, or -1. s is ready (recpipe_scores_ready). */
 static lua_Integer recpipe_scores_find(const recpipe_ctx *c, const recpipe_scores *s, int32_t n) {
-    if (s->stamp != 0) return c->dense_stamp[n] == (uint32_t)s->stamp ? c->dense_entry[n] : -1;
+    if (s->stamp != 0) {
+        uint64_t d = c->dense[n];
+        return (uint32_t)(d >> 32) == (uint32_t)s->stamp ? (lua_Integer)(uint32_t)d : -1;
+    }
     if (s->mask < 0) return -1;
     for (uint32_t h = recpipe_scores_hash(n) & (uint32_t)s->mask;; h = (h + 1) & (uint32_t)s->mask) {
         int32_t e = s->slots[h];
@@ -122,8 +130,7 @@ static void recpipe_scores_add_number(lua_State *L, recpipe_ctx *c, int self, re
     s->values[e] = 0.0 + value;
     s->live++;
     if (s->stamp != 0) {
-        c->dense_stamp[n] = (uint32_t)s->stamp;
-        c->dense_entry[n] = (int32_t)e;
+        c->dense[n] = recpipe_dense_slot(s->stamp, e);
         return;
     }
     uint32_t h = recpipe_scores_hash(n) & (uint32_t)s->mask;
@@ -220,6 +227,7 @@ static int recpipe_scores_add(lua_State *L) {
                 recpipe_scores_entries(L, 1, s, cap);
             }
             uint32_t stamp = (uint32_t)s->stamp;
+            uint64_t *dense = c->dense;
             int k0 = 0;
             for (int64_t k = from; k < to; k++) {
                 int32_t n = c->nb_items[k];
@@ -228,8 +236,9 @@ static int recpipe_scores_add(lua_State *L) {
                     continue;
                 }
                 double v = weighted ? c->nb_scores[k] * w : c->nb_scores[k];
-                if (c->dense_stamp[n] == stamp) {
-                    int32_t e = c->dense_entry[n];
+                uint64_t d = dense[n];
+                if ((uint32_t)(d >> 32) == stamp) {
+                    uint32_t e = (uint32_t)d;
                     if (s->items[e] >= 0) {
                         s->values[e] += v;
                     } else {
@@ -242,8 +251,7 @@ static int recpipe_scores_add(lua_State *L) {
                     s->items[e] = n;
                     s->values[e] = 0.0 + v;
                     s->live++;
-                    c->dense_stamp[n] = stamp;
-                    c->dense_entry[n] = (int32_t)e;
+                    dense[n] = recpipe_dense_slot(stamp, e);
                 }
             }
             if (!k0) return 0;
@@ -535,7 +543,7 @@ static int recpipe_scores_new(lua_State *L) {
     if (c->dense_n > 0) {
         c->dense_next++;
         if ((uint32_t)c->dense_next == 0) {
-            memset(c->dense_stamp, 0, (size_t)c->dense_n * sizeof(uint32_t));
+            memset(c->dense, 0, (size_t)c->dense_n * sizeof(uint64_t));
             c->dense_next++;
         }
         s->stamp = c->dense_next;

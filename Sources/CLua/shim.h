@@ -151,9 +151,9 @@ typedef struct recpipe_ctx {
     const int32_t *nb_owners;
     lua_Integer nb_mask;
     /* The dense index of the newest ctx.scores() table (plugins.h): per item number (dense_n of
-       them), the entry of item n is dense_entry[n] when dense_stamp[n] is the table's stamp. */
-    uint32_t *dense_stamp;
-    int32_t *dense_entry;
+       them), dense[n] is the stamp of the table that last added item n (its low 32 bits, high
+       half) and the entry (low half): the item's entry when the stamp is the table's. */
+    uint64_t *dense;
     lua_Integer dense_n;
     uint64_t dense_owner; /* the stamp of the table that owns the index; 0: none */
     uint64_t dense_next;  /* the last stamp handed out */

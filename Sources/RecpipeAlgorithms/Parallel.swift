@@ -12,12 +12,47 @@ import Foundation
 ///   writes one partial result per block and then combines the partials in block order is therefore
 ///   bit-identical whatever the number of threads and however the scheduler interleaves them.
 package enum Parallel {
-    /// The default number of workers: the active processor count (at least 1), or the cap of
-    /// ``workerLimit`` (`recpipe run --threads N`, `RECPIPE_THREADS`) when that is lower.
+    /// The default number of workers: the cores this process may run on (``cores``), or the cap
+    /// of ``workerLimit`` (`recpipe run --threads N`, `RECPIPE_THREADS`) when that is lower.
     package static var defaultWorkers: Int {
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let cap = workerLimit
         return cap > 0 ? min(cap, cores) : cores
+    }
+
+    /// The cores this process may run on, at least 1: on Linux its CPU affinity (`taskset -c 0`,
+    /// a container's cpuset: `Cpus_allowed_list` in /proc/self/status), which Foundation's active
+    /// processor count ignores; two workers on one core only take turns and evict each other's
+    /// caches. Elsewhere, or when the list cannot be read, the active processor count.
+    package static let cores: Int = {
+        let active = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        #if os(Linux)
+            guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+                let allowed = cpuCount(list: line.dropFirst("Cpus_allowed_list:".count))
+            else { return active }
+            return max(1, min(allowed, active))
+        #else
+            return active
+        #endif
+    }()
+
+    /// The number of CPUs in a Linux CPU list (`0-3,8,10-11` → 7); nil when it is not one.
+    package static func cpuCount(list: Substring) -> Int? {
+        var count = 0
+        for part in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            switch bounds.count {
+            case 1:
+                guard bounds[0] != nil else { return nil }
+                count += 1
+            case 2:
+                guard let lo = bounds[0], let hi = bounds[1], hi >= lo else { return nil }
+                count += hi - lo + 1
+            default: return nil
+            }
+        }
+        return count > 0 ? count : nil
     }
 
     /// The cap on ``defaultWorkers`` for the current task and the tasks it starts (a run's stages

@@ -1,4 +1,5 @@
 import Foundation
+import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeData
 import RecpipeSpec
@@ -114,7 +115,7 @@ package struct PipelineRunner: Sendable {
                             forced: selection.forced.contains(name), cacheOnly: selection.cacheOnly.contains(name),
                             previous: previousState.stages[name]?.current, dryRun: options.dryRun,
                             runDirectory: runDirectory,
-                            threads: options.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                            threads: options.threads ?? Parallel.cores)
                         job.finished = graph.order.compactMap { reports[$0] }
                         launched.insert(name)
                         running += 1

@@ -1,12 +1,14 @@
 import Foundation
+import RecpipeAlgorithms
 import RecpipeCore
 import RecpipeSpec
 
 /// How `recpipe run` should run a pipeline.
 package struct RunOptions: Sendable {
-    /// Stages running at once (default: the core count).
-    package var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Worker threads each stage may use for its own parallel loops (default: the core count).
+    /// Stages running at once (default: the cores this process may run on).
+    package var jobs: Int = Parallel.cores
+    /// Worker threads each stage may use for its own parallel loops (default: the cores this
+    /// process may run on).
     package var threads: Int?
     /// Re-run every selected stage even when its result is cached.
     package var force = false

@@ -99,26 +99,20 @@ final class NeighborNumbers {
     }
 }
 
-/// The dense index of the newest `ctx.scores()` table of a state (`dense_stamp`, `dense_entry`
-/// in the C context): two arrays as long as the item numbering.
+/// The dense index of the newest `ctx.scores()` table of a state (`dense` in the C context): a
+/// stamp and an entry per item of the item numbering.
 final class DenseScoreIndex {
-    let stamps: UnsafeMutableBufferPointer<UInt32>
-    let entries: UnsafeMutableBufferPointer<Int32>
+    let slots: UnsafeMutableBufferPointer<UInt64>
 
     /// Up to this many items (8 bytes each per state); past it, score tables hash.
     static let maxItems = 4 << 20
 
     init(items: Int) {
-        stamps = .allocate(capacity: max(1, items))
-        entries = .allocate(capacity: max(1, items))
-        stamps.initialize(repeating: 0)
-        entries.initialize(repeating: 0)
+        slots = .allocate(capacity: max(1, items))
+        slots.initialize(repeating: 0)
     }
 
-    deinit {
-        stamps.deallocate()
-        entries.deallocate()
-    }
+    deinit { slots.deallocate() }
 }
 
 extension LuaRuntime {
@@ -202,13 +196,11 @@ extension LuaRuntime {
         if ids.count <= DenseScoreIndex.maxItems {
             let index = DenseScoreIndex(items: ids.count)
             denseScoreIndex = index
-            ctx.pointee.dense_stamp = index.stamps.baseAddress
-            ctx.pointee.dense_entry = index.entries.baseAddress
+            ctx.pointee.dense = index.slots.baseAddress
             ctx.pointee.dense_n = lua_Integer(ids.count)
         } else {
             denseScoreIndex = nil
-            ctx.pointee.dense_stamp = nil
-            ctx.pointee.dense_entry = nil
+            ctx.pointee.dense = nil
             ctx.pointee.dense_n = 0
         }
     }

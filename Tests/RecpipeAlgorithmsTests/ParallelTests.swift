@@ -62,9 +62,20 @@ struct ParallelTests {
         #expect(ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } == [0..<4, 4..<8, 8..<10])
     }
 
+    @Test("a Linux CPU list counts its CPUs; anything else is not a list")
+    func cpuListsAreCounted() {
+        #expect(Parallel.cpuCount(list: "\t0-3,8,10-11") == 7)
+        #expect(Parallel.cpuCount(list: " 0") == 1)
+        #expect(Parallel.cpuCount(list: "0-1\n") == 2)
+        for bad in ["", "x", "3-1", "0-", "-2", "0-1-2", "1,,2"] {
+            #expect(Parallel.cpuCount(list: Substring(bad)) == nil, "\(bad)")
+        }
+        #expect(Parallel.cores >= 1 && Parallel.cores <= max(1, ProcessInfo.processInfo.activeProcessorCount))
+    }
+
     @Test("a worker limit caps the default worker count and a default loop, in its task only")
     func workerLimitCapsTheDefault() async {
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let cores = Parallel.cores
         let chunks = await Parallel.withWorkerLimit(1) { () async -> Int in
             #expect(Parallel.defaultWorkers == 1)
             #expect(Parallel.workers(0) == 1)
