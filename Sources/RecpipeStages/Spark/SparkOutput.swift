@@ -11,7 +11,8 @@ final class SparkOutput: @unchecked Sendable {
     static let tailLines = 200
 
     init(logPath: String, onProgress: @escaping @Sendable (Double?, String) -> Void) {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        // A log that cannot be created leaves `log` nil: the job runs, its tail is still kept.
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         log = FileHandle(forWritingAtPath: logPath)
         self.onProgress = onProgress
     }
