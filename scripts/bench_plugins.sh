@@ -24,8 +24,9 @@ if [[ ! -f "$SRC" ]]; then echo "skipped: $SRC is absent (the shared data folder
 build_recpipe
 bench_venv pandas
 mkdir -p "$WORK"
-# One core for everything: a stage's workers follow the core count, not --jobs, so pinning is
-# what makes the figures per core (both workers share the one core).
+# One core for everything: a stage's workers follow the cores the process may run on (its CPU
+# affinity), so pinning makes the figures per core with one worker. (A binary older than that
+# runs two workers on the one core.)
 PIN=(); if command -v taskset >/dev/null; then PIN=(taskset -c 0); fi
 "${PIN[@]}" "$PY" scripts/bench_plugins.py --recpipe "$RECPIPE" --pipeline scripts/bench/plugins.yaml --data "$SRC" \
   --work "$WORK" --runs "${RUNS:-3}" --users "${USERS:-100000}" ${RECPIPE_BEFORE:+--before "$RECPIPE_BEFORE"} ${RECPIPE_BEFORE_SCORES:+--before-scores} ${RECPIPE_BEFORE_OUT:+--before-out} ${NO_LOOP:+--no-loop}
